@@ -1,0 +1,73 @@
+//! Command-line arguments (clap).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// rmapviz: watch the Linux kernel's reverse mapping (rmap) designs find, miss and lose ptes.
+#[derive(Debug, Parser)]
+#[command(name = "rmapviz", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Scenario to open: a RON file or a built-in name (S1 ... S12); default S3
+    #[arg(value_name = "FILE_OR_BUILTIN")]
+    pub scenario: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Replay a scenario headless and print every step with its rmap walk
+    Replay(ReplayArgs),
+    /// List the built-in scenarios
+    Scenarios,
+    /// List the rmap designs with their era
+    Schemes,
+    /// Generate a scenario
+    #[command(subcommand)]
+    Gen(GenCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
+    #[arg(value_name = "FILE_OR_BUILTIN")]
+    pub scenario: String,
+
+    /// Scheme name, or "all"; may be repeated or comma-separated
+    #[arg(short, long, value_delimiter = ',', default_value = "all")]
+    pub scheme: Vec<String>,
+
+    /// Print the replay as JSON (the format is documented in README.md)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Include every present or swapped pte after each step
+    #[arg(long)]
+    pub state: bool,
+
+    /// Text output: also print the kernel-style events of every step
+    #[arg(short, long)]
+    pub events: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenCommand {
+    /// Rik van Riel's copy-on-write storm: a parent forks N children, each writes K pages
+    Storm(StormArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StormArgs {
+    /// Number of children
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub children: u32,
+
+    /// Pages in the parent's vma
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub pages: u64,
+
+    /// Write the scenario here instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}

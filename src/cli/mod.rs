@@ -1,0 +1,91 @@
+//! The command line: argument definitions and the headless commands.
+
+mod args;
+mod gen_cmd;
+mod list;
+mod replay_cmd;
+
+pub use args::{Cli, Command, GenCommand, ReplayArgs, StormArgs};
+
+use std::fmt;
+
+/// Exit status: every step applied.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: some step was refused (reported).
+pub const EXIT_STEP_FAILED: u8 = 1;
+/// Exit status: unreadable or malformed input, bad arguments.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// An error that ends the command with a message and an exit status.
+#[derive(Debug)]
+pub struct CliError {
+    pub status: u8,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn input(message: impl Into<String>) -> Self {
+        CliError {
+            status: EXIT_BAD_INPUT,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<crate::scenario::ScenarioError> for CliError {
+    fn from(e: crate::scenario::ScenarioError) -> Self {
+        CliError::input(e.to_string())
+    }
+}
+
+/// Runs a headless command; returns the exit status.
+pub fn run(cmd: Command) -> Result<u8, CliError> {
+    match cmd {
+        Command::Replay(a) => replay_cmd::run(a),
+        Command::Scenarios => list::scenarios(),
+        Command::Schemes => list::schemes(),
+        Command::Gen(g) => gen_cmd::run(g),
+    }
+}
+
+/// Resolves `--scheme` values ("all" or names) to scheme names, or says which are valid.
+pub fn resolve_schemes(names: &[String]) -> Result<Vec<&'static str>, CliError> {
+    let mut out = Vec::new();
+    for n in names {
+        if n.eq_ignore_ascii_case("all") {
+            for s in crate::schemes::scheme_names() {
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+            continue;
+        }
+        match crate::schemes::find_scheme(n) {
+            Some(info) if info.implemented() => {
+                if !out.contains(&info.name) {
+                    out.push(info.name);
+                }
+            }
+            Some(info) => {
+                return Err(CliError::input(format!(
+                    "scheme \"{}\" is not implemented yet (implemented: {})",
+                    info.name,
+                    crate::schemes::scheme_names().join(", ")
+                )));
+            }
+            None => {
+                return Err(CliError::input(format!(
+                    "unknown scheme \"{n}\" (expected all or one of: {})",
+                    crate::schemes::scheme_names().join(", ")
+                )));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,41 @@
+//! `rmapviz replay`.
+
+use super::args::ReplayArgs;
+use super::{CliError, EXIT_OK, EXIT_STEP_FAILED, resolve_schemes};
+use crate::report::{json, text};
+use crate::scenario::Scenario;
+use crate::session::replay;
+
+pub fn run(a: ReplayArgs) -> Result<u8, CliError> {
+    let schemes = resolve_schemes(&a.scheme)?;
+    let (scenario, _origin) = Scenario::load(&a.scenario)?;
+    let runs: Vec<_> = schemes
+        .iter()
+        .filter_map(|s| replay(&scenario, s, a.state))
+        .collect();
+    if a.json {
+        println!("{}", json::replay_json(&scenario.title, &runs));
+    } else {
+        println!("{}", scenario.title);
+        for r in &runs {
+            println!();
+            print!("{}", text::run_text(r, a.events));
+        }
+    }
+    let failed = runs.iter().any(|r| r.failures() > 0);
+    if failed && !a.json {
+        for r in &runs {
+            for (i, s) in r.steps.iter().enumerate() {
+                if let Some(e) = &s.error {
+                    eprintln!(
+                        "rmapviz: {}: step {} ({}): {e}",
+                        r.scheme,
+                        i + 1,
+                        s.op.to_ron_line()
+                    );
+                }
+            }
+        }
+    }
+    Ok(if failed { EXIT_STEP_FAILED } else { EXIT_OK })
+}

@@ -1,0 +1,94 @@
+//! Applying one op to the machine.
+
+use super::error::StepError;
+use super::events::Events;
+use super::machine::Machine;
+use super::mapping::MmapArgs;
+use super::op::Op;
+use super::walk::{Walk, WalkKind};
+use crate::schemes::Scheme;
+
+impl Machine {
+    /// Applies `op`. On error nothing has changed. Returns the walk for SwapOut / Referenced.
+    pub fn apply(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        op: &Op,
+        ev: &mut Events,
+    ) -> Result<Option<Walk>, StepError> {
+        let r = match op {
+            Op::Spawn { pid, .. } => self.op_spawn(scheme, ev, *pid),
+            Op::Mmap {
+                pid,
+                addr,
+                pages,
+                prot,
+                shared,
+                file,
+                offset,
+                ..
+            } => {
+                let a = MmapArgs {
+                    pid: *pid,
+                    addr: *addr,
+                    pages: *pages,
+                    prot: *prot,
+                    shared: *shared,
+                    file: file.as_deref(),
+                    offset: *offset,
+                };
+                self.op_mmap(scheme, ev, &a)
+            }
+            Op::Munmap {
+                pid, addr, pages, ..
+            } => self.op_munmap(scheme, ev, *pid, *addr, *pages),
+            Op::Mprotect {
+                pid,
+                addr,
+                pages,
+                prot,
+                ..
+            } => self.op_mprotect(scheme, ev, *pid, *addr, *pages, *prot),
+            Op::Mremap {
+                pid,
+                addr,
+                pages,
+                new_pages,
+                to,
+                ..
+            } => self.op_mremap(scheme, ev, *pid, *addr, *pages, *new_pages, *to),
+            Op::Read {
+                pid, addr, pages, ..
+            } => self.op_access(scheme, ev, *pid, *addr, *pages, false),
+            Op::Write {
+                pid, addr, pages, ..
+            } => self.op_access(scheme, ev, *pid, *addr, *pages, true),
+            Op::Fork { pid, child, .. } => self.op_fork(scheme, ev, *pid, *child),
+            Op::Exec { pid, .. } => self.op_exec(scheme, ev, *pid),
+            Op::Exit { pid, .. } => self.op_exit(scheme, ev, *pid),
+            Op::SwapOut { pid, addr, .. } => {
+                return self.finish(scheme, ev, |m, s, e| {
+                    m.op_walk(s, e, *pid, *addr, WalkKind::TryToUnmap).map(Some)
+                });
+            }
+            Op::Referenced { pid, addr, .. } => {
+                return self.finish(scheme, ev, |m, s, e| {
+                    m.op_walk(s, e, *pid, *addr, WalkKind::PageReferenced)
+                        .map(Some)
+                });
+            }
+        };
+        self.finish(scheme, ev, |_, _, _| r.map(|_| None))
+    }
+
+    fn finish<T>(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        f: impl FnOnce(&mut Machine, &mut dyn Scheme, &mut Events) -> Result<T, StepError>,
+    ) -> Result<T, StepError> {
+        let r = f(self, scheme, ev);
+        scheme.end_step(self, ev);
+        r
+    }
+}

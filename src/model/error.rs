@@ -1,0 +1,103 @@
+//! Why the kernel would refuse an op. A refused step leaves the state unchanged.
+
+use thiserror::Error;
+
+use super::types::{Addr, MAX_OP_PAGES, Pid};
+
+/// A step the kernel would refuse, with the errno or signal it would give.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum StepError {
+    #[error("no process with pid {0}")]
+    NoSuchPid(Pid),
+    #[error("pid {0} already exists")]
+    PidExists(Pid),
+    #[error("{what} {addr:#x} is not page-aligned (a multiple of 0x1000)")]
+    Unaligned { what: &'static str, addr: Addr },
+    #[error("{what} must be at least 1")]
+    ZeroPages { what: &'static str },
+    #[error("{what} {pages} is too large (at most {max} pages per op)", max = MAX_OP_PAGES)]
+    TooManyPages { what: &'static str, pages: u64 },
+    #[error(
+        "{start:#x} + {pages} pages goes past the end of the user address space (0x800000000000)"
+    )]
+    OutOfRange { start: Addr, pages: u64 },
+    #[error(
+        "mmap: {start:#x}-{end:#x} overlaps the vma {vstart:#x}-{vend:#x} of pid {pid} (MAP_FIXED_NOREPLACE: EEXIST)"
+    )]
+    Overlap {
+        pid: Pid,
+        start: Addr,
+        end: Addr,
+        vstart: Addr,
+        vend: Addr,
+    },
+    #[error("mmap: offset is only meaningful with file")]
+    OffsetWithoutFile,
+    #[error("mmap: file name must not be empty")]
+    EmptyFileName,
+    #[error("SIGSEGV: pid {pid} has nothing mapped at {addr:#x}")]
+    Unmapped { pid: Pid, addr: Addr },
+    #[error(
+        "SIGSEGV: pid {pid} cannot {access} {addr:#x}: vma {vstart:#x}-{vend:#x} is mapped \"{prot}\""
+    )]
+    Protection {
+        pid: Pid,
+        access: &'static str,
+        addr: Addr,
+        vstart: Addr,
+        vend: Addr,
+        prot: String,
+    },
+    #[error(
+        "SIGBUS: pid {pid} touched {addr:#x}, page {index} of \"{file}\", which has only {size} pages"
+    )]
+    Sigbus {
+        pid: Pid,
+        addr: Addr,
+        file: String,
+        index: u64,
+        size: u64,
+    },
+    #[error("mprotect: {start:#x}-{end:#x} is not fully mapped in pid {pid} (ENOMEM)")]
+    NotFullyMapped { pid: Pid, start: Addr, end: Addr },
+    #[error("mremap: {start:#x}-{end:#x} is not inside one vma of pid {pid} (EFAULT)")]
+    MremapSpan { pid: Pid, start: Addr, end: Addr },
+    #[error(
+        "mremap: cannot grow {start:#x}-{end:#x} in place to {new_end:#x}: {why}; give `to` to move it (ENOMEM)"
+    )]
+    MremapNoRoom {
+        start: Addr,
+        end: Addr,
+        new_end: Addr,
+        why: String,
+    },
+    #[error(
+        "mremap: destination {to:#x}-{to_end:#x} overlaps the source {start:#x}-{end:#x} (EINVAL)"
+    )]
+    MremapOverlap {
+        start: Addr,
+        end: Addr,
+        to: Addr,
+        to_end: Addr,
+    },
+    #[error("{op}: pid {pid} has no page at {addr:#x}{why}")]
+    NoPage {
+        op: &'static str,
+        pid: Pid,
+        addr: Addr,
+        why: &'static str,
+    },
+    #[error("{op}: the pte of pid {pid} at {addr:#x} is already a swap entry ({slot})")]
+    AlreadySwapped {
+        op: &'static str,
+        pid: Pid,
+        addr: Addr,
+        slot: String,
+    },
+    #[error("{op}: pid {pid} maps the shared zero page at {addr:#x}, which reclaim never touches")]
+    ZeroPage {
+        op: &'static str,
+        pid: Pid,
+        addr: Addr,
+    },
+}

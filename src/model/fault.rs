@@ -1,0 +1,547 @@
+//! Page faults: Read and Write ops, copy-on-write, the zero page, fault-around, swap-in.
+
+use super::error::StepError;
+use super::events::{Events, Tally};
+use super::file::Cached;
+use super::machine::Machine;
+use super::pte::PteVal;
+use super::types::{Addr, FileId, PAGE_SIZE, PageId, Pid, SlotId, hex};
+use super::vma::Vma;
+use crate::schemes::{AnonAdd, Scheme};
+
+/// fault_around_bytes: 64 KiB, 16 pages.
+pub const FAULT_AROUND_PAGES: u64 = 16;
+
+impl Machine {
+    /// Read or Write of `pages` pages from `addr`.
+    pub(crate) fn op_access(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        addr: Addr,
+        pages: u64,
+        write: bool,
+    ) -> Result<(), StepError> {
+        let end = Self::check_range("pages", addr, pages)?;
+        let p = self.proc(pid)?;
+        let mut a = addr;
+        while a < end {
+            let v = p.mm.vma_at(a).ok_or(StepError::Unmapped { pid, addr: a })?;
+            let allowed = if write {
+                v.prot.write
+            } else {
+                v.prot.readable()
+            };
+            if !allowed {
+                return Err(StepError::Protection {
+                    pid,
+                    access: if write { "write" } else { "read" },
+                    addr: a,
+                    vstart: v.start,
+                    vend: v.end,
+                    prot: v.prot.to_string(),
+                });
+            }
+            if let Some(f) = v.file {
+                let file = self.file(f);
+                let index = v.linear_index(a);
+                if index >= file.size {
+                    return Err(StepError::Sigbus {
+                        pid,
+                        addr: a,
+                        file: file.name.clone(),
+                        index,
+                        size: file.size,
+                    });
+                }
+            }
+            a += PAGE_SIZE;
+        }
+        let mut t = Tally::default();
+        let mut a = addr;
+        while a < end {
+            self.fault_one(scheme, ev, &mut t, pid, a, write);
+            a += PAGE_SIZE;
+        }
+        t.flush(ev);
+        Ok(())
+    }
+
+    fn vma_at(&self, pid: Pid, a: Addr) -> Vma {
+        self.proc(pid)
+            .expect("validated")
+            .mm
+            .vma_at(a)
+            .expect("validated")
+            .clone()
+    }
+
+    /// Sets the vma's anon_faulted flag (the kernel's anon_vma_prepare succeeded) and returns it.
+    fn mark_anon_faulted(&mut self, pid: Pid, a: Addr) -> Vma {
+        let mm = self.mm_mut(pid);
+        let i = mm.find(a).expect("validated");
+        mm.vmas[i].anon_faulted = true;
+        mm.vmas[i].clone()
+    }
+
+    fn fault_one(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        t: &mut Tally,
+        pid: Pid,
+        a: Addr,
+        write: bool,
+    ) {
+        let vma = self.vma_at(pid, a);
+        match self.pte(pid, a) {
+            PteVal::None if write => self.write_fault_none(scheme, ev, t, pid, &vma, a),
+            PteVal::None => self.read_fault_none(scheme, ev, t, pid, &vma, a),
+            PteVal::Zero { .. } if write => {
+                let p = self.cow_copy(scheme, ev, pid, &vma, a, None, true);
+                t.add("wp_page_copy: the zero page replaced by a new page", p);
+            }
+            PteVal::Zero { .. } => self.update_pte(pid, a, PteVal::Zero { young: true }),
+            PteVal::Page {
+                page,
+                writable,
+                dirty,
+                ..
+            } => {
+                if !write {
+                    self.update_pte(
+                        pid,
+                        a,
+                        PteVal::Page {
+                            page,
+                            writable,
+                            young: true,
+                            dirty,
+                        },
+                    );
+                } else if writable {
+                    self.update_pte(
+                        pid,
+                        a,
+                        PteVal::Page {
+                            page,
+                            writable,
+                            young: true,
+                            dirty: true,
+                        },
+                    );
+                    self.pages.set_dirty(page, true);
+                } else {
+                    self.wp_fault(scheme, ev, t, pid, &vma, a, page);
+                }
+            }
+            PteVal::Swap { slot, exclusive } => {
+                self.swap_in(scheme, ev, t, pid, &vma, a, slot, exclusive);
+                if write {
+                    self.fault_one(scheme, ev, t, pid, a, true);
+                }
+            }
+        }
+    }
+
+    fn write_fault_none(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        t: &mut Tally,
+        pid: Pid,
+        vma: &Vma,
+        a: Addr,
+    ) {
+        match vma.file {
+            None => {
+                let vma = self.mark_anon_faulted(pid, a);
+                let page = self.pages.alloc_anon();
+                let r = scheme.anon_page_added(self, pid, &vma, a, page, AnonAdd::New, ev);
+                self.set_rmap(page, r);
+                self.pages.set_dirty(page, true);
+                self.install_pte(
+                    scheme,
+                    ev,
+                    pid,
+                    a,
+                    PteVal::Page {
+                        page,
+                        writable: true,
+                        young: true,
+                        dirty: true,
+                    },
+                );
+                t.add("do_anonymous_page: new anonymous page", page);
+            }
+            Some(f) if vma.shared => {
+                let page = self.file_page(scheme, ev, f, vma.linear_index(a));
+                self.pages.set_dirty(page, true);
+                self.install_pte(
+                    scheme,
+                    ev,
+                    pid,
+                    a,
+                    PteVal::Page {
+                        page,
+                        writable: true,
+                        young: true,
+                        dirty: true,
+                    },
+                );
+                t.add("do_shared_fault: page-cache page mapped writable", page);
+            }
+            Some(f) => {
+                let from = self.file_page(scheme, ev, f, vma.linear_index(a));
+                let page = self.cow_copy(scheme, ev, pid, vma, a, Some(from), true);
+                t.add("do_cow_fault: private copy of a file page", page);
+            }
+        }
+    }
+
+    fn read_fault_none(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        t: &mut Tally,
+        pid: Pid,
+        vma: &Vma,
+        a: Addr,
+    ) {
+        let Some(f) = vma.file else {
+            self.install_pte(scheme, ev, pid, a, PteVal::Zero { young: true });
+            ev.push(format!(
+                "do_anonymous_page: pid {pid} {} maps the shared zero page",
+                hex(a)
+            ));
+            return;
+        };
+        // do_fault_around: map every page of the aligned 16-page window that is already in the
+        // page cache, inside the vma and the file, and not mapped yet.
+        let win = FAULT_AROUND_PAGES * PAGE_SIZE;
+        let lo = (a & !(win - 1)).max(vma.start);
+        let hi = ((a & !(win - 1)) + win).min(vma.end);
+        let size = self.file(f).size;
+        let mut around = Vec::new();
+        let mut b = lo;
+        while b < hi {
+            let index = vma.linear_index(b);
+            if index < size && self.pte(pid, b) == PteVal::None {
+                let page = match self.file(f).lookup(index) {
+                    Cached::Page(p) => Some(p),
+                    Cached::Unmaterialized => Some(self.materialize(f, index)),
+                    Cached::Swap(_) | Cached::Absent => None,
+                };
+                if let Some(page) = page {
+                    self.install_pte(
+                        scheme,
+                        ev,
+                        pid,
+                        b,
+                        PteVal::Page {
+                            page,
+                            writable: false,
+                            young: true,
+                            dirty: false,
+                        },
+                    );
+                    if b != a {
+                        around.push(page);
+                    }
+                }
+            }
+            b += PAGE_SIZE;
+        }
+        let faulted = if self.pte(pid, a) == PteVal::None {
+            let page = self.file_page(scheme, ev, f, vma.linear_index(a));
+            self.install_pte(
+                scheme,
+                ev,
+                pid,
+                a,
+                PteVal::Page {
+                    page,
+                    writable: false,
+                    young: true,
+                    dirty: false,
+                },
+            );
+            page
+        } else {
+            self.pte(pid, a).into_page().expect("just mapped")
+        };
+        t.add("do_read_fault: page-cache page mapped read-only", faulted);
+        for p in around {
+            t.add("do_fault_around: cached neighbour mapped too", p);
+        }
+    }
+
+    /// Write to a present, write-protected pte: do_wp_page.
+    #[allow(clippy::too_many_arguments)]
+    fn wp_fault(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        t: &mut Tally,
+        pid: Pid,
+        vma: &Vma,
+        a: Addr,
+        page: PageId,
+    ) {
+        let pg = self.pages.get(page);
+        if vma.shared {
+            self.update_pte(
+                pid,
+                a,
+                PteVal::Page {
+                    page,
+                    writable: true,
+                    young: true,
+                    dirty: true,
+                },
+            );
+            self.pages.set_dirty(page, true);
+            t.add("wp_page_shared: shared page made writable", page);
+        } else if !pg.is_anon() {
+            let p = self.cow_copy(scheme, ev, pid, vma, a, Some(page), true);
+            t.add("wp_page_copy: private copy of a file page", p);
+        } else if pg.is_exclusive() {
+            self.update_pte(
+                pid,
+                a,
+                PteVal::Page {
+                    page,
+                    writable: true,
+                    young: true,
+                    dirty: true,
+                },
+            );
+            self.pages.set_dirty(page, true);
+            t.add("do_wp_page: exclusive page made writable", page);
+        } else if pg.mapcount() == 1 && pg.swap_slot().is_none() {
+            self.pages.set_exclusive(page, true);
+            if let Some(r) = scheme.anon_page_reused(self, pid, vma, a, page, ev) {
+                self.set_rmap(page, r);
+            }
+            self.update_pte(
+                pid,
+                a,
+                PteVal::Page {
+                    page,
+                    writable: true,
+                    young: true,
+                    dirty: true,
+                },
+            );
+            self.pages.set_dirty(page, true);
+            t.add("do_wp_page: reuse (the writer is the only mapper)", page);
+        } else {
+            let p = self.cow_copy(scheme, ev, pid, vma, a, Some(page), true);
+            t.add("wp_page_copy: copy-on-write copy", p);
+        }
+    }
+
+    /// Replaces whatever the pte at (pid, a) maps by a new anonymous page copied from `from`
+    /// (None: the zero page). Returns the new page.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn cow_copy(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        vma: &Vma,
+        a: Addr,
+        from: Option<PageId>,
+        writable: bool,
+    ) -> PageId {
+        let _ = vma;
+        let vma = self.mark_anon_faulted(pid, a);
+        let page = self.pages.alloc_anon();
+        let r = scheme.anon_page_added(self, pid, &vma, a, page, AnonAdd::CowCopy { from }, ev);
+        self.set_rmap(page, r);
+        self.pages.set_dirty(page, true);
+        let old = self.mm_mut(pid).pt.take(a).get();
+        let writable = writable && vma.prot.write;
+        self.install_pte(
+            scheme,
+            ev,
+            pid,
+            a,
+            PteVal::Page {
+                page,
+                writable,
+                young: true,
+                dirty: true,
+            },
+        );
+        if let PteVal::Page { page: o, .. } = old {
+            self.pages.dec_map(o);
+            scheme.pte_unmapped(self, pid, a, o, ev);
+            self.maybe_free(scheme, ev, o);
+        }
+        page
+    }
+
+    /// do_swap_page for an anonymous swap pte.
+    #[allow(clippy::too_many_arguments)]
+    fn swap_in(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        t: &mut Tally,
+        pid: Pid,
+        vma: &Vma,
+        a: Addr,
+        slot: SlotId,
+        exclusive: bool,
+    ) {
+        match self.swap.cache_page(slot) {
+            Some(p)
+                if self.pages.get(p).is_anon() && scheme.swapin_must_copy(self, pid, vma, a, p) =>
+            {
+                self.mm_mut(pid).pt.take(a);
+                let page = self.pages.alloc_anon();
+                let r = scheme.anon_page_added(
+                    self,
+                    pid,
+                    vma,
+                    a,
+                    page,
+                    AnonAdd::CowCopy { from: Some(p) },
+                    ev,
+                );
+                self.set_rmap(page, r);
+                self.install_pte(
+                    scheme,
+                    ev,
+                    pid,
+                    a,
+                    PteVal::Page {
+                        page,
+                        writable: vma.prot.write,
+                        young: true,
+                        dirty: true,
+                    },
+                );
+                self.put_slot(scheme, ev, slot);
+                t.add(
+                    "do_swap_page: swap-cache page copied (it is indexed at another address)",
+                    page,
+                );
+            }
+            Some(p) => {
+                self.mm_mut(pid).pt.take(a);
+                let excl = exclusive && self.pages.get(p).mapcount() == 0;
+                if excl {
+                    self.pages.set_exclusive(p, true);
+                }
+                self.install_pte(
+                    scheme,
+                    ev,
+                    pid,
+                    a,
+                    PteVal::Page {
+                        page: p,
+                        writable: excl && vma.prot.write,
+                        young: true,
+                        dirty: false,
+                    },
+                );
+                self.put_slot(scheme, ev, slot);
+                t.add("do_swap_page: page found in the swap cache and mapped", p);
+            }
+            None => {
+                self.mm_mut(pid).pt.take(a);
+                let page = self.pages.alloc_anon();
+                self.pages.set_exclusive(page, exclusive);
+                self.pages.set_swap(page, Some(slot));
+                self.swap.set_cache_page(slot, Some(page));
+                let r = scheme.anon_page_added(
+                    self,
+                    pid,
+                    vma,
+                    a,
+                    page,
+                    AnonAdd::SwapIn { exclusive },
+                    ev,
+                );
+                self.set_rmap(page, r);
+                self.install_pte(
+                    scheme,
+                    ev,
+                    pid,
+                    a,
+                    PteVal::Page {
+                        page,
+                        writable: exclusive && vma.prot.write,
+                        young: true,
+                        dirty: false,
+                    },
+                );
+                self.put_slot(scheme, ev, slot);
+                t.add(
+                    &format!(
+                        "do_swap_page: read from swap into a new page{}",
+                        if exclusive { " (exclusive)" } else { "" }
+                    ),
+                    page,
+                );
+            }
+        }
+    }
+
+    /// Gives an id to a cached page of a named file.
+    fn materialize(&mut self, f: FileId, index: u64) -> PageId {
+        let p = self.pages.alloc_file(f, index);
+        self.files[f.0 as usize].insert(index, p);
+        p
+    }
+
+    /// The page-cache page of `f` at `index`, read in (or allocated, for shmem) if absent.
+    pub(crate) fn file_page(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        f: FileId,
+        index: u64,
+    ) -> PageId {
+        match self.file(f).lookup(index) {
+            Cached::Page(p) => p,
+            Cached::Unmaterialized => self.materialize(f, index),
+            Cached::Absent => {
+                let p = self.materialize(f, index);
+                let file = self.file(f);
+                if file.shmem {
+                    ev.push(format!(
+                        "shmem_fault: new page {p} for {} page {index}",
+                        file.name
+                    ));
+                } else {
+                    ev.push(format!(
+                        "filemap_fault: \"{}\" page {index} read back from disk into {p}",
+                        file.name
+                    ));
+                }
+                p
+            }
+            Cached::Swap(slot) => {
+                let p = match self.swap.cache_page(slot) {
+                    Some(p) => {
+                        self.pages.set_swap(p, None);
+                        p
+                    }
+                    None => self.pages.alloc_file(f, index),
+                };
+                self.swap.set_cache_page(slot, None);
+                self.files[f.0 as usize].insert(index, p);
+                ev.push(format!(
+                    "shmem_swapin: {} page {index} read from {slot} into {p}",
+                    self.file(f).name
+                ));
+                self.put_slot(scheme, ev, slot);
+                p
+            }
+        }
+    }
+}

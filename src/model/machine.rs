@@ -1,0 +1,276 @@
+//! The scheme-independent machine: processes, pages, files, swap. Ground truth lives here: which
+//! pte maps which page. Every op is validated before it changes anything, so a refused step
+//! leaves the machine as it was.
+
+use std::collections::BTreeMap;
+
+use super::error::StepError;
+use super::events::Events;
+use super::file::File;
+use super::page::{PageRmap, PageStore};
+use super::pte::{Pte, PteVal};
+use super::swap::Swap;
+use super::types::{Addr, FileId, MAX_OP_PAGES, MmId, PAGE_SIZE, PageId, Pid, USER_END, VmaId};
+use super::vma::{Mm, Process, Vma};
+use crate::schemes::{MmOrigin, Scheme};
+
+/// The whole simulated memory manager, minus the rmap design.
+#[derive(Clone, Debug)]
+pub struct Machine {
+    pub procs: BTreeMap<Pid, Process>,
+    pub pages: PageStore,
+    pub files: Vec<File>,
+    pub swap: Swap,
+    next_vma: u32,
+    next_mm: u32,
+    next_shmem: u32,
+}
+
+impl Machine {
+    /// A machine with process 1 and nothing mapped. The scheme hears about pid 1's mm.
+    pub fn new(scheme: &mut dyn Scheme, ev: &mut Events) -> Self {
+        let mut m = Machine {
+            procs: BTreeMap::new(),
+            pages: PageStore::default(),
+            files: Vec::new(),
+            swap: Swap::default(),
+            next_vma: 1,
+            next_mm: 1,
+            next_shmem: 1,
+        };
+        m.create_process(scheme, ev, 1, MmOrigin::Spawn);
+        m
+    }
+
+    // ----- lookups -------------------------------------------------------------------------
+
+    pub fn proc(&self, pid: Pid) -> Result<&Process, StepError> {
+        self.procs.get(&pid).ok_or(StepError::NoSuchPid(pid))
+    }
+
+    pub(crate) fn mm_mut(&mut self, pid: Pid) -> &mut Mm {
+        &mut self
+            .procs
+            .get_mut(&pid)
+            .expect("pid validated before mutation")
+            .mm
+    }
+
+    /// The process currently running in mm `mm`, if that mm is alive.
+    pub fn proc_by_mm(&self, mm: MmId) -> Option<&Process> {
+        self.procs.values().find(|p| p.mm.id == mm)
+    }
+
+    /// The vma with id `id` in `pid`'s mm.
+    pub fn vma(&self, pid: Pid, id: VmaId) -> Option<&Vma> {
+        self.procs.get(&pid).and_then(|p| p.mm.vma_by_id(id))
+    }
+
+    /// Finds a vma by id anywhere, with its pid.
+    pub fn find_vma(&self, id: VmaId) -> Option<(Pid, &Vma)> {
+        self.procs
+            .values()
+            .find_map(|p| p.mm.vma_by_id(id).map(|v| (p.pid, v)))
+    }
+
+    pub fn pte(&self, pid: Pid, addr: Addr) -> PteVal {
+        self.procs
+            .get(&pid)
+            .map_or(PteVal::None, |p| p.mm.pt.get(addr).get())
+    }
+
+    pub fn file(&self, id: FileId) -> &File {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn file_by_name(&self, name: &str) -> Option<&File> {
+        self.files.iter().find(|f| !f.shmem && f.name == name)
+    }
+
+    /// Every pte that maps `page`, as (pid, addr), in pid then address order. For file pages
+    /// only the vmas of that file are looked at.
+    pub fn ptes_of(&self, page: PageId) -> Vec<(Pid, Addr)> {
+        let pg = self.pages.get(page);
+        let mut out = Vec::new();
+        for p in self.procs.values() {
+            match pg.file() {
+                Some(f) => {
+                    for v in p.mm.vmas.iter().filter(|v| v.file == Some(f)) {
+                        for (a, pte) in p.mm.pt.range(v.start, v.end) {
+                            if pte.page() == Some(page) {
+                                out.push((p.pid, a));
+                            }
+                        }
+                    }
+                }
+                None => {
+                    for (a, pte) in p.mm.pt.iter() {
+                        if pte.page() == Some(page) {
+                            out.push((p.pid, a));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    // ----- ids -----------------------------------------------------------------------------
+
+    pub(crate) fn new_vma_id(&mut self) -> VmaId {
+        let id = VmaId(self.next_vma);
+        self.next_vma += 1;
+        id
+    }
+
+    fn new_mm_id(&mut self) -> MmId {
+        let id = MmId(self.next_mm);
+        self.next_mm += 1;
+        id
+    }
+
+    pub(crate) fn new_shmem(&mut self, pages: u64) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        let name = format!("shmem{}", self.next_shmem);
+        self.next_shmem += 1;
+        self.files.push(File::new(id, name, true, pages));
+        id
+    }
+
+    pub(crate) fn file_for_mmap(&mut self, name: &str, end_pages: u64) -> FileId {
+        if let Some(f) = self.files.iter_mut().find(|f| !f.shmem && f.name == name) {
+            f.grow_to(end_pages);
+            return f.id;
+        }
+        let id = FileId(self.files.len() as u32);
+        self.files
+            .push(File::new(id, name.to_string(), false, end_pages));
+        id
+    }
+
+    // ----- processes -----------------------------------------------------------------------
+
+    pub(crate) fn create_process(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        origin: MmOrigin,
+    ) -> MmId {
+        let id = self.new_mm_id();
+        self.procs.insert(
+            pid,
+            Process {
+                pid,
+                mm: Mm::new(id),
+            },
+        );
+        scheme.mm_created(self, pid, id, origin, ev);
+        id
+    }
+
+    // ----- ptes ----------------------------------------------------------------------------
+
+    /// Installs a pte where there was none. Page ptes raise the mapcount and tell the scheme.
+    pub(crate) fn install_pte(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        addr: Addr,
+        v: PteVal,
+    ) {
+        let old = self.mm_mut(pid).pt.set(addr, Pte::pack(v));
+        debug_assert!(old.is_none(), "install over a live pte at {addr:#x}");
+        match v {
+            PteVal::Page { page, .. } => {
+                self.pages.inc_map(page);
+                scheme.pte_mapped(self, pid, addr, page, ev);
+            }
+            PteVal::Swap { slot, .. } => self.swap.add_ref(slot),
+            PteVal::Zero { .. } | PteVal::None => {}
+        }
+    }
+
+    /// Rewrites the flags of a present pte without changing what it maps.
+    pub(crate) fn update_pte(&mut self, pid: Pid, addr: Addr, v: PteVal) {
+        self.mm_mut(pid).pt.set(addr, Pte::pack(v));
+    }
+
+    /// Removes a pte (zap): drops the mapping or the swap reference and frees what is left unused.
+    pub(crate) fn zap_pte(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        addr: Addr,
+    ) -> PteVal {
+        let old = self.mm_mut(pid).pt.take(addr).get();
+        match old {
+            PteVal::Page { page, dirty, .. } => {
+                if dirty {
+                    self.pages.set_dirty(page, true);
+                }
+                self.pages.dec_map(page);
+                scheme.pte_unmapped(self, pid, addr, page, ev);
+                self.maybe_free(scheme, ev, page);
+            }
+            PteVal::Swap { slot, .. } => self.put_slot(scheme, ev, slot),
+            PteVal::Zero { .. } | PteVal::None => {}
+        }
+        old
+    }
+
+    /// Drops one reference to a swap slot; when the slot goes free its swap-cache page leaves
+    /// the swap cache (and is freed if nothing maps it).
+    pub(crate) fn put_slot(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        slot: super::types::SlotId,
+    ) {
+        let cached = self.swap.cache_page(slot);
+        if self.swap.put(slot)
+            && let Some(p) = cached
+        {
+            self.pages.set_swap(p, None);
+            self.maybe_free(scheme, ev, p);
+        }
+    }
+
+    /// Frees an anonymous page that nothing maps and the swap cache does not hold.
+    /// Page-cache pages stay in their file's cache.
+    pub(crate) fn maybe_free(&mut self, scheme: &mut dyn Scheme, ev: &mut Events, page: PageId) {
+        let p = self.pages.get(page);
+        if p.is_alive() && p.is_anon() && p.mapcount() == 0 && p.swap_slot().is_none() {
+            self.pages.free(page);
+            scheme.page_freed(self, page, ev);
+        }
+    }
+
+    pub(crate) fn set_rmap(&mut self, page: PageId, r: PageRmap) {
+        self.pages.set_rmap(page, r);
+    }
+
+    // ----- validation helpers --------------------------------------------------------------
+
+    pub(crate) fn check_range(
+        what: &'static str,
+        addr: Addr,
+        pages: u64,
+    ) -> Result<Addr, StepError> {
+        if addr % PAGE_SIZE != 0 {
+            return Err(StepError::Unaligned { what: "addr", addr });
+        }
+        if pages == 0 {
+            return Err(StepError::ZeroPages { what });
+        }
+        if pages > MAX_OP_PAGES {
+            return Err(StepError::TooManyPages { what, pages });
+        }
+        let end = addr
+            .checked_add(pages * PAGE_SIZE)
+            .filter(|&e| e <= USER_END);
+        end.ok_or(StepError::OutOfRange { start: addr, pages })
+    }
+}

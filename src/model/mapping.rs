@@ -1,0 +1,546 @@
+//! mmap, munmap, mprotect and mremap.
+
+use super::error::StepError;
+use super::events::Events;
+use super::machine::Machine;
+use super::pte::PteVal;
+use super::types::{Addr, PAGE_SHIFT, PAGE_SIZE, Pid, Prot, hex};
+use super::vma::Vma;
+use crate::schemes::{Scheme, VmaOrigin};
+
+/// The arguments of an Mmap op.
+#[derive(Clone, Debug)]
+pub struct MmapArgs<'a> {
+    pub pid: Pid,
+    pub addr: Addr,
+    pub pages: u64,
+    pub prot: Prot,
+    pub shared: bool,
+    pub file: Option<&'a str>,
+    pub offset: u64,
+}
+
+impl Machine {
+    pub(crate) fn op_mmap(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        a: &MmapArgs<'_>,
+    ) -> Result<(), StepError> {
+        let end = Self::check_range("pages", a.addr, a.pages)?;
+        let p = self.proc(a.pid)?;
+        if let Some(v) = p.mm.vmas[p.mm.overlapping(a.addr, end)].first() {
+            return Err(StepError::Overlap {
+                pid: a.pid,
+                start: a.addr,
+                end,
+                vstart: v.start,
+                vend: v.end,
+            });
+        }
+        match a.file {
+            None if a.offset != 0 => return Err(StepError::OffsetWithoutFile),
+            Some("") => return Err(StepError::EmptyFileName),
+            _ => {}
+        }
+        if a.offset > super::types::USER_END >> PAGE_SHIFT {
+            return Err(StepError::OutOfRange {
+                start: a.offset << PAGE_SHIFT,
+                pages: a.pages,
+            });
+        }
+
+        // Validated: from here on nothing fails.
+        let (file, pgoff, kind) = match (a.file, a.shared) {
+            (Some(name), shared) => {
+                let f = self.file_for_mmap(name, a.offset + a.pages);
+                (
+                    Some(f),
+                    a.offset,
+                    if shared {
+                        "shared file"
+                    } else {
+                        "private file"
+                    },
+                )
+            }
+            (None, true) => (Some(self.new_shmem(a.pages)), 0, "shared anonymous (shmem)"),
+            (None, false) => (None, a.addr >> PAGE_SHIFT, "private anonymous"),
+        };
+        let id = self.new_vma_id();
+        let new = Vma {
+            id,
+            start: a.addr,
+            end,
+            pgoff,
+            prot: a.prot,
+            shared: a.shared,
+            file,
+            anon_faulted: false,
+        };
+        let fname = file
+            .map(|f| format!(" of \"{}\" at page {}", self.file(f).name, pgoff))
+            .unwrap_or_default();
+        ev.push(format!(
+            "mmap: pid {} {}-{} \"{}\" {kind}{fname}, vm_pgoff {}",
+            a.pid,
+            hex(a.addr),
+            hex(end),
+            a.prot,
+            hex(pgoff)
+        ));
+
+        self.place_vma(scheme, ev, a.pid, new, VmaOrigin::Mmap, "new range");
+        Ok(())
+    }
+
+    pub(crate) fn op_munmap(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        addr: Addr,
+        pages: u64,
+    ) -> Result<(), StepError> {
+        let end = Self::check_range("pages", addr, pages)?;
+        self.proc(pid)?;
+        self.unmap_range(scheme, ev, pid, addr, end);
+        Ok(())
+    }
+
+    /// do_munmap on a validated range: split at the ends, zap, unlink, remove.
+    pub(crate) fn unmap_range(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        start: Addr,
+        end: Addr,
+    ) {
+        let r = self
+            .proc(pid)
+            .expect("validated")
+            .mm
+            .overlapping(start, end);
+        if r.is_empty() {
+            ev.push(format!(
+                "munmap: pid {pid} has nothing mapped in {}-{}",
+                hex(start),
+                hex(end)
+            ));
+            return;
+        }
+        self.split_at_bounds(scheme, ev, pid, start, end, false);
+        let r = self
+            .proc(pid)
+            .expect("validated")
+            .mm
+            .overlapping(start, end);
+        let n = r.len();
+        let first = r.start;
+        let mut zapped = 0;
+        for _ in 0..n {
+            let v = self.proc(pid).expect("validated").mm.vmas[first].clone();
+            zapped += self.zap_range(scheme, ev, pid, v.start, v.end);
+            scheme.vma_removed(self, pid, &v, ev);
+            self.mm_mut(pid).vmas.remove(first);
+        }
+        ev.push(format!(
+            "munmap: pid {pid} {}-{}: removed {n} vma{}, zapped {zapped} pte{}",
+            hex(start),
+            hex(end),
+            if n == 1 { "" } else { "s" },
+            if zapped == 1 { "" } else { "s" }
+        ));
+    }
+
+    pub(crate) fn op_mprotect(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        addr: Addr,
+        pages: u64,
+        prot: Prot,
+    ) -> Result<(), StepError> {
+        let end = Self::check_range("pages", addr, pages)?;
+        let p = self.proc(pid)?;
+        if !p.mm.fully_mapped(addr, end) {
+            return Err(StepError::NotFullyMapped {
+                pid,
+                start: addr,
+                end,
+            });
+        }
+        ev.push(format!(
+            "mprotect: pid {pid} {}-{} to \"{prot}\"",
+            hex(addr),
+            hex(end)
+        ));
+        self.split_at_bounds(scheme, ev, pid, addr, end, true);
+        let r = self.proc(pid).expect("validated").mm.overlapping(addr, end);
+        for i in r.clone() {
+            let before = self.proc(pid).expect("validated").mm.vmas[i].clone();
+            if before.prot == prot {
+                continue;
+            }
+            let mut after = before.clone();
+            after.prot = prot;
+            self.mm_mut(pid).vmas[i] = after.clone();
+            self.reprotect_ptes(pid, &after, before.prot);
+            scheme.vma_resized(self, pid, &before, &after, ev);
+        }
+        let lo = r.start.saturating_sub(1);
+        let hi = r.end.min(
+            self.proc(pid)
+                .expect("validated")
+                .mm
+                .vmas
+                .len()
+                .saturating_sub(1),
+        );
+        self.merge_around(scheme, ev, pid, lo, hi);
+        Ok(())
+    }
+
+    /// change_protection: write permission removed makes every pte read-only; write permission
+    /// added makes exclusive anonymous pages writable again (the kernel skips the fault for them).
+    fn reprotect_ptes(&mut self, pid: Pid, v: &Vma, old: Prot) {
+        if old.write == v.prot.write {
+            return;
+        }
+        let ptes = self
+            .proc(pid)
+            .expect("validated")
+            .mm
+            .pt
+            .range(v.start, v.end);
+        for (a, pte) in ptes {
+            if let PteVal::Page {
+                page, young, dirty, ..
+            } = pte.get()
+            {
+                let pg = self.pages.get(page);
+                let writable = v.prot.write && (v.shared || (pg.is_anon() && pg.is_exclusive()));
+                self.update_pte(
+                    pid,
+                    a,
+                    PteVal::Page {
+                        page,
+                        writable,
+                        young,
+                        dirty,
+                    },
+                );
+            }
+        }
+    }
+
+    pub(crate) fn op_mremap(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        addr: Addr,
+        pages: u64,
+        new_pages: Option<u64>,
+        to: Option<Addr>,
+    ) -> Result<(), StepError> {
+        let end = Self::check_range("pages", addr, pages)?;
+        let new_pages = new_pages.unwrap_or(pages);
+        Self::check_range("new_pages", addr, new_pages)?;
+        let p = self.proc(pid)?;
+        let Some(vi) = p.mm.find(addr).filter(|&i| p.mm.vmas[i].end >= end) else {
+            return Err(StepError::MremapSpan {
+                pid,
+                start: addr,
+                end,
+            });
+        };
+        let vma = p.mm.vmas[vi].clone();
+        let new_len = new_pages * PAGE_SIZE;
+        match to {
+            None => {
+                if new_pages > pages {
+                    let new_end = addr + new_len;
+                    if new_end > super::types::USER_END {
+                        return Err(StepError::OutOfRange {
+                            start: addr,
+                            pages: new_pages,
+                        });
+                    }
+                    if vma.end != end {
+                        return Err(StepError::MremapNoRoom {
+                            start: addr,
+                            end,
+                            new_end,
+                            why: format!(
+                                "the range ends inside the vma {}-{}",
+                                hex(vma.start),
+                                hex(vma.end)
+                            ),
+                        });
+                    }
+                    if let Some(n) = p.mm.vmas.get(vi + 1).filter(|n| n.start < new_end) {
+                        return Err(StepError::MremapNoRoom {
+                            start: addr,
+                            end,
+                            new_end,
+                            why: format!("the vma {}-{} is in the way", hex(n.start), hex(n.end)),
+                        });
+                    }
+                }
+            }
+            Some(to) => {
+                let to_end = Self::check_range("new_pages", to, new_pages)?;
+                if to < end && addr < to_end {
+                    return Err(StepError::MremapOverlap {
+                        start: addr,
+                        end,
+                        to,
+                        to_end,
+                    });
+                }
+            }
+        }
+
+        // Validated.
+        match to {
+            None if new_pages < pages => {
+                ev.push(format!(
+                    "mremap: pid {pid} shrinks {}-{} to {} pages",
+                    hex(addr),
+                    hex(end),
+                    new_pages
+                ));
+                self.unmap_range(scheme, ev, pid, addr + new_len, end);
+            }
+            None if new_pages == pages => {
+                ev.push(format!(
+                    "mremap: pid {pid} {}-{}: same size, nothing to do",
+                    hex(addr),
+                    hex(end)
+                ));
+            }
+            None => {
+                let mut after = vma.clone();
+                after.end = addr + new_len;
+                ev.push(format!(
+                    "mremap: pid {pid} grows {}-{} in place to {}; vm_pgoff stays {}",
+                    hex(vma.start),
+                    hex(vma.end),
+                    hex(after.end),
+                    hex(vma.pgoff)
+                ));
+                self.mm_mut(pid).vmas[vi] = after.clone();
+                scheme.vma_resized(self, pid, &vma, &after, ev);
+            }
+            Some(to) => self.mremap_move(scheme, ev, pid, addr, pages, new_pages, to),
+        }
+        Ok(())
+    }
+
+    /// move_vma: unmap the destination, copy_vma, move the ptes, unmap the source.
+    #[allow(clippy::too_many_arguments)]
+    fn mremap_move(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        addr: Addr,
+        pages: u64,
+        new_pages: u64,
+        to: Addr,
+    ) {
+        let to_end = to + new_pages * PAGE_SIZE;
+        if !self
+            .proc(pid)
+            .expect("validated")
+            .mm
+            .overlapping(to, to_end)
+            .is_empty()
+        {
+            ev.push(format!(
+                "mremap: MREMAP_FIXED unmaps whatever was at {}-{}",
+                hex(to),
+                hex(to_end)
+            ));
+            self.unmap_range(scheme, ev, pid, to, to_end);
+        }
+        let mut pages = pages;
+        if new_pages < pages {
+            self.unmap_range(
+                scheme,
+                ev,
+                pid,
+                addr + new_pages * PAGE_SIZE,
+                addr + pages * PAGE_SIZE,
+            );
+            pages = new_pages;
+        }
+        let end = addr + pages * PAGE_SIZE;
+        let src = {
+            let mm = &self.proc(pid).expect("validated").mm;
+            mm.vmas[mm.find(addr).expect("validated")].clone()
+        };
+
+        // anonmm (rmap 11): pages shared with another mm are copied before their ptes move.
+        if scheme.mremap_copies_shared() {
+            let cows = self.break_shared_cow(scheme, ev, pid, &src, addr, end);
+            if cows > 0 {
+                ev.push(format!("mremap moved {cows} cows"));
+            }
+        }
+
+        let keep_pgoff = src.anon_faulted || src.file.is_some();
+        let src_pgoff = src.linear_index(addr);
+        let pgoff = if keep_pgoff {
+            src_pgoff
+        } else {
+            to >> PAGE_SHIFT
+        };
+        let mut dst = Vma {
+            id: self.new_vma_id(),
+            start: to,
+            end: to_end,
+            pgoff,
+            ..src.clone()
+        };
+        ev.push(format!(
+            "copy_vma: pid {pid} {}-{} -> {}-{}, vm_pgoff {} ({})",
+            hex(addr),
+            hex(end),
+            hex(to),
+            hex(to_end),
+            hex(pgoff),
+            if keep_pgoff {
+                "kept: the vma has pages"
+            } else {
+                "reset to the new address: never faulted"
+            }
+        ));
+
+        dst.anon_faulted = src.anon_faulted;
+        self.place_vma(
+            scheme,
+            ev,
+            pid,
+            dst,
+            VmaOrigin::Move { from: &src },
+            "moved range",
+        );
+
+        // move_page_tables.
+        let ptes = self.proc(pid).expect("validated").mm.pt.range(addr, end);
+        let moved = ptes.len();
+        for (a, pte) in ptes {
+            let na = to + (a - addr);
+            let v = pte.get();
+            self.mm_mut(pid).pt.take(a);
+            self.mm_mut(pid).pt.set(na, pte);
+            if let PteVal::Page { page, .. } = v {
+                scheme.pte_unmapped(self, pid, a, page, ev);
+                scheme.pte_mapped(self, pid, na, page, ev);
+                let pg = self.pages.get(page);
+                if pg.is_anon()
+                    && pg.mapcount() == 1
+                    && let Some(r) = scheme.pte_moved(self, pid, a, na, page, ev)
+                {
+                    self.set_rmap(page, r);
+                }
+            }
+        }
+        ev.push(format!(
+            "move_page_tables: moved {moved} pte{}",
+            if moved == 1 { "" } else { "s" }
+        ));
+        self.unmap_range(scheme, ev, pid, addr, end);
+    }
+
+    /// Forces a copy of every anonymous page in `[start, end)` of `pid` that another pte also
+    /// maps (make_page_exclusive in rmap 11). Returns how many pages were copied.
+    fn break_shared_cow(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        vma: &Vma,
+        start: Addr,
+        end: Addr,
+    ) -> usize {
+        let ptes = self.proc(pid).expect("validated").mm.pt.range(start, end);
+        let mut n = 0;
+        for (a, pte) in ptes {
+            if let PteVal::Page { page, .. } = pte.get() {
+                let pg = self.pages.get(page);
+                if pg.is_anon() && pg.mapcount() > 1 {
+                    self.cow_copy(scheme, ev, pid, vma, a, Some(page), vma.prot.write);
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// Puts a new vma into `pid`'s mm: merged into the vma before and/or after it when the
+    /// rules allow (vma_merge_new_range), else inserted as its own vma.
+    /// A moved vma is linked first (copy_vma) and then merged with its neighbours, so the scheme
+    /// sees its rmap state carried over before any merge decision.
+    fn place_vma(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        new: Vma,
+        origin: VmaOrigin<'_>,
+        what: &str,
+    ) {
+        if let VmaOrigin::Move { .. } = origin {
+            let i = self.mm_mut(pid).insert(new.clone());
+            scheme.vma_added(self, pid, &new, origin, ev);
+            let last = self.proc(pid).expect("validated").mm.vmas.len() - 1;
+            self.merge_around(scheme, ev, pid, i.saturating_sub(1), (i + 1).min(last));
+            return;
+        }
+        let mm = &self.proc(pid).expect("validated").mm;
+        let i = mm.vmas.partition_point(|v| v.start < new.start);
+        let prev = i
+            .checked_sub(1)
+            .map(|j| mm.vmas[j].clone())
+            .filter(|v| v.end == new.start);
+        let next = mm.vmas.get(i).cloned().filter(|v| v.start == new.end);
+        if let Some(p) = prev.filter(|p| self.can_merge(scheme, pid, p, &new)) {
+            let mut grown = p.clone();
+            grown.end = new.end;
+            grown.anon_faulted |= new.anon_faulted;
+            ev.push(format!(
+                "vma_merge: the {what} extends pid {pid} vma {}-{}",
+                hex(p.start),
+                hex(p.end)
+            ));
+            self.mm_mut(pid).vmas[i - 1] = grown.clone();
+            scheme.vma_resized(self, pid, &p, &grown, ev);
+            if next
+                .as_ref()
+                .is_some_and(|n| self.can_merge(scheme, pid, &grown, n))
+            {
+                self.try_merge(scheme, ev, pid, i - 1);
+            }
+        } else if let Some(n) = next.filter(|n| self.can_merge(scheme, pid, &new, n)) {
+            let mut grown = n.clone();
+            grown.start = new.start;
+            grown.pgoff = new.pgoff;
+            grown.anon_faulted |= new.anon_faulted;
+            ev.push(format!(
+                "vma_merge: the {what} extends pid {pid} vma {}-{} downwards",
+                hex(n.start),
+                hex(n.end)
+            ));
+            self.mm_mut(pid).vmas[i] = grown.clone();
+            scheme.vma_resized(self, pid, &n, &grown, ev);
+        } else {
+            self.mm_mut(pid).insert(new.clone());
+            scheme.vma_added(self, pid, &new, origin, ev);
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Spawn, Fork, Exec and Exit.
+
+use super::error::StepError;
+use super::events::Events;
+use super::machine::Machine;
+use super::pte::PteVal;
+use super::types::Pid;
+use crate::schemes::{MmOrigin, Scheme, VmaOrigin};
+
+impl Machine {
+    pub(crate) fn op_spawn(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+    ) -> Result<(), StepError> {
+        if self.procs.contains_key(&pid) {
+            return Err(StepError::PidExists(pid));
+        }
+        let mm = self.create_process(scheme, ev, pid, MmOrigin::Spawn);
+        ev.push(format!(
+            "spawn: pid {pid} starts with an empty address space ({mm})"
+        ));
+        Ok(())
+    }
+
+    /// dup_mmap: the child gets a copy of every vma; ptes are copied only for private vmas that
+    /// have anonymous pages (vma_needs_copy), and copied anonymous pages become shared and
+    /// write-protected in both.
+    pub(crate) fn op_fork(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        child: Pid,
+    ) -> Result<(), StepError> {
+        let parent = self.proc(pid)?;
+        if self.procs.contains_key(&child) {
+            return Err(StepError::PidExists(child));
+        }
+        let parent_mm = parent.mm.id;
+        let vmas = parent.mm.vmas.clone();
+        self.create_process(
+            scheme,
+            ev,
+            child,
+            MmOrigin::Fork {
+                parent: pid,
+                parent_mm,
+            },
+        );
+        let mut copied = 0usize;
+        let mut shared_now = 0usize;
+        for pv in &vmas {
+            let mut cv = pv.clone();
+            cv.id = self.new_vma_id();
+            self.mm_mut(child).insert(cv.clone());
+            scheme.vma_added(
+                self,
+                child,
+                &cv,
+                VmaOrigin::Fork {
+                    parent: pid,
+                    from: pv,
+                },
+                ev,
+            );
+            if pv.shared || !pv.anon_faulted {
+                continue;
+            }
+            for (a, pte) in self
+                .proc(pid)
+                .expect("validated")
+                .mm
+                .pt
+                .range(pv.start, pv.end)
+            {
+                match pte.get() {
+                    PteVal::Page {
+                        page, young, dirty, ..
+                    } => {
+                        let pg = self.pages.get(page);
+                        if pg.is_anon() {
+                            if pg.is_exclusive() {
+                                shared_now += 1;
+                            }
+                            self.pages.set_exclusive(page, false);
+                        }
+                        self.update_pte(
+                            pid,
+                            a,
+                            PteVal::Page {
+                                page,
+                                writable: false,
+                                young,
+                                dirty,
+                            },
+                        );
+                        self.install_pte(
+                            scheme,
+                            ev,
+                            child,
+                            a,
+                            PteVal::Page {
+                                page,
+                                writable: false,
+                                young: false,
+                                dirty,
+                            },
+                        );
+                    }
+                    PteVal::Zero { .. } => {
+                        self.install_pte(scheme, ev, child, a, PteVal::Zero { young: false })
+                    }
+                    PteVal::Swap { slot, .. } => {
+                        self.update_pte(
+                            pid,
+                            a,
+                            PteVal::Swap {
+                                slot,
+                                exclusive: false,
+                            },
+                        );
+                        self.install_pte(
+                            scheme,
+                            ev,
+                            child,
+                            a,
+                            PteVal::Swap {
+                                slot,
+                                exclusive: false,
+                            },
+                        );
+                    }
+                    PteVal::None => continue,
+                }
+                copied += 1;
+            }
+        }
+        ev.push(format!(
+            "dup_mmap: pid {pid} -> {child}: {} vma{}, {copied} pte{} copied, {shared_now} page{} now shared copy-on-write",
+            vmas.len(),
+            if vmas.len() == 1 { "" } else { "s" },
+            if copied == 1 { "" } else { "s" },
+            if shared_now == 1 { "" } else { "s" },
+        ));
+        Ok(())
+    }
+
+    pub(crate) fn op_exec(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+    ) -> Result<(), StepError> {
+        self.proc(pid)?;
+        self.teardown(scheme, ev, pid, "exec");
+        self.procs.remove(&pid);
+        let mm = self.create_process(scheme, ev, pid, MmOrigin::Exec);
+        ev.push(format!(
+            "exec: pid {pid} continues in a fresh, empty address space ({mm})"
+        ));
+        Ok(())
+    }
+
+    pub(crate) fn op_exit(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+    ) -> Result<(), StepError> {
+        self.proc(pid)?;
+        self.teardown(scheme, ev, pid, "exit");
+        self.procs.remove(&pid);
+        ev.push(format!("exit: pid {pid} is gone"));
+        Ok(())
+    }
+
+    /// exit_mmap: zap every pte, then unlink every vma, then the mm is gone.
+    fn teardown(&mut self, scheme: &mut dyn Scheme, ev: &mut Events, pid: Pid, why: &str) {
+        let vmas = self.proc(pid).expect("validated").mm.vmas.clone();
+        let mut zapped = 0;
+        for v in &vmas {
+            zapped += self.zap_range(scheme, ev, pid, v.start, v.end);
+        }
+        for v in &vmas {
+            scheme.vma_removed(self, pid, v, ev);
+        }
+        let mm = self.proc(pid).expect("validated").mm.id;
+        self.mm_mut(pid).vmas.clear();
+        ev.push(format!(
+            "exit_mmap ({why}): pid {pid} {mm}: zapped {zapped} pte{}, removed {} vma{}",
+            if zapped == 1 { "" } else { "s" },
+            vmas.len(),
+            if vmas.len() == 1 { "" } else { "s" }
+        ));
+        scheme.mm_destroyed(self, pid, mm, ev);
+    }
+}

@@ -1,0 +1,153 @@
+//! Identifiers, addresses and protection bits shared by the whole model.
+
+use std::fmt;
+
+/// Size of a base page. Every address and length in a scenario is in these units.
+pub const PAGE_SIZE: u64 = 4096;
+/// log2(PAGE_SIZE).
+pub const PAGE_SHIFT: u32 = 12;
+/// First address past the user part of an x86_64 address space (47-bit).
+pub const USER_END: u64 = 0x0000_8000_0000_0000;
+/// The most pages one op may touch. Keeps a typo from asking for terabytes of model memory.
+pub const MAX_OP_PAGES: u64 = 1 << 22;
+
+/// A process id as the scenario names it.
+pub type Pid = u32;
+/// A user virtual address.
+pub type Addr = u64;
+
+/// A page frame of the model. Ids are handed out in creation order and never reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PageId(pub u32);
+
+impl fmt::Display for PageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "p{}", self.0)
+    }
+}
+
+/// A vma of the model. A split makes a new id for the new piece; ids are never reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VmaId(pub u32);
+
+impl fmt::Display for VmaId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "vma{}", self.0)
+    }
+}
+
+/// An address space (mm_struct). Spawn, fork and exec each make a new one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MmId(pub u32);
+
+impl fmt::Display for MmId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "mm{}", self.0)
+    }
+}
+
+/// A file of the scenario's little filesystem, or the shmem object behind a shared anonymous mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// A swap slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SlotId(pub u32);
+
+impl fmt::Display for SlotId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "swap:{}", self.0)
+    }
+}
+
+/// Protection bits of a vma, written as letters from "rwx".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Prot {
+    pub read: bool,
+    pub write: bool,
+    pub exec: bool,
+}
+
+impl Prot {
+    pub const RW: Prot = Prot {
+        read: true,
+        write: true,
+        exec: false,
+    };
+    pub const R: Prot = Prot {
+        read: true,
+        write: false,
+        exec: false,
+    };
+
+    /// Parses letters from "rwx" in any order, each at most once; "" is PROT_NONE.
+    pub fn parse(s: &str) -> Result<Prot, String> {
+        let mut p = Prot::default();
+        for c in s.chars() {
+            let slot = match c {
+                'r' => &mut p.read,
+                'w' => &mut p.write,
+                'x' => &mut p.exec,
+                _ => {
+                    return Err(format!(
+                        "prot \"{s}\": unexpected letter '{c}', expected letters from \"rwx\" (\"\" for none)"
+                    ));
+                }
+            };
+            if *slot {
+                return Err(format!("prot \"{s}\": letter '{c}' given twice"));
+            }
+            *slot = true;
+        }
+        Ok(p)
+    }
+
+    /// Readable by a load. On x86 a writable page is also readable.
+    pub fn readable(self) -> bool {
+        self.read || self.write
+    }
+}
+
+impl fmt::Display for Prot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.read {
+            f.write_str("r")?;
+        }
+        if self.write {
+            f.write_str("w")?;
+        }
+        if self.exec {
+            f.write_str("x")?;
+        }
+        Ok(())
+    }
+}
+
+/// Formats an address the way the kernel prints them in messages: lower-case hex with 0x.
+pub fn hex(a: u64) -> String {
+    format!("{a:#x}")
+}
+
+/// Page number of an address.
+pub fn vpn(a: Addr) -> u64 {
+    a >> PAGE_SHIFT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prot_parses_letters_in_any_order() {
+        assert_eq!(Prot::parse("rw").unwrap(), Prot::RW);
+        assert_eq!(Prot::parse("wr").unwrap(), Prot::RW);
+        assert_eq!(Prot::parse("").unwrap(), Prot::default());
+        assert_eq!(Prot::parse("rwx").unwrap().to_string(), "rwx");
+    }
+
+    #[test]
+    fn prot_rejects_unknown_and_repeated_letters() {
+        assert!(Prot::parse("rq").unwrap_err().contains("'q'"));
+        assert!(Prot::parse("rr").unwrap_err().contains("twice"));
+    }
+}

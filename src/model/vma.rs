@@ -1,0 +1,131 @@
+//! Virtual memory areas and address spaces.
+
+use super::pte::PageTable;
+use super::types::{Addr, FileId, MmId, PAGE_SHIFT, PAGE_SIZE, Pid, Prot, VmaId};
+
+/// A vm_area_struct, reduced to what rmap cares about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vma {
+    pub id: VmaId,
+    pub start: Addr,
+    pub end: Addr,
+    /// vm_pgoff: for file and shmem vmas the file offset in pages; for anonymous vmas the
+    /// start address in pages at mmap time (2.6.7 rule), kept across mremap once faulted.
+    pub pgoff: u64,
+    pub prot: Prot,
+    /// MAP_SHARED.
+    pub shared: bool,
+    /// The file, or the shmem object of a shared anonymous mapping.
+    pub file: Option<FileId>,
+    /// Has had an anonymous page (the kernel's `vma->anon_vma != NULL`); decides whether fork
+    /// copies the ptes and whether mremap keeps pgoff. Scheme independent.
+    pub anon_faulted: bool,
+}
+
+impl Vma {
+    pub fn pages(&self) -> u64 {
+        (self.end - self.start) >> PAGE_SHIFT
+    }
+
+    pub fn contains(&self, addr: Addr) -> bool {
+        self.start <= addr && addr < self.end
+    }
+
+    /// A private anonymous vma (the kernel's vma_is_anonymous).
+    pub fn is_anonymous(&self) -> bool {
+        self.file.is_none()
+    }
+
+    /// Can hold anonymous pages: private mappings (anonymous or of a file).
+    pub fn is_private(&self) -> bool {
+        !self.shared
+    }
+
+    /// linear_page_index(): the page offset of `addr` in this vma's pgoff space.
+    pub fn linear_index(&self, addr: Addr) -> u64 {
+        self.pgoff + ((addr - self.start) >> PAGE_SHIFT)
+    }
+
+    /// vma_address(): where a page with index `index` would be mapped in this vma, or None if
+    /// the index falls outside it.
+    pub fn address_of(&self, index: u64) -> Option<Addr> {
+        if index < self.pgoff {
+            return None;
+        }
+        let off = index - self.pgoff;
+        if off >= self.pages() {
+            return None;
+        }
+        Some(self.start + off * PAGE_SIZE)
+    }
+
+    /// Last page offset covered, inclusive (the interval-tree key's end).
+    pub fn last_pgoff(&self) -> u64 {
+        self.pgoff + self.pages() - 1
+    }
+}
+
+/// An address space: sorted, non-overlapping vmas and page tables.
+#[derive(Clone, Debug)]
+pub struct Mm {
+    pub id: MmId,
+    pub vmas: Vec<Vma>,
+    pub pt: PageTable,
+}
+
+impl Mm {
+    pub fn new(id: MmId) -> Self {
+        Mm {
+            id,
+            vmas: Vec::new(),
+            pt: PageTable::default(),
+        }
+    }
+
+    /// Index of the vma containing `addr`.
+    pub fn find(&self, addr: Addr) -> Option<usize> {
+        let i = self.vmas.partition_point(|v| v.end <= addr);
+        (i < self.vmas.len() && self.vmas[i].start <= addr).then_some(i)
+    }
+
+    pub fn vma_at(&self, addr: Addr) -> Option<&Vma> {
+        self.find(addr).map(|i| &self.vmas[i])
+    }
+
+    pub fn vma_by_id(&self, id: VmaId) -> Option<&Vma> {
+        self.vmas.iter().find(|v| v.id == id)
+    }
+
+    /// Indices of the vmas overlapping `[start, end)`.
+    pub fn overlapping(&self, start: Addr, end: Addr) -> std::ops::Range<usize> {
+        let a = self.vmas.partition_point(|v| v.end <= start);
+        let b = self.vmas.partition_point(|v| v.start < end);
+        a..b.max(a)
+    }
+
+    /// True when every page of `[start, end)` lies in some vma.
+    pub fn fully_mapped(&self, start: Addr, end: Addr) -> bool {
+        let mut at = start;
+        for v in &self.vmas[self.overlapping(start, end)] {
+            if v.start > at {
+                return false;
+            }
+            at = v.end;
+        }
+        at >= end
+    }
+
+    /// Inserts a vma keeping the order.
+    pub fn insert(&mut self, v: Vma) -> usize {
+        let i = self.vmas.partition_point(|x| x.start < v.start);
+        self.vmas.insert(i, v);
+        i
+    }
+}
+
+/// A process: a pid and its current address space.
+#[derive(Clone, Debug)]
+pub struct Process {
+    pub pid: Pid,
+    pub mm: Mm,
+}

@@ -1,0 +1,174 @@
+//! Splitting, merging and removing vmas: the kernel's __split_vma, vma_merge and
+//! remove_vma, with the scheme consulted and told at each change.
+
+use super::events::Events;
+use super::machine::Machine;
+use super::types::{Addr, PAGE_SHIFT, Pid, hex};
+use super::vma::Vma;
+use crate::schemes::{Scheme, VmaOrigin};
+
+impl Machine {
+    /// Whether `prev` and `next` (adjacent) may become one vma: the same flags and file, file
+    /// offsets that continue, and the scheme's rmap rule.
+    pub(crate) fn can_merge(&self, scheme: &dyn Scheme, pid: Pid, prev: &Vma, next: &Vma) -> bool {
+        if prev.end != next.start
+            || prev.prot != next.prot
+            || prev.shared != next.shared
+            || prev.file != next.file
+        {
+            return false;
+        }
+        if prev.file.is_some() && prev.pgoff + prev.pages() != next.pgoff {
+            return false;
+        }
+        scheme.can_merge(self, pid, prev, next)
+    }
+
+    /// __split_vma at `at`. With `new_below` the new vma is the lower part and the original keeps
+    /// the upper part; otherwise the new vma is the upper part. Returns the new vma's index.
+    pub(crate) fn split_vma(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        idx: usize,
+        at: Addr,
+        new_below: bool,
+    ) -> usize {
+        let before = self.proc(pid).expect("validated").mm.vmas[idx].clone();
+        debug_assert!(before.start < at && at < before.end);
+        let id = self.new_vma_id();
+        let off = (at - before.start) >> PAGE_SHIFT;
+        let mut orig = before.clone();
+        let mut new = before.clone();
+        new.id = id;
+        if new_below {
+            new.end = at;
+            orig.start = at;
+            orig.pgoff = before.pgoff + off;
+        } else {
+            new.start = at;
+            new.pgoff = before.pgoff + off;
+            orig.end = at;
+        }
+        let mm = self.mm_mut(pid);
+        mm.vmas[idx] = orig.clone();
+        let new_idx = mm.insert(new.clone());
+        ev.push(format!(
+            "__split_vma: pid {pid} {}-{} split at {} into {}-{} and {}-{}",
+            hex(before.start),
+            hex(before.end),
+            hex(at),
+            hex(before.start),
+            hex(at),
+            hex(at),
+            hex(before.end)
+        ));
+        // As __split_vma: the new piece is linked (anon_vma_clone) before the original is
+        // re-keyed in the trees with its new range.
+        scheme.vma_added(self, pid, &new, VmaOrigin::Split { from: &orig }, ev);
+        scheme.vma_resized(self, pid, &before, &orig, ev);
+        new_idx
+    }
+
+    /// Merges the vmas at `idx` and `idx + 1` if allowed. Returns true when merged.
+    pub(crate) fn try_merge(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        idx: usize,
+    ) -> bool {
+        let mm = &self.proc(pid).expect("validated").mm;
+        if idx + 1 >= mm.vmas.len() {
+            return false;
+        }
+        let (prev, next) = (mm.vmas[idx].clone(), mm.vmas[idx + 1].clone());
+        if !self.can_merge(scheme, pid, &prev, &next) {
+            return false;
+        }
+        let mut kept = prev.clone();
+        kept.end = next.end;
+        kept.anon_faulted = prev.anon_faulted || next.anon_faulted;
+        ev.push(format!(
+            "vma_merge: pid {pid} {}-{} and {}-{} become {}-{}",
+            hex(prev.start),
+            hex(prev.end),
+            hex(next.start),
+            hex(next.end),
+            hex(kept.start),
+            hex(kept.end)
+        ));
+        self.mm_mut(pid).vmas[idx] = kept.clone();
+        scheme.vma_merged(self, pid, &prev, &kept, &next, ev);
+        self.mm_mut(pid).vmas.remove(idx + 1);
+        true
+    }
+
+    /// Tries to merge every adjacent pair in `lo..=hi` (vma indices), left to right.
+    pub(crate) fn merge_around(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        lo: usize,
+        hi: usize,
+    ) {
+        let mut i = lo;
+        let mut hi = hi;
+        while i < hi {
+            if self.try_merge(scheme, ev, pid, i) {
+                hi -= 1;
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Zaps every pte in `[start, end)` of `pid`.
+    pub(crate) fn zap_range(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        start: Addr,
+        end: Addr,
+    ) -> usize {
+        let addrs: Vec<Addr> = self
+            .proc(pid)
+            .expect("validated")
+            .mm
+            .pt
+            .range(start, end)
+            .into_iter()
+            .map(|(a, _)| a)
+            .collect();
+        for &a in &addrs {
+            self.zap_pte(scheme, ev, pid, a);
+        }
+        addrs.len()
+    }
+
+    /// Splits vmas so that `start` and `end` fall on vma boundaries, the way munmap does
+    /// (the new vma is the upper part at both ends).
+    pub(crate) fn split_at_bounds(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        start: Addr,
+        end: Addr,
+        below_at_start: bool,
+    ) {
+        if let Some(i) = self.proc(pid).expect("validated").mm.find(start)
+            && self.proc(pid).expect("validated").mm.vmas[i].start < start
+        {
+            self.split_vma(scheme, ev, pid, i, start, below_at_start);
+        }
+        if let Some(i) = self.proc(pid).expect("validated").mm.find(end)
+            && self.proc(pid).expect("validated").mm.vmas[i].start < end
+        {
+            self.split_vma(scheme, ev, pid, i, end, false);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The walk contract (design.md §3, rmap-semantics.md §2.2): what a reverse walk visits and finds.
+
+use serde::Serialize;
+use std::fmt;
+
+use super::types::{Addr, MmId, PageId, Pid, VmaId};
+
+/// Which walk: reclaim's unmap, or the referenced check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum WalkKind {
+    #[serde(rename = "try_to_unmap")]
+    TryToUnmap,
+    #[serde(rename = "page_referenced")]
+    PageReferenced,
+}
+
+impl WalkKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WalkKind::TryToUnmap => "try_to_unmap",
+            WalkKind::PageReferenced => "page_referenced",
+        }
+    }
+}
+
+/// The outcome of one visited candidate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Outcome {
+    /// The pte at the computed address maps the page.
+    #[serde(rename = "HIT")]
+    Hit,
+    /// Page tables walked at the computed address, but the pte is none, swap or another page.
+    #[serde(rename = "MISS")]
+    Miss,
+    /// Rejected by arithmetic alone: the page's index falls outside the vma.
+    #[serde(rename = "OUT")]
+    Out,
+    /// Skipped without looking (a dead mm).
+    #[serde(rename = "SKIP")]
+    Skip,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Hit => "HIT",
+            Outcome::Miss => "MISS",
+            Outcome::Out => "OUT",
+            Outcome::Skip => "SKIP",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One candidate a scheme produces, before the model looks at the page tables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub pid: Pid,
+    pub mm: MmId,
+    /// The vma visited (object-based schemes), or None where the candidate is a whole mm or a pte.
+    pub vma: Option<VmaId>,
+    /// The address computed for the page in this candidate; None means OUT (outside the vma).
+    pub addr: Option<Addr>,
+    /// Skipped without looking (dead mm, rss 0).
+    pub skip: bool,
+    /// The structure the candidate came from ("av2", "anonmm3", "i_mmap lib.so", "chain").
+    pub via: String,
+}
+
+/// What a scheme's walk visits, in the kernel's order.
+#[derive(Clone, Debug, Default)]
+pub struct WalkPlan {
+    pub candidates: Vec<Candidate>,
+    /// Structure nodes or list entries the lookup touched besides the candidates.
+    pub nodes_visited: u32,
+    /// The object the page's mapping points at ("av1", "anonmm2", "i_mmap lib.so").
+    pub object: String,
+}
+
+/// One visited candidate, classified.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Visit {
+    pub pid: Pid,
+    pub vma_start: Option<Addr>,
+    pub vma_end: Option<Addr>,
+    pub addr: Option<Addr>,
+    pub outcome: Outcome,
+    #[serde(skip)]
+    pub vma: Option<VmaId>,
+    #[serde(skip)]
+    pub via: String,
+}
+
+/// A pte that maps the page but that the walk never produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Lost {
+    pub pid: Pid,
+    pub addr: Addr,
+}
+
+/// A finished walk.
+#[derive(Clone, Debug)]
+pub struct Walk {
+    pub kind: WalkKind,
+    pub page: PageId,
+    /// The page's mapcount when the walk began (the early-exit target).
+    pub mapcount: u32,
+    pub object: String,
+    pub visits: Vec<Visit>,
+    pub lost: Vec<Lost>,
+    pub hit: u32,
+    pub miss: u32,
+    pub out: u32,
+    pub skip: u32,
+    /// try_to_unmap: no pte maps the page any more. page_referenced: every pte was found.
+    pub unmapped_all: bool,
+    /// Candidates the scheme would have produced, visited or not (the early exit stops short).
+    pub planned: u32,
+    pub nodes_visited: u32,
+    /// page_referenced: ptes whose young bit was set.
+    pub referenced: u32,
+}
+
+impl Walk {
+    /// Number of candidates visited.
+    pub fn candidates(&self) -> u32 {
+        self.visits.len() as u32
+    }
+}

@@ -1,0 +1,111 @@
+//! The JSON of `replay --json` (exact keys, integers as JSON integers).
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::{Lost, PteVal, Totals, Visit, Walk};
+use crate::session::{SchemeRun, StepResult};
+
+#[derive(Serialize)]
+struct Replay<'a> {
+    scenario: &'a str,
+    schemes: Vec<SchemeJson>,
+}
+
+#[derive(Serialize)]
+struct SchemeJson {
+    scheme: &'static str,
+    steps: Vec<StepJson>,
+}
+
+#[derive(Serialize)]
+struct StepJson {
+    index: usize,
+    op: String,
+    error: Option<String>,
+    events: Vec<String>,
+    walk: Option<WalkJson>,
+    totals: Totals,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ptes: Option<Vec<PteJson>>,
+}
+
+#[derive(Serialize)]
+struct WalkJson {
+    kind: &'static str,
+    page: u32,
+    mapcount: u32,
+    candidates: Vec<Visit>,
+    lost: Vec<Lost>,
+    hit: u32,
+    miss: u32,
+    out: u32,
+    skip: u32,
+    unmapped_all: bool,
+}
+
+#[derive(Serialize)]
+struct PteJson {
+    pid: u32,
+    addr: u64,
+    page: Value,
+}
+
+fn walk_json(w: &Walk) -> WalkJson {
+    WalkJson {
+        kind: w.kind.as_str(),
+        page: w.page.0,
+        mapcount: w.mapcount,
+        candidates: w.visits.clone(),
+        lost: w.lost.clone(),
+        hit: w.hit,
+        miss: w.miss,
+        out: w.out,
+        skip: w.skip,
+        unmapped_all: w.unmapped_all,
+    }
+}
+
+fn step_json(index: usize, s: &StepResult) -> StepJson {
+    StepJson {
+        index,
+        op: s.op.to_ron_line(),
+        error: s.error.as_ref().map(ToString::to_string),
+        events: s.events.clone(),
+        walk: s.walk.as_ref().map(walk_json),
+        totals: s.totals.clone(),
+        ptes: s.ptes.as_ref().map(|ptes| {
+            ptes.iter()
+                .filter_map(|&(pid, addr, v)| {
+                    let page = match v {
+                        PteVal::Page { page, .. } => Value::from(page.0),
+                        PteVal::Zero { .. } => Value::from("zero"),
+                        PteVal::Swap { slot, .. } => Value::from(slot.to_string()),
+                        PteVal::None => return None,
+                    };
+                    Some(PteJson { pid, addr, page })
+                })
+                .collect()
+        }),
+    }
+}
+
+/// The replay document for `runs` of the scenario titled `title`.
+pub fn replay_json(title: &str, runs: &[SchemeRun]) -> String {
+    let doc = Replay {
+        scenario: title,
+        schemes: runs
+            .iter()
+            .map(|r| SchemeJson {
+                scheme: r.scheme,
+                steps: r
+                    .steps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| step_json(i, s))
+                    .collect(),
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

@@ -1,0 +1,107 @@
+//! Human-readable replay output: one line per step, the walk spelled out.
+
+use std::fmt::Write as _;
+
+use crate::model::{Outcome, Walk, hex};
+use crate::session::{SchemeRun, StepResult};
+
+/// One line for a walk: "try_to_unmap p2 via av1: pid 2 0x11000 HIT, pid 1 0x81000 HIT -> unmapped".
+pub fn walk_line(w: &Walk) -> String {
+    let mut s = format!(
+        "{} p{} (mapcount {}) via {}:",
+        w.kind.as_str(),
+        w.page.0,
+        w.mapcount,
+        w.object
+    );
+    if w.visits.is_empty() {
+        s.push_str(" no candidates");
+    }
+    for (i, v) in w.visits.iter().enumerate() {
+        let at = match (v.outcome, v.addr) {
+            (Outcome::Out, _) => match (v.vma_start, v.vma_end) {
+                (Some(a), Some(b)) => format!("{}-{}", hex(a), hex(b)),
+                _ => "-".to_string(),
+            },
+            (_, Some(a)) => hex(a),
+            (_, None) => "-".to_string(),
+        };
+        let _ = write!(
+            s,
+            "{} pid {} {} {}",
+            if i == 0 { "" } else { "," },
+            v.pid,
+            at,
+            v.outcome
+        );
+    }
+    for l in &w.lost {
+        let _ = write!(s, ", pid {} {} LOST", l.pid, hex(l.addr));
+    }
+    let verdict = match (w.kind, w.unmapped_all) {
+        (crate::model::WalkKind::TryToUnmap, true) => "page unmapped".to_string(),
+        (crate::model::WalkKind::TryToUnmap, false) => {
+            format!("page still mapped {} time(s)", w.lost.len())
+        }
+        (_, true) => format!("{} referenced", w.referenced),
+        (_, false) => format!(
+            "{} referenced, {} pte(s) never checked",
+            w.referenced,
+            w.lost.len()
+        ),
+    };
+    let _ = write!(s, " -> {verdict}");
+    s
+}
+
+fn step_line(i: usize, s: &StepResult, events: bool) -> String {
+    let mut out = format!("{:>4}  {}", i + 1, s.op.to_ron_line());
+    match (&s.error, &s.walk) {
+        (Some(e), _) => {
+            let _ = write!(out, "\n      ! refused: {e}");
+        }
+        (None, Some(w)) => {
+            let _ = write!(out, "\n      {}", walk_line(w));
+        }
+        (None, None) => {}
+    }
+    if events {
+        for e in &s.events {
+            let _ = write!(out, "\n        . {e}");
+        }
+    }
+    out
+}
+
+/// The text report of one scheme's run.
+pub fn run_text(run: &SchemeRun, events: bool) -> String {
+    let info = crate::schemes::find_scheme(run.scheme);
+    let mut out = format!("== {} ({})\n", run.scheme, info.map_or("", |i| i.era));
+    for (i, s) in run.steps.iter().enumerate() {
+        out.push_str(&step_line(i, s, events));
+        out.push('\n');
+    }
+    if let Some(last) = run.steps.last() {
+        let t = &last.totals;
+        let _ = writeln!(
+            out,
+            "      end: {} processes, {} vmas, {} pages, {} ptes; {} rmap objects, {} B (i386) / {} B (x86_64)",
+            t.processes,
+            t.vmas,
+            t.pages,
+            t.ptes,
+            t.rmap_objects,
+            t.rmap_bytes_i386,
+            t.rmap_bytes_x86_64
+        );
+    }
+    let f = run.failures();
+    if f > 0 {
+        let _ = writeln!(
+            out,
+            "      {f} step{} refused",
+            if f == 1 { "" } else { "s" }
+        );
+    }
+    out
+}

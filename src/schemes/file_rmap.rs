@@ -1,0 +1,223 @@
+//! The file side of object-based rmap: each file's `i_mmap`, the set of vmas that map it, kept
+//! in the structure of the scheme's era (rmap-semantics.md §3.2, §3.7, §3.9):
+//!
+//! - `List`: the 2.6.6-era `i_mmap` (private) and `i_mmap_shared` lists; every vma is a
+//!   candidate, in list order (private list first, each oldest first); out-of-range ones are OUT.
+//! - `PrioTree` (2.6.7 - 3.6) and `IntervalTree` (3.7+): a stabbing query at the page's offset
+//!   returns only the vmas that cover it, in order of start pgoff, equal starts in insertion
+//!   order; no OUT. The candidate sets are the same in both; the node counts are a model.
+//!
+//! A vma whose range or pgoff changes is removed and inserted again (so it moves behind equal
+//! keys), as vma_interval_tree_remove/insert do.
+
+use std::collections::BTreeMap;
+
+use super::interval::{Interval, stab};
+use super::{RmapObject, RmapView};
+use crate::model::{Candidate, FileId, Machine, MmId, PageId, Pid, Vma, VmaId, WalkPlan};
+
+/// Which i_mmap structure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileStructure {
+    List,
+    PrioTree,
+    IntervalTree,
+}
+
+impl FileStructure {
+    pub fn name(self) -> &'static str {
+        match self {
+            FileStructure::List => "i_mmap lists",
+            FileStructure::PrioTree => "prio_tree",
+            FileStructure::IntervalTree => "interval tree",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    vma: VmaId,
+    pid: Pid,
+    mm: MmId,
+    shared: bool,
+    seq: u64,
+}
+
+/// Every file's i_mmap.
+#[derive(Clone, Debug)]
+pub struct FileRmap {
+    structure: FileStructure,
+    files: BTreeMap<FileId, Vec<Entry>>,
+    seq: u64,
+}
+
+impl FileRmap {
+    pub fn new(structure: FileStructure) -> Self {
+        FileRmap {
+            structure,
+            files: BTreeMap::new(),
+            seq: 0,
+        }
+    }
+
+    pub fn structure(&self) -> FileStructure {
+        self.structure
+    }
+
+    /// __vma_link_file: a file or shmem vma joins its file's i_mmap.
+    pub fn add(&mut self, m: &Machine, pid: Pid, vma: &Vma) {
+        let Some(f) = vma.file else { return };
+        let Some(mm) = m.procs.get(&pid).map(|p| p.mm.id) else {
+            return;
+        };
+        self.seq += 1;
+        self.files.entry(f).or_default().push(Entry {
+            vma: vma.id,
+            pid,
+            mm,
+            shared: vma.shared,
+            seq: self.seq,
+        });
+    }
+
+    /// The vma leaves its file's i_mmap.
+    pub fn remove(&mut self, vma: &Vma) {
+        let Some(f) = vma.file else { return };
+        if let Some(v) = self.files.get_mut(&f) {
+            v.retain(|e| e.vma != vma.id);
+            if v.is_empty() {
+                self.files.remove(&f);
+            }
+        }
+    }
+
+    /// The vma's range or pgoff changed: trees remove and re-insert it; lists keep its place.
+    pub fn rekey(&mut self, before: &Vma, after: &Vma) {
+        let Some(f) = after.file else { return };
+        if self.structure == FileStructure::List
+            || (before.start == after.start
+                && before.end == after.end
+                && before.pgoff == after.pgoff)
+        {
+            return;
+        }
+        self.seq += 1;
+        let seq = self.seq;
+        if let Some(e) = self
+            .files
+            .get_mut(&f)
+            .and_then(|v| v.iter_mut().find(|e| e.vma == after.id))
+        {
+            e.seq = seq;
+        }
+    }
+
+    /// Number of vmas on the file's i_mmap.
+    pub fn len(&self, f: FileId) -> usize {
+        self.files.get(&f).map_or(0, Vec::len)
+    }
+
+    /// Total vmas linked on any i_mmap.
+    pub fn total(&self) -> usize {
+        self.files.values().map(Vec::len).sum()
+    }
+
+    /// Number of files with a non-empty i_mmap.
+    pub fn files_in_use(&self) -> usize {
+        self.files.len()
+    }
+
+    /// The walk of a file (or shmem) page.
+    pub fn walk(&self, m: &Machine, page: PageId) -> WalkPlan {
+        let pg = m.pages.get(page);
+        let Some(f) = pg.file() else {
+            return WalkPlan::default();
+        };
+        let index = pg.rmap().index;
+        let object = format!("i_mmap {}", m.file(f).name);
+        let entries = self.files.get(&f).map(Vec::as_slice).unwrap_or_default();
+        let live: Vec<(&Entry, &Vma)> = entries
+            .iter()
+            .filter_map(|e| m.vma(e.pid, e.vma).map(|v| (e, v)))
+            .collect();
+        let cand = |e: &Entry, v: &Vma| Candidate {
+            pid: e.pid,
+            mm: e.mm,
+            vma: Some(e.vma),
+            addr: v.address_of(index),
+            skip: false,
+            via: object.clone(),
+        };
+        match self.structure {
+            FileStructure::List => {
+                let mut ordered: Vec<&(&Entry, &Vma)> =
+                    live.iter().filter(|(e, _)| !e.shared).collect();
+                ordered.extend(live.iter().filter(|(e, _)| e.shared));
+                let candidates: Vec<Candidate> = ordered.iter().map(|(e, v)| cand(e, v)).collect();
+                WalkPlan {
+                    nodes_visited: candidates.len() as u32,
+                    candidates,
+                    object,
+                }
+            }
+            FileStructure::PrioTree | FileStructure::IntervalTree => {
+                let ivs: Vec<Interval> = live
+                    .iter()
+                    .map(|(e, v)| Interval {
+                        first: v.pgoff,
+                        last: v.last_pgoff(),
+                        seq: e.seq,
+                    })
+                    .collect();
+                let s = stab(&ivs, index);
+                let candidates = s.hits.iter().map(|&i| cand(live[i].0, live[i].1)).collect();
+                WalkPlan {
+                    candidates,
+                    nodes_visited: s.visited,
+                    object,
+                }
+            }
+        }
+    }
+
+    /// Adds one object per file with its vmas and mapped pages to a view.
+    pub fn add_to_view(&self, m: &Machine, view: &mut RmapView) {
+        for (&f, entries) in &self.files {
+            let file = m.file(f);
+            let idx = view.objects.len();
+            let mut fields = vec![
+                ("file".to_string(), file.name.clone()),
+                ("structure".to_string(), self.structure.name().to_string()),
+                ("vmas".to_string(), entries.len().to_string()),
+                ("size".to_string(), format!("{} pages", file.size)),
+            ];
+            if file.shmem {
+                fields.push((
+                    "kind".to_string(),
+                    "shmem (shared anonymous memory)".to_string(),
+                ));
+            }
+            view.objects.push(RmapObject {
+                key: format!("i_mmap {}", file.name),
+                kind: "address_space",
+                label: format!(
+                    "{} ({}, {} vma{})",
+                    file.name,
+                    self.structure.name(),
+                    entries.len(),
+                    if entries.len() == 1 { "" } else { "s" }
+                ),
+                fields,
+            });
+            for e in entries {
+                view.vma_links
+                    .push((e.vma, idx, self.structure.name().to_string()));
+            }
+            for (_, p) in file.cached_pages() {
+                if m.pages.get(p).mapcount() > 0 {
+                    view.page_links.push((p, idx));
+                }
+            }
+        }
+    }
+}

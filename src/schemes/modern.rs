@@ -1,0 +1,752 @@
+//! `modern`: anon_vma_chain with interval trees and anon_vma reuse, as in Linux 3.7 - 6.x
+//! (rmap-semantics.md §3.8 - §3.10; mm/rmap.c and mm/vma.c of 2025-2026).
+//!
+//! What a page points to: an anonymous page's `mapping` is an anon_vma: the faulting vma's own
+//! (`vma->anon_vma`) when the mapping is exclusive, the root anon_vma when it is not (a swap-in
+//! of a page that was shared). `index` is the linear page index. File pages point at their file,
+//! whose vmas sit in an interval tree.
+//!
+//! What the walk visits: the page's anon_vma's interval tree of anon_vma_chains (AVCs), queried
+//! at the page's index: only vmas that cover the index, in order of start pgoff, equal starts in
+//! insertion order, so there is no OUT. It stops after `mapcount` hits.
+//!
+//! What each op changes:
+//! - first write fault: __anon_vma_prepare: reuse the anon_vma of an adjacent, compatible vma
+//!   whose chain has a single AVC (find_mergeable_anon_vma), else a new root anon_vma
+//!   (num_children 1, its self-parent link); one AVC; num_active_vmas++.
+//! - fork: anon_vma_fork: the child's vma gets one AVC for every anon_vma on the parent vma's
+//!   chain (anon_vma_clone, root first); it reuses one of them that has no active vma and fewer
+//!   than two children, else gets a new anon_vma (parent = the parent vma's anon_vma, root = its
+//!   root, parent's num_children++) linked by one more AVC.
+//! - COW copy: the new page goes to the faulting vma's own anon_vma. Reuse in place by the only
+//!   mapper: folio_move_anon_rmap moves the page to the writer's own anon_vma.
+//! - split, mremap move: anon_vma_clone (same chain, same anon_vma); range changes re-key the
+//!   vma's AVCs. Merge: both anon_vmas equal, or one side without and the other not a fork child
+//!   (its chain singular); linear pgoff.
+//! - munmap, exit, exec: unlink_anon_vmas: AVCs removed; an anon_vma whose tree empties drops
+//!   its parent's num_children and is freed; a root is freed last, when no anon_vma of its
+//!   family is left.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::file_rmap::{FileRmap, FileStructure};
+use super::interval::{Interval, stab};
+use super::registry::{SchemeInfo, info};
+use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
+use crate::model::{
+    Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId, Walk,
+    WalkKind, WalkPlan, hex,
+};
+
+#[derive(Clone, Debug)]
+struct AnonVma {
+    root: u32,
+    parent: u32,
+    num_children: u32,
+    num_active_vmas: u32,
+    /// Non-root anon_vmas alive with this one as root (the root's refcount beyond its own).
+    family_refs: u32,
+    /// AVC ids in the interval tree.
+    tree: Vec<u32>,
+}
+
+#[derive(Clone, Debug)]
+struct Avc {
+    vma: VmaId,
+    pid: Pid,
+    mm: MmId,
+    av: u32,
+    /// Insertion sequence in the anon_vma's tree (equal keys go right).
+    seq: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+struct VmaRmap {
+    anon_vma: Option<u32>,
+    /// The vma's anon_vma_chain, newest first (root last).
+    chain: Vec<u32>,
+}
+
+/// The 3.7 - 6.x scheme.
+#[derive(Clone, Debug)]
+pub struct ModernScheme {
+    avs: BTreeMap<u32, AnonVma>,
+    avcs: BTreeMap<u32, Avc>,
+    vmas: HashMap<VmaId, VmaRmap>,
+    next_av: u32,
+    next_avc: u32,
+    seq: u64,
+    files: FileRmap,
+    moved: Tally,
+}
+
+impl Default for ModernScheme {
+    fn default() -> Self {
+        ModernScheme {
+            avs: BTreeMap::new(),
+            avcs: BTreeMap::new(),
+            vmas: HashMap::new(),
+            next_av: 1,
+            next_avc: 1,
+            seq: 0,
+            files: FileRmap::new(FileStructure::IntervalTree),
+            moved: Tally::default(),
+        }
+    }
+}
+
+fn span(v: &Vma) -> String {
+    format!("{}-{}", hex(v.start), hex(v.end))
+}
+
+fn list(avs: &[u32]) -> String {
+    avs.iter()
+        .map(|a| format!("av{a}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl ModernScheme {
+    fn own(&self, vma: VmaId) -> Option<u32> {
+        self.vmas.get(&vma).and_then(|r| r.anon_vma)
+    }
+
+    fn chain_len(&self, vma: VmaId) -> usize {
+        self.vmas.get(&vma).map_or(0, |r| r.chain.len())
+    }
+
+    fn new_av(&mut self, root: Option<u32>, parent: Option<u32>) -> u32 {
+        let id = self.next_av;
+        self.next_av += 1;
+        let (root, parent) = (root.unwrap_or(id), parent.unwrap_or(id));
+        let num_children = if root == id { 1 } else { 0 }; // a root counts its self-parent link
+        self.avs.insert(
+            id,
+            AnonVma {
+                root,
+                parent,
+                num_children,
+                num_active_vmas: 0,
+                family_refs: 0,
+                tree: Vec::new(),
+            },
+        );
+        if root != id {
+            if let Some(r) = self.avs.get_mut(&root) {
+                r.family_refs += 1;
+            }
+            if let Some(p) = self.avs.get_mut(&parent) {
+                p.num_children += 1;
+            }
+        }
+        id
+    }
+
+    /// anon_vma_chain_link: a new AVC at the head of the vma's chain and in the anon_vma's tree.
+    fn chain_link(&mut self, m: &Machine, pid: Pid, vma: VmaId, av: u32) {
+        let id = self.next_avc;
+        self.next_avc += 1;
+        self.seq += 1;
+        let mm = m.procs.get(&pid).map_or(MmId(0), |p| p.mm.id);
+        self.avcs.insert(
+            id,
+            Avc {
+                vma,
+                pid,
+                mm,
+                av,
+                seq: self.seq,
+            },
+        );
+        self.vmas.entry(vma).or_default().chain.insert(0, id);
+        if let Some(a) = self.avs.get_mut(&av) {
+            a.tree.push(id);
+        }
+    }
+
+    /// anon_vma_clone: one AVC for every anon_vma on `src`'s chain, root first. With
+    /// `allow_reuse` (fork), an anon_vma with no active vma and fewer than two children becomes
+    /// the destination's own. Returns the anon_vmas linked.
+    fn clone_chain(
+        &mut self,
+        m: &Machine,
+        pid: Pid,
+        dst: VmaId,
+        src: VmaId,
+        allow_reuse: bool,
+    ) -> (Vec<u32>, Option<u32>) {
+        let src_chain: Vec<u32> = self
+            .vmas
+            .get(&src)
+            .map(|r| r.chain.clone())
+            .unwrap_or_default();
+        let src_has = self.own(src).is_some();
+        let mut linked = Vec::new();
+        let mut reused = None;
+        for &c in src_chain.iter().rev() {
+            let av = self.avcs[&c].av;
+            self.chain_link(m, pid, dst, av);
+            linked.push(av);
+            let a = &self.avs[&av];
+            if allow_reuse
+                && reused.is_none()
+                && src_has
+                && a.num_children < 2
+                && a.num_active_vmas == 0
+            {
+                reused = Some(av);
+            }
+        }
+        (linked, reused)
+    }
+
+    fn set_own(&mut self, vma: VmaId, av: u32) {
+        self.vmas.entry(vma).or_default().anon_vma = Some(av);
+        if let Some(a) = self.avs.get_mut(&av) {
+            a.num_active_vmas += 1;
+        }
+    }
+
+    /// unlink_anon_vmas.
+    fn unlink_vma(&mut self, vma: VmaId, pid: Pid, span_text: &str, ev: &mut Events) {
+        let Some(r) = self.vmas.remove(&vma) else {
+            return;
+        };
+        if let Some(av) = r.anon_vma
+            && let Some(a) = self.avs.get_mut(&av)
+        {
+            a.num_active_vmas = a.num_active_vmas.saturating_sub(1);
+        }
+        let mut emptied = Vec::new();
+        for c in &r.chain {
+            let Some(avc) = self.avcs.remove(c) else {
+                continue;
+            };
+            if let Some(a) = self.avs.get_mut(&avc.av) {
+                a.tree.retain(|x| x != c);
+                if a.tree.is_empty() {
+                    emptied.push(avc.av);
+                }
+            }
+        }
+        let mut freed = Vec::new();
+        for av in emptied {
+            let Some(a) = self.avs.get(&av).cloned() else {
+                continue;
+            };
+            if a.parent != av
+                && let Some(p) = self.avs.get_mut(&a.parent)
+            {
+                p.num_children = p.num_children.saturating_sub(1);
+            }
+            self.put(av, &mut freed);
+        }
+        if !r.chain.is_empty() {
+            let mut s = format!(
+                "unlink_anon_vmas: pid {pid} {span_text}: removed {} AVC{}",
+                r.chain.len(),
+                if r.chain.len() == 1 { "" } else { "s" }
+            );
+            if !freed.is_empty() {
+                s.push_str(&format!("; freed {}", list(&freed)));
+            }
+            ev.push(s);
+        }
+    }
+
+    /// put_anon_vma on an anon_vma whose tree is empty: a non-root one is freed and drops its
+    /// reference on the root; a root is freed once no anon_vma of its family is left.
+    fn put(&mut self, av: u32, freed: &mut Vec<u32>) {
+        let Some(a) = self.avs.get(&av) else { return };
+        if !a.tree.is_empty() {
+            return;
+        }
+        if a.root == av {
+            if a.family_refs == 0 {
+                self.avs.remove(&av);
+                freed.push(av);
+            }
+            return;
+        }
+        let root = a.root;
+        self.avs.remove(&av);
+        freed.push(av);
+        if let Some(r) = self.avs.get_mut(&root) {
+            r.family_refs = r.family_refs.saturating_sub(1);
+            if r.family_refs == 0 && r.tree.is_empty() {
+                self.put(root, freed);
+            }
+        }
+    }
+
+    /// The rmap part of anon_vma_compatible + the single-AVC rule of reusable_anon_vma.
+    fn find_mergeable(&self, m: &Machine, pid: Pid, vma: &Vma) -> Option<(u32, Vma)> {
+        let mm = &m.proc(pid).ok()?.mm;
+        let i = mm.vmas.iter().position(|v| v.id == vma.id)?;
+        let compatible = |a: &Vma, b: &Vma| {
+            a.end == b.start
+                && a.shared == b.shared
+                && a.file == b.file
+                && a.pgoff + a.pages() == b.pgoff
+        };
+        let next = mm.vmas.get(i + 1).filter(|n| compatible(vma, n));
+        let prev = i
+            .checked_sub(1)
+            .map(|j| &mm.vmas[j])
+            .filter(|p| compatible(p, vma));
+        [next, prev].into_iter().flatten().find_map(|n| {
+            self.own(n.id)
+                .filter(|_| self.chain_len(n.id) == 1)
+                .map(|av| (av, n.clone()))
+        })
+    }
+
+    /// __anon_vma_prepare.
+    fn prepare(&mut self, m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events) -> u32 {
+        if let Some(av) = self.own(vma.id) {
+            return av;
+        }
+        let av = match self.find_mergeable(m, pid, vma) {
+            Some((av, n)) => {
+                ev.push(format!(
+                    "anon_vma_prepare: pid {pid} {} reuses av{av} of its neighbour {} (find_mergeable_anon_vma: single AVC)",
+                    span(vma),
+                    span(&n)
+                ));
+                av
+            }
+            None => {
+                let av = self.new_av(None, None);
+                ev.push(format!(
+                    "anon_vma_prepare: new anon_vma av{av} for pid {pid} {}",
+                    span(vma)
+                ));
+                av
+            }
+        };
+        self.chain_link(m, pid, vma.id, av);
+        self.set_own(vma.id, av);
+        av
+    }
+
+    fn rekey(&mut self, vma: VmaId) {
+        let chain = self
+            .vmas
+            .get(&vma)
+            .map(|r| r.chain.clone())
+            .unwrap_or_default();
+        for c in chain {
+            self.seq += 1;
+            if let Some(a) = self.avcs.get_mut(&c) {
+                a.seq = self.seq;
+            }
+        }
+    }
+
+    fn root_of(&self, av: u32) -> u32 {
+        self.avs.get(&av).map_or(av, |a| a.root)
+    }
+}
+
+impl Scheme for ModernScheme {
+    fn info(&self) -> &'static SchemeInfo {
+        info("modern")
+    }
+
+    fn clone_box(&self) -> Box<dyn Scheme> {
+        Box::new(self.clone())
+    }
+
+    fn mm_created(
+        &mut self,
+        _m: &Machine,
+        _pid: Pid,
+        _mm: MmId,
+        _origin: MmOrigin,
+        _ev: &mut Events,
+    ) {
+    }
+
+    fn mm_destroyed(&mut self, _m: &Machine, _pid: Pid, _mm: MmId, _ev: &mut Events) {}
+
+    fn vma_added(
+        &mut self,
+        m: &Machine,
+        pid: Pid,
+        vma: &Vma,
+        origin: VmaOrigin<'_>,
+        ev: &mut Events,
+    ) {
+        self.files.add(m, pid, vma);
+        self.vmas.entry(vma.id).or_default();
+        match origin {
+            VmaOrigin::Mmap => {}
+            VmaOrigin::Fork { from, .. } => {
+                let Some(pav) = self.own(from.id) else { return };
+                let (linked, reused) = self.clone_chain(m, pid, vma.id, from.id, true);
+                match reused {
+                    Some(av) => {
+                        self.set_own(vma.id, av);
+                        ev.push(format!(
+                            "anon_vma_fork: pid {pid} {}: cloned {} AVC{} ({}); reuses av{av} (no active vma, fewer than 2 children)",
+                            span(vma),
+                            linked.len(),
+                            if linked.len() == 1 { "" } else { "s" },
+                            list(&linked)
+                        ));
+                    }
+                    None => {
+                        let root = self.root_of(pav);
+                        let av = self.new_av(Some(root), Some(pav));
+                        self.chain_link(m, pid, vma.id, av);
+                        self.set_own(vma.id, av);
+                        ev.push(format!(
+                            "anon_vma_fork: pid {pid} {}: cloned {} AVC{} ({}), new anon_vma av{av} (parent av{pav}, root av{root})",
+                            span(vma),
+                            linked.len(),
+                            if linked.len() == 1 { "" } else { "s" },
+                            list(&linked)
+                        ));
+                    }
+                }
+            }
+            VmaOrigin::Split { from } | VmaOrigin::Move { from } => {
+                let Some(av) = self.own(from.id) else { return };
+                let (linked, _) = self.clone_chain(m, pid, vma.id, from.id, false);
+                self.set_own(vma.id, av);
+                let why = if matches!(origin, VmaOrigin::Split { .. }) {
+                    "split"
+                } else {
+                    "copy_vma"
+                };
+                ev.push(format!(
+                    "anon_vma_clone ({why}): pid {pid} {} gets {} AVC{} ({}), anon_vma av{av}",
+                    span(vma),
+                    linked.len(),
+                    if linked.len() == 1 { "" } else { "s" },
+                    list(&linked)
+                ));
+            }
+        }
+    }
+
+    fn vma_removed(&mut self, _m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events) {
+        self.files.remove(vma);
+        self.unlink_vma(vma.id, pid, &span(vma), ev);
+    }
+
+    fn vma_resized(
+        &mut self,
+        _m: &Machine,
+        _pid: Pid,
+        before: &Vma,
+        after: &Vma,
+        _ev: &mut Events,
+    ) {
+        self.files.rekey(before, after);
+        if before.start != after.start || before.end != after.end || before.pgoff != after.pgoff {
+            self.rekey(after.id);
+        }
+    }
+
+    fn vma_merged(
+        &mut self,
+        m: &Machine,
+        pid: Pid,
+        kept_before: &Vma,
+        kept_after: &Vma,
+        removed: &Vma,
+        ev: &mut Events,
+    ) {
+        self.files.rekey(kept_before, kept_after);
+        if self.own(kept_after.id).is_none()
+            && let Some(av) = self.own(removed.id)
+        {
+            let (linked, _) = self.clone_chain(m, pid, kept_after.id, removed.id, false);
+            self.set_own(kept_after.id, av);
+            ev.push(format!(
+                "dup_anon_vma: pid {pid} {} takes av{av} ({} AVC{})",
+                span(kept_after),
+                linked.len(),
+                if linked.len() == 1 { "" } else { "s" }
+            ));
+        } else {
+            self.rekey(kept_after.id);
+        }
+        self.files.remove(removed);
+        self.unlink_vma(removed.id, pid, &span(removed), ev);
+    }
+
+    fn can_merge(&self, _m: &Machine, _pid: Pid, prev: &Vma, next: &Vma) -> bool {
+        if prev.pgoff + prev.pages() != next.pgoff {
+            return false;
+        }
+        let fork_child = |v: &Vma| self.own(v.id).is_some() && self.chain_len(v.id) != 1;
+        match (self.own(prev.id), self.own(next.id)) {
+            (Some(a), Some(b)) => a == b,
+            (Some(_), None) => !fork_child(prev),
+            (None, Some(_)) => !fork_child(next),
+            (None, None) => true,
+        }
+    }
+
+    fn anon_page_added(
+        &mut self,
+        m: &Machine,
+        pid: Pid,
+        vma: &Vma,
+        addr: Addr,
+        _page: PageId,
+        how: AnonAdd,
+        ev: &mut Events,
+    ) -> PageRmap {
+        let own = self.prepare(m, pid, vma, ev);
+        let mapping = match how {
+            AnonAdd::SwapIn { exclusive: false } => self.root_of(own),
+            _ => own,
+        };
+        PageRmap {
+            mapping,
+            index: vma.linear_index(addr),
+        }
+    }
+
+    fn anon_page_reused(
+        &mut self,
+        m: &Machine,
+        pid: Pid,
+        vma: &Vma,
+        addr: Addr,
+        page: PageId,
+        ev: &mut Events,
+    ) -> Option<PageRmap> {
+        let own = self.prepare(m, pid, vma, ev);
+        let r = m.pages.get(page).rmap();
+        if r.mapping != own {
+            self.moved.add(
+                &format!("folio_move_anon_rmap: to pid {pid}'s own av{own}"),
+                page,
+            );
+        }
+        Some(PageRmap {
+            mapping: own,
+            index: vma.linear_index(addr),
+        })
+    }
+
+    fn swapin_must_copy(
+        &self,
+        _m: &Machine,
+        _pid: Pid,
+        _vma: &Vma,
+        _addr: Addr,
+        _page: PageId,
+    ) -> bool {
+        false
+    }
+
+    fn mremap_copies_shared(&self) -> bool {
+        false
+    }
+
+    fn pte_mapped(
+        &mut self,
+        _m: &Machine,
+        _pid: Pid,
+        _addr: Addr,
+        _page: PageId,
+        _ev: &mut Events,
+    ) {
+    }
+
+    fn pte_unmapped(
+        &mut self,
+        _m: &Machine,
+        _pid: Pid,
+        _addr: Addr,
+        _page: PageId,
+        _ev: &mut Events,
+    ) {
+    }
+
+    fn pte_moved(
+        &mut self,
+        _m: &Machine,
+        _pid: Pid,
+        _old: Addr,
+        _new: Addr,
+        _page: PageId,
+        _ev: &mut Events,
+    ) -> Option<PageRmap> {
+        None
+    }
+
+    fn page_freed(&mut self, _m: &Machine, _page: PageId, _ev: &mut Events) {}
+
+    fn walk(&self, m: &Machine, page: PageId, _kind: WalkKind) -> WalkPlan {
+        let pg = m.pages.get(page);
+        if !pg.is_anon() {
+            return self.files.walk(m, page);
+        }
+        let av = pg.rmap().mapping;
+        let object = format!("av{av}");
+        let Some(a) = self.avs.get(&av) else {
+            return WalkPlan {
+                object: format!("{object} (freed)"),
+                ..WalkPlan::default()
+            };
+        };
+        let entries: Vec<(&Avc, &Vma)> = a
+            .tree
+            .iter()
+            .filter_map(|c| self.avcs.get(c))
+            .filter_map(|c| m.vma(c.pid, c.vma).map(|v| (c, v)))
+            .collect();
+        let ivs: Vec<Interval> = entries
+            .iter()
+            .map(|(c, v)| Interval {
+                first: v.pgoff,
+                last: v.last_pgoff(),
+                seq: c.seq,
+            })
+            .collect();
+        let s = stab(&ivs, pg.rmap().index);
+        let candidates = s
+            .hits
+            .iter()
+            .map(|&i| {
+                let (c, v) = entries[i];
+                Candidate {
+                    pid: c.pid,
+                    mm: c.mm,
+                    vma: Some(c.vma),
+                    addr: v.address_of(pg.rmap().index),
+                    skip: false,
+                    via: object.clone(),
+                }
+            })
+            .collect();
+        WalkPlan {
+            candidates,
+            nodes_visited: s.visited,
+            object,
+        }
+    }
+
+    fn walk_finished(&mut self, _m: &Machine, _walk: &Walk, _ev: &mut Events) -> Option<PageRmap> {
+        None
+    }
+
+    fn end_step(&mut self, _m: &Machine, ev: &mut Events) {
+        self.moved.flush(ev);
+    }
+
+    fn cost(&self, m: &Machine) -> Cost {
+        let vmas: u64 = m.procs.values().map(|p| p.mm.vmas.len() as u64).sum();
+        let mut c = Cost::default();
+        c.add(
+            "per-vma anon_vma_chain head + anon_vma pointer",
+            vmas,
+            12,
+            24,
+            false,
+        );
+        c.add("anon_vma", self.avs.len() as u64, 52, 96, true);
+        c.add("anon_vma_chain", self.avcs.len() as u64, 32, 64, true);
+        c.add(
+            "per-vma interval-tree node (shared.rb + rb_subtree_last)",
+            vmas,
+            16,
+            32,
+            false,
+        );
+        c
+    }
+
+    fn view(&self, m: &Machine) -> RmapView {
+        let mut view = RmapView::default();
+        let mut index = HashMap::new();
+        for (&id, a) in &self.avs {
+            index.insert(id, view.objects.len());
+            let vmas: Vec<String> = a
+                .tree
+                .iter()
+                .filter_map(|c| self.avcs.get(c))
+                .map(|c| {
+                    m.vma(c.pid, c.vma).map_or(format!("{}", c.vma), |v| {
+                        format!("pid {} {}", c.pid, span(v))
+                    })
+                })
+                .collect();
+            let role = if a.root == id {
+                "root".to_string()
+            } else {
+                format!("parent av{}, root av{}", a.parent, a.root)
+            };
+            view.objects.push(RmapObject {
+                key: format!("av{id}"),
+                kind: "anon_vma",
+                label: format!(
+                    "av{id} {role}, {} AVC{}",
+                    a.tree.len(),
+                    if a.tree.len() == 1 { "" } else { "s" }
+                ),
+                fields: vec![
+                    ("root".to_string(), format!("av{}", a.root)),
+                    ("parent".to_string(), format!("av{}", a.parent)),
+                    ("num_children".to_string(), a.num_children.to_string()),
+                    ("num_active_vmas".to_string(), a.num_active_vmas.to_string()),
+                    ("AVCs in tree".to_string(), a.tree.len().to_string()),
+                    ("vmas".to_string(), vmas.join(", ")),
+                ],
+            });
+        }
+        for (&id, a) in &self.avs {
+            if a.parent != id
+                && let (Some(&from), Some(&to)) = (index.get(&id), index.get(&a.parent))
+            {
+                view.object_links.push((from, to, "parent".to_string()));
+            }
+        }
+        for (&vma, r) in &self.vmas {
+            for c in &r.chain {
+                if let Some(avc) = self.avcs.get(c)
+                    && let Some(&i) = index.get(&avc.av)
+                {
+                    view.vma_links.push((vma, i, "avc".to_string()));
+                }
+            }
+            if !r.chain.is_empty() {
+                let chain: Vec<String> = r
+                    .chain
+                    .iter()
+                    .filter_map(|c| self.avcs.get(c))
+                    .map(|c| format!("av{}", c.av))
+                    .collect();
+                view.vma_fields.push((
+                    vma,
+                    vec![
+                        (
+                            "anon_vma".to_string(),
+                            r.anon_vma.map_or("none".to_string(), |a| format!("av{a}")),
+                        ),
+                        ("anon_vma_chain".to_string(), chain.join(" -> ")),
+                    ],
+                ));
+            }
+        }
+        view.vma_links.sort_by_key(|l| (l.0, l.1));
+        view.vma_fields.sort_by_key(|f| f.0);
+        for id in m.pages.alive_ids() {
+            let pg = m.pages.get(id);
+            if pg.is_anon()
+                && pg.mapcount() > 0
+                && let Some(&i) = index.get(&pg.rmap().mapping)
+            {
+                view.page_links.push((id, i));
+            }
+        }
+        self.files.add_to_view(m, &mut view);
+        view
+    }
+}
