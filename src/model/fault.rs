@@ -278,7 +278,6 @@ impl Machine {
     }
 
     /// Write to a present, write-protected pte: do_wp_page.
-    #[allow(clippy::too_many_arguments)]
     fn wp_fault(
         &mut self,
         scheme: &mut dyn Scheme,
@@ -344,7 +343,6 @@ impl Machine {
 
     /// Replaces whatever the pte at (pid, a) maps by a new anonymous page copied from `from`
     /// (None: the zero page). Returns the new page.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn cow_copy(
         &mut self,
         scheme: &mut dyn Scheme,
@@ -384,7 +382,6 @@ impl Machine {
     }
 
     /// do_swap_page for an anonymous swap pte.
-    #[allow(clippy::too_many_arguments)]
     fn swap_in(
         &mut self,
         scheme: &mut dyn Scheme,

@@ -15,7 +15,10 @@ impl Machine {
         for p in self.procs.values() {
             let mut last_end = 0;
             for v in &p.mm.vmas {
-                if v.start % PAGE_SIZE != 0 || v.end % PAGE_SIZE != 0 || v.start >= v.end {
+                if !v.start.is_multiple_of(PAGE_SIZE)
+                    || !v.end.is_multiple_of(PAGE_SIZE)
+                    || v.start >= v.end
+                {
                     return Err(format!(
                         "pid {}: bad vma {}-{}",
                         p.pid,

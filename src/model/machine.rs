@@ -259,7 +259,7 @@ impl Machine {
         addr: Addr,
         pages: u64,
     ) -> Result<Addr, StepError> {
-        if addr % PAGE_SIZE != 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(StepError::Unaligned { what: "addr", addr });
         }
         if pages == 0 {

@@ -341,7 +341,6 @@ impl Machine {
     }
 
     /// move_vma: unmap the destination, copy_vma, move the ptes, unmap the source.
-    #[allow(clippy::too_many_arguments)]
     fn mremap_move(
         &mut self,
         scheme: &mut dyn Scheme,

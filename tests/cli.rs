@@ -1,0 +1,246 @@
+//! The binary: exit statuses, error messages, JSON shape, generated scenarios.
+
+use std::process::{Command, Output};
+
+fn rmapviz(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rmapviz"))
+        .args(args)
+        .output()
+        .expect("run rmapviz")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("rmapviz-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn replay_of_s3_under_all_schemes_shows_each_walk() {
+    let o = rmapviz(&["replay", "S3", "--scheme", "all"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for s in rmapviz::schemes::scheme_names() {
+        assert!(out.contains(&format!("== {s} ")), "{s} missing:\n{out}");
+    }
+    assert!(out.contains("try_to_unmap"));
+}
+
+#[test]
+fn malformed_scenarios_exit_2_with_line_and_column() {
+    let cases = [
+        (
+            "unknown-op.ron",
+            "Scenario(\n  steps: [\n    Frok(pid: 1, child: 2),\n  ],\n)",
+            ":3:",
+            "Frok",
+        ),
+        (
+            "missing-field.ron",
+            "Scenario(steps: [\n Fork(pid: 1),\n])",
+            ":2:",
+            "child",
+        ),
+        (
+            "bad-prot.ron",
+            "Scenario(steps: [Mmap(pid: 1, addr: 0x1000, pages: 1, prot: \"rwq\")])",
+            ":1:",
+            "'q'",
+        ),
+        (
+            "unknown-field.ron",
+            "Scenario(titel: \"x\", steps: [])",
+            ":1:",
+            "titel",
+        ),
+        (
+            "syntax.ron",
+            "Scenario(steps: [Fork(pid: 1, child: 2)",
+            ":1:",
+            "",
+        ),
+        (
+            "not-a-number.ron",
+            "Scenario(steps: [Exit(pid: \"one\")])",
+            ":1:",
+            "",
+        ),
+    ];
+    for (name, text, pos, word) in cases {
+        let p = temp(name, text);
+        let o = rmapviz(&["replay", p.to_str().unwrap()]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {e}");
+        assert!(e.contains(&format!("{name}{pos}")), "{name}: {e}");
+        assert!(e.contains(word), "{name}: {e}");
+        assert!(!e.contains("panicked"), "{name}: {e}");
+    }
+}
+
+#[test]
+fn missing_files_and_unknown_schemes_exit_2() {
+    let o = rmapviz(&["replay", "no-such-file.ron"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("S3"),
+        "lists the built-ins: {}",
+        stderr(&o)
+    );
+    let o = rmapviz(&["replay", "S1", "--scheme", "nonsense"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("modern"), "{}", stderr(&o));
+}
+
+#[test]
+fn refused_steps_exit_1_and_name_the_step() {
+    let p = temp(
+        "refused.ron",
+        "Scenario(steps: [Mmap(pid: 1, addr: 0x10000, pages: 1, prot: \"r\"), Write(pid: 1, addr: 0x10000), Fork(pid: 7, child: 8)])",
+    );
+    let o = rmapviz(&["replay", p.to_str().unwrap(), "--scheme", "modern"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("step 2") && e.contains("SIGSEGV"), "{e}");
+    assert!(
+        e.contains("step 3") && e.contains("no process with pid 7"),
+        "{e}"
+    );
+}
+
+#[test]
+fn json_has_the_documented_keys() {
+    let o = rmapviz(&[
+        "replay",
+        "S3",
+        "--scheme",
+        "modern,anon-vma",
+        "--json",
+        "--state",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&v), ["scenario", "schemes"]);
+    let schemes = v["schemes"].as_array().unwrap();
+    assert_eq!(schemes.len(), 2);
+    assert_eq!(schemes[0]["scheme"], "modern");
+    let steps = schemes[0]["steps"].as_array().unwrap();
+    assert_eq!(
+        keys(&steps[0]),
+        ["error", "events", "index", "op", "ptes", "totals", "walk"]
+    );
+    assert_eq!(
+        keys(&steps[0]["totals"]),
+        [
+            "pages",
+            "processes",
+            "ptes",
+            "rmap_bytes_i386",
+            "rmap_bytes_x86_64",
+            "rmap_objects",
+            "vmas"
+        ]
+    );
+    let walk = &steps[4]["walk"];
+    assert_eq!(
+        keys(walk),
+        [
+            "candidates",
+            "hit",
+            "kind",
+            "lost",
+            "mapcount",
+            "miss",
+            "out",
+            "page",
+            "skip",
+            "unmapped_all"
+        ]
+    );
+    assert_eq!(walk["kind"], "try_to_unmap");
+    assert!(walk["page"].is_u64());
+    assert_eq!(
+        keys(&walk["candidates"][0]),
+        ["addr", "outcome", "pid", "vma_end", "vma_start"]
+    );
+    assert_eq!(
+        steps[3]["op"],
+        "Mremap(pid: 1, addr: 0x10000, pages: 4, to: 0x80000)"
+    );
+    let ptes = steps[4]["ptes"].as_array().unwrap();
+    assert!(
+        ptes.iter()
+            .any(|p| p["page"].as_str().is_some_and(|s| s.starts_with("swap:")))
+    );
+    assert!(ptes.iter().any(|p| p["page"].is_u64()));
+    // Without --state there is no ptes key.
+    let o = rmapviz(&["replay", "S1", "--scheme", "modern", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["schemes"][0]["steps"][0].get("ptes").is_none());
+}
+
+#[test]
+fn gen_storm_writes_a_scenario_that_replays() {
+    let dir = std::env::temp_dir().join(format!("rmapviz-gen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("storm.ron");
+    let o = rmapviz(&[
+        "gen",
+        "storm",
+        "--children",
+        "5",
+        "--pages",
+        "3",
+        "-o",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = rmapviz(&[
+        "replay",
+        f.to_str().unwrap(),
+        "--scheme",
+        "anon-vma",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let steps = v["schemes"][0]["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2 + 5 + 5 + 2);
+    // (a): the child's copy under anon-vma: the newest-first family list is walked down to child 2.
+    assert_eq!(steps[12]["walk"]["miss"], 4);
+    assert_eq!(steps[12]["walk"]["hit"], 1);
+    let o = rmapviz(&["gen", "storm", "--children", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["replay", "--help"],
+        vec!["scenarios", "--help"],
+        vec!["schemes", "--help"],
+        vec!["gen", "storm", "--help"],
+    ] {
+        let o = rmapviz(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("Usage"),
+            "{args:?}"
+        );
+    }
+    let o = rmapviz(&["scenarios"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("S12"));
+    let o = rmapviz(&["schemes"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("2.6.7 - 2.6.33"));
+}

@@ -1,0 +1,30 @@
+#![allow(dead_code)]
+//! Helpers shared by the integration tests.
+
+use rmapviz::model::{Outcome, Walk};
+use rmapviz::scenario::Scenario;
+use rmapviz::session::{SchemeRun, replay};
+
+/// Replays a built-in scenario under one scheme.
+pub fn run(builtin: &str, scheme: &str) -> SchemeRun {
+    let (s, _) = Scenario::load(builtin).expect("built-in scenario loads");
+    replay(&s, scheme, false).expect("scheme exists")
+}
+
+/// The walks of a run, in step order.
+pub fn walks(r: &SchemeRun) -> Vec<Walk> {
+    r.steps.iter().filter_map(|s| s.walk.clone()).collect()
+}
+
+/// (pid, outcome) of every visited candidate.
+pub fn visits(w: &Walk) -> Vec<(u32, Outcome)> {
+    w.visits.iter().map(|v| (v.pid, v.outcome)).collect()
+}
+
+/// (hit, miss, out, skip, lost)
+pub fn counts(w: &Walk) -> (u32, u32, u32, u32, usize) {
+    (w.hit, w.miss, w.out, w.skip, w.lost.len())
+}
+
+#[allow(unused_imports)]
+pub use Outcome::{Hit as H, Miss as M, Out as O, Skip as S};

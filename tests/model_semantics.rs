@@ -1,0 +1,472 @@
+//! The model against what the real kernel was observed to do (rmap-semantics.md §6.2, §6.2b,
+//! kernel-experiments/rmapcheck.c and pgoffcheck.c), and the step errors of the core issue.
+
+use rmapviz::model::{Op, Prot, PteVal, StepError};
+use rmapviz::session::Simulation;
+
+fn sim(scheme: &str) -> Simulation {
+    Simulation::by_name(scheme).unwrap()
+}
+
+fn mmap(pid: u32, addr: u64, pages: u64, prot: &str) -> Op {
+    Op::Mmap {
+        pid,
+        addr,
+        pages,
+        prot: Prot::parse(prot).unwrap(),
+        shared: false,
+        file: None,
+        offset: 0,
+        note: None,
+    }
+}
+
+fn mmap_file(pid: u32, addr: u64, pages: u64, file: &str, shared: bool) -> Op {
+    Op::Mmap {
+        pid,
+        addr,
+        pages,
+        prot: Prot::RW,
+        shared,
+        file: Some(file.into()),
+        offset: 0,
+        note: None,
+    }
+}
+
+fn write(pid: u32, addr: u64, pages: u64) -> Op {
+    Op::Write {
+        pid,
+        addr,
+        pages,
+        note: None,
+    }
+}
+
+fn read(pid: u32, addr: u64, pages: u64) -> Op {
+    Op::Read {
+        pid,
+        addr,
+        pages,
+        note: None,
+    }
+}
+
+fn fork(pid: u32, child: u32) -> Op {
+    Op::Fork {
+        pid,
+        child,
+        note: None,
+    }
+}
+
+fn ok(s: &mut Simulation, op: Op) {
+    let r = s.step(&op, false);
+    assert!(r.error.is_none(), "{op}: {:?}", r.error);
+}
+
+fn err(s: &mut Simulation, op: Op) -> StepError {
+    let r = s.step(&op, false);
+    r.error.unwrap_or_else(|| panic!("{op} should be refused"))
+}
+
+fn pte(s: &Simulation, pid: u32, addr: u64) -> PteVal {
+    s.machine.pte(pid, addr)
+}
+
+fn page(s: &Simulation, pid: u32, addr: u64) -> rmapviz::model::PageId {
+    match pte(s, pid, addr) {
+        PteVal::Page { page, .. } => page,
+        other => panic!("pid {pid} {addr:#x}: {other:?}"),
+    }
+}
+
+const BOTH: [&str; 2] = ["modern", "anon-vma"];
+
+#[test]
+fn read_of_untouched_anonymous_memory_maps_the_zero_page_and_a_write_replaces_it() {
+    for sc in BOTH {
+        let mut s = sim(sc);
+        ok(&mut s, mmap(1, 0x10000, 2, "rw"));
+        ok(&mut s, read(1, 0x10000, 1));
+        assert!(matches!(pte(&s, 1, 0x10000), PteVal::Zero { .. }));
+        assert!(
+            !s.machine.proc(1).unwrap().mm.vmas[0].anon_faulted,
+            "a read fault makes no anon_vma"
+        );
+        ok(&mut s, write(1, 0x10000, 1));
+        let p = page(&s, 1, 0x10000);
+        assert_eq!(s.machine.pages.get(p).mapcount(), 1);
+    }
+}
+
+#[test]
+fn fork_copies_ptes_only_of_private_vmas_with_anonymous_pages() {
+    for sc in BOTH {
+        let mut s = sim(sc);
+        ok(&mut s, mmap(1, 0x10000, 1, "rw")); // written: copied
+        ok(&mut s, mmap(1, 0x20000, 1, "rw")); // only read: zero page, no anon_vma: not copied
+        ok(
+            &mut s,
+            Op::Mmap {
+                pid: 1,
+                addr: 0x30000,
+                pages: 1,
+                prot: Prot::RW,
+                shared: true,
+                file: None,
+                offset: 0,
+                note: None,
+            },
+        );
+        ok(&mut s, mmap_file(1, 0x40000, 1, "f", true));
+        ok(&mut s, mmap_file(1, 0x50000, 1, "g", false));
+        ok(&mut s, mmap(1, 0x60000, 2, "rw")); // written once, then a read: zero page in a vma with anon_vma
+        ok(&mut s, write(1, 0x10000, 1));
+        ok(&mut s, read(1, 0x20000, 1));
+        ok(&mut s, write(1, 0x30000, 1));
+        ok(&mut s, write(1, 0x40000, 1));
+        ok(&mut s, read(1, 0x50000, 1));
+        ok(&mut s, write(1, 0x60000, 1));
+        ok(&mut s, read(1, 0x61000, 1));
+        ok(&mut s, fork(1, 2));
+        assert_eq!(page(&s, 2, 0x10000), page(&s, 1, 0x10000));
+        for a in [0x20000, 0x30000, 0x40000, 0x50000] {
+            assert_eq!(
+                pte(&s, 2, a),
+                PteVal::None,
+                "{sc}: {a:#x} must not be copied"
+            );
+        }
+        assert!(matches!(pte(&s, 2, 0x61000), PteVal::Zero { .. }), "{sc}");
+        let p = page(&s, 1, 0x10000);
+        assert_eq!(s.machine.pages.get(p).mapcount(), 2);
+        assert!(!s.machine.pages.get(p).is_exclusive());
+        assert!(
+            matches!(
+                pte(&s, 1, 0x10000),
+                PteVal::Page {
+                    writable: false,
+                    ..
+                }
+            ),
+            "write-protected in the parent"
+        );
+    }
+}
+
+#[test]
+fn copy_on_write_in_the_child_leaves_the_parent_sole_mapper() {
+    // rmapcheck step 2: the child's write gives it a new frame; the parent's keeps count 1.
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x10000, 4, "rw"));
+    ok(&mut s, write(1, 0x10000, 4));
+    ok(&mut s, fork(1, 2));
+    let orig = page(&s, 1, 0x10000);
+    ok(&mut s, write(2, 0x10000, 1));
+    assert_ne!(page(&s, 2, 0x10000), orig);
+    assert_eq!(s.machine.pages.get(orig).mapcount(), 1);
+    // The parent writes its now-unshared page: reused in place, no copy.
+    ok(&mut s, write(1, 0x10000, 1));
+    assert_eq!(page(&s, 1, 0x10000), orig);
+}
+
+#[test]
+fn mremap_keeps_sharing_and_pgoff() {
+    // rmapcheck step 3: at the new address the same frames, count 2.
+    for sc in BOTH {
+        let mut s = sim(sc);
+        ok(&mut s, mmap(1, 0x10000, 4, "rw"));
+        ok(&mut s, write(1, 0x10000, 4));
+        ok(&mut s, fork(1, 2));
+        let p1 = page(&s, 1, 0x11000);
+        ok(
+            &mut s,
+            Op::Mremap {
+                pid: 1,
+                addr: 0x10000,
+                pages: 4,
+                new_pages: None,
+                to: Some(0x80000),
+                note: None,
+            },
+        );
+        assert_eq!(page(&s, 1, 0x81000), p1);
+        assert_eq!(page(&s, 2, 0x11000), p1);
+        assert_eq!(s.machine.pages.get(p1).mapcount(), 2);
+        let v = s.machine.proc(1).unwrap().mm.vmas[0].clone();
+        assert_eq!(
+            (v.start, v.pgoff),
+            (0x80000, 0x10),
+            "{sc}: a faulted vma keeps vm_pgoff"
+        );
+    }
+}
+
+#[test]
+fn vma_merging_follows_pgoffcheck() {
+    for sc in BOTH {
+        let mut s = sim(sc);
+        // (b) a faulted B moved right after a faulted A keeps its pgoff: no merge.
+        ok(&mut s, mmap(1, 0x18000, 4, "rw"));
+        ok(&mut s, mmap(1, 0x38000, 4, "rw"));
+        ok(&mut s, write(1, 0x18000, 4));
+        ok(&mut s, write(1, 0x38000, 4));
+        ok(
+            &mut s,
+            Op::Mremap {
+                pid: 1,
+                addr: 0x38000,
+                pages: 4,
+                new_pages: None,
+                to: Some(0x1c000),
+                note: None,
+            },
+        );
+        assert_eq!(s.machine.proc(1).unwrap().mm.vmas.len(), 2, "{sc}");
+        // (c) an unfaulted C moved after B: pgoff reset to the new address, still no merge.
+        ok(&mut s, mmap(1, 0x42000, 4, "rw"));
+        ok(
+            &mut s,
+            Op::Mremap {
+                pid: 1,
+                addr: 0x42000,
+                pages: 4,
+                new_pages: None,
+                to: Some(0x20000),
+                note: None,
+            },
+        );
+        let vmas = s.machine.proc(1).unwrap().mm.vmas.clone();
+        assert_eq!(vmas.len(), 3, "{sc}");
+        assert_eq!(vmas[2].pgoff, 0x20, "{sc}: pgoff reset to the new address");
+        // (d) mprotect one page of A: three pieces, pgoffs linear; (e) back: one vma again.
+        ok(
+            &mut s,
+            Op::Mprotect {
+                pid: 1,
+                addr: 0x19000,
+                pages: 1,
+                prot: Prot::R,
+                note: None,
+            },
+        );
+        let vmas = s.machine.proc(1).unwrap().mm.vmas.clone();
+        assert_eq!(vmas.len(), 5, "{sc}");
+        assert_eq!(
+            (vmas[0].pgoff, vmas[1].pgoff, vmas[2].pgoff),
+            (0x18, 0x19, 0x1a),
+            "{sc}"
+        );
+        ok(
+            &mut s,
+            Op::Mprotect {
+                pid: 1,
+                addr: 0x19000,
+                pages: 1,
+                prot: Prot::RW,
+                note: None,
+            },
+        );
+        assert_eq!(s.machine.proc(1).unwrap().mm.vmas.len(), 3, "{sc}");
+        // Plain neighbours made by mmap merge at once.
+        ok(&mut s, mmap(1, 0x60000, 2, "rw"));
+        ok(&mut s, mmap(1, 0x62000, 2, "rw"));
+        assert_eq!(s.machine.proc(1).unwrap().mm.vmas.len(), 4, "{sc}");
+    }
+}
+
+#[test]
+fn reclaim_of_a_shared_page_leaves_the_same_swap_entry_in_every_sharer_and_swapin_shares_it() {
+    // rmapcheck steps 4-7.
+    for sc in BOTH {
+        let mut s = sim(sc);
+        ok(&mut s, mmap(1, 0x10000, 2, "rw"));
+        ok(&mut s, write(1, 0x10000, 2));
+        ok(&mut s, fork(1, 2));
+        ok(
+            &mut s,
+            Op::SwapOut {
+                pid: 1,
+                addr: 0x11000,
+                note: None,
+            },
+        );
+        let (a, b) = (pte(&s, 1, 0x11000), pte(&s, 2, 0x11000));
+        assert!(matches!(a, PteVal::Swap { .. }), "{sc}: {a:?}");
+        let slot = |p: PteVal| match p {
+            PteVal::Swap { slot, .. } => slot,
+            _ => unreachable!(),
+        };
+        assert_eq!(slot(a), slot(b), "{sc}: one swap entry for both");
+        ok(&mut s, read(2, 0x11000, 1));
+        let p = page(&s, 2, 0x11000);
+        assert_eq!(s.machine.pages.get(p).mapcount(), 1);
+        assert!(matches!(pte(&s, 1, 0x11000), PteVal::Swap { .. }));
+        ok(&mut s, read(1, 0x11000, 1));
+        assert_eq!(
+            page(&s, 1, 0x11000),
+            p,
+            "{sc}: the parent maps the swap-cache page"
+        );
+        assert_eq!(s.machine.pages.get(p).mapcount(), 2);
+        ok(&mut s, Op::Exit { pid: 2, note: None });
+        assert_eq!(s.machine.pages.get(p).mapcount(), 1);
+    }
+}
+
+#[test]
+fn fault_around_maps_the_cached_16_page_window_and_shared_writes_map_one_page() {
+    let mut s = sim("modern");
+    ok(&mut s, mmap_file(1, 0x100000, 20, "lib.so", false));
+    ok(&mut s, read(1, 0x100000, 1));
+    assert_eq!(
+        s.machine.proc(1).unwrap().mm.pt.len(),
+        16,
+        "§6.2b: 16 ptes for a one-page read"
+    );
+    ok(&mut s, mmap_file(1, 0x200000, 20, "data", true));
+    ok(&mut s, write(1, 0x203000, 1));
+    assert_eq!(
+        s.machine
+            .proc(1)
+            .unwrap()
+            .mm
+            .pt
+            .range(0x200000, 0x214000)
+            .len(),
+        1
+    );
+    // Both processes reading the same file map the same page-cache pages.
+    ok(&mut s, fork(1, 2));
+    ok(&mut s, read(2, 0x100000, 1));
+    assert_eq!(page(&s, 2, 0x100000), page(&s, 1, 0x100000));
+}
+
+#[test]
+fn growing_a_shared_anonymous_mapping_does_not_grow_its_shmem_object() {
+    let mut s = sim("modern");
+    ok(
+        &mut s,
+        Op::Mmap {
+            pid: 1,
+            addr: 0x10000,
+            pages: 2,
+            prot: Prot::RW,
+            shared: true,
+            file: None,
+            offset: 0,
+            note: None,
+        },
+    );
+    ok(
+        &mut s,
+        Op::Mremap {
+            pid: 1,
+            addr: 0x10000,
+            pages: 2,
+            new_pages: Some(4),
+            to: None,
+            note: None,
+        },
+    );
+    assert!(matches!(
+        err(&mut s, write(1, 0x12000, 1)),
+        StepError::Sigbus { .. }
+    ));
+    ok(&mut s, write(1, 0x11000, 1));
+}
+
+#[test]
+fn refused_ops_name_the_reason_and_change_nothing() {
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x10000, 4, "r"));
+    ok(&mut s, mmap(1, 0x20000, 2, "rw"));
+    ok(&mut s, write(1, 0x20000, 1));
+    let before = s.machine.all_ptes();
+    assert!(matches!(
+        err(&mut s, write(1, 0x10000, 1)),
+        StepError::Protection { .. }
+    ));
+    assert!(matches!(
+        err(&mut s, write(1, 0x30000, 1)),
+        StepError::Unmapped { .. }
+    ));
+    // A write that would fault part-way is refused as a whole.
+    assert!(matches!(
+        err(&mut s, write(1, 0x21000, 3)),
+        StepError::Unmapped { addr: 0x22000, .. }
+    ));
+    assert!(matches!(
+        err(&mut s, write(9, 0x20000, 1)),
+        StepError::NoSuchPid(9)
+    ));
+    assert!(matches!(
+        err(&mut s, write(1, 0x20010, 1)),
+        StepError::Unaligned { .. }
+    ));
+    assert!(matches!(
+        err(&mut s, write(1, 0x20000, 0)),
+        StepError::ZeroPages { .. }
+    ));
+    assert!(matches!(
+        err(&mut s, mmap(1, 0x11000, 1, "rw")),
+        StepError::Overlap { .. }
+    ));
+    ok(&mut s, fork(1, 2));
+    assert!(matches!(err(&mut s, fork(1, 2)), StepError::PidExists(2)));
+    assert!(matches!(
+        err(
+            &mut s,
+            Op::Mremap {
+                pid: 1,
+                addr: 0x10000,
+                pages: 8,
+                new_pages: None,
+                to: Some(0x80000),
+                note: None
+            }
+        ),
+        StepError::MremapSpan { .. }
+    ));
+    assert!(matches!(
+        err(
+            &mut s,
+            Op::SwapOut {
+                pid: 1,
+                addr: 0x11000,
+                note: None
+            }
+        ),
+        StepError::NoPage { .. }
+    ));
+    ok(&mut s, read(1, 0x11000, 1));
+    assert!(matches!(
+        err(
+            &mut s,
+            Op::SwapOut {
+                pid: 1,
+                addr: 0x11000,
+                note: None
+            }
+        ),
+        StepError::ZeroPage { .. }
+    ));
+    let msg = err(&mut s, write(1, 0x10000, 1)).to_string();
+    assert!(msg.contains("SIGSEGV") && msg.contains("0x10000"), "{msg}");
+    let after: Vec<_> = s
+        .machine
+        .all_ptes()
+        .into_iter()
+        .filter(|(p, _, _)| *p == 1)
+        .collect();
+    let mut expected: Vec<_> = before;
+    expected.push((1, 0x11000, PteVal::Zero { young: true }));
+    expected.sort_by_key(|(p, a, _)| (*p, *a));
+    let after_sorted = {
+        let mut a = after;
+        a.sort_by_key(|(p, a, _)| (*p, *a));
+        a
+    };
+    assert_eq!(after_sorted.len(), expected.len());
+}
