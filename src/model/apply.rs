@@ -88,6 +88,11 @@ impl Machine {
         f: impl FnOnce(&mut Machine, &mut dyn Scheme, &mut Events) -> Result<T, StepError>,
     ) -> Result<T, StepError> {
         let r = f(self, scheme, ev);
+        for (page, rmap) in scheme.drain_page_updates() {
+            if self.pages.is_alive(page) {
+                self.set_rmap(page, rmap);
+            }
+        }
         scheme.end_step(self, ev);
         r
     }

@@ -29,8 +29,8 @@ use super::file_rmap::{FileRmap, FileStructure};
 use super::registry::{SchemeInfo, info};
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
 use crate::model::{
-    Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, Walk,
-    WalkKind, WalkPlan, hex,
+    Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, WalkKind,
+    WalkPlan, hex,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -164,8 +164,6 @@ impl Scheme for AnonVmaScheme {
     ) {
     }
 
-    fn mm_destroyed(&mut self, _m: &Machine, _pid: Pid, _mm: MmId, _ev: &mut Events) {}
-
     fn vma_added(
         &mut self,
         m: &Machine,
@@ -261,33 +259,6 @@ impl Scheme for AnonVmaScheme {
         }
     }
 
-    fn anon_page_reused(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        _vma: &Vma,
-        _addr: Addr,
-        _page: PageId,
-        _ev: &mut Events,
-    ) -> Option<PageRmap> {
-        None
-    }
-
-    fn swapin_must_copy(
-        &self,
-        _m: &Machine,
-        _pid: Pid,
-        _vma: &Vma,
-        _addr: Addr,
-        _page: PageId,
-    ) -> bool {
-        false
-    }
-
-    fn mremap_copies_shared(&self) -> bool {
-        false
-    }
-
     fn pte_mapped(
         &mut self,
         _m: &Machine,
@@ -307,20 +278,6 @@ impl Scheme for AnonVmaScheme {
         _ev: &mut Events,
     ) {
     }
-
-    fn pte_moved(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        _old: Addr,
-        _new: Addr,
-        _page: PageId,
-        _ev: &mut Events,
-    ) -> Option<PageRmap> {
-        None
-    }
-
-    fn page_freed(&mut self, _m: &Machine, _page: PageId, _ev: &mut Events) {}
 
     fn walk(&self, m: &Machine, page: PageId, _kind: WalkKind) -> WalkPlan {
         let pg = m.pages.get(page);
@@ -356,12 +313,6 @@ impl Scheme for AnonVmaScheme {
             object,
         }
     }
-
-    fn walk_finished(&mut self, _m: &Machine, _walk: &Walk, _ev: &mut Events) -> Option<PageRmap> {
-        None
-    }
-
-    fn end_step(&mut self, _m: &Machine, _ev: &mut Events) {}
 
     fn cost(&self, m: &Machine) -> Cost {
         let vmas: u64 = m.procs.values().map(|p| p.mm.vmas.len() as u64).sum();

@@ -90,7 +90,8 @@ impl RmapView {
 
 /// An rmap design. Hooks receive the model (read-only; already updated unless a hook says
 /// otherwise) and the step's event list. Hooks that set a page's rmap words return them; the
-/// model stores them.
+/// model stores them. Hooks with a default do nothing by default; a scheme overrides the ones
+/// its design needs.
 pub trait Scheme: Send + Sync {
     /// Name, era and summary.
     fn info(&self) -> &'static SchemeInfo;
@@ -99,10 +100,14 @@ pub trait Scheme: Send + Sync {
     fn clone_box(&self) -> Box<dyn Scheme>;
 
     /// A new address space exists (its vmas, for a fork, are added afterwards one by one).
-    fn mm_created(&mut self, m: &Machine, pid: Pid, mm: MmId, origin: MmOrigin, ev: &mut Events);
+    fn mm_created(&mut self, m: &Machine, pid: Pid, mm: MmId, origin: MmOrigin, ev: &mut Events) {
+        let _ = (m, pid, mm, origin, ev);
+    }
 
     /// An address space was torn down (exit, or the old mm of an exec), after its vmas were removed.
-    fn mm_destroyed(&mut self, m: &Machine, pid: Pid, mm: MmId, ev: &mut Events);
+    fn mm_destroyed(&mut self, m: &Machine, pid: Pid, mm: MmId, ev: &mut Events) {
+        let _ = (m, pid, mm, ev);
+    }
 
     /// A vma was added to `pid`'s mm (already in the model).
     fn vma_added(
@@ -160,21 +165,33 @@ pub trait Scheme: Send + Sync {
         addr: Addr,
         page: PageId,
         ev: &mut Events,
-    ) -> Option<PageRmap>;
+    ) -> Option<PageRmap> {
+        let _ = (m, pid, vma, addr, page, ev);
+        None
+    }
 
     /// A page that is in the swap cache gets mapped again at (pid, addr). True when the scheme
     /// must copy it instead (anonmm: a shared page swapped in at another address, rmap 11).
-    fn swapin_must_copy(&self, m: &Machine, pid: Pid, vma: &Vma, addr: Addr, page: PageId) -> bool;
+    fn swapin_must_copy(&self, m: &Machine, pid: Pid, vma: &Vma, addr: Addr, page: PageId) -> bool {
+        let _ = (m, pid, vma, addr, page);
+        false
+    }
 
     /// Before mremap moves ptes: true when pages shared with another mm must be copied first
     /// (anonmm rmap 11, "mremap moved N cows").
-    fn mremap_copies_shared(&self) -> bool;
+    fn mremap_copies_shared(&self) -> bool {
+        false
+    }
 
     /// A pte now maps `page` at (pid, addr) (any cause: fault, fork copy, mremap destination).
-    fn pte_mapped(&mut self, m: &Machine, pid: Pid, addr: Addr, page: PageId, ev: &mut Events);
+    fn pte_mapped(&mut self, m: &Machine, pid: Pid, addr: Addr, page: PageId, ev: &mut Events) {
+        let _ = (m, pid, addr, page, ev);
+    }
 
     /// The pte at (pid, addr) no longer maps `page` (unmap, COW, reclaim, mremap source).
-    fn pte_unmapped(&mut self, m: &Machine, pid: Pid, addr: Addr, page: PageId, ev: &mut Events);
+    fn pte_unmapped(&mut self, m: &Machine, pid: Pid, addr: Addr, page: PageId, ev: &mut Events) {
+        let _ = (m, pid, addr, page, ev);
+    }
 
     /// mremap moved the pte of an exclusively mapped anonymous page; may return new rmap words
     /// (anonmm rewrites page->index to the new address).
@@ -186,20 +203,36 @@ pub trait Scheme: Send + Sync {
         new_addr: Addr,
         page: PageId,
         ev: &mut Events,
-    ) -> Option<PageRmap>;
+    ) -> Option<PageRmap> {
+        let _ = (m, pid, old_addr, new_addr, page, ev);
+        None
+    }
 
     /// The page was freed.
-    fn page_freed(&mut self, m: &Machine, page: PageId, ev: &mut Events);
+    fn page_freed(&mut self, m: &Machine, page: PageId, ev: &mut Events) {
+        let _ = (m, page, ev);
+    }
 
     /// The candidates a reverse walk of `page` visits, in the kernel's order of the era.
     fn walk(&self, m: &Machine, page: PageId, kind: WalkKind) -> WalkPlan;
 
     /// After a walk (model already updated). May re-point the page (anonmm migrates pages of
     /// dead anonmms in page_referenced).
-    fn walk_finished(&mut self, m: &Machine, walk: &Walk, ev: &mut Events) -> Option<PageRmap>;
+    fn walk_finished(&mut self, m: &Machine, walk: &Walk, ev: &mut Events) -> Option<PageRmap> {
+        let _ = (m, walk, ev);
+        None
+    }
 
     /// End of a step: flush tallied per-page events.
-    fn end_step(&mut self, m: &Machine, ev: &mut Events);
+    fn end_step(&mut self, m: &Machine, ev: &mut Events) {
+        let _ = (m, ev);
+    }
+
+    /// Page rmap words the scheme changed on its own since the last call (e.g. RFC2 converting
+    /// a vma's direct pages to a new anon_vma at fork). The model applies them after every op.
+    fn drain_page_updates(&mut self) -> Vec<(PageId, PageRmap)> {
+        Vec::new()
+    }
 
     /// rmap metadata held now.
     fn cost(&self, m: &Machine) -> Cost;

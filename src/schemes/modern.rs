@@ -34,7 +34,7 @@ use super::interval::{Interval, stab};
 use super::registry::{SchemeInfo, info};
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
 use crate::model::{
-    Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId, Walk,
+    Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,
     WalkKind, WalkPlan, hex,
 };
 
@@ -367,8 +367,6 @@ impl Scheme for ModernScheme {
     ) {
     }
 
-    fn mm_destroyed(&mut self, _m: &Machine, _pid: Pid, _mm: MmId, _ev: &mut Events) {}
-
     fn vma_added(
         &mut self,
         m: &Machine,
@@ -534,21 +532,6 @@ impl Scheme for ModernScheme {
         })
     }
 
-    fn swapin_must_copy(
-        &self,
-        _m: &Machine,
-        _pid: Pid,
-        _vma: &Vma,
-        _addr: Addr,
-        _page: PageId,
-    ) -> bool {
-        false
-    }
-
-    fn mremap_copies_shared(&self) -> bool {
-        false
-    }
-
     fn pte_mapped(
         &mut self,
         _m: &Machine,
@@ -568,20 +551,6 @@ impl Scheme for ModernScheme {
         _ev: &mut Events,
     ) {
     }
-
-    fn pte_moved(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        _old: Addr,
-        _new: Addr,
-        _page: PageId,
-        _ev: &mut Events,
-    ) -> Option<PageRmap> {
-        None
-    }
-
-    fn page_freed(&mut self, _m: &Machine, _page: PageId, _ev: &mut Events) {}
 
     fn walk(&self, m: &Machine, page: PageId, _kind: WalkKind) -> WalkPlan {
         let pg = m.pages.get(page);
@@ -631,10 +600,6 @@ impl Scheme for ModernScheme {
             nodes_visited: s.visited,
             object,
         }
-    }
-
-    fn walk_finished(&mut self, _m: &Machine, _walk: &Walk, _ev: &mut Events) -> Option<PageRmap> {
-        None
     }
 
     fn end_step(&mut self, _m: &Machine, ev: &mut Events) {
