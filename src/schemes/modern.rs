@@ -1,5 +1,6 @@
 //! `modern`: anon_vma_chain with interval trees and anon_vma reuse, as in Linux 3.7 - 6.x
-//! (rmap-semantics.md §3.8 - §3.10; mm/rmap.c and mm/vma.c of 2025-2026).
+//! (rmap-semantics.md §3.8 - §3.10; mm/rmap.c and mm/vma.c of 2025-2026), and its ancestor
+//! `anon-vma-chain`, the same design with lists, as in 2.6.34 - 3.6 ([`Era::Lists`], below).
 //!
 //! What a page points to: an anonymous page's `mapping` is an anon_vma: the faulting vma's own
 //! (`vma->anon_vma`) when the mapping is exclusive, the root anon_vma when it is not (a swap-in
@@ -26,6 +27,23 @@
 //! - munmap, exit, exec: unlink_anon_vmas: AVCs removed; an anon_vma whose tree empties drops
 //!   its parent's num_children and is freed; a root is freed last, when no anon_vma of its
 //!   family is left.
+//!
+//! `anon-vma-chain` (2.6.34 - 3.6, Rik van Riel's commit 5beb49305251 with the 2010 fixes:
+//! c44b674323f4 move-on-reuse and the root anon_vma of 5c341ee1dfc8 / 288468c334e9; §3.8) is
+//! this code with three switches:
+//! - the walk: each anon_vma heads a `same_anon_vma` list of AVCs, `list_add_tail`ed by
+//!   anon_vma_chain_link, so the walk visits every AVC of the page's anon_vma, oldest first, and
+//!   vma_address() makes those out of range OUT (no tree, so OUT exists again). Changing a vma's
+//!   range does not move its AVCs. File pages: prio_tree (2.6.7 - 3.6).
+//! - fork never reuses an anon_vma: every fork of a faulted vma makes a new anon_vma, so a chain
+//!   of forks whose parents exit (§7 S6) stacks one anon_vma and one AVC per generation without
+//!   bound (Daniel Forrest, 2012; fixed in 3.19 by the reuse above).
+//! - merging has no "fork child" restriction: one side without an anon_vma may always merge
+//!   (is_mergeable_anon_vma of that era: `!anon_vma1 || !anon_vma2 || anon_vma1 == anon_vma2`).
+//!
+//! Move-on-reuse and the root rule for non-exclusive mappings are the same in both.
+//! num_children / num_active_vmas are the model's bookkeeping for freeing and are not shown for
+//! that era (its anon_vma had `root`, `lock`, a refcount and the list head).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -67,9 +85,19 @@ struct VmaRmap {
     chain: Vec<u32>,
 }
 
-/// The 3.7 - 6.x scheme.
+/// Which kernel era of the anon_vma_chain design.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Era {
+    /// 2.6.34 - 3.6: `same_anon_vma` lists, no reuse at fork, prio_tree for files.
+    Lists,
+    /// 3.7 - 6.x: interval trees, reuse of idle anon_vmas at fork, interval tree for files.
+    Trees,
+}
+
+/// The anon_vma_chain scheme of 2.6.34 - 3.6 (`anon-vma-chain`) or of 3.7 - 6.x (`modern`).
 #[derive(Clone, Debug)]
 pub struct ModernScheme {
+    era: Era,
     avs: BTreeMap<u32, AnonVma>,
     avcs: BTreeMap<u32, Avc>,
     vmas: HashMap<VmaId, VmaRmap>,
@@ -82,16 +110,32 @@ pub struct ModernScheme {
 
 impl Default for ModernScheme {
     fn default() -> Self {
+        ModernScheme::new(Era::Trees)
+    }
+}
+
+impl ModernScheme {
+    /// A fresh scheme of the given era.
+    pub fn new(era: Era) -> Self {
         ModernScheme {
+            era,
             avs: BTreeMap::new(),
             avcs: BTreeMap::new(),
             vmas: HashMap::new(),
             next_av: 1,
             next_avc: 1,
             seq: 0,
-            files: FileRmap::new(FileStructure::IntervalTree),
+            files: FileRmap::new(match era {
+                Era::Lists => FileStructure::PrioTree,
+                Era::Trees => FileStructure::IntervalTree,
+            }),
             moved: Tally::default(),
         }
+    }
+
+    /// The 2.6.34 - 3.6 scheme, `anon-vma-chain`.
+    pub fn anon_vma_chain() -> Self {
+        ModernScheme::new(Era::Lists)
     }
 }
 
@@ -189,6 +233,7 @@ impl ModernScheme {
             linked.push(av);
             let a = &self.avs[&av];
             if allow_reuse
+                && self.era == Era::Trees
                 && reused.is_none()
                 && src_has
                 && a.num_children < 2
@@ -350,7 +395,10 @@ impl ModernScheme {
 
 impl Scheme for ModernScheme {
     fn info(&self) -> &'static SchemeInfo {
-        info("modern")
+        match self.era {
+            Era::Lists => info("anon-vma-chain"),
+            Era::Trees => info("modern"),
+        }
     }
 
     fn clone_box(&self) -> Box<dyn Scheme> {
@@ -479,7 +527,10 @@ impl Scheme for ModernScheme {
         if prev.pgoff + prev.pages() != next.pgoff {
             return false;
         }
-        let fork_child = |v: &Vma| self.own(v.id).is_some() && self.chain_len(v.id) != 1;
+        // The "fork child" restriction is recent (mm/vma.c of 2025); 2.6.34 - 3.6 had none.
+        let fork_child = |v: &Vma| {
+            self.era == Era::Trees && self.own(v.id).is_some() && self.chain_len(v.id) != 1
+        };
         match (self.own(prev.id), self.own(next.id)) {
             (Some(a), Some(b)) => a == b,
             (Some(_), None) => !fork_child(prev),
@@ -571,6 +622,24 @@ impl Scheme for ModernScheme {
             .filter_map(|c| self.avcs.get(c))
             .filter_map(|c| m.vma(c.pid, c.vma).map(|v| (c, v)))
             .collect();
+        let index = pg.rmap().index;
+        let candidate = |(c, v): (&Avc, &Vma)| Candidate {
+            pid: c.pid,
+            mm: c.mm,
+            vma: Some(c.vma),
+            addr: v.address_of(index),
+            skip: false,
+            via: object.clone(),
+        };
+        if self.era == Era::Lists {
+            // The same_anon_vma list, oldest first; vma_address() sorts out the OUTs.
+            let candidates: Vec<Candidate> = entries.iter().map(|&e| candidate(e)).collect();
+            return WalkPlan {
+                nodes_visited: candidates.len() as u32,
+                candidates,
+                object,
+            };
+        }
         let ivs: Vec<Interval> = entries
             .iter()
             .map(|(c, v)| Interval {
@@ -579,22 +648,8 @@ impl Scheme for ModernScheme {
                 seq: c.seq,
             })
             .collect();
-        let s = stab(&ivs, pg.rmap().index);
-        let candidates = s
-            .hits
-            .iter()
-            .map(|&i| {
-                let (c, v) = entries[i];
-                Candidate {
-                    pid: c.pid,
-                    mm: c.mm,
-                    vma: Some(c.vma),
-                    addr: v.address_of(pg.rmap().index),
-                    skip: false,
-                    via: object.clone(),
-                }
-            })
-            .collect();
+        let s = stab(&ivs, index);
+        let candidates = s.hits.iter().map(|&i| candidate(entries[i])).collect();
         WalkPlan {
             candidates,
             nodes_visited: s.visited,
@@ -616,15 +671,44 @@ impl Scheme for ModernScheme {
             24,
             false,
         );
-        c.add("anon_vma", self.avs.len() as u64, 52, 96, true);
-        c.add("anon_vma_chain", self.avcs.len() as u64, 32, 64, true);
-        c.add(
-            "per-vma interval-tree node (shared.rb + rb_subtree_last)",
-            vmas,
-            16,
-            32,
-            false,
-        );
+        match self.era {
+            Era::Lists => {
+                // 2.6.36 layouts (DERIVED, tests/layouts/historical.h): anon_vma = lock, root,
+                // external_refcount, list head; AVC = vma, anon_vma, same_vma, same_anon_vma.
+                c.add(
+                    "anon_vma (lock, root, refcount, list head)",
+                    self.avs.len() as u64,
+                    20,
+                    40,
+                    true,
+                );
+                c.add(
+                    "anon_vma_chain (vma, anon_vma, two list_heads)",
+                    self.avcs.len() as u64,
+                    24,
+                    48,
+                    true,
+                );
+                c.add(
+                    "per-vma prio_tree node (vm_set: list_head, parent, head)",
+                    vmas,
+                    16,
+                    32,
+                    false,
+                );
+            }
+            Era::Trees => {
+                c.add("anon_vma", self.avs.len() as u64, 52, 96, true);
+                c.add("anon_vma_chain", self.avcs.len() as u64, 32, 64, true);
+                c.add(
+                    "per-vma interval-tree node (shared.rb + rb_subtree_last)",
+                    vmas,
+                    16,
+                    32,
+                    false,
+                );
+            }
+        }
         c
     }
 
@@ -643,34 +727,57 @@ impl Scheme for ModernScheme {
                     })
                 })
                 .collect();
-            let role = if a.root == id {
-                "root".to_string()
-            } else {
-                format!("parent av{}, root av{}", a.parent, a.root)
+            let n = a.tree.len();
+            let avcs = format!("{n} AVC{}", if n == 1 { "" } else { "s" });
+            let (label, fields) = match self.era {
+                Era::Trees => (
+                    if a.root == id {
+                        format!("av{id} root, {avcs}")
+                    } else {
+                        format!("av{id} parent av{}, root av{}, {avcs}", a.parent, a.root)
+                    },
+                    vec![
+                        ("root".to_string(), format!("av{}", a.root)),
+                        ("parent".to_string(), format!("av{}", a.parent)),
+                        ("num_children".to_string(), a.num_children.to_string()),
+                        ("num_active_vmas".to_string(), a.num_active_vmas.to_string()),
+                        ("AVCs in tree".to_string(), n.to_string()),
+                        ("vmas (tree order)".to_string(), vmas.join(", ")),
+                    ],
+                ),
+                // 2.6.34 - 3.6: no parent pointer or counters yet, a list instead of a tree.
+                Era::Lists => (
+                    if a.root == id {
+                        format!("av{id} root, {avcs}")
+                    } else {
+                        format!("av{id} root av{}, {avcs}", a.root)
+                    },
+                    vec![
+                        ("root".to_string(), format!("av{}", a.root)),
+                        ("AVCs on same_anon_vma list".to_string(), n.to_string()),
+                        (
+                            "vmas (list order, oldest first)".to_string(),
+                            vmas.join(", "),
+                        ),
+                    ],
+                ),
             };
             view.objects.push(RmapObject {
                 key: format!("av{id}"),
                 kind: "anon_vma",
-                label: format!(
-                    "av{id} {role}, {} AVC{}",
-                    a.tree.len(),
-                    if a.tree.len() == 1 { "" } else { "s" }
-                ),
-                fields: vec![
-                    ("root".to_string(), format!("av{}", a.root)),
-                    ("parent".to_string(), format!("av{}", a.parent)),
-                    ("num_children".to_string(), a.num_children.to_string()),
-                    ("num_active_vmas".to_string(), a.num_active_vmas.to_string()),
-                    ("AVCs in tree".to_string(), a.tree.len().to_string()),
-                    ("vmas".to_string(), vmas.join(", ")),
-                ],
+                label,
+                fields,
             });
         }
         for (&id, a) in &self.avs {
-            if a.parent != id
-                && let (Some(&from), Some(&to)) = (index.get(&id), index.get(&a.parent))
+            let (to, what) = match self.era {
+                Era::Trees => (a.parent, "parent"),
+                Era::Lists => (a.root, "root"),
+            };
+            if to != id
+                && let (Some(&from), Some(&to)) = (index.get(&id), index.get(&to))
             {
-                view.object_links.push((from, to, "parent".to_string()));
+                view.object_links.push((from, to, what.to_string()));
             }
         }
         for (&vma, r) in &self.vmas {

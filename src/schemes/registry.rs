@@ -102,7 +102,7 @@ static SCHEMES: [SchemeInfo; 10] = [
         era: "2.6.34 - 3.6",
         summary: "each vma links to its own and its ancestors' anon_vmas; a page is searched only where it can be",
         spec: "§3.8",
-        make: None,
+        make: Some(|| Box::new(ModernScheme::anon_vma_chain())),
     },
     SchemeInfo {
         name: "modern",

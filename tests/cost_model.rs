@@ -1,0 +1,183 @@
+//! The memory-cost model against rmap-semantics.md §4, and the DERIVED historical sizes against
+//! a plain-C layout model (tests/layouts/historical.h) compiled with gcc for both ABIs.
+
+use rmapviz::model::{Cost, CostLine};
+use rmapviz::scenario::Scenario;
+use rmapviz::session::Simulation;
+
+/// Parent with a written vma and a private file mapping with a copy, two children by fork, one
+/// of which then creates and writes memory of its own: every object kind of every scheme exists.
+const EVERYTHING: &str = r#"Scenario(steps: [
+    Mmap(pid: 1, addr: 0x10000, pages: 4),
+    Write(pid: 1, addr: 0x10000, pages: 4),
+    Mmap(pid: 1, addr: 0x40000, pages: 2, file: "lib.so"),
+    Write(pid: 1, addr: 0x40000),
+    Fork(pid: 1, child: 2),
+    Fork(pid: 1, child: 3),
+    Mmap(pid: 2, addr: 0x80000, pages: 2),
+    Write(pid: 2, addr: 0x80000, pages: 2),
+])"#;
+
+fn cost_after(scheme: &str, text: &str) -> (Simulation, Cost) {
+    let mut sim = Simulation::by_name(scheme).unwrap_or_else(|| panic!("{scheme} exists"));
+    for op in Scenario::parse(text, "cost.ron").unwrap().steps {
+        let r = sim.step(&op, false);
+        assert!(r.error.is_none(), "{scheme}: {op}: {:?}", r.error);
+    }
+    let c = sim.scheme.cost(&sim.machine);
+    (sim, c)
+}
+
+/// The line of `cost` whose description contains `what`.
+fn line<'a>(cost: &'a Cost, what: &str) -> &'a CostLine {
+    let found: Vec<&CostLine> = cost
+        .lines
+        .iter()
+        .filter(|l| l.what.contains(what))
+        .collect();
+    assert_eq!(found.len(), 1, "one line for {what:?} in {:#?}", cost.lines);
+    found[0]
+}
+
+fn vmas(sim: &Simulation) -> u64 {
+    sim.machine
+        .procs
+        .values()
+        .map(|p| p.mm.vmas.len() as u64)
+        .sum()
+}
+
+fn objects(sim: &Simulation, kind: &str) -> u64 {
+    let v = sim.scheme.view(&sim.machine);
+    v.objects.iter().filter(|o| o.kind == kind).count() as u64
+}
+
+#[test]
+fn anon_vma_costs_12_bytes_per_vma_and_12_per_anon_vma_on_i386() {
+    // §4 AV: anon_vma_node + anon_vma pointer = 12 B (32-bit) / 24 B (64-bit) per vma;
+    // anon_vma = 12 B / 24 B. Andrea: "worst case 24byte overhead per anonymous vma".
+    let (sim, c) = cost_after("anon-vma", EVERYTHING);
+    let per_vma = line(&c, "anon_vma_node");
+    assert_eq!((per_vma.each_i386, per_vma.each_x86_64), (12, 24));
+    assert_eq!(per_vma.count, vmas(&sim));
+    let av = line(&c, "anon_vma (");
+    assert_eq!((av.each_i386, av.each_x86_64), (12, 24));
+    assert_eq!(av.count, objects(&sim, "anon_vma"));
+    assert!(av.object && !per_vma.object);
+}
+
+#[test]
+fn modern_costs_96_bytes_per_anon_vma_and_64_per_avc_on_x86_64() {
+    // §4 MOD 6.18 (measured from BTF): anon_vma 96 B, anon_vma_chain 64 B.
+    let (sim, c) = cost_after("modern", EVERYTHING);
+    let exact = |what: &str| c.lines.iter().find(|l| l.what == what).unwrap();
+    assert_eq!(exact("anon_vma").each_x86_64, 96);
+    assert_eq!(exact("anon_vma").count, objects(&sim, "anon_vma"));
+    assert_eq!(exact("anon_vma_chain").each_x86_64, 64);
+}
+
+#[test]
+fn anon_vma_chain_costs_the_2_6_34_layouts() {
+    // §4 AVC 2.6.34: anon_vma_chain 24 B (32-bit) / 48 B (64-bit) DERIVED; one anon_vma per
+    // process per faulted vma, in the 2.6.36 layout (lock, root, refcount, list head).
+    let (sim, c) = cost_after("anon-vma-chain", EVERYTHING);
+    let avc = line(&c, "anon_vma_chain (");
+    assert_eq!((avc.each_i386, avc.each_x86_64), (24, 48));
+    let av = line(&c, "anon_vma (");
+    assert_eq!((av.each_i386, av.each_x86_64), (20, 40));
+    // Faulted vmas: P's two, and by fork two in each child, and child 2's own: one anon_vma
+    // each (nothing reused at fork in this era).
+    assert_eq!(av.count, 7);
+    assert_eq!(av.count, objects(&sim, "anon_vma"));
+    // P: 2 AVCs; each child: 2 per inherited vma (parent's + own); child 2's new vma: 1.
+    assert_eq!(avc.count, 2 + 4 + 4 + 1);
+    assert_eq!(
+        c.bytes_i386(),
+        c.lines.iter().map(|l| l.count * l.each_i386).sum::<u64>()
+    );
+}
+
+/// (scheme, cost line containing, C struct whose sizeof it must be, ABIs to check)
+const DERIVED: &[(&str, &str, &str, Abi)] = &[
+    ("anon-vma", "anon_vma_node", "vma_anon_267", Abi::Both),
+    ("anon-vma", "anon_vma (", "anon_vma_267", Abi::Both),
+    ("anon-vma", "prio_tree", "vma_prio_267", Abi::Both),
+    (
+        "anon-vma-chain",
+        "anon_vma_chain (",
+        "anon_vma_chain_2634",
+        Abi::Both,
+    ),
+    ("anon-vma-chain", "anon_vma (", "anon_vma_2636", Abi::Both),
+    (
+        "anon-vma-chain",
+        "head + anon_vma pointer",
+        "vma_anon_2634",
+        Abi::Both,
+    ),
+    ("anon-vma-chain", "prio_tree", "vma_prio_267", Abi::Both),
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Abi {
+    Both,
+    I386,
+}
+
+/// Compiles the layout model with `gcc -m32` / `-m64`, asserting the code's sizes. Returns why
+/// it could not run, if it could not.
+fn check_with_gcc(bits: u32, asserts: &str) -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!("rmapviz-layouts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let header = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/layouts/historical.h");
+    let probe = dir.join(format!("probe{bits}.c"));
+    std::fs::write(&probe, "int x;\n").map_err(|e| e.to_string())?;
+    let run = |file: &std::path::Path| {
+        std::process::Command::new("gcc")
+            .arg(format!("-m{bits}"))
+            .args(["-fsyntax-only", "-std=c11"])
+            .arg(file)
+            .output()
+    };
+    match run(&probe) {
+        Err(e) => return Err(format!("gcc not available ({e})")),
+        Ok(o) if !o.status.success() => {
+            return Err(format!(
+                "gcc -m{bits} does not work here: {}",
+                String::from_utf8_lossy(&o.stderr)
+            ));
+        }
+        Ok(_) => {}
+    }
+    let src = dir.join(format!("check{bits}.c"));
+    std::fs::write(&src, format!("#include \"{header}\"\n{asserts}")).map_err(|e| e.to_string())?;
+    let o = run(&src).map_err(|e| e.to_string())?;
+    assert!(
+        o.status.success(),
+        "the cost model disagrees with the C layout model (gcc -m{bits}):\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    Ok(())
+}
+
+#[test]
+fn derived_historical_sizes_match_a_c_layout_model() {
+    let mut asserts = [String::new(), String::new()];
+    for &(scheme, what, cstruct, abi) in DERIVED {
+        let (_, c) = cost_after(scheme, EVERYTHING);
+        let l = line(&c, what);
+        for (i, each) in [l.each_i386, l.each_x86_64].into_iter().enumerate() {
+            if i == 1 && abi == Abi::I386 {
+                continue;
+            }
+            asserts[i].push_str(&format!(
+                "_Static_assert(sizeof(struct {cstruct}) == {each}, \"{scheme}: {what}\");\n"
+            ));
+        }
+    }
+    for (i, bits) in [32, 64].into_iter().enumerate() {
+        if let Err(why) = check_with_gcc(bits, &asserts[i]) {
+            println!("skipped the {bits}-bit layout check: {why}");
+        }
+    }
+}

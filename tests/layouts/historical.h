@@ -1,0 +1,60 @@
+/* Plain-C layout models of historical rmap structures (rmap-semantics.md §4: DERIVED sizes).
+ *
+ * Types are modelled, not taken from kernel headers: a pointer is a pointer, spinlock_t and
+ * atomic_t are 4-byte ints (SMP, no lock debugging), unsigned long is the word. Compiled with
+ * `gcc -m32` for i386 and `gcc -m64` for the 64-bit layout of the same era by tests/cost_model.rs,
+ * which checks every per-object size the cost model uses against sizeof() of these structs.
+ * Sources: 2.6.0 include/linux/fs.h (address_space), 2.6.11 include/linux/rmap.h and mm.h
+ * (anon_vma, vma fields), 2.6.34 - 2.6.36 include/linux/rmap.h (anon_vma_chain, anon_vma with
+ * root and external_refcount; Richard Kennedy measured that anon_vma at 40 bytes on x86_64,
+ * linux-mm, Aug 2010). */
+
+typedef unsigned int spinlock_t;
+typedef int atomic_t;
+struct list_head { struct list_head *next, *prev; };
+
+/* 2.6.7 - 2.6.33 anon_vma, also the family object of anon-vma-global. */
+struct anon_vma_267 { spinlock_t lock; struct list_head head; };
+/* Per-vma anon_vma fields of 2.6.7 - 2.6.33. */
+struct vma_anon_267 { struct list_head anon_vma_node; struct anon_vma_267 *anon_vma; };
+/* Per-vma prio_tree node, vma->shared.vm_set (2.6.7 - 3.6). */
+struct vma_prio_267 { struct list_head list; void *parent; void *head; };
+/* Per-vma i_mmap list linkage before prio_tree, vma->shared (2.6.0 - 2.6.6). */
+struct vma_shared_260 { struct list_head list; };
+
+/* 2.6.34 - 3.6 anon_vma_chain, and the anon_vma after the root fix (2.6.36). */
+struct anon_vma_chain_2634 {
+	void *vma;
+	void *anon_vma;
+	struct list_head same_vma;
+	struct list_head same_anon_vma;
+};
+struct anon_vma_2636 {
+	spinlock_t lock;
+	struct anon_vma_2636 *root;
+	atomic_t external_refcount;
+	struct list_head head;
+};
+/* Per-vma fields of 2.6.34+: the anon_vma_chain list head and the anon_vma pointer. */
+struct vma_anon_2634 { struct list_head anon_vma_chain; struct anon_vma_2636 *anon_vma; };
+
+/* 2.6.0 address_space (the object Rik van Riel's proposal attaches to each exec family). */
+struct radix_tree_root_260 { unsigned int height; int gfp_mask; void *rnode; };
+struct semaphore_260 { atomic_t count; int sleepers; spinlock_t wait_lock; struct list_head task_list; };
+struct address_space_260 {
+	void *host;
+	struct radix_tree_root_260 page_tree;
+	spinlock_t page_lock;
+	struct list_head clean_pages, dirty_pages, locked_pages, io_pages;
+	unsigned long nrpages;
+	void *a_ops;
+	struct list_head i_mmap, i_mmap_shared;
+	struct semaphore_260 i_shared_sem;
+	atomic_t truncate_count;
+	unsigned long dirtied_when;
+	unsigned long flags;
+	void *backing_dev_info;
+	spinlock_t private_lock;
+	struct list_head private_list;
+	void *assoc_mapping;
+};
