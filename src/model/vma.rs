@@ -59,6 +59,11 @@ impl Vma {
         Some(self.start + off * PAGE_SIZE)
     }
 
+    /// "0x10000-0x14000": the range as events and views print it.
+    pub fn span(&self) -> String {
+        format!("{:#x}-{:#x}", self.start, self.end)
+    }
+
     /// Last page offset covered, inclusive (the interval-tree key's end).
     pub fn last_pgoff(&self) -> u64 {
         self.pgoff + self.pages() - 1

@@ -22,54 +22,130 @@
 //! - split, mremap move: the new vma joins the same list. Merge: needs one anon_vma (or one side
 //!   without) and a linear pgoff. munmap, exit, exec: the vma leaves the list; an empty anon_vma
 //!   is freed at once (no refcount in this era).
+//!
+//! The same code, switched by [`Flavor`], is `anon-vma-global` and `anon-vma-global-prio`
+//! (one object per exec family; see anon_vma_global.rs for that design and its choices).
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::anon_vma_global::Families;
 use super::file_rmap::{FileRmap, FileStructure};
+use super::interval::{Interval, stab};
 use super::registry::{SchemeInfo, info};
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, WalkKind,
-    WalkPlan, hex,
+    WalkPlan,
 };
+
+/// Which design of the anon_vma family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// `anon-vma` (2.6.7 - 2.6.33): an anon_vma per fork family, made at the first fault.
+    Mainline,
+    /// `anon-vma-global`: one object per exec family, every anonymous vma on its list.
+    Global,
+    /// `anon-vma-global-prio`: the same object with a pgoff-keyed prio_tree instead of the list.
+    GlobalPrio,
+}
+
+/// A vma on an anon_vma.
+#[derive(Clone, Copy, Debug)]
+struct Member {
+    pid: Pid,
+    mm: MmId,
+    vma: VmaId,
+    /// Insertion sequence (the tree order of equal keys, for `GlobalPrio`).
+    seq: u64,
+}
 
 #[derive(Clone, Debug, Default)]
 struct AnonVma {
-    /// The list, head first: (pid, mm, vma).
-    list: Vec<(Pid, MmId, VmaId)>,
+    /// The list, head first.
+    list: Vec<Member>,
 }
 
-/// The 2.6.7 - 2.6.33 anon_vma scheme.
+/// The anon_vma scheme of 2.6.7 - 2.6.33, or one of its global variants.
 #[derive(Clone, Debug)]
 pub struct AnonVmaScheme {
+    flavor: Flavor,
     avs: BTreeMap<u32, AnonVma>,
     next: u32,
+    seq: u64,
     vma_av: HashMap<VmaId, u32>,
     files: FileRmap,
+    /// Exec families (the global flavors only).
+    families: Families,
 }
 
 impl Default for AnonVmaScheme {
     fn default() -> Self {
-        AnonVmaScheme {
-            avs: BTreeMap::new(),
-            next: 1,
-            vma_av: HashMap::new(),
-            files: FileRmap::new(FileStructure::PrioTree),
-        }
+        AnonVmaScheme::new(Flavor::Mainline)
     }
 }
 
-fn span(v: &Vma) -> String {
-    format!("{}-{}", hex(v.start), hex(v.end))
-}
-
 impl AnonVmaScheme {
+    /// A fresh scheme of the given flavor.
+    pub fn new(flavor: Flavor) -> Self {
+        AnonVmaScheme {
+            flavor,
+            avs: BTreeMap::new(),
+            next: 1,
+            seq: 0,
+            vma_av: HashMap::new(),
+            files: FileRmap::new(match flavor {
+                Flavor::Mainline => FileStructure::PrioTree,
+                Flavor::Global | Flavor::GlobalPrio => FileStructure::List,
+            }),
+            families: Families::default(),
+        }
+    }
+
+    fn global(&self) -> bool {
+        self.flavor != Flavor::Mainline
+    }
+
+    /// What the object is called in events and views.
+    fn kind(&self) -> &'static str {
+        if self.global() {
+            "anon_vma_global"
+        } else {
+            "anon_vma"
+        }
+    }
+
     /// list_add: the vma goes to the head of the anon_vma's list.
     fn link(&mut self, m: &Machine, av: u32, pid: Pid, vma: VmaId) {
         let mm = m.procs.get(&pid).map_or(MmId(0), |p| p.mm.id);
         self.vma_av.insert(vma, av);
+        self.seq += 1;
+        let member = Member {
+            pid,
+            mm,
+            vma,
+            seq: self.seq,
+        };
         if let Some(a) = self.avs.get_mut(&av) {
-            a.list.insert(0, (pid, mm, vma));
+            a.list.insert(0, member);
+        }
+    }
+
+    /// A vma whose range or pgoff changed is re-inserted into the prio_tree (behind equal keys).
+    fn rekey(&mut self, before: &Vma, after: &Vma) {
+        if before.start == after.start && before.end == after.end && before.pgoff == after.pgoff {
+            return;
+        }
+        let Some(av) = self.vma_av.get(&after.id) else {
+            return;
+        };
+        self.seq += 1;
+        let seq = self.seq;
+        if let Some(x) = self
+            .avs
+            .get_mut(av)
+            .and_then(|a| a.list.iter_mut().find(|x| x.vma == after.id))
+        {
+            x.seq = seq;
         }
     }
 
@@ -80,15 +156,17 @@ impl AnonVmaScheme {
         };
         let empty = match self.avs.get_mut(&av) {
             Some(a) => {
-                a.list.retain(|&(_, _, v)| v != vma);
+                a.list.retain(|x| x.vma != vma);
                 a.list.is_empty()
             }
             None => false,
         };
         if empty {
             self.avs.remove(&av);
+            self.families.object_freed(av);
             ev.push(format!(
-                "anon_vma_unlink: av{av} has no vmas left and is freed"
+                "anon_vma_unlink: {} av{av} has no vmas left and is freed",
+                self.kind()
             ));
         }
     }
@@ -115,27 +193,57 @@ impl AnonVmaScheme {
             .find_map(|n| self.vma_av.get(&n.id).map(|&av| (av, n.clone())))
     }
 
+    /// The family object of `pid`'s exec family, allocated if the family has none.
+    fn family_object(&mut self, m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events) -> u32 {
+        let mm = m.procs.get(&pid).map_or(MmId(0), |p| p.mm.id);
+        let family = self.families.family_of(mm).unwrap_or(0);
+        if let Some(av) = self.families.object(family) {
+            ev.push(format!(
+                "anon_vma_prepare: pid {pid} {} joins its family's anon_vma_global av{av}",
+                vma.span()
+            ));
+            return av;
+        }
+        let av = self.new_object();
+        self.families.set_object(family, av);
+        ev.push(format!(
+            "anon_vma_prepare: new anon_vma_global av{av} for the exec family of pid {pid}, first vma {}",
+            vma.span()
+        ));
+        av
+    }
+
+    fn new_object(&mut self) -> u32 {
+        let av = self.next;
+        self.next += 1;
+        self.avs.insert(av, AnonVma::default());
+        av
+    }
+
     /// anon_vma_prepare.
     fn prepare(&mut self, m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events) -> u32 {
         if let Some(&av) = self.vma_av.get(&vma.id) {
+            return av;
+        }
+        if self.global() {
+            let av = self.family_object(m, pid, vma, ev);
+            self.link(m, av, pid, vma.id);
             return av;
         }
         let av = match self.find_mergeable(m, pid, vma) {
             Some((av, n)) => {
                 ev.push(format!(
                     "anon_vma_prepare: pid {pid} {} reuses av{av} of its neighbour {} (find_mergeable_anon_vma)",
-                    span(vma),
-                    span(&n)
+                    vma.span(),
+                    n.span()
                 ));
                 av
             }
             None => {
-                let av = self.next;
-                self.next += 1;
-                self.avs.insert(av, AnonVma::default());
+                let av = self.new_object();
                 ev.push(format!(
                     "anon_vma_prepare: new anon_vma av{av} for pid {pid} {}",
-                    span(vma)
+                    vma.span()
                 ));
                 av
             }
@@ -147,21 +255,25 @@ impl AnonVmaScheme {
 
 impl Scheme for AnonVmaScheme {
     fn info(&self) -> &'static SchemeInfo {
-        info("anon-vma")
+        match self.flavor {
+            Flavor::Mainline => info("anon-vma"),
+            Flavor::Global => info("anon-vma-global"),
+            Flavor::GlobalPrio => info("anon-vma-global-prio"),
+        }
     }
 
     fn clone_box(&self) -> Box<dyn Scheme> {
         Box::new(self.clone())
     }
 
-    fn mm_created(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        _mm: MmId,
-        _origin: MmOrigin,
-        _ev: &mut Events,
-    ) {
+    fn mm_created(&mut self, _m: &Machine, pid: Pid, mm: MmId, origin: MmOrigin, _ev: &mut Events) {
+        if self.global() {
+            self.families.mm_created(pid, mm, origin);
+        }
+    }
+
+    fn mm_destroyed(&mut self, _m: &Machine, _pid: Pid, mm: MmId, _ev: &mut Events) {
+        self.families.mm_destroyed(mm);
     }
 
     fn vma_added(
@@ -182,9 +294,15 @@ impl Scheme for AnonVmaScheme {
         if let Some(&av) = self.vma_av.get(&from.id) {
             self.link(m, av, pid, vma.id);
             let n = self.avs.get(&av).map_or(0, |a| a.list.len());
+            let place = if self.flavor == Flavor::GlobalPrio {
+                "its prio_tree"
+            } else {
+                "the head of its list"
+            };
             ev.push(format!(
-                "{why}: pid {pid} {} joins av{av} at the head of its list ({n} vmas)",
-                span(vma)
+                "{why}: pid {pid} {} joins {} av{av} at {place} ({n} vmas)",
+                vma.span(),
+                self.kind()
             ));
         }
     }
@@ -203,6 +321,9 @@ impl Scheme for AnonVmaScheme {
         _ev: &mut Events,
     ) {
         self.files.rekey(before, after);
+        if self.flavor == Flavor::GlobalPrio {
+            self.rekey(before, after);
+        }
     }
 
     fn vma_merged(
@@ -215,20 +336,24 @@ impl Scheme for AnonVmaScheme {
         ev: &mut Events,
     ) {
         self.files.rekey(kept_before, kept_after);
+        if self.flavor == Flavor::GlobalPrio {
+            self.rekey(kept_before, kept_after);
+        }
         if !self.vma_av.contains_key(&kept_after.id)
             && let Some(&av) = self.vma_av.get(&removed.id)
         {
             self.link(m, av, pid, kept_after.id);
             ev.push(format!(
-                "vma_adjust: pid {pid} {} takes over av{av}",
-                span(kept_after)
+                "vma_adjust: pid {pid} {} takes over {} av{av}",
+                kept_after.span(),
+                self.kind()
             ));
         }
         self.files.remove(removed);
         if let Some(av) = self.vma_av.remove(&removed.id)
             && let Some(a) = self.avs.get_mut(&av)
         {
-            a.list.retain(|&(_, _, v)| v != removed.id);
+            a.list.retain(|x| x.vma != removed.id);
         }
     }
 
@@ -285,6 +410,7 @@ impl Scheme for AnonVmaScheme {
             return self.files.walk(m, page);
         }
         let av = pg.rmap().mapping;
+        let index = pg.rmap().index;
         let object = format!("av{av}");
         let Some(a) = self.avs.get(&av) else {
             return WalkPlan {
@@ -292,21 +418,36 @@ impl Scheme for AnonVmaScheme {
                 ..WalkPlan::default()
             };
         };
-        let candidates: Vec<Candidate> = a
+        let live: Vec<(&Member, &Vma)> = a
             .list
             .iter()
-            .filter_map(|&(pid, mm, id)| {
-                let v = m.vma(pid, id)?;
-                Some(Candidate {
-                    pid,
-                    mm,
-                    vma: Some(id),
-                    addr: v.address_of(pg.rmap().index),
-                    skip: false,
-                    via: object.clone(),
-                })
-            })
+            .filter_map(|x| m.vma(x.pid, x.vma).map(|v| (x, v)))
             .collect();
+        let candidate = |(x, v): (&Member, &Vma)| Candidate {
+            pid: x.pid,
+            mm: x.mm,
+            vma: Some(x.vma),
+            addr: v.address_of(index),
+            skip: false,
+            via: object.clone(),
+        };
+        if self.flavor == Flavor::GlobalPrio {
+            let ivs: Vec<Interval> = live
+                .iter()
+                .map(|(x, v)| Interval {
+                    first: v.pgoff,
+                    last: v.last_pgoff(),
+                    seq: x.seq,
+                })
+                .collect();
+            let s = stab(&ivs, index);
+            return WalkPlan {
+                candidates: s.hits.iter().map(|&i| candidate(live[i])).collect(),
+                nodes_visited: s.visited,
+                object,
+            };
+        }
+        let candidates: Vec<Candidate> = live.into_iter().map(candidate).collect();
         WalkPlan {
             nodes_visited: candidates.len() as u32,
             candidates,
@@ -316,28 +457,68 @@ impl Scheme for AnonVmaScheme {
 
     fn cost(&self, m: &Machine) -> Cost {
         let vmas: u64 = m.procs.values().map(|p| p.mm.vmas.len() as u64).sum();
+        let objects = self.avs.len() as u64;
         let mut c = Cost::default();
-        c.add(
-            "per-vma anon_vma_node + anon_vma pointer",
-            vmas,
-            12,
-            24,
-            false,
-        );
-        c.add(
-            "anon_vma (lock + list head)",
-            self.avs.len() as u64,
-            12,
-            24,
-            true,
-        );
-        c.add(
-            "per-vma prio_tree node (vm_set: list_head, parent, head)",
-            vmas,
-            16,
-            32,
-            false,
-        );
+        match self.flavor {
+            Flavor::Mainline => {
+                c.add(
+                    "per-vma anon_vma_node + anon_vma pointer",
+                    vmas,
+                    12,
+                    24,
+                    false,
+                );
+                c.add("anon_vma (lock + list head)", objects, 12, 24, true);
+                c.add(
+                    "per-vma prio_tree node (vm_set: list_head, parent, head)",
+                    vmas,
+                    16,
+                    32,
+                    false,
+                );
+            }
+            Flavor::Global => {
+                c.add(
+                    "per-vma anon_vma_node + anon_vma pointer",
+                    vmas,
+                    12,
+                    24,
+                    false,
+                );
+                c.add(
+                    "anon_vma_global (lock + list head), one per exec family",
+                    objects,
+                    12,
+                    24,
+                    true,
+                );
+            }
+            Flavor::GlobalPrio => {
+                c.add(
+                    "per-vma anon prio_tree node (vm_set) + anon_vma pointer",
+                    vmas,
+                    20,
+                    40,
+                    false,
+                );
+                c.add(
+                    "anon_vma_global (lock + prio_tree root), one per exec family",
+                    objects,
+                    12,
+                    24,
+                    true,
+                );
+            }
+        }
+        if self.global() {
+            c.add(
+                "per-vma i_mmap list linkage (shared.list, 2004)",
+                vmas,
+                8,
+                16,
+                false,
+            );
+        }
         c
     }
 
@@ -346,34 +527,52 @@ impl Scheme for AnonVmaScheme {
         let mut index = HashMap::new();
         for (&av, a) in &self.avs {
             index.insert(av, view.objects.len());
-            let members: Vec<String> = a
+            let mut members: Vec<(u64, u64, String)> = a
                 .list
                 .iter()
-                .map(|&(pid, _, id)| {
-                    m.vma(pid, id)
-                        .map_or(format!("{id}"), |v| format!("pid {pid} {}", span(v)))
+                .map(|x| match m.vma(x.pid, x.vma) {
+                    Some(v) => (v.pgoff, x.seq, format!("pid {} {}", x.pid, v.span())),
+                    None => (0, x.seq, format!("{}", x.vma)),
                 })
                 .collect();
+            let order = if self.flavor == Flavor::GlobalPrio {
+                members.sort_by_key(|&(pgoff, seq, _)| (pgoff, seq));
+                "prio_tree (pgoff order)"
+            } else {
+                "list (head first)"
+            };
+            let members: Vec<String> = members.into_iter().map(|(_, _, s)| s).collect();
+            let mut pids: Vec<Pid> = a.list.iter().map(|x| x.pid).collect();
+            pids.sort_unstable();
+            pids.dedup();
+            let n = a.list.len();
+            let mut fields = vec![
+                (order.to_string(), members.join(", ")),
+                ("vmas".to_string(), n.to_string()),
+                (
+                    "processes".to_string(),
+                    pids.iter()
+                        .map(|p| format!("pid {p}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            ];
+            if let Some(f) = self.families.describe(av) {
+                fields.push(("exec family".to_string(), f));
+            }
             view.objects.push(RmapObject {
                 key: format!("av{av}"),
-                kind: "anon_vma",
-                label: format!(
-                    "av{av} ({} vma{})",
-                    a.list.len(),
-                    if a.list.len() == 1 { "" } else { "s" }
-                ),
-                fields: vec![
-                    ("list (head first)".to_string(), members.join(", ")),
-                    ("vmas".to_string(), a.list.len().to_string()),
-                ],
+                kind: self.kind(),
+                label: format!("av{av} ({n} vma{})", if n == 1 { "" } else { "s" }),
+                fields,
             });
         }
         for (&av, a) in &self.avs {
-            for &(_, _, id) in &a.list {
+            for x in &a.list {
                 view.vma_links
-                    .push((id, index[&av], "anon_vma_node".to_string()));
+                    .push((x.vma, index[&av], "anon_vma_node".to_string()));
                 view.vma_fields
-                    .push((id, vec![("anon_vma".to_string(), format!("av{av}"))]));
+                    .push((x.vma, vec![("anon_vma".to_string(), format!("av{av}"))]));
             }
         }
         for id in m.pages.alive_ids() {

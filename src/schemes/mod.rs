@@ -7,6 +7,7 @@
 //! (anon_vma, chains, anonmm rings, i_mmap trees) and reports kernel-style events.
 
 pub mod anon_vma;
+pub mod anon_vma_global;
 pub mod file_rmap;
 pub mod interval;
 pub mod modern;

@@ -53,7 +53,7 @@ use super::registry::{SchemeInfo, info};
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,
-    WalkKind, WalkPlan, hex,
+    WalkKind, WalkPlan,
 };
 
 #[derive(Clone, Debug)]
@@ -137,10 +137,6 @@ impl ModernScheme {
     pub fn anon_vma_chain() -> Self {
         ModernScheme::new(Era::Lists)
     }
-}
-
-fn span(v: &Vma) -> String {
-    format!("{}-{}", hex(v.start), hex(v.end))
 }
 
 fn list(avs: &[u32]) -> String {
@@ -355,8 +351,8 @@ impl ModernScheme {
             Some((av, n)) => {
                 ev.push(format!(
                     "anon_vma_prepare: pid {pid} {} reuses av{av} of its neighbour {} (find_mergeable_anon_vma: single AVC)",
-                    span(vma),
-                    span(&n)
+                    vma.span(),
+                    n.span()
                 ));
                 av
             }
@@ -364,7 +360,7 @@ impl ModernScheme {
                 let av = self.new_av(None, None);
                 ev.push(format!(
                     "anon_vma_prepare: new anon_vma av{av} for pid {pid} {}",
-                    span(vma)
+                    vma.span()
                 ));
                 av
             }
@@ -435,7 +431,7 @@ impl Scheme for ModernScheme {
                         self.set_own(vma.id, av);
                         ev.push(format!(
                             "anon_vma_fork: pid {pid} {}: cloned {} AVC{} ({}); reuses av{av} (no active vma, fewer than 2 children)",
-                            span(vma),
+                            vma.span(),
                             linked.len(),
                             if linked.len() == 1 { "" } else { "s" },
                             list(&linked)
@@ -448,7 +444,7 @@ impl Scheme for ModernScheme {
                         self.set_own(vma.id, av);
                         ev.push(format!(
                             "anon_vma_fork: pid {pid} {}: cloned {} AVC{} ({}), new anon_vma av{av} (parent av{pav}, root av{root})",
-                            span(vma),
+                            vma.span(),
                             linked.len(),
                             if linked.len() == 1 { "" } else { "s" },
                             list(&linked)
@@ -467,7 +463,7 @@ impl Scheme for ModernScheme {
                 };
                 ev.push(format!(
                     "anon_vma_clone ({why}): pid {pid} {} gets {} AVC{} ({}), anon_vma av{av}",
-                    span(vma),
+                    vma.span(),
                     linked.len(),
                     if linked.len() == 1 { "" } else { "s" },
                     list(&linked)
@@ -478,7 +474,7 @@ impl Scheme for ModernScheme {
 
     fn vma_removed(&mut self, _m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events) {
         self.files.remove(vma);
-        self.unlink_vma(vma.id, pid, &span(vma), ev);
+        self.unlink_vma(vma.id, pid, &vma.span(), ev);
     }
 
     fn vma_resized(
@@ -512,7 +508,7 @@ impl Scheme for ModernScheme {
             self.set_own(kept_after.id, av);
             ev.push(format!(
                 "dup_anon_vma: pid {pid} {} takes av{av} ({} AVC{})",
-                span(kept_after),
+                kept_after.span(),
                 linked.len(),
                 if linked.len() == 1 { "" } else { "s" }
             ));
@@ -520,7 +516,7 @@ impl Scheme for ModernScheme {
             self.rekey(kept_after.id);
         }
         self.files.remove(removed);
-        self.unlink_vma(removed.id, pid, &span(removed), ev);
+        self.unlink_vma(removed.id, pid, &removed.span(), ev);
     }
 
     fn can_merge(&self, _m: &Machine, _pid: Pid, prev: &Vma, next: &Vma) -> bool {
@@ -723,7 +719,7 @@ impl Scheme for ModernScheme {
                 .filter_map(|c| self.avcs.get(c))
                 .map(|c| {
                     m.vma(c.pid, c.vma).map_or(format!("{}", c.vma), |v| {
-                        format!("pid {} {}", c.pid, span(v))
+                        format!("pid {} {}", c.pid, v.span())
                     })
                 })
                 .collect();

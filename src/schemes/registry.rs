@@ -2,6 +2,7 @@
 
 use super::Scheme;
 use super::anon_vma::AnonVmaScheme;
+use super::anon_vma_global::{anon_vma_global, anon_vma_global_prio};
 use super::modern::ModernScheme;
 
 /// What the CLI and the TUI say about a scheme.
@@ -78,7 +79,7 @@ static SCHEMES: [SchemeInfo; 10] = [
         era: "hypothetical, 12 Mar 2004",
         summary: "like anon-vma, but vmas a member creates after fork join the family object too",
         spec: "§3.5",
-        make: None,
+        make: Some(|| Box::new(anon_vma_global())),
     },
     SchemeInfo {
         name: "anon-vma-global-prio",
@@ -86,7 +87,7 @@ static SCHEMES: [SchemeInfo; 10] = [
         era: "hypothetical, 12 Mar 2004",
         summary: "the family object filtered by pgoff; still misses on copy-on-write copies",
         spec: "§3.5",
-        make: None,
+        make: Some(|| Box::new(anon_vma_global_prio())),
     },
     SchemeInfo {
         name: "anon-as",

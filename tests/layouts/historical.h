@@ -58,3 +58,10 @@ struct address_space_260 {
 	struct list_head private_list;
 	void *assoc_mapping;
 };
+
+/* anon-vma-global-prio (hypothetical): the family object with a prio_tree root instead of the
+ * list head (prio_tree_root of 2.6.7: node pointer and index_bits), and per vma a prio_tree node
+ * with the object pointer. */
+struct prio_tree_root_267 { void *prio_tree_node; unsigned int index_bits; };
+struct avg_prio_object { spinlock_t lock; struct prio_tree_root_267 root; };
+struct vma_avg_prio { struct vma_prio_267 node; void *anon_vma; };
