@@ -117,6 +117,28 @@ fn anon_vma_global_has_one_object_per_exec_family_with_the_anon_vma_layout() {
     assert_eq!(line(&p, "anon_vma_global (").count, 1);
 }
 
+#[test]
+fn anon_as_costs_one_address_space_per_family() {
+    // anon_as.rs (DERIVED from §3.6 and §4): per family a struct address_space, 128 B on i386
+    // (2.6.0 layout) and 192 B on x86_64 (6.18, measured from BTF); per vma a tree node and the
+    // i_mmap list linkage; per mm a pointer.
+    let (sim, c) = cost_after("anon-as", EVERYTHING);
+    let space = line(&c, "address_space (");
+    assert_eq!(
+        (space.each_i386, space.each_x86_64, space.count),
+        (128, 192, 1)
+    );
+    assert_eq!(line(&c, "family prio_tree node").count, vmas(&sim));
+    assert_eq!(line(&c, "per-mm pointer").count, 3);
+    assert_eq!(c.objects(), 1);
+    assert_eq!(
+        c.bytes_i386(),
+        128 + 3 * 4 + vmas(&sim) * (16 + 8),
+        "{}",
+        c.explain(false)
+    );
+}
+
 /// (scheme, cost line containing, C struct whose sizeof it must be, ABIs to check)
 const DERIVED: &[(&str, &str, &str, Abi)] = &[
     ("anon-vma", "anon_vma_node", "vma_anon_267", Abi::Both),
@@ -172,6 +194,15 @@ const DERIVED: &[(&str, &str, &str, Abi)] = &[
         "vma_shared_260",
         Abi::Both,
     ),
+    ("anon-as", "address_space (", "address_space_260", Abi::I386),
+    (
+        "anon-as",
+        "family prio_tree node",
+        "vma_prio_267",
+        Abi::Both,
+    ),
+    ("anon-as", "per-mm pointer", "mm_anon_as", Abi::Both),
+    ("anon-as", "i_mmap list", "vma_shared_260", Abi::Both),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]

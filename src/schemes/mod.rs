@@ -6,6 +6,7 @@
 //! and which candidates a walk visits, in the kernel's order. A scheme owns its own objects
 //! (anon_vma, chains, anonmm rings, i_mmap trees) and reports kernel-style events.
 
+pub mod anon_as;
 pub mod anon_vma;
 pub mod anon_vma_global;
 pub mod file_rmap;

@@ -1,6 +1,7 @@
 //! The schemes by CLI name (design.md §1).
 
 use super::Scheme;
+use super::anon_as::AnonAsScheme;
 use super::anon_vma::AnonVmaScheme;
 use super::anon_vma_global::{anon_vma_global, anon_vma_global_prio};
 use super::modern::ModernScheme;
@@ -95,7 +96,7 @@ static SCHEMES: [SchemeInfo; 10] = [
         era: "proposal, 12 Mar 2004",
         summary: "anonymous memory as a file per family, with a pgoff window per member for memory made after fork",
         spec: "§3.6",
-        make: None,
+        make: Some(|| Box::new(AnonAsScheme::default())),
     },
     SchemeInfo {
         name: "anon-vma-chain",

@@ -65,3 +65,6 @@ struct address_space_260 {
 struct prio_tree_root_267 { void *prio_tree_node; unsigned int index_bits; };
 struct avg_prio_object { spinlock_t lock; struct prio_tree_root_267 root; };
 struct vma_avg_prio { struct vma_prio_267 node; void *anon_vma; };
+
+/* anon-as: the per-mm pointer to the family address_space. */
+struct mm_anon_as { struct address_space_260 *anon_as; };
