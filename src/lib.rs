@@ -5,6 +5,7 @@
 //! writes the RON format; [`session`] runs one simulation per scheme and keeps history.
 
 pub mod cli;
+pub mod export;
 pub mod model;
 pub mod report;
 pub mod scenario;
