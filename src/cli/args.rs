@@ -19,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Replay a scenario headless and print every step with its rmap walk
     Replay(ReplayArgs),
+    /// Replay a scenario under every scheme and compare the walks side by side
+    Compare(CompareArgs),
     /// List the built-in scenarios
     Scenarios,
     /// List the rmap designs with their era
@@ -49,6 +51,28 @@ pub struct ReplayArgs {
     /// Text output: also print the kernel-style events of every step
     #[arg(short, long)]
     pub events: bool,
+}
+
+/// For every SwapOut or Referenced step, one row per scheme: the candidates the walk visited,
+/// HIT / MISS / OUT / SKIP / LOST, and whether the page could be unmapped; then, per scheme,
+/// the rmap bytes on both ABIs, the rmap objects and the pages it copied beyond the others.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 when every step applied under every scheme, 1 when some step was refused \
+                  under some scheme (shown in the table), 2 for an unreadable scenario or bad arguments."
+)]
+pub struct CompareArgs {
+    /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
+    #[arg(value_name = "FILE_OR_BUILTIN")]
+    pub scenario: String,
+
+    /// Schemes to compare: names, comma-separated or repeated, or "all"
+    #[arg(short, long, value_delimiter = ',', default_value = "all")]
+    pub scheme: Vec<String>,
+
+    /// Print the replay JSON of `replay --json` for the compared schemes instead of the table
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

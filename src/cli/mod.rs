@@ -1,11 +1,12 @@
 //! The command line: argument definitions and the headless commands.
 
 mod args;
+mod compare_cmd;
 mod gen_cmd;
 mod list;
 mod replay_cmd;
 
-pub use args::{Cli, Command, GenCommand, ReplayArgs, StormArgs};
+pub use args::{Cli, Command, CompareArgs, GenCommand, ReplayArgs, StormArgs};
 
 use std::fmt;
 
@@ -48,6 +49,7 @@ impl From<crate::scenario::ScenarioError> for CliError {
 pub fn run(cmd: Command) -> Result<u8, CliError> {
     match cmd {
         Command::Replay(a) => replay_cmd::run(a),
+        Command::Compare(a) => compare_cmd::run(a),
         Command::Scenarios => list::scenarios(),
         Command::Schemes => list::schemes(),
         Command::Gen(g) => gen_cmd::run(g),

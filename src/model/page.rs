@@ -187,6 +187,11 @@ impl PageStore {
         }
     }
 
+    /// Number of pages ever made (anonymous and page cache), dead or alive.
+    pub fn made(&self) -> u32 {
+        self.len
+    }
+
     /// Number of live pages.
     pub fn alive_count(&self) -> u32 {
         self.alive
@@ -228,6 +233,7 @@ mod tests {
         assert!(!s.is_alive(a));
         assert_eq!(s.alive_count(), 2);
         assert_eq!(s.alive_ids().collect::<Vec<_>>(), vec![b, PageId(3)]);
+        assert_eq!(s.made(), 3);
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Running scenarios: one [`Simulation`] per scheme, headless replays, and the interactive
 //! [`Session`] with history and live editing.
 
+mod compare;
 mod history;
 mod replay;
 mod simulation;
 
+pub use compare::{ComparedRun, Comparison};
 pub use history::Session;
-pub use replay::{SchemeRun, replay};
+pub use replay::{SchemeRun, replay, replay_to_end};
 pub use simulation::{Simulation, StepResult};

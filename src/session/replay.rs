@@ -20,14 +20,24 @@ impl SchemeRun {
 
 /// Replays `scenario` under the scheme called `scheme`; None if there is no such scheme.
 pub fn replay(scenario: &Scenario, scheme: &str, with_ptes: bool) -> Option<SchemeRun> {
+    replay_to_end(scenario, scheme, with_ptes).map(|(run, _)| run)
+}
+
+/// As [`replay`], and also the simulation in its state after the last step.
+pub fn replay_to_end(
+    scenario: &Scenario,
+    scheme: &str,
+    with_ptes: bool,
+) -> Option<(SchemeRun, Simulation)> {
     let mut sim = Simulation::new(make_scheme(scheme)?);
     let steps = scenario
         .steps
         .iter()
         .map(|op| sim.step(op, with_ptes))
         .collect();
-    Some(SchemeRun {
+    let run = SchemeRun {
         scheme: sim.scheme_name(),
         steps,
-    })
+    };
+    Some((run, sim))
 }

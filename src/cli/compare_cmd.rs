@@ -1,0 +1,30 @@
+//! `rmapviz compare`.
+
+use super::args::CompareArgs;
+use super::{CliError, EXIT_OK, EXIT_STEP_FAILED, resolve_schemes};
+use crate::report::{compare::compare_text, json};
+use crate::scenario::Scenario;
+use crate::session::{Comparison, SchemeRun};
+
+pub fn run(a: CompareArgs) -> Result<u8, CliError> {
+    let schemes = resolve_schemes(&a.scheme)?;
+    let (scenario, _origin) = Scenario::load(&a.scenario)?;
+    let c = Comparison::new(&scenario, &schemes);
+    if a.json {
+        let runs: Vec<SchemeRun> = c.runs.iter().map(|r| r.run.clone()).collect();
+        println!("{}", json::replay_json(&scenario.title, &runs));
+    } else {
+        print!("{}", compare_text(&scenario, &c));
+    }
+    if c.any_refused() {
+        if !a.json {
+            let n = c.runs.iter().map(|r| r.run.failures()).sum::<usize>();
+            eprintln!(
+                "rmapviz: {n} step{} refused (listed in the table)",
+                if n == 1 { " was" } else { "s were" }
+            );
+        }
+        return Ok(EXIT_STEP_FAILED);
+    }
+    Ok(EXIT_OK)
+}
