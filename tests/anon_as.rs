@@ -5,15 +5,7 @@
 mod common;
 use common::*;
 
-use rmapviz::scenario::Scenario;
-use rmapviz::session::{SchemeRun, replay};
-
 const RAS: &str = "anon-as";
-
-fn run_ron(text: &str, scheme: &str) -> SchemeRun {
-    let s = Scenario::parse(text, "test.ron").expect("test scenario parses");
-    replay(&s, scheme, false).expect("scheme exists")
-}
 
 #[test]
 fn memory_made_after_fork_lies_in_the_members_own_window() {

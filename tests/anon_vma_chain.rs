@@ -5,14 +5,9 @@ mod common;
 use common::*;
 
 use rmapviz::scenario::{Scenario, storm};
-use rmapviz::session::{SchemeRun, Simulation, replay};
+use rmapviz::session::{Simulation, replay};
 
 const AVC: &str = "anon-vma-chain";
-
-fn run_ron(text: &str, scheme: &str) -> SchemeRun {
-    let s = Scenario::parse(text, "test.ron").expect("test scenario parses");
-    replay(&s, scheme, false).expect("scheme exists")
-}
 
 /// Number of anon_vma objects a scheme holds now.
 fn anon_vmas(sim: &Simulation) -> usize {

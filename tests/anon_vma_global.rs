@@ -6,16 +6,8 @@
 mod common;
 use common::*;
 
-use rmapviz::scenario::Scenario;
-use rmapviz::session::{SchemeRun, replay};
-
 const AVG: &str = "anon-vma-global";
 const PRIO: &str = "anon-vma-global-prio";
-
-fn run_ron(text: &str, scheme: &str) -> SchemeRun {
-    let s = Scenario::parse(text, "test.ron").expect("test scenario parses");
-    replay(&s, scheme, false).expect("scheme exists")
-}
 
 #[test]
 fn s1_fork_family_list_newest_first() {

@@ -3,7 +3,7 @@
 //! and all schemes but anonmm agree on which pages exist and which ptes map each page.
 
 use proptest::prelude::*;
-use rmapviz::model::{Op, PageId, Prot, PteVal, WalkKind};
+use rmapviz::model::{Op, PageId, Prot, PteVal, Vma, WalkKind};
 use rmapviz::schemes::scheme_names;
 use rmapviz::session::Simulation;
 
@@ -120,6 +120,14 @@ fn ground_truth(sim: &Simulation) -> (Vec<PageId>, Vec<(u32, u64, String)>) {
     (pages, ptes)
 }
 
+fn all_vmas(sim: &Simulation) -> Vec<Vec<Vma>> {
+    sim.machine
+        .procs
+        .values()
+        .map(|p| p.mm.vmas.clone())
+        .collect()
+}
+
 /// One scheme's replay of the ops so far.
 struct Track {
     name: &'static str,
@@ -148,13 +156,7 @@ fn check_all(ops: &[Op]) -> Result<(), TestCaseError> {
         for t in &mut tracks {
             let lossy = t.name == "anonmm-naive";
             let before = t.sim.machine.all_ptes();
-            let vmas_before: Vec<_> = t
-                .sim
-                .machine
-                .procs
-                .values()
-                .map(|p| p.mm.vmas.clone())
-                .collect();
+            let vmas_before = all_vmas(&t.sim);
             let r = t.sim.step(op, false);
             let scheme = t.name;
             if r.error.is_some() {
@@ -167,13 +169,7 @@ fn check_all(ops: &[Op]) -> Result<(), TestCaseError> {
                     i,
                     op
                 );
-                let vmas_after: Vec<_> = t
-                    .sim
-                    .machine
-                    .procs
-                    .values()
-                    .map(|p| p.mm.vmas.clone())
-                    .collect();
+                let vmas_after = all_vmas(&t.sim);
                 prop_assert_eq!(
                     &vmas_before,
                     &vmas_after,

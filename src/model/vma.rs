@@ -59,6 +59,11 @@ impl Vma {
         Some(self.start + off * PAGE_SIZE)
     }
 
+    /// Same range and pgoff: the key of the vma in an i_mmap or anon tree is unchanged.
+    pub fn same_key(&self, other: &Vma) -> bool {
+        self.start == other.start && self.end == other.end && self.pgoff == other.pgoff
+    }
+
     /// "0x10000-0x14000": the range as events and views print it.
     pub fn span(&self) -> String {
         format!("{:#x}-{:#x}", self.start, self.end)

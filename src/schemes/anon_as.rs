@@ -58,10 +58,10 @@ use std::collections::{BTreeMap, HashMap};
 use super::file_rmap::{FileRmap, FileStructure};
 use super::interval::{Interval, stab};
 use super::registry::{SchemeInfo, info};
-use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
+use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin, candidate};
 use crate::model::{
-    Addr, Candidate, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, Pid, USER_END, Vma,
-    VmaId, WalkKind, WalkPlan, hex,
+    Addr, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, Pid, USER_END, Vma, VmaId,
+    WalkKind, WalkPlan, hex,
 };
 
 /// Pages in one member's window: the whole user address space.
@@ -196,7 +196,7 @@ impl AnonAsScheme {
     }
 
     fn rekey(&mut self, before: &Vma, after: &Vma) {
-        if before.start == after.start && before.end == after.end && before.pgoff == after.pgoff {
+        if before.same_key(after) {
             return;
         }
         let Some(st) = self.vmas.get(&after.id) else {
@@ -419,15 +419,9 @@ impl Scheme for AnonAsScheme {
             .hits
             .iter()
             .map(|&i| {
+                // The query returned only vmas whose window-adjusted range covers the index.
                 let (e, v, w) = live[i];
-                Candidate {
-                    pid: e.pid,
-                    mm: e.mm,
-                    vma: Some(e.vma),
-                    addr: index.checked_sub(w).and_then(|x| v.address_of(x)),
-                    skip: false,
-                    via: object.clone(),
-                }
+                candidate(e.pid, e.mm, v, index - w, &object)
             })
             .collect();
         WalkPlan {
@@ -461,13 +455,7 @@ impl Scheme for AnonAsScheme {
             192,
             true,
         );
-        c.add(
-            "per-vma i_mmap list linkage (shared.list, 2004)",
-            vmas,
-            8,
-            16,
-            false,
-        );
+        self.files.add_cost(&mut c, vmas);
         c
     }
 
@@ -537,15 +525,7 @@ impl Scheme for AnonAsScheme {
         }
         view.vma_links.sort_by_key(|l| (l.0, l.1));
         view.vma_fields.sort_by_key(|f| f.0);
-        for id in m.pages.alive_ids() {
-            let pg = m.pages.get(id);
-            if pg.is_anon()
-                && pg.mapcount() > 0
-                && let Some(&i) = index.get(&pg.rmap().mapping)
-            {
-                view.page_links.push((id, i));
-            }
-        }
+        view.link_anon_pages(m, &index);
         self.files.add_to_view(m, &mut view);
         view
     }

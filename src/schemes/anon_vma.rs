@@ -32,7 +32,7 @@ use super::anon_vma_global::Families;
 use super::file_rmap::{FileRmap, FileStructure};
 use super::interval::{Interval, stab};
 use super::registry::{SchemeInfo, info};
-use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
+use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin, candidate};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, WalkKind,
     WalkPlan,
@@ -132,7 +132,7 @@ impl AnonVmaScheme {
 
     /// A vma whose range or pgoff changed is re-inserted into the prio_tree (behind equal keys).
     fn rekey(&mut self, before: &Vma, after: &Vma) {
-        if before.start == after.start && before.end == after.end && before.pgoff == after.pgoff {
+        if before.same_key(after) {
             return;
         }
         let Some(av) = self.vma_av.get(&after.id) else {
@@ -423,14 +423,7 @@ impl Scheme for AnonVmaScheme {
             .iter()
             .filter_map(|x| m.vma(x.pid, x.vma).map(|v| (x, v)))
             .collect();
-        let candidate = |(x, v): (&Member, &Vma)| Candidate {
-            pid: x.pid,
-            mm: x.mm,
-            vma: Some(x.vma),
-            addr: v.address_of(index),
-            skip: false,
-            via: object.clone(),
-        };
+        let candidate = |(x, v): (&Member, &Vma)| candidate(x.pid, x.mm, v, index, &object);
         if self.flavor == Flavor::GlobalPrio {
             let ivs: Vec<Interval> = live
                 .iter()
@@ -469,13 +462,6 @@ impl Scheme for AnonVmaScheme {
                     false,
                 );
                 c.add("anon_vma (lock + list head)", objects, 12, 24, true);
-                c.add(
-                    "per-vma prio_tree node (vm_set: list_head, parent, head)",
-                    vmas,
-                    16,
-                    32,
-                    false,
-                );
             }
             Flavor::Global => {
                 c.add(
@@ -510,15 +496,7 @@ impl Scheme for AnonVmaScheme {
                 );
             }
         }
-        if self.global() {
-            c.add(
-                "per-vma i_mmap list linkage (shared.list, 2004)",
-                vmas,
-                8,
-                16,
-                false,
-            );
-        }
+        self.files.add_cost(&mut c, vmas);
         c
     }
 
@@ -575,15 +553,7 @@ impl Scheme for AnonVmaScheme {
                     .push((x.vma, vec![("anon_vma".to_string(), format!("av{av}"))]));
             }
         }
-        for id in m.pages.alive_ids() {
-            let pg = m.pages.get(id);
-            if pg.is_anon()
-                && pg.mapcount() > 0
-                && let Some(&i) = index.get(&pg.rmap().mapping)
-            {
-                view.page_links.push((id, i));
-            }
-        }
+        view.link_anon_pages(m, &index);
         self.files.add_to_view(m, &mut view);
         view
     }

@@ -13,8 +13,8 @@
 use std::collections::BTreeMap;
 
 use super::interval::{Interval, stab};
-use super::{RmapObject, RmapView};
-use crate::model::{Candidate, FileId, Machine, MmId, PageId, Pid, Vma, VmaId, WalkPlan};
+use super::{RmapObject, RmapView, candidate};
+use crate::model::{Candidate, Cost, FileId, Machine, MmId, PageId, Pid, Vma, VmaId, WalkPlan};
 
 /// Which i_mmap structure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +30,23 @@ impl FileStructure {
             FileStructure::List => "i_mmap lists",
             FileStructure::PrioTree => "prio_tree",
             FileStructure::IntervalTree => "interval tree",
+        }
+    }
+
+    /// The i_mmap linkage in every vm_area_struct: (what, bytes on i386, bytes on x86_64).
+    pub fn per_vma(self) -> (&'static str, u64, u64) {
+        match self {
+            FileStructure::List => ("per-vma i_mmap list linkage (shared.list, 2004)", 8, 16),
+            FileStructure::PrioTree => (
+                "per-vma prio_tree node (vm_set: list_head, parent, head)",
+                16,
+                32,
+            ),
+            FileStructure::IntervalTree => (
+                "per-vma interval-tree node (shared.rb + rb_subtree_last)",
+                16,
+                32,
+            ),
         }
     }
 }
@@ -94,11 +111,7 @@ impl FileRmap {
     /// The vma's range or pgoff changed: trees remove and re-insert it; lists keep its place.
     pub fn rekey(&mut self, before: &Vma, after: &Vma) {
         let Some(f) = after.file else { return };
-        if self.structure == FileStructure::List
-            || (before.start == after.start
-                && before.end == after.end
-                && before.pgoff == after.pgoff)
-        {
+        if self.structure == FileStructure::List || before.same_key(after) {
             return;
         }
         self.seq += 1;
@@ -110,6 +123,12 @@ impl FileRmap {
         {
             e.seq = seq;
         }
+    }
+
+    /// Adds the per-vma i_mmap linkage of `vmas` vmas to a cost.
+    pub fn add_cost(&self, c: &mut Cost, vmas: u64) {
+        let (what, i386, x86_64) = self.structure.per_vma();
+        c.add(what, vmas, i386, x86_64, false);
     }
 
     /// Number of vmas on the file's i_mmap.
@@ -140,14 +159,7 @@ impl FileRmap {
             .iter()
             .filter_map(|e| m.vma(e.pid, e.vma).map(|v| (e, v)))
             .collect();
-        let cand = |e: &Entry, v: &Vma| Candidate {
-            pid: e.pid,
-            mm: e.mm,
-            vma: Some(e.vma),
-            addr: v.address_of(index),
-            skip: false,
-            via: object.clone(),
-        };
+        let cand = |e: &Entry, v: &Vma| candidate(e.pid, e.mm, v, index, &object);
         match self.structure {
             FileStructure::List => {
                 let mut ordered: Vec<&(&Entry, &Vma)> =

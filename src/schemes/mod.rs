@@ -14,8 +14,11 @@ pub mod interval;
 pub mod modern;
 pub mod registry;
 
+use std::collections::HashMap;
+
 use crate::model::{
-    Addr, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, Walk, WalkKind, WalkPlan,
+    Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, Walk,
+    WalkKind, WalkPlan,
 };
 
 pub use registry::{SchemeInfo, all_schemes, find_scheme, make_scheme, scheme_names};
@@ -87,6 +90,33 @@ pub struct RmapView {
 impl RmapView {
     pub fn index_of(&self, key: &str) -> Option<usize> {
         self.objects.iter().position(|o| o.key == key)
+    }
+
+    /// page -> object edges for every mapped anonymous page whose `mapping` is a key of
+    /// `objects` (the scheme's object id -> its index in `self.objects`).
+    pub fn link_anon_pages(&mut self, m: &Machine, objects: &HashMap<u32, usize>) {
+        for id in m.pages.alive_ids() {
+            let pg = m.pages.get(id);
+            if pg.is_anon()
+                && pg.mapcount() > 0
+                && let Some(&i) = objects.get(&pg.rmap().mapping)
+            {
+                self.page_links.push((id, i));
+            }
+        }
+    }
+}
+
+/// The candidate of an object-based walk: the page with (window-free) linear index `index` in
+/// vma `v` of `pid`'s mm `mm`, reached through `via`. Out of the vma's range: OUT.
+pub(crate) fn candidate(pid: Pid, mm: MmId, v: &Vma, index: u64, via: &str) -> Candidate {
+    Candidate {
+        pid,
+        mm,
+        vma: Some(v.id),
+        addr: v.address_of(index),
+        skip: false,
+        via: via.to_string(),
     }
 }
 

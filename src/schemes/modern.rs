@@ -50,7 +50,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::file_rmap::{FileRmap, FileStructure};
 use super::interval::{Interval, stab};
 use super::registry::{SchemeInfo, info};
-use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
+use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin, candidate};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,
     WalkKind, WalkPlan,
@@ -486,7 +486,7 @@ impl Scheme for ModernScheme {
         _ev: &mut Events,
     ) {
         self.files.rekey(before, after);
-        if before.start != after.start || before.end != after.end || before.pgoff != after.pgoff {
+        if !before.same_key(after) {
             self.rekey(after.id);
         }
     }
@@ -619,14 +619,7 @@ impl Scheme for ModernScheme {
             .filter_map(|c| m.vma(c.pid, c.vma).map(|v| (c, v)))
             .collect();
         let index = pg.rmap().index;
-        let candidate = |(c, v): (&Avc, &Vma)| Candidate {
-            pid: c.pid,
-            mm: c.mm,
-            vma: Some(c.vma),
-            addr: v.address_of(index),
-            skip: false,
-            via: object.clone(),
-        };
+        let candidate = |(c, v): (&Avc, &Vma)| candidate(c.pid, c.mm, v, index, &object);
         if self.era == Era::Lists {
             // The same_anon_vma list, oldest first; vma_address() sorts out the OUTs.
             let candidates: Vec<Candidate> = entries.iter().map(|&e| candidate(e)).collect();
@@ -685,26 +678,13 @@ impl Scheme for ModernScheme {
                     48,
                     true,
                 );
-                c.add(
-                    "per-vma prio_tree node (vm_set: list_head, parent, head)",
-                    vmas,
-                    16,
-                    32,
-                    false,
-                );
             }
             Era::Trees => {
                 c.add("anon_vma", self.avs.len() as u64, 52, 96, true);
                 c.add("anon_vma_chain", self.avcs.len() as u64, 32, 64, true);
-                c.add(
-                    "per-vma interval-tree node (shared.rb + rb_subtree_last)",
-                    vmas,
-                    16,
-                    32,
-                    false,
-                );
             }
         }
+        self.files.add_cost(&mut c, vmas);
         c
     }
 
@@ -805,15 +785,7 @@ impl Scheme for ModernScheme {
         }
         view.vma_links.sort_by_key(|l| (l.0, l.1));
         view.vma_fields.sort_by_key(|f| f.0);
-        for id in m.pages.alive_ids() {
-            let pg = m.pages.get(id);
-            if pg.is_anon()
-                && pg.mapcount() > 0
-                && let Some(&i) = index.get(&pg.rmap().mapping)
-            {
-                view.page_links.push((id, i));
-            }
-        }
+        view.link_anon_pages(m, &index);
         self.files.add_to_view(m, &mut view);
         view
     }

@@ -11,6 +11,12 @@ pub fn run(builtin: &str, scheme: &str) -> SchemeRun {
     replay(&s, scheme, false).expect("scheme exists")
 }
 
+/// Replays a scenario given as RON text under one scheme.
+pub fn run_ron(text: &str, scheme: &str) -> SchemeRun {
+    let s = Scenario::parse(text, "test.ron").expect("test scenario parses");
+    replay(&s, scheme, false).expect("scheme exists")
+}
+
 /// The walks of a run, in step order.
 pub fn walks(r: &SchemeRun) -> Vec<Walk> {
     r.steps.iter().filter_map(|s| s.walk.clone()).collect()
