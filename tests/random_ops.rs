@@ -128,13 +128,32 @@ fn all_vmas(sim: &Simulation) -> Vec<Vec<Vma>> {
         .collect()
 }
 
+/// The address ranges whose ptes a fork of `pid` copies: its private vmas with anonymous pages
+/// (vma_needs_copy), adjacent ranges joined. Merge rules differ between schemes, and a vma
+/// merged with a faulted neighbour is faulted as a whole, so two schemes may copy different
+/// ptes at the same fork: the kernel's designs would too.
+fn copied_ranges(sim: &Simulation, pid: u32) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    let Some(p) = sim.machine.procs.get(&pid) else {
+        return out;
+    };
+    for v in p.mm.vmas.iter().filter(|v| !v.shared && v.anon_faulted) {
+        match out.last_mut() {
+            Some(last) if last.1 == v.start => last.1 = v.end,
+            _ => out.push((v.start, v.end)),
+        }
+    }
+    out
+}
+
 /// One scheme's replay of the ops so far.
 struct Track {
     name: &'static str,
     sim: Simulation,
-    /// What made this replay legitimately different from others: the steps it refused (merge
-    /// rules differ, so an mremap spanning two vmas may be refused by some schemes only) and the
-    /// walks that lost a pte (a LOST pte stays mapped where other schemes swap it out).
+    /// What may make this replay legitimately different from others: the steps it refused
+    /// (merge rules differ, so an mremap spanning two vmas may be refused by some schemes only),
+    /// what each fork copied, and the walks that lost a pte (a LOST pte stays mapped where other
+    /// schemes swap it out).
     history: Vec<String>,
 }
 
@@ -157,6 +176,10 @@ fn check_all(ops: &[Op]) -> Result<(), TestCaseError> {
             let lossy = t.name == "anonmm-naive";
             let before = t.sim.machine.all_ptes();
             let vmas_before = all_vmas(&t.sim);
+            if let Op::Fork { pid, .. } = op {
+                t.history
+                    .push(format!("fork {i} copies {:?}", copied_ranges(&t.sim, *pid)));
+            }
             let r = t.sim.step(op, false);
             let scheme = t.name;
             if r.error.is_some() {
