@@ -12,3 +12,4 @@ pub mod scenario;
 pub mod schemes;
 pub mod session;
 pub mod util;
+pub mod view;

@@ -1,0 +1,796 @@
+//! The graph of one simulation at one step: mm -> vma -> rmap object -> page, as a petgraph
+//! `StableGraph`, with the reverse walk of the step marked on it.
+//!
+//! Node ids are stable across steps (the TUI remembers the selection and expanded groups by id):
+//! `pid1` (an address space, by the pid running in it), `vma3`, the scheme's object keys (`av1`,
+//! `anonmm2`, `i_mmap lib.so`), `p7` (a page), and for groups `pages@av1` (the pages of one
+//! object) and `vmas@pid1@0x10000` (a run of vmas of one mm). Large scenarios stay small here:
+//! the pages of an object are summarised as one group node beyond [`BuildOptions::page_group`]
+//! unless the group is expanded; pages on the walk are always shown on their own.
+
+use petgraph::stable_graph::{NodeIndex, StableGraph};
+use petgraph::visit::EdgeRef;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::model::{Addr, Machine, Outcome, PageId, Pid, PteVal, Vma, VmaId, Walk, hex};
+use crate::session::Simulation;
+
+/// The four columns of the graph, left to right.
+pub const COLUMNS: [&str; 4] = ["mm", "vma", "rmap objects", "pages"];
+
+/// What a node stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NodeKind {
+    /// An address space (mm_struct), named by its pid.
+    Mm,
+    Vma,
+    /// An rmap object of the scheme (anon_vma, anonmm, address_space ...).
+    Object,
+    Page,
+    /// Several vmas of one mm shown as one node.
+    VmaGroup,
+    /// Several pages of one object shown as one node.
+    PageGroup,
+}
+
+impl NodeKind {
+    /// The column the node is drawn in (see [`COLUMNS`]).
+    pub fn column(self) -> usize {
+        match self {
+            NodeKind::Mm => 0,
+            NodeKind::Vma | NodeKind::VmaGroup => 1,
+            NodeKind::Object => 2,
+            NodeKind::Page | NodeKind::PageGroup => 3,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Mm => "mm",
+            NodeKind::Vma => "vma",
+            NodeKind::Object => "object",
+            NodeKind::Page => "page",
+            NodeKind::VmaGroup => "vma group",
+            NodeKind::PageGroup => "page group",
+        }
+    }
+
+    pub fn is_group(self) -> bool {
+        matches!(self, NodeKind::VmaGroup | NodeKind::PageGroup)
+    }
+}
+
+/// One visit of the walk that lands on a node: the candidate's number (0-based, in visiting
+/// order) and its outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Visited {
+    pub candidate: usize,
+    pub outcome: Outcome,
+}
+
+/// How the step's walk touches a node.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WalkMark {
+    /// On the walk path: the walked page, its mapping object, a visited vma or mm.
+    pub on_path: bool,
+    /// The candidates that visited this node (a vma, or an mm for mm-based schemes).
+    pub visits: Vec<Visited>,
+    /// Addresses of ptes in this node that map the page but were never produced (LOST).
+    pub lost: Vec<Addr>,
+    /// The page the walk is about.
+    pub walked: bool,
+}
+
+impl WalkMark {
+    pub fn is_marked(&self) -> bool {
+        self.on_path || !self.lost.is_empty()
+    }
+
+    /// A short ASCII badge for the graph: `[1 HIT]`, `[2 MISS 3 OUT]`, `[LOST 0x11000]`, `<walked>`.
+    pub fn badge(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.walked {
+            parts.push("<walked>".to_string());
+        }
+        if !self.visits.is_empty() {
+            let v: Vec<String> = self
+                .visits
+                .iter()
+                .map(|v| format!("{} {}", v.candidate + 1, v.outcome))
+                .collect();
+            parts.push(format!("[{}]", v.join(" ")));
+        }
+        for a in &self.lost {
+            parts.push(format!("[LOST {}]", hex(*a)));
+        }
+        (!parts.is_empty()).then(|| parts.join(" "))
+    }
+}
+
+/// A node of the graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    /// Stable id (see the module documentation).
+    pub id: String,
+    pub kind: NodeKind,
+    /// One-line label with the key fields.
+    pub label: String,
+    /// Fields for the inspector.
+    pub fields: Vec<(String, String)>,
+    pub walk: WalkMark,
+    /// For groups: how many members the node stands for.
+    pub count: usize,
+    /// Order within the column (pid and address for vmas, id for pages ...).
+    pub order: (u64, u64),
+}
+
+impl Node {
+    /// The label followed by the walk badge, as the graph shows it.
+    pub fn text(&self) -> String {
+        match self.walk.badge() {
+            Some(b) => format!("{} {b}", self.label),
+            None => self.label.clone(),
+        }
+    }
+}
+
+/// What an edge stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EdgeKind {
+    /// An address space owns a vma.
+    MmVma,
+    /// A vma is linked to an rmap object (an anon_vma_chain, list membership, an i_mmap entry).
+    VmaObject,
+    /// An mm is linked to an rmap object (anonmm).
+    MmObject,
+    /// One rmap object points at another (an anon_vma's parent, an anonmm ring).
+    ObjectObject,
+    /// A page's `mapping` points at an rmap object.
+    PageObject,
+}
+
+impl EdgeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::MmVma => "mm->vma",
+            EdgeKind::VmaObject => "vma->object",
+            EdgeKind::MmObject => "mm->object",
+            EdgeKind::ObjectObject => "object->object",
+            EdgeKind::PageObject => "page->object",
+        }
+    }
+}
+
+/// An edge of the graph. Edges run from the left column to the right one (mm -> vma -> object ->
+/// page), except object -> object edges, which stay in the objects column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub kind: EdgeKind,
+    /// What the scheme calls the link ("avc", "anon_vma_node", "prio_tree", "parent").
+    pub label: String,
+    /// On the walk path: followed from the page to a visited candidate.
+    pub on_path: bool,
+    /// The candidates (0-based) whose path uses this edge.
+    pub candidates: Vec<usize>,
+}
+
+/// The walk of the step, as the graph and the walk list show it.
+#[derive(Clone, Debug)]
+pub struct WalkInfo {
+    pub walk: Walk,
+    /// The graph node of each visited candidate (a vma, or an mm), in visiting order.
+    pub candidate_nodes: Vec<Option<NodeIndex>>,
+    /// The walked page's node.
+    pub page_node: Option<NodeIndex>,
+    /// The mapping object's node.
+    pub object_node: Option<NodeIndex>,
+}
+
+/// Options for [`build_with`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// An object's pages are shown one by one up to this many; beyond it they become a group.
+    pub page_group: usize,
+    /// An mm's vmas are shown one by one up to this many; beyond it runs of vmas linked to the
+    /// same objects become groups.
+    pub vma_group: usize,
+    /// Group ids the user expanded.
+    pub expanded: HashSet<String>,
+    /// Keep only the walk path and the nodes next to it.
+    pub focus_walk: bool,
+    /// Count each vma's ptes for its label and inspector when the machine holds at most this
+    /// many ptes (counting is linear in the ptes).
+    pub pte_stats_limit: usize,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            page_group: 8,
+            vma_group: 16,
+            expanded: HashSet::new(),
+            focus_walk: false,
+            pte_stats_limit: 200_000,
+        }
+    }
+}
+
+/// The graph of one simulation at one step.
+#[derive(Clone, Debug)]
+pub struct GraphView {
+    pub graph: StableGraph<Node, Edge>,
+    /// The step's walk, if the step ran one.
+    pub walk: Option<WalkInfo>,
+    /// The scheme shown.
+    pub scheme: &'static str,
+    ids: HashMap<String, NodeIndex>,
+}
+
+impl GraphView {
+    /// The node with id `id`.
+    pub fn find(&self, id: &str) -> Option<NodeIndex> {
+        self.ids.get(id).copied()
+    }
+
+    pub fn node(&self, i: NodeIndex) -> &Node {
+        &self.graph[i]
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.graph.node_count() == 0
+    }
+
+    /// The group node that holds the member with id `id` (a page or vma folded into a group).
+    pub fn group_of(&self, id: &str) -> Option<NodeIndex> {
+        self.graph.node_indices().find(|&i| {
+            let n = &self.graph[i];
+            n.kind.is_group() && n.fields.iter().any(|(k, v)| k == "members" && v == id)
+        })
+    }
+
+    fn add(&mut self, n: Node) -> NodeIndex {
+        let id = n.id.clone();
+        let i = self.graph.add_node(n);
+        self.ids.insert(id, i);
+        i
+    }
+
+    fn link(&mut self, a: NodeIndex, b: NodeIndex, kind: EdgeKind, label: &str) {
+        self.graph.add_edge(
+            a,
+            b,
+            Edge {
+                kind,
+                label: label.to_string(),
+                on_path: false,
+                candidates: Vec::new(),
+            },
+        );
+    }
+}
+
+/// The graph of `sim` with `walk` marked, with the default options.
+pub fn build(sim: &Simulation, walk: Option<&Walk>) -> GraphView {
+    build_with(sim, walk, &BuildOptions::default())
+}
+
+/// The id of an address space's node.
+pub fn mm_id(pid: Pid) -> String {
+    format!("pid{pid}")
+}
+
+/// The id of a page group node.
+pub fn page_group_id(object_key: &str) -> String {
+    format!("pages@{object_key}")
+}
+
+fn vma_label(m: &Machine, v: &Vma, ptes: Option<&PteStats>) -> String {
+    let mut s = format!(
+        "{}-{} pg {} {}",
+        hex(v.start),
+        hex(v.end),
+        hex(v.pgoff),
+        if v.prot.to_string().is_empty() {
+            "---".to_string()
+        } else {
+            v.prot.to_string()
+        }
+    );
+    match v.file {
+        Some(f) if m.file(f).shmem => s.push_str(" shmem"),
+        Some(f) => {
+            s.push(' ');
+            s.push_str(&m.file(f).name);
+        }
+        None => {}
+    }
+    if v.shared && v.file.is_some_and(|f| !m.file(f).shmem) {
+        s.push_str(" shared");
+    }
+    if let Some(p) = ptes {
+        if p.zero > 0 {
+            s.push_str(&format!(" {}z", p.zero));
+        }
+        if p.swap > 0 {
+            s.push_str(&format!(" {}sw", p.swap));
+        }
+    }
+    s
+}
+
+/// Present, zero-page and swap ptes of one vma.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PteStats {
+    pub present: u64,
+    pub zero: u64,
+    pub swap: u64,
+}
+
+/// Counts the ptes of `vma` in `pid`'s page tables (linear in the vma's ptes).
+pub fn pte_stats(m: &Machine, pid: Pid, v: &Vma) -> PteStats {
+    let mut s = PteStats::default();
+    if let Some(p) = m.procs.get(&pid) {
+        for (_, pte) in p.mm.pt.range(v.start, v.end) {
+            match pte.get() {
+                PteVal::Page { .. } => s.present += 1,
+                PteVal::Zero { .. } => s.zero += 1,
+                PteVal::Swap { .. } => s.swap += 1,
+                PteVal::None => {}
+            }
+        }
+    }
+    s
+}
+
+/// The inspector fields of a vma: its extent, pgoff, protection, kind, and its ptes.
+pub fn vma_fields(
+    m: &Machine,
+    pid: Pid,
+    v: &Vma,
+    ptes: Option<&PteStats>,
+) -> Vec<(String, String)> {
+    let mut f = vec![
+        ("pid".to_string(), pid.to_string()),
+        ("start".to_string(), hex(v.start)),
+        ("end".to_string(), hex(v.end)),
+        ("pages".to_string(), v.pages().to_string()),
+        ("pgoff".to_string(), hex(v.pgoff)),
+        ("prot".to_string(), format!("\"{}\"", v.prot)),
+        (
+            "flags".to_string(),
+            format!(
+                "{} {}{}",
+                if v.shared { "shared" } else { "private" },
+                match v.file {
+                    Some(f) if m.file(f).shmem => "shmem".to_string(),
+                    Some(f) => format!("file \"{}\"", m.file(f).name),
+                    None => "anonymous".to_string(),
+                },
+                if v.anon_faulted {
+                    ", has anon pages"
+                } else {
+                    ""
+                }
+            ),
+        ),
+    ];
+    if let Some(p) = ptes {
+        f.push((
+            "ptes".to_string(),
+            format!(
+                "{} present, {} zero page, {} swap",
+                p.present, p.zero, p.swap
+            ),
+        ));
+    }
+    f
+}
+
+fn page_fields(m: &Machine, id: PageId, object: Option<&str>) -> Vec<(String, String)> {
+    let pg = m.pages.get(id);
+    let kind = match pg.file() {
+        Some(f) if m.file(f).shmem => format!("shmem ({})", m.file(f).name),
+        Some(f) => format!("file \"{}\"", m.file(f).name),
+        None => "anonymous".to_string(),
+    };
+    let mut f = vec![
+        ("page".to_string(), id.to_string()),
+        ("kind".to_string(), kind),
+        (
+            "mapping".to_string(),
+            object.map_or("(none shown)".to_string(), str::to_string),
+        ),
+        ("index".to_string(), hex(pg.rmap().index)),
+        ("mapcount".to_string(), pg.mapcount().to_string()),
+    ];
+    if pg.is_anon() {
+        f.push(("exclusive".to_string(), pg.is_exclusive().to_string()));
+    }
+    f.push(("dirty".to_string(), pg.is_dirty().to_string()));
+    if let Some(s) = pg.swap_slot() {
+        f.push(("swap cache".to_string(), s.to_string()));
+    }
+    if !pg.is_alive() {
+        f.push(("state".to_string(), "freed".to_string()));
+    }
+    f
+}
+
+fn page_label(m: &Machine, id: PageId) -> String {
+    let pg = m.pages.get(id);
+    let mut s = format!("{id} idx {} map {}", hex(pg.rmap().index), pg.mapcount());
+    if let Some(sl) = pg.swap_slot() {
+        s.push_str(&format!(" {sl}"));
+    }
+    if pg.is_anon() && pg.is_exclusive() && pg.mapcount() > 0 {
+        s.push_str(" excl");
+    }
+    s
+}
+
+/// Builds the graph of `sim`, marks `walk` on it and applies the grouping and focus options.
+pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) -> GraphView {
+    let m = &sim.machine;
+    let rv = sim.scheme.view(m);
+    let mut g = GraphView {
+        graph: StableGraph::new(),
+        walk: None,
+        scheme: sim.scheme_name(),
+        ids: HashMap::new(),
+    };
+    let stats = m.procs.values().map(|p| p.mm.pt.len()).sum::<usize>() <= opts.pte_stats_limit;
+
+    // Vmas on the walk or holding a LOST pte are never folded into a group.
+    let mut keep_vma: HashSet<VmaId> = HashSet::new();
+    if let Some(w) = walk {
+        keep_vma.extend(w.visits.iter().filter_map(|v| v.vma));
+        for l in &w.lost {
+            if let Some(v) = m.procs.get(&l.pid).and_then(|p| p.mm.vma_at(l.addr)) {
+                keep_vma.insert(v.id);
+            }
+        }
+    }
+    let mut vma_links: HashMap<VmaId, Vec<usize>> = HashMap::new();
+    for (v, o, _) in &rv.vma_links {
+        vma_links.entry(*v).or_default().push(*o);
+    }
+    let extra_fields: HashMap<VmaId, &Vec<(String, String)>> =
+        rv.vma_fields.iter().map(|(v, f)| (*v, f)).collect();
+
+    // mm and vma nodes; vma_node maps every vma (grouped or not) to the node that shows it.
+    let mut vma_node: HashMap<VmaId, NodeIndex> = HashMap::new();
+    for p in m.procs.values() {
+        let rss = p.mm.pt.len();
+        let mm = g.add(Node {
+            id: mm_id(p.pid),
+            kind: NodeKind::Mm,
+            label: format!("pid {}", p.pid),
+            fields: vec![
+                ("pid".to_string(), p.pid.to_string()),
+                ("mm".to_string(), p.mm.id.to_string()),
+                ("vmas".to_string(), p.mm.vmas.len().to_string()),
+                ("ptes".to_string(), rss.to_string()),
+            ],
+            walk: WalkMark::default(),
+            count: 1,
+            order: (p.pid as u64, 0),
+        });
+        let group_runs = p.mm.vmas.len() > opts.vma_group;
+        let mut i = 0;
+        while i < p.mm.vmas.len() {
+            let v = &p.mm.vmas[i];
+            // A run of vmas with the same object links, none of them on the walk.
+            let mut j = i + 1;
+            if group_runs && !keep_vma.contains(&v.id) {
+                let key = vma_links.get(&v.id);
+                while j < p.mm.vmas.len()
+                    && !keep_vma.contains(&p.mm.vmas[j].id)
+                    && vma_links.get(&p.mm.vmas[j].id) == key
+                {
+                    j += 1;
+                }
+            }
+            let gid = format!("vmas@{}@{}", mm_id(p.pid), hex(v.start));
+            if j - i >= 3 && !opts.expanded.contains(&gid) {
+                let run = &p.mm.vmas[i..j];
+                let members: Vec<String> = run.iter().map(|v| v.id.to_string()).collect();
+                let mut fields = vec![
+                    ("vmas".to_string(), run.len().to_string()),
+                    ("from".to_string(), hex(run[0].start)),
+                    ("to".to_string(), hex(run[run.len() - 1].end)),
+                ];
+                fields.extend(members.iter().map(|id| ("members".to_string(), id.clone())));
+                let n = g.add(Node {
+                    id: gid,
+                    kind: NodeKind::VmaGroup,
+                    label: format!(
+                        "+ {} vmas {}-{}",
+                        run.len(),
+                        hex(run[0].start),
+                        hex(run[run.len() - 1].end)
+                    ),
+                    fields,
+                    walk: WalkMark::default(),
+                    count: run.len(),
+                    order: (p.pid as u64, run[0].start),
+                });
+                g.link(mm, n, EdgeKind::MmVma, "vmas");
+                for v in run {
+                    vma_node.insert(v.id, n);
+                }
+                i = j;
+                continue;
+            }
+            let ps = stats.then(|| pte_stats(m, p.pid, v));
+            let mut fields = vma_fields(m, p.pid, v, ps.as_ref());
+            if let Some(extra) = extra_fields.get(&v.id) {
+                fields.extend(extra.iter().cloned());
+            }
+            let n = g.add(Node {
+                id: v.id.to_string(),
+                kind: NodeKind::Vma,
+                label: vma_label(m, v, ps.as_ref()),
+                fields,
+                walk: WalkMark::default(),
+                count: 1,
+                order: (p.pid as u64, v.start),
+            });
+            g.link(mm, n, EdgeKind::MmVma, "");
+            vma_node.insert(v.id, n);
+            i += 1;
+        }
+    }
+
+    // rmap objects.
+    let mut obj_node = Vec::with_capacity(rv.objects.len());
+    for (k, o) in rv.objects.iter().enumerate() {
+        let mut fields = vec![("kind".to_string(), o.kind.to_string())];
+        fields.extend(o.fields.iter().cloned());
+        obj_node.push(g.add(Node {
+            id: o.key.clone(),
+            kind: NodeKind::Object,
+            label: o.label.clone(),
+            fields,
+            walk: WalkMark::default(),
+            count: 1,
+            order: (k as u64, 0),
+        }));
+    }
+    let mut seen = HashSet::new();
+    for (v, o, label) in &rv.vma_links {
+        if let (Some(&a), Some(&b)) = (vma_node.get(v), obj_node.get(*o))
+            && seen.insert((a, b))
+        {
+            g.link(a, b, EdgeKind::VmaObject, label);
+        }
+    }
+    for (mm, o) in &rv.mm_links {
+        if let (Some(p), Some(&b)) = (m.proc_by_mm(*mm), obj_node.get(*o))
+            && let Some(a) = g.find(&mm_id(p.pid))
+        {
+            g.link(a, b, EdgeKind::MmObject, "");
+        }
+    }
+    for (a, b, label) in &rv.object_links {
+        if let (Some(&a), Some(&b)) = (obj_node.get(*a), obj_node.get(*b)) {
+            g.link(a, b, EdgeKind::ObjectObject, label);
+        }
+    }
+
+    // Pages, grouped per object. Two passes so that a million pages cost two linear scans
+    // and no per-page allocation: count, then collect only the pages that are shown or listed.
+    let walked = walk.map(|w| w.page);
+    let mut count = vec![0usize; rv.objects.len()];
+    let mut span = vec![(PageId(u32::MAX), PageId(0)); rv.objects.len()];
+    for &(p, o) in &rv.page_links {
+        if let Some(c) = count.get_mut(o) {
+            *c += 1;
+            span[o].0 = span[o].0.min(p);
+            span[o].1 = span[o].1.max(p);
+        }
+    }
+    let grouped: Vec<bool> = rv
+        .objects
+        .iter()
+        .enumerate()
+        .map(|(o, ob)| {
+            count[o] > opts.page_group && !opts.expanded.contains(&page_group_id(&ob.key))
+        })
+        .collect();
+    const LISTED: usize = 64;
+    let mut shown: Vec<Vec<PageId>> = vec![Vec::new(); rv.objects.len()];
+    for &(p, o) in &rv.page_links {
+        if o < count.len() && (!grouped[o] || count[o] <= LISTED || Some(p) == walked) {
+            shown[o].push(p);
+        }
+    }
+    let mut walked_shown = false;
+    for (o, pages) in shown.iter_mut().enumerate() {
+        if count[o] == 0 {
+            continue;
+        }
+        pages.sort_unstable();
+        let key = &rv.objects[o].key;
+        for &p in pages.iter() {
+            if grouped[o] && Some(p) != walked {
+                continue;
+            }
+            walked_shown |= Some(p) == walked;
+            let n = g.add(Node {
+                id: p.to_string(),
+                kind: NodeKind::Page,
+                label: page_label(m, p),
+                fields: page_fields(m, p, Some(key)),
+                walk: WalkMark::default(),
+                count: 1,
+                order: (o as u64, p.0 as u64),
+            });
+            g.link(obj_node[o], n, EdgeKind::PageObject, "mapping");
+        }
+        if grouped[o] {
+            let folded = count[o] - usize::from(pages.contains(&walked.unwrap_or(PageId(0))));
+            if folded == 0 {
+                continue;
+            }
+            let (first, last) = span[o];
+            let mut fields = vec![
+                ("pages".to_string(), folded.to_string()),
+                ("ids".to_string(), format!("{first} .. {last}")),
+                ("mapping".to_string(), key.clone()),
+            ];
+            if count[o] <= LISTED {
+                fields.extend(
+                    pages
+                        .iter()
+                        .filter(|&&p| Some(p) != walked)
+                        .map(|p| ("members".to_string(), p.to_string())),
+                );
+            }
+            let n = g.add(Node {
+                id: page_group_id(key),
+                kind: NodeKind::PageGroup,
+                label: format!("+ {folded} pages {first}..{last}"),
+                fields,
+                walk: WalkMark::default(),
+                count: folded,
+                order: (o as u64, first.0 as u64),
+            });
+            g.link(obj_node[o], n, EdgeKind::PageObject, "mapping");
+        }
+    }
+
+    if let Some(w) = walk {
+        // The walked page is always shown, even when no object links it any more (swapped out).
+        if !walked_shown {
+            let obj = rv.index_of(&w.object);
+            let n = g.add(Node {
+                id: w.page.to_string(),
+                kind: NodeKind::Page,
+                label: page_label(m, w.page),
+                fields: page_fields(m, w.page, obj.map(|_| w.object.as_str())),
+                walk: WalkMark::default(),
+                count: 1,
+                order: (obj.unwrap_or(rv.objects.len()) as u64, w.page.0 as u64),
+            });
+            if let Some(o) = obj {
+                g.link(obj_node[o], n, EdgeKind::PageObject, "mapping");
+            }
+        }
+        mark_walk(&mut g, m, w);
+    }
+    if opts.focus_walk && g.walk.is_some() {
+        focus(&mut g);
+    }
+    g
+}
+
+/// Marks the walk's page, object, candidates and LOST ptes, and the edges it followed.
+fn mark_walk(g: &mut GraphView, m: &Machine, w: &Walk) {
+    let page = g.find(&w.page.to_string());
+    let object = g.find(&w.object);
+    if let Some(p) = page {
+        g.graph[p].walk.walked = true;
+        g.graph[p].walk.on_path = true;
+    }
+    if let Some(o) = object {
+        g.graph[o].walk.on_path = true;
+        if let Some(p) = page
+            && let Some(e) = g.graph.find_edge(o, p)
+        {
+            g.graph[e].on_path = true;
+            g.graph[e].candidates = (0..w.visits.len()).collect();
+        }
+    }
+    let mut nodes = Vec::with_capacity(w.visits.len());
+    for (k, v) in w.visits.iter().enumerate() {
+        let vma = v.vma.and_then(|id| g.find(&id.to_string()));
+        let mm = g.find(&mm_id(v.pid));
+        let target = vma.or(mm);
+        nodes.push(target);
+        let Some(t) = target else { continue };
+        g.graph[t].walk.on_path = true;
+        g.graph[t].walk.visits.push(Visited {
+            candidate: k,
+            outcome: v.outcome,
+        });
+        // The structure the candidate came from, or else the page's object.
+        let via = g.find(&v.via).or(object);
+        let mut path = Vec::new();
+        if let Some(o) = via {
+            path.push(g.graph.find_edge(t, o));
+            if Some(o) != object
+                && let Some(obj) = object
+            {
+                path.push(g.graph.find_edge(o, obj).or(g.graph.find_edge(obj, o)));
+            }
+        }
+        if let (Some(vn), Some(mn)) = (vma, mm) {
+            g.graph[mn].walk.on_path = true;
+            path.push(g.graph.find_edge(mn, vn));
+        }
+        for e in path.into_iter().flatten() {
+            g.graph[e].on_path = true;
+            if !g.graph[e].candidates.contains(&k) {
+                g.graph[e].candidates.push(k);
+            }
+        }
+    }
+    for l in &w.lost {
+        let vma = m
+            .procs
+            .get(&l.pid)
+            .and_then(|p| p.mm.vma_at(l.addr))
+            .and_then(|v| g.find(&v.id.to_string()));
+        if let Some(t) = vma.or(g.find(&mm_id(l.pid))) {
+            g.graph[t].walk.lost.push(l.addr);
+        }
+    }
+    g.walk = Some(WalkInfo {
+        walk: w.clone(),
+        candidate_nodes: nodes,
+        page_node: page,
+        object_node: object,
+    });
+}
+
+/// Keeps the nodes on the walk path, with LOST ptes, and their neighbours.
+fn focus(g: &mut GraphView) {
+    let marked: Vec<NodeIndex> = g
+        .graph
+        .node_indices()
+        .filter(|&i| g.graph[i].walk.is_marked())
+        .collect();
+    let mut keep: HashSet<NodeIndex> = marked.iter().copied().collect();
+    for &i in &marked {
+        for e in g.graph.edges_directed(i, petgraph::Direction::Outgoing) {
+            keep.insert(e.target());
+        }
+        for e in g.graph.edges_directed(i, petgraph::Direction::Incoming) {
+            keep.insert(e.source());
+        }
+    }
+    let drop: Vec<NodeIndex> = g
+        .graph
+        .node_indices()
+        .filter(|i| !keep.contains(i))
+        .collect();
+    for i in drop {
+        if let Some(n) = g.graph.remove_node(i) {
+            g.ids.remove(&n.id);
+        }
+    }
+}
+
+/// Counts of the nodes by kind (for summaries and tests).
+pub fn kind_counts(g: &GraphView) -> BTreeMap<&'static str, usize> {
+    let mut c = BTreeMap::new();
+    for i in g.graph.node_indices() {
+        *c.entry(g.graph[i].kind.as_str()).or_insert(0) += 1;
+    }
+    c
+}

@@ -1,0 +1,465 @@
+//! Where every node of a [`GraphView`] goes: four columns (mm | vma | rmap objects | pages),
+//! one row per node, rows chosen so that edges run straight where they can.
+//!
+//! Placement, in model coordinates (rows are unbounded; the viewport shows a window of them):
+//! - vmas are the spine: in pid then address order, one row each; an mm with no vma keeps an
+//!   empty row so that every mm has one;
+//! - an mm sits on the row of its first vma;
+//! - an rmap object sits on the first row of the vmas linked to it (or right after the previous
+//!   object), in the order of those rows, which keeps vma -> object edges from crossing where the
+//!   structure allows;
+//! - pages follow their object, from the object's row down.
+//!
+//! An edge that skips a column (mm -> anonmm) passes through a dummy row of the column between.
+//! After each column is placed, the edges of the gap to its left are routed ([`super::route`]);
+//! a node whose row would make two unrelated edges share a line is moved down a row and the gap
+//! is routed again.
+
+use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+use std::collections::HashMap;
+use unicode_width::UnicodeWidthStr;
+
+use super::graph::{EdgeKind, GraphView};
+use super::route::{self, Cell, Route};
+
+/// Widest a column gets; longer node texts are cut with an ellipsis when drawn.
+pub const MAX_COLUMN_WIDTH: u16 = 48;
+/// How often a gap is re-routed to resolve rows where unrelated edges would meet.
+const MAX_RESOLVE_ROUNDS: usize = 12;
+
+/// One placed node, or a dummy that carries a long edge through a column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placed {
+    /// The node, or None for a dummy.
+    pub node: Option<NodeIndex>,
+    pub column: usize,
+    pub row: u32,
+    /// First cell of the node's text.
+    pub x: u16,
+    /// Cells the text takes (capped at the column width).
+    pub width: u16,
+}
+
+impl Placed {
+    /// First cell after the text.
+    pub fn end(&self) -> u16 {
+        self.x + self.width
+    }
+}
+
+/// The geometry of one column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ColumnGeom {
+    pub x: u16,
+    pub width: u16,
+}
+
+/// A laid-out graph: nodes on a grid of rows and cells, edges as routes and per-cell line masks.
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    pub columns: [ColumnGeom; 4],
+    /// Total width in cells.
+    pub width: u16,
+    /// Total height in rows.
+    pub height: u32,
+    pub placed: Vec<Placed>,
+    /// For each row, the placed entry shown in each column.
+    pub grid: Vec<[Option<u32>; 4]>,
+    /// For each row, the line cells, sorted by x.
+    pub cells: Vec<Vec<Cell>>,
+    /// One route per edge that is drawn.
+    pub routes: Vec<Route>,
+    index: HashMap<NodeIndex, usize>,
+}
+
+impl Layout {
+    /// The placement of node `n`.
+    pub fn of(&self, n: NodeIndex) -> Option<&Placed> {
+        self.index.get(&n).map(|&i| &self.placed[i])
+    }
+
+    /// The node shown at (row, column), if any.
+    pub fn at(&self, row: u32, column: usize) -> Option<NodeIndex> {
+        let p = self.grid.get(row as usize)?[column]?;
+        self.placed[p as usize].node
+    }
+
+    /// The node whose text covers cell (x, row).
+    pub fn hit(&self, x: u16, row: u32) -> Option<NodeIndex> {
+        let r = self.grid.get(row as usize)?;
+        r.iter().flatten().find_map(|&p| {
+            let p = &self.placed[p as usize];
+            (p.node.is_some() && x >= p.x && x < p.end()).then_some(p.node?)
+        })
+    }
+
+    /// The routes of edge `e` (empty when the edge is not drawn).
+    pub fn routes_of(&self, e: EdgeIndex) -> impl Iterator<Item = &Route> {
+        self.routes.iter().filter(move |r| r.edge == e)
+    }
+}
+
+fn text_width(g: &GraphView, n: NodeIndex) -> u16 {
+    let w = g.node(n).text().width();
+    (w.min(MAX_COLUMN_WIDTH as usize)) as u16
+}
+
+/// Lays `g` out.
+pub fn layout(g: &GraphView) -> Layout {
+    let mut cols: [Vec<Item>; 4] = Default::default();
+    let mut dummy_edges: Vec<(EdgeIndex, usize)> = Vec::new();
+
+    // Column 1 (vmas) in pid/address order, with an empty row for an mm without vmas and a
+    // dummy row for each mm -> object edge.
+    let mut mms: Vec<NodeIndex> = g
+        .graph
+        .node_indices()
+        .filter(|&i| g.node(i).kind.column() == 0)
+        .collect();
+    mms.sort_by_key(|&i| g.node(i).order);
+    let mut vma_items = Vec::new();
+    let mut mm_first: HashMap<NodeIndex, usize> = HashMap::new();
+    let mut placed_vmas = std::collections::HashSet::new();
+    for &mm in &mms {
+        let mut vmas: Vec<NodeIndex> = g
+            .graph
+            .edges(mm)
+            .filter(|e| e.weight().kind == EdgeKind::MmVma)
+            .map(|e| e.target())
+            .collect();
+        vmas.sort_by_key(|&v| g.node(v).order);
+        mm_first.insert(mm, vma_items.len());
+        for v in vmas {
+            if placed_vmas.insert(v) {
+                vma_items.push(Item::node(v));
+            }
+        }
+        for e in g.graph.edges(mm) {
+            if e.weight().kind == EdgeKind::MmObject {
+                dummy_edges.push((e.id(), vma_items.len()));
+                vma_items.push(Item::dummy(e.id()));
+            }
+        }
+        if mm_first[&mm] == vma_items.len() {
+            vma_items.push(Item::spacer());
+        }
+    }
+    // Vmas without an mm node (none today; kept for focus mode, which may drop an mm).
+    let mut orphans: Vec<NodeIndex> = g
+        .graph
+        .node_indices()
+        .filter(|&i| g.node(i).kind.column() == 1 && !placed_vmas.contains(&i))
+        .collect();
+    orphans.sort_by_key(|&v| g.node(v).order);
+    vma_items.extend(orphans.into_iter().map(Item::node));
+    for (i, it) in vma_items.iter_mut().enumerate() {
+        it.row = i as u32;
+    }
+    cols[1] = vma_items;
+    cols[0] = mms
+        .iter()
+        .map(|&mm| {
+            let mut it = Item::node(mm);
+            it.row = mm_first[&mm] as u32;
+            it
+        })
+        .collect();
+
+    let mut lay = Layout::default();
+    let mut widths = [0u16; 4];
+    // Widths of the columns are known before rows are.
+    for i in g.graph.node_indices() {
+        let c = g.node(i).kind.column();
+        widths[c] = widths[c].max(text_width(g, i));
+    }
+    if !dummy_edges.is_empty() {
+        widths[1] = widths[1].max(3);
+    }
+    let mut routes: Vec<Route> = Vec::new();
+    let mut all_cells: HashMap<(u32, u16), Cell> = HashMap::new();
+    let tw = |n: NodeIndex| text_width(g, n);
+    let mut bumped = false;
+
+    // Column geometry depends on the lanes of each gap, which depend on rows: place and route
+    // gap by gap, left to right.
+    lay.columns[0] = ColumnGeom {
+        x: 0,
+        width: widths[0],
+    };
+    // Objects and pages first, opening rows in the columns to their left where a node needs more
+    // rows than its neighbour has (an object with several pages).
+    for c in 2..4 {
+        let rows = placed_rows(&cols);
+        cols[c] = place_column(g, c, &mut cols, &rows, true);
+    }
+    for gap in 0..3 {
+        let right = gap + 1;
+        if right == 3 && bumped {
+            // Objects moved while gap 1 was routed: pages follow them.
+            let rows = placed_rows(&cols);
+            cols[3] = place_column(g, 3, &mut cols, &rows, false);
+        }
+        let mut rounds = 0;
+        let plan = loop {
+            let plan = route::plan_gap(g, gap, &cols, lay.columns[gap], &tw);
+            if plan.conflicts.is_empty() || rounds >= MAX_RESOLVE_ROUNDS || right == 1 {
+                break plan;
+            }
+            rounds += 1;
+            bump(&mut cols[right], &plan.conflicts);
+            bumped |= right == 2;
+        };
+        let lane0 = lay.columns[gap].x + widths[gap] + 1;
+        let arrow_x = lane0 + plan.lanes + 1;
+        lay.columns[right] = ColumnGeom {
+            x: arrow_x + 2,
+            width: widths[right],
+        };
+        let (r, cells) = route::draw_plan(g, &plan, lane0, arrow_x);
+        routes.extend(r);
+        for (k, c) in cells {
+            route::merge_cell(&mut all_cells, k, c);
+        }
+    }
+    lay.width = lay.columns[3].x + widths[3];
+
+    // Placed entries, grid, cells.
+    let height = cols
+        .iter()
+        .flat_map(|c| c.iter().map(|it| it.row + 1))
+        .max()
+        .unwrap_or(0);
+    lay.height = height;
+    lay.grid = vec![[None; 4]; height as usize];
+    for (c, items) in cols.iter().enumerate() {
+        for it in items {
+            if it.spacer {
+                continue;
+            }
+            let (px, w) = match it.node {
+                Some(n) => (lay.columns[c].x, text_width(g, n)),
+                None => (lay.columns[c].x, widths[c]),
+            };
+            let idx = lay.placed.len();
+            lay.placed.push(Placed {
+                node: it.node,
+                column: c,
+                row: it.row,
+                x: px,
+                width: w,
+            });
+            if let Some(n) = it.node {
+                lay.index.insert(n, idx);
+                lay.grid[it.row as usize][c] = Some(idx as u32);
+            }
+        }
+    }
+    // Dummy rows carry their edge straight through the vma column.
+    for &(e, pos) in &dummy_edges {
+        let row = cols[1][pos].row;
+        let on_path = g.graph[e].on_path;
+        let seg = route::Seg::H {
+            row,
+            x0: lay.columns[1].x,
+            x1: lay.columns[1].x + widths[1],
+            w: true,
+            e: true,
+        };
+        for (k, c) in route::raster(&seg, on_path, false) {
+            route::merge_cell(&mut all_cells, k, c);
+        }
+        routes.push(Route {
+            edge: e,
+            segs: vec![seg],
+            arrow: None,
+        });
+    }
+    lay.cells = vec![Vec::new(); height as usize];
+    for ((row, _), c) in all_cells {
+        if let Some(r) = lay.cells.get_mut(row as usize) {
+            r.push(c);
+        }
+    }
+    for r in &mut lay.cells {
+        r.sort_by_key(|c| c.x);
+    }
+    lay.routes = routes;
+    lay
+}
+
+fn placed_rows(cols: &[Vec<Item>; 4]) -> HashMap<NodeIndex, u32> {
+    cols.iter()
+        .flatten()
+        .filter_map(|it| it.node.map(|n| (n, it.row)))
+        .collect()
+}
+
+/// A node (or dummy, or spacer) of a column while rows are being chosen.
+#[derive(Clone, Debug)]
+pub(crate) struct Item {
+    pub node: Option<NodeIndex>,
+    pub dummy: Option<EdgeIndex>,
+    pub spacer: bool,
+    pub row: u32,
+    /// The lowest row this item may take (raised to resolve conflicts).
+    pub min_row: u32,
+}
+
+impl Item {
+    fn node(n: NodeIndex) -> Item {
+        Item {
+            node: Some(n),
+            dummy: None,
+            spacer: false,
+            row: 0,
+            min_row: 0,
+        }
+    }
+    fn dummy(e: EdgeIndex) -> Item {
+        Item {
+            node: None,
+            dummy: Some(e),
+            spacer: false,
+            row: 0,
+            min_row: 0,
+        }
+    }
+    fn spacer() -> Item {
+        Item {
+            node: None,
+            dummy: None,
+            spacer: true,
+            row: 0,
+            min_row: 0,
+        }
+    }
+}
+
+/// Places column 2 (objects) or 3 (pages): each node at the first row of its neighbours in the
+/// column to the left, in that order. When a node cannot have its row (the previous node is
+/// there), `open` inserts empty rows into the columns to the left instead of pushing every
+/// later node of this column down, so one object with two pages costs one row, not a
+/// staircase of offsets down the rest of the graph.
+fn place_column(
+    g: &GraphView,
+    c: usize,
+    cols: &mut [Vec<Item>; 4],
+    rows: &HashMap<NodeIndex, u32>,
+    open: bool,
+) -> Vec<Item> {
+    let dummy_row: HashMap<EdgeIndex, u32> = cols[1]
+        .iter()
+        .filter_map(|it| it.dummy.map(|e| (e, it.row)))
+        .collect();
+    let mut items: Vec<(u32, (u64, u64), NodeIndex)> = g
+        .graph
+        .node_indices()
+        .filter(|&i| g.node(i).kind.column() == c)
+        .map(|i| {
+            let mut want = u32::MAX;
+            for e in g.graph.edges_directed(i, petgraph::Direction::Incoming) {
+                let src = e.source();
+                let r = if e.weight().kind == EdgeKind::MmObject {
+                    dummy_row.get(&e.id()).copied()
+                } else if g.node(src).kind.column() + 1 == c {
+                    rows.get(&src).copied()
+                } else {
+                    None
+                };
+                if let Some(r) = r {
+                    want = want.min(r);
+                }
+            }
+            (want, g.node(i).order, i)
+        })
+        .collect();
+    // Unlinked nodes come last, in their own order.
+    items.sort_by_key(|&(want, order, _)| (want, order));
+    let mut out: Vec<Item> = Vec::with_capacity(items.len());
+    // Rows opened so far: (row in the old numbering, rows inserted there).
+    let mut inserted: Vec<(u32, u32)> = Vec::new();
+    let mut offset = 0u32;
+    let mut next = 0u32;
+    let mut prev_want = u32::MAX;
+    for (want, _, n) in items {
+        // Nodes that want the same row (the pages of one object) stack below each other.
+        let stack = want == prev_want;
+        prev_want = want;
+        let row = if want == u32::MAX {
+            next
+        } else if want + offset >= next || !open || stack {
+            (want + offset).max(next)
+        } else {
+            let delta = next - (want + offset);
+            inserted.push((want, delta));
+            offset += delta;
+            next
+        };
+        let mut it = Item::node(n);
+        it.row = row;
+        it.min_row = row;
+        next = row + 1;
+        out.push(it);
+    }
+    if !inserted.is_empty() {
+        for col in cols.iter_mut().take(c) {
+            for it in col.iter_mut() {
+                let shift: u32 = inserted
+                    .iter()
+                    .take_while(|&&(at, _)| at <= it.row)
+                    .map(|&(_, d)| d)
+                    .sum();
+                it.row += shift;
+                it.min_row += shift;
+            }
+        }
+    }
+    out
+}
+
+/// Moves the items on conflicting rows one row down (and the ones after them as needed).
+fn bump(items: &mut [Item], rows: &[u32]) {
+    for it in items.iter_mut() {
+        if rows.contains(&it.row) {
+            it.min_row = it.row + 1;
+        }
+    }
+    let mut next = 0u32;
+    for it in items.iter_mut() {
+        it.row = it.row.max(it.min_row).max(next);
+        next = it.row + 1;
+    }
+}
+
+impl Layout {
+    /// The whole layout as plain text lines: node texts and line glyphs, no colour (for
+    /// tests, logs and text exports).
+    pub fn text(&self, g: &GraphView, style: super::glyph::LineStyle) -> Vec<String> {
+        let mut rows: Vec<Vec<char>> =
+            vec![vec![' '; self.width as usize + 1]; self.height as usize];
+        for (r, cells) in self.cells.iter().enumerate() {
+            for c in cells {
+                if let Some(slot) = rows[r].get_mut(c.x as usize) {
+                    *slot = if c.arrow {
+                        super::glyph::arrow(style)
+                    } else {
+                        super::glyph::line(c.mask, c.path, style)
+                    };
+                }
+            }
+        }
+        for p in &self.placed {
+            let Some(n) = p.node else { continue };
+            let text = g.node(n).text();
+            for (x, ch) in (p.x as usize..).zip(text.chars().take(p.width as usize)) {
+                if let Some(slot) = rows[p.row as usize].get_mut(x) {
+                    *slot = ch;
+                }
+            }
+        }
+        rows.into_iter()
+            .map(|r| r.into_iter().collect::<String>().trim_end().to_string())
+            .collect()
+    }
+}

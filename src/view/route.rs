@@ -1,0 +1,456 @@
+//! Edge routing in the gap between two columns (tui-ecosystem.md §3.2): edges are bundled, each
+//! bundle gets a vertical lane, and every route ORs direction bits into the cells it crosses.
+//! Glyphs are chosen from the bits only when drawing ([`super::glyph`]), so the order in which
+//! routes are added never matters.
+//!
+//! A bundle is the fan of edges around one hub node: the edges into a target with several
+//! sources (anon_vma <- vmas), or out of a source whose targets have no other source
+//! (mm -> its vmas). Object -> object edges stay in the objects column and are drawn as
+//! brackets in the gap to its right. A route is: a stub from the left node's text to the lane,
+//! the lane between the two rows, a stub from the lane to the arrow before the right node.
+
+use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::{EdgeRef, IntoEdgeReferences};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::graph::{EdgeKind, GraphView};
+use super::layout::{ColumnGeom, Item};
+
+/// Direction bits of a line cell.
+pub const N: u8 = 1;
+pub const E: u8 = 2;
+pub const S: u8 = 4;
+pub const W: u8 = 8;
+
+/// One cell of a drawn line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cell {
+    pub x: u16,
+    /// Directions the lines through this cell go to.
+    pub mask: u8,
+    /// The part of `mask` that belongs to edges on the walk path.
+    pub path: u8,
+    /// An arrowhead into the node to the right.
+    pub arrow: bool,
+}
+
+/// A straight piece of a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seg {
+    /// Horizontal, cells x0..=x1 of a row; `w` / `e`: the line goes on past x0 to the west /
+    /// past x1 to the east (into a node) instead of turning into a lane there.
+    H {
+        row: u32,
+        x0: u16,
+        x1: u16,
+        w: bool,
+        e: bool,
+    },
+    /// Vertical, rows r0..=r1 of a cell column.
+    V { x: u16, r0: u32, r1: u32 },
+}
+
+/// How one edge is drawn.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub edge: EdgeIndex,
+    pub segs: Vec<Seg>,
+    /// Where the arrowhead is, if the edge has one.
+    pub arrow: Option<(u32, u16)>,
+}
+
+/// One end of an edge in a gap: a node's row and which column it is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct End {
+    row: u32,
+    right: bool,
+    /// For left ends: the first cell after the node's text.
+    text_end: u16,
+}
+
+#[derive(Clone, Debug)]
+struct Bundle {
+    ends: Vec<End>,
+    edges: Vec<(EdgeIndex, End, End)>,
+    bracket: bool,
+    lane: Option<u16>,
+}
+
+impl Bundle {
+    fn span(&self) -> (u32, u32) {
+        let lo = self.ends.iter().map(|e| e.row).min().unwrap_or(0);
+        let hi = self.ends.iter().map(|e| e.row).max().unwrap_or(0);
+        (lo, hi)
+    }
+}
+
+/// The routing of one gap, in lane numbers (cell positions come later).
+#[derive(Clone, Debug)]
+pub(crate) struct GapPlan {
+    gap: usize,
+    bundles: Vec<Bundle>,
+    pub lanes: u16,
+    /// Rows where a node of the right column would share a line with an unrelated edge.
+    pub conflicts: Vec<u32>,
+}
+
+/// Whether an edge ends in an arrowhead in gap `gap` (an mm -> object edge only after the
+/// vma column it passes through).
+fn has_arrow(k: EdgeKind, gap: usize) -> bool {
+    match k {
+        EdgeKind::MmVma | EdgeKind::VmaObject => true,
+        EdgeKind::MmObject => gap == 1,
+        EdgeKind::ObjectObject | EdgeKind::PageObject => false,
+    }
+}
+
+/// Plans the routes of gap `gap` (between columns `gap` and `gap + 1`).
+pub(crate) fn plan_gap(
+    g: &GraphView,
+    gap: usize,
+    cols: &[Vec<Item>; 4],
+    left: ColumnGeom,
+    text_width: &dyn Fn(NodeIndex) -> u16,
+) -> GapPlan {
+    let row_of: HashMap<NodeIndex, u32> = cols[gap]
+        .iter()
+        .chain(cols[gap + 1].iter())
+        .filter_map(|it| it.node.map(|n| (n, it.row)))
+        .collect();
+    let dummy_row: HashMap<EdgeIndex, u32> = cols[1]
+        .iter()
+        .filter_map(|it| it.dummy.map(|e| (e, it.row)))
+        .collect();
+    let full = left.x + left.width;
+    let left_end = |n: NodeIndex, row: u32| End {
+        row,
+        right: false,
+        text_end: left.x + text_width(n),
+    };
+    let right_end = |row: u32| End {
+        row,
+        right: true,
+        text_end: 0,
+    };
+
+    // (edge, hub key, left end, right end or None for a bracket)
+    #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    enum Key {
+        Source(u32),
+        Target(u32),
+        Bracket(u32),
+    }
+    let mut edges: Vec<(EdgeIndex, End, Option<End>, NodeIndex, NodeIndex)> = Vec::new();
+    for e in (&g.graph).edge_references() {
+        let (s, t) = (e.source(), e.target());
+        let (ks, kt) = (g.node(s).kind.column(), g.node(t).kind.column());
+        match e.weight().kind {
+            EdgeKind::MmObject => {
+                let Some(&dr) = dummy_row.get(&e.id()) else {
+                    continue;
+                };
+                if gap == 0 {
+                    if let Some(&rs) = row_of.get(&s) {
+                        edges.push((e.id(), left_end(s, rs), Some(right_end(dr)), s, t));
+                    }
+                } else if gap == 1
+                    && let Some(&rt) = row_of.get(&t)
+                {
+                    let end = End {
+                        row: dr,
+                        right: false,
+                        text_end: full,
+                    };
+                    edges.push((e.id(), end, Some(right_end(rt)), s, t));
+                }
+            }
+            EdgeKind::ObjectObject if gap == 2 => {
+                if let (Some(&rs), Some(&rt)) = (row_of.get(&s), row_of.get(&t))
+                    && s != t
+                {
+                    edges.push((e.id(), left_end(s, rs), Some(left_end(t, rt)), s, t));
+                }
+            }
+            _ if ks == gap && kt == gap + 1 => {
+                if let (Some(&rs), Some(&rt)) = (row_of.get(&s), row_of.get(&t)) {
+                    edges.push((e.id(), left_end(s, rs), Some(right_end(rt)), s, t));
+                }
+            }
+            _ => {}
+        }
+    }
+    // In-degree of each target within the gap decides the bundle.
+    let mut indeg: HashMap<NodeIndex, u32> = HashMap::new();
+    for &(_, _, r, _, t) in &edges {
+        if r.is_some_and(|r| r.right) {
+            *indeg.entry(t).or_default() += 1;
+        }
+    }
+    let mut bundles: BTreeMap<Key, Bundle> = BTreeMap::new();
+    for &(id, l, r, s, t) in &edges {
+        let Some(r) = r else { continue };
+        let key = if !r.right {
+            Key::Bracket(t.index() as u32)
+        } else if indeg.get(&t).copied().unwrap_or(0) <= 1 {
+            Key::Source(s.index() as u32)
+        } else {
+            Key::Target(t.index() as u32)
+        };
+        let b = bundles.entry(key).or_insert_with(|| Bundle {
+            ends: Vec::new(),
+            edges: Vec::new(),
+            bracket: matches!(key, Key::Bracket(_)),
+            lane: None,
+        });
+        b.ends.push(l);
+        b.ends.push(r);
+        b.edges.push((id, l, r));
+    }
+    let mut bundles: Vec<Bundle> = bundles.into_values().collect();
+    for b in &mut bundles {
+        b.ends.sort();
+        b.ends.dedup();
+    }
+
+    // Lanes: first fit, brackets first, then by top row.
+    let mut order: Vec<usize> = (0..bundles.len())
+        .filter(|&i| {
+            let (lo, hi) = bundles[i].span();
+            lo != hi || bundles[i].bracket
+        })
+        .collect();
+    order.sort_by_key(|&i| (!bundles[i].bracket, bundles[i].span()));
+    let mut lanes: Vec<Vec<(u32, u32)>> = Vec::new();
+    for i in order {
+        let (lo, hi) = bundles[i].span();
+        let free = lanes
+            .iter()
+            .position(|spans| spans.iter().all(|&(a, b)| hi < a || lo > b));
+        let lane = match free {
+            Some(l) => l,
+            None => {
+                lanes.push(Vec::new());
+                lanes.len() - 1
+            }
+        };
+        lanes[lane].push((lo, hi));
+        bundles[i].lane = Some(lane as u16);
+    }
+
+    // Conflicts: a row whose left and right nodes share no bundle, where the left node's stubs
+    // reach as far as the right node's.
+    let mut left_lanes: HashMap<u32, (u16, HashSet<usize>)> = HashMap::new();
+    let mut right_lanes: HashMap<u32, (u16, HashSet<usize>)> = HashMap::new();
+    for (bi, b) in bundles.iter().enumerate() {
+        for e in &b.ends {
+            // A straight bundle reaches across the whole gap.
+            let (l_reach, r_reach) = match b.lane {
+                Some(l) => (l, l),
+                None => (u16::MAX, 0),
+            };
+            if e.right {
+                let ent = right_lanes
+                    .entry(e.row)
+                    .or_insert((u16::MAX, HashSet::new()));
+                ent.0 = ent.0.min(r_reach);
+                ent.1.insert(bi);
+            } else {
+                let ent = left_lanes.entry(e.row).or_insert((0, HashSet::new()));
+                ent.0 = ent.0.max(l_reach);
+                ent.1.insert(bi);
+            }
+        }
+    }
+    let mut conflicts: Vec<u32> = right_lanes
+        .iter()
+        .filter_map(|(row, (rmin, rset))| {
+            let (lmax, lset) = left_lanes.get(row)?;
+            (lset.is_disjoint(rset) && lmax >= rmin).then_some(*row)
+        })
+        .collect();
+    conflicts.sort_unstable();
+    GapPlan {
+        gap,
+        bundles,
+        lanes: lanes.len() as u16,
+        conflicts,
+    }
+}
+
+/// Turns a plan into routes and cells: lane `k` is at cell `lane0 + k`, arrowheads at `arrow_x`.
+pub(crate) fn draw_plan(
+    g: &GraphView,
+    plan: &GapPlan,
+    lane0: u16,
+    arrow_x: u16,
+) -> (Vec<Route>, HashMap<(u32, u16), Cell>) {
+    let mut cells: HashMap<(u32, u16), Cell> = HashMap::new();
+    let mut routes = Vec::new();
+    for b in &plan.bundles {
+        let lane_x = b.lane.map(|l| lane0 + l);
+        // The bundle's own lines, once.
+        let mut segs: Vec<(Seg, bool)> = Vec::new();
+        if let Some(x) = lane_x {
+            let (r0, r1) = b.span();
+            if r0 != r1 {
+                segs.push((Seg::V { x, r0, r1 }, false));
+            }
+        }
+        for &(id, l, r) in &b.edges {
+            let arrow = has_arrow(g.graph[id].kind, plan.gap) && r.right;
+            let route = edge_route(id, l, r, lane_x, arrow_x, arrow);
+            for s in &route.segs {
+                if matches!(s, Seg::H { .. }) {
+                    segs.push((*s, arrow && is_arrow_seg(s, arrow_x)));
+                }
+            }
+            routes.push(route);
+        }
+        segs.sort_by_key(|(s, a)| (seg_key(s), *a));
+        segs.dedup();
+        for (s, arrow) in segs {
+            for (k, c) in raster(&s, false, arrow) {
+                merge_cell(&mut cells, k, c);
+            }
+        }
+    }
+    // Path bits, from the routes of the edges on the walk.
+    for r in &routes {
+        if g.graph[r.edge].on_path {
+            for s in &r.segs {
+                for (k, c) in raster(s, true, false) {
+                    if let Some(cell) = cells.get_mut(&k) {
+                        cell.path |= c.mask;
+                    }
+                }
+            }
+        }
+    }
+    (routes, cells)
+}
+
+fn seg_key(s: &Seg) -> (u8, u32, u16, u32) {
+    match *s {
+        Seg::H { row, x0, x1, .. } => (0, row, x0, x1 as u32),
+        Seg::V { x, r0, r1 } => (1, r0, x, r1),
+    }
+}
+
+fn is_arrow_seg(s: &Seg, arrow_x: u16) -> bool {
+    matches!(*s, Seg::H { x1, .. } if x1 == arrow_x)
+}
+
+/// The route of one edge with ends `l` and `r` (r on the left too for a bracket).
+fn edge_route(
+    id: EdgeIndex,
+    l: End,
+    r: End,
+    lane_x: Option<u16>,
+    arrow_x: u16,
+    arrow: bool,
+) -> Route {
+    let mut segs = Vec::new();
+    match lane_x {
+        None => segs.push(Seg::H {
+            row: l.row,
+            x0: l.text_end + 1,
+            x1: arrow_x,
+            w: true,
+            e: true,
+        }),
+        Some(x) => {
+            segs.push(Seg::H {
+                row: l.row,
+                x0: l.text_end + 1,
+                x1: x,
+                w: true,
+                e: false,
+            });
+            if l.row != r.row {
+                segs.push(Seg::V {
+                    x,
+                    r0: l.row.min(r.row),
+                    r1: l.row.max(r.row),
+                });
+            }
+            if r.right {
+                segs.push(Seg::H {
+                    row: r.row,
+                    x0: x,
+                    x1: arrow_x,
+                    w: false,
+                    e: true,
+                });
+            } else {
+                segs.push(Seg::H {
+                    row: r.row,
+                    x0: r.text_end + 1,
+                    x1: x,
+                    w: true,
+                    e: false,
+                });
+            }
+        }
+    }
+    Route {
+        edge: id,
+        segs,
+        arrow: arrow.then_some((r.row, arrow_x)),
+    }
+}
+
+/// The cells of one segment with their direction bits; `arrow` puts an arrowhead on the last
+/// cell of a horizontal segment.
+pub fn raster(s: &Seg, path: bool, arrow: bool) -> Vec<((u32, u16), Cell)> {
+    let mut out = Vec::new();
+    let cell = |x: u16, mask: u8| Cell {
+        x,
+        mask,
+        path: if path { mask } else { 0 },
+        arrow: false,
+    };
+    match *s {
+        Seg::H { row, x0, x1, w, e } => {
+            if x0 > x1 {
+                return out;
+            }
+            for x in x0..=x1 {
+                let mut m = 0;
+                if x > x0 || w {
+                    m |= W;
+                }
+                if x < x1 || e {
+                    m |= E;
+                }
+                let mut c = cell(x, m);
+                c.arrow = arrow && x == x1;
+                out.push(((row, x), c));
+            }
+        }
+        Seg::V { x, r0, r1 } => {
+            for r in r0..=r1 {
+                let mut m = 0;
+                if r > r0 {
+                    m |= N;
+                }
+                if r < r1 {
+                    m |= S;
+                }
+                out.push(((r, x), cell(x, m)));
+            }
+        }
+    }
+    out
+}
+
+/// ORs `c` into the cell at `k`.
+pub fn merge_cell(cells: &mut HashMap<(u32, u16), Cell>, k: (u32, u16), c: Cell) {
+    cells
+        .entry(k)
+        .and_modify(|o| {
+            o.mask |= c.mask;
+            o.path |= c.path;
+            o.arrow |= c.arrow;
+        })
+        .or_insert(c);
+}

@@ -1,0 +1,340 @@
+//! Tests of the graph and its layout on the built-in scenarios under every scheme.
+
+use std::collections::{HashMap, HashSet};
+
+use super::graph::{BuildOptions, NodeKind, build_with, page_group_id};
+use super::layout::layout;
+use super::route::{Seg, raster};
+use super::{GraphView, Layout};
+use crate::model::{Outcome, Walk};
+use crate::scenario::{BUILTINS, Scenario, storm};
+use crate::schemes::scheme_names;
+use crate::session::Simulation;
+
+/// Every step of `sc` under `scheme`: (state after the step, the step's walk).
+fn steps(sc: &Scenario, scheme: &str) -> Vec<(Simulation, Option<Walk>)> {
+    let mut sim = Simulation::by_name(scheme).expect("implemented scheme");
+    let mut out = vec![(sim.clone(), None)];
+    for op in &sc.steps {
+        let r = sim.step(op, false);
+        out.push((sim.clone(), r.walk));
+    }
+    out
+}
+
+fn builtin(name: &str) -> Scenario {
+    Scenario::load(name).expect("built-in").0
+}
+
+fn visits(g: &GraphView) -> Vec<(String, u32, Outcome)> {
+    let w = g.walk.as_ref().expect("a walk");
+    w.walk
+        .visits
+        .iter()
+        .zip(&w.candidate_nodes)
+        .map(|(v, n)| {
+            (
+                g.node(n.expect("candidate shown")).id.clone(),
+                v.pid,
+                v.outcome,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn s3_walk_is_marked_on_the_graph_under_anon_vma() {
+    // rmap-semantics.md §7 S3: AV keeps vm_pgoff across the move, so the walk finds both ptes
+    // (2H). design.md §3: anon_vma lists are walked newest first, and the parent's moved vma
+    // (made by mremap, step 4) is newer than the child's (made by fork, step 3).
+    let (sim, walk) = steps(&builtin("S3"), "anon-vma").pop().unwrap();
+    let g = build_with(&sim, walk.as_ref(), &BuildOptions::default());
+    let v = visits(&g);
+    assert_eq!(v.len(), 2);
+    assert_eq!((v[0].1, v[0].2), (1, Outcome::Hit));
+    assert_eq!((v[1].1, v[1].2), (2, Outcome::Hit));
+    let page = g.find("p2").expect("the walked page is shown");
+    assert!(g.node(page).walk.walked);
+    let av = g.find("av1").expect("the family anon_vma");
+    assert!(g.node(av).walk.on_path);
+    // Both candidate vmas, their mms, the object and the page are on the path; nothing is LOST.
+    let on_path: HashSet<&str> = g
+        .graph
+        .node_indices()
+        .filter(|&i| g.node(i).walk.on_path)
+        .map(|i| g.node(i).id.as_str())
+        .collect();
+    assert!(on_path.contains("pid1") && on_path.contains("pid2"));
+    assert!(
+        g.graph
+            .node_indices()
+            .all(|i| g.node(i).walk.lost.is_empty())
+    );
+    // The page -> object edge and each vma -> object edge of the walk are marked.
+    let marked = g
+        .graph
+        .edge_indices()
+        .filter(|&e| g.graph[e].on_path)
+        .count();
+    assert_eq!(marked, 1 + 2 + 2, "page->av1, two vma->av1, two mm->vma");
+}
+
+#[test]
+fn s3_walk_under_modern_visits_in_interval_tree_order() {
+    // rmap-semantics.md §7 S3: MOD 2H. design.md §3: interval trees visit equal pgoffs in
+    // insertion order: the child's vma (fork) before the parent's moved one (mremap).
+    let (sim, walk) = steps(&builtin("S3"), "modern").pop().unwrap();
+    let g = build_with(&sim, walk.as_ref(), &BuildOptions::default());
+    let v = visits(&g);
+    assert_eq!(
+        v.iter().map(|x| (x.1, x.2)).collect::<Vec<_>>(),
+        vec![(2, Outcome::Hit), (1, Outcome::Hit)]
+    );
+    let badge = g.node(g.find(&v[0].0).unwrap()).walk.badge().unwrap();
+    assert_eq!(badge, "[1 HIT]");
+}
+
+#[test]
+fn ids_are_stable_across_steps() {
+    let all = steps(&builtin("S3"), "modern");
+    let ids = |k: usize| -> HashSet<String> {
+        let g = build_with(&all[k].0, None, &BuildOptions::default());
+        g.graph
+            .node_indices()
+            .map(|i| g.node(i).id.clone())
+            .collect()
+    };
+    // After the fork (step 3) and after the mremap (step 4): the processes and the pages keep
+    // their ids; the parent's vma is a new one (mremap moved it).
+    let (a, b) = (ids(3), ids(4));
+    for id in ["pid1", "pid2", "p1", "p2", "p3", "p4", "av1"] {
+        assert!(a.contains(id) && b.contains(id), "{id}");
+    }
+}
+
+#[test]
+fn pages_of_a_large_object_are_grouped_unless_expanded() {
+    // The storm: a parent writes 20 pages and forks 5 children, each child writes every page;
+    // under anon-vma every page of the family points at the one anon_vma (§7 S2).
+    let sc = storm(5, 20);
+    let all = steps(&sc, "anon-vma");
+    let writes_done = 2 + 5 + 5; // mmap, write, 5 forks, 5 child writes
+    let (sim, _) = &all[writes_done];
+    let g = build_with(sim, None, &BuildOptions::default());
+    let grp = g.find(&page_group_id("av1")).expect("a page group");
+    // 20 originals + 5 x 20 copies.
+    assert_eq!(g.node(grp).count, 120);
+    assert_eq!(g.node(grp).kind, NodeKind::PageGroup);
+    assert!(
+        g.graph
+            .node_indices()
+            .all(|i| g.node(i).kind != NodeKind::Page)
+    );
+
+    let mut opts = BuildOptions::default();
+    opts.expanded.insert(page_group_id("av1"));
+    let g = build_with(sim, None, &opts);
+    let pages = g
+        .graph
+        .node_indices()
+        .filter(|&i| g.node(i).kind == NodeKind::Page)
+        .count();
+    assert_eq!(pages, 120);
+    assert!(g.find(&page_group_id("av1")).is_none());
+}
+
+#[test]
+fn the_walked_page_is_shown_beside_its_group() {
+    let sc = storm(5, 20);
+    let (sim, walk) = steps(&sc, "anon-vma").pop().unwrap();
+    let w = walk.expect("the storm ends with a SwapOut");
+    let g = build_with(&sim, Some(&w), &BuildOptions::default());
+    let p = g
+        .find(&w.page.to_string())
+        .expect("walked page shown on its own");
+    assert!(g.node(p).walk.walked);
+    assert!(g.find(&page_group_id("av1")).is_some());
+}
+
+#[test]
+fn focus_keeps_the_walk_and_its_neighbours_only() {
+    let sc = storm(5, 20);
+    let (sim, walk) = steps(&sc, "modern").pop().unwrap();
+    let opts = BuildOptions {
+        focus_walk: true,
+        ..BuildOptions::default()
+    };
+    let full = build_with(&sim, walk.as_ref(), &BuildOptions::default());
+    let g = build_with(&sim, walk.as_ref(), &opts);
+    assert!(g.len() < full.len());
+    for i in g.graph.node_indices() {
+        let near = g.node(i).walk.is_marked()
+            || g.graph
+                .neighbors_undirected(i)
+                .any(|j| g.node(j).walk.is_marked());
+        assert!(near, "{} is neither on nor next to the walk", g.node(i).id);
+    }
+}
+
+/// Every cell a route passes through, with the direction bits it sets there.
+fn route_cells(l: &Layout) -> HashMap<(u32, u16), u8> {
+    let mut m = HashMap::new();
+    for r in &l.routes {
+        for s in &r.segs {
+            for (k, c) in raster(s, false, false) {
+                *m.entry(k).or_insert(0) |= c.mask;
+            }
+        }
+    }
+    m
+}
+
+fn check_layout(g: &GraphView, l: &Layout, what: &str) {
+    // No two nodes overlap, and each sits inside its column.
+    let mut taken: HashMap<(u32, u16), String> = HashMap::new();
+    for p in &l.placed {
+        let Some(n) = p.node else { continue };
+        let col = l.columns[p.column];
+        assert!(
+            p.x >= col.x && p.end() <= col.x + col.width,
+            "{what}: {} outside its column",
+            g.node(n).id
+        );
+        for x in p.x..p.end() {
+            if let Some(other) = taken.insert((p.row, x), g.node(n).id.clone()) {
+                panic!("{what}: {} overlaps {other}", g.node(n).id);
+            }
+        }
+    }
+    // Lines never run through node text.
+    for (row, cells) in l.cells.iter().enumerate() {
+        for c in cells {
+            assert!(
+                !taken.contains_key(&(row as u32, c.x)),
+                "{what}: line over a node at {row},{}",
+                c.x
+            );
+        }
+    }
+    // Every edge is routed, from its left node to its right node.
+    for e in g.graph.edge_indices() {
+        let rs: Vec<_> = l.routes_of(e).collect();
+        assert!(!rs.is_empty(), "{what}: edge {e:?} not routed");
+        let (a, b) = g.graph.edge_endpoints(e).unwrap();
+        let (pa, pb) = (l.of(a).unwrap(), l.of(b).unwrap());
+        let first = rs
+            .iter()
+            .flat_map(|r| r.segs.iter())
+            .find_map(|s| match *s {
+                Seg::H { row, x0, .. } if row == pa.row => Some(x0),
+                _ => None,
+            });
+        assert_eq!(
+            first,
+            Some(pa.end() + 1),
+            "{what}: edge {e:?} does not leave its source"
+        );
+        let touches_b = rs.iter().flat_map(|r| r.segs.iter()).any(|s| match *s {
+            Seg::H { row, x0, x1, .. } => row == pb.row && (x1 + 2 == pb.x || x0 == pb.end() + 1),
+            _ => false,
+        });
+        assert!(touches_b, "{what}: edge {e:?} does not reach its target");
+    }
+    // No glyph for an edge that is not there: the cell masks are exactly the union of the
+    // routes' cells, and the walk bits exactly those of the walk's edges.
+    let want = route_cells(l);
+    let mut have: HashMap<(u32, u16), u8> = HashMap::new();
+    let mut path: HashMap<(u32, u16), u8> = HashMap::new();
+    for (row, cells) in l.cells.iter().enumerate() {
+        for c in cells {
+            have.insert((row as u32, c.x), c.mask);
+            if c.path != 0 {
+                path.insert((row as u32, c.x), c.path);
+            }
+        }
+    }
+    assert_eq!(have, want, "{what}: cells differ from the routes");
+    let mut want_path: HashMap<(u32, u16), u8> = HashMap::new();
+    for r in l.routes.iter().filter(|r| g.graph[r.edge].on_path) {
+        for s in &r.segs {
+            for (k, c) in raster(s, true, false) {
+                *want_path.entry(k).or_insert(0) |= c.mask;
+            }
+        }
+    }
+    assert_eq!(
+        path, want_path,
+        "{what}: walk marks differ from the walk's edges"
+    );
+}
+
+/// Two edges that share no node never share a line: no common horizontal cells, no common
+/// stretch of lane.
+fn check_no_false_joins(g: &GraphView, l: &Layout, what: &str) {
+    let ends = |e| {
+        let (a, b) = g.graph.edge_endpoints(e).unwrap();
+        [a, b]
+    };
+    let mut h: HashMap<(u32, u16), Vec<petgraph::stable_graph::EdgeIndex>> = HashMap::new();
+    let mut v: HashMap<(u32, u16), Vec<petgraph::stable_graph::EdgeIndex>> = HashMap::new();
+    for r in &l.routes {
+        for s in &r.segs {
+            let target = if matches!(s, Seg::H { .. }) {
+                &mut h
+            } else {
+                &mut v
+            };
+            for (k, c) in raster(s, false, false) {
+                // Only where the line runs along, not the end of a lane where it turns.
+                if c.mask.count_ones() == 2 || matches!(s, Seg::H { .. }) {
+                    target.entry(k).or_default().push(r.edge);
+                }
+            }
+        }
+    }
+    for (k, es) in h.iter().chain(v.iter()) {
+        for (i, &a) in es.iter().enumerate() {
+            for &b in &es[i + 1..] {
+                let (ea, eb) = (ends(a), ends(b));
+                assert!(
+                    ea.iter().any(|n| eb.contains(n)),
+                    "{what}: unrelated edges {} -> {} and {} -> {} share cell {k:?}",
+                    g.node(ea[0]).id,
+                    g.node(ea[1]).id,
+                    g.node(eb[0]).id,
+                    g.node(eb[1]).id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_builtin_lays_out_cleanly_at_every_step_under_every_scheme() {
+    for b in BUILTINS.iter() {
+        let sc = builtin(b.name);
+        for scheme in scheme_names() {
+            for (k, (sim, walk)) in steps(&sc, scheme).iter().enumerate() {
+                let g = build_with(sim, walk.as_ref(), &BuildOptions::default());
+                let l = layout(&g);
+                let what = format!("{} step {k} {scheme}", b.name);
+                check_layout(&g, &l, &what);
+                check_no_false_joins(&g, &l, &what);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_storm_lays_out_with_few_lanes() {
+    // 50 children: the lanes do not grow with the number of children.
+    let sc = storm(50, 30);
+    for scheme in scheme_names() {
+        let (sim, walk) = steps(&sc, scheme).pop().unwrap();
+        let g = build_with(&sim, walk.as_ref(), &BuildOptions::default());
+        let l = layout(&g);
+        check_layout(&g, &l, scheme);
+        assert!(l.width < 200, "{scheme}: {} cells wide", l.width);
+        assert!(l.height <= 53, "{scheme}: {} rows", l.height);
+    }
+}
