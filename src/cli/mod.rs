@@ -4,9 +4,11 @@ mod args;
 mod compare_cmd;
 mod gen_cmd;
 mod list;
+mod output;
 mod replay_cmd;
 
 pub use args::{Cli, Command, CompareArgs, GenCommand, ReplayArgs, StormArgs};
+pub use output::{GraphFormat, ShotFormat, Target, parse_size};
 
 use std::fmt;
 
