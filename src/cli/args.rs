@@ -28,6 +28,8 @@ pub enum Command {
     /// Generate a scenario
     #[command(subcommand)]
     Gen(GenCommand),
+    /// Write the graph of one state (mm, vma, rmap objects, pages, walk) as Graphviz DOT or JSON
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -94,4 +96,36 @@ pub struct StormArgs {
     /// Write the scenario here instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The format comes from --format or the extension of -o (.dot or .gv, .json); \
+-o - writes to standard output (JSON unless --format dot). Render DOT with `dot -Tsvg OUT.dot`."
+)]
+pub struct ExportArgs {
+    /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
+    #[arg(value_name = "FILE_OR_BUILTIN")]
+    pub scenario: String,
+
+    /// The step whose state is exported, 1-based (0 is before the first step)
+    #[arg(long, value_name = "N")]
+    pub step: usize,
+
+    /// The scheme whose rmap objects are shown (see `rmapviz schemes`)
+    #[arg(short, long, value_name = "NAME")]
+    pub scheme: String,
+
+    /// Output format (default: from the extension of -o)
+    #[arg(short, long, value_enum)]
+    pub format: Option<super::output::GraphFormat>,
+
+    /// Every page and vma as its own node (the TUI folds an object's pages beyond 8, and runs
+    /// of similar vmas, into group nodes)
+    #[arg(long)]
+    pub full: bool,
+
+    /// Output file, or - for standard output
+    #[arg(short, long, value_name = "OUT")]
+    pub output: std::path::PathBuf,
 }

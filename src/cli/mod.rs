@@ -2,12 +2,13 @@
 
 mod args;
 mod compare_cmd;
+mod export_cmd;
 mod gen_cmd;
 mod list;
 mod output;
 mod replay_cmd;
 
-pub use args::{Cli, Command, CompareArgs, GenCommand, ReplayArgs, StormArgs};
+pub use args::{Cli, Command, CompareArgs, ExportArgs, GenCommand, ReplayArgs, StormArgs};
 pub use output::{GraphFormat, ShotFormat, Target, parse_size};
 
 use std::fmt;
@@ -55,6 +56,7 @@ pub fn run(cmd: Command) -> Result<u8, CliError> {
         Command::Scenarios => list::scenarios(),
         Command::Schemes => list::schemes(),
         Command::Gen(g) => gen_cmd::run(g),
+        Command::Export(a) => export_cmd::run(a),
     }
 }
 
@@ -92,4 +94,19 @@ pub fn resolve_schemes(names: &[String]) -> Result<Vec<&'static str>, CliError> 
         }
     }
     Ok(out)
+}
+
+/// Resolves a `--scheme` that must name exactly one implemented scheme.
+pub fn resolve_one_scheme(name: &str) -> Result<&'static str, CliError> {
+    if name.eq_ignore_ascii_case("all") || name.contains(',') {
+        return Err(CliError::input(format!(
+            "--scheme takes one scheme here, not \"{name}\" (one of: {})",
+            crate::schemes::scheme_names().join(", ")
+        )));
+    }
+    let names = resolve_schemes(&[name.to_string()])?;
+    names
+        .first()
+        .copied()
+        .ok_or_else(|| CliError::input(format!("unknown scheme \"{name}\"")))
 }

@@ -162,6 +162,15 @@ impl Target {
                     .and_then(|()| out.flush())
                     .map_err(|e| CliError::input(format!("standard output: cannot write: {e}")))
             }
+            // A device or pipe (`/dev/stdout`, a fifo) is written in place: renaming a
+            // temporary file over it would replace the device node.
+            Target::File(p) if std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(p)
+                    .and_then(|mut f| f.write_all(bytes))
+                    .map_err(|e| CliError::input(format!("{}: cannot write: {e}", p.display())))
+            }
             Target::File(p) => crate::util::write_atomically(p, bytes)
                 .map_err(|e| CliError::input(format!("{}: cannot write: {e}", p.display()))),
         }

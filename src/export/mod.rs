@@ -8,7 +8,10 @@
 pub mod ansi;
 pub mod cast;
 pub mod cells;
+pub mod dot;
 pub mod font;
+pub mod graph_json;
+pub mod graph_order;
 pub mod html;
 pub mod markup;
 pub mod palette;
