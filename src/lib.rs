@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod export;
 pub mod model;
+pub mod oracle;
 pub mod report;
 pub mod scenario;
 pub mod schemes;

@@ -422,7 +422,7 @@ fn refused_ops_name_the_reason_and_change_nothing() {
                 pid: 1,
                 addr: 0x10000,
                 pages: 8,
-                new_pages: None,
+                new_pages: Some(9),
                 to: Some(0x80000),
                 note: None
             }
@@ -469,4 +469,75 @@ fn refused_ops_name_the_reason_and_change_nothing() {
         a
     };
     assert_eq!(after_sorted.len(), expected.len());
+}
+
+fn mremap(pid: u32, addr: u64, pages: u64, new_pages: Option<u64>, to: u64) -> Op {
+    Op::Mremap {
+        pid,
+        addr,
+        pages,
+        new_pages,
+        to: Some(to),
+        note: None,
+    }
+}
+
+fn vma_ranges(s: &Simulation, pid: u32) -> Vec<(u64, u64)> {
+    s.machine
+        .proc(pid)
+        .unwrap()
+        .mm
+        .vmas
+        .iter()
+        .map(|v| (v.start, v.end))
+        .collect()
+}
+
+#[test]
+fn a_size_keeping_mremap_move_may_span_several_vmas_and_gaps() {
+    // Found by `rmapviz check S7` on Linux 6.18 and confirmed with a small C program: since
+    // Linux 6.17 (d23cb648e365, "mm/mremap: permit mremap() move of multiple VMAs") an mremap
+    // with MREMAP_MAYMOVE | MREMAP_FIXED that keeps the size may span several vmas and gaps
+    // between them. Each vma is moved on its own, keeping its offset in the range; the
+    // destination of a gap is left alone. A range starting in a gap, or a resize, is EFAULT.
+    for sc in BOTH {
+        let mut s = sim(sc);
+        ok(&mut s, mmap(1, 0x10000, 4, "rw"));
+        ok(&mut s, mmap(1, 0x15000, 4, "rw"));
+        ok(&mut s, mmap(1, 0x84000, 1, "r")); // where the gap lands
+        ok(&mut s, write(1, 0x10000, 4));
+        ok(&mut s, write(1, 0x15000, 4));
+        let moved = page(&s, 1, 0x15000);
+        ok(&mut s, mremap(1, 0x10000, 9, None, 0x80000));
+        assert_eq!(
+            vma_ranges(&s, 1),
+            vec![(0x80000, 0x84000), (0x84000, 0x85000), (0x85000, 0x89000)],
+            "{sc}"
+        );
+        assert_eq!(
+            page(&s, 1, 0x85000),
+            moved,
+            "{sc}: ptes move with their vma"
+        );
+        assert_eq!(pte(&s, 1, 0x15000), PteVal::None, "{sc}");
+        // A range that starts in a gap, and a multi-vma move that resizes: EFAULT.
+        ok(&mut s, munmap_op(1, 0x84000, 1));
+        assert!(matches!(
+            err(&mut s, mremap(1, 0x84000, 2, None, 0x300000)),
+            StepError::MremapSpan { .. }
+        ));
+        assert!(matches!(
+            err(&mut s, mremap(1, 0x80000, 6, Some(8), 0x400000)),
+            StepError::MremapSpan { .. }
+        ));
+    }
+}
+
+fn munmap_op(pid: u32, addr: u64, pages: u64) -> Op {
+    Op::Munmap {
+        pid,
+        addr,
+        pages,
+        note: None,
+    }
 }

@@ -30,6 +30,28 @@ pub enum Command {
     Gen(GenCommand),
     /// Write the graph of one state (mm, vma, rmap objects, pages, walk) as Graphviz DOT or JSON
     Export(ExportArgs),
+    /// Run a scenario on the running Linux kernel and compare every step with the model
+    Check(CheckArgs),
+    /// Internal: a process driven by `check` (not for direct use)
+    #[command(name = "__driven-process", hide = true)]
+    DrivenProcess,
+}
+
+/// `rmapviz check`: exit 0 when every checked step agrees, 1 when a step differs, 2 for bad
+/// input, 77 when this machine does not allow the (full) check.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
+    #[arg(value_name = "FILE_OR_BUILTIN")]
+    pub scenario: String,
+
+    /// Really reclaim for SwapOut steps: a temporary swap file and memory cgroups (needs root)
+    #[arg(long)]
+    pub reclaim: bool,
+
+    /// Print the check as JSON (the format is documented in README.md)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! The command line: argument definitions and the headless commands.
 
 mod args;
+mod check_cmd;
 mod compare_cmd;
 mod export_cmd;
 mod gen_cmd;
@@ -8,7 +9,7 @@ mod list;
 mod output;
 mod replay_cmd;
 
-pub use args::{Cli, Command, CompareArgs, ExportArgs, GenCommand, ReplayArgs, StormArgs};
+pub use args::{CheckArgs, Cli, Command, CompareArgs, ExportArgs, GenCommand, ReplayArgs, StormArgs};
 pub use output::{GraphFormat, ShotFormat, Target, parse_size};
 
 use std::fmt;
@@ -57,6 +58,8 @@ pub fn run(cmd: Command) -> Result<u8, CliError> {
         Command::Schemes => list::schemes(),
         Command::Gen(g) => gen_cmd::run(g),
         Command::Export(a) => export_cmd::run(a),
+        Command::Check(a) => check_cmd::run(a),
+        Command::DrivenProcess => check_cmd::driven(),
     }
 }
 

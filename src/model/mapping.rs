@@ -250,7 +250,16 @@ impl Machine {
         let new_pages = new_pages.unwrap_or(pages);
         Self::check_range("new_pages", addr, new_pages)?;
         let p = self.proc(pid)?;
-        let Some(vi) = p.mm.find(addr).filter(|&i| p.mm.vmas[i].end >= end) else {
+        // Linux 6.17+ (d23cb648e365, "permit mremap() move of multiple VMAs"): a move with
+        // MREMAP_FIXED that keeps the size may span several vmas, gaps included, as long as the
+        // range starts inside a vma; each vma is moved on its own, keeping its offset in the range.
+        let multi_move = to.is_some()
+            && new_pages == pages
+            && p.mm.find(addr).is_some_and(|i| p.mm.vmas[i].end < end);
+        let Some(vi) =
+            p.mm.find(addr)
+                .filter(|&i| p.mm.vmas[i].end >= end || multi_move)
+        else {
             return Err(StepError::MremapSpan {
                 pid,
                 start: addr,
@@ -334,6 +343,25 @@ impl Machine {
                 ));
                 self.mm_mut(pid).vmas[vi] = after.clone();
                 scheme.vma_resized(self, pid, &vma, &after, ev);
+            }
+            Some(to) if multi_move => {
+                let pieces: Vec<(Addr, Addr)> = {
+                    let mm = &self.proc(pid).expect("validated").mm;
+                    mm.vmas[mm.overlapping(addr, end)]
+                        .iter()
+                        .map(|v| (v.start.max(addr), v.end.min(end)))
+                        .collect()
+                };
+                ev.push(format!(
+                    "mremap: pid {pid} moves {} vmas of {}-{} one by one",
+                    pieces.len(),
+                    hex(addr),
+                    hex(end)
+                ));
+                for (s, e) in pieces {
+                    let n = (e - s) >> PAGE_SHIFT;
+                    self.mremap_move(scheme, ev, pid, s, n, n, to + (s - addr));
+                }
             }
             Some(to) => self.mremap_move(scheme, ev, pid, addr, pages, new_pages, to),
         }

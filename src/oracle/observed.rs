@@ -1,0 +1,224 @@
+//! What the kernel shows after a step, decoded from `/proc/PID/maps`, `/proc/PID/pagemap`,
+//! `/proc/kpagecount` and `/proc/kpageflags` (bit layout from the kernel's
+//! `Documentation/admin-guide/mm/pagemap.rst`, rmap-semantics.md §6.1).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::model::{Addr, Pid, Prot};
+
+/// pagemap bit 63: page present.
+pub const PM_PRESENT: u64 = 1 << 63;
+/// pagemap bit 62: page swapped.
+pub const PM_SWAP: u64 = 1 << 62;
+/// pagemap bit 61: file page or shared anonymous.
+pub const PM_FILE: u64 = 1 << 61;
+/// pagemap bit 56: page exclusively mapped (mapcount 1).
+pub const PM_EXCLUSIVE: u64 = 1 << 56;
+/// pagemap bits 0-54: the frame number, or swap type (0-4) and offset (5-54).
+pub const PM_PFN_MASK: u64 = (1 << 55) - 1;
+/// kpageflags bit 12: anonymous page.
+pub const KPF_ANON: u64 = 1 << 12;
+/// kpageflags bit 24: the shared zero page.
+pub const KPF_ZERO_PAGE: u64 = 1 << 24;
+
+/// What backs a vma.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backing {
+    /// Private anonymous memory.
+    Anon,
+    /// Shared anonymous memory (a shmem object).
+    Shmem,
+    /// A file of the scenario, by its scenario name.
+    File(String),
+}
+
+/// A vma as both sides can describe it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VmaShape {
+    pub start: Addr,
+    pub end: Addr,
+    pub prot: Prot,
+    pub shared: bool,
+    pub backing: Backing,
+}
+
+impl fmt::Display for VmaShape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:#x}-{:#x} \"{}\" {}",
+            self.start,
+            self.end,
+            self.prot,
+            if self.shared { "shared" } else { "private" }
+        )?;
+        match &self.backing {
+            Backing::Anon => f.write_str(" anonymous"),
+            Backing::Shmem => f.write_str(" shmem"),
+            Backing::File(n) => write!(f, " file \"{n}\""),
+        }
+    }
+}
+
+/// The frame behind a present pte, from `/proc/kpagecount` and `/proc/kpageflags`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Frame {
+    pub pfn: u64,
+    pub mapcount: u64,
+    pub anon: bool,
+    pub zero: bool,
+}
+
+/// One non-empty pte as pagemap shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObsPte {
+    /// Present. `frame` is None when frame numbers are hidden (no CAP_SYS_ADMIN).
+    Present {
+        frame: Option<Frame>,
+        exclusive: bool,
+        file: bool,
+    },
+    /// A swap entry: (type, offset) packed as pagemap shows it; None when hidden.
+    Swapped { entry: Option<u64> },
+}
+
+/// One live scenario process.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObservedProc {
+    pub vmas: Vec<VmaShape>,
+    pub ptes: BTreeMap<Addr, ObsPte>,
+}
+
+/// The kernel's state after one step.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Observed {
+    pub procs: BTreeMap<Pid, ObservedProc>,
+    /// Frame numbers (and so kpagecount / kpageflags) were visible.
+    pub frames: bool,
+}
+
+/// Decodes one pagemap entry. `frame` looks up the frame of a present entry (None when frame
+/// numbers are hidden). Returns None for an empty pte.
+pub fn decode_pagemap(entry: u64, frame: impl FnOnce(u64) -> Option<Frame>) -> Option<ObsPte> {
+    let bits = entry & PM_PFN_MASK;
+    if entry & PM_PRESENT != 0 {
+        Some(ObsPte::Present {
+            frame: if bits != 0 { frame(bits) } else { None },
+            exclusive: entry & PM_EXCLUSIVE != 0,
+            file: entry & PM_FILE != 0,
+        })
+    } else if entry & PM_SWAP != 0 {
+        Some(ObsPte::Swapped {
+            entry: (bits != 0).then_some(bits),
+        })
+    } else {
+        None
+    }
+}
+
+/// Parses one line of `/proc/PID/maps` into a vma shape. `file_name` maps a path to the
+/// scenario's name for it (None: not one of the scenario's files).
+pub fn parse_maps_line(line: &str, file_name: impl Fn(&str) -> Option<String>) -> Option<VmaShape> {
+    let mut it = line.split_whitespace();
+    let range = it.next()?;
+    let perms = it.next()?.as_bytes();
+    let _offset = it.next()?;
+    let _dev = it.next()?;
+    let inode: u64 = it.next()?.parse().ok()?;
+    let path = it.collect::<Vec<_>>().join(" ");
+    let (s, e) = range.split_once('-')?;
+    let start = u64::from_str_radix(s, 16).ok()?;
+    let end = u64::from_str_radix(e, 16).ok()?;
+    if perms.len() < 4 {
+        return None;
+    }
+    let shared = perms[3] == b's';
+    let backing = if path.is_empty() && inode == 0 {
+        Backing::Anon
+    } else if path.starts_with("/dev/zero") || path.starts_with("/SYSV") {
+        Backing::Shmem
+    } else {
+        Backing::File(file_name(&path).unwrap_or(path))
+    };
+    Some(VmaShape {
+        start,
+        end,
+        prot: Prot {
+            read: perms[0] == b'r',
+            write: perms[1] == b'w',
+            exec: perms[2] == b'x',
+        },
+        shared,
+        backing,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pagemap_entries_decode_by_the_documented_bits() {
+        // pagemap.rst: bit 63 present, 62 swapped, 61 file/shared-anon, 56 exclusive, 0-54 PFN.
+        let f = |pfn| {
+            Some(Frame {
+                pfn,
+                mapcount: 1,
+                anon: true,
+                zero: false,
+            })
+        };
+        assert_eq!(decode_pagemap(0, f), None);
+        let e = decode_pagemap(PM_PRESENT | PM_EXCLUSIVE | 0x1234, f).unwrap();
+        assert_eq!(
+            e,
+            ObsPte::Present {
+                frame: f(0x1234),
+                exclusive: true,
+                file: false
+            }
+        );
+        // Without CAP_SYS_ADMIN the PFN reads 0: no frame.
+        let e = decode_pagemap(PM_PRESENT | PM_FILE, f).unwrap();
+        assert_eq!(
+            e,
+            ObsPte::Present {
+                frame: None,
+                exclusive: false,
+                file: true
+            }
+        );
+        let e = decode_pagemap(PM_SWAP | (7 << 5) | 1, f).unwrap();
+        assert_eq!(
+            e,
+            ObsPte::Swapped {
+                entry: Some((7 << 5) | 1)
+            }
+        );
+    }
+
+    #[test]
+    fn maps_lines_give_range_prot_sharing_and_backing() {
+        let v = parse_maps_line("00010000-00014000 rw-p 00000000 00:00 0 ", |_| None).unwrap();
+        assert_eq!((v.start, v.end), (0x10000, 0x14000));
+        assert_eq!(v.prot, Prot::RW);
+        assert!(!v.shared);
+        assert_eq!(v.backing, Backing::Anon);
+        let v = parse_maps_line(
+            "00030000-00031000 r--s 00000000 00:01 1234   /dev/zero (deleted)",
+            |_| None,
+        )
+        .unwrap();
+        assert!(v.shared);
+        assert_eq!(v.prot, Prot::R);
+        assert_eq!(v.backing, Backing::Shmem);
+        let v = parse_maps_line(
+            "00040000-00041000 ---p 00002000 00:1a 99 /dev/shm/x/data.bin",
+            |p| p.strip_prefix("/dev/shm/x/").map(String::from),
+        )
+        .unwrap();
+        assert_eq!(v.prot, Prot::default());
+        assert_eq!(v.backing, Backing::File("data.bin".into()));
+    }
+}

@@ -1,0 +1,179 @@
+//! Reading the kernel's state: `/proc/PID/maps`, `/proc/PID/pagemap`, `/proc/kpagecount`,
+//! `/proc/kpageflags`, and finding out which of them this machine lets us read.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+
+use super::observed::{
+    Frame, KPF_ANON, KPF_ZERO_PAGE, Observed, ObservedProc, decode_pagemap, parse_maps_line,
+};
+use super::{OracleError, REGION_END};
+use crate::model::{Addr, PAGE_SIZE, Pid};
+
+/// What this machine lets the check see.
+#[derive(Clone, Debug)]
+pub struct Access {
+    /// Frame numbers, /proc/kpagecount and /proc/kpageflags are readable.
+    pub frames: bool,
+    /// Why not, when they are not: the missing permission or file, exactly.
+    pub missing: Option<String>,
+}
+
+fn read_u64(f: &File, index: u64) -> std::io::Result<u64> {
+    let mut b = [0u8; 8];
+    f.read_exact_at(&mut b, index * 8)?;
+    Ok(u64::from_ne_bytes(b))
+}
+
+/// Finds out what can be read. Err when not even pagemap flags are available.
+pub fn probe() -> Result<Access, OracleError> {
+    let pm = File::open("/proc/self/pagemap").map_err(|e| {
+        OracleError::Unsupported(format!(
+            "cannot read /proc/self/pagemap ({e}): the check needs pagemap (CONFIG_PROC_PAGE_MONITOR)"
+        ))
+    })?;
+    // A page of our own, certainly present.
+    let probe = vec![1u8; 2 * PAGE_SIZE as usize];
+    let addr = (probe.as_ptr() as u64 + PAGE_SIZE) & !(PAGE_SIZE - 1);
+    let e = read_u64(&pm, addr / PAGE_SIZE).map_err(|e| {
+        OracleError::Unsupported(format!("cannot read /proc/self/pagemap entries: {e}"))
+    })?;
+    std::hint::black_box(&probe);
+    let uid = nix::unistd::geteuid();
+    if e & super::observed::PM_PFN_MASK == 0 {
+        return Ok(Access {
+            frames: false,
+            missing: Some(format!(
+                "/proc/PID/pagemap shows no frame numbers: CAP_SYS_ADMIN is needed (running as uid {uid}); \
+                 only the pagemap flags (present, swapped, exclusive, file) were compared"
+            )),
+        });
+    }
+    for f in ["/proc/kpagecount", "/proc/kpageflags"] {
+        if let Err(e) = File::open(f) {
+            return Ok(Access {
+                frames: false,
+                missing: Some(format!(
+                    "cannot read {f} ({e}; it needs root and CONFIG_PROC_PAGE_MONITOR); \
+                     only the pagemap flags were compared"
+                )),
+            });
+        }
+    }
+    Ok(Access {
+        frames: true,
+        missing: None,
+    })
+}
+
+/// Frame lookups for one observation.
+struct Frames {
+    count: File,
+    flags: File,
+    cache: BTreeMap<u64, Frame>,
+}
+
+impl Frames {
+    fn open() -> Result<Frames, OracleError> {
+        let open = |p: &str| File::open(p).map_err(|e| OracleError::Failed(format!("{p}: {e}")));
+        Ok(Frames {
+            count: open("/proc/kpagecount")?,
+            flags: open("/proc/kpageflags")?,
+            cache: BTreeMap::new(),
+        })
+    }
+
+    fn get(&mut self, pfn: u64) -> Option<Frame> {
+        if let Some(f) = self.cache.get(&pfn) {
+            return Some(*f);
+        }
+        let mapcount = read_u64(&self.count, pfn).ok()?;
+        let flags = read_u64(&self.flags, pfn).ok()?;
+        let f = Frame {
+            pfn,
+            mapcount,
+            anon: flags & KPF_ANON != 0,
+            zero: flags & KPF_ZERO_PAGE != 0,
+        };
+        self.cache.insert(pfn, f);
+        Some(f)
+    }
+}
+
+/// Reads one process: its vmas below [`REGION_END`] and every non-empty pte in them and in
+/// `extra` (the model's vmas, so ptes the model expects are looked at even without a vma).
+fn observe_one(
+    real: i32,
+    extra: &[(Addr, Addr)],
+    file_name: &dyn Fn(&str) -> Option<String>,
+    frames: &mut Option<Frames>,
+) -> Result<ObservedProc, OracleError> {
+    let maps_path = format!("/proc/{real}/maps");
+    let maps = std::fs::read_to_string(&maps_path)
+        .map_err(|e| OracleError::Failed(format!("{maps_path}: {e}")))?;
+    let vmas: Vec<_> = maps
+        .lines()
+        .filter_map(|l| parse_maps_line(l, file_name))
+        .filter(|v| v.start < REGION_END)
+        .collect();
+    let pm_path = format!("/proc/{real}/pagemap");
+    let pm = File::open(&pm_path).map_err(|e| OracleError::Failed(format!("{pm_path}: {e}")))?;
+    let mut ranges: Vec<(Addr, Addr)> = vmas.iter().map(|v| (v.start, v.end)).collect();
+    ranges.extend_from_slice(extra);
+    ranges.sort_unstable();
+    let mut ptes = BTreeMap::new();
+    let mut done_to = 0;
+    for (s, e) in ranges {
+        let s = s.max(done_to);
+        if s >= e {
+            continue;
+        }
+        done_to = e;
+        let n = ((e - s) / PAGE_SIZE) as usize;
+        let mut buf = vec![0u8; n * 8];
+        pm.read_exact_at(&mut buf, s / PAGE_SIZE * 8)
+            .map_err(|err| OracleError::Failed(format!("{pm_path} at {s:#x}: {err}")))?;
+        for (i, c) in buf.chunks_exact(8).enumerate() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            let entry = u64::from_ne_bytes(w);
+            let frame = |pfn| frames.as_mut().and_then(|f| f.get(pfn));
+            if let Some(p) = decode_pagemap(entry, frame) {
+                ptes.insert(s + i as u64 * PAGE_SIZE, p);
+            }
+        }
+    }
+    Ok(ObservedProc { vmas, ptes })
+}
+
+/// Reads every live scenario process. `model_ranges` gives each pid's model vmas.
+pub fn observe(
+    procs: &[(Pid, i32)],
+    model_ranges: &BTreeMap<Pid, Vec<(Addr, Addr)>>,
+    file_name: &dyn Fn(&str) -> Option<String>,
+    with_frames: bool,
+) -> Result<Observed, OracleError> {
+    let mut frames = if with_frames {
+        Some(Frames::open()?)
+    } else {
+        None
+    };
+    let mut out = Observed {
+        procs: BTreeMap::new(),
+        frames: with_frames,
+    };
+    for &(pid, real) in procs {
+        let extra = model_ranges.get(&pid).map_or(&[][..], |v| &v[..]);
+        out.procs
+            .insert(pid, observe_one(real, extra, file_name, &mut frames)?);
+    }
+    Ok(out)
+}
+
+/// The running kernel's release, for the report.
+pub fn kernel_release() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}

@@ -1,0 +1,467 @@
+//! One check: the model and the kernel side by side, step by step.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use nix::errno::Errno;
+
+use super::charge::ChargePlan;
+use super::cleanup::RunGuard;
+use super::compare::{Difference, compare};
+use super::driver::Driver;
+use super::expected::expected;
+use super::files::Files;
+use super::protocol::{Outcome, Request};
+use super::reclaim::Reclaim;
+use super::report::{CheckReport, StepCheck, Verdict};
+use super::{CheckOptions, OracleError, REGION_END, procfs};
+use crate::model::{Addr, Machine, Op, PAGE_SIZE, Pid, StepError};
+use crate::scenario::Scenario;
+use crate::session::Simulation;
+
+/// The scheme the kernel is compared with.
+const SCHEME: &str = "modern";
+
+/// Every address range an op touches, as (start, end); None when it has none.
+fn op_ranges(op: &Op) -> Vec<(u64, u64)> {
+    let r = |a: u64, p: u64| (a, a.saturating_add(p.saturating_mul(PAGE_SIZE)));
+    match op {
+        Op::Mmap { addr, pages, .. }
+        | Op::Munmap { addr, pages, .. }
+        | Op::Mprotect { addr, pages, .. }
+        | Op::Read { addr, pages, .. }
+        | Op::Write { addr, pages, .. } => vec![r(*addr, *pages)],
+        Op::Mremap {
+            addr,
+            pages,
+            new_pages,
+            to,
+            ..
+        } => {
+            let n = new_pages.unwrap_or(*pages);
+            let mut v = vec![r(*addr, *pages.max(&n))];
+            if let Some(t) = to {
+                v.push(r(*t, n));
+            }
+            v
+        }
+        Op::SwapOut { addr, .. } | Op::Referenced { addr, .. } => vec![r(*addr, 1)],
+        Op::Spawn { .. } | Op::Fork { .. } | Op::Exec { .. } | Op::Exit { .. } => vec![],
+    }
+}
+
+/// Refuses scenarios whose addresses the oracle cannot use: below `vm.mmap_min_addr` (the kernel
+/// refuses them for reasons of its own) or at or above [`REGION_END`] (the driven process lives
+/// there).
+fn check_region(s: &Scenario) -> Result<(), OracleError> {
+    let min = std::fs::read_to_string("/proc/sys/vm/mmap_min_addr")
+        .ok()
+        .and_then(|t| t.trim().parse::<u64>().ok())
+        .unwrap_or(65536);
+    for (i, op) in s.steps.iter().enumerate() {
+        for (a, e) in op_ranges(op) {
+            if a < min || e > REGION_END {
+                return Err(OracleError::Unsupported(format!(
+                    "step {} ({}) uses {a:#x}-{e:#x}, outside {min:#x}-{REGION_END:#x}, the addresses \
+                     the oracle can drive (vm.mmap_min_addr is {min:#x}; the driven process lives above)",
+                    i + 1,
+                    op.to_ron_line()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What the kernel did, as the report says it.
+fn describe(o: Outcome) -> String {
+    match o {
+        Outcome::Ok => "ok".into(),
+        Outcome::Errno(e) => format!("{:?}", Errno::from_raw(e)),
+        Outcome::Signal { signo, addr } => {
+            let name = nix::sys::signal::Signal::try_from(signo)
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_else(|_| format!("signal {signo}"));
+            format!("{name} at {addr:#x}")
+        }
+    }
+}
+
+/// Model errors that stop an op before any system call: the kernel has no counterpart to run.
+fn no_kernel_counterpart(e: &StepError) -> bool {
+    matches!(
+        e,
+        StepError::NoSuchPid(_)
+            | StepError::PidExists(_)
+            | StepError::Unaligned { .. }
+            | StepError::ZeroPages { .. }
+            | StepError::TooManyPages { .. }
+            | StepError::OutOfRange { .. }
+            | StepError::OffsetWithoutFile
+            | StepError::EmptyFileName
+    )
+}
+
+/// The fault a refused access must raise: (signal, address).
+fn expected_fault(e: &StepError) -> Option<(i32, Addr)> {
+    match e {
+        StepError::Unmapped { addr, .. } | StepError::Protection { addr, .. } => {
+            Some((libc::SIGSEGV, *addr))
+        }
+        StepError::Sigbus { addr, .. } => Some((libc::SIGBUS, *addr)),
+        _ => None,
+    }
+}
+
+/// Compares how the kernel took the op with whether the model refused it.
+fn outcome_differences(pid: Pid, model: Option<&StepError>, kernel: Outcome) -> Vec<Difference> {
+    let d = |expected: String| Difference {
+        pid,
+        addr: None,
+        what: "outcome",
+        expected,
+        observed: describe(kernel),
+    };
+    match (model, kernel) {
+        (None, Outcome::Ok) => vec![],
+        (None, _) => vec![d("success".into())],
+        (Some(e), Outcome::Ok) => vec![d(format!("refused ({e})"))],
+        (Some(e), Outcome::Signal { signo, addr }) => match expected_fault(e) {
+            Some((s, a)) if s == signo && a == addr => vec![],
+            Some((s, a)) => vec![d(describe(Outcome::Signal { signo: s, addr: a }))],
+            None => vec![d(format!("refused ({e})"))],
+        },
+        (Some(e), Outcome::Errno(_)) => match expected_fault(e) {
+            Some((s, a)) => vec![d(describe(Outcome::Signal { signo: s, addr: a }))],
+            None => vec![],
+        },
+    }
+}
+
+/// Each pid's model vmas as address ranges.
+fn model_ranges(m: &Machine) -> BTreeMap<Pid, Vec<(Addr, Addr)>> {
+    m.procs
+        .values()
+        .map(|p| (p.pid, p.mm.vmas.iter().map(|v| (v.start, v.end)).collect()))
+        .collect()
+}
+
+struct Run<'g> {
+    driver: Driver<'g>,
+    files: Files,
+    reclaim: Option<Reclaim<'g>>,
+    plan: ChargePlan,
+}
+
+impl Run<'_> {
+    /// Runs `op` (step `i`) on the kernel. Returns the outcome and time, or None with a reason
+    /// when the op has no kernel counterpart.
+    fn kernel_step(
+        &mut self,
+        i: usize,
+        op: &Op,
+        sim: &Simulation,
+        err: Option<&StepError>,
+    ) -> Result<Result<(Outcome, u64), String>, OracleError> {
+        if let Some(e) = err
+            && no_kernel_counterpart(e)
+        {
+            return Ok(Err(format!(
+                "the model refuses it before any system call ({e})"
+            )));
+        }
+        let pid = op.pid();
+        let r = match op {
+            Op::Spawn { .. } => self.driver.spawn(pid).map(|n| (Outcome::Ok, n))?,
+            Op::Fork { child, .. } => self.driver.fork(pid, *child)?,
+            Op::Exec { .. } => self.driver.exec(pid)?,
+            Op::Exit { .. } => self.driver.exit(pid)?,
+            Op::Referenced { .. } => {
+                return Ok(Err(
+                    "the accessed (young) bits are not visible in /proc/PID/pagemap".into(),
+                ));
+            }
+            Op::SwapOut { addr, .. } => {
+                let Some(rec) = self.reclaim.as_mut() else {
+                    return Ok(Err("needs --reclaim (the model skips this step too)".into()));
+                };
+                if let Some(e) = err {
+                    return Ok(Err(format!(
+                        "the model refuses it: nothing to reclaim ({e})"
+                    )));
+                }
+                let Some(group) = self.plan.group_of_step(i) else {
+                    return Ok(Err(format!(
+                        "no cgroup holds the page at pid {pid} {addr:#x} (reclaim plan)"
+                    )));
+                };
+                rec.reclaim(group)?
+            }
+            Op::Mmap {
+                addr,
+                pages,
+                prot,
+                shared,
+                file,
+                offset,
+                ..
+            } => {
+                let path = match file {
+                    Some(name) => {
+                        if err.is_none()
+                            && let Some(f) = sim.machine.file_by_name(name)
+                        {
+                            let size = f.size;
+                            let plan = &self.plan;
+                            let rec = &mut self.reclaim;
+                            self.files.grow(name, size, &mut |index, write| match (
+                                plan.group_of_file_page(name, index),
+                                rec.as_mut(),
+                            ) {
+                                (Some(g), Some(r)) => r.charged(g, write),
+                                _ => write(),
+                            })?;
+                        }
+                        Some(self.files.path(name)?.to_string_lossy().into_owned())
+                    }
+                    None => None,
+                };
+                self.driver.request(
+                    pid,
+                    &Request::Mmap {
+                        addr: *addr,
+                        len: pages * PAGE_SIZE,
+                        prot: *prot,
+                        shared: *shared,
+                        file: path,
+                        offset: offset * PAGE_SIZE,
+                    },
+                )?
+            }
+            Op::Munmap { addr, pages, .. } => self.driver.request(
+                pid,
+                &Request::Munmap {
+                    addr: *addr,
+                    len: pages * PAGE_SIZE,
+                },
+            )?,
+            Op::Mprotect {
+                addr, pages, prot, ..
+            } => self.driver.request(
+                pid,
+                &Request::Mprotect {
+                    addr: *addr,
+                    len: pages * PAGE_SIZE,
+                    prot: *prot,
+                },
+            )?,
+            Op::Mremap {
+                addr,
+                pages,
+                new_pages,
+                to,
+                ..
+            } => self.driver.request(
+                pid,
+                &Request::Mremap {
+                    addr: *addr,
+                    old_len: pages * PAGE_SIZE,
+                    new_len: new_pages.unwrap_or(*pages) * PAGE_SIZE,
+                    to: *to,
+                },
+            )?,
+            Op::Read { addr, pages, .. } | Op::Write { addr, pages, .. } => {
+                let write = matches!(op, Op::Write { .. });
+                match err.and_then(expected_fault) {
+                    // A refused access: touch only the faulting page, so nothing else changes.
+                    Some((_, a)) => self.access(i, pid, a, 1, write)?,
+                    None => self.access(i, pid, *addr, *pages, write)?,
+                }
+            }
+        };
+        Ok(Ok(r))
+    }
+
+    /// Loads or stores page by page; a page the reclaim plan charges to a cgroup is touched while
+    /// the process sits in that cgroup.
+    fn access(
+        &mut self,
+        step: usize,
+        pid: Pid,
+        addr: Addr,
+        pages: u64,
+        write: bool,
+    ) -> Result<(Outcome, u64), OracleError> {
+        let real = self.driver.real_pid(pid);
+        let mut total = 0;
+        let mut a = addr;
+        let end = addr + pages * PAGE_SIZE;
+        while a < end {
+            // The next page (if any) that must be charged to a cgroup of its own.
+            let next = (a..end)
+                .step_by(PAGE_SIZE as usize)
+                .find_map(|b| self.plan.group_of_fault(step, b).map(|g| (b, g)));
+            let (stop, group) = match next {
+                Some((b, g)) if b == a => (a + PAGE_SIZE, Some(g)),
+                Some((b, _)) => (b, None),
+                None => (end, None),
+            };
+            let req = Request::Access {
+                addr: a,
+                pages: (stop - a) / PAGE_SIZE,
+                write,
+            };
+            let (o, n) = match (group, self.reclaim.as_mut(), real) {
+                (Some(g), Some(r), Some(real)) => {
+                    r.enter(g, real)?;
+                    let res = self.driver.request(pid, &req);
+                    r.leave(real)?;
+                    res?
+                }
+                _ => self.driver.request(pid, &req)?,
+            };
+            total += n;
+            if o != Outcome::Ok {
+                return Ok((o, total));
+            }
+            a = stop;
+        }
+        Ok((Outcome::Ok, total))
+    }
+}
+
+/// Runs `scenario` on the kernel and compares every step with the model.
+pub fn run_check(
+    scenario: &Scenario,
+    name: &str,
+    opts: &CheckOptions,
+) -> Result<CheckReport, OracleError> {
+    if !cfg!(target_arch = "x86_64") {
+        return Err(OracleError::Unsupported(
+            "the driven processes' loads and stores are implemented for x86_64 only".into(),
+        ));
+    }
+    check_region(scenario)?;
+    let access = procfs::probe()?;
+    let exe = match &opts.driven_exe {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()
+            .map_err(|e| OracleError::Failed(format!("cannot find the rmapviz executable: {e}")))?,
+    };
+    let plan = if opts.reclaim {
+        ChargePlan::new(scenario, SCHEME)
+    } else {
+        ChargePlan::default()
+    };
+    let guard = RunGuard::new();
+    let tag = format!("{}-{}", std::process::id(), guard_tag());
+    let mut missing: Vec<String> = access.missing.into_iter().collect();
+    let reclaim = if opts.reclaim {
+        match Reclaim::setup(&guard, &tag, plan.groups()) {
+            Ok(r) => Some(r),
+            // Without reclaim the rest of the check still runs.
+            Err(OracleError::Unsupported(m)) => {
+                missing.push(format!("{m}; SwapOut steps were not checked"));
+                None
+            }
+            Err(e) => return Err(e),
+        }
+    } else {
+        None
+    };
+    let reclaiming = reclaim.is_some();
+    let files = Files::new(&guard, &tag)?;
+    let mut run = Run {
+        driver: Driver::new(exe, &guard),
+        files,
+        reclaim,
+        plan,
+    };
+    let mut sim = Simulation::by_name(SCHEME)
+        .ok_or_else(|| OracleError::Failed(format!("no scheme {SCHEME}")))?;
+    let mut steps = Vec::new();
+    run.driver.spawn(1)?;
+    if let Some(r) = run.reclaim.as_mut()
+        && let Some(real) = run.driver.real_pid(1)
+    {
+        r.adopt(real)?;
+    }
+    for (i, op) in scenario.steps.iter().enumerate() {
+        let skip_model = matches!(op, Op::SwapOut { .. }) && !reclaiming;
+        let t = Instant::now();
+        let err = if skip_model {
+            None
+        } else {
+            sim.step(op, false).error
+        };
+        let model_nanos = if skip_model {
+            0
+        } else {
+            t.elapsed().as_nanos() as u64
+        };
+        let kernel = run.kernel_step(i, op, &sim, err.as_ref())?;
+        if let (Op::Spawn { pid, .. }, Ok(_), Some(r)) = (op, &kernel, run.reclaim.as_mut())
+            && let Some(real) = run.driver.real_pid(*pid)
+        {
+            r.adopt(real)?;
+        }
+        let (mut differences, kernel_text, kernel_nanos, reason) = match kernel {
+            Ok((o, n)) => (
+                outcome_differences(op.pid(), err.as_ref(), o),
+                describe(o),
+                n,
+                None,
+            ),
+            Err(reason) => (vec![], "not run".to_string(), 0, Some(reason)),
+        };
+        let observed = procfs::observe(
+            &run.driver.pids(),
+            &model_ranges(&sim.machine),
+            &|p| run.files.name_of(p),
+            access.frames,
+        )?;
+        let mut exp = expected(&sim.machine);
+        if let Some(inj) = opts.inject
+            && inj.step() == i
+        {
+            inj.apply(&mut exp);
+        }
+        differences.extend(compare(&exp, &observed));
+        let verdict = if !differences.is_empty() {
+            Verdict::Differ
+        } else if reason.is_some() {
+            Verdict::NotChecked
+        } else {
+            Verdict::Agree
+        };
+        steps.push(StepCheck {
+            index: i,
+            op: op.to_ron_line(),
+            verdict,
+            reason,
+            model_error: err.map(|e| e.to_string()),
+            kernel: kernel_text,
+            differences,
+            kernel_nanos,
+            model_nanos,
+        });
+    }
+    drop(run);
+    let cleanup_problems = guard.finish();
+    Ok(CheckReport {
+        scenario: name.to_string(),
+        kernel_release: procfs::kernel_release(),
+        reclaim: reclaiming,
+        frames: access.frames,
+        missing,
+        steps,
+        cleanup_problems,
+    })
+}
+
+/// A per-run suffix, so that runs in one process never share names.
+fn guard_tag() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::SeqCst)
+}
