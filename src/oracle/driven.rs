@@ -107,6 +107,32 @@ fn outcome(r: Result<(), Errno>) -> Outcome {
     }
 }
 
+thread_local! {
+    /// One open file per path for the life of the process image: the kernel merges file vmas
+    /// only when they map the same `struct file`, and the model's file is one file. Inherited
+    /// by a fork child with the descriptors; gone after exec, as the old mappings are.
+    static OPEN_FILES: std::cell::RefCell<std::collections::BTreeMap<String, OwnedFd>> =
+        const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+}
+
+/// The descriptor of `path`, opened on first use.
+fn open_file(path: &str) -> Result<RawFd, Errno> {
+    OPEN_FILES.with(|m| {
+        let mut m = m.borrow_mut();
+        if let Some(fd) = m.get(path) {
+            return Ok(fd.as_raw_fd());
+        }
+        let fd = nix::fcntl::open(
+            path,
+            nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_CLOEXEC,
+            nix::sys::stat::Mode::empty(),
+        )?;
+        let raw = fd.as_raw_fd();
+        m.insert(path.to_string(), fd);
+        Ok(raw)
+    })
+}
+
 fn do_mmap(
     addr: u64,
     n: u64,
@@ -124,15 +150,13 @@ fn do_mmap(
         };
     let got = match file {
         Some(path) => {
-            let fd = nix::fcntl::open(
-                path,
-                nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_CLOEXEC,
-                nix::sys::stat::Mode::empty(),
-            )?;
+            let raw = open_file(path)?;
+            // SAFETY: `raw` stays open in OPEN_FILES for the life of this process image.
+            let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(raw) };
             // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping, and the range is
             // below REGION_END, where this process has nothing of its own.
             unsafe {
-                nix::sys::mman::mmap(hint, len(n)?, prot_flags(prot), flags, &fd, offset as i64)?
+                nix::sys::mman::mmap(hint, len(n)?, prot_flags(prot), flags, fd, offset as i64)?
             }
         }
         // SAFETY: as above.
