@@ -65,8 +65,7 @@ pub fn wait_exited(fd: &OwnedFd, timeout: Duration) -> bool {
     let end = Instant::now() + timeout;
     loop {
         let left = end.saturating_duration_since(Instant::now());
-        let ms =
-            PollTimeout::try_from(left.as_millis().min(1000) as u16).unwrap_or(PollTimeout::ZERO);
+        let ms = PollTimeout::from(left.as_millis().min(1000) as u16);
         let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
         match poll(&mut fds, ms) {
             Ok(n) if n > 0 => return true,

@@ -15,6 +15,9 @@ use crate::model::PAGE_SIZE;
 /// Where the files live: tmpfs is required.
 pub const TMPFS_DIR: &str = "/dev/shm";
 
+/// One page write, as `Files::grow` hands it to its caller.
+pub type PageWrite<'a> = &'a mut dyn FnMut() -> std::io::Result<()>;
+
 /// The scenario's files.
 pub struct Files {
     dir: PathBuf,
@@ -94,7 +97,7 @@ impl Files {
         &mut self,
         name: &str,
         pages: u64,
-        around: &mut dyn FnMut(u64, &mut dyn FnMut() -> std::io::Result<()>) -> std::io::Result<()>,
+        around: &mut dyn FnMut(u64, PageWrite<'_>) -> std::io::Result<()>,
     ) -> Result<(), OracleError> {
         let path = self.path(name)?;
         let have = self.by_name.get(name).map_or(0, |x| x.1);
