@@ -147,7 +147,9 @@ mod linux {
                 .filter(|l| l.contains("rmapviz-swap") && l.contains(&me))
                 .map(String::from),
         );
-        let mut dirs = vec![std::path::PathBuf::from("/dev/shm"), std::env::temp_dir()];
+        // Swap files and cgroups only: other (non-reclaiming) checks of this test process may be
+        // running in parallel with their tmpfs directories.
+        let mut dirs = vec![std::env::temp_dir(), std::path::PathBuf::from("/var/tmp")];
         if let Ok(cg) = std::fs::read_to_string("/proc/self/cgroup")
             && let Some(rel) = cg
                 .lines()

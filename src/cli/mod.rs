@@ -9,7 +9,9 @@ mod list;
 mod output;
 mod replay_cmd;
 
-pub use args::{CheckArgs, Cli, Command, CompareArgs, ExportArgs, GenCommand, ReplayArgs, StormArgs};
+pub use args::{
+    CheckArgs, Cli, Command, CompareArgs, ExportArgs, GenCommand, ReplayArgs, StormArgs,
+};
 pub use output::{GraphFormat, ShotFormat, Target, parse_size};
 
 use std::fmt;
