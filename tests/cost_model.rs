@@ -203,6 +203,14 @@ const DERIVED: &[(&str, &str, &str, Abi)] = &[
     ),
     ("anon-as", "per-mm pointer", "mm_anon_as", Abi::Both),
     ("anon-as", "i_mmap list", "vma_shared_260", Abi::Both),
+    ("pte-chain", "pte.direct", "page_pte_union", Abi::Both),
+    ("pte-chain", "pte_chain block", "pte_chain_block", Abi::Both),
+    ("anonmm", "anonmm (", "anonmm_r10", Abi::Both),
+    ("anonmm", "mm->anonmm", "mm_anonmm", Abi::Both),
+    ("anonmm", "i_mmap list", "vma_shared_260", Abi::Both),
+    ("anon-vma-rfc2", "anon_vma_node", "vma_anon_267", Abi::Both),
+    ("anon-vma-rfc2", "anon_vma (", "anon_vma_267", Abi::Both),
+    ("anon-vma-rfc2", "i_mmap list", "vma_shared_260", Abi::Both),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]

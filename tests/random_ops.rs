@@ -43,8 +43,11 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// Walks every mapped page and checks that the scheme reaches every pte that maps it.
+/// Walks every mapped page and checks that the scheme reaches every pte that maps it; under
+/// `pte-chain` also that the walk has no other candidate: each chain holds exactly the ptes of
+/// its page, every entry a HIT (rmap-semantics.md §3.1).
 fn every_mapped_page_is_reachable(sim: &Simulation) -> Result<(), String> {
+    let exact = sim.scheme_name() == "pte-chain";
     let mut seen = std::collections::BTreeSet::new();
     for (_, _, pte) in sim.machine.all_ptes() {
         if let PteVal::Page { page, .. } = pte
@@ -60,6 +63,12 @@ fn every_mapped_page_is_reachable(sim: &Simulation) -> Result<(), String> {
                 return Err(format!(
                     "{page}: {} hits for mapcount {}",
                     w.hit, w.mapcount
+                ));
+            }
+            if exact && (w.planned != w.mapcount || w.miss + w.out + w.skip > 0) {
+                return Err(format!(
+                    "{page}: the pte chain holds {} entries for mapcount {} ({} MISS, {} OUT, {} SKIP)",
+                    w.planned, w.mapcount, w.miss, w.out, w.skip
                 ));
             }
         }

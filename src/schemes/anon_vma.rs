@@ -26,16 +26,13 @@
 //! The same code, switched by [`Flavor`], is `anon-vma-global` and `anon-vma-global-prio`
 //! (one object per exec family; see anon_vma_global.rs for that design and its choices).
 
-use std::collections::{BTreeMap, HashMap};
-
 use super::anon_vma_global::Families;
+use super::av_list::AvLists;
 use super::file_rmap::{FileRmap, FileStructure};
-use super::interval::{Interval, stab};
 use super::registry::{SchemeInfo, info};
-use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin, candidate};
+use super::{AnonAdd, MmOrigin, RmapView, Scheme, VmaOrigin};
 use crate::model::{
-    Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, WalkKind,
-    WalkPlan,
+    Addr, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, WalkKind, WalkPlan,
 };
 
 /// Which design of the anon_vma family.
@@ -49,30 +46,12 @@ pub enum Flavor {
     GlobalPrio,
 }
 
-/// A vma on an anon_vma.
-#[derive(Clone, Copy, Debug)]
-struct Member {
-    pid: Pid,
-    mm: MmId,
-    vma: VmaId,
-    /// Insertion sequence (the tree order of equal keys, for `GlobalPrio`).
-    seq: u64,
-}
-
-#[derive(Clone, Debug, Default)]
-struct AnonVma {
-    /// The list, head first.
-    list: Vec<Member>,
-}
-
 /// The anon_vma scheme of 2.6.7 - 2.6.33, or one of its global variants.
 #[derive(Clone, Debug)]
 pub struct AnonVmaScheme {
     flavor: Flavor,
-    avs: BTreeMap<u32, AnonVma>,
-    next: u32,
-    seq: u64,
-    vma_av: HashMap<VmaId, u32>,
+    /// The anon_vmas (or family objects) and their vmas.
+    avs: AvLists,
     files: FileRmap,
     /// Exec families (the global flavors only).
     families: Families,
@@ -89,10 +68,10 @@ impl AnonVmaScheme {
     pub fn new(flavor: Flavor) -> Self {
         AnonVmaScheme {
             flavor,
-            avs: BTreeMap::new(),
-            next: 1,
-            seq: 0,
-            vma_av: HashMap::new(),
+            avs: AvLists::new(match flavor {
+                Flavor::Mainline => "anon_vma",
+                Flavor::Global | Flavor::GlobalPrio => "anon_vma_global",
+            }),
             files: FileRmap::new(match flavor {
                 Flavor::Mainline => FileStructure::PrioTree,
                 Flavor::Global | Flavor::GlobalPrio => FileStructure::List,
@@ -105,69 +84,15 @@ impl AnonVmaScheme {
         self.flavor != Flavor::Mainline
     }
 
-    /// What the object is called in events and views.
-    fn kind(&self) -> &'static str {
-        if self.global() {
-            "anon_vma_global"
-        } else {
-            "anon_vma"
-        }
+    /// A tree of vmas (`anon-vma-global-prio`) rather than a list.
+    fn tree(&self) -> bool {
+        self.flavor == Flavor::GlobalPrio
     }
 
-    /// list_add: the vma goes to the head of the anon_vma's list.
-    fn link(&mut self, m: &Machine, av: u32, pid: Pid, vma: VmaId) {
-        let mm = m.procs.get(&pid).map_or(MmId(0), |p| p.mm.id);
-        self.vma_av.insert(vma, av);
-        self.seq += 1;
-        let member = Member {
-            pid,
-            mm,
-            vma,
-            seq: self.seq,
-        };
-        if let Some(a) = self.avs.get_mut(&av) {
-            a.list.insert(0, member);
-        }
-    }
-
-    /// A vma whose range or pgoff changed is re-inserted into the prio_tree (behind equal keys).
-    fn rekey(&mut self, before: &Vma, after: &Vma) {
-        if before.same_key(after) {
-            return;
-        }
-        let Some(av) = self.vma_av.get(&after.id) else {
-            return;
-        };
-        self.seq += 1;
-        let seq = self.seq;
-        if let Some(x) = self
-            .avs
-            .get_mut(av)
-            .and_then(|a| a.list.iter_mut().find(|x| x.vma == after.id))
-        {
-            x.seq = seq;
-        }
-    }
-
-    /// anon_vma_unlink: the vma leaves the list; an empty anon_vma is freed.
+    /// anon_vma_unlink; a freed family object leaves its family.
     fn unlink(&mut self, vma: VmaId, ev: &mut Events) {
-        let Some(av) = self.vma_av.remove(&vma) else {
-            return;
-        };
-        let empty = match self.avs.get_mut(&av) {
-            Some(a) => {
-                a.list.retain(|x| x.vma != vma);
-                a.list.is_empty()
-            }
-            None => false,
-        };
-        if empty {
-            self.avs.remove(&av);
+        if let Some(av) = self.avs.unlink(vma, ev) {
             self.families.object_freed(av);
-            ev.push(format!(
-                "anon_vma_unlink: {} av{av} has no vmas left and is freed",
-                self.kind()
-            ));
         }
     }
 
@@ -190,7 +115,7 @@ impl AnonVmaScheme {
         [next, prev]
             .into_iter()
             .flatten()
-            .find_map(|n| self.vma_av.get(&n.id).map(|&av| (av, n.clone())))
+            .find_map(|n| self.avs.of(n.id).map(|av| (av, n.clone())))
     }
 
     /// The family object of `pid`'s exec family, allocated if the family has none.
@@ -204,7 +129,7 @@ impl AnonVmaScheme {
             ));
             return av;
         }
-        let av = self.new_object();
+        let av = self.avs.create();
         self.families.set_object(family, av);
         ev.push(format!(
             "anon_vma_prepare: new anon_vma_global av{av} for the exec family of pid {pid}, first vma {}",
@@ -213,21 +138,14 @@ impl AnonVmaScheme {
         av
     }
 
-    fn new_object(&mut self) -> u32 {
-        let av = self.next;
-        self.next += 1;
-        self.avs.insert(av, AnonVma::default());
-        av
-    }
-
     /// anon_vma_prepare.
     fn prepare(&mut self, m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events) -> u32 {
-        if let Some(&av) = self.vma_av.get(&vma.id) {
+        if let Some(av) = self.avs.of(vma.id) {
             return av;
         }
         if self.global() {
             let av = self.family_object(m, pid, vma, ev);
-            self.link(m, av, pid, vma.id);
+            self.avs.link(m, av, pid, vma.id);
             return av;
         }
         let av = match self.find_mergeable(m, pid, vma) {
@@ -240,7 +158,7 @@ impl AnonVmaScheme {
                 av
             }
             None => {
-                let av = self.new_object();
+                let av = self.avs.create();
                 ev.push(format!(
                     "anon_vma_prepare: new anon_vma av{av} for pid {pid} {}",
                     vma.span()
@@ -248,7 +166,7 @@ impl AnonVmaScheme {
                 av
             }
         };
-        self.link(m, av, pid, vma.id);
+        self.avs.link(m, av, pid, vma.id);
         av
     }
 }
@@ -291,19 +209,9 @@ impl Scheme for AnonVmaScheme {
             VmaOrigin::Split { from } => (from, "__anon_vma_link (split)"),
             VmaOrigin::Move { from } => (from, "anon_vma_link (copy_vma)"),
         };
-        if let Some(&av) = self.vma_av.get(&from.id) {
-            self.link(m, av, pid, vma.id);
-            let n = self.avs.get(&av).map_or(0, |a| a.list.len());
-            let place = if self.flavor == Flavor::GlobalPrio {
-                "its prio_tree"
-            } else {
-                "the head of its list"
-            };
-            ev.push(format!(
-                "{why}: pid {pid} {} joins {} av{av} at {place} ({n} vmas)",
-                vma.span(),
-                self.kind()
-            ));
+        if let Some(av) = self.avs.of(from.id) {
+            let tree = self.tree();
+            self.avs.join(m, (av, pid, vma), why, tree, ev);
         }
     }
 
@@ -321,8 +229,8 @@ impl Scheme for AnonVmaScheme {
         _ev: &mut Events,
     ) {
         self.files.rekey(before, after);
-        if self.flavor == Flavor::GlobalPrio {
-            self.rekey(before, after);
+        if self.tree() {
+            self.avs.rekey(before, after);
         }
     }
 
@@ -336,35 +244,17 @@ impl Scheme for AnonVmaScheme {
         ev: &mut Events,
     ) {
         self.files.rekey(kept_before, kept_after);
-        if self.flavor == Flavor::GlobalPrio {
-            self.rekey(kept_before, kept_after);
-        }
-        if !self.vma_av.contains_key(&kept_after.id)
-            && let Some(&av) = self.vma_av.get(&removed.id)
-        {
-            self.link(m, av, pid, kept_after.id);
-            ev.push(format!(
-                "vma_adjust: pid {pid} {} takes over {} av{av}",
-                kept_after.span(),
-                self.kind()
-            ));
+        if self.tree() {
+            self.avs.rekey(kept_before, kept_after);
         }
         self.files.remove(removed);
-        if let Some(av) = self.vma_av.remove(&removed.id)
-            && let Some(a) = self.avs.get_mut(&av)
-        {
-            a.list.retain(|x| x.vma != removed.id);
+        if let Some(av) = self.avs.take_over(m, pid, kept_after, removed, ev) {
+            self.families.object_freed(av);
         }
     }
 
     fn can_merge(&self, _m: &Machine, _pid: Pid, prev: &Vma, next: &Vma) -> bool {
-        if prev.pgoff + prev.pages() != next.pgoff {
-            return false;
-        }
-        match (self.vma_av.get(&prev.id), self.vma_av.get(&next.id)) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
-        }
+        self.avs.may_merge(prev, next)
     }
 
     fn anon_page_added(
@@ -409,48 +299,13 @@ impl Scheme for AnonVmaScheme {
         if !pg.is_anon() {
             return self.files.walk(m, page);
         }
-        let av = pg.rmap().mapping;
-        let index = pg.rmap().index;
-        let object = format!("av{av}");
-        let Some(a) = self.avs.get(&av) else {
-            return WalkPlan {
-                object: format!("{object} (freed)"),
-                ..WalkPlan::default()
-            };
-        };
-        let live: Vec<(&Member, &Vma)> = a
-            .list
-            .iter()
-            .filter_map(|x| m.vma(x.pid, x.vma).map(|v| (x, v)))
-            .collect();
-        let candidate = |(x, v): (&Member, &Vma)| candidate(x.pid, x.mm, v, index, &object);
-        if self.flavor == Flavor::GlobalPrio {
-            let ivs: Vec<Interval> = live
-                .iter()
-                .map(|(x, v)| Interval {
-                    first: v.pgoff,
-                    last: v.last_pgoff(),
-                    seq: x.seq,
-                })
-                .collect();
-            let s = stab(&ivs, index);
-            return WalkPlan {
-                candidates: s.hits.iter().map(|&i| candidate(live[i])).collect(),
-                nodes_visited: s.visited,
-                object,
-            };
-        }
-        let candidates: Vec<Candidate> = live.into_iter().map(candidate).collect();
-        WalkPlan {
-            nodes_visited: candidates.len() as u32,
-            candidates,
-            object,
-        }
+        self.avs
+            .walk(m, pg.rmap().mapping, pg.rmap().index, self.tree())
     }
 
     fn cost(&self, m: &Machine) -> Cost {
         let vmas: u64 = m.procs.values().map(|p| p.mm.vmas.len() as u64).sum();
-        let objects = self.avs.len() as u64;
+        let objects = self.avs.count() as u64;
         let mut c = Cost::default();
         match self.flavor {
             Flavor::Mainline => {
@@ -502,58 +357,13 @@ impl Scheme for AnonVmaScheme {
 
     fn view(&self, m: &Machine) -> RmapView {
         let mut view = RmapView::default();
-        let mut index = HashMap::new();
-        for (&av, a) in &self.avs {
-            index.insert(av, view.objects.len());
-            let mut members: Vec<(u64, u64, String)> = a
-                .list
-                .iter()
-                .map(|x| match m.vma(x.pid, x.vma) {
-                    Some(v) => (v.pgoff, x.seq, format!("pid {} {}", x.pid, v.span())),
-                    None => (0, x.seq, format!("{}", x.vma)),
-                })
-                .collect();
-            let order = if self.flavor == Flavor::GlobalPrio {
-                members.sort_by_key(|&(pgoff, seq, _)| (pgoff, seq));
-                "prio_tree (pgoff order)"
-            } else {
-                "list (head first)"
-            };
-            let members: Vec<String> = members.into_iter().map(|(_, _, s)| s).collect();
-            let mut pids: Vec<Pid> = a.list.iter().map(|x| x.pid).collect();
-            pids.sort_unstable();
-            pids.dedup();
-            let n = a.list.len();
-            let mut fields = vec![
-                (order.to_string(), members.join(", ")),
-                ("vmas".to_string(), n.to_string()),
-                (
-                    "processes".to_string(),
-                    pids.iter()
-                        .map(|p| format!("pid {p}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                ),
-            ];
-            if let Some(f) = self.families.describe(av) {
-                fields.push(("exec family".to_string(), f));
-            }
-            view.objects.push(RmapObject {
-                key: format!("av{av}"),
-                kind: self.kind(),
-                label: format!("av{av} ({n} vma{})", if n == 1 { "" } else { "s" }),
-                fields,
-            });
-        }
-        for (&av, a) in &self.avs {
-            for x in &a.list {
-                view.vma_links
-                    .push((x.vma, index[&av], "anon_vma_node".to_string()));
-                view.vma_fields
-                    .push((x.vma, vec![("anon_vma".to_string(), format!("av{av}"))]));
-            }
-        }
-        view.link_anon_pages(m, &index);
+        self.avs.add_to_view(m, &mut view, self.tree(), |av| {
+            self.families
+                .describe(av)
+                .map(|f| ("exec family".to_string(), f))
+                .into_iter()
+                .collect()
+        });
         self.files.add_to_view(m, &mut view);
         view
     }

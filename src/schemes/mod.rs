@@ -9,9 +9,13 @@
 pub mod anon_as;
 pub mod anon_vma;
 pub mod anon_vma_global;
+pub mod anon_vma_rfc2;
+pub mod anonmm;
+pub mod av_list;
 pub mod file_rmap;
 pub mod interval;
 pub mod modern;
+pub mod pte_chain;
 pub mod registry;
 
 use std::collections::HashMap;
@@ -83,6 +87,9 @@ pub struct RmapView {
     pub object_links: Vec<(usize, usize, String)>,
     /// page -> object edges (page->mapping).
     pub page_links: Vec<(PageId, usize)>,
+    /// page -> vma edges, with a label: rmap words that point straight at a vma (RFC2's
+    /// `PG_direct` page->as.vma) or at one pte inside it (pte-chain's `pte.direct`).
+    pub page_vma_links: Vec<(PageId, VmaId, String)>,
     /// Extra per-vma inspector fields (anon_vma, chain ...).
     pub vma_fields: Vec<(VmaId, Vec<(String, String)>)>,
 }
@@ -155,7 +162,9 @@ pub trait Scheme: Send + Sync {
     fn vma_removed(&mut self, m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events);
 
     /// A vma's range or pgoff changed in place (split remainder, grow, shrink): re-key trees.
-    fn vma_resized(&mut self, m: &Machine, pid: Pid, before: &Vma, after: &Vma, ev: &mut Events);
+    fn vma_resized(&mut self, m: &Machine, pid: Pid, before: &Vma, after: &Vma, ev: &mut Events) {
+        let _ = (m, pid, before, after, ev);
+    }
 
     /// `removed` was merged into `kept` (`kept_after` is its new extent; `removed` is about to go).
     fn vma_merged(
@@ -166,7 +175,9 @@ pub trait Scheme: Send + Sync {
         kept_after: &Vma,
         removed: &Vma,
         ev: &mut Events,
-    );
+    ) {
+        let _ = (m, pid, kept_before, kept_after, removed, ev);
+    }
 
     /// The rmap part of the merge test for two adjacent vmas that the model found compatible
     /// (same flags, same file, linear file offsets). Anonymous pgoff linearity is the scheme's

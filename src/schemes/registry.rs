@@ -4,7 +4,10 @@ use super::Scheme;
 use super::anon_as::AnonAsScheme;
 use super::anon_vma::AnonVmaScheme;
 use super::anon_vma_global::{anon_vma_global, anon_vma_global_prio};
+use super::anon_vma_rfc2::AnonVmaRfc2Scheme;
+use super::anonmm::AnonMmScheme;
 use super::modern::ModernScheme;
+use super::pte_chain::PteChainScheme;
 
 /// What the CLI and the TUI say about a scheme.
 #[derive(Debug)]
@@ -40,7 +43,7 @@ static SCHEMES: [SchemeInfo; 10] = [
         era: "2.5.27 - 2.6.6",
         summary: "every page keeps a chain of the ptes that map it; walks never miss, fork and exit pay per pte",
         spec: "§3.1",
-        make: None,
+        make: Some(|| Box::new(PteChainScheme::default())),
     },
     SchemeInfo {
         name: "anonmm",
@@ -48,7 +51,7 @@ static SCHEMES: [SchemeInfo; 10] = [
         era: "Apr 2004",
         summary: "a page names the mm that first mapped it and its address; the walk tries that mm, then every mm of the exec family",
         spec: "§3.3",
-        make: None,
+        make: Some(|| Box::new(AnonMmScheme::new(true))),
     },
     SchemeInfo {
         name: "anonmm-naive",
@@ -56,7 +59,7 @@ static SCHEMES: [SchemeInfo; 10] = [
         era: "Mar 2004",
         summary: "as anonmm, but a pte moved by mremap is never found again (Andrea Arcangeli's objection)",
         spec: "§3.3",
-        make: None,
+        make: Some(|| Box::new(AnonMmScheme::new(false))),
     },
     SchemeInfo {
         name: "anon-vma-rfc2",
@@ -64,7 +67,7 @@ static SCHEMES: [SchemeInfo; 10] = [
         era: "Mar 2004",
         summary: "a page points at its vma until the first fork, which makes an anon_vma for parent and child",
         spec: "§3.4",
-        make: None,
+        make: Some(|| Box::new(AnonVmaRfc2Scheme::default())),
     },
     SchemeInfo {
         name: "anon-vma",

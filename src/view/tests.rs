@@ -335,6 +335,9 @@ fn a_storm_lays_out_with_few_lanes() {
         let l = layout(&g);
         check_layout(&g, &l, scheme);
         assert!(l.width < 200, "{scheme}: {} cells wide", l.width);
-        assert!(l.height <= 53, "{scheme}: {} rows", l.height);
+        // An mm -> object edge (anonmm) passes through a dummy row of the vma column: one more
+        // row per such edge, still not growing with anything but the processes.
+        let skips = sim.scheme.view(&sim.machine).mm_links.len() as u32;
+        assert!(l.height <= 53 + skips, "{scheme}: {} rows", l.height);
     }
 }

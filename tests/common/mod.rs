@@ -34,3 +34,21 @@ pub fn counts(w: &Walk) -> (u32, u32, u32, u32, usize) {
 
 #[allow(unused_imports)]
 pub use Outcome::{Hit as H, Miss as M, Out as O, Skip as S};
+
+/// The simulation after every step of a built-in scenario or a RON text, for a closer look.
+pub fn sim_after(builtin_or_ron: &str, scheme: &str) -> rmapviz::session::Simulation {
+    let s = match Scenario::load(builtin_or_ron) {
+        Ok((s, _)) => s,
+        Err(_) => Scenario::parse(builtin_or_ron, "test scenario").expect("test scenario parses"),
+    };
+    let mut sim = rmapviz::session::Simulation::by_name(scheme).expect("scheme exists");
+    for op in &s.steps {
+        sim.step(op, false);
+    }
+    sim
+}
+
+/// Every event line of step `i`, joined by newlines.
+pub fn events(r: &SchemeRun, i: usize) -> String {
+    r.steps[i].events.join("\n")
+}

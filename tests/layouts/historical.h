@@ -7,7 +7,8 @@
  * Sources: 2.6.0 include/linux/fs.h (address_space), 2.6.11 include/linux/rmap.h and mm.h
  * (anon_vma, vma fields), 2.6.34 - 2.6.36 include/linux/rmap.h (anon_vma_chain, anon_vma with
  * root and external_refcount; Richard Kennedy measured that anon_vma at 40 bytes on x86_64,
- * linux-mm, Aug 2010). */
+ * linux-mm, Aug 2010), the pte_chain code removed by Andrea Arcangeli's anon_vma RFC2 diff (Mar
+ * 2004) and mm/rmap.c of Hugh Dickins's rmap 10 (struct anonmm, Apr 2004). */
 
 typedef unsigned int spinlock_t;
 typedef int atomic_t;
@@ -68,3 +69,23 @@ struct vma_avg_prio { struct vma_prio_267 node; void *anon_vma; };
 
 /* anon-as: the per-mm pointer to the family address_space. */
 struct mm_anon_as { struct address_space_260 *anon_as; };
+
+/* pte-chain (2.5.27 - 2.6.6): the pte union in struct page, and one chain block: a word holding
+ * the next pointer and the first used index, then NRPTE = (L1_CACHE_BYTES - sizeof(long)) /
+ * sizeof(pte_addr_t) pte addresses, one L1 line in all: 7 four-byte addresses in a 32-byte line
+ * (i386 without PAE), 7 eight-byte addresses in a 64-byte line (x86_64). */
+struct page_pte_union { union { void *chain; void *direct; } pte; };
+struct pte_chain_block { unsigned long next_and_idx; void *ptes[7]; };
+
+/* anonmm (rmap 10): one per mm, and the mm's pointer to it. */
+struct anonmm_r10 {
+	atomic_t count;
+	spinlock_t lock;
+	void *mm;
+	struct anonmm_r10 *head;
+	struct list_head list;
+};
+struct mm_anonmm { struct anonmm_r10 *anonmm; };
+
+/* anon_vma RFC2 (11 Mar 2004): anon_vma_t is a lock and a list head, the vma gains the same two
+ * fields as in 2.6.7 (anon_vma_267, vma_anon_267). */

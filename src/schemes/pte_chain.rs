@@ -1,0 +1,532 @@
+//! `pte-chain`: Rik van Riel's reverse mapping by pte chains, 2.5.27 - 2.6.6
+//! (rmap-semantics.md §3.1; the chain code removed by Andrea Arcangeli's RFC2 diff, [A0311]).
+//!
+//! What a page points to: every mapped page, anonymous or file, keeps a record of each pte
+//! that maps it, in one word of `struct page` (a union):
+//! - one mapping: `pte.direct`, the address of that pte (`PG_direct` set), no allocation;
+//! - more: `pte.chain`, a list of chain blocks. A block is one L1 cache line: a word
+//!   `next_and_idx` and NRPTE pte addresses, NRPTE = (L1_CACHE_BYTES - sizeof(long)) /
+//!   sizeof(pte_addr_t) = 7 both on i386 without PAE (32-byte lines, 4-byte pte addresses) and
+//!   on x86_64 (64-byte lines, 8-byte pte addresses), so the block count is the same on both
+//!   ABIs. Only the head block has free slots, at its start. Insertion fills the head's last
+//!   free slot (a full head gets a new block in front); removal searches the chain for the pte,
+//!   moves the head's first entry into the victim's slot, and frees a head block left empty.
+//!   The second mapping of a direct page allocates a block holding both. The chain does not
+//!   collapse back to `pte.direct` on removal; `page_referenced` does that for a one-entry chain.
+//!   A pte is recorded here as (mm, address), which is what the kernel recovers from a pte
+//!   address through the page-table page (`ptep_to_mm`, `ptep_to_address`).
+//! - `page->mapping` / `index` keep their file meaning; this scheme does not use them.
+//!
+//! What the walk visits: every entry of the chain, head block first, each block from its first
+//! used slot. Every candidate is a HIT by construction: no OUT, MISS or SKIP, never LOST.
+//!
+//! What each op changes (no per-vma state at all):
+//! - fault, COW copy, swap-in, fork (copy_page_range), mremap destination: page_add_rmap, one
+//!   entry per pte; fork pays one chain slot per pte copied into the child.
+//! - COW (old page), munmap, exit, exec, mremap source: page_remove_rmap, a linear search of
+//!   the chain per pte. mremap re-registers every moved pte under its new address (remove, then
+//!   add): the exact 2.6.0 mremap code is UNVERIFIED (§3.1), this follows the 2003 anobjrmap diff.
+//! - try_to_unmap removes each pte it unmaps at the slot it found it (no search).
+//! - page_referenced collapses a one-entry chain back to `pte.direct`, freeing the block; the
+//!   kernel did this under memory pressure only, here every Referenced walk does it.
+//! - mprotect, split, merge: nothing. Merges are never restricted by rmap: before 2.6.7 any two
+//!   anonymous neighbours could merge whatever their pgoffs (§7 S7).
+//!
+//! Each step ends with one event per kind of chain work, counting ptes, slots searched and
+//! blocks allocated or freed, labelled with the operation that caused it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::registry::{SchemeInfo, info};
+use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
+use crate::model::{
+    Addr, Candidate, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, Pid, Vma, Walk,
+    WalkKind, WalkPlan, hex,
+};
+
+/// pte addresses per chain block, on both ABIs.
+pub const NRPTE: usize = 7;
+/// Bytes of one chain block: an L1 cache line (i386 32, x86_64 64).
+const BLOCK_I386: u64 = 32;
+const BLOCK_X86_64: u64 = 64;
+
+/// One recorded pte: (mm << 36) | virtual page number (a 47-bit address has a 35-bit vpn).
+type PteRef = u64;
+
+fn pack(mm: MmId, addr: Addr) -> PteRef {
+    (u64::from(mm.0) << 36) | (addr >> PAGE_SHIFT)
+}
+
+fn unpack(r: PteRef) -> (MmId, Addr) {
+    (MmId((r >> 36) as u32), (r & ((1 << 36) - 1)) << PAGE_SHIFT)
+}
+
+/// The `pte` union of one page.
+#[derive(Clone, Debug, Default)]
+enum Chain {
+    #[default]
+    Empty,
+    Direct(PteRef),
+    /// Chain blocks; entries in reverse walk order, so the last element is the head block's
+    /// first used slot and an insertion is a push.
+    Blocks(Vec<PteRef>),
+}
+
+impl Chain {
+    fn len(&self) -> usize {
+        match self {
+            Chain::Empty => 0,
+            Chain::Direct(_) => 1,
+            Chain::Blocks(v) => v.len(),
+        }
+    }
+
+    /// Blocks allocated: the head holds 1 to NRPTE entries, every other block NRPTE.
+    fn blocks(&self) -> usize {
+        match self {
+            Chain::Blocks(v) => v.len().div_ceil(NRPTE),
+            _ => 0,
+        }
+    }
+
+    /// Entries in walk order.
+    fn entries(&self) -> Vec<PteRef> {
+        match self {
+            Chain::Empty => Vec::new(),
+            Chain::Direct(r) => vec![*r],
+            Chain::Blocks(v) => v.iter().rev().copied().collect(),
+        }
+    }
+}
+
+const CHUNK: usize = 1024;
+
+/// Chains by page id, in chunks shared copy-on-write between clones (history checkpoints).
+#[derive(Clone, Debug, Default)]
+struct Chains {
+    chunks: Vec<Arc<Vec<Chain>>>,
+}
+
+impl Chains {
+    fn get(&self, p: PageId) -> Option<&Chain> {
+        let i = p.0 as usize;
+        self.chunks.get(i / CHUNK).and_then(|c| c.get(i % CHUNK))
+    }
+
+    fn get_mut(&mut self, p: PageId) -> &mut Chain {
+        let i = p.0 as usize;
+        while self.chunks.len() <= i / CHUNK {
+            self.chunks.push(Arc::new(vec![Chain::Empty; CHUNK]));
+        }
+        &mut Arc::make_mut(&mut self.chunks[i / CHUNK])[i % CHUNK]
+    }
+
+    /// Every page with at least one recorded pte.
+    fn iter(&self) -> impl Iterator<Item = (PageId, &Chain)> + '_ {
+        self.chunks.iter().enumerate().flat_map(|(ci, c)| {
+            c.iter()
+                .enumerate()
+                .filter(|(_, ch)| !matches!(ch, Chain::Empty))
+                .map(move |(i, ch)| (PageId((ci * CHUNK + i) as u32), ch))
+        })
+    }
+}
+
+/// What caused this step's chain work, for the event labels.
+#[derive(Clone, Copy, Debug, Default)]
+struct Cause {
+    fork: bool,
+    mremap: bool,
+    exec: bool,
+    exit: bool,
+    munmap: bool,
+    reclaim: bool,
+}
+
+impl Cause {
+    fn label(self) -> &'static str {
+        if self.fork {
+            "fork: copy_page_range"
+        } else if self.mremap {
+            "mremap: move_page_tables"
+        } else if self.exec {
+            "exec: exit_mmap"
+        } else if self.exit {
+            "exit: exit_mmap"
+        } else if self.munmap {
+            "munmap: zap_pte_range"
+        } else if self.reclaim {
+            "try_to_unmap"
+        } else {
+            "fault"
+        }
+    }
+}
+
+/// Chain work done during one step.
+#[derive(Clone, Debug, Default)]
+struct Work {
+    cause: Cause,
+    added: u64,
+    as_direct: u64,
+    converted: u64,
+    blocks_alloc: u64,
+    removed: u64,
+    searched: u64,
+    blocks_freed: u64,
+    collapsed: Vec<PageId>,
+}
+
+/// The pte-chain scheme.
+#[derive(Clone, Debug, Default)]
+pub struct PteChainScheme {
+    chains: Chains,
+    /// Blocks allocated over all chains (kept up to date: cost() runs every step).
+    blocks: u64,
+    /// Live mm -> its process, to name a chain entry's pid.
+    mm_pid: HashMap<MmId, Pid>,
+    work: Work,
+}
+
+/// The view key of a page's chain, also the walk's object.
+fn chain_key(page: PageId) -> String {
+    format!("chain {page}")
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+impl PteChainScheme {
+    fn mm_of(m: &Machine, pid: Pid) -> MmId {
+        m.procs.get(&pid).map_or(MmId(0), |p| p.mm.id)
+    }
+
+    /// page_add_rmap.
+    fn add(&mut self, page: PageId, r: PteRef) {
+        let w = &mut self.work;
+        w.added += 1;
+        let chain = self.chains.get_mut(page);
+        match chain {
+            Chain::Empty => {
+                *chain = Chain::Direct(r);
+                w.as_direct += 1;
+            }
+            Chain::Direct(d) => {
+                *chain = Chain::Blocks(vec![*d, r]);
+                w.converted += 1;
+                w.blocks_alloc += 1;
+                self.blocks += 1;
+            }
+            Chain::Blocks(v) => {
+                if v.len().is_multiple_of(NRPTE) {
+                    w.blocks_alloc += 1;
+                    self.blocks += 1;
+                }
+                v.push(r);
+            }
+        }
+    }
+
+    /// page_remove_rmap: search in walk order, move the head's first entry into the victim's
+    /// slot, free an emptied head block.
+    fn remove(&mut self, page: PageId, r: PteRef) {
+        let w = &mut self.work;
+        let chain = self.chains.get_mut(page);
+        match chain {
+            Chain::Direct(d) if *d == r => {
+                *chain = Chain::Empty;
+                w.removed += 1;
+                w.searched += 1;
+            }
+            Chain::Blocks(v) => {
+                let Some(pos) = v.iter().rposition(|&x| x == r) else {
+                    return;
+                };
+                w.removed += 1;
+                w.searched += (v.len() - pos) as u64;
+                let head_had_one = v.len() % NRPTE == 1;
+                let first = v.len() - 1;
+                v.swap(pos, first);
+                v.pop();
+                if head_had_one {
+                    w.blocks_freed += 1;
+                    self.blocks -= 1;
+                }
+                if v.is_empty() {
+                    *chain = Chain::Empty;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn flush(&mut self, ev: &mut Events) {
+        let w = std::mem::take(&mut self.work);
+        let why = w.cause.label();
+        if w.added > 0 {
+            let slots = w.added - w.as_direct;
+            let mut s = format!(
+                "page_add_rmap ({why}): {} pte{} added, {} as pte.direct, {slots} into chain slot{}",
+                w.added,
+                plural(w.added),
+                w.as_direct,
+                plural(slots)
+            );
+            if w.converted > 0 {
+                s.push_str(&format!(
+                    " ({} pte.direct moved into a new chain)",
+                    w.converted
+                ));
+            }
+            s.push_str(&format!(
+                "; {} pte_chain block{} allocated",
+                w.blocks_alloc,
+                plural(w.blocks_alloc)
+            ));
+            ev.push(s);
+        }
+        if w.removed > 0 {
+            let search = if w.cause.reclaim && !w.cause.fork && !w.cause.exit {
+                "each at the slot the walk found it".to_string()
+            } else {
+                format!(
+                    "{} chain search{} over {} slot{}",
+                    w.removed,
+                    if w.removed == 1 { "" } else { "es" },
+                    w.searched,
+                    plural(w.searched)
+                )
+            };
+            ev.push(format!(
+                "page_remove_rmap ({why}): {} pte{} removed, {search}; {} pte_chain block{} freed",
+                w.removed,
+                plural(w.removed),
+                w.blocks_freed,
+                plural(w.blocks_freed)
+            ));
+        }
+        if !w.collapsed.is_empty() {
+            ev.push(format!(
+                "page_referenced: the one-entry chain of {} collapsed back to pte.direct, 1 pte_chain block freed",
+                w.collapsed[0]
+            ));
+        }
+    }
+
+    /// The vma holding a recorded pte, if its mm is alive.
+    fn vma_of<'a>(&self, m: &'a Machine, r: PteRef) -> Option<(Pid, &'a Vma)> {
+        let (mm, addr) = unpack(r);
+        let pid = *self.mm_pid.get(&mm)?;
+        let p = m.procs.get(&pid).filter(|p| p.mm.id == mm)?;
+        p.mm.vma_at(addr).map(|v| (pid, v))
+    }
+
+    fn describe(&self, r: PteRef) -> String {
+        let (mm, addr) = unpack(r);
+        match self.mm_pid.get(&mm) {
+            Some(pid) => format!("pid {pid} {}", hex(addr)),
+            None => format!("{mm} {}", hex(addr)),
+        }
+    }
+}
+
+impl Scheme for PteChainScheme {
+    fn info(&self) -> &'static SchemeInfo {
+        info("pte-chain")
+    }
+
+    fn clone_box(&self) -> Box<dyn Scheme> {
+        Box::new(self.clone())
+    }
+
+    fn mm_created(&mut self, _m: &Machine, pid: Pid, mm: MmId, origin: MmOrigin, _ev: &mut Events) {
+        self.mm_pid.insert(mm, pid);
+        match origin {
+            MmOrigin::Fork { .. } => self.work.cause.fork = true,
+            MmOrigin::Exec => self.work.cause.exec = true,
+            MmOrigin::Spawn => {}
+        }
+    }
+
+    fn mm_destroyed(&mut self, _m: &Machine, _pid: Pid, mm: MmId, _ev: &mut Events) {
+        self.mm_pid.remove(&mm);
+        self.work.cause.exit = true;
+    }
+
+    fn vma_added(
+        &mut self,
+        _m: &Machine,
+        _pid: Pid,
+        _vma: &Vma,
+        origin: VmaOrigin<'_>,
+        _ev: &mut Events,
+    ) {
+        if let VmaOrigin::Move { .. } = origin {
+            self.work.cause.mremap = true;
+        }
+    }
+
+    fn vma_removed(&mut self, _m: &Machine, _pid: Pid, _vma: &Vma, _ev: &mut Events) {
+        self.work.cause.munmap = true;
+    }
+
+    fn can_merge(&self, _m: &Machine, _pid: Pid, _prev: &Vma, _next: &Vma) -> bool {
+        true
+    }
+
+    fn anon_page_added(
+        &mut self,
+        _m: &Machine,
+        _pid: Pid,
+        _vma: &Vma,
+        _addr: Addr,
+        _page: PageId,
+        _how: AnonAdd,
+        _ev: &mut Events,
+    ) -> PageRmap {
+        // Anonymous pages carry no useful mapping in this era (PG_anon and a null mapping).
+        PageRmap::default()
+    }
+
+    fn pte_mapped(&mut self, m: &Machine, pid: Pid, addr: Addr, page: PageId, _ev: &mut Events) {
+        self.add(page, pack(Self::mm_of(m, pid), addr));
+    }
+
+    fn pte_unmapped(&mut self, m: &Machine, pid: Pid, addr: Addr, page: PageId, _ev: &mut Events) {
+        self.remove(page, pack(Self::mm_of(m, pid), addr));
+    }
+
+    fn page_freed(&mut self, _m: &Machine, page: PageId, _ev: &mut Events) {
+        if self.chains.get(page).is_some_and(|c| c.len() > 0) {
+            let c = self.chains.get_mut(page);
+            self.blocks -= c.blocks() as u64;
+            *c = Chain::Empty;
+        }
+    }
+
+    fn walk(&self, _m: &Machine, page: PageId, _kind: WalkKind) -> WalkPlan {
+        let chain = self.chains.get(page).cloned().unwrap_or_default();
+        // The object is named by its view key, so the graph finds it.
+        let object = match &chain {
+            Chain::Empty => format!("no ptes recorded for {page}"),
+            Chain::Direct(_) => format!("pte.direct of {page}"),
+            Chain::Blocks(_) => chain_key(page),
+        };
+        let via = object.clone();
+        let candidates = chain
+            .entries()
+            .into_iter()
+            .map(|r| {
+                let (mm, addr) = unpack(r);
+                Candidate {
+                    pid: self.mm_pid.get(&mm).copied().unwrap_or(0),
+                    mm,
+                    vma: None,
+                    addr: Some(addr),
+                    skip: false,
+                    via: via.clone(),
+                }
+            })
+            .collect();
+        WalkPlan {
+            candidates,
+            nodes_visited: chain.blocks() as u32,
+            object,
+        }
+    }
+
+    fn walk_finished(&mut self, _m: &Machine, walk: &Walk, _ev: &mut Events) -> Option<PageRmap> {
+        match walk.kind {
+            WalkKind::TryToUnmap => self.work.cause.reclaim = true,
+            WalkKind::PageReferenced => {
+                let c = self.chains.get_mut(walk.page);
+                if let Chain::Blocks(v) = c
+                    && v.len() == 1
+                {
+                    *c = Chain::Direct(v[0]);
+                    self.blocks -= 1;
+                    self.work.collapsed.push(walk.page);
+                }
+            }
+        }
+        None
+    }
+
+    fn end_step(&mut self, _m: &Machine, ev: &mut Events) {
+        self.flush(ev);
+    }
+
+    fn cost(&self, m: &Machine) -> Cost {
+        let mut c = Cost::default();
+        c.add(
+            "pte.direct / pte.chain word in struct page (mapped pages)",
+            u64::from(m.pages.mapped_count()),
+            4,
+            8,
+            false,
+        );
+        c.add(
+            format!("pte_chain block (one cache line: next_and_idx + {NRPTE} pte addresses)"),
+            self.blocks,
+            BLOCK_I386,
+            BLOCK_X86_64,
+            true,
+        );
+        c
+    }
+
+    fn view(&self, m: &Machine) -> RmapView {
+        let mut view = RmapView::default();
+        for (page, chain) in self.chains.iter() {
+            match chain {
+                Chain::Empty => {}
+                Chain::Direct(r) => {
+                    if let Some((_, v)) = self.vma_of(m, *r) {
+                        view.page_vma_links.push((
+                            page,
+                            v.id,
+                            format!("pte.direct: {}", self.describe(*r)),
+                        ));
+                    }
+                }
+                Chain::Blocks(_) => {
+                    let idx = view.objects.len();
+                    let entries = chain.entries();
+                    let shown: Vec<String> =
+                        entries.iter().take(32).map(|&r| self.describe(r)).collect();
+                    let more = entries.len().saturating_sub(shown.len());
+                    let blocks = chain.blocks();
+                    view.objects.push(RmapObject {
+                        key: chain_key(page),
+                        kind: "pte_chain",
+                        label: format!(
+                            "{page}: {} ptes in {blocks} block{}",
+                            entries.len(),
+                            plural(blocks as u64)
+                        ),
+                        fields: vec![
+                            ("page".to_string(), page.to_string()),
+                            (
+                                "ptes (walk order)".to_string(),
+                                if more > 0 {
+                                    format!("{}, ... ({more} more)", shown.join(", "))
+                                } else {
+                                    shown.join(", ")
+                                },
+                            ),
+                            ("blocks".to_string(), blocks.to_string()),
+                            (
+                                "free slots in the head block".to_string(),
+                                (blocks * NRPTE - entries.len()).to_string(),
+                            ),
+                        ],
+                    });
+                    view.page_links.push((page, idx));
+                }
+            }
+        }
+        view
+    }
+}
