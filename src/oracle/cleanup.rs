@@ -140,14 +140,17 @@ fn release(r: Resources) -> Vec<String> {
     problems
 }
 
-/// Removes everything of every active run (the signal path).
-fn release_all() {
-    let all = std::mem::take(&mut *runs());
-    for (_, r) in all {
+/// Removes everything of every active run, then exits (the signal path). The lock on the runs
+/// is held until the process exits, so a main thread that finishes meanwhile waits in
+/// [`RunGuard`]'s drop instead of ending the process half-way through the cleanup.
+fn release_all_and_exit(code: i32) -> ! {
+    let mut g = runs();
+    for (_, r) in std::mem::take(&mut *g) {
         for p in release(r) {
             eprintln!("rmapviz: cleanup: {p}");
         }
     }
+    std::process::exit(code)
 }
 
 fn install_signal_thread() {
@@ -157,8 +160,7 @@ fn install_signal_thread() {
             std::thread::spawn(move || {
                 if let Some(sig) = signals.forever().next() {
                     eprintln!("rmapviz: signal {sig}: removing what the check set up");
-                    release_all();
-                    std::process::exit(128 + sig);
+                    release_all_and_exit(128 + sig);
                 }
             });
         }
