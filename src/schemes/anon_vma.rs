@@ -308,32 +308,7 @@ impl Scheme for AnonVmaScheme {
         let objects = self.avs.count() as u64;
         let mut c = Cost::default();
         match self.flavor {
-            Flavor::Mainline => {
-                c.add(
-                    "per-vma anon_vma_node + anon_vma pointer",
-                    vmas,
-                    12,
-                    24,
-                    false,
-                );
-                c.add("anon_vma (lock + list head)", objects, 12, 24, true);
-            }
-            Flavor::Global => {
-                c.add(
-                    "per-vma anon_vma_node + anon_vma pointer",
-                    vmas,
-                    12,
-                    24,
-                    false,
-                );
-                c.add(
-                    "anon_vma_global (lock + list head), one per exec family",
-                    objects,
-                    12,
-                    24,
-                    true,
-                );
-            }
+            Flavor::Mainline | Flavor::Global => self.avs.add_cost(&mut c, vmas),
             Flavor::GlobalPrio => {
                 c.add(
                     "per-vma anon prio_tree node (vm_set) + anon_vma pointer",

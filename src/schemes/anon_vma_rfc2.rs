@@ -370,20 +370,7 @@ impl Scheme for AnonVmaRfc2Scheme {
     fn cost(&self, m: &Machine) -> Cost {
         let vmas: u64 = m.procs.values().map(|p| p.mm.vmas.len() as u64).sum();
         let mut c = Cost::default();
-        c.add(
-            "per-vma anon_vma_node + anon_vma pointer",
-            vmas,
-            12,
-            24,
-            false,
-        );
-        c.add(
-            "anon_vma (lock + list head)",
-            self.avs.count() as u64,
-            12,
-            24,
-            true,
-        );
+        self.avs.add_cost(&mut c, vmas);
         self.files.add_cost(&mut c, vmas);
         c
     }

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::interval::{Interval, stab};
 use super::{RmapObject, RmapView, candidate};
 use crate::model::{
-    Candidate, Events, Machine, MmId, PageId, Pid, Vma, VmaId, WalkPlan, page_list,
+    Candidate, Cost, Events, Machine, MmId, PageId, Pid, Vma, VmaId, WalkPlan, page_list,
 };
 
 /// A vma on an anon_vma.
@@ -70,6 +70,24 @@ impl AvLists {
     /// Number of anon_vmas.
     pub fn count(&self) -> usize {
         self.avs.len()
+    }
+
+    /// The list-era costs (§4): per vma `anon_vma_node` + `anon_vma` pointer (12 B / 24 B), per
+    /// object a lock and a list head (12 B / 24 B).
+    pub fn add_cost(&self, c: &mut Cost, vmas: u64) {
+        c.add(
+            "per-vma anon_vma_node + anon_vma pointer",
+            vmas,
+            12,
+            24,
+            false,
+        );
+        let what = if self.kind == "anon_vma" {
+            "anon_vma (lock + list head)"
+        } else {
+            "anon_vma_global (lock + list head), one per exec family"
+        };
+        c.add(what, self.count() as u64, 12, 24, true);
     }
 
     /// A new anon_vma with no vmas.
