@@ -287,7 +287,7 @@ impl Scheme for AnonVmaRfc2Scheme {
         _pid: Pid,
         vma: &Vma,
         addr: Addr,
-        page: PageId,
+        _page: PageId,
         how: AnonAdd,
         _ev: &mut Events,
     ) -> PageRmap {
@@ -296,7 +296,7 @@ impl Scheme for AnonVmaRfc2Scheme {
             (AnonAdd::SwapIn { exclusive: false }, Some(av)) => PageRmap { mapping: av, index },
             _ => direct(vma.id, index),
         };
-        self.pending.insert(page, r);
+        // A new page: the model stores the words returned, nothing older is pending for it.
         r
     }
 

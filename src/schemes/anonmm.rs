@@ -106,16 +106,14 @@ impl AnonMmScheme {
         r
     }
 
-    /// page_add_anon_rmap at mapcount 0: the page names anonmm `id` and address `addr`.
-    fn indicate(&mut self, page: PageId, id: u32, addr: Addr) -> PageRmap {
+    /// page_add_anon_rmap at mapcount 0: the rmap words naming anonmm `id` and address `addr`,
+    /// with the anonmm's count raised for the page.
+    fn indicate(&mut self, id: u32, addr: Addr) -> PageRmap {
         self.get_ref(id);
-        self.set(
-            page,
-            PageRmap {
-                mapping: id,
-                index: addr,
-            },
-        )
+        PageRmap {
+            mapping: id,
+            index: addr,
+        }
     }
 
     fn anonmm_of(&self, m: &Machine, pid: Pid) -> Option<u32> {
@@ -331,12 +329,13 @@ impl Scheme for AnonMmScheme {
         pid: Pid,
         _vma: &Vma,
         addr: Addr,
-        page: PageId,
+        _page: PageId,
         _how: AnonAdd,
         _ev: &mut Events,
     ) -> PageRmap {
+        // A new page: the model stores the words returned, nothing older is pending for it.
         let id = self.anonmm_of(m, pid).unwrap_or(0);
-        self.indicate(page, id, addr)
+        self.indicate(id, addr)
     }
 
     fn swapin_must_copy(
@@ -362,7 +361,8 @@ impl Scheme for AnonMmScheme {
         let Some(id) = self.anonmm_of(m, pid) else {
             return;
         };
-        self.indicate(page, id, addr);
+        let r = self.indicate(id, addr);
+        self.set(page, r);
         self.tally.add(
             &format!(
                 "page_add_anon_rmap: named afresh by pid {pid}'s anonmm{id}, its new indicated mm"
