@@ -12,5 +12,6 @@ pub mod report;
 pub mod scenario;
 pub mod schemes;
 pub mod session;
+pub mod tui;
 pub mod util;
 pub mod view;

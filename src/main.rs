@@ -1,24 +1,16 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-use rmapviz::cli::{self, Cli, Command, ReplayArgs};
+use rmapviz::cli::{self, Cli};
 
 fn main() -> ExitCode {
     let args = Cli::parse();
-    let cmd = match args.command {
-        Some(c) => c,
-        // Until the TUI exists, the default job replays the default scenario under every scheme.
-        None => Command::Replay(ReplayArgs {
-            scenario: args
-                .scenario
-                .unwrap_or_else(|| rmapviz::scenario::DEFAULT_BUILTIN.to_string()),
-            scheme: vec!["all".into()],
-            json: false,
-            state: false,
-            events: false,
-        }),
+    let result = match args.command {
+        Some(c) => cli::run(c),
+        // The main job: the interactive TUI.
+        None => cli::tui_cmd::run(args.scenario, &args.tui),
     };
-    match cli::run(cmd) {
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("rmapviz: {e}");

@@ -10,9 +10,12 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Scenario to open: a RON file or a built-in name (S1 ... S12); default S3
+    /// Scenario to open in the interactive TUI: a RON file or a built-in name (S1 ... S12); default S3
     #[arg(value_name = "FILE_OR_BUILTIN")]
     pub scenario: Option<String>,
+
+    #[command(flatten)]
+    pub tui: TuiArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,4 +153,44 @@ pub struct ExportArgs {
     /// Output file, or - for standard output
     #[arg(short, long, value_name = "OUT")]
     pub output: std::path::PathBuf,
+}
+
+/// Options of the interactive TUI (the command-less `rmapviz [FILE_OR_BUILTIN]`).
+#[derive(Debug, Args, Clone)]
+pub struct TuiArgs {
+    /// Start from an empty scenario (type ops with `:`)
+    #[arg(long)]
+    pub new: bool,
+
+    /// The scheme shown first
+    #[arg(long, default_value = crate::tui::DEFAULT_SCHEME, value_name = "NAME")]
+    pub scheme: String,
+
+    /// Compare mode from the start: this scheme in a second graph pane
+    #[arg(long, value_name = "NAME")]
+    pub compare: Option<String>,
+
+    /// The step shown first (0 is before the first step)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub step: usize,
+
+    /// Colour theme: dark, light, colorblind or mono
+    #[arg(long, default_value = "dark", value_name = "NAME")]
+    pub theme: String,
+
+    /// Colour: auto (off when NO_COLOR is set), always or never (never is the mono theme)
+    #[arg(long, value_name = "WHEN", value_parser = ["auto", "always", "never"])]
+    pub color: Option<String>,
+
+    /// Draw with ASCII characters only
+    #[arg(long)]
+    pub ascii: bool,
+
+    /// Capture the mouse from the start: click selects, the wheel scrolls (`m` toggles)
+    #[arg(long)]
+    pub mouse: bool,
+
+    /// Do not journal typed ops under the state directory
+    #[arg(long)]
+    pub no_journal: bool,
 }

@@ -8,9 +8,10 @@ mod gen_cmd;
 mod list;
 mod output;
 mod replay_cmd;
+pub mod tui_cmd;
 
 pub use args::{
-    CheckArgs, Cli, Command, CompareArgs, ExportArgs, GenCommand, ReplayArgs, StormArgs,
+    CheckArgs, Cli, Command, CompareArgs, ExportArgs, GenCommand, ReplayArgs, StormArgs, TuiArgs,
 };
 pub use output::{GraphFormat, ShotFormat, Target, parse_size};
 

@@ -3,6 +3,7 @@
 
 mod builtin;
 mod generate;
+pub mod opline;
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;

@@ -3,6 +3,13 @@
 //! Every step's result is kept for every scheme. Machine states are checkpointed (every step
 //! for small scenarios, every k-th step for large ones); the state after any step is the
 //! nearest checkpoint at or before it, replayed forward, so going back costs at most k-1 steps.
+//!
+//! Simulation can be lazy ([`Session::lazy`]): each scheme is simulated only as far as it is
+//! asked for ([`Session::simulate_to`]) or in slices of time ([`Session::simulate_for`]), so a
+//! front end can open a large scenario at once, simulate the scheme it shows first, and the
+//! others between keys. [`Session::new`] simulates everything up front.
+
+use std::time::{Duration, Instant};
 
 use super::simulation::{Simulation, StepResult};
 use crate::model::Op;
@@ -18,6 +25,8 @@ struct Track {
     results: Vec<StepResult>,
     /// checkpoints[i] = state after `i * interval` steps (index 0: before any step).
     checkpoints: Vec<Simulation>,
+    /// The state after `results.len()` steps, where simulation goes on.
+    frontier: Simulation,
 }
 
 /// A scenario being stepped through, under several schemes at once.
@@ -31,6 +40,15 @@ pub struct Session {
 impl Session {
     /// Simulates every step of `scenario` under each named scheme. Unknown names are skipped.
     pub fn new(scenario: Scenario, schemes: &[&str]) -> Session {
+        let mut s = Self::lazy(scenario, schemes);
+        for i in 0..s.tracks.len() {
+            s.simulate_to(i, s.len());
+        }
+        s
+    }
+
+    /// A session that simulates nothing yet. Unknown names are skipped.
+    pub fn lazy(scenario: Scenario, schemes: &[&str]) -> Session {
         let mut s = Session {
             scenario,
             schemes: Vec::new(),
@@ -39,15 +57,16 @@ impl Session {
         };
         for name in schemes {
             if let Some(sc) = make_scheme(name) {
-                s.schemes.push(sc.info().name);
+                let start = Simulation::new(sc);
+                s.schemes.push(start.scheme_name());
                 s.tracks.push(Track {
                     results: Vec::new(),
-                    checkpoints: vec![Simulation::new(sc)],
+                    checkpoints: vec![start.clone()],
+                    frontier: start,
                 });
             }
         }
         s.interval = Self::interval_for(s.scenario.steps.len());
-        s.resimulate_from(0);
         s
     }
 
@@ -75,15 +94,66 @@ impl Session {
         self.scenario.steps.is_empty()
     }
 
-    /// The result of step `step` (0-based) under scheme number `scheme`.
+    /// How many steps of scheme number `scheme` are simulated.
+    pub fn simulated(&self, scheme: usize) -> usize {
+        self.tracks.get(scheme).map_or(0, |t| t.results.len())
+    }
+
+    /// True when every scheme is simulated to the end.
+    pub fn complete(&self) -> bool {
+        (0..self.tracks.len()).all(|i| self.simulated(i) == self.len())
+    }
+
+    fn step_track(&mut self, scheme: usize) {
+        let interval = self.interval;
+        let Some(t) = self.tracks.get_mut(scheme) else {
+            return;
+        };
+        let i = t.results.len();
+        let Some(op) = self.scenario.steps.get(i) else {
+            return;
+        };
+        t.results.push(t.frontier.step(op, false));
+        if (i + 1) % interval == 0 {
+            t.checkpoints.push(t.frontier.clone());
+        }
+    }
+
+    /// Simulates scheme number `scheme` up to (at least) `steps` steps.
+    pub fn simulate_to(&mut self, scheme: usize, steps: usize) {
+        let steps = steps.min(self.len());
+        while self.simulated(scheme) < steps {
+            self.step_track(scheme);
+        }
+    }
+
+    /// Simulates scheme number `scheme` towards `steps` for about `budget`; returns true when it
+    /// got there.
+    pub fn simulate_for(&mut self, scheme: usize, steps: usize, budget: Duration) -> bool {
+        let steps = steps.min(self.len());
+        let start = Instant::now();
+        while self.simulated(scheme) < steps {
+            self.step_track(scheme);
+            if start.elapsed() >= budget {
+                break;
+            }
+        }
+        self.simulated(scheme) >= steps
+    }
+
+    /// The result of step `step` (0-based) under scheme number `scheme`, if simulated.
     pub fn result(&self, scheme: usize, step: usize) -> Option<&StepResult> {
         self.tracks.get(scheme)?.results.get(step)
     }
 
-    /// The state after `steps` steps (0 = before the first) under scheme number `scheme`.
+    /// The state after `steps` steps (0 = before the first) under scheme number `scheme`,
+    /// from the nearest checkpoint (steps beyond the simulated ones are simulated on a copy).
     pub fn state_after(&self, scheme: usize, steps: usize) -> Option<Simulation> {
         let t = self.tracks.get(scheme)?;
         let steps = steps.min(self.scenario.steps.len());
+        if steps == t.results.len() {
+            return Some(t.frontier.clone());
+        }
         let ci = (steps / self.interval).min(t.checkpoints.len() - 1);
         let mut sim = t.checkpoints[ci].clone();
         for op in &self.scenario.steps[ci * self.interval..steps] {
@@ -92,47 +162,119 @@ impl Session {
         Some(sim)
     }
 
-    /// Inserts `op` so that it becomes step `at` (0-based) and re-simulates from there.
+    /// Inserts `op` so that it becomes step `at` (0-based). Results from `at` on are dropped and
+    /// simulated again as they are asked for ([`Session::new`]'s eager simulation is not
+    /// repeated: call [`Session::simulate_to`]).
     pub fn insert(&mut self, at: usize, op: Op) {
         let at = at.min(self.scenario.steps.len());
         self.scenario.steps.insert(at, op);
-        self.resimulate_from(at);
+        self.truncate(at);
     }
 
-    /// Removes step `at` and re-simulates from there.
+    /// Removes step `at`; results from `at` on are simulated again as they are asked for.
     pub fn remove(&mut self, at: usize) -> Option<Op> {
         if at >= self.scenario.steps.len() {
             return None;
         }
         let op = self.scenario.steps.remove(at);
-        self.resimulate_from(at);
+        self.truncate(at);
         Some(op)
     }
 
-    /// Recomputes results and checkpoints of every step from `from` on.
-    fn resimulate_from(&mut self, from: usize) {
+    /// Forgets the results of the steps from `from` on (the scenario changed there).
+    fn truncate(&mut self, from: usize) {
         let interval = Self::interval_for(self.scenario.steps.len());
         let from = if interval != self.interval {
             self.interval = interval;
-            for t in &mut self.tracks {
-                t.checkpoints.truncate(1);
-            }
             0
         } else {
             from
         };
         for t in &mut self.tracks {
+            if t.results.len() <= from {
+                continue;
+            }
             let ci = (from / self.interval).min(t.checkpoints.len() - 1);
             t.checkpoints.truncate(ci + 1);
-            let start = ci * self.interval;
-            t.results.truncate(start);
-            let mut sim = t.checkpoints[ci].clone();
-            for (i, op) in self.scenario.steps.iter().enumerate().skip(start) {
-                t.results.push(sim.step(op, false));
-                if (i + 1) % self.interval == 0 {
-                    t.checkpoints.push(sim.clone());
-                }
+            t.results.truncate(ci * self.interval);
+            t.frontier = t.checkpoints[ci].clone();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::storm;
+
+    fn eager_vs_lazy(sc: Scenario) {
+        let names = crate::schemes::scheme_names();
+        let eager = Session::new(sc.clone(), &names);
+        let mut lazy = Session::lazy(sc, &names);
+        assert_eq!(lazy.simulated(0), 0);
+        for i in 0..names.len() {
+            while !lazy.simulate_for(i, lazy.len(), Duration::ZERO) {}
+        }
+        assert!(lazy.complete());
+        for i in 0..names.len() {
+            for k in 0..eager.len() {
+                let (a, b) = (eager.result(i, k).unwrap(), lazy.result(i, k).unwrap());
+                assert_eq!(a.events, b.events);
+                assert_eq!(a.totals, b.totals);
             }
         }
+    }
+
+    #[test]
+    fn lazy_simulation_in_slices_gives_the_eager_results() {
+        eager_vs_lazy(Scenario::load("S3").unwrap().0);
+        // Large enough for sparse checkpoints.
+        eager_vs_lazy(storm(150, 3));
+    }
+
+    #[test]
+    fn state_after_any_step_matches_a_straight_replay() {
+        let sc = storm(150, 3);
+        let s = Session::new(sc.clone(), &["anon-vma"]);
+        for k in [0, 1, 7, 150, 151, 299, sc.steps.len()] {
+            let mut sim = Simulation::by_name("anon-vma").unwrap();
+            for op in &sc.steps[..k] {
+                sim.step(op, false);
+            }
+            let got = s.state_after(0, k).unwrap();
+            assert_eq!(
+                got.machine.totals(got.scheme.as_ref()),
+                sim.machine.totals(sim.scheme.as_ref()),
+                "step {k}"
+            );
+        }
+    }
+
+    #[test]
+    fn insert_and_remove_resimulate_what_follows() {
+        let (sc, _) = Scenario::load("S3").unwrap();
+        let mut s = Session::new(sc.clone(), &["anon-vma"]);
+        // Unmap the parent's range before the mremap: the mremap is now refused (flagged, kept).
+        s.insert(
+            3,
+            Op::Munmap {
+                pid: 1,
+                addr: 0x10000,
+                pages: 4,
+                note: None,
+            },
+        );
+        assert_eq!(s.len(), sc.steps.len() + 1);
+        assert_eq!(s.simulated(0), 3);
+        s.simulate_to(0, s.len());
+        assert!(s.result(0, 3).unwrap().error.is_none());
+        assert!(
+            s.result(0, 4).unwrap().error.is_some(),
+            "mremap of an unmapped range"
+        );
+        assert_eq!(s.remove(3).map(|o| o.name()), Some("Munmap"));
+        s.simulate_to(0, s.len());
+        assert!(s.result(0, 3).unwrap().error.is_none());
+        assert_eq!(s.scenario(), &sc);
     }
 }

@@ -1,0 +1,624 @@
+//! The TUI's whole state. [`App::headless`] builds it from a scenario and options, with no
+//! terminal, for the exports and the tests; the interactive loop ([`super::run`]) feeds it
+//! messages ([`super::update`]) and draws it ([`super::render::draw`]).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+use tui_input::Input;
+
+use super::theme::{Theme, ThemeName, UnknownTheme};
+use crate::model::Walk;
+use crate::scenario::Scenario;
+use crate::schemes::{all_schemes, find_scheme, scheme_names};
+use crate::session::{Session, Simulation, StepResult};
+use crate::view::{BuildOptions, StepView};
+
+/// The scheme shown when none is asked for.
+pub const DEFAULT_SCHEME: &str = "anon-vma";
+
+/// How a headless (or interactive) app starts.
+#[derive(Clone, Debug)]
+pub struct AppOptions<'a> {
+    /// The scheme of the (left) graph pane.
+    pub scheme: &'a str,
+    /// Compare mode: the scheme of the right graph pane.
+    pub compare: Option<&'a str>,
+    /// The step shown, 1-based; 0 is before the first step.
+    pub step: usize,
+    pub theme: ThemeName,
+    /// Only ASCII characters.
+    pub ascii: bool,
+    /// The walk candidate followed (0-based), as `n` / `N` choose it.
+    pub walk_candidate: Option<usize>,
+}
+
+impl Default for AppOptions<'_> {
+    fn default() -> Self {
+        AppOptions {
+            scheme: DEFAULT_SCHEME,
+            compare: None,
+            step: 0,
+            theme: ThemeName::Dark,
+            ascii: false,
+            walk_candidate: None,
+        }
+    }
+}
+
+/// Why an app cannot be made as asked.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum AppError {
+    #[error("unknown scheme \"{0}\" (expected one of: {1})")]
+    UnknownScheme(String, String),
+    #[error("scheme \"{0}\" is not implemented yet (implemented: {1})")]
+    NotImplemented(String, String),
+    #[error("step {step} is out of range: the scenario has {len} steps (0 is before the first)")]
+    StepOutOfRange { step: usize, len: usize },
+    #[error(
+        "walk candidate {candidate} is out of range: step {step} has {count} candidates (numbered from 0)"
+    )]
+    CandidateOutOfRange {
+        candidate: usize,
+        step: usize,
+        count: usize,
+    },
+    #[error(transparent)]
+    Theme(#[from] UnknownTheme),
+}
+
+/// Which pane the arrow keys work in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Steps,
+    Graph,
+}
+
+/// What has the keyboard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Help {
+        scroll: u16,
+    },
+    /// The `:` command line.
+    Command,
+    /// The `/` search line.
+    Search,
+    /// `q` with unsaved typed ops.
+    ConfirmQuit,
+    /// A journal of an unsaved session was found at start.
+    OfferRestore(Box<super::journal::Entry>),
+}
+
+/// A status line message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+/// One graph pane's content: a scheme at the current step.
+#[derive(Clone)]
+pub struct Pane {
+    /// The scheme's number in the session.
+    pub scheme: usize,
+    pub view: Arc<StepView>,
+    pub sim: Arc<Simulation>,
+}
+
+/// Where things were drawn in the last frame, for mouse hit-testing (television's idea:
+/// never recompute the layout in the input handler).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FrameInfo {
+    /// Each graph pane's inner area and the model row / column at its top left.
+    pub graphs: Vec<(ratatui::layout::Rect, u32, u16)>,
+    /// The steps list's inner area and the step number of its first line.
+    pub timeline: Option<(ratatui::layout::Rect, usize)>,
+    /// The compare table's inner area, first data row's scheme number.
+    pub compare: Option<(ratatui::layout::Rect, usize)>,
+}
+
+type CacheKey = (usize, usize);
+
+/// Step views by (scheme, step), least recently used first out.
+#[derive(Default)]
+struct ViewCache {
+    map: HashMap<CacheKey, (Arc<StepView>, Arc<Simulation>)>,
+    order: VecDeque<CacheKey>,
+}
+
+const CACHE_SIZE: usize = 24;
+
+impl ViewCache {
+    fn get(&mut self, k: CacheKey) -> Option<(Arc<StepView>, Arc<Simulation>)> {
+        let v = self.map.get(&k).cloned()?;
+        self.order.retain(|&o| o != k);
+        self.order.push_back(k);
+        Some(v)
+    }
+
+    fn put(&mut self, k: CacheKey, v: (Arc<StepView>, Arc<Simulation>)) {
+        self.map.insert(k, v);
+        self.order.retain(|&o| o != k);
+        self.order.push_back(k);
+        while self.order.len() > CACHE_SIZE {
+            if let Some(old) = self.order.pop_front() {
+                self.map.remove(&old);
+            }
+        }
+    }
+
+    fn contains(&self, k: CacheKey) -> bool {
+        self.map.contains_key(&k)
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+        self.order.clear();
+    }
+
+    /// Forgets the views of steps after `step` (the scenario changed there).
+    fn forget_after(&mut self, step: usize) {
+        self.map.retain(|k, _| k.1 <= step);
+        self.order.retain(|k| k.1 <= step);
+    }
+}
+
+/// Autoplay speeds: milliseconds per step.
+pub const SPEEDS: [u64; 6] = [3000, 2000, 1000, 500, 250, 100];
+
+/// The TUI's state.
+pub struct App {
+    pub(crate) session: Session,
+    /// Where the scenario came from ("builtin:S3", a path, "new").
+    pub(crate) origin: String,
+    /// Where `:w` writes without a name (the file the scenario was read from or saved to).
+    pub(crate) file: Option<PathBuf>,
+    pub(crate) scheme: usize,
+    pub(crate) compare: Option<usize>,
+    pub(crate) step: usize,
+    pub(crate) candidate: Option<usize>,
+    pub(crate) theme: Theme,
+    pub(crate) ascii: bool,
+    pub(crate) focus: Focus,
+    pub(crate) mode: Mode,
+    /// The selected node's id (kept across steps and schemes).
+    pub(crate) selected: Option<String>,
+    pub(crate) expanded: HashSet<String>,
+    pub(crate) focus_walk: bool,
+    /// The graph's top row and left column when not following the selection.
+    pub(crate) scroll: (u32, u16),
+    /// Keep the selection in view.
+    pub(crate) follow: bool,
+    pub(crate) panes: Vec<Pane>,
+    cache: ViewCache,
+    /// Compute every scheme's results up to the shown step before drawing (headless use).
+    eager: bool,
+    pub(crate) input: Input,
+    pub(crate) history: Vec<String>,
+    pub(crate) history_pos: Option<usize>,
+    pub(crate) status: Option<Status>,
+    /// Autoplay: index into [`SPEEDS`] when playing.
+    pub(crate) playing: bool,
+    pub(crate) speed: usize,
+    pub(crate) last_tick: Option<Instant>,
+    /// Ops were typed or deleted since the last save.
+    pub(crate) dirty: bool,
+    pub(crate) mouse: bool,
+    pub(crate) quit: bool,
+    pub(crate) journal: Option<super::journal::Journal>,
+    pub(crate) frame: FrameInfo,
+}
+
+impl App {
+    /// An app on `scenario` with `opts`, every scheme simulated up to the step shown: what the
+    /// exports and tests draw through `Terminal<TestBackend>`.
+    pub fn headless(scenario: Scenario, opts: &AppOptions) -> Result<App, AppError> {
+        Self::build(scenario, "headless", opts, true)
+    }
+
+    /// An app for the interactive loop: schemes other than the shown ones are simulated between
+    /// keys ([`App::idle`]).
+    pub(crate) fn interactive(
+        scenario: Scenario,
+        origin: &str,
+        opts: &AppOptions,
+    ) -> Result<App, AppError> {
+        Self::build(scenario, origin, opts, false)
+    }
+
+    fn build(
+        scenario: Scenario,
+        origin: &str,
+        opts: &AppOptions,
+        eager: bool,
+    ) -> Result<App, AppError> {
+        let names = scheme_names();
+        let scheme_index = |name: &str| -> Result<usize, AppError> {
+            let valid = || names.join(", ");
+            match find_scheme(name) {
+                None => Err(AppError::UnknownScheme(name.to_string(), valid())),
+                Some(i) => names
+                    .iter()
+                    .position(|n| *n == i.name)
+                    .ok_or_else(|| AppError::NotImplemented(i.name.to_string(), valid())),
+            }
+        };
+        let scheme = scheme_index(opts.scheme)?;
+        let compare = opts.compare.map(scheme_index).transpose()?;
+        let len = scenario.steps.len();
+        if opts.step > len {
+            return Err(AppError::StepOutOfRange {
+                step: opts.step,
+                len,
+            });
+        }
+        let file = std::path::Path::new(origin)
+            .is_file()
+            .then(|| PathBuf::from(origin));
+        let mut app = App {
+            session: Session::lazy(scenario, &names),
+            origin: origin.to_string(),
+            file,
+            scheme,
+            compare,
+            step: opts.step,
+            candidate: None,
+            theme: Theme::new(opts.theme),
+            ascii: opts.ascii,
+            focus: Focus::Steps,
+            mode: Mode::Normal,
+            selected: None,
+            expanded: HashSet::new(),
+            focus_walk: false,
+            scroll: (0, 0),
+            follow: true,
+            panes: Vec::new(),
+            cache: ViewCache::default(),
+            eager,
+            input: Input::default(),
+            history: Vec::new(),
+            history_pos: None,
+            status: None,
+            playing: false,
+            speed: 2,
+            last_tick: None,
+            dirty: false,
+            mouse: false,
+            quit: false,
+            journal: None,
+            frame: FrameInfo::default(),
+        };
+        app.refresh();
+        if let Some(k) = opts.walk_candidate {
+            let count = app.candidates();
+            if k >= count {
+                return Err(AppError::CandidateOutOfRange {
+                    candidate: k,
+                    step: opts.step,
+                    count,
+                });
+            }
+            app.candidate = Some(k);
+        }
+        Ok(app)
+    }
+
+    // ----- what the recorder and the exports use --------------------------------------------
+
+    /// The step shown (1-based; 0 is before the first step).
+    pub fn step(&self) -> usize {
+        self.step
+    }
+
+    /// Number of steps of the scenario.
+    pub fn len(&self) -> usize {
+        self.session.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.session.is_empty()
+    }
+
+    /// Shows step `n` (clamped to the scenario).
+    pub fn step_to(&mut self, n: usize) {
+        let n = n.min(self.len());
+        if n != self.step {
+            self.step = n;
+            self.candidate = None;
+            self.refresh();
+        }
+    }
+
+    /// Follows walk candidate `k` (0-based), or the whole walk with None. Out-of-range numbers
+    /// are ignored.
+    pub fn set_walk_candidate(&mut self, k: Option<usize>) {
+        if k.is_none_or(|k| k < self.candidates()) {
+            self.candidate = k;
+            if let Some(id) = k.and_then(|k| self.candidate_node_id(k)) {
+                self.selected = Some(id);
+                self.follow = true;
+            }
+        }
+    }
+
+    /// The candidate followed, if any.
+    pub fn walk_candidate(&self) -> Option<usize> {
+        self.candidate
+    }
+
+    /// Number of candidates the current step's walk visited (0 without a walk).
+    pub fn candidates(&self) -> usize {
+        self.walk().map_or(0, |w| w.visits.len())
+    }
+
+    /// The walk of the current step under the shown scheme.
+    pub fn walk(&self) -> Option<&Walk> {
+        self.result(self.scheme).and_then(|r| r.walk.as_ref())
+    }
+
+    pub fn theme(&self) -> &Theme {
+        &self.theme
+    }
+
+    pub fn set_theme(&mut self, name: ThemeName) {
+        self.theme = Theme::new(name);
+    }
+
+    pub fn ascii(&self) -> bool {
+        self.ascii
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        self.session.scenario()
+    }
+
+    /// The names of the schemes the app can show, in the compare table's order.
+    pub fn scheme_names(&self) -> &[&'static str] {
+        self.session.schemes()
+    }
+
+    /// The shown scheme's name.
+    pub fn scheme_name(&self) -> &'static str {
+        self.session.schemes()[self.scheme]
+    }
+
+    /// Selects the scheme called `name` for the left pane.
+    pub fn set_scheme(&mut self, name: &str) -> Result<(), AppError> {
+        let i = self.scheme_number(name)?;
+        self.scheme = i;
+        self.candidate = None;
+        self.refresh();
+        Ok(())
+    }
+
+    /// Compare mode with the scheme called `name` on the right, or off with None.
+    pub fn set_compare(&mut self, name: Option<&str>) -> Result<(), AppError> {
+        self.compare = name.map(|n| self.scheme_number(n)).transpose()?;
+        self.refresh();
+        Ok(())
+    }
+
+    fn scheme_number(&self, name: &str) -> Result<usize, AppError> {
+        let valid = self.session.schemes().join(", ");
+        let info =
+            find_scheme(name).ok_or_else(|| AppError::UnknownScheme(name.into(), valid.clone()))?;
+        self.session
+            .schemes()
+            .iter()
+            .position(|n| *n == info.name)
+            .ok_or(AppError::NotImplemented(info.name.into(), valid))
+    }
+
+    /// The node selected in the graph, by id.
+    pub fn selected(&self) -> Option<&str> {
+        self.selected.as_deref()
+    }
+
+    /// Selects the node with id `id` (if the shown graph has it).
+    pub fn select(&mut self, id: &str) -> bool {
+        let found = self.panes.first().and_then(|p| {
+            p.view
+                .graph
+                .find(id)
+                .or_else(|| p.view.graph.group_of(id))
+                .map(|n| p.view.graph.node(n).id.clone())
+        });
+        if let Some(f) = found {
+            self.selected = Some(f);
+            self.follow = true;
+            true
+        } else {
+            false
+        }
+    }
+
+    // ----- internals -------------------------------------------------------------------------
+
+    /// The result of the current step under scheme number `scheme`, if simulated.
+    pub(crate) fn result(&self, scheme: usize) -> Option<&StepResult> {
+        self.step
+            .checked_sub(1)
+            .and_then(|i| self.session.result(scheme, i))
+    }
+
+    pub(crate) fn shown_schemes(&self) -> Vec<usize> {
+        let mut v = vec![self.scheme];
+        if let Some(c) = self.compare {
+            v.push(c);
+        }
+        v
+    }
+
+    pub(crate) fn build_options(&self) -> BuildOptions {
+        BuildOptions {
+            expanded: self.expanded.clone(),
+            focus_walk: self.focus_walk,
+            ..BuildOptions::default()
+        }
+    }
+
+    fn make_view(&mut self, scheme: usize, step: usize) -> (Arc<StepView>, Arc<Simulation>) {
+        if let Some(v) = self.cache.get((scheme, step)) {
+            return v;
+        }
+        self.session.simulate_to(scheme, step);
+        let sim = self
+            .session
+            .state_after(scheme, step)
+            .expect("scheme number in range");
+        let walk = step
+            .checked_sub(1)
+            .and_then(|i| self.session.result(scheme, i))
+            .and_then(|r| r.walk.clone());
+        let view = StepView::new(&sim, walk.as_ref(), &self.build_options());
+        let v = (Arc::new(view), Arc::new(sim));
+        self.cache.put((scheme, step), v.clone());
+        v
+    }
+
+    /// Brings the panes up to date with the step, schemes and view options.
+    pub(crate) fn refresh(&mut self) {
+        let step = self.step;
+        if self.eager {
+            for i in 0..self.session.schemes().len() {
+                self.session.simulate_to(i, step);
+            }
+        }
+        let mut panes = Vec::new();
+        for s in self.shown_schemes() {
+            let (view, sim) = self.make_view(s, step);
+            panes.push(Pane {
+                scheme: s,
+                view,
+                sim,
+            });
+        }
+        self.panes = panes;
+        if let Some(k) = self.candidate
+            && k >= self.candidates()
+        {
+            self.candidate = None;
+        }
+        self.fix_selection();
+    }
+
+    /// Keeps the selection on a node of the shown graph: the same id, or the group that now
+    /// holds it, or the walked page, or the first mm.
+    fn fix_selection(&mut self) {
+        let Some(p) = self.panes.first() else { return };
+        let g = &p.view.graph;
+        if let Some(id) = &self.selected
+            && (g.find(id).is_some())
+        {
+            return;
+        }
+        let regrouped = self
+            .selected
+            .as_deref()
+            .and_then(|id| g.group_of(id))
+            .map(|n| g.node(n).id.clone());
+        let walked = g
+            .walk
+            .as_ref()
+            .and_then(|w| w.page_node)
+            .map(|n| g.node(n).id.clone());
+        let first = p
+            .view
+            .layout
+            .placed
+            .iter()
+            .find_map(|pl| pl.node)
+            .map(|n| g.node(n).id.clone());
+        self.selected = regrouped.or(walked).or(first);
+    }
+
+    pub(crate) fn candidate_node_id(&self, k: usize) -> Option<String> {
+        let p = self.panes.first()?;
+        let w = p.view.graph.walk.as_ref()?;
+        let n = (*w.candidate_nodes.get(k)?)?;
+        Some(p.view.graph.node(n).id.clone())
+    }
+
+    /// The view options changed (expand, focus): every cached view is stale.
+    pub(crate) fn views_changed(&mut self) {
+        self.cache.clear();
+        self.refresh();
+    }
+
+    /// The scenario changed from step `at` (0-based) on.
+    pub(crate) fn scenario_changed(&mut self, at: usize) {
+        self.cache.forget_after(at);
+        self.refresh();
+    }
+
+    /// Work done between keys, for about `budget`: simulate the shown schemes to the end, build
+    /// the neighbouring steps' views, then simulate the other schemes for the compare table.
+    /// Returns true if something was done (the screen may need a redraw).
+    pub fn idle(&mut self, budget: Duration) -> bool {
+        let start = Instant::now();
+        let len = self.len();
+        let step = self.step;
+        // 1. The compare table at the current step.
+        for i in 0..self.session.schemes().len() {
+            if self.session.simulated(i) < step {
+                let left = budget.saturating_sub(start.elapsed());
+                self.session.simulate_for(i, step, left);
+                return true;
+            }
+        }
+        // 2. The neighbours of the shown step, so that stepping is instant.
+        for s in self.shown_schemes() {
+            for n in [step + 1, step.saturating_sub(1)] {
+                if n <= len && n != step && !self.cache.contains((s, n)) {
+                    self.make_view(s, n);
+                    return true;
+                }
+            }
+        }
+        // 3. Everything else, to the end.
+        let shown = self.shown_schemes();
+        let mut order = shown.clone();
+        order.extend((0..self.session.schemes().len()).filter(|i| !shown.contains(i)));
+        for i in order {
+            if self.session.simulated(i) < len {
+                let left = budget.saturating_sub(start.elapsed());
+                self.session
+                    .simulate_for(i, len, left.max(Duration::from_millis(1)));
+                return true;
+            }
+        }
+        false
+    }
+
+    /// True when [`App::idle`] has nothing left to do.
+    pub fn settled(&self) -> bool {
+        let step = self.step;
+        self.session.complete()
+            && self.shown_schemes().iter().all(|&s| {
+                [step + 1, step.saturating_sub(1)]
+                    .iter()
+                    .all(|&n| n > self.len() || n == step || self.cache.contains((s, n)))
+            })
+    }
+
+    pub(crate) fn set_status(&mut self, text: impl Into<String>, error: bool) {
+        self.status = Some(Status {
+            text: text.into(),
+            error,
+        });
+    }
+
+    /// The scheme's design and era, for the header.
+    pub(crate) fn scheme_era(&self, i: usize) -> &'static str {
+        let name = self.session.schemes()[i];
+        all_schemes()
+            .iter()
+            .find(|s| s.name == name)
+            .map_or("", |s| s.era)
+    }
+}

@@ -1,0 +1,247 @@
+//! The `:` command line: an op in the short syntax (inserted after the current step), or one
+//! of [`COMMANDS`].
+
+use std::path::PathBuf;
+
+use super::app::{App, Mode};
+use crate::scenario::{Scenario, opline};
+
+/// The commands besides ops, with their help (the help screen lists them).
+pub const COMMANDS: [(&str, &str); 9] = [
+    ("goto N", "show step N (0 is before the first)"),
+    (
+        "w [FILE]",
+        "write the scenario as RON (replay and rmapviz read it back)",
+    ),
+    (
+        "d [N]",
+        "delete step N (default: the current one); later steps re-simulate",
+    ),
+    ("q", "quit (asks if typed ops are unsaved)"),
+    ("q!", "quit without asking"),
+    ("scheme NAME", "show scheme NAME"),
+    (
+        "compare [NAME]",
+        "compare with scheme NAME, or stop comparing",
+    ),
+    ("theme NAME", "dark, light, colorblind or mono"),
+    ("help", "this help"),
+];
+
+/// Command words for completion (`write` is the op; `w` saves).
+const WORDS: [&str; 10] = [
+    "goto", "w", "d", "q", "q!", "scheme", "compare", "theme", "help", "delete",
+];
+
+impl App {
+    /// Runs one command line (without the `:`).
+    pub fn run_command(&mut self, line: &str) {
+        let line = line.trim();
+        if line.is_empty() {
+            return;
+        }
+        let (word, rest) = line
+            .split_once(char::is_whitespace)
+            .map_or((line, ""), |(a, b)| (a, b.trim()));
+        match word {
+            "goto" | "g" => match rest.parse::<usize>() {
+                Ok(n) if n <= self.len() => self.step_to(n),
+                Ok(n) => self.set_status(
+                    format!(
+                        "goto {n}: the scenario has {} steps (0 is the start)",
+                        self.len()
+                    ),
+                    true,
+                ),
+                Err(_) => self.set_status("goto N: N is a step number (0 is the start)", true),
+            },
+            "w" => self.write(rest),
+            "d" | "delete" => {
+                let n = if rest.is_empty() {
+                    Ok(self.step)
+                } else {
+                    rest.parse::<usize>()
+                };
+                match n {
+                    Ok(n) if n >= 1 && n <= self.len() => self.delete_step(n),
+                    _ => self.set_status(
+                        format!(
+                            "d N: N is a step from 1 to {} (default the current one)",
+                            self.len()
+                        ),
+                        true,
+                    ),
+                }
+            }
+            "q" | "quit" => self.request_quit(),
+            "q!" => {
+                self.dirty = false;
+                self.request_quit();
+            }
+            "scheme" => {
+                if let Err(e) = self.set_scheme(rest) {
+                    self.set_status(e.to_string(), true);
+                }
+            }
+            "compare" => {
+                let r = if rest.is_empty() {
+                    self.set_compare(None)
+                } else {
+                    self.set_compare(Some(rest))
+                };
+                if let Err(e) = r {
+                    self.set_status(e.to_string(), true);
+                }
+            }
+            "theme" => match rest.parse() {
+                Ok(t) => self.set_theme(t),
+                Err(e) => self.set_status(format!("{e}"), true),
+            },
+            "help" | "h" => self.mode = Mode::Help { scroll: 0 },
+            _ => self.insert_op(line),
+        }
+    }
+
+    /// Parses `line` as an op and inserts it after the current step; a line that is not an op
+    /// changes nothing and says what was expected.
+    fn insert_op(&mut self, line: &str) {
+        match opline::parse(line) {
+            Ok(op) => {
+                let at = self.step;
+                self.session.insert(at, op);
+                self.step = at + 1;
+                self.candidate = None;
+                self.dirty = true;
+                self.scenario_changed(at);
+                self.journal_write();
+                let refused = self
+                    .result(self.scheme)
+                    .and_then(|r| r.error.as_ref().map(|e| e.to_string()));
+                match refused {
+                    Some(e) => self.set_status(format!("step {} refused: {e}", at + 1), true),
+                    None => self.set_status(
+                        format!(
+                            "inserted step {} ({} steps after it re-simulated)",
+                            at + 1,
+                            self.len() - at - 1
+                        ),
+                        false,
+                    ),
+                }
+            }
+            Err(e) => {
+                let known = COMMANDS
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let msg = if e.usage.is_none() && e.message.starts_with("unknown op") {
+                    format!("{e}; or a command: {known}")
+                } else {
+                    e.to_string()
+                };
+                self.set_status(msg, true);
+            }
+        }
+    }
+
+    fn delete_step(&mut self, n: usize) {
+        if let Some(op) = self.session.remove(n - 1) {
+            if self.step >= n {
+                self.step -= 1;
+            }
+            self.dirty = true;
+            self.candidate = None;
+            self.scenario_changed(n - 1);
+            self.journal_write();
+            self.set_status(
+                format!("deleted step {n}: {}", opline::format(&op, false)),
+                false,
+            );
+        }
+    }
+
+    /// `:w [FILE]`: the whole scenario as RON, written atomically.
+    fn write(&mut self, name: &str) {
+        let path = if name.is_empty() {
+            match &self.file {
+                Some(p) => p.clone(),
+                None => {
+                    self.set_status(
+                        "w FILE: name a file (this scenario was not read from one)",
+                        true,
+                    );
+                    return;
+                }
+            }
+        } else {
+            PathBuf::from(name)
+        };
+        let text = self.session.scenario().to_ron();
+        // What is written must read back as the same scenario.
+        if Scenario::parse(&text, "check").ok().as_ref() != Some(self.session.scenario()) {
+            self.set_status(
+                "internal error: the scenario would not read back; not written",
+                true,
+            );
+            return;
+        }
+        match crate::util::write_atomically(&path, text.as_bytes()) {
+            Ok(()) => {
+                self.dirty = false;
+                self.file = Some(path.clone());
+                if let Some(j) = &self.journal {
+                    j.clear();
+                }
+                self.set_status(
+                    format!("wrote {} ({} steps)", path.display(), self.len()),
+                    false,
+                );
+            }
+            Err(e) => self.set_status(format!("{}: cannot write: {e}", path.display()), true),
+        }
+    }
+
+    pub(crate) fn journal_write(&mut self) {
+        if let Some(j) = &self.journal
+            && let Err(e) = j.write(self.session.scenario(), &self.origin, self.step)
+        {
+            let msg = format!("journal {}: {e}", j.path().display());
+            self.set_status(msg, true);
+        }
+    }
+
+    /// Tab in the command line: completes the first word among the op names and commands.
+    pub(crate) fn complete(&mut self) {
+        let v = self.input.value().to_string();
+        if v.contains(char::is_whitespace) {
+            return;
+        }
+        let lower = v.to_ascii_lowercase();
+        let all: Vec<&str> = opline::op_names().chain(WORDS).collect();
+        let hits: Vec<&str> = all
+            .iter()
+            .copied()
+            .filter(|w| w.starts_with(&lower))
+            .collect();
+        match hits.as_slice() {
+            [] => self.set_status(format!("nothing starts with \"{v}\""), true),
+            [one] => {
+                self.input = tui_input::Input::new(format!("{one} "));
+                if let Some((_, u)) = opline::USAGE.iter().find(|(n, _)| n == one) {
+                    self.set_status(*u, false);
+                }
+            }
+            many => {
+                let mut common = many[0].to_string();
+                for w in &many[1..] {
+                    while !w.starts_with(&common) {
+                        common.pop();
+                    }
+                }
+                self.input = tui_input::Input::new(common);
+                self.set_status(many.join(" "), false);
+            }
+        }
+    }
+}

@@ -1,0 +1,496 @@
+//! The one keymap table (gitui's idea, design.md §4): dispatch, the footer hints and the `?`
+//! help screen are all generated from [`BINDINGS`], so the help can never drift from the keys.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    StepNext,
+    StepPrev,
+    First,
+    Last,
+    Autoplay,
+    Faster,
+    Slower,
+    NextScheme,
+    PrevScheme,
+    /// `1`-`9`, `0`: the scheme with this number (0-based).
+    Scheme(usize),
+    Compare,
+    /// In compare mode: the next scheme for the right pane.
+    NextCompared,
+    /// Move the node selection.
+    Up,
+    Down,
+    Left,
+    Right,
+    /// Steps focus: go to the graph. Graph focus: expand or collapse the selected group.
+    Enter,
+    /// Graph focus: back to the steps.
+    Back,
+    Find,
+    FocusWalk,
+    NextCandidate,
+    PrevCandidate,
+    Command,
+    Help,
+    Quit,
+    ToggleMouse,
+    NextTheme,
+    PageUp,
+    PageDown,
+    ScrollLeft,
+    ScrollRight,
+}
+
+/// Where a binding applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// The main screen, whatever pane has the focus.
+    Main,
+    /// The main screen with the steps focused (arrows step).
+    Steps,
+    /// The main screen with the graph focused (arrows move the selection).
+    Graph,
+}
+
+impl Context {
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Main => "everywhere",
+            Context::Steps => "steps focused (the default)",
+            Context::Graph => "graph focused",
+        }
+    }
+}
+
+/// A key as the table writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn k(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: false,
+    }
+}
+
+const fn code(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: true,
+    }
+}
+
+/// One row of the table.
+#[derive(Clone, Copy, Debug)]
+pub struct Binding {
+    pub context: Context,
+    pub keys: &'static [Key],
+    pub action: Action,
+    /// What the help screen says.
+    pub help: &'static str,
+    /// The footer's short word, if the binding is shown there.
+    pub footer: Option<&'static str>,
+}
+
+macro_rules! bind {
+    ($ctx:ident, [$($key:expr),+], $action:expr, $help:literal, $footer:expr) => {
+        Binding {
+            context: Context::$ctx,
+            keys: &[$($key),+],
+            action: $action,
+            help: $help,
+            footer: $footer,
+        }
+    };
+}
+
+/// Every key of the main screen. The command line, the help screen and the questions have their
+/// own few keys, listed in the help screen's text.
+pub static BINDINGS: &[Binding] = &[
+    bind!(
+        Steps,
+        [code(KeyCode::Right), k('l')],
+        Action::StepNext,
+        "next step",
+        Some("step")
+    ),
+    bind!(
+        Steps,
+        [code(KeyCode::Left), k('h')],
+        Action::StepPrev,
+        "previous step",
+        None
+    ),
+    bind!(
+        Steps,
+        [code(KeyCode::Down), k('j')],
+        Action::Down,
+        "select the next node of the column",
+        None
+    ),
+    bind!(
+        Steps,
+        [code(KeyCode::Up), k('k')],
+        Action::Up,
+        "select the previous node of the column",
+        None
+    ),
+    bind!(
+        Steps,
+        [code(KeyCode::Enter)],
+        Action::Enter,
+        "move the focus to the graph",
+        Some("graph")
+    ),
+    bind!(
+        Graph,
+        [code(KeyCode::Left), k('h')],
+        Action::Left,
+        "select a node in the column to the left",
+        None
+    ),
+    bind!(
+        Graph,
+        [code(KeyCode::Right), k('l')],
+        Action::Right,
+        "select a node in the column to the right",
+        None
+    ),
+    bind!(
+        Graph,
+        [code(KeyCode::Down), k('j')],
+        Action::Down,
+        "select the node below",
+        None
+    ),
+    bind!(
+        Graph,
+        [code(KeyCode::Up), k('k')],
+        Action::Up,
+        "select the node above",
+        Some("select")
+    ),
+    bind!(
+        Graph,
+        [code(KeyCode::Enter)],
+        Action::Enter,
+        "expand or collapse the selected group",
+        Some("expand")
+    ),
+    bind!(
+        Graph,
+        [code(KeyCode::Esc)],
+        Action::Back,
+        "move the focus back to the steps",
+        Some("steps")
+    ),
+    bind!(Main, [k(' ')], Action::StepNext, "next step", None),
+    bind!(
+        Main,
+        [k('g'), code(KeyCode::Home)],
+        Action::First,
+        "before the first step",
+        None
+    ),
+    bind!(
+        Main,
+        [k('G'), code(KeyCode::End)],
+        Action::Last,
+        "last step",
+        None
+    ),
+    bind!(
+        Main,
+        [k('p')],
+        Action::Autoplay,
+        "autoplay on / off",
+        Some("play")
+    ),
+    bind!(
+        Main,
+        [k('+'), k('=')],
+        Action::Faster,
+        "autoplay faster",
+        None
+    ),
+    bind!(Main, [k('-')], Action::Slower, "autoplay slower", None),
+    bind!(
+        Main,
+        [code(KeyCode::Tab)],
+        Action::NextScheme,
+        "next scheme",
+        Some("scheme")
+    ),
+    bind!(
+        Main,
+        [code(KeyCode::BackTab)],
+        Action::PrevScheme,
+        "previous scheme",
+        None
+    ),
+    bind!(
+        Main,
+        [
+            k('1'),
+            k('2'),
+            k('3'),
+            k('4'),
+            k('5'),
+            k('6'),
+            k('7'),
+            k('8'),
+            k('9'),
+            k('0')
+        ],
+        Action::Scheme(0),
+        "scheme 1 to 10 (as in the compare table)",
+        None
+    ),
+    bind!(
+        Main,
+        [k('c')],
+        Action::Compare,
+        "compare mode: two schemes side by side",
+        Some("compare")
+    ),
+    bind!(
+        Main,
+        [k('x')],
+        Action::NextCompared,
+        "compare mode: next scheme on the right",
+        None
+    ),
+    bind!(
+        Main,
+        [k('n')],
+        Action::NextCandidate,
+        "follow the walk: next candidate",
+        Some("walk")
+    ),
+    bind!(
+        Main,
+        [k('N')],
+        Action::PrevCandidate,
+        "follow the walk: previous candidate",
+        None
+    ),
+    bind!(
+        Main,
+        [k('f')],
+        Action::FocusWalk,
+        "focus: only the walk and its neighbours",
+        Some("focus")
+    ),
+    bind!(
+        Main,
+        [k('/')],
+        Action::Find,
+        "find a node by id, label or address",
+        Some("find")
+    ),
+    bind!(
+        Main,
+        [code(KeyCode::PageDown)],
+        Action::PageDown,
+        "scroll the graph down",
+        None
+    ),
+    bind!(
+        Main,
+        [code(KeyCode::PageUp)],
+        Action::PageUp,
+        "scroll the graph up",
+        None
+    ),
+    bind!(
+        Main,
+        [k(':')],
+        Action::Command,
+        "command line: type an op, :goto N, :w FILE, :help",
+        Some("live")
+    ),
+    bind!(
+        Main,
+        [k('m')],
+        Action::ToggleMouse,
+        "mouse on / off (click selects, wheel scrolls)",
+        None
+    ),
+    bind!(Main, [k('t')], Action::NextTheme, "next colour theme", None),
+    bind!(Main, [k('?')], Action::Help, "this help", Some("help")),
+    bind!(
+        Main,
+        [k('q'), ctrl('c')],
+        Action::Quit,
+        "quit (asks first if typed ops are unsaved)",
+        Some("quit")
+    ),
+];
+
+/// Whether `key` matches the table's `want`.
+fn matches(want: &Key, ev: &KeyEvent) -> bool {
+    let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+    if want.ctrl != ctrl {
+        return false;
+    }
+    match (want.code, ev.code) {
+        // Terminals differ on whether Shift is reported with an upper-case letter.
+        (KeyCode::Char(a), KeyCode::Char(b)) => a == b,
+        (a, b) => a == b,
+    }
+}
+
+/// The action of a key in `context` (bindings of `Main` apply in every context).
+pub fn lookup(context: Context, ev: &KeyEvent) -> Option<Action> {
+    for b in BINDINGS {
+        if b.context != context && b.context != Context::Main {
+            continue;
+        }
+        for (i, want) in b.keys.iter().enumerate() {
+            if matches(want, ev) {
+                return Some(match b.action {
+                    Action::Scheme(_) => Action::Scheme(if i == 9 { 9 } else { i }),
+                    a => a,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// How a key is written in the footer and help.
+pub fn key_name(k: &Key) -> String {
+    let base = match k.code {
+        KeyCode::Char(' ') => "space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Left => "←".to_string(),
+        KeyCode::Right => "→".to_string(),
+        KeyCode::Up => "↑".to_string(),
+        KeyCode::Down => "↓".to_string(),
+        KeyCode::Enter => "Enter".to_string(),
+        KeyCode::Esc => "Esc".to_string(),
+        KeyCode::Tab => "Tab".to_string(),
+        KeyCode::BackTab => "Shift-Tab".to_string(),
+        KeyCode::Home => "Home".to_string(),
+        KeyCode::End => "End".to_string(),
+        KeyCode::PageUp => "PgUp".to_string(),
+        KeyCode::PageDown => "PgDn".to_string(),
+        other => format!("{other:?}"),
+    };
+    if k.ctrl { format!("Ctrl-{base}") } else { base }
+}
+
+/// The keys of a binding, written for the help screen ("→ l", "1-9 0").
+pub fn keys_text(b: &Binding, ascii: bool) -> String {
+    if matches!(b.action, Action::Scheme(_)) {
+        return "1-9 0".to_string();
+    }
+    let names: Vec<String> = b.keys.iter().map(key_name).collect();
+    let s = names.join(" ");
+    if ascii { ascii_keys(&s) } else { s }
+}
+
+/// Arrows written in ASCII for `--ascii`.
+pub fn ascii_keys(s: &str) -> String {
+    s.replace('←', "Left")
+        .replace('→', "Right")
+        .replace('↑', "Up")
+        .replace('↓', "Down")
+}
+
+/// The footer hints for `context`: (keys, word) in table order.
+pub fn footer(context: Context, ascii: bool) -> Vec<(String, &'static str)> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.context == context || b.context == Context::Main)
+        .filter_map(|b| {
+            let word = b.footer?;
+            let first = b.keys.first().map(key_name).unwrap_or_default();
+            let keys = if ascii { ascii_keys(&first) } else { first };
+            Some((keys, word))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn the_issue_keys_do_what_it_says() {
+        use Action::*;
+        let s = Context::Steps;
+        assert_eq!(lookup(s, &ev(KeyCode::Right)), Some(StepNext));
+        assert_eq!(lookup(s, &ev(KeyCode::Char('l'))), Some(StepNext));
+        assert_eq!(lookup(s, &ev(KeyCode::Char(' '))), Some(StepNext));
+        assert_eq!(lookup(s, &ev(KeyCode::Left)), Some(StepPrev));
+        assert_eq!(lookup(s, &ev(KeyCode::Char('h'))), Some(StepPrev));
+        assert_eq!(lookup(s, &ev(KeyCode::Char('g'))), Some(First));
+        assert_eq!(lookup(s, &ev(KeyCode::Char('G'))), Some(Last));
+        assert_eq!(lookup(s, &ev(KeyCode::Tab)), Some(NextScheme));
+        assert_eq!(lookup(s, &ev(KeyCode::BackTab)), Some(PrevScheme));
+        assert_eq!(lookup(s, &ev(KeyCode::Char('1'))), Some(Scheme(0)));
+        assert_eq!(lookup(s, &ev(KeyCode::Char('9'))), Some(Scheme(8)));
+        assert_eq!(lookup(s, &ev(KeyCode::Char('0'))), Some(Scheme(9)));
+        assert_eq!(lookup(s, &ev(KeyCode::Char('c'))), Some(Compare));
+        assert_eq!(lookup(s, &ev(KeyCode::Char('n'))), Some(NextCandidate));
+        assert_eq!(lookup(s, &ev(KeyCode::Char('N'))), Some(PrevCandidate));
+        assert_eq!(lookup(s, &ev(KeyCode::Char(':'))), Some(Command));
+        assert_eq!(lookup(s, &ev(KeyCode::Char('?'))), Some(Help));
+        assert_eq!(lookup(s, &ev(KeyCode::Char('q'))), Some(Quit));
+        let c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(lookup(s, &c), Some(Quit), "Ctrl-C quits, plain c compares");
+        // In the graph, the arrows move the selection instead of stepping.
+        let g = Context::Graph;
+        assert_eq!(lookup(g, &ev(KeyCode::Right)), Some(Right));
+        assert_eq!(lookup(g, &ev(KeyCode::Char('h'))), Some(Left));
+        assert_eq!(lookup(g, &ev(KeyCode::Enter)), Some(Enter));
+        assert_eq!(lookup(g, &ev(KeyCode::Char(' '))), Some(StepNext));
+        assert_eq!(lookup(g, &ev(KeyCode::Char('z'))), None);
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        for ctx in [Context::Steps, Context::Graph] {
+            let mut seen: Vec<Key> = Vec::new();
+            for b in BINDINGS
+                .iter()
+                .filter(|b| b.context == ctx || b.context == Context::Main)
+            {
+                for key in b.keys {
+                    assert!(
+                        !seen.contains(key),
+                        "{} bound twice in {ctx:?}",
+                        key_name(key)
+                    );
+                    seen.push(*key);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_footer_comes_from_the_table() {
+        let f = footer(Context::Steps, false);
+        assert!(f.contains(&("→".to_string(), "step")));
+        assert!(f.contains(&("?".to_string(), "help")));
+        assert!(!f.iter().any(|(_, w)| *w == "expand"), "graph-only hint");
+        let f = footer(Context::Graph, true);
+        assert!(f.contains(&("Enter".to_string(), "expand")));
+        assert!(f.iter().all(|(k, _)| k.is_ascii()));
+    }
+}

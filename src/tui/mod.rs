@@ -1,0 +1,24 @@
+//! The interactive terminal UI (issue 5): one thread, `Msg -> update -> draw`.
+//!
+//! - [`app`]: the state, and [`App::headless`] for drawing without a terminal;
+//! - [`update`]: messages (keys, mouse, ticks) and what they do; [`command`]: the `:` line;
+//! - [`keymap`]: the one key table behind dispatch, footer and help;
+//! - [`render`]: one function per pane, pure reads of the app;
+//! - [`theme`]: colours by role; [`journal`]: the crash-safe record of live edits;
+//! - [`terminal`] and [`run`]: the terminal's lifecycle and the event loop (the only places
+//!   that touch crossterm's terminal side).
+
+pub mod app;
+pub mod command;
+pub mod journal;
+pub mod keymap;
+pub mod render;
+pub mod run;
+pub mod terminal;
+pub mod theme;
+pub mod update;
+
+pub use app::{App, AppError, AppOptions, DEFAULT_SCHEME};
+pub use run::{RunError, RunOptions, run};
+pub use theme::{Theme, ThemeName};
+pub use update::Msg;

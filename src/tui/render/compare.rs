@@ -1,0 +1,119 @@
+//! Every scheme at the current step: the walk's counts, the rmap memory and the pages; the shown
+//! scheme(s) highlighted.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Row, Table};
+
+use super::pane;
+use crate::tui::app::App;
+
+/// Draws the table; returns its inner area and the scheme number of its first data row.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
+    let t = &app.theme;
+    let head = Row::new(
+        [
+            "#",
+            "scheme",
+            "cand",
+            "HIT",
+            "MISS",
+            "OUT",
+            "SKIP",
+            "LOST",
+            "B i386/x86_64",
+            "pages",
+        ]
+        .map(|h| Cell::from(h).style(t.header)),
+    );
+    let mut rows = Vec::new();
+    for (i, name) in app.scheme_names().iter().enumerate() {
+        let num = format!("{}", (i + 1) % 10);
+        let shown = i == app.scheme || Some(i) == app.compare;
+        let mark = if i == app.scheme {
+            if app.ascii { ">" } else { "▶" }
+        } else if Some(i) == app.compare {
+            "="
+        } else {
+            " "
+        };
+        let cells: Vec<Cell> = match app.result(i) {
+            _ if app.step() == 0 => vec![Cell::from("-"); 6]
+                .into_iter()
+                .chain([Cell::from("0 / 0"), Cell::from("0")])
+                .collect(),
+            None => vec![Cell::from("..."); 8],
+            Some(r) => {
+                let tot = &r.totals;
+                let mem = Cell::from(format!(
+                    "{} / {}",
+                    tot.rmap_bytes_i386, tot.rmap_bytes_x86_64
+                ));
+                let pages = Cell::from(tot.pages.to_string());
+                match &r.walk {
+                    None => {
+                        let mut v = vec![Cell::from("-"); 6];
+                        v.push(mem);
+                        v.push(pages);
+                        v
+                    }
+                    Some(w) => {
+                        let lost = Cell::from(w.lost.len().to_string());
+                        let lost = if w.lost.is_empty() {
+                            lost
+                        } else {
+                            lost.style(t.lost)
+                        };
+                        vec![
+                            Cell::from(w.visits.len().to_string()),
+                            Cell::from(w.hit.to_string()).style(t.hit),
+                            Cell::from(w.miss.to_string()).style(t.miss),
+                            Cell::from(w.out.to_string()).style(t.out),
+                            Cell::from(w.skip.to_string()).style(t.skip),
+                            lost,
+                            mem,
+                            pages,
+                        ]
+                    }
+                }
+            }
+        };
+        let mut all = vec![Cell::from(format!("{mark}{num}")), Cell::from(*name)];
+        all.extend(cells);
+        let row = Row::new(all);
+        rows.push(if shown {
+            row.style(t.selected)
+        } else {
+            row.style(t.text)
+        });
+    }
+    let widths = [
+        Constraint::Length(2),
+        Constraint::Length(20),
+        Constraint::Length(4),
+        Constraint::Length(3),
+        Constraint::Length(4),
+        Constraint::Length(3),
+        Constraint::Length(4),
+        Constraint::Length(4),
+        Constraint::Length(13),
+        Constraint::Length(6),
+    ];
+    let title = Line::from(format!(" compare at step {} ", app.step()));
+    let block = pane(app, title, false);
+    let inner = block.inner(area);
+    let table = Table::new(rows, widths)
+        .header(head)
+        .block(block)
+        .column_spacing(1);
+    frame.render_widget(table, area);
+    (
+        Rect {
+            y: inner.y + 1,
+            height: inner.height.saturating_sub(1),
+            ..inner
+        },
+        0,
+    )
+}

@@ -1,0 +1,231 @@
+//! A graph pane: the laid-out graph of one scheme at the step, drawn through a viewport that
+//! follows the selection (or the wheel), only the visible rows touched. The walk path is drawn
+//! heavier and in the accent colour, the candidate followed with `n` / `N` reversed, LOST ptes
+//! with a loud badge, so that colour is never the only cue.
+
+use std::collections::HashSet;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Line;
+
+use super::walk::outcome_style;
+use super::{cut, pane};
+use crate::tui::app::{App, Focus};
+use crate::view::glyph::{self, LineStyle};
+use crate::view::graph::COLUMNS;
+use crate::view::route::raster;
+use crate::view::{Node, NodeKind};
+
+/// Where the viewport of a pane of `h` rows and `w` cells starts.
+pub fn viewport(app: &App, pane_index: usize, h: u32, w: u16) -> (u32, u16) {
+    let Some(p) = app.panes.get(pane_index) else {
+        return (0, 0);
+    };
+    let l = &p.view.layout;
+    let (mut top, mut left) = app.scroll;
+    if app.follow
+        && let Some(n) = app.selected.as_deref().and_then(|id| p.view.graph.find(id))
+        && let Some(pl) = l.of(n)
+    {
+        if pl.row < top || pl.row >= top + h {
+            top = pl.row.saturating_sub(h / 3);
+        }
+        // Sideways only while the user moves through the graph: otherwise the mm and vma
+        // columns, where the walk's outcomes are, stay in view.
+        if app.focus == Focus::Graph && (pl.x < left || pl.end() > left + w) {
+            left = if pl.end() > w { pl.end() - w } else { 0 }.min(pl.x);
+        }
+    }
+    let top = top.min(l.height.saturating_sub(h));
+    let left = left.min(l.width.saturating_sub(w));
+    (top, left)
+}
+
+fn node_style(app: &App, n: &Node) -> Style {
+    let t = &app.theme;
+    if n.walk.walked {
+        return t.walked;
+    }
+    let base = match n.kind {
+        NodeKind::Mm => t.mm,
+        NodeKind::Vma => t.vma,
+        NodeKind::Object => t.object,
+        NodeKind::Page => t.page,
+        NodeKind::VmaGroup | NodeKind::PageGroup => t.group,
+    };
+    if n.walk.on_path {
+        base.patch(t.path)
+    } else {
+        base
+    }
+}
+
+/// Draws pane `i`; returns its inner area and the model row / column at its top left.
+pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32, u16) {
+    let t = &app.theme;
+    let Some(p) = app.panes.get(i) else {
+        return (area, 0, 0);
+    };
+    let g = &p.view.graph;
+    let l = &p.view.layout;
+    let name = app.scheme_names()[p.scheme];
+    let mut title = format!(" {} ({}) ", name, app.scheme_era(p.scheme));
+    if app.focus_walk {
+        title.push_str("[focus] ");
+    }
+    let block = pane(app, title, app.focus == Focus::Graph && i == 0);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.width == 0 || inner.height < 2 {
+        return (inner, 0, 0);
+    }
+    // Column headings, then the rows.
+    let rows_h = (inner.height - 1) as u32;
+    let (top, left) = viewport(app, i, rows_h, inner.width);
+    let buf = frame.buffer_mut();
+    for (c, name) in COLUMNS.iter().enumerate() {
+        let x = l.columns[c].x as i32 - left as i32;
+        if x >= 0 && (x as u16) < inner.width {
+            let room = (inner.width - x as u16) as usize;
+            buf.set_stringn(inner.x + x as u16, inner.y, name, room, t.dim);
+        }
+    }
+    let y0 = inner.y + 1;
+    let style = if app.ascii {
+        LineStyle::Ascii
+    } else {
+        LineStyle::Light
+    };
+    // The routes of the candidate followed, drawn reversed.
+    let mut current: HashSet<(u32, u16)> = HashSet::new();
+    if let Some(k) = app.candidate {
+        for r in &l.routes {
+            if g.graph[r.edge].candidates.contains(&k) {
+                for s in &r.segs {
+                    current.extend(raster(s, false, false).into_iter().map(|(k, _)| k));
+                }
+            }
+        }
+    }
+    let visible = top..(top + rows_h).min(l.height);
+    for row in visible.clone() {
+        let y = y0 + (row - top) as u16;
+        for c in &l.cells[row as usize] {
+            if c.x < left || c.x - left >= inner.width {
+                continue;
+            }
+            let x = inner.x + (c.x - left);
+            let ch = if c.arrow {
+                glyph::arrow(style)
+            } else {
+                glyph::line(c.mask, c.path, style)
+            };
+            let st = if current.contains(&(row, c.x)) {
+                t.current
+            } else if c.path != 0 {
+                t.path
+            } else {
+                t.edge
+            };
+            let mut tmp = [0u8; 4];
+            buf.set_string(x, y, ch.encode_utf8(&mut tmp), st);
+        }
+        for slot in l.grid[row as usize].iter().flatten() {
+            let pl = &l.placed[*slot as usize];
+            let Some(n) = pl.node else { continue };
+            let node = g.node(n);
+            draw_node(app, buf, node, pl.x, pl.width, left, inner, y);
+        }
+    }
+    // How much is above and below.
+    let above = top;
+    let below = l.height.saturating_sub(top + rows_h);
+    if above > 0 || below > 0 {
+        let hint = format!(
+            " rows {}-{} of {} ",
+            top + 1,
+            (top + rows_h).min(l.height),
+            l.height
+        );
+        let x = area.x + area.width.saturating_sub(hint.len() as u16 + 2);
+        if area.height > 0 {
+            buf.set_stringn(x, area.y + area.height - 1, &hint, hint.len(), t.dim);
+        }
+    }
+    (
+        ratatui::layout::Rect {
+            y: y0,
+            height: inner.height - 1,
+            ..inner
+        },
+        top,
+        left,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw_node(
+    app: &App,
+    buf: &mut ratatui::buffer::Buffer,
+    node: &Node,
+    x: u16,
+    width: u16,
+    left: u16,
+    inner: Rect,
+    y: u16,
+) {
+    let t = &app.theme;
+    let selected = app.selected.as_deref() == Some(node.id.as_str());
+    let current = app
+        .candidate
+        .is_some_and(|k| node.walk.visits.iter().any(|v| v.candidate == k));
+    let label = node.label.clone();
+    let badge = node.walk.badge();
+    let mut base = node_style(app, node);
+    if current {
+        base = t.current;
+    }
+    if selected {
+        base = base.patch(t.selected);
+    }
+    let badge_style = if !node.walk.lost.is_empty() {
+        t.lost
+    } else if let Some(v) = node.walk.visits.first() {
+        if current {
+            t.current
+        } else {
+            outcome_style(t, v.outcome)
+        }
+    } else {
+        base
+    };
+    let text = match &badge {
+        Some(b) => format!("{label} {b}"),
+        None => label.clone(),
+    };
+    let text = cut(&text, width as usize, app.ascii);
+    let label_len = label.chars().count().min(text.chars().count());
+    let spans = if badge.is_some() {
+        let (a, b): (String, String) = (
+            text.chars().take(label_len).collect(),
+            text.chars().skip(label_len).collect(),
+        );
+        vec![(a, base), (b, badge_style)]
+    } else {
+        vec![(text, base)]
+    };
+    // Clip to the viewport horizontally.
+    let mut cx = x as i32 - left as i32;
+    for (s, st) in spans {
+        for ch in s.chars() {
+            if cx >= 0 && (cx as u16) < inner.width {
+                let mut tmp = [0u8; 4];
+                buf.set_string(inner.x + cx as u16, y, ch.encode_utf8(&mut tmp), st);
+            }
+            cx += 1;
+        }
+    }
+    let _ = Line::default();
+}

@@ -1,0 +1,77 @@
+//! The fields of the selected node.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{asciify, pane};
+use crate::model::VmaId;
+use crate::tui::app::App;
+use crate::view::NodeKind;
+use crate::view::graph::{pte_stats, vma_fields};
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    let pane_ = app.panes.first();
+    let node = pane_.and_then(|p| {
+        let id = app.selected.as_deref()?;
+        p.view.graph.find(id).map(|n| p.view.graph.node(n))
+    });
+    let title = match node {
+        Some(n) => format!(" {} {} ", n.kind.as_str(), n.id),
+        None => " inspector ".to_string(),
+    };
+    match (node, pane_) {
+        (Some(n), Some(p)) => {
+            let mut fields = n.fields.clone();
+            // Large graphs leave the pte counts out; count them for the one vma shown here.
+            if n.kind == NodeKind::Vma && !fields.iter().any(|(k, _)| k == "ptes") {
+                let id = n.id.trim_start_matches("vma").parse().ok().map(VmaId);
+                if let Some((pid, v)) = id.and_then(|id| p.sim.machine.find_vma(id)) {
+                    let s = pte_stats(&p.sim.machine, pid, v);
+                    fields.extend(
+                        vma_fields(&p.sim.machine, pid, v, Some(&s))
+                            .into_iter()
+                            .filter(|(k, _)| k == "ptes"),
+                    );
+                }
+            }
+            let key_w = fields
+                .iter()
+                .map(|(k, _)| k.len())
+                .max()
+                .unwrap_or(0)
+                .min(16);
+            for (k, v) in fields.iter().filter(|(k, _)| k != "members") {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{k:<key_w$} "), t.dim),
+                    Span::styled(asciify(v, app.ascii), t.text),
+                ]));
+            }
+            if let Some(b) = n.walk.badge() {
+                let style = if n.walk.lost.is_empty() {
+                    t.path
+                } else {
+                    t.lost
+                };
+                lines.push(Line::styled(format!("walk {b}"), style));
+            }
+            if n.kind.is_group() {
+                lines.push(Line::styled(
+                    "Enter (in the graph) expands the group",
+                    t.dim,
+                ));
+            }
+        }
+        _ => lines.push(Line::styled("nothing selected", t.dim)),
+    }
+    let block = pane(app, title, false);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        area,
+    );
+}

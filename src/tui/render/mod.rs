@@ -1,0 +1,256 @@
+//! Drawing: a pure function of the [`App`] (trippy's style: one render function per pane, each
+//! in its own file). [`draw`] is what the terminal loop and the exports call; [`draw_frame`]
+//! also returns where the panes went, for mouse hit-testing.
+
+mod compare;
+mod footer;
+mod graph;
+mod header;
+mod help;
+mod inspector;
+mod narrative;
+mod popup;
+mod timeline;
+mod walk;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::border;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::app::{App, FrameInfo, Mode};
+
+/// Below this size the screen only says what size it needs.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+/// From this width on, the steps list and the walk / inspector column sit beside the graph.
+pub const WIDE: u16 = 110;
+
+/// Draws the whole screen for `app` into `frame`.
+pub fn draw(app: &App, frame: &mut Frame) {
+    draw_frame(app, frame);
+}
+
+/// The panes of one frame.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Screen {
+    pub header: Rect,
+    pub timeline: Option<Rect>,
+    pub graphs: Vec<Rect>,
+    pub walk: Option<Rect>,
+    pub inspector: Option<Rect>,
+    pub narrative: Option<Rect>,
+    pub compare: Option<Rect>,
+    pub footer: Rect,
+}
+
+/// Splits `area` into panes: wide terminals put the steps left and the walk and inspector right
+/// of the graph; narrow ones stack the panes and leave the steps to the header.
+pub fn screen(app: &App, area: Rect) -> Screen {
+    let [header, body, footer] = area.layout(&Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ]));
+    let schemes = app.scheme_names().len() as u16;
+    let mut s = Screen {
+        header,
+        footer,
+        ..Screen::default()
+    };
+    let compare_h = (schemes + 3).min(13);
+    let split_graphs = |r: Rect, wide: bool| -> Vec<Rect> {
+        if app.compare.is_none() {
+            return vec![r];
+        }
+        let l = if wide {
+            Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
+        } else {
+            Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)])
+        };
+        let [a, b] = r.layout(&l);
+        vec![a, b]
+    };
+    if area.width >= WIDE {
+        let bottom_h = if body.height >= 28 {
+            compare_h.max(6)
+        } else if body.height >= 16 {
+            4
+        } else {
+            0
+        };
+        let [middle, bottom] = body.layout(&Layout::vertical([
+            Constraint::Fill(1),
+            Constraint::Length(bottom_h),
+        ]));
+        let [tl, graph, side] = middle.layout(&Layout::horizontal([
+            Constraint::Length(22),
+            Constraint::Fill(1),
+            Constraint::Length(32),
+        ]));
+        let [walk, insp] = side.layout(&Layout::vertical([
+            Constraint::Percentage(55),
+            Constraint::Percentage(45),
+        ]));
+        s.timeline = Some(tl);
+        s.graphs = split_graphs(graph, graph.width >= 100);
+        s.walk = Some(walk);
+        s.inspector = Some(insp);
+        if bottom_h >= 6 {
+            let [narr, cmp] = bottom.layout(&Layout::horizontal([
+                Constraint::Fill(1),
+                Constraint::Length(74.min(bottom.width / 2 + 14)),
+            ]));
+            s.narrative = Some(narr);
+            s.compare = Some(cmp);
+        } else if bottom_h > 0 {
+            s.narrative = Some(bottom);
+        }
+    } else {
+        let strip_h = if body.height >= 18 { 7 } else { 0 };
+        let narr_h = if body.height >= 26 { 4 } else { 0 };
+        let cmp_h = if body.height >= 34 { compare_h } else { 0 };
+        let [graph, strip, narr, cmp] = body.layout(&Layout::vertical([
+            Constraint::Fill(1),
+            Constraint::Length(strip_h),
+            Constraint::Length(narr_h),
+            Constraint::Length(cmp_h),
+        ]));
+        s.graphs = split_graphs(graph, false);
+        if strip_h > 0 {
+            let [w, i] = strip.layout(&Layout::horizontal([
+                Constraint::Percentage(50),
+                Constraint::Percentage(50),
+            ]));
+            s.walk = Some(w);
+            s.inspector = Some(i);
+        }
+        s.narrative = (narr_h > 0).then_some(narr);
+        s.compare = (cmp_h > 0).then_some(cmp);
+    }
+    s
+}
+
+/// Draws the screen and returns where its panes are.
+pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
+    let area = frame.area();
+    let bg = Block::new().style(app.theme.text.bg(app.theme.bg));
+    frame.render_widget(bg, area);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(app, frame, area);
+        return FrameInfo::default();
+    }
+    let s = screen(app, area);
+    let mut info = FrameInfo::default();
+    header::render(app, frame, s.header);
+    if let Some(r) = s.timeline {
+        info.timeline = Some(timeline::render(app, frame, r));
+    }
+    for (i, r) in s.graphs.iter().enumerate() {
+        info.graphs.push(graph::render(app, frame, *r, i));
+    }
+    if let Some(r) = s.walk {
+        walk::render(app, frame, r);
+    }
+    if let Some(r) = s.inspector {
+        inspector::render(app, frame, r);
+    }
+    if let Some(r) = s.narrative {
+        narrative::render(app, frame, r);
+    }
+    if let Some(r) = s.compare {
+        info.compare = Some(compare::render(app, frame, r));
+    }
+    footer::render(app, frame, s.footer);
+    match &app.mode {
+        Mode::Help { scroll } => help::render(app, frame, area, *scroll),
+        Mode::ConfirmQuit | Mode::OfferRestore(_) => popup::render(app, frame, area),
+        _ => {}
+    }
+    info
+}
+
+fn too_small(app: &App, frame: &mut Frame, area: Rect) {
+    let text = format!(
+        "rmapviz needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT} (this one is {}x{})",
+        area.width, area.height
+    );
+    let p = Paragraph::new(Line::styled(text, app.theme.info)).wrap(Wrap { trim: true });
+    frame.render_widget(p, area);
+}
+
+/// The border characters: box drawing, or ASCII for `--ascii`.
+pub(crate) fn border_set(ascii: bool) -> border::Set<'static> {
+    if ascii {
+        border::Set {
+            top_left: "+",
+            top_right: "+",
+            bottom_left: "+",
+            bottom_right: "+",
+            vertical_left: "|",
+            vertical_right: "|",
+            horizontal_top: "-",
+            horizontal_bottom: "-",
+        }
+    } else {
+        border::PLAIN
+    }
+}
+
+/// A pane's frame with its title.
+pub(crate) fn pane<'a>(app: &App, title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
+    let style: Style = if focused {
+        app.theme.focus_border
+    } else {
+        app.theme.border
+    };
+    Block::bordered()
+        .border_set(border_set(app.ascii))
+        .border_style(style)
+        .title(title.into().style(app.theme.title))
+}
+
+/// `s` cut to `width` cells with an ellipsis.
+pub(crate) fn cut(s: &str, width: usize, ascii: bool) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut w = 0;
+    let mut out = String::new();
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return s.to_string();
+    }
+    let ell = if ascii { "~" } else { "…" };
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    if width > 0 {
+        out.push_str(ell);
+    }
+    out
+}
+
+/// Replaces the few non-ASCII characters the panes use, for `--ascii`.
+pub(crate) fn asciify(s: &str, ascii: bool) -> String {
+    if !ascii {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| match c {
+            '▶' | '→' => '>',
+            '◀' | '←' => '<',
+            '↑' => '^',
+            '↓' => 'v',
+            '…' => '~',
+            '·' => '.',
+            c if c.is_ascii() => c,
+            _ => '?',
+        })
+        .collect()
+}

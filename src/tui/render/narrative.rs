@@ -1,0 +1,62 @@
+//! The step in words: its note, a refusal, the walk in one line, the scheme's events.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{asciify, pane};
+use crate::report::text::walk_line;
+use crate::tui::app::App;
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    match app.step().checked_sub(1) {
+        None => {
+            lines.push(Line::styled(
+                asciify(&app.scenario().about, app.ascii),
+                t.text.add_modifier(Modifier::ITALIC),
+            ));
+            if app.is_empty() {
+                lines.push(Line::styled(
+                    "An empty scenario: type an op with : (for example :mmap 1 0x10000 4 rw)",
+                    t.info,
+                ));
+            }
+        }
+        Some(i) => {
+            let op = &app.scenario().steps[i];
+            if let Some(n) = op.note() {
+                lines.push(Line::styled(
+                    asciify(n, app.ascii),
+                    t.text.add_modifier(Modifier::ITALIC),
+                ));
+            }
+            match app.result(app.scheme) {
+                None => lines.push(Line::styled("simulating...", t.dim)),
+                Some(r) => {
+                    if let Some(e) = &r.error {
+                        lines.push(Line::styled(format!("refused: {e}"), t.error));
+                    }
+                    if let Some(w) = &r.walk {
+                        let style = if w.lost.is_empty() { t.path } else { t.lost };
+                        lines.push(Line::styled(walk_line(w), style));
+                    }
+                    for e in &r.events {
+                        lines.push(Line::styled(format!("- {e}"), t.dim));
+                    }
+                }
+            }
+        }
+    }
+    let title = format!(" {} ", app.scheme_name());
+    let block = pane(app, title, false);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        area,
+    );
+}

@@ -1,0 +1,67 @@
+//! The steps: every op in the short syntax, the cursor on the shown step, refused steps marked.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{cut, pane};
+use crate::scenario::opline;
+use crate::tui::app::{App, Focus};
+
+/// Draws the list; returns its inner area and the step number of its first line.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
+    let t = &app.theme;
+    let title = format!(" steps {}/{} ", app.step(), app.len());
+    let block = pane(app, title, app.focus == Focus::Steps);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let h = inner.height as usize;
+    // Line k shows step k (0 = the start); keep the cursor in the middle third.
+    let total = app.len() + 1;
+    let first = app
+        .step()
+        .saturating_sub(h / 2)
+        .min(total.saturating_sub(h));
+    let mut lines = Vec::new();
+    for k in first..(first + h).min(total) {
+        let cur = k == app.step();
+        let mark = if cur {
+            if app.ascii { ">" } else { "▶" }
+        } else {
+            " "
+        };
+        let (text, refused, note) = if k == 0 {
+            ("start".to_string(), false, false)
+        } else {
+            let op = &app.scenario().steps[k - 1];
+            let refused = app
+                .session
+                .result(app.scheme, k - 1)
+                .is_some_and(|r| r.error.is_some());
+            (opline::format(op, false), refused, op.note().is_some())
+        };
+        let flag = if refused {
+            "!"
+        } else if note {
+            "*"
+        } else {
+            " "
+        };
+        let body = cut(
+            &format!("{mark}{k:>4}{flag}{text}"),
+            inner.width as usize,
+            app.ascii,
+        );
+        let style = if cur {
+            t.selected
+        } else if refused {
+            t.error
+        } else {
+            t.text
+        };
+        lines.push(Line::from(Span::styled(body, style)));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+    (inner, first)
+}

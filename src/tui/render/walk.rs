@@ -1,0 +1,110 @@
+//! The walk of the step: every visited candidate in order with its outcome and computed
+//! address, the LOST ptes loudly, the verdict; the candidate followed with `n` / `N` marked.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::pane;
+use crate::model::{Outcome, WalkKind, hex};
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+pub(crate) fn outcome_style(t: &Theme, o: Outcome) -> Style {
+    match o {
+        Outcome::Hit => t.hit,
+        Outcome::Miss => t.miss,
+        Outcome::Out => t.out,
+        Outcome::Skip => t.skip,
+    }
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    let title = match app.candidate {
+        Some(k) => format!(" walk: candidate {}/{} ", k + 1, app.candidates()),
+        None => " walk ".to_string(),
+    };
+    match (app.walk(), app.result(app.scheme)) {
+        (Some(w), _) => {
+            lines.push(Line::styled(
+                format!("{} {} (mapcount {})", w.kind.as_str(), w.page, w.mapcount),
+                t.header,
+            ));
+            lines.push(Line::styled(format!("page->mapping: {}", w.object), t.dim));
+            for (k, v) in w.visits.iter().enumerate() {
+                let cur = app.candidate == Some(k);
+                let mark = match (cur, app.ascii) {
+                    (true, false) => "▶",
+                    (true, true) => ">",
+                    _ => " ",
+                };
+                let at = match (v.outcome, v.addr, v.vma_start, v.vma_end) {
+                    (Outcome::Out, _, Some(a), Some(b)) => format!("{}-{}", hex(a), hex(b)),
+                    (_, Some(a), _, _) => hex(a),
+                    _ => "-".to_string(),
+                };
+                let base = if cur { t.current } else { t.text };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{mark}{:>3} pid {:<4}", k + 1, v.pid), base),
+                    Span::styled(
+                        format!("{:<5}", v.outcome.as_str()),
+                        outcome_style(t, v.outcome),
+                    ),
+                    Span::styled(
+                        if v.via == w.object || v.via.is_empty() {
+                            format!(" {at}")
+                        } else {
+                            format!(" {at} via {}", v.via)
+                        },
+                        base,
+                    ),
+                ]));
+            }
+            for l in &w.lost {
+                lines.push(Line::styled(
+                    format!("!! LOST pid {} {}: never visited", l.pid, hex(l.addr)),
+                    t.lost,
+                ));
+            }
+            let verdict = match (w.kind, w.unmapped_all) {
+                (WalkKind::TryToUnmap, true) => "page unmapped".to_string(),
+                (WalkKind::TryToUnmap, false) => format!(
+                    "page STILL MAPPED {} time{}: cannot be freed",
+                    w.lost.len(),
+                    if w.lost.len() == 1 { "" } else { "s" }
+                ),
+                (_, true) => format!("{} referenced, every pte checked", w.referenced),
+                (_, false) => format!(
+                    "{} referenced, {} pte(s) never checked",
+                    w.referenced,
+                    w.lost.len()
+                ),
+            };
+            lines.push(Line::styled(
+                format!(
+                    "{} HIT {} MISS {} OUT {} SKIP of {} planned; {verdict}",
+                    w.hit, w.miss, w.out, w.skip, w.planned
+                ),
+                if w.unmapped_all { t.hit } else { t.lost },
+            ));
+        }
+        (None, Some(r)) if r.error.is_some() => {
+            lines.push(Line::styled("the step was refused: no walk", t.error));
+        }
+        _ => {
+            lines.push(Line::styled("no walk at this step", t.dim));
+            lines.push(Line::styled("(SwapOut and Referenced steps walk)", t.dim));
+        }
+    }
+    let block = pane(app, title, false);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        area,
+    );
+}

@@ -1,0 +1,586 @@
+//! `Msg -> update`: every key, mouse event and tick goes through [`App::update`]; the keymap
+//! table decides what a key means on the main screen.
+
+use std::time::Instant;
+
+use ratatui::crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use tui_input::backend::crossterm::EventHandler;
+
+use super::app::{App, Focus, Mode, SPEEDS};
+use super::keymap::{Action, Context, lookup};
+use crate::view::NodeKind;
+
+/// A message to the app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    /// Time passed (autoplay).
+    Tick,
+    /// The terminal was resized: only a redraw is needed.
+    Resize,
+    /// SIGTERM or SIGHUP: leave now, keeping the journal.
+    Terminate,
+}
+
+impl Msg {
+    /// The message for a terminal event; key releases and repeats are dropped (Windows and
+    /// kitty-protocol terminals report them, which would step twice).
+    pub fn from_event(ev: Event) -> Option<Msg> {
+        match ev {
+            Event::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
+            Event::Mouse(m) => Some(Msg::Mouse(m)),
+            Event::Resize(..) => Some(Msg::Resize),
+            _ => None,
+        }
+    }
+}
+
+impl App {
+    /// Handles one message.
+    pub fn update(&mut self, msg: Msg) {
+        match msg {
+            Msg::Key(k) => self.key(k),
+            Msg::Mouse(m) => self.mouse_event(m),
+            Msg::Tick => self.tick(),
+            Msg::Resize => {}
+            Msg::Terminate => self.quit = true,
+        }
+    }
+
+    /// True once the app wants to end.
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    fn key(&mut self, k: KeyEvent) {
+        match self.mode.clone() {
+            Mode::Help { scroll } => {
+                let scroll = match k.code {
+                    KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
+                    KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+                    KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(10),
+                    KeyCode::PageUp => scroll.saturating_sub(10),
+                    KeyCode::Char('q') | KeyCode::Esc | KeyCode::Char('?') | KeyCode::Enter => {
+                        self.mode = Mode::Normal;
+                        return;
+                    }
+                    _ => scroll,
+                };
+                self.mode = Mode::Help { scroll };
+            }
+            Mode::Command | Mode::Search => self.line_key(k),
+            Mode::ConfirmQuit => match k.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => {
+                    if let Some(j) = &self.journal {
+                        j.clear();
+                    }
+                    self.quit = true;
+                }
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                    self.mode = Mode::Normal;
+                    self.set_status("not quitting: :w FILE saves the scenario", false);
+                }
+                _ => {}
+            },
+            Mode::OfferRestore(e) => match k.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => {
+                    self.mode = Mode::Normal;
+                    self.restore(*e);
+                }
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                    if let Some(j) = &self.journal {
+                        j.clear();
+                    }
+                    self.mode = Mode::Normal;
+                    self.set_status("the unsaved session was discarded", false);
+                }
+                _ => {}
+            },
+            Mode::Normal => {
+                self.status = None;
+                let ctx = match self.focus {
+                    Focus::Steps => Context::Steps,
+                    Focus::Graph => Context::Graph,
+                };
+                if let Some(a) = lookup(ctx, &k) {
+                    self.action(a);
+                }
+            }
+        }
+    }
+
+    /// Does what a key of the main screen means.
+    pub fn action(&mut self, a: Action) {
+        let len = self.len();
+        match a {
+            Action::StepNext => {
+                if self.step < len {
+                    self.step_to(self.step + 1);
+                } else {
+                    self.playing = false;
+                    self.set_status("at the last step (: types a new op)", false);
+                }
+            }
+            Action::StepPrev => self.step_to(self.step.saturating_sub(1)),
+            Action::First => self.step_to(0),
+            Action::Last => self.step_to(len),
+            Action::Autoplay => {
+                self.playing = !self.playing;
+                self.last_tick = Some(Instant::now());
+            }
+            Action::Faster => self.speed = (self.speed + 1).min(SPEEDS.len() - 1),
+            Action::Slower => self.speed = self.speed.saturating_sub(1),
+            Action::NextScheme | Action::PrevScheme => {
+                let n = self.scheme_names().len();
+                self.scheme = if a == Action::NextScheme {
+                    (self.scheme + 1) % n
+                } else {
+                    (self.scheme + n - 1) % n
+                };
+                self.candidate = None;
+                self.refresh();
+            }
+            Action::Scheme(i) => {
+                if i < self.scheme_names().len() {
+                    self.scheme = i;
+                    self.candidate = None;
+                    self.refresh();
+                } else {
+                    self.set_status(
+                        format!("there are {} schemes", self.scheme_names().len()),
+                        true,
+                    );
+                }
+            }
+            Action::Compare => {
+                let n = self.scheme_names().len();
+                self.compare = match self.compare {
+                    Some(_) => None,
+                    None if n > 1 => Some(self.default_compared()),
+                    None => None,
+                };
+                self.refresh();
+            }
+            Action::NextCompared => {
+                let n = self.scheme_names().len();
+                if let Some(c) = self.compare {
+                    let mut next = (c + 1) % n;
+                    if next == self.scheme {
+                        next = (next + 1) % n;
+                    }
+                    self.compare = Some(next);
+                    self.refresh();
+                }
+            }
+            Action::Up | Action::Down | Action::Left | Action::Right => self.move_selection(a),
+            Action::Enter => match self.focus {
+                Focus::Steps => self.focus = Focus::Graph,
+                Focus::Graph => self.toggle_group(),
+            },
+            Action::Back => self.focus = Focus::Steps,
+            Action::Find => {
+                self.input = tui_input::Input::default();
+                self.mode = Mode::Search;
+            }
+            Action::FocusWalk => {
+                self.focus_walk = !self.focus_walk;
+                self.views_changed();
+                if self.focus_walk && self.walk().is_none() {
+                    self.set_status("focus is on, but this step has no walk to focus on", false);
+                }
+            }
+            Action::NextCandidate | Action::PrevCandidate => {
+                let n = self.candidates();
+                if n == 0 {
+                    self.set_status("no walk at this step", false);
+                    return;
+                }
+                let next = match (a, self.candidate) {
+                    (Action::NextCandidate, None) => Some(0),
+                    (Action::NextCandidate, Some(k)) if k + 1 < n => Some(k + 1),
+                    (Action::NextCandidate, Some(_)) => None,
+                    (_, None) => Some(n - 1),
+                    (_, Some(0)) => None,
+                    (_, Some(k)) => Some(k - 1),
+                };
+                self.set_walk_candidate(next);
+            }
+            Action::Command => {
+                self.input = tui_input::Input::default();
+                self.history_pos = None;
+                self.mode = Mode::Command;
+            }
+            Action::Help => self.mode = Mode::Help { scroll: 0 },
+            Action::Quit => self.request_quit(),
+            Action::ToggleMouse => {
+                self.mouse = !self.mouse;
+                self.set_status(
+                    if self.mouse {
+                        "mouse on: click selects, the wheel scrolls (m turns it off to select text)"
+                    } else {
+                        "mouse off"
+                    },
+                    false,
+                );
+            }
+            Action::NextTheme => {
+                let next = self.theme.name.next();
+                self.set_theme(next);
+                self.set_status(format!("theme {next}"), false);
+            }
+            Action::ScrollLeft | Action::ScrollRight => {
+                let (top, left) = self
+                    .frame
+                    .graphs
+                    .first()
+                    .map_or(self.scroll, |&(_, t, l)| (t, l));
+                let w = self.frame.graphs.first().map_or(40, |g| g.0.width);
+                let step = (w / 2).max(1);
+                self.follow = false;
+                self.scroll = if a == Action::ScrollRight {
+                    (top, left + step)
+                } else {
+                    (top, left.saturating_sub(step))
+                };
+            }
+            Action::PageDown | Action::PageUp => {
+                let (top, left) = self
+                    .frame
+                    .graphs
+                    .first()
+                    .map_or(self.scroll, |&(_, t, l)| (t, l));
+                let h = self.frame.graphs.first().map_or(10, |g| g.0.height as u32);
+                self.follow = false;
+                self.scroll = if a == Action::PageDown {
+                    (top + h.saturating_sub(2).max(1), left)
+                } else {
+                    (top.saturating_sub(h.saturating_sub(2).max(1)), left)
+                };
+            }
+        }
+    }
+
+    /// The scheme compared by default: anonmm-naive against anon-vma (the S3 lesson) when both
+    /// exist, else the next scheme.
+    fn default_compared(&self) -> usize {
+        let names = self.scheme_names();
+        let pair = |a: &str, b: &str| -> Option<usize> {
+            (names[self.scheme] == a)
+                .then(|| names.iter().position(|n| *n == b))
+                .flatten()
+        };
+        pair("anon-vma", "anonmm-naive")
+            .or_else(|| pair("anonmm-naive", "anon-vma"))
+            .unwrap_or((self.scheme + 1) % names.len())
+    }
+
+    pub(crate) fn request_quit(&mut self) {
+        if self.dirty {
+            self.mode = Mode::ConfirmQuit;
+        } else {
+            if let Some(j) = &self.journal {
+                j.clear();
+            }
+            self.quit = true;
+        }
+    }
+
+    fn tick(&mut self) {
+        if !self.playing {
+            return;
+        }
+        let now = Instant::now();
+        let due = self
+            .last_tick
+            .is_none_or(|t| now.duration_since(t).as_millis() as u64 >= SPEEDS[self.speed]);
+        if due {
+            self.last_tick = Some(now);
+            if self.step < self.len() {
+                self.step_to(self.step + 1);
+            } else {
+                self.playing = false;
+            }
+        }
+    }
+
+    /// Moves the selection: up / down within the column, left / right to the nearest row of
+    /// the next column that has nodes.
+    fn move_selection(&mut self, a: Action) {
+        self.follow = true;
+        let Some(p) = self.panes.first() else { return };
+        let l = &p.view.layout;
+        let g = &p.view.graph;
+        let cur = self
+            .selected
+            .as_deref()
+            .and_then(|id| g.find(id))
+            .and_then(|n| l.of(n))
+            .cloned();
+        let Some(cur) = cur else { return };
+        let target = match a {
+            Action::Up | Action::Down => {
+                let rows: Box<dyn Iterator<Item = u32>> = if a == Action::Up {
+                    Box::new((0..cur.row).rev())
+                } else {
+                    Box::new(cur.row + 1..l.height)
+                };
+                rows.filter_map(|r| l.at(r, cur.column)).next()
+            }
+            _ => {
+                let cols: Vec<usize> = if a == Action::Left {
+                    (0..cur.column).rev().collect()
+                } else {
+                    (cur.column + 1..4).collect()
+                };
+                cols.into_iter().find_map(|c| {
+                    (0..l.height)
+                        .filter_map(|r| l.at(r, c).map(|n| (r.abs_diff(cur.row), n)))
+                        .min_by_key(|&(d, _)| d)
+                        .map(|(_, n)| n)
+                })
+            }
+        };
+        if let Some(n) = target {
+            self.selected = Some(g.node(n).id.clone());
+        }
+    }
+
+    fn toggle_group(&mut self) {
+        let Some(p) = self.panes.first() else { return };
+        let Some(id) = self.selected.clone() else {
+            return;
+        };
+        let g = &p.view.graph;
+        let kind = g.find(&id).map(|n| g.node(n).kind);
+        match kind {
+            Some(NodeKind::PageGroup | NodeKind::VmaGroup) => {
+                let count = g.find(&id).map_or(0, |n| g.node(n).count);
+                if count > 5000 {
+                    self.set_status(
+                        format!("{count} members are too many to show one by one; / finds one"),
+                        true,
+                    );
+                    return;
+                }
+                self.expanded.insert(id.clone());
+                self.views_changed();
+                self.set_status(
+                    format!("expanded {id}; Enter on a member folds it again"),
+                    false,
+                );
+            }
+            Some(_) => {
+                // A member of an expanded group folds its group back.
+                let group = self
+                    .expanded
+                    .iter()
+                    .find(|gid| {
+                        let obj = gid.strip_prefix("pages@");
+                        obj.is_some_and(|o| {
+                            g.find(&id).is_some_and(|n| {
+                                g.graph
+                                    .neighbors_directed(n, petgraph::Direction::Incoming)
+                                    .any(|m| g.node(m).id == o)
+                            })
+                        }) || gid.starts_with("vmas@")
+                    })
+                    .cloned();
+                if let Some(gid) = group {
+                    self.expanded.remove(&gid);
+                    self.views_changed();
+                    self.set_status(format!("folded {gid}"), false);
+                } else {
+                    self.set_status("not a group (groups read \"+ N pages\")", false);
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn line_key(&mut self, k: KeyEvent) {
+        let command = self.mode == Mode::Command;
+        match k.code {
+            KeyCode::Esc => self.mode = Mode::Normal,
+            KeyCode::Enter => {
+                let line = self.input.value().trim().to_string();
+                self.mode = Mode::Normal;
+                if command {
+                    if !line.is_empty() {
+                        self.history.retain(|h| h != &line);
+                        self.history.push(line.clone());
+                    }
+                    self.run_command(&line);
+                } else {
+                    self.find(&line);
+                }
+            }
+            KeyCode::Tab if command => self.complete(),
+            KeyCode::Up | KeyCode::Down if command => {
+                if self.history.is_empty() {
+                    return;
+                }
+                let n = self.history.len();
+                let pos = match (k.code, self.history_pos) {
+                    (KeyCode::Up, None) => Some(n - 1),
+                    (KeyCode::Up, Some(p)) => Some(p.saturating_sub(1)),
+                    (_, Some(p)) if p + 1 < n => Some(p + 1),
+                    _ => None,
+                };
+                self.history_pos = pos;
+                let v = pos.map_or(String::new(), |p| self.history[p].clone());
+                self.input = tui_input::Input::new(v);
+            }
+            KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.mode = Mode::Normal;
+            }
+            _ => {
+                self.input.handle_event(&Event::Key(k));
+            }
+        }
+    }
+
+    /// `/`: a node by id ("p7", "av1", "vma3", "pid2"), by address (the vma that holds it), or
+    /// by a piece of its label.
+    fn find(&mut self, q: &str) {
+        if q.is_empty() {
+            return;
+        }
+        let Some(p) = self.panes.first() else { return };
+        let g = &p.view.graph;
+        let ql = q.to_ascii_lowercase();
+        let addr = crate::scenario::opline::number(q);
+        let mut hit = g.find(q).or_else(|| g.group_of(q));
+        if hit.is_none()
+            && let Some(a) = addr
+        {
+            hit = g.graph.node_indices().find(|&n| {
+                let nd = g.node(n);
+                nd.kind == NodeKind::Vma && {
+                    let f = |k: &str| {
+                        nd.fields
+                            .iter()
+                            .find(|(x, _)| x == k)
+                            .and_then(|(_, v)| crate::scenario::opline::number(v))
+                    };
+                    matches!((f("start"), f("end")), (Some(s), Some(e)) if s <= a && a < e)
+                }
+            });
+        }
+        if hit.is_none() {
+            // A page folded into a group with an id range.
+            if let Some(num) = ql.strip_prefix('p').and_then(|s| s.parse::<u32>().ok()) {
+                hit = g.graph.node_indices().find(|&n| {
+                    let nd = g.node(n);
+                    nd.kind == NodeKind::PageGroup
+                        && nd.fields.iter().any(|(k, v)| {
+                            k == "ids" && v.split_once(" .. ").is_some_and(|(a, b)| {
+                                let pn = |s: &str| s.trim_start_matches('p').parse::<u32>().ok();
+                                matches!((pn(a), pn(b)), (Some(a), Some(b)) if a <= num && num <= b)
+                            })
+                        })
+                });
+            }
+        }
+        if hit.is_none() {
+            hit = g
+                .graph
+                .node_indices()
+                .find(|&n| g.node(n).label.to_ascii_lowercase().contains(&ql));
+        }
+        match hit {
+            Some(n) => {
+                let id = g.node(n).id.clone();
+                self.set_status(format!("found {id}"), false);
+                self.selected = Some(id);
+                self.follow = true;
+            }
+            None => self.set_status(format!("no node matches \"{q}\" at this step"), true),
+        }
+    }
+
+    fn mouse_event(&mut self, m: MouseEvent) {
+        if !self.mouse || self.mode != Mode::Normal {
+            return;
+        }
+        let inside = |r: ratatui::layout::Rect| {
+            m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
+        };
+        let graph = self
+            .frame
+            .graphs
+            .iter()
+            .enumerate()
+            .find(|(_, g)| inside(g.0))
+            .map(|(i, g)| (i, *g));
+        match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                if let Some((i, (r, top, left))) = graph {
+                    let x = m.column - r.x + left;
+                    let row = (m.row - r.y) as u32 + top;
+                    if let Some(n) = self.panes.get(i).and_then(|p| p.view.layout.hit(x, row)) {
+                        let id = self.panes[i].view.graph.node(n).id.clone();
+                        self.selected = Some(id);
+                        self.focus = Focus::Graph;
+                    }
+                } else if let Some((r, first)) = self.frame.timeline
+                    && inside(r)
+                {
+                    let k = first + (m.row - r.y) as usize;
+                    if k <= self.len() {
+                        self.step_to(k);
+                        self.focus = Focus::Steps;
+                    }
+                } else if let Some((r, first)) = self.frame.compare
+                    && inside(r)
+                {
+                    let k = first + (m.row - r.y) as usize;
+                    if k < self.scheme_names().len() {
+                        self.action(Action::Scheme(k));
+                    }
+                }
+            }
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let down = m.kind == MouseEventKind::ScrollDown;
+                if let Some((_, (_, top, left))) = graph {
+                    self.follow = false;
+                    self.scroll = if down {
+                        (top + 3, left)
+                    } else {
+                        (top.saturating_sub(3), left)
+                    };
+                } else if self.frame.timeline.is_some_and(|(r, _)| inside(r)) {
+                    self.action(if down {
+                        Action::StepNext
+                    } else {
+                        Action::StepPrev
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Replaces the session with a restored journal.
+    pub(crate) fn restore(&mut self, e: super::journal::Entry) {
+        let journal = self.journal.take();
+        let opts = super::app::AppOptions {
+            scheme: self.scheme_name(),
+            compare: None,
+            step: e.step.min(e.scenario.steps.len()),
+            theme: self.theme.name,
+            ascii: self.ascii,
+            walk_candidate: None,
+        };
+        let mouse = self.mouse;
+        if let Ok(mut app) = App::interactive(e.scenario, &e.origin, &opts) {
+            app.journal = journal;
+            app.dirty = true;
+            app.mouse = mouse;
+            app.set_status("restored the unsaved session (:w FILE saves it)", false);
+            *self = app;
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! The TUI drawn headless through `TestBackend`: snapshots of the default scenario (text, and
+//! styles where the highlight matters), any terminal size, random op sequences typed live.
+
+use proptest::prelude::*;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Modifier;
+
+use rmapviz::scenario::Scenario;
+use rmapviz::tui::{App, AppOptions, ThemeName, render};
+
+fn s3() -> Scenario {
+    Scenario::load("S3").unwrap().0
+}
+
+fn app(opts: &AppOptions) -> App {
+    App::headless(s3(), opts).unwrap()
+}
+
+fn draw(app: &App, w: u16, h: u16) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| render::draw(app, f)).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn text(b: &Buffer) -> String {
+    let mut s = String::new();
+    for y in 0..b.area.height {
+        for x in 0..b.area.width {
+            s.push_str(b[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// The screen with every cell drawn bold or reversed shown as `#` (the highlight layer): the
+/// walk path, the selection, LOST badges. Plain text snapshots cannot see these.
+fn highlight(b: &Buffer) -> String {
+    let mut s = String::new();
+    for y in 0..b.area.height {
+        for x in 0..b.area.width {
+            let c = &b[(x, y)];
+            let m = c.modifier;
+            s.push(if m.contains(Modifier::REVERSED) {
+                'R'
+            } else if m.contains(Modifier::BOLD) {
+                'B'
+            } else {
+                '.'
+            });
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn at(step: usize) -> AppOptions<'static> {
+    AppOptions {
+        step,
+        ..AppOptions::default()
+    }
+}
+
+#[test]
+fn s3_at_120x40() {
+    for step in [0, 3, 5] {
+        let b = draw(&app(&at(step)), 120, 40);
+        insta::assert_snapshot!(format!("s3_120x40_step{step}"), text(&b));
+    }
+}
+
+#[test]
+fn s3_at_80x24() {
+    for step in [1, 5] {
+        let b = draw(&app(&at(step)), 80, 24);
+        insta::assert_snapshot!(format!("s3_80x24_step{step}"), text(&b));
+    }
+}
+
+#[test]
+fn s3_compare_mode() {
+    let names = App::headless(s3(), &at(0)).unwrap().scheme_names().to_vec();
+    let other = if names.contains(&"anonmm-naive") {
+        "anonmm-naive"
+    } else {
+        "modern"
+    };
+    let opts = AppOptions {
+        step: 5,
+        compare: Some(other),
+        ..AppOptions::default()
+    };
+    let a = app(&opts);
+    insta::assert_snapshot!("s3_compare_120x40_step5", text(&draw(&a, 120, 40)));
+    insta::assert_snapshot!("s3_compare_80x24_step5", text(&draw(&a, 80, 24)));
+}
+
+#[test]
+fn s3_walk_highlight_in_mono() {
+    // The mono theme keeps the walk visible through modifiers only (NO_COLOR).
+    let opts = AppOptions {
+        step: 5,
+        theme: ThemeName::Mono,
+        walk_candidate: Some(1),
+        ..AppOptions::default()
+    };
+    let b = draw(&app(&opts), 120, 40);
+    insta::assert_snapshot!("s3_mono_highlight_step5", highlight(&b));
+    for y in 0..b.area.height {
+        for x in 0..b.area.width {
+            assert_eq!(
+                b[(x, y)].fg,
+                ratatui::style::Color::Reset,
+                "mono sets no colour"
+            );
+        }
+    }
+}
+
+#[test]
+fn s3_styles_of_the_walk_in_colour() {
+    let opts = AppOptions {
+        step: 5,
+        walk_candidate: Some(0),
+        ..AppOptions::default()
+    };
+    insta::assert_debug_snapshot!("s3_dark_buffer_step5", draw(&app(&opts), 100, 30));
+}
+
+#[test]
+fn ascii_mode_draws_only_ascii() {
+    let opts = AppOptions {
+        step: 5,
+        ascii: true,
+        ..AppOptions::default()
+    };
+    let b = draw(&app(&opts), 120, 40);
+    let t = text(&b);
+    assert!(t.is_ascii(), "{t}");
+    insta::assert_snapshot!("s3_ascii_120x40_step5", t);
+}
+
+#[test]
+fn tiny_terminals_say_what_they_need() {
+    let b = draw(&app(&at(5)), 30, 8);
+    let t = text(&b).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(t.contains("needs a terminal of at least 40x10"), "{t}");
+    for (w, h) in [(1, 1), (2, 1), (1, 3), (39, 9), (40, 10), (41, 11)] {
+        draw(&app(&at(5)), w, h);
+    }
+}
+
+#[test]
+fn headless_errors_are_typed() {
+    let bad = AppOptions {
+        scheme: "nope",
+        ..AppOptions::default()
+    };
+    assert!(
+        App::headless(s3(), &bad)
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("unknown scheme \"nope\"")
+    );
+    let far = at(99);
+    assert!(
+        App::headless(s3(), &far)
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("out of range")
+    );
+    let cand = AppOptions {
+        step: 4,
+        walk_candidate: Some(0),
+        ..AppOptions::default()
+    };
+    assert!(
+        App::headless(s3(), &cand)
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("candidate 0")
+    );
+}
+
+#[test]
+fn the_recorder_api_steps_and_follows_candidates() {
+    let mut a = app(&at(0));
+    assert_eq!(a.candidates(), 0);
+    a.step_to(5);
+    assert_eq!(a.step(), 5);
+    // rmap-semantics.md §7 S3: anon-vma finds both ptes: two candidates.
+    assert_eq!(a.candidates(), 2);
+    a.set_walk_candidate(Some(1));
+    assert_eq!(a.walk_candidate(), Some(1));
+    a.set_walk_candidate(Some(7));
+    assert_eq!(a.walk_candidate(), Some(1), "out of range is ignored");
+    a.step_to(99);
+    assert_eq!(a.step(), a.len());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_size_and_any_step_renders(w in 1u16..200, h in 1u16..70, step in 0usize..=5, cmp in any::<bool>(), ascii in any::<bool>()) {
+        let opts = AppOptions {
+            step,
+            compare: cmp.then_some("modern"),
+            ascii,
+            ..AppOptions::default()
+        };
+        let a = app(&opts);
+        draw(&a, w, h);
+    }
+
+    #[test]
+    fn random_typed_ops_render(
+        ops in proptest::collection::vec((0usize..6, 1u32..4, 0u64..8, 1u64..4), 1..12),
+        w in 20u16..160, h in 8u16..50)
+    {
+        let mut a = App::headless(Scenario::empty("p"), &AppOptions::default()).unwrap();
+        for (kind, pid, page, n) in ops {
+            let addr = 0x10000 + page * 0x1000;
+            let line = match kind {
+                0 => format!("mmap {pid} {addr:#x} {n} rw"),
+                1 => format!("write {pid} {addr:#x} {n}"),
+                2 => format!("fork {pid} {}", pid + 1),
+                3 => format!("swapout {pid} {addr:#x}"),
+                4 => format!("mremap {pid} {addr:#x} {n} to={:#x}", addr + 0x100000),
+                _ => format!("munmap {pid} {addr:#x} {n}"),
+            };
+            a.run_command(&line);
+            draw(&a, w, h);
+        }
+        prop_assert!(!a.is_empty());
+    }
+}
