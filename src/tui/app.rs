@@ -223,7 +223,7 @@ impl App {
 
     /// An app for the interactive loop: schemes other than the shown ones are simulated between
     /// keys ([`App::idle`]).
-    pub(crate) fn interactive(
+    pub fn interactive(
         scenario: Scenario,
         origin: &str,
         opts: &AppOptions,

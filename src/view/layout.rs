@@ -176,6 +176,10 @@ pub fn layout(g: &GraphView) -> Layout {
     if !dummy_edges.is_empty() {
         widths[1] = widths[1].max(3);
     }
+    // Room for the column headings, even for a column with no node yet.
+    for (w, name) in widths.iter_mut().zip(super::graph::COLUMNS) {
+        *w = (*w).max(name.len() as u16);
+    }
     let mut routes: Vec<Route> = Vec::new();
     let mut all_cells: HashMap<(u32, u16), Cell> = HashMap::new();
     let tw = |n: NodeIndex| text_width(g, n);

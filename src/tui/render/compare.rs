@@ -98,7 +98,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
         Constraint::Length(4),
         Constraint::Length(4),
         Constraint::Length(13),
-        Constraint::Length(6),
+        Constraint::Length(8),
     ];
     let title = Line::from(format!(" compare at step {} ", app.step()));
     let block = pane(app, title, false);

@@ -101,7 +101,7 @@ pub fn screen(app: &App, area: Rect) -> Screen {
         if bottom_h >= 6 {
             let [narr, cmp] = bottom.layout(&Layout::horizontal([
                 Constraint::Fill(1),
-                Constraint::Length(74.min(bottom.width / 2 + 14)),
+                Constraint::Length(76.min(bottom.width / 2 + 16)),
             ]));
             s.narrative = Some(narr);
             s.compare = Some(cmp);
