@@ -314,6 +314,20 @@ pub static BINDINGS: &[Binding] = &[
     ),
     bind!(
         Main,
+        [k('<')],
+        Action::ScrollLeft,
+        "scroll the graph left",
+        None
+    ),
+    bind!(
+        Main,
+        [k('>')],
+        Action::ScrollRight,
+        "scroll the graph right (to the pages column)",
+        None
+    ),
+    bind!(
+        Main,
         [k(':')],
         Action::Command,
         "command line: type an op, :goto N, :w FILE, :help",

@@ -265,7 +265,8 @@ pub fn layout(g: &GraphView) -> Layout {
         let on_path = g.graph[e].on_path;
         let seg = route::Seg::H {
             row,
-            x0: lay.columns[1].x,
+            // From the blank cell after the arrow column of gap 0, which the stub ends before.
+            x0: lay.columns[1].x - 1,
             x1: lay.columns[1].x + widths[1],
             w: true,
             e: true,
