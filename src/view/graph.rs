@@ -147,6 +147,9 @@ pub enum EdgeKind {
     ObjectObject,
     /// A page's `mapping` points at an rmap object.
     PageObject,
+    /// A page's rmap words point straight at a vma, or at one pte in it (RFC2's `PG_direct`,
+    /// pte-chain's `pte.direct`); the edge passes through the objects column.
+    VmaPage,
 }
 
 impl EdgeKind {
@@ -157,12 +160,13 @@ impl EdgeKind {
             EdgeKind::MmObject => "mm->object",
             EdgeKind::ObjectObject => "object->object",
             EdgeKind::PageObject => "page->object",
+            EdgeKind::VmaPage => "vma->page",
         }
     }
 }
 
 /// An edge of the graph. Edges run from the left column to the right one (mm -> vma -> object ->
-/// page), except object -> object edges, which stay in the objects column.
+/// page, vma -> page), except object -> object edges, which stay in the objects column.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Edge {
     pub kind: EdgeKind,
@@ -664,6 +668,8 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         }
     }
 
+    walked_shown |= add_direct_pages(&mut g, m, &rv.page_vma_links, &vma_node, walked, opts);
+
     if let Some(w) = walk {
         // The walked page is always shown, even when no object links it any more (swapped out).
         if !walked_shown {
@@ -687,6 +693,73 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         focus(&mut g);
     }
     g
+}
+
+/// Pages whose rmap words point straight at a vma: linked from that vma's node, grouped per vma
+/// like an object's pages. Returns whether the walked page was shown.
+fn add_direct_pages(
+    g: &mut GraphView,
+    m: &Machine,
+    links: &[(PageId, VmaId, String)],
+    vma_node: &HashMap<VmaId, NodeIndex>,
+    walked: Option<PageId>,
+    opts: &BuildOptions,
+) -> bool {
+    let mut per_vma: BTreeMap<VmaId, Vec<(PageId, &str)>> = BTreeMap::new();
+    for (p, v, label) in links {
+        per_vma.entry(*v).or_default().push((*p, label.as_str()));
+    }
+    let mut walked_shown = false;
+    for (v, mut pages) in per_vma {
+        let Some(&vn) = vma_node.get(&v) else {
+            continue;
+        };
+        pages.sort_unstable();
+        let gid = format!("pages@{v}");
+        let grouped = pages.len() > opts.page_group && !opts.expanded.contains(&gid);
+        let mut folded = 0;
+        let mut span = (PageId(u32::MAX), PageId(0));
+        for &(p, label) in &pages {
+            if grouped && Some(p) != walked {
+                folded += 1;
+                span = (span.0.min(p), span.1.max(p));
+                continue;
+            }
+            walked_shown |= Some(p) == walked;
+            let n = match g.find(&p.to_string()) {
+                Some(n) => n,
+                None => g.add(Node {
+                    id: p.to_string(),
+                    kind: NodeKind::Page,
+                    label: page_label(m, p),
+                    fields: page_fields(m, p, Some(format!("{v} ({label})").as_str())),
+                    walk: WalkMark::default(),
+                    count: 1,
+                    order: (u64::MAX, p.0 as u64),
+                }),
+            };
+            g.link(vn, n, EdgeKind::VmaPage, label);
+        }
+        if folded > 0 {
+            let (first, last) = span;
+            let fields = vec![
+                ("pages".to_string(), folded.to_string()),
+                ("ids".to_string(), format!("{first} .. {last}")),
+                ("mapping".to_string(), format!("{v} (direct)")),
+            ];
+            let n = g.add(Node {
+                id: gid,
+                kind: NodeKind::PageGroup,
+                label: format!("+ {folded} pages {first}..{last}"),
+                fields,
+                walk: WalkMark::default(),
+                count: folded,
+                order: (u64::MAX, first.0 as u64),
+            });
+            g.link(vn, n, EdgeKind::VmaPage, "direct");
+        }
+    }
+    walked_shown
 }
 
 /// Marks the walk's page, object, candidates and LOST ptes, and the edges it followed.
@@ -732,6 +805,10 @@ fn mark_walk(g: &mut GraphView, m: &Machine, w: &Walk) {
         if let (Some(vn), Some(mn)) = (vma, mm) {
             g.graph[mn].walk.on_path = true;
             path.push(g.graph.find_edge(mn, vn));
+        }
+        // A page that points straight at the candidate's vma.
+        if let Some(p) = page {
+            path.push(g.graph.find_edge(t, p));
         }
         for e in path.into_iter().flatten() {
             g.graph[e].on_path = true;

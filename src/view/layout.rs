@@ -10,7 +10,8 @@
 //!   structure allows;
 //! - pages follow their object, from the object's row down.
 //!
-//! An edge that skips a column (mm -> anonmm) passes through a dummy row of the column between.
+//! An edge that skips a column (mm -> anonmm, vma -> a page that points straight at it) passes
+//! through a dummy row of the column between.
 //! After each column is placed, the edges of the gap to its left are routed ([`super::route`]);
 //! a node whose row would make two unrelated edges share a line is moved down a row and the gap
 //! is routed again.
@@ -259,26 +260,27 @@ pub fn layout(g: &GraphView) -> Layout {
             }
         }
     }
-    // Dummy rows carry their edge straight through the vma column.
-    for &(e, pos) in &dummy_edges {
-        let row = cols[1][pos].row;
-        let on_path = g.graph[e].on_path;
-        let seg = route::Seg::H {
-            row,
-            // From the blank cell after the arrow column of gap 0, which the stub ends before.
-            x0: lay.columns[1].x - 1,
-            x1: lay.columns[1].x + widths[1],
-            w: true,
-            e: true,
-        };
-        for (k, c) in route::raster(&seg, on_path, false) {
-            route::merge_cell(&mut all_cells, k, c);
+    // Dummy rows carry their edge straight through the vma (or objects) column, from the blank
+    // cell after the arrow column of the gap before, where that gap's stub ends.
+    for c in 1..3 {
+        for it in &cols[c] {
+            let Some(e) = it.dummy else { continue };
+            let seg = route::Seg::H {
+                row: it.row,
+                x0: lay.columns[c].x - 1,
+                x1: lay.columns[c].x + widths[c],
+                w: true,
+                e: true,
+            };
+            for (k, cell) in route::raster(&seg, g.graph[e].on_path, false) {
+                route::merge_cell(&mut all_cells, k, cell);
+            }
+            routes.push(Route {
+                edge: e,
+                segs: vec![seg],
+                arrow: None,
+            });
         }
-        routes.push(Route {
-            edge: e,
-            segs: vec![seg],
-            arrow: None,
-        });
     }
     lay.cells = vec![Vec::new(); height as usize];
     for ((row, _), c) in all_cells {
@@ -353,11 +355,14 @@ fn place_column(
     rows: &HashMap<NodeIndex, u32>,
     open: bool,
 ) -> Vec<Item> {
-    let dummy_row: HashMap<EdgeIndex, u32> = cols[1]
+    // Edges that pass through a column to the left, by the row of their dummy there.
+    let dummy_row: HashMap<EdgeIndex, u32> = cols
         .iter()
+        .take(c)
+        .flatten()
         .filter_map(|it| it.dummy.map(|e| (e, it.row)))
         .collect();
-    let mut items: Vec<(u32, (u64, u64), NodeIndex)> = g
+    let mut items: Vec<(u32, (u64, u64), Item)> = g
         .graph
         .node_indices()
         .filter(|&i| g.node(i).kind.column() == c)
@@ -365,8 +370,8 @@ fn place_column(
             let mut want = u32::MAX;
             for e in g.graph.edges_directed(i, petgraph::Direction::Incoming) {
                 let src = e.source();
-                let r = if e.weight().kind == EdgeKind::MmObject {
-                    dummy_row.get(&e.id()).copied()
+                let r = if let Some(&r) = dummy_row.get(&e.id()) {
+                    Some(r)
                 } else if g.node(src).kind.column() + 1 == c {
                     rows.get(&src).copied()
                 } else {
@@ -376,18 +381,29 @@ fn place_column(
                     want = want.min(r);
                 }
             }
-            (want, g.node(i).order, i)
+            (want, g.node(i).order, Item::node(i))
         })
         .collect();
+    // A vma -> page edge passes through the objects column on a row of its own.
+    if c == 2 {
+        for e in g.graph.edge_indices() {
+            if g.graph[e].kind == EdgeKind::VmaPage
+                && let Some((src, _)) = g.graph.edge_endpoints(e)
+            {
+                let want = rows.get(&src).copied().unwrap_or(u32::MAX);
+                items.push((want, (u64::MAX, e.index() as u64), Item::dummy(e)));
+            }
+        }
+    }
     // Unlinked nodes come last, in their own order.
-    items.sort_by_key(|&(want, order, _)| (want, order));
+    items.sort_by_key(|(want, order, _)| (*want, *order));
     let mut out: Vec<Item> = Vec::with_capacity(items.len());
     // Rows opened so far: (row in the old numbering, rows inserted there).
     let mut inserted: Vec<(u32, u32)> = Vec::new();
     let mut offset = 0u32;
     let mut next = 0u32;
     let mut prev_want = u32::MAX;
-    for (want, _, n) in items {
+    for (want, _, mut it) in items {
         // Nodes that want the same row (the pages of one object) stack below each other.
         let stack = want == prev_want;
         prev_want = want;
@@ -401,7 +417,6 @@ fn place_column(
             offset += delta;
             next
         };
-        let mut it = Item::node(n);
         it.row = row;
         it.min_row = row;
         next = row + 1;

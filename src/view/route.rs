@@ -100,7 +100,7 @@ fn has_arrow(k: EdgeKind, gap: usize) -> bool {
     match k {
         EdgeKind::MmVma | EdgeKind::VmaObject => true,
         EdgeKind::MmObject => gap == 1,
-        EdgeKind::ObjectObject | EdgeKind::PageObject => false,
+        EdgeKind::ObjectObject | EdgeKind::PageObject | EdgeKind::VmaPage => false,
     }
 }
 
@@ -119,6 +119,7 @@ pub(crate) fn plan_gap(
         .collect();
     let dummy_row: HashMap<EdgeIndex, u32> = cols[1]
         .iter()
+        .chain(cols[2].iter())
         .filter_map(|it| it.dummy.map(|e| (e, it.row)))
         .collect();
     let full = left.x + left.width;
@@ -139,8 +140,19 @@ pub(crate) fn plan_gap(
         Source(u32),
         Target(u32),
         Bracket(u32),
+        /// An edge alone: one of its ends is a dummy row, unique to it.
+        Edge(u32),
     }
-    let mut edges: Vec<(EdgeIndex, End, Option<End>, NodeIndex, NodeIndex)> = Vec::new();
+    // (edge, left end, right end, left node, right node); a node is None where the end is the
+    // edge's own dummy row in the column it passes through.
+    #[allow(clippy::type_complexity)]
+    let mut edges: Vec<(
+        EdgeIndex,
+        End,
+        Option<End>,
+        Option<NodeIndex>,
+        Option<NodeIndex>,
+    )> = Vec::new();
     for e in (&g.graph).edge_references() {
         let (s, t) = (e.source(), e.target());
         let (ks, kt) = (g.node(s).kind.column(), g.node(t).kind.column());
@@ -151,7 +163,7 @@ pub(crate) fn plan_gap(
                 };
                 if gap == 0 {
                     if let Some(&rs) = row_of.get(&s) {
-                        edges.push((e.id(), left_end(s, rs), Some(right_end(dr)), s, t));
+                        edges.push((e.id(), left_end(s, rs), Some(right_end(dr)), Some(s), None));
                     }
                 } else if gap == 1
                     && let Some(&rt) = row_of.get(&t)
@@ -161,19 +173,50 @@ pub(crate) fn plan_gap(
                         right: false,
                         text_end: full,
                     };
-                    edges.push((e.id(), end, Some(right_end(rt)), s, t));
+                    edges.push((e.id(), end, Some(right_end(rt)), None, Some(t)));
+                }
+            }
+            EdgeKind::VmaPage => {
+                let Some(&dr) = dummy_row.get(&e.id()) else {
+                    continue;
+                };
+                if gap == 1 {
+                    if let Some(&rs) = row_of.get(&s) {
+                        edges.push((e.id(), left_end(s, rs), Some(right_end(dr)), Some(s), None));
+                    }
+                } else if gap == 2
+                    && let Some(&rt) = row_of.get(&t)
+                {
+                    let end = End {
+                        row: dr,
+                        right: false,
+                        text_end: full,
+                    };
+                    edges.push((e.id(), end, Some(right_end(rt)), None, Some(t)));
                 }
             }
             EdgeKind::ObjectObject if gap == 2 => {
                 if let (Some(&rs), Some(&rt)) = (row_of.get(&s), row_of.get(&t))
                     && s != t
                 {
-                    edges.push((e.id(), left_end(s, rs), Some(left_end(t, rt)), s, t));
+                    edges.push((
+                        e.id(),
+                        left_end(s, rs),
+                        Some(left_end(t, rt)),
+                        Some(s),
+                        Some(t),
+                    ));
                 }
             }
             _ if ks == gap && kt == gap + 1 => {
                 if let (Some(&rs), Some(&rt)) = (row_of.get(&s), row_of.get(&t)) {
-                    edges.push((e.id(), left_end(s, rs), Some(right_end(rt)), s, t));
+                    edges.push((
+                        e.id(),
+                        left_end(s, rs),
+                        Some(right_end(rt)),
+                        Some(s),
+                        Some(t),
+                    ));
                 }
             }
             _ => {}
@@ -182,19 +225,20 @@ pub(crate) fn plan_gap(
     // In-degree of each target within the gap decides the bundle.
     let mut indeg: HashMap<NodeIndex, u32> = HashMap::new();
     for &(_, _, r, _, t) in &edges {
-        if r.is_some_and(|r| r.right) {
+        if let (Some(t), true) = (t, r.is_some_and(|r| r.right)) {
             *indeg.entry(t).or_default() += 1;
         }
     }
     let mut bundles: BTreeMap<Key, Bundle> = BTreeMap::new();
     for &(id, l, r, s, t) in &edges {
         let Some(r) = r else { continue };
-        let key = if !r.right {
-            Key::Bracket(t.index() as u32)
-        } else if indeg.get(&t).copied().unwrap_or(0) <= 1 {
-            Key::Source(s.index() as u32)
-        } else {
-            Key::Target(t.index() as u32)
+        let key = match (s, t) {
+            (Some(_), Some(t)) if !r.right => Key::Bracket(t.index() as u32),
+            (_, Some(t)) if indeg.get(&t).copied().unwrap_or(0) > 1 => {
+                Key::Target(t.index() as u32)
+            }
+            (Some(s), _) => Key::Source(s.index() as u32),
+            (None, _) => Key::Edge(id.index() as u32),
         };
         let b = bundles.entry(key).or_insert_with(|| Bundle {
             ends: Vec::new(),
