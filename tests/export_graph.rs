@@ -118,6 +118,61 @@ fn s3_walk_under_anon_vma_is_two_hits_marked_on_the_graph() {
     }
 }
 
+/// rmap-semantics.md §7 S3, row "AMM naive (no fix)": the walk probes the parent at the old
+/// address (MISS) and the child there (HIT); the parent's moved pte at 0x81000 is LOST, so the
+/// page cannot be unmapped. The graph marks the LOST pte on the parent's moved vma.
+#[test]
+fn s3_walk_under_anonmm_naive_marks_the_lost_pte() {
+    let doc = json(&["S3", "--step", "5", "--scheme", "anonmm-naive"]);
+    let walk = &doc["walk"];
+    let visits: Vec<(u64, &str)> = walk["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["pid"].as_u64().unwrap(), c["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(visits, [(1, "MISS"), (2, "HIT")]);
+    assert_eq!(
+        walk["lost"],
+        serde_json::json!([{ "pid": 1, "addr": 0x81000 }])
+    );
+    assert_eq!(walk["unmapped_all"], false);
+    let lost: Vec<&Value> = doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| !n["lost"].as_array().unwrap().is_empty())
+        .collect();
+    assert_eq!(lost.len(), 1);
+    assert_eq!(lost[0]["kind"], "vma");
+    assert_eq!(lost[0]["lost"], serde_json::json!([0x81000]));
+    assert!(
+        lost[0]["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("0x80000-0x84000")
+    );
+    let dot = String::from_utf8(export(&[
+        "S3",
+        "--step",
+        "5",
+        "--scheme",
+        "anonmm-naive",
+        "--format",
+        "dot",
+    ]))
+    .unwrap();
+    let id = lost[0]["id"].as_str().unwrap();
+    let line = dot
+        .lines()
+        .find(|l| l.contains(&format!("\"{id}\" [")))
+        .unwrap();
+    assert!(
+        line.contains("[LOST 0x81000]") && line.contains("dashed"),
+        "{line}"
+    );
+}
+
 #[test]
 fn dot_declares_every_node_and_marks_the_walk() {
     let dot = String::from_utf8(export(&[
