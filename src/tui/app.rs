@@ -346,6 +346,15 @@ impl App {
         }
     }
 
+    /// Forgets the selected node and selects as an app opened at this step does: the walked
+    /// page, or else the first node of the graph. Recordings call it at every step so that each
+    /// frame is the screen `shot` draws for that step.
+    pub fn reset_selection(&mut self) {
+        self.selected = None;
+        self.follow = true;
+        self.fix_selection();
+    }
+
     /// The candidate followed, if any.
     pub fn walk_candidate(&self) -> Option<usize> {
         self.candidate
