@@ -31,6 +31,10 @@ pub enum Command {
     /// Generate a scenario
     #[command(subcommand)]
     Gen(GenCommand),
+    /// Draw one screen of the TUI to a file: text, ANSI, HTML, SVG or PNG
+    Shot(ShotArgs),
+    /// Record the replay of a scenario as the TUI shows it, as an asciicast v2 file
+    Record(RecordArgs),
     /// Write the graph of one state (mm, vma, rmap objects, pages, walk) as Graphviz DOT or JSON
     Export(ExportArgs),
     /// Run a scenario on the running Linux kernel and compare every step with the model
@@ -193,4 +197,59 @@ pub struct TuiArgs {
     /// Do not journal typed ops under the state directory
     #[arg(long)]
     pub no_journal: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The format comes from --format or the extension of -o: .txt, .ansi, .html \
+(or .htm), .svg, .png. -o - writes to standard output (ANSI unless --format says otherwise). \
+The picture is the TUI's own drawing of the state; SVG and PNG use the theme's exact colours and \
+the DejaVu Sans Mono font shipped with rmapviz, so the same state gives the same bytes everywhere."
+)]
+pub struct ShotArgs {
+    #[command(flatten)]
+    pub view: super::headless::ViewArgs,
+
+    /// The step shown, 1-based (0 is before the first step)
+    #[arg(long, value_name = "N")]
+    pub step: usize,
+
+    /// Follow this candidate of the step's walk, numbered from 1 as the walk pane shows them
+    #[arg(long, value_name = "K")]
+    pub walk_candidate: Option<usize>,
+
+    /// Output format (default: from the extension of -o)
+    #[arg(short, long, value_enum)]
+    pub format: Option<super::output::ShotFormat>,
+
+    /// PNG only: device pixels per SVG pixel (1 gives 9x17 pixels per cell)
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=4))]
+    pub scale: u32,
+
+    /// Output file, or - for standard output
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Frames: the state before the first step, then every step (with --walk \
+each walk candidate after its step), each held for --delay seconds. Play it with \
+`asciinema play OUT.cast`; times are synthetic, so the same scenario gives the same bytes."
+)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub view: super::headless::ViewArgs,
+
+    /// Seconds each frame is shown
+    #[arg(long, default_value_t = 1.5, value_name = "SECONDS")]
+    pub delay: f64,
+
+    /// After each step with a walk, follow the walk candidate by candidate
+    #[arg(long)]
+    pub walk: bool,
+
+    /// Output file (.cast), or - for standard output
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
 }

@@ -5,14 +5,19 @@ mod check_cmd;
 mod compare_cmd;
 mod export_cmd;
 mod gen_cmd;
+mod headless;
 mod list;
 mod output;
+mod record_cmd;
 mod replay_cmd;
+mod shot_cmd;
 pub mod tui_cmd;
 
 pub use args::{
-    CheckArgs, Cli, Command, CompareArgs, ExportArgs, GenCommand, ReplayArgs, StormArgs, TuiArgs,
+    CheckArgs, Cli, Command, CompareArgs, ExportArgs, GenCommand, RecordArgs, ReplayArgs, ShotArgs,
+    StormArgs, TuiArgs,
 };
+pub use headless::ViewArgs;
 pub use output::{GraphFormat, ShotFormat, Target, parse_size};
 
 use std::fmt;
@@ -61,6 +66,8 @@ pub fn run(cmd: Command) -> Result<u8, CliError> {
         Command::Schemes => list::schemes(),
         Command::Gen(g) => gen_cmd::run(g),
         Command::Export(a) => export_cmd::run(a),
+        Command::Shot(a) => shot_cmd::run(a),
+        Command::Record(a) => record_cmd::run(a),
         Command::Check(a) => check_cmd::run(a),
         Command::DrivenProcess => check_cmd::driven(),
     }

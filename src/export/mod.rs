@@ -16,6 +16,7 @@ pub mod html;
 pub mod markup;
 pub mod palette;
 pub mod png;
+pub mod snapshot;
 pub mod svg;
 pub mod text;
 

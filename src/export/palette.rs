@@ -71,6 +71,19 @@ impl Default for Palette {
     }
 }
 
+impl Palette {
+    /// The palette of a TUI theme: its exact default foreground and background (themes without
+    /// colours, such as `mono`, keep the default palette's), and xterm's sixteen colours.
+    pub fn from_theme(theme: &crate::tui::Theme) -> Palette {
+        let base = Palette::default();
+        Palette {
+            fg: base.resolve(theme.fg).unwrap_or(base.fg),
+            bg: base.resolve(theme.bg).unwrap_or(base.bg),
+            ansi: base.ansi,
+        }
+    }
+}
+
 /// The index of a named colour in the sixteen ANSI colours, if it is one.
 pub fn ansi_index(c: Color) -> Option<u8> {
     Some(match c {

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Regenerates every picture, recording and graph file that README.md shows or links, from the
+# built-in scenarios, into assets/screenshots/ (or the directory given).
+#
+#   scripts/demo.sh            write into assets/screenshots/
+#   scripts/demo.sh DIR        write into DIR
+#   scripts/demo.sh --check    write into a temporary directory and fail if anything differs
+#                              from the committed assets/screenshots/ (CI runs this)
+#
+# Everything rmapviz writes is deterministic (no clock, no system fonts, no environment), so the
+# same sources give the same bytes on every machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+committed=assets/screenshots
+check=false
+out=$committed
+case "${1:-}" in
+    --check) check=true; out=$(mktemp -d); trap 'rm -rf "$out"' EXIT ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    "") ;;
+    *) out=$1 ;;
+esac
+mkdir -p "$out"
+
+cargo build --release --quiet
+bin=${CARGO_TARGET_DIR:-target}/release/rmapviz
+
+# The scheme compared with anon-vma in the hero picture: anonmm-naive loses the moved pte.
+naive=anonmm-naive
+
+run() { echo "+ rmapviz $*" >&2; "$bin" "$@"; }
+
+# The hero picture: S3 at its walk step, anonmm-naive beside anon-vma.
+run shot S3 --step 5 --scheme "$naive" --compare anon-vma --size 120x40 -o "$out/s3-compare.png"
+run shot S3 --step 5 --scheme "$naive" --compare anon-vma --size 120x40 -o "$out/s3-compare.svg"
+# One scheme, following the walk's second candidate, in the colour-blind-safe theme.
+run shot S3 --step 5 --scheme anon-vma --walk-candidate 2 --theme colorblind --size 120x40 -o "$out/s3-anon-vma-candidate2.png"
+# The copy-on-write storm under modern, light theme.
+run shot S2 --step 10 --scheme modern --theme light --size 120x40 -o "$out/s2-modern-light.png"
+# The same state as text and as HTML.
+run shot S3 --step 5 --scheme anon-vma --size 120x40 -o "$out/s3-anon-vma.txt"
+run shot S3 --step 5 --scheme anon-vma --size 120x40 -o "$out/s3-anon-vma.html"
+# The whole replay of S3 as an asciicast, each walk candidate held too.
+run record S3 --scheme "$naive" --compare anon-vma --size 120x40 --delay 1.5 --walk -o "$out/s3.cast"
+# The graph of the walk step as Graphviz DOT and JSON.
+run export S3 --step 5 --scheme "$naive" -o "$out/s3-$naive.dot"
+run export S3 --step 5 --scheme "$naive" -o "$out/s3-$naive.json"
+
+if $check; then
+    if diff -r -q "$committed" "$out"; then
+        echo "demo files: the committed $committed/ matches what scripts/demo.sh generates"
+    else
+        echo "demo files: $committed/ differs from what scripts/demo.sh generates;" \
+             "run scripts/demo.sh and commit the result" >&2
+        exit 1
+    fi
+fi
