@@ -9,6 +9,15 @@ use ratatui::widgets::{Cell, Row, Table};
 use super::pane;
 use crate::tui::app::App;
 
+/// Bytes, in KiB (`123K`) from 100000 on, so that the storm's sizes fit the column.
+fn bytes(n: u64) -> String {
+    if n < 100_000 {
+        n.to_string()
+    } else {
+        format!("{}K", (n + 512) / 1024)
+    }
+}
+
 /// Draws the table; returns its inner area and the scheme number of its first data row.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
     let t = &app.theme;
@@ -48,7 +57,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
                 let tot = &r.totals;
                 let mem = Cell::from(format!(
                     "{} / {}",
-                    tot.rmap_bytes_i386, tot.rmap_bytes_x86_64
+                    bytes(tot.rmap_bytes_i386),
+                    bytes(tot.rmap_bytes_x86_64)
                 ));
                 let pages = Cell::from(tot.pages.to_string());
                 match &r.walk {
@@ -116,4 +126,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
         },
         0,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bytes;
+
+    #[test]
+    fn large_byte_counts_turn_into_kib() {
+        assert_eq!(bytes(0), "0");
+        assert_eq!(bytes(99_999), "99999");
+        assert_eq!(bytes(100_000), "98K");
+        assert_eq!(bytes(280_224), "274K");
+    }
 }
