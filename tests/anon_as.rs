@@ -130,7 +130,7 @@ fn the_teaching_scenarios_that_follow_from_the_tree() {
     // §7 S7: different pgoff: no merge, the spanning mremap fails.
     let s7 = run("S7", RAS);
     assert_eq!(s7.steps[4].totals.vmas, 2);
-    assert!(s7.steps[5].error.is_some());
+    assert!(s7.steps[6].error.is_some());
     // §7 S8: the reused page keeps its index; the family tree: P (M: P has its own copy), then
     // child 2 (H).
     assert_eq!(visits(&walks(&run("S8", RAS))[0]), vec![(1, M), (2, H)]);

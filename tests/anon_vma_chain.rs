@@ -165,7 +165,7 @@ fn s7_faulted_neighbours_do_not_merge_and_a_spanning_mremap_fails() {
     // §7 S7 AV/AVC/MOD: no merge, later spanning mremap -EFAULT.
     let r = run("S7", AVC);
     assert_eq!(r.steps[4].totals.vmas, 2);
-    let e = r.steps[5].error.as_ref().map(ToString::to_string);
+    let e = r.steps[6].error.as_ref().map(ToString::to_string);
     assert!(e.is_some_and(|e| e.contains("EFAULT")));
     assert_eq!(counts(&walks(&r)[0]), (1, 0, 0, 0, 0));
 }

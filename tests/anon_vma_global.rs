@@ -107,7 +107,7 @@ fn s7_nonlinear_pgoff_forbids_the_merge() {
     for s in [AVG, PRIO] {
         let r = run("S7", s);
         assert_eq!(r.steps[4].totals.vmas, 2, "{s}");
-        let e = r.steps[5].error.as_ref().map(ToString::to_string);
+        let e = r.steps[6].error.as_ref().map(ToString::to_string);
         assert!(e.is_some_and(|e| e.contains("EFAULT")), "{s}");
         assert_eq!(walks(&r)[0].hit, 1, "{s}");
     }

@@ -154,7 +154,7 @@ fn a_refused_step_exits_1_and_is_shown_with_its_reason() {
     let o = rmapviz(&["compare", "S7", "--scheme", "anon-vma,modern"]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    let step = section(&out, "step 6: Mremap");
+    let step = section(&out, "step 7: Mremap");
     assert!(
         step.iter()
             .any(|l| l.contains("anon-vma, modern:") && l.contains("EFAULT")),

@@ -120,7 +120,7 @@ mod linux {
             let r = check(&s, b.name, &opts(false, None));
             assert_agrees(&r);
             // Without --reclaim exactly the SwapOut and Referenced steps go unchecked; a step the
-            // model refuses is compared for the error (S7 step 6: EFAULT on both sides).
+            // model refuses is compared for the error (S7 step 7: EFAULT on both sides).
             for (st, op) in r.steps.iter().zip(&s.steps) {
                 let unchecked = matches!(op, Op::SwapOut { .. } | Op::Referenced { .. });
                 assert_eq!(

@@ -131,7 +131,7 @@ fn s7_faulted_neighbours_do_not_merge() {
     for s in SCHEMES {
         let r = run("S7", s);
         assert_eq!(r.steps[4].totals.vmas, 2, "{s}");
-        let e = r.steps[5]
+        let e = r.steps[6]
             .error
             .as_ref()
             .map(ToString::to_string)

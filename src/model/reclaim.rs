@@ -98,6 +98,9 @@ impl Machine {
                 via: c.via,
             });
         }
+        if plan.nodes_per_candidate {
+            w.nodes_visited = w.visits.len() as u32;
+        }
         let hits: Vec<(Pid, Addr)> = w
             .visits
             .iter()

@@ -78,6 +78,9 @@ pub struct WalkPlan {
     pub candidates: Vec<Candidate>,
     /// Structure nodes or list entries the lookup touched besides the candidates.
     pub nodes_visited: u32,
+    /// The structure is a list: the walk touches one entry per candidate it visits, so the
+    /// model counts the entries up to the early exit instead of `nodes_visited`.
+    pub nodes_per_candidate: bool,
     /// The object the page's mapping points at ("av1", "anonmm2", "i_mmap lib.so").
     pub object: String,
 }

@@ -427,6 +427,7 @@ impl Scheme for AnonAsScheme {
         WalkPlan {
             candidates,
             nodes_visited: hits.visited,
+            nodes_per_candidate: false,
             object,
         }
     }

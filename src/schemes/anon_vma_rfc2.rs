@@ -349,6 +349,7 @@ impl Scheme for AnonVmaRfc2Scheme {
                 WalkPlan {
                     candidates: vec![candidate(pid, mm, v, r.index, &object)],
                     nodes_visited: 0,
+                    nodes_per_candidate: false,
                     object,
                 }
             }

@@ -455,6 +455,7 @@ impl Scheme for AnonMmScheme {
             .collect();
         WalkPlan {
             nodes_visited: candidates.len() as u32,
+            nodes_per_candidate: true,
             candidates,
             object: if order.is_empty() {
                 format!("anonmm{} (freed)", r.mapping)

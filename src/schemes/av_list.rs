@@ -237,12 +237,14 @@ impl AvLists {
             return WalkPlan {
                 candidates: s.hits.iter().map(|&i| candidate(&live[i])).collect(),
                 nodes_visited: s.visited,
+                nodes_per_candidate: false,
                 object,
             };
         }
         let candidates: Vec<Candidate> = live.iter().map(candidate).collect();
         WalkPlan {
             nodes_visited: candidates.len() as u32,
+            nodes_per_candidate: true,
             candidates,
             object,
         }

@@ -168,6 +168,7 @@ impl FileRmap {
                 let candidates: Vec<Candidate> = ordered.iter().map(|(e, v)| cand(e, v)).collect();
                 WalkPlan {
                     nodes_visited: candidates.len() as u32,
+                    nodes_per_candidate: true,
                     candidates,
                     object,
                 }
@@ -186,6 +187,7 @@ impl FileRmap {
                 WalkPlan {
                     candidates,
                     nodes_visited: s.visited,
+                    nodes_per_candidate: false,
                     object,
                 }
             }

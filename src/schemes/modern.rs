@@ -625,6 +625,7 @@ impl Scheme for ModernScheme {
             let candidates: Vec<Candidate> = entries.iter().map(|&e| candidate(e)).collect();
             return WalkPlan {
                 nodes_visited: candidates.len() as u32,
+                nodes_per_candidate: true,
                 candidates,
                 object,
             };
@@ -642,6 +643,7 @@ impl Scheme for ModernScheme {
         WalkPlan {
             candidates,
             nodes_visited: s.visited,
+            nodes_per_candidate: false,
             object,
         }
     }

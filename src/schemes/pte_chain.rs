@@ -433,6 +433,7 @@ impl Scheme for PteChainScheme {
         WalkPlan {
             candidates,
             nodes_visited: chain.blocks() as u32,
+            nodes_per_candidate: false,
             object,
         }
     }
