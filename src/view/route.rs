@@ -157,34 +157,17 @@ pub(crate) fn plan_gap(
         let (s, t) = (e.source(), e.target());
         let (ks, kt) = (g.node(s).kind.column(), g.node(t).kind.column());
         match e.weight().kind {
-            EdgeKind::MmObject => {
+            // Edges that skip a column: from their source to their dummy row in the gap after
+            // the source's column, from the dummy row to the target in the gap after that.
+            EdgeKind::MmObject | EdgeKind::VmaPage => {
                 let Some(&dr) = dummy_row.get(&e.id()) else {
                     continue;
                 };
-                if gap == 0 {
+                if gap == ks {
                     if let Some(&rs) = row_of.get(&s) {
                         edges.push((e.id(), left_end(s, rs), Some(right_end(dr)), Some(s), None));
                     }
-                } else if gap == 1
-                    && let Some(&rt) = row_of.get(&t)
-                {
-                    let end = End {
-                        row: dr,
-                        right: false,
-                        text_end: full,
-                    };
-                    edges.push((e.id(), end, Some(right_end(rt)), None, Some(t)));
-                }
-            }
-            EdgeKind::VmaPage => {
-                let Some(&dr) = dummy_row.get(&e.id()) else {
-                    continue;
-                };
-                if gap == 1 {
-                    if let Some(&rs) = row_of.get(&s) {
-                        edges.push((e.id(), left_end(s, rs), Some(right_end(dr)), Some(s), None));
-                    }
-                } else if gap == 2
+                } else if gap + 1 == kt
                     && let Some(&rt) = row_of.get(&t)
                 {
                     let end = End {
@@ -384,6 +367,17 @@ fn is_arrow_seg(s: &Seg, arrow_x: u16) -> bool {
     matches!(*s, Seg::H { x1, .. } if x1 == arrow_x)
 }
 
+/// The line from a node in the left column (its text ends at `e.text_end`) to lane `x`.
+fn node_stub(e: End, x: u16) -> Seg {
+    Seg::H {
+        row: e.row,
+        x0: e.text_end + 1,
+        x1: x,
+        w: true,
+        e: false,
+    }
+}
+
 /// The route of one edge with ends `l` and `r` (r on the left too for a bracket).
 fn edge_route(
     id: EdgeIndex,
@@ -403,13 +397,7 @@ fn edge_route(
             e: true,
         }),
         Some(x) => {
-            segs.push(Seg::H {
-                row: l.row,
-                x0: l.text_end + 1,
-                x1: x,
-                w: true,
-                e: false,
-            });
+            segs.push(node_stub(l, x));
             if l.row != r.row {
                 segs.push(Seg::V {
                     x,
@@ -426,13 +414,7 @@ fn edge_route(
                     e: true,
                 });
             } else {
-                segs.push(Seg::H {
-                    row: r.row,
-                    x0: r.text_end + 1,
-                    x1: x,
-                    w: true,
-                    e: false,
-                });
+                segs.push(node_stub(r, x));
             }
         }
     }

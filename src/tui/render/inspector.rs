@@ -3,9 +3,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{asciify, pane};
+use super::{asciify, text_pane};
 use crate::model::VmaId;
 use crate::tui::app::App;
 use crate::view::NodeKind;
@@ -67,11 +66,5 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         }
         _ => lines.push(Line::styled("nothing selected", t.dim)),
     }
-    let block = pane(app, title, false);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        area,
-    );
+    text_pane(app, frame, area, title, lines);
 }

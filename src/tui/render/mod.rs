@@ -212,6 +212,23 @@ pub(crate) fn pane<'a>(app: &App, title: impl Into<Line<'a>>, focused: bool) -> 
         .title(title.into().style(app.theme.title))
 }
 
+/// A pane of wrapped text lines with a title.
+pub(crate) fn text_pane<'a>(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    title: impl Into<Line<'a>>,
+    lines: Vec<Line<'a>>,
+) {
+    let block = pane(app, title, false);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        area,
+    );
+}
+
 /// `s` cut to `width` cells with an ellipsis.
 pub(crate) fn cut(s: &str, width: usize, ascii: bool) -> String {
     use unicode_width::UnicodeWidthChar;

@@ -4,9 +4,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{asciify, pane};
+use super::{asciify, text_pane};
 use crate::report::text::walk_line;
 use crate::tui::app::App;
 
@@ -52,11 +51,5 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         }
     }
     let title = format!(" {} ", app.scheme_name());
-    let block = pane(app, title, false);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        area,
-    );
+    text_pane(app, frame, area, title, lines);
 }

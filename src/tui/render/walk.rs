@@ -5,9 +5,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
-use super::pane;
+use super::text_pane;
 use crate::model::{Outcome, WalkKind, hex};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
@@ -100,11 +99,5 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(Line::styled("(SwapOut and Referenced steps walk)", t.dim));
         }
     }
-    let block = pane(app, title, false);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        area,
-    );
+    text_pane(app, frame, area, title, lines);
 }
