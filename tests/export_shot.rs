@@ -394,6 +394,11 @@ fn bad_input_exits_2_and_leaves_no_file() {
         "neither a readable file nor a built-in",
         &png,
     );
+    assert_bad(
+        &["shot", "S3", "--step", "5", "--size", "1000x500", "-o", p],
+        "100 million pixels",
+        &png,
+    );
     let jpg = d.join("s.jpg");
     assert_bad(
         &["shot", "S3", "--step", "5", "-o", jpg.to_str().unwrap()],

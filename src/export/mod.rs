@@ -30,7 +30,9 @@ pub use svg::SvgOptions;
 pub enum ExportError {
     #[error("cannot read the generated SVG: {0}")]
     Svg(String),
-    #[error("cannot make a {0}x{1} pixel image (too large)")]
+    #[error(
+        "cannot make a {0}x{1} pixel image: the limit is 100 million pixels (use a smaller --size or --scale)"
+    )]
     Pixmap(u32, u32),
     #[error("cannot encode the PNG: {0}")]
     Png(String),
