@@ -38,14 +38,20 @@ pub fn send_message<T: serde::Serialize>(
         .map(|f| ControlMessage::ScmRights(f))
         .into_iter()
         .collect();
-    sendmsg::<()>(
-        sock,
-        &[IoSlice::new(&bytes)],
-        &cmsgs,
-        MsgFlags::empty(),
-        None,
-    )?;
-    Ok(())
+    loop {
+        match sendmsg::<()>(
+            sock,
+            &[IoSlice::new(&bytes)],
+            &cmsgs,
+            MsgFlags::empty(),
+            None,
+        ) {
+            // A signal handler ran (any thread's: the check also runs inside test harnesses and
+            // next to the cleanup thread); nothing was sent, so send again.
+            Err(Errno::EINTR) => continue,
+            r => return r.map(|_| ()),
+        }
+    }
 }
 
 /// Receives one message and the fd attached to it, if any. Err(ECONNRESET) at end of stream.
@@ -56,7 +62,14 @@ pub fn recv_message<T: serde::de::DeserializeOwned>(
     let mut cbuf = nix::cmsg_space!([RawFd; 2]);
     let (n, fd) = {
         let mut iov = [IoSliceMut::new(&mut buf)];
-        let msg = recvmsg::<()>(sock, &mut iov, Some(&mut cbuf), MsgFlags::MSG_CMSG_CLOEXEC)?;
+        // With SO_RCVTIMEO set, recvmsg is never restarted after a signal handler runs, even
+        // with SA_RESTART (signal(7)): it fails with EINTR, having received nothing. Retry.
+        let msg = loop {
+            match recvmsg::<()>(sock, &mut iov, Some(&mut cbuf), MsgFlags::MSG_CMSG_CLOEXEC) {
+                Err(Errno::EINTR) => continue,
+                r => break r?,
+            }
+        };
         let mut fd = None;
         for c in msg.cmsgs()? {
             if let nix::sys::socket::ControlMessageOwned::ScmRights(fds) = c {
