@@ -1,4 +1,5 @@
 use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
 
 use rmapviz::cli::{self, Cli};
@@ -13,7 +14,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("rmapviz: {e}");
+            // Not eprintln!: after a hangup standard error is gone too, and that must not panic.
+            let _ = writeln!(std::io::stderr(), "rmapviz: {e}");
             ExitCode::from(e.status)
         }
     }

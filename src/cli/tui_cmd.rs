@@ -3,9 +3,13 @@
 use std::io::IsTerminal;
 
 use super::args::TuiArgs;
-use super::{CliError, EXIT_OK};
+use super::{CliError, EXIT_BAD_INPUT, EXIT_OK};
 use crate::scenario::{DEFAULT_BUILTIN, Scenario};
-use crate::tui::{AppOptions, RunOptions, ThemeName, theme};
+use crate::tui::{AppOptions, RunError, RunOptions, ThemeName, theme};
+
+/// Exit status of the TUI when its terminal went away without a signal (EOF or an error on the
+/// terminal): the status of a hangup (128 + SIGHUP).
+pub const EXIT_TERMINAL_GONE: u8 = 129;
 
 pub fn run(scenario: Option<String>, a: &TuiArgs) -> Result<u8, CliError> {
     let (scenario, origin) = if a.new {
@@ -50,6 +54,17 @@ pub fn run(scenario: Option<String>, a: &TuiArgs) -> Result<u8, CliError> {
         mouse: a.mouse,
         journal: !a.no_journal,
     };
-    crate::tui::run(scenario, &opts).map_err(|e| CliError::input(e.to_string()))?;
+    crate::tui::run(scenario, &opts).map_err(|e| {
+        let status = match &e {
+            // As a shell reports a process ended by the signal.
+            RunError::Signal(sig) => 128u8.saturating_add(*sig as u8),
+            RunError::Gone(_) => EXIT_TERMINAL_GONE,
+            RunError::App(_) | RunError::Io(_) => EXIT_BAD_INPUT,
+        };
+        CliError {
+            status,
+            message: e.to_string(),
+        }
+    })?;
     Ok(EXIT_OK)
 }

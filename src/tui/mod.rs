@@ -5,15 +5,17 @@
 //! - [`keymap`]: the one key table behind dispatch, footer and help;
 //! - [`render`]: one function per pane, pure reads of the app;
 //! - [`theme`]: colours by role; [`journal`]: the crash-safe record of live edits;
-//! - [`terminal`] and [`run`]: the terminal's lifecycle and the event loop (the only places
-//!   that touch crossterm's terminal side).
+//! - [`terminal`], [`input`], [`signals`] and [`run`]: the terminal's lifecycle, its input,
+//!   the signals and the event loop (the only places that touch the terminal).
 
 pub mod app;
 pub mod command;
+pub mod input;
 pub mod journal;
 pub mod keymap;
 pub mod render;
 pub mod run;
+pub mod signals;
 pub mod terminal;
 pub mod theme;
 pub mod update;

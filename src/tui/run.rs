@@ -1,15 +1,17 @@
 //! The interactive loop: one thread, `Msg -> update -> draw`. Between keys the app does its
 //! background work in slices ([`App::idle`]: the other schemes for the compare table, the
-//! neighbouring steps' graphs), so a key is never kept waiting for more than one slice.
+//! neighbouring steps' graphs), so a key is never kept waiting for more than one slice; with
+//! nothing left to do it sleeps until a key, a signal or a resize ([`Input::wait`]).
 
+use std::io::Write;
 use std::time::Duration;
 
-use ratatui::crossterm::event;
-
 use super::app::{App, AppOptions, Mode};
+use super::input::{Input, Wake};
 use super::journal::{self, Journal};
 use super::render;
-use super::terminal::Tui;
+use super::signals::Signals;
+use super::terminal::{self, Tui};
 use super::update::Msg;
 use crate::scenario::Scenario;
 
@@ -27,8 +29,9 @@ pub struct RunOptions<'a> {
 /// A slice of background work between keys.
 const IDLE_SLICE: Duration = Duration::from_millis(8);
 
-/// Runs the TUI until the user quits. Errors are terminal errors; the terminal is restored
-/// whatever happens.
+/// Runs the TUI until the user quits. The terminal is restored whatever happens; a signal or a
+/// terminal that went away ends the TUI with an error ([`RunError::Signal`], [`RunError::Gone`])
+/// after the journal of typed ops is saved.
 pub fn run(scenario: Scenario, opts: &RunOptions) -> Result<(), RunError> {
     let mut app = App::interactive(scenario, &opts.origin, &opts.app)?;
     app.mouse = opts.mouse;
@@ -47,52 +50,79 @@ pub fn run(scenario: Scenario, opts: &RunOptions) -> Result<(), RunError> {
     if app.theme().name == super::theme::ThemeName::Mono {
         ratatui::crossterm::style::force_color_output(true);
     }
+    let signals = Signals::start(terminal::restore_from_another_thread)?;
     let mut tui = Tui::enter()?;
-    let result = event_loop(&mut app, &mut tui);
+    let mut input = Input::stdin();
+    let result = event_loop(&mut app, &mut tui, &mut input, &signals);
+    if result.is_err() && app.dirty {
+        // Keep the step too; the ops were journaled as they were typed.
+        app.journal_write();
+    }
     drop(tui);
-    if app.dirty
+    drop(signals);
+    if result.is_ok()
+        && app.dirty
         && let Some(j) = &app.journal
         && j.read().is_some()
     {
-        eprintln!(
+        say(&format!(
             "rmapviz: typed ops were not saved; they are kept in {} and offered at the next start",
             j.path().display()
-        );
+        ));
     }
     result
 }
 
-fn event_loop(app: &mut App, tui: &mut Tui) -> Result<(), RunError> {
+/// A line on standard error that may well be gone with the terminal (no panic if it is).
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+fn event_loop(
+    app: &mut App,
+    tui: &mut Tui,
+    input: &mut Input,
+    signals: &Signals,
+) -> Result<(), RunError> {
+    let gone = |e: std::io::Error| RunError::Gone(format!("writing to the terminal: {e}"));
     let mut dirty = true;
     loop {
-        tui.set_mouse(app.mouse)?;
+        tui.set_mouse(app.mouse).map_err(gone)?;
         if dirty {
             let mut info = Default::default();
-            tui.terminal.draw(|f| info = render::draw_frame(app, f))?;
+            tui.terminal
+                .draw(|f| info = render::draw_frame(app, f))
+                .map_err(gone)?;
             app.frame = info;
             dirty = false;
         }
         if app.should_quit() {
             return Ok(());
         }
-        if tui.terminated() {
-            app.update(Msg::Terminate);
-            continue;
-        }
         let busy = !app.settled();
+        // Idle with nothing to do, the loop sleeps in poll(2) until a key or a signal.
         let wait = if busy {
-            Duration::ZERO
+            Some(Duration::ZERO)
         } else if app.playing {
-            Duration::from_millis(50)
+            Some(Duration::from_millis(50))
         } else {
-            Duration::from_millis(250)
+            None
         };
-        if event::poll(wait)? {
-            if let Some(m) = Msg::from_event(event::read()?) {
-                app.update(m);
-                dirty = true;
+        match input.wait(signals, wait) {
+            Wake::Events(events) => {
+                for m in events.into_iter().filter_map(Msg::from_event) {
+                    app.update(m);
+                    dirty = true;
+                }
+                continue;
             }
-            continue;
+            Wake::Resize => {
+                dirty = true;
+                continue;
+            }
+            Wake::Signal(sig) => return Err(RunError::Signal(sig)),
+            Wake::Gone(why) => return Err(RunError::Gone(why)),
+            Wake::Timeout => {}
         }
         if app.playing {
             let before = app.step();
@@ -105,11 +135,17 @@ fn event_loop(app: &mut App, tui: &mut Tui) -> Result<(), RunError> {
     }
 }
 
-/// Why the TUI could not run.
+/// Why the TUI ended other than by the user quitting.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(transparent)]
     App(#[from] super::app::AppError),
     #[error("terminal: {0}")]
     Io(#[from] std::io::Error),
+    /// SIGTERM, SIGINT or SIGHUP (the number).
+    #[error("ended by {}", super::signals::name(*.0))]
+    Signal(i32),
+    /// The terminal went away (end of input, a read or write error, a hangup).
+    #[error("the terminal went away ({0})")]
+    Gone(String),
 }

@@ -21,8 +21,6 @@ pub enum Msg {
     Tick,
     /// The terminal was resized: only a redraw is needed.
     Resize,
-    /// SIGTERM or SIGHUP: leave now, keeping the journal.
-    Terminate,
 }
 
 impl Msg {
@@ -46,7 +44,6 @@ impl App {
             Msg::Mouse(m) => self.mouse_event(m),
             Msg::Tick => self.tick(),
             Msg::Resize => {}
-            Msg::Terminate => self.quit = true,
         }
     }
 
