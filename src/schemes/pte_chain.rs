@@ -51,7 +51,8 @@ pub const NRPTE: usize = 7;
 const BLOCK_I386: u64 = 32;
 const BLOCK_X86_64: u64 = 64;
 
-/// One recorded pte: (mm << 36) | virtual page number (a 47-bit address has a 35-bit vpn).
+/// One recorded pte: (mm << 36) | virtual page number (a 47-bit address has a 35-bit vpn); mm
+/// ids stay below 2^26, leaving the two top bits to [`Chains`].
 type PteRef = u64;
 
 fn pack(mm: MmId, addr: Addr) -> PteRef {
@@ -62,26 +63,18 @@ fn unpack(r: PteRef) -> (MmId, Addr) {
     (MmId((r >> 36) as u32), (r & ((1 << 36) - 1)) << PAGE_SHIFT)
 }
 
-/// The `pte` union of one page.
-#[derive(Clone, Debug, Default)]
-enum Chain {
+/// The `pte` union of one page, as read from the store.
+#[derive(Clone, Copy, Debug, Default)]
+enum Chain<'a> {
     #[default]
     Empty,
     Direct(PteRef),
     /// Chain blocks; entries in reverse walk order, so the last element is the head block's
     /// first used slot and an insertion is a push.
-    Blocks(Vec<PteRef>),
+    Blocks(&'a [PteRef]),
 }
 
-impl Chain {
-    fn len(&self) -> usize {
-        match self {
-            Chain::Empty => 0,
-            Chain::Direct(_) => 1,
-            Chain::Blocks(v) => v.len(),
-        }
-    }
-
+impl Chain<'_> {
     /// Blocks allocated: the head holds 1 to NRPTE entries, every other block NRPTE.
     fn blocks(&self) -> usize {
         match self {
@@ -101,34 +94,104 @@ impl Chain {
 }
 
 const CHUNK: usize = 1024;
+/// A page's word holds the index of its chain in [`Chains::lists`].
+const LIST_BIT: u64 = 1 << 63;
+/// A page's word holds its one pte (pte.direct); a word of 0 holds nothing.
+const DIRECT_BIT: u64 = 1 << 62;
 
-/// Chains by page id, in chunks shared copy-on-write between clones (history checkpoints).
+/// The chains by page id: one word per page (empty, pte.direct, or the index of a chain), in
+/// chunks shared copy-on-write between clones (history checkpoints), and the chains themselves,
+/// each shared copy-on-write too. A page costs the model 8 bytes here, as `pte` cost the kernel
+/// one word of `struct page`; only pages mapped more than once own a chain.
 #[derive(Clone, Debug, Default)]
 struct Chains {
-    chunks: Vec<Arc<Vec<Chain>>>,
+    words: Vec<Arc<Vec<u64>>>,
+    lists: Vec<Arc<Vec<PteRef>>>,
+    /// Indexes of `lists` whose chain was freed, for reuse.
+    free: Vec<usize>,
 }
 
 impl Chains {
-    fn get(&self, p: PageId) -> Option<&Chain> {
+    fn word(&self, p: PageId) -> u64 {
         let i = p.0 as usize;
-        self.chunks.get(i / CHUNK).and_then(|c| c.get(i % CHUNK))
+        self.words
+            .get(i / CHUNK)
+            .and_then(|c| c.get(i % CHUNK))
+            .copied()
+            .unwrap_or(0)
     }
 
-    fn get_mut(&mut self, p: PageId) -> &mut Chain {
+    fn set_word(&mut self, p: PageId, w: u64) {
         let i = p.0 as usize;
-        while self.chunks.len() <= i / CHUNK {
-            self.chunks.push(Arc::new(vec![Chain::Empty; CHUNK]));
+        while self.words.len() <= i / CHUNK {
+            self.words.push(Arc::new(vec![0; CHUNK]));
         }
-        &mut Arc::make_mut(&mut self.chunks[i / CHUNK])[i % CHUNK]
+        Arc::make_mut(&mut self.words[i / CHUNK])[i % CHUNK] = w;
+    }
+
+    fn decode(&self, w: u64) -> Chain<'_> {
+        if w & LIST_BIT != 0 {
+            Chain::Blocks(&self.lists[(w & !LIST_BIT) as usize])
+        } else if w & DIRECT_BIT != 0 {
+            Chain::Direct(w & !DIRECT_BIT)
+        } else {
+            Chain::Empty
+        }
+    }
+
+    fn get(&self, p: PageId) -> Chain<'_> {
+        self.decode(self.word(p))
+    }
+
+    /// The chain of `p`, which must have one.
+    fn list_mut(&mut self, p: PageId) -> Option<&mut Vec<PteRef>> {
+        let w = self.word(p);
+        (w & LIST_BIT != 0).then(|| Arc::make_mut(&mut self.lists[(w & !LIST_BIT) as usize]))
+    }
+
+    fn set_direct(&mut self, p: PageId, r: PteRef) {
+        self.free_list_of(p);
+        self.set_word(p, r | DIRECT_BIT);
+    }
+
+    fn set_list(&mut self, p: PageId, v: Vec<PteRef>) {
+        self.free_list_of(p);
+        let idx = match self.free.pop() {
+            Some(i) => {
+                self.lists[i] = Arc::new(v);
+                i
+            }
+            None => {
+                self.lists.push(Arc::new(v));
+                self.lists.len() - 1
+            }
+        };
+        self.set_word(p, idx as u64 | LIST_BIT);
+    }
+
+    fn clear(&mut self, p: PageId) {
+        self.free_list_of(p);
+        if self.word(p) != 0 {
+            self.set_word(p, 0);
+        }
+    }
+
+    fn free_list_of(&mut self, p: PageId) {
+        let w = self.word(p);
+        if w & LIST_BIT != 0 {
+            let i = (w & !LIST_BIT) as usize;
+            self.lists[i] = Arc::default();
+            self.free.push(i);
+        }
     }
 
     /// Every page with at least one recorded pte.
-    fn iter(&self) -> impl Iterator<Item = (PageId, &Chain)> + '_ {
-        self.chunks.iter().enumerate().flat_map(|(ci, c)| {
+    fn iter(&self) -> impl Iterator<Item = (PageId, Chain<'_>)> + '_ {
+        self.words.iter().enumerate().flat_map(move |(ci, c)| {
             c.iter()
                 .enumerate()
-                .filter(|(_, ch)| !matches!(ch, Chain::Empty))
-                .map(move |(i, ch)| (PageId((ci * CHUNK + i) as u32), ch))
+                .filter(|(_, w)| **w != 0)
+                .map(move |(i, w)| (PageId((ci * CHUNK + i) as u32), self.decode(*w)))
         })
     }
 }
@@ -207,24 +270,25 @@ impl PteChainScheme {
     fn add(&mut self, page: PageId, r: PteRef) {
         let w = &mut self.work;
         w.added += 1;
-        let chain = self.chains.get_mut(page);
-        match chain {
+        match self.chains.get(page) {
             Chain::Empty => {
-                *chain = Chain::Direct(r);
+                self.chains.set_direct(page, r);
                 w.as_direct += 1;
             }
             Chain::Direct(d) => {
-                *chain = Chain::Blocks(vec![*d, r]);
+                self.chains.set_list(page, vec![d, r]);
                 w.converted += 1;
                 w.blocks_alloc += 1;
                 self.blocks += 1;
             }
-            Chain::Blocks(v) => {
-                if v.len().is_multiple_of(NRPTE) {
-                    w.blocks_alloc += 1;
-                    self.blocks += 1;
+            Chain::Blocks(_) => {
+                if let Some(v) = self.chains.list_mut(page) {
+                    if v.len().is_multiple_of(NRPTE) {
+                        w.blocks_alloc += 1;
+                        self.blocks += 1;
+                    }
+                    v.push(r);
                 }
-                v.push(r);
             }
         }
     }
@@ -233,15 +297,17 @@ impl PteChainScheme {
     /// slot, free an emptied head block.
     fn remove(&mut self, page: PageId, r: PteRef) {
         let w = &mut self.work;
-        let chain = self.chains.get_mut(page);
-        match chain {
-            Chain::Direct(d) if *d == r => {
-                *chain = Chain::Empty;
+        match self.chains.get(page) {
+            Chain::Direct(d) if d == r => {
+                self.chains.clear(page);
                 w.removed += 1;
                 w.searched += 1;
             }
-            Chain::Blocks(v) => {
-                let Some(pos) = v.iter().rposition(|&x| x == r) else {
+            Chain::Blocks(list) => {
+                let Some(pos) = list.iter().rposition(|&x| x == r) else {
+                    return;
+                };
+                let Some(v) = self.chains.list_mut(page) else {
                     return;
                 };
                 w.removed += 1;
@@ -250,12 +316,13 @@ impl PteChainScheme {
                 let first = v.len() - 1;
                 v.swap(pos, first);
                 v.pop();
+                let emptied = v.is_empty();
                 if head_had_one {
                     w.blocks_freed += 1;
                     self.blocks -= 1;
                 }
-                if v.is_empty() {
-                    *chain = Chain::Empty;
+                if emptied {
+                    self.chains.clear(page);
                 }
             }
             _ => {}
@@ -399,15 +466,13 @@ impl Scheme for PteChainScheme {
     }
 
     fn page_freed(&mut self, _m: &Machine, page: PageId, _ev: &mut Events) {
-        if self.chains.get(page).is_some_and(|c| c.len() > 0) {
-            let c = self.chains.get_mut(page);
-            self.blocks -= c.blocks() as u64;
-            *c = Chain::Empty;
-        }
+        let blocks = self.chains.get(page).blocks() as u64;
+        self.blocks -= blocks;
+        self.chains.clear(page);
     }
 
     fn walk(&self, _m: &Machine, page: PageId, _kind: WalkKind) -> WalkPlan {
-        let chain = self.chains.get(page).cloned().unwrap_or_default();
+        let chain = self.chains.get(page);
         // The object is named by its view key, so the graph finds it.
         let object = match &chain {
             Chain::Empty => format!("no ptes recorded for {page}"),
@@ -442,11 +507,10 @@ impl Scheme for PteChainScheme {
         match walk.kind {
             WalkKind::TryToUnmap => self.work.cause.reclaim = true,
             WalkKind::PageReferenced => {
-                let c = self.chains.get_mut(walk.page);
-                if let Chain::Blocks(v) = c
-                    && v.len() == 1
+                if let Chain::Blocks(v) = self.chains.get(walk.page)
+                    && let [only] = *v
                 {
-                    *c = Chain::Direct(v[0]);
+                    self.chains.set_direct(walk.page, only);
                     self.blocks -= 1;
                     self.work.collapsed.push(walk.page);
                 }
@@ -484,11 +548,11 @@ impl Scheme for PteChainScheme {
             match chain {
                 Chain::Empty => {}
                 Chain::Direct(r) => {
-                    if let Some((_, v)) = self.vma_of(m, *r) {
+                    if let Some((_, v)) = self.vma_of(m, r) {
                         view.page_vma_links.push((
                             page,
                             v.id,
-                            format!("pte.direct: {}", self.describe(*r)),
+                            format!("pte.direct: {}", self.describe(r)),
                         ));
                     }
                 }
