@@ -17,6 +17,27 @@ impl Rgb {
         format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2)
     }
 
+    /// Relative luminance, as WCAG 2 defines it (sRGB channels linearised, weighted
+    /// 0.2126 / 0.7152 / 0.0722).
+    pub fn luminance(self) -> f64 {
+        let lin = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(self.0) + 0.7152 * lin(self.1) + 0.0722 * lin(self.2)
+    }
+
+    /// The WCAG 2 contrast ratio of this colour against `other`, from 1 (none) to 21 (black
+    /// on white); text needs at least 4.5 (level AA).
+    pub fn contrast(self, other: Rgb) -> f64 {
+        let (a, b) = (self.luminance(), other.luminance());
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
     /// This colour moved `num/den` of the way towards `to` (integer arithmetic, so every
     /// machine gets the same bytes).
     pub fn mix(self, to: Rgb, num: u16, den: u16) -> Rgb {
@@ -188,6 +209,19 @@ mod tests {
         assert_eq!(p.bg_of(Color::Reset), Rgb(4, 5, 6));
         assert_eq!(p.fg_of(Color::Rgb(0x12, 0x34, 0x56)).hex(), "#123456");
         assert_eq!(p.bg_of(Color::LightRed), Rgb(0xff, 0, 0));
+    }
+
+    #[test]
+    fn contrast_ratios_match_wcag() {
+        // WCAG 2.x: black on white is 21:1, a colour against itself 1:1; #767676 on white is
+        // the well-known lightest gray that passes AA (4.54:1).
+        let (black, white) = (Rgb(0, 0, 0), Rgb(255, 255, 255));
+        assert!((black.contrast(white) - 21.0).abs() < 1e-9);
+        assert!((white.contrast(black) - 21.0).abs() < 1e-9);
+        assert!((Rgb(0x3a, 0x3a, 0x3a).contrast(Rgb(0x3a, 0x3a, 0x3a)) - 1.0).abs() < 1e-9);
+        let g = Rgb(0x76, 0x76, 0x76).contrast(white);
+        assert!((4.50..4.60).contains(&g), "{g}");
+        assert!(Rgb(0x77, 0x77, 0x77).contrast(white) < 4.5);
     }
 
     #[test]

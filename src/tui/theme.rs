@@ -140,7 +140,9 @@ impl Theme {
                     miss: rgb(0xd08770),
                     out: rgb(0x81a1c1),
                     lost: rgb(0xff5555),
-                    select_bg: rgb(0x3b4252),
+                    lost_fg: rgb(0x1d2128),
+                    select_fg: rgb(0x1d2128),
+                    select_bg: rgb(0x88c0d0),
                 },
             ),
             ThemeName::Light => Self::coloured(
@@ -159,7 +161,9 @@ impl Theme {
                     miss: rgb(0xbc4c00),
                     out: rgb(0x0550ae),
                     lost: rgb(0xcf222e),
-                    select_bg: rgb(0xdde4ee),
+                    lost_fg: rgb(0xffffff),
+                    select_fg: rgb(0x24292f),
+                    select_bg: rgb(0xc8e1ff),
                 },
             ),
             // Okabe-Ito colours: blue / orange / sky / vermillion tell apart for deuteranopia and
@@ -180,7 +184,9 @@ impl Theme {
                     miss: rgb(0xe69f00),
                     out: rgb(0xf0e442),
                     lost: rgb(0xd55e00),
-                    select_bg: rgb(0x3a3a3a),
+                    lost_fg: rgb(0x000000),
+                    select_fg: rgb(0x202020),
+                    select_bg: rgb(0xe8e8e8),
                 },
             ),
             ThemeName::Mono => {
@@ -211,7 +217,9 @@ impl Theme {
                     out: plain,
                     skip: plain,
                     lost: rev.add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
-                    selected: rev,
+                    // Reverse video, underlined so that it shows on a node that is already
+                    // reversed (the walked page).
+                    selected: rev.add_modifier(Modifier::UNDERLINED),
                     error: bold.add_modifier(Modifier::UNDERLINED),
                     info: bold,
                     key: bold,
@@ -246,12 +254,16 @@ impl Theme {
             out: fg(p.out),
             skip: fg(p.dim),
             lost: Style::new()
-                .fg(rgb(0xffffff))
+                .fg(p.lost_fg)
                 .bg(p.lost)
                 .add_modifier(bold | Modifier::UNDERLINED),
+            // Both colours set, no REVERSED: whatever the node's own style, the selection
+            // reads as dark text on a light bar (light on dark would vanish on nodes whose
+            // style already sets the background, such as the walked page).
             selected: Style::new()
+                .fg(p.select_fg)
                 .bg(p.select_bg)
-                .add_modifier(Modifier::REVERSED),
+                .add_modifier(bold),
             error: fg(p.lost).add_modifier(bold),
             info: fg(p.accent),
             key: fg(p.accent).add_modifier(bold),
@@ -273,6 +285,10 @@ struct Palette {
     miss: Color,
     out: Color,
     lost: Color,
+    /// Text on the LOST badge's background (at least 4.5:1 against it).
+    lost_fg: Color,
+    /// The selected node, step or row: text and bar.
+    select_fg: Color,
     select_bg: Color,
 }
 

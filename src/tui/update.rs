@@ -517,7 +517,11 @@ impl App {
                 if let Some((i, (r, top, left))) = graph {
                     let x = m.column - r.x + left;
                     let row = (m.row - r.y) as u32 + top;
-                    if let Some(n) = self.panes.get(i).and_then(|p| p.view.layout.hit(x, row)) {
+                    if let Some(n) = self
+                        .panes
+                        .get(i)
+                        .and_then(|p| p.view.fit(r.width).hit(x, row))
+                    {
                         let id = self.panes[i].view.graph.node(n).id.clone();
                         self.selected = Some(id);
                         self.focus = Focus::Graph;

@@ -15,6 +15,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::model::{Addr, Machine, Outcome, PageId, Pid, PteVal, Vma, VmaId, Walk, hex};
 use crate::session::Simulation;
 
+use super::detail::{Detail, cut_to};
+use unicode_width::UnicodeWidthStr;
+
 /// The four columns of the graph, left to right.
 pub const COLUMNS: [&str; 4] = ["mm", "vma", "rmap objects", "pages"];
 
@@ -88,9 +91,16 @@ impl WalkMark {
 
     /// A short ASCII badge for the graph: `[1 HIT]`, `[2 MISS 3 OUT]`, `[LOST 0x11000]`, `<walked>`.
     pub fn badge(&self) -> Option<String> {
+        self.badge_at(Detail::Full)
+    }
+
+    /// The badge at a level of detail: at [`Detail::Tight`] the walked page is marked `◀` and
+    /// a LOST pte `[LOST]` without its address (the walk pane lists the addresses).
+    pub fn badge_at(&self, d: Detail) -> Option<String> {
+        let tight = d == Detail::Tight;
         let mut parts = Vec::new();
         if self.walked {
-            parts.push("<walked>".to_string());
+            parts.push(if tight { "◀" } else { "<walked>" }.to_string());
         }
         if !self.visits.is_empty() {
             let v: Vec<String> = self
@@ -100,8 +110,12 @@ impl WalkMark {
                 .collect();
             parts.push(format!("[{}]", v.join(" ")));
         }
-        for a in &self.lost {
-            parts.push(format!("[LOST {}]", hex(*a)));
+        if tight && !self.lost.is_empty() {
+            parts.push("[LOST]".to_string());
+        } else {
+            for a in &self.lost {
+                parts.push(format!("[LOST {}]", hex(*a)));
+            }
         }
         (!parts.is_empty()).then(|| parts.join(" "))
     }
@@ -115,6 +129,9 @@ pub struct Node {
     pub kind: NodeKind,
     /// One-line label with the key fields.
     pub label: String,
+    /// Shorter labels for narrow panes: at [`Detail::Brief`] and at [`Detail::Compact`] /
+    /// [`Detail::Tight`].
+    pub short: [String; 2],
     /// Fields for the inspector.
     pub fields: Vec<(String, String)>,
     pub walk: WalkMark,
@@ -131,6 +148,58 @@ impl Node {
             Some(b) => format!("{} {b}", self.label),
             None => self.label.clone(),
         }
+    }
+
+    /// The label at a level of detail.
+    pub fn label_at(&self, d: Detail) -> &str {
+        match d {
+            Detail::Full => &self.label,
+            Detail::Brief => &self.short[0],
+            Detail::Compact | Detail::Tight => &self.short[1],
+        }
+    }
+
+    /// The label and the walk badge at a level of detail, together at most [`Detail::cap`]
+    /// cells: a long label is cut with an ellipsis so that the badge stays whole.
+    pub fn parts_at(&self, d: Detail) -> (String, Option<String>) {
+        let cap = d.cap() as usize;
+        let badge = self.walk.badge_at(d);
+        let room = badge
+            .as_ref()
+            .map_or(cap, |b| cap.saturating_sub(b.width() + 1));
+        let label = cut_to(self.label_at(d), room.max(4), "…");
+        (label, badge)
+    }
+
+    /// The text the graph shows at a level of detail (label and badge, cut to the cap).
+    pub fn text_at(&self, d: Detail) -> String {
+        let (label, badge) = self.parts_at(d);
+        let text = match badge {
+            Some(b) => format!("{label} {b}"),
+            None => label,
+        };
+        cut_to(&text, d.cap() as usize, "…")
+    }
+}
+
+/// Builds a node whose label has no shorter form.
+fn node(
+    id: String,
+    kind: NodeKind,
+    label: String,
+    fields: Vec<(String, String)>,
+    count: usize,
+    order: (u64, u64),
+) -> Node {
+    Node {
+        id,
+        kind,
+        short: [label.clone(), label.clone()],
+        label,
+        fields,
+        walk: WalkMark::default(),
+        count,
+        order,
     }
 }
 
@@ -293,38 +362,35 @@ pub fn page_group_id(object_key: &str) -> String {
     format!("pages@{object_key}")
 }
 
-fn vma_label(m: &Machine, v: &Vma, ptes: Option<&PteStats>) -> String {
-    let mut s = format!(
-        "{}-{} pg {} {}",
-        hex(v.start),
-        hex(v.end),
-        hex(v.pgoff),
-        if v.prot.to_string().is_empty() {
-            "---".to_string()
-        } else {
-            v.prot.to_string()
-        }
-    );
-    match v.file {
-        Some(f) if m.file(f).shmem => s.push_str(" shmem"),
-        Some(f) => {
-            s.push(' ');
-            s.push_str(&m.file(f).name);
-        }
-        None => {}
-    }
+/// A vma's label at every level of detail: (full, [brief, compact]).
+fn vma_labels(m: &Machine, v: &Vma, ptes: Option<&PteStats>) -> (String, [String; 2]) {
+    let range = format!("{}-{} pg {}", hex(v.start), hex(v.end), hex(v.pgoff));
+    // The end without its 0x: still read as hex after the start's.
+    let compact_range = format!("{}-{:x} pg {}", hex(v.start), v.end, hex(v.pgoff));
+    let prot = if v.prot.to_string().is_empty() {
+        "---".to_string()
+    } else {
+        v.prot.to_string()
+    };
+    let file = match v.file {
+        Some(f) if m.file(f).shmem => " shmem".to_string(),
+        Some(f) => format!(" {}", m.file(f).name),
+        None => String::new(),
+    };
+    let brief = format!("{range} {prot}{file}");
+    let mut full = brief.clone();
     if v.shared && v.file.is_some_and(|f| !m.file(f).shmem) {
-        s.push_str(" shared");
+        full.push_str(" shared");
     }
     if let Some(p) = ptes {
         if p.zero > 0 {
-            s.push_str(&format!(" {}z", p.zero));
+            full.push_str(&format!(" {}z", p.zero));
         }
         if p.swap > 0 {
-            s.push_str(&format!(" {}sw", p.swap));
+            full.push_str(&format!(" {}sw", p.swap));
         }
     }
-    s
+    (full, [brief, format!("{compact_range}{file}")])
 }
 
 /// Present, zero-page and swap ptes of one vma.
@@ -425,7 +491,8 @@ fn page_fields(m: &Machine, id: PageId, object: Option<&str>) -> Vec<(String, St
     f
 }
 
-fn page_label(m: &Machine, id: PageId) -> String {
+/// A page's label at every level of detail: (full, [brief, compact]).
+fn page_labels(m: &Machine, id: PageId) -> (String, [String; 2]) {
     let pg = m.pages.get(id);
     let mut s = format!("{id} idx {} map {}", hex(pg.rmap().index), pg.mapcount());
     if let Some(sl) = pg.swap_slot() {
@@ -434,7 +501,35 @@ fn page_label(m: &Machine, id: PageId) -> String {
     if pg.is_anon() && pg.is_exclusive() && pg.mapcount() > 0 {
         s.push_str(" excl");
     }
-    s
+    let short = format!("{id} map {}", pg.mapcount());
+    (s, [short.clone(), short])
+}
+
+/// A page node.
+fn page_node(m: &Machine, id: PageId, fields: Vec<(String, String)>, order: (u64, u64)) -> Node {
+    let (label, short) = page_labels(m, id);
+    Node {
+        short,
+        ..node(id.to_string(), NodeKind::Page, label, fields, 1, order)
+    }
+}
+
+/// A group node: "+ 512 pages p1..p512", shortened to "+ 512 pages".
+fn group_node(
+    id: String,
+    kind: NodeKind,
+    what: &str,
+    count: usize,
+    span: String,
+    fields: Vec<(String, String)>,
+    order: (u64, u64),
+) -> Node {
+    let label = format!("+ {count} {what} {span}");
+    let short = format!("+ {count} {what}");
+    Node {
+        short: [label.clone(), short],
+        ..node(id, kind, label, fields, count, order)
+    }
 }
 
 /// Builds the graph of `sim`, marks `walk` on it and applies the grouping and focus options.
@@ -470,20 +565,19 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
     let mut vma_node: HashMap<VmaId, NodeIndex> = HashMap::new();
     for p in m.procs.values() {
         let rss = p.mm.pt.len();
-        let mm = g.add(Node {
-            id: mm_id(p.pid),
-            kind: NodeKind::Mm,
-            label: format!("pid {}", p.pid),
-            fields: vec![
+        let mm = g.add(node(
+            mm_id(p.pid),
+            NodeKind::Mm,
+            format!("pid {}", p.pid),
+            vec![
                 ("pid".to_string(), p.pid.to_string()),
                 ("mm".to_string(), p.mm.id.to_string()),
                 ("vmas".to_string(), p.mm.vmas.len().to_string()),
                 ("ptes".to_string(), rss.to_string()),
             ],
-            walk: WalkMark::default(),
-            count: 1,
-            order: (p.pid as u64, 0),
-        });
+            1,
+            (p.pid as u64, 0),
+        ));
         let group_runs = p.mm.vmas.len() > opts.vma_group;
         let mut i = 0;
         while i < p.mm.vmas.len() {
@@ -509,20 +603,15 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
                     ("to".to_string(), hex(run[run.len() - 1].end)),
                 ];
                 fields.extend(members.iter().map(|id| ("members".to_string(), id.clone())));
-                let n = g.add(Node {
-                    id: gid,
-                    kind: NodeKind::VmaGroup,
-                    label: format!(
-                        "+ {} vmas {}-{}",
-                        run.len(),
-                        hex(run[0].start),
-                        hex(run[run.len() - 1].end)
-                    ),
+                let n = g.add(group_node(
+                    gid,
+                    NodeKind::VmaGroup,
+                    "vmas",
+                    run.len(),
+                    format!("{}-{}", hex(run[0].start), hex(run[run.len() - 1].end)),
                     fields,
-                    walk: WalkMark::default(),
-                    count: run.len(),
-                    order: (p.pid as u64, run[0].start),
-                });
+                    (p.pid as u64, run[0].start),
+                ));
                 g.link(mm, n, EdgeKind::MmVma, "vmas");
                 for v in run {
                     vma_node.insert(v.id, n);
@@ -535,14 +624,17 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
             if let Some(extra) = extra_fields.get(&v.id) {
                 fields.extend(extra.iter().cloned());
             }
+            let (label, short) = vma_labels(m, v, ps.as_ref());
             let n = g.add(Node {
-                id: v.id.to_string(),
-                kind: NodeKind::Vma,
-                label: vma_label(m, v, ps.as_ref()),
-                fields,
-                walk: WalkMark::default(),
-                count: 1,
-                order: (p.pid as u64, v.start),
+                short,
+                ..node(
+                    v.id.to_string(),
+                    NodeKind::Vma,
+                    label,
+                    fields,
+                    1,
+                    (p.pid as u64, v.start),
+                )
             });
             g.link(mm, n, EdgeKind::MmVma, "");
             vma_node.insert(v.id, n);
@@ -555,14 +647,17 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
     for (k, o) in rv.objects.iter().enumerate() {
         let mut fields = vec![("kind".to_string(), o.kind.to_string())];
         fields.extend(o.fields.iter().cloned());
+        // Short: the object's key ("av1"); the inspector has the rest.
         obj_node.push(g.add(Node {
-            id: o.key.clone(),
-            kind: NodeKind::Object,
-            label: o.label.clone(),
-            fields,
-            walk: WalkMark::default(),
-            count: 1,
-            order: (k as u64, 0),
+            short: [o.label.clone(), o.key.clone()],
+            ..node(
+                o.key.clone(),
+                NodeKind::Object,
+                o.label.clone(),
+                fields,
+                1,
+                (k as u64, 0),
+            )
         }));
     }
     let mut seen = HashSet::new();
@@ -625,15 +720,12 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
                 continue;
             }
             walked_shown |= Some(p) == walked;
-            let n = g.add(Node {
-                id: p.to_string(),
-                kind: NodeKind::Page,
-                label: page_label(m, p),
-                fields: page_fields(m, p, Some(key)),
-                walk: WalkMark::default(),
-                count: 1,
-                order: (o as u64, p.0 as u64),
-            });
+            let n = g.add(page_node(
+                m,
+                p,
+                page_fields(m, p, Some(key)),
+                (o as u64, p.0 as u64),
+            ));
             g.link(obj_node[o], n, EdgeKind::PageObject, "mapping");
         }
         if grouped[o] {
@@ -655,15 +747,15 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
                         .map(|p| ("members".to_string(), p.to_string())),
                 );
             }
-            let n = g.add(Node {
-                id: page_group_id(key),
-                kind: NodeKind::PageGroup,
-                label: format!("+ {folded} pages {first}..{last}"),
+            let n = g.add(group_node(
+                page_group_id(key),
+                NodeKind::PageGroup,
+                "pages",
+                folded,
+                format!("{first}..{last}"),
                 fields,
-                walk: WalkMark::default(),
-                count: folded,
-                order: (o as u64, first.0 as u64),
-            });
+                (o as u64, first.0 as u64),
+            ));
             g.link(obj_node[o], n, EdgeKind::PageObject, "mapping");
         }
     }
@@ -674,15 +766,12 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         // The walked page is always shown, even when no object links it any more (swapped out).
         if !walked_shown {
             let obj = rv.index_of(&w.object);
-            let n = g.add(Node {
-                id: w.page.to_string(),
-                kind: NodeKind::Page,
-                label: page_label(m, w.page),
-                fields: page_fields(m, w.page, obj.map(|_| w.object.as_str())),
-                walk: WalkMark::default(),
-                count: 1,
-                order: (obj.unwrap_or(rv.objects.len()) as u64, w.page.0 as u64),
-            });
+            let n = g.add(page_node(
+                m,
+                w.page,
+                page_fields(m, w.page, obj.map(|_| w.object.as_str())),
+                (obj.unwrap_or(rv.objects.len()) as u64, w.page.0 as u64),
+            ));
             if let Some(o) = obj {
                 g.link(obj_node[o], n, EdgeKind::PageObject, "mapping");
             }
@@ -728,15 +817,12 @@ fn add_direct_pages(
             walked_shown |= Some(p) == walked;
             let n = match g.find(&p.to_string()) {
                 Some(n) => n,
-                None => g.add(Node {
-                    id: p.to_string(),
-                    kind: NodeKind::Page,
-                    label: page_label(m, p),
-                    fields: page_fields(m, p, Some(format!("{v} ({label})").as_str())),
-                    walk: WalkMark::default(),
-                    count: 1,
-                    order: (u64::MAX, p.0 as u64),
-                }),
+                None => g.add(page_node(
+                    m,
+                    p,
+                    page_fields(m, p, Some(format!("{v} ({label})").as_str())),
+                    (u64::MAX, p.0 as u64),
+                )),
             };
             g.link(vn, n, EdgeKind::VmaPage, label);
         }
@@ -747,15 +833,15 @@ fn add_direct_pages(
                 ("ids".to_string(), format!("{first} .. {last}")),
                 ("mapping".to_string(), format!("{v} (direct)")),
             ];
-            let n = g.add(Node {
-                id: gid,
-                kind: NodeKind::PageGroup,
-                label: format!("+ {folded} pages {first}..{last}"),
+            let n = g.add(group_node(
+                gid,
+                NodeKind::PageGroup,
+                "pages",
+                folded,
+                format!("{first}..{last}"),
                 fields,
-                walk: WalkMark::default(),
-                count: folded,
-                order: (u64::MAX, first.0 as u64),
-            });
+                (u64::MAX, first.0 as u64),
+            ));
             g.link(vn, n, EdgeKind::VmaPage, "direct");
         }
     }

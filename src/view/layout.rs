@@ -21,11 +21,10 @@ use petgraph::visit::EdgeRef;
 use std::collections::HashMap;
 use unicode_width::UnicodeWidthStr;
 
+use super::detail::Detail;
 use super::graph::{EdgeKind, GraphView};
 use super::route::{self, Cell, Route};
 
-/// Widest a column gets; longer node texts are cut with an ellipsis when drawn.
-pub const MAX_COLUMN_WIDTH: u16 = 48;
 /// How often a gap is re-routed to resolve rows where unrelated edges would meet.
 const MAX_RESOLVE_ROUNDS: usize = 12;
 
@@ -59,7 +58,11 @@ pub struct ColumnGeom {
 /// A laid-out graph: nodes on a grid of rows and cells, edges as routes and per-cell line masks.
 #[derive(Clone, Debug, Default)]
 pub struct Layout {
+    /// How much the node texts say ([`Node::text_at`](super::Node::text_at)).
+    pub detail: Detail,
     pub columns: [ColumnGeom; 4],
+    /// Lanes of each gap between two columns (the same at every level of detail).
+    pub lanes: [u16; 3],
     /// Total width in cells.
     pub width: u16,
     /// Total height in rows.
@@ -101,15 +104,52 @@ impl Layout {
     }
 }
 
-fn text_width(g: &GraphView, n: NodeIndex) -> u16 {
-    let w = g.node(n).text().width();
-    (w.min(MAX_COLUMN_WIDTH as usize)) as u16
+fn text_width(g: &GraphView, n: NodeIndex, d: Detail) -> u16 {
+    let w = g.node(n).text_at(d).width();
+    (w.min(d.cap() as usize)) as u16
 }
 
-/// Lays `g` out.
+/// The width of each column at level `d`: its widest node text, at least its heading.
+pub fn column_widths(g: &GraphView, d: Detail) -> [u16; 4] {
+    let mut widths = [0u16; 4];
+    for i in g.graph.node_indices() {
+        let c = g.node(i).kind.column();
+        widths[c] = widths[c].max(text_width(g, i, d));
+    }
+    // An mm -> object edge passes through the vma column on a row of its own.
+    if g.graph
+        .edge_indices()
+        .any(|e| g.graph[e].kind == EdgeKind::MmObject)
+    {
+        widths[1] = widths[1].max(3);
+    }
+    for (w, name) in widths.iter_mut().zip(d.headings()) {
+        *w = (*w).max(name.len() as u16);
+    }
+    widths
+}
+
+/// Cells of the gap after a column that has `lanes` lanes: a blank, the lanes, the line into
+/// the arrowhead, the arrowhead, the blanks before the next column.
+fn gap_width(lanes: u16, d: Detail) -> u16 {
+    1 + lanes + 1 + 1 + d.arrow_gap()
+}
+
+/// The width `g` would take laid out at level `d`, given `base`, a layout of `g` at any
+/// level: rows and lanes do not depend on the level, only the column widths do.
+pub fn width_at(g: &GraphView, base: &Layout, d: Detail) -> u16 {
+    let w = column_widths(g, d);
+    w.iter().sum::<u16>() + base.lanes.iter().map(|&l| gap_width(l, d)).sum::<u16>()
+}
+
+/// Lays `g` out with the full texts.
 pub fn layout(g: &GraphView) -> Layout {
+    layout_at(g, Detail::Full)
+}
+
+/// Lays `g` out with the node texts of level `d`.
+pub fn layout_at(g: &GraphView, d: Detail) -> Layout {
     let mut cols: [Vec<Item>; 4] = Default::default();
-    let mut dummy_edges: Vec<(EdgeIndex, usize)> = Vec::new();
 
     // Column 1 (vmas) in pid/address order, with an empty row for an mm without vmas and a
     // dummy row for each mm -> object edge.
@@ -138,7 +178,6 @@ pub fn layout(g: &GraphView) -> Layout {
         }
         for e in g.graph.edges(mm) {
             if e.weight().kind == EdgeKind::MmObject {
-                dummy_edges.push((e.id(), vma_items.len()));
                 vma_items.push(Item::dummy(e.id()));
             }
         }
@@ -167,23 +206,15 @@ pub fn layout(g: &GraphView) -> Layout {
         })
         .collect();
 
-    let mut lay = Layout::default();
-    let mut widths = [0u16; 4];
+    let mut lay = Layout {
+        detail: d,
+        ..Layout::default()
+    };
     // Widths of the columns are known before rows are.
-    for i in g.graph.node_indices() {
-        let c = g.node(i).kind.column();
-        widths[c] = widths[c].max(text_width(g, i));
-    }
-    if !dummy_edges.is_empty() {
-        widths[1] = widths[1].max(3);
-    }
-    // Room for the column headings, even for a column with no node yet.
-    for (w, name) in widths.iter_mut().zip(super::graph::COLUMNS) {
-        *w = (*w).max(name.len() as u16);
-    }
+    let widths = column_widths(g, d);
     let mut routes: Vec<Route> = Vec::new();
     let mut all_cells: HashMap<(u32, u16), Cell> = HashMap::new();
-    let tw = |n: NodeIndex| text_width(g, n);
+    let tw = |n: NodeIndex| text_width(g, n, d);
     let mut bumped = false;
 
     // Column geometry depends on the lanes of each gap, which depend on rows: place and route
@@ -217,8 +248,9 @@ pub fn layout(g: &GraphView) -> Layout {
         };
         let lane0 = lay.columns[gap].x + widths[gap] + 1;
         let arrow_x = lane0 + plan.lanes + 1;
+        lay.lanes[gap] = plan.lanes;
         lay.columns[right] = ColumnGeom {
-            x: arrow_x + 2,
+            x: lay.columns[gap].x + widths[gap] + gap_width(plan.lanes, d),
             width: widths[right],
         };
         let (r, cells) = route::draw_plan(g, &plan, lane0, arrow_x);
@@ -243,7 +275,7 @@ pub fn layout(g: &GraphView) -> Layout {
                 continue;
             }
             let (px, w) = match it.node {
-                Some(n) => (lay.columns[c].x, text_width(g, n)),
+                Some(n) => (lay.columns[c].x, text_width(g, n, d)),
                 None => (lay.columns[c].x, widths[c]),
             };
             let idx = lay.placed.len();
@@ -471,7 +503,7 @@ impl Layout {
         }
         for p in &self.placed {
             let Some(n) = p.node else { continue };
-            let text = g.node(n).text();
+            let text = g.node(n).text_at(self.detail);
             for (x, ch) in (p.x as usize..).zip(text.chars().take(p.width as usize)) {
                 if let Some(slot) = rows[p.row as usize].get_mut(x) {
                     *slot = ch;

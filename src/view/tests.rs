@@ -2,8 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::detail::Detail;
 use super::graph::{BuildOptions, EdgeKind, NodeKind, build_with, page_group_id};
-use super::layout::layout;
+use super::layout::{layout, layout_at, width_at};
 use super::route::{Seg, raster};
 use super::{GraphView, Layout};
 use crate::model::{Outcome, Walk};
@@ -92,6 +93,67 @@ fn s3_walk_under_modern_visits_in_interval_tree_order() {
     );
     let badge = g.node(g.find(&v[0].0).unwrap()).walk.badge().unwrap();
     assert_eq!(badge, "[1 HIT]");
+}
+
+#[test]
+fn shorter_texts_keep_what_a_student_needs() {
+    // rmap-semantics.md §7 S3, AMM naive: the walk probes the parent at the old address
+    // (MISS) and the child (HIT); the parent's pte at the moved address is LOST.
+    let (sim, walk) = steps(&builtin("S3"), "anonmm-naive").pop().unwrap();
+    let g = build_with(&sim, walk.as_ref(), &BuildOptions::default());
+    let text = |id: &str, d: Detail| g.node(g.find(id).expect(id)).text_at(d);
+    let moved = g
+        .graph
+        .node_indices()
+        .find(|&i| !g.node(i).walk.lost.is_empty())
+        .map(|i| g.node(i).id.clone())
+        .expect("a vma holds the LOST pte");
+    let mut widths = Vec::new();
+    for d in Detail::ALL {
+        // The moved vma (mremap to 0x80000, pgoff still 0x10): range, pgoff, LOST.
+        let v = text(&moved, d);
+        assert!(v.starts_with("0x80000-"), "{d:?}: {v}");
+        assert!(v.contains("84000 pg 0x10"), "{d:?}: {v}");
+        assert!(v.contains("[LOST"), "{d:?}: {v}");
+        assert!(text("pid1", d).contains("[1 MISS]"), "{d:?}");
+        // The walked page: its id, its mapcount (the child's pte was unmapped, the parent's
+        // remains) and the walk's mark.
+        let p = text("p2", d);
+        assert!(
+            p.starts_with("p2 ") && p.contains("map 1") && (p.contains('<') || p.contains('◀')),
+            "{d:?}: {p}"
+        );
+        assert!(p.chars().count() <= d.cap() as usize);
+        widths.push(layout_at(&g, d).width);
+    }
+    // Each level is narrower than the one before.
+    assert!(widths.windows(2).all(|w| w[1] < w[0]), "{widths:?}");
+}
+
+#[test]
+fn a_long_label_is_cut_but_its_walk_badge_is_kept() {
+    let (sim, walk) = steps(&builtin("S3"), "anon-vma").pop().unwrap();
+    let mut g = build_with(&sim, walk.as_ref(), &BuildOptions::default());
+    // The parent's vma, the walk's first candidate (rmap-semantics.md §7 S3: AV 2H).
+    let n = g
+        .graph
+        .node_indices()
+        .find(|&i| {
+            g.node(i)
+                .walk
+                .visits
+                .first()
+                .is_some_and(|v| v.candidate == 0)
+        })
+        .unwrap();
+    let long = "x".repeat(100);
+    g.graph[n].short = [long.clone(), long.clone()];
+    g.graph[n].label = long;
+    for d in Detail::ALL {
+        let t = g.node(n).text_at(d);
+        assert_eq!(t.chars().count(), d.cap() as usize, "{d:?}: {t}");
+        assert!(t.ends_with("… [1 HIT]"), "{d:?}: {t}");
+    }
 }
 
 #[test]
@@ -235,7 +297,9 @@ fn check_layout(g: &GraphView, l: &Layout, what: &str) {
             "{what}: edge {e:?} does not leave its source"
         );
         let touches_b = rs.iter().flat_map(|r| r.segs.iter()).any(|s| match *s {
-            Seg::H { row, x0, x1, .. } => row == pb.row && (x1 + 2 == pb.x || x0 == pb.end() + 1),
+            Seg::H { row, x0, x1, .. } => {
+                row == pb.row && (x1 + 1 + l.detail.arrow_gap() == pb.x || x0 == pb.end() + 1)
+            }
             _ => false,
         });
         assert!(touches_b, "{what}: edge {e:?} does not reach its target");
@@ -324,10 +388,25 @@ fn every_builtin_lays_out_cleanly_at_every_step_under_every_scheme() {
         for scheme in scheme_names() {
             for (k, (sim, walk)) in steps(&sc, scheme).iter().enumerate() {
                 let g = build_with(sim, walk.as_ref(), &BuildOptions::default());
-                let l = layout(&g);
-                let what = format!("{} step {k} {scheme}", b.name);
-                check_layout(&g, &l, &what);
-                check_no_false_joins(&g, &l, &what);
+                let full = layout(&g);
+                for d in Detail::ALL {
+                    let l = layout_at(&g, d);
+                    let what = format!("{} step {k} {scheme} {}", b.name, d.as_str());
+                    check_layout(&g, &l, &what);
+                    check_no_false_joins(&g, &l, &what);
+                    // Only the columns' widths change with the level: the same rows, the same
+                    // lanes, and the width width_at predicts from the full layout.
+                    assert_eq!(l.height, full.height, "{what}");
+                    assert_eq!(l.lanes, full.lanes, "{what}");
+                    assert_eq!(l.width, width_at(&g, &full, d), "{what}");
+                    for p in &full.placed {
+                        let q = p.node.and_then(|n| l.of(n));
+                        assert!(
+                            p.node.is_none() || q.is_some_and(|q| q.row == p.row),
+                            "{what}"
+                        );
+                    }
+                }
             }
         }
     }

@@ -75,12 +75,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
                         } else {
                             lost.style(t.lost)
                         };
+                        // On a highlighted row the counts take the row's colours: the
+                        // outcome colours are made for the background, not for the bar.
+                        let count = |n: u32, st| {
+                            Cell::from(n.to_string()).style(if shown { t.selected } else { st })
+                        };
                         vec![
                             Cell::from(w.visits.len().to_string()),
-                            Cell::from(w.hit.to_string()).style(t.hit),
-                            Cell::from(w.miss.to_string()).style(t.miss),
-                            Cell::from(w.out.to_string()).style(t.out),
-                            Cell::from(w.skip.to_string()).style(t.skip),
+                            count(w.hit, t.hit),
+                            count(w.miss, t.miss),
+                            count(w.out, t.out),
+                            count(w.skip, t.skip),
                             lost,
                             mem,
                             pages,

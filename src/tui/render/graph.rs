@@ -8,22 +8,20 @@ use std::collections::HashSet;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::Line;
 
 use super::walk::outcome_style;
-use super::{cut, pane};
+use super::{asciify, cut, pane};
 use crate::tui::app::{App, Focus};
 use crate::view::glyph::{self, LineStyle};
-use crate::view::graph::COLUMNS;
 use crate::view::route::raster;
-use crate::view::{Node, NodeKind};
+use crate::view::{Detail, Node, NodeKind, Placed};
 
 /// Where the viewport of a pane of `h` rows and `w` cells starts.
 pub fn viewport(app: &App, pane_index: usize, h: u32, w: u16) -> (u32, u16) {
     let Some(p) = app.panes.get(pane_index) else {
         return (0, 0);
     };
-    let l = &p.view.layout;
+    let l = p.view.fit(w);
     let (mut top, mut left) = app.scroll;
     if app.follow
         && let Some(n) = app.selected.as_deref().and_then(|id| p.view.graph.find(id))
@@ -69,7 +67,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32,
         return (area, 0, 0);
     };
     let g = &p.view.graph;
-    let l = &p.view.layout;
     let name = app.scheme_names()[p.scheme];
     let mut title = format!(" {} ({}) ", name, app.scheme_era(p.scheme));
     if app.focus_walk {
@@ -81,11 +78,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32,
     if inner.width == 0 || inner.height < 2 {
         return (inner, 0, 0);
     }
+    // The most detailed layout that fits the pane's width.
+    let l = p.view.fit(inner.width);
     // Column headings, then the rows.
     let rows_h = (inner.height - 1) as u32;
     let (top, left) = viewport(app, i, rows_h, inner.width);
     let buf = frame.buffer_mut();
-    for (c, name) in COLUMNS.iter().enumerate() {
+    for (c, name) in l.detail.headings().iter().enumerate() {
         let x = l.columns[c].x as i32 - left as i32;
         if x >= 0 && (x as u16) < inner.width {
             let room = (inner.width - x as u16) as usize;
@@ -136,7 +135,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32,
             let pl = &l.placed[*slot as usize];
             let Some(n) = pl.node else { continue };
             let node = g.node(n);
-            draw_node(app, buf, node, pl.x, pl.width, left, inner, y);
+            draw_node(app, buf, node, l.detail, pl, left, inner, y);
         }
     }
     // How much is above and below.
@@ -170,8 +169,8 @@ fn draw_node(
     app: &App,
     buf: &mut ratatui::buffer::Buffer,
     node: &Node,
-    x: u16,
-    width: u16,
+    detail: Detail,
+    pl: &Placed,
     left: u16,
     inner: Rect,
     y: u16,
@@ -181,8 +180,7 @@ fn draw_node(
     let current = app
         .candidate
         .is_some_and(|k| node.walk.visits.iter().any(|v| v.candidate == k));
-    let label = node.label.clone();
-    let badge = node.walk.badge();
+    let (label, badge) = node.parts_at(detail);
     let mut base = node_style(app, node);
     if current {
         base = t.current;
@@ -205,7 +203,7 @@ fn draw_node(
         Some(b) => format!("{label} {b}"),
         None => label.clone(),
     };
-    let text = cut(&text, width as usize, app.ascii);
+    let text = asciify(&cut(&text, pl.width as usize, app.ascii), app.ascii);
     let label_len = label.chars().count().min(text.chars().count());
     let spans = if badge.is_some() {
         let (a, b): (String, String) = (
@@ -217,7 +215,7 @@ fn draw_node(
         vec![(text, base)]
     };
     // Clip to the viewport horizontally.
-    let mut cx = x as i32 - left as i32;
+    let mut cx = pl.x as i32 - left as i32;
     for (s, st) in spans {
         for ch in s.chars() {
             if cx >= 0 && (cx as u16) < inner.width {
@@ -227,5 +225,4 @@ fn draw_node(
             cx += 1;
         }
     }
-    let _ = Line::default();
 }

@@ -27,6 +27,10 @@ pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
 /// From this width on, the steps list and the walk / inspector column sit beside the graph.
 pub const WIDE: u16 = 110;
+/// From this width on, the two graph panes of compare mode sit side by side.
+pub const SIDE_BY_SIDE: u16 = 100;
+/// From this width on, the steps list and the walk / inspector column get their full widths.
+pub const ROOMY: u16 = 150;
 
 /// Draws the whole screen for `app` into `frame`.
 pub fn draw(app: &App, frame: &mut Frame) {
@@ -85,17 +89,25 @@ pub fn screen(app: &App, area: Rect) -> Screen {
             Constraint::Fill(1),
             Constraint::Length(bottom_h),
         ]));
+        // Below ROOMY the steps and the walk give the graph some of their width: at 120
+        // columns every column of the built-in scenarios' graphs fits (fixed widths, so that
+        // the panes do not move as the steps go by).
+        let (tl_w, side_w) = if area.width >= ROOMY {
+            (22, 32)
+        } else {
+            (14, 30)
+        };
         let [tl, graph, side] = middle.layout(&Layout::horizontal([
-            Constraint::Length(22),
+            Constraint::Length(tl_w),
             Constraint::Fill(1),
-            Constraint::Length(32),
+            Constraint::Length(side_w),
         ]));
         let [walk, insp] = side.layout(&Layout::vertical([
             Constraint::Percentage(55),
             Constraint::Percentage(45),
         ]));
         s.timeline = Some(tl);
-        s.graphs = split_graphs(graph, graph.width >= 100);
+        s.graphs = split_graphs(graph, graph.width >= SIDE_BY_SIDE);
         s.walk = Some(walk);
         s.inspector = Some(insp);
         if bottom_h >= 6 {
@@ -231,26 +243,7 @@ pub(crate) fn text_pane<'a>(
 
 /// `s` cut to `width` cells with an ellipsis.
 pub(crate) fn cut(s: &str, width: usize, ascii: bool) -> String {
-    use unicode_width::UnicodeWidthChar;
-    let mut w = 0;
-    let mut out = String::new();
-    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
-    if total <= width {
-        return s.to_string();
-    }
-    let ell = if ascii { "~" } else { "…" };
-    for c in s.chars() {
-        let cw = c.width().unwrap_or(0);
-        if w + cw + 1 > width {
-            break;
-        }
-        out.push(c);
-        w += cw;
-    }
-    if width > 0 {
-        out.push_str(ell);
-    }
-    out
+    crate::view::detail::cut_to(s, width, if ascii { "~" } else { "…" })
 }
 
 /// Replaces the few non-ASCII characters the panes use, for `--ascii`.
@@ -271,3 +264,8 @@ pub(crate) fn asciify(s: &str, ascii: bool) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod contrast_tests;
+#[cfg(test)]
+mod fit_tests;

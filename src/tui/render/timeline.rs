@@ -23,6 +23,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
         .step()
         .saturating_sub(h / 2)
         .min(total.saturating_sub(h));
+    // Step numbers as wide as the last one.
+    let digits = total.saturating_sub(1).max(1).ilog10() as usize + 1;
     let mut lines = Vec::new();
     for k in first..(first + h).min(total) {
         let cur = k == app.step();
@@ -49,7 +51,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
             " "
         };
         let body = cut(
-            &format!("{mark}{k:>4}{flag}{text}"),
+            &format!("{mark}{k:>digits$}{flag}{text}"),
             inner.width as usize,
             app.ascii,
         );

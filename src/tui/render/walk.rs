@@ -48,16 +48,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 };
                 let base = if cur { t.current } else { t.text };
                 lines.push(Line::from(vec![
-                    Span::styled(format!("{mark}{:>3} pid {:<5}", k + 1, v.pid), base),
+                    Span::styled(format!("{mark}{:>2} pid {:<3} ", k + 1, v.pid), base),
                     Span::styled(
                         format!("{:<5}", v.outcome.as_str()),
                         outcome_style(t, v.outcome),
                     ),
                     Span::styled(
                         if v.via == w.object || v.via.is_empty() {
-                            format!(" {at}")
+                            at
                         } else {
-                            format!(" {at} via {}", v.via)
+                            format!("{at} via {}", v.via)
                         },
                         base,
                     ),

@@ -1,0 +1,86 @@
+//! Levels of detail of the graph's node texts: a pane too narrow for the full texts gets
+//! shorter ones, dropping the least important fields first (the inspector always shows every
+//! field). What a student needs stays at every level: the vma range and pgoff, the walk's
+//! outcome on each candidate, the LOST marker, the page id and its mapcount.
+//!
+//! | level     | vma                                  | page                  | object | walk badges              |
+//! |-----------|--------------------------------------|-----------------------|--------|--------------------------|
+//! | `Full`    | range, pgoff, prot, file, pte counts | id, index, mapcount … | label  | `[1 HIT]` `[LOST 0x11000]` |
+//! | `Brief`   | range, pgoff, prot, file             | id, mapcount          | label  | same                     |
+//! | `Compact` | range (end without `0x`), pgoff, file | id, mapcount         | key    | same                     |
+//! | `Tight`   | as `Compact`                         | as `Compact`          | key    | `[LOST]`, `◀`, no blank after arrowheads |
+
+/// How much a node's text says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Detail {
+    #[default]
+    Full,
+    Brief,
+    Compact,
+    Tight,
+}
+
+impl Detail {
+    /// Every level, most detailed first.
+    pub const ALL: [Detail; 4] = [Detail::Full, Detail::Brief, Detail::Compact, Detail::Tight];
+
+    /// The column headings at this level.
+    pub fn headings(self) -> [&'static str; 4] {
+        match self {
+            Detail::Full | Detail::Brief => super::graph::COLUMNS,
+            Detail::Compact => ["mm", "vma", "objects", "pages"],
+            Detail::Tight => ["mm", "vma", "obj", "page"],
+        }
+    }
+
+    /// The widest a node text gets (longer labels are cut with an ellipsis, the walk badge
+    /// after them is kept).
+    pub fn cap(self) -> u16 {
+        match self {
+            Detail::Full => 48,
+            Detail::Brief => 40,
+            Detail::Compact => 36,
+            Detail::Tight => 32,
+        }
+    }
+
+    /// Blank cells between an arrowhead and the node it points at.
+    pub fn arrow_gap(self) -> u16 {
+        match self {
+            Detail::Tight => 0,
+            _ => 1,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Detail::Full => "full",
+            Detail::Brief => "brief",
+            Detail::Compact => "compact",
+            Detail::Tight => "tight",
+        }
+    }
+}
+
+/// `s` cut to at most `width` cells, ending in `ellipsis` (one cell) when something was cut.
+pub fn cut_to(s: &str, width: usize, ellipsis: &str) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    if width > 0 {
+        out.push_str(ellipsis);
+    }
+    out
+}
