@@ -39,9 +39,12 @@ fn check_view(sim: &Simulation) -> Result<(), String> {
             return Err(format!("object link {a} -> {b} dangles"));
         }
     }
-    for (page, i) in &v.page_links {
-        if *i >= n || !sim.machine.pages.is_alive(*page) {
+    for (pages, i) in &v.page_links {
+        if let Some(page) = pages.iter().find(|p| !sim.machine.pages.is_alive(*p)) {
             return Err(format!("page link {page} -> {i} dangles"));
+        }
+        if *i >= n || pages.is_empty() {
+            return Err(format!("page link {pages:?} -> {i} dangles"));
         }
     }
     // Object-based schemes: every mapped anonymous page is linked to the object its mapping
@@ -49,7 +52,10 @@ fn check_view(sim: &Simulation) -> Result<(), String> {
     if OBJECT_BASED.contains(&sim.scheme_name()) {
         for id in sim.machine.pages.alive_ids() {
             let pg = sim.machine.pages.get(id);
-            if pg.is_anon() && pg.mapcount() > 0 && !v.page_links.iter().any(|(p, _)| *p == id) {
+            if pg.is_anon()
+                && pg.mapcount() > 0
+                && !v.page_links.iter().any(|(p, _)| p.contains(id))
+            {
                 return Err(format!(
                     "mapped anonymous page {id} has no page->mapping edge"
                 ));

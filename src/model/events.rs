@@ -1,5 +1,6 @@
 //! The narrative of a step: kernel-style event lines from the model and the scheme.
 
+use super::pageset::PageSet;
 use super::types::PageId;
 
 /// Event lines collected during one step.
@@ -14,35 +15,9 @@ impl Events {
     }
 }
 
-/// Formats a list of page ids compactly: "p1-p4, p9".
+/// Formats a list of page ids compactly: "p1-p4, p9" (see [`PageSet::describe`]).
 pub fn page_list(pages: &[PageId]) -> String {
-    let mut ids: Vec<u32> = pages.iter().map(|p| p.0).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut out = String::new();
-    let mut i = 0;
-    let mut groups = 0;
-    while i < ids.len() {
-        let mut j = i;
-        while j + 1 < ids.len() && ids[j + 1] == ids[j] + 1 {
-            j += 1;
-        }
-        if groups == 8 {
-            out.push_str(&format!(", ... ({} pages in all)", ids.len()));
-            break;
-        }
-        if !out.is_empty() {
-            out.push_str(", ");
-        }
-        if j > i {
-            out.push_str(&format!("p{}-p{}", ids[i], ids[j]));
-        } else {
-            out.push_str(&format!("p{}", ids[i]));
-        }
-        groups += 1;
-        i = j + 1;
-    }
-    out
+    PageSet::from_ids(pages.iter().copied()).describe()
 }
 
 /// Counts repeated per-page happenings during a step and turns them into one line each.

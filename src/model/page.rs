@@ -4,8 +4,10 @@
 //! depends on the scheme (an anon_vma, an anonmm, a vma; a linear page index or a user address);
 //! for file and shmem pages they are the file and the page offset, in every scheme.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
+use super::pageset::PageSet;
 use super::types::{FileId, PageId, SlotId};
 
 const F_ALIVE: u8 = 1;
@@ -81,10 +83,47 @@ impl Page {
 
 const CHUNK: usize = 1024;
 
+/// A run of [`CHUNK`] page slots, shared copy-on-write between clones of the store, with the
+/// mapped anonymous pages of the chunk grouped by mapping word, computed when first asked for
+/// and forgotten when a page of the chunk changes. Clones of a machine (history checkpoints, the
+/// states rebuilt from them) share unchanged chunks and so their groups.
+#[derive(Clone, Debug, Default)]
+struct Chunk {
+    pages: Vec<Page>,
+    mapped_anon: OnceLock<Vec<(u32, PageSet)>>,
+}
+
+impl Chunk {
+    /// The live anonymous pages of the chunk with a mapcount, by mapping word (sorted).
+    fn mapped_anon(&self, base: usize) -> &[(u32, PageSet)] {
+        self.mapped_anon.get_or_init(|| {
+            let mut by: Vec<(u32, PageSet)> = Vec::new();
+            for (i, p) in self.pages.iter().enumerate() {
+                if p.flags & (F_ALIVE | F_ANON) != F_ALIVE | F_ANON || p.mapcount == 0 {
+                    continue;
+                }
+                let id = (base + i) as u32;
+                let mapping = p.rmap.mapping;
+                // Pages of one mapping tend to be allocated together: look at the last one first.
+                match by.iter_mut().rev().find(|(m, _)| *m == mapping) {
+                    Some((_, s)) => s.push_run(id, id),
+                    None => {
+                        let mut s = PageSet::new();
+                        s.push_run(id, id);
+                        by.push((mapping, s));
+                    }
+                }
+            }
+            by.sort_unstable_by_key(|(m, _)| *m);
+            by
+        })
+    }
+}
+
 /// Every page ever made in a replay, by id. Chunks are shared copy-on-write between clones.
 #[derive(Clone, Debug, Default)]
 pub struct PageStore {
-    chunks: Vec<Arc<Vec<Page>>>,
+    chunks: Vec<Arc<Chunk>>,
     len: u32,
     alive: u32,
     mapped: u32,
@@ -93,13 +132,20 @@ pub struct PageStore {
 impl PageStore {
     fn slot(&self, id: PageId) -> Option<&Page> {
         let i = id.0 as usize;
-        self.chunks.get(i / CHUNK).and_then(|c| c.get(i % CHUNK))
+        self.chunks
+            .get(i / CHUNK)
+            .and_then(|c| c.pages.get(i % CHUNK))
+    }
+
+    fn chunk_mut(&mut self, c: usize) -> &mut Vec<Page> {
+        let c = Arc::make_mut(&mut self.chunks[c]);
+        c.mapped_anon.take();
+        &mut c.pages
     }
 
     fn slot_mut(&mut self, id: PageId) -> &mut Page {
         let i = id.0 as usize;
-        let c = Arc::make_mut(&mut self.chunks[i / CHUNK]);
-        &mut c[i % CHUNK]
+        &mut self.chunk_mut(i / CHUNK)[i % CHUNK]
     }
 
     /// Makes a new page. Ids count up from 1 and are never reused.
@@ -129,9 +175,12 @@ impl PageStore {
         let id = self.len; // ids start at 1
         let i = id as usize;
         while i / CHUNK >= self.chunks.len() {
-            self.chunks.push(Arc::new(Vec::with_capacity(CHUNK)));
+            self.chunks.push(Arc::new(Chunk {
+                pages: Vec::with_capacity(CHUNK),
+                mapped_anon: OnceLock::new(),
+            }));
         }
-        let c = Arc::make_mut(&mut self.chunks[i / CHUNK]);
+        let c = self.chunk_mut(i / CHUNK);
         while c.len() < i % CHUNK {
             c.push(Page::default());
         }
@@ -205,11 +254,33 @@ impl PageStore {
     /// Ids of every live page, in id order.
     pub fn alive_ids(&self) -> impl Iterator<Item = PageId> + '_ {
         self.chunks.iter().enumerate().flat_map(|(ci, c)| {
-            c.iter()
+            c.pages
+                .iter()
                 .enumerate()
                 .filter(|(_, p)| p.is_alive())
                 .map(move |(i, _)| PageId((ci * CHUNK + i) as u32))
         })
+    }
+
+    /// The live anonymous pages mapped by at least one pte, grouped by their mapping word (what
+    /// each scheme's objects are keyed by). Costs a scan of the chunks changed since they were
+    /// last grouped, plus a few words per chunk.
+    pub fn mapped_anon(&self) -> BTreeMap<u32, PageSet> {
+        let mut out: BTreeMap<u32, PageSet> = BTreeMap::new();
+        for (ci, c) in self.chunks.iter().enumerate() {
+            for (mapping, set) in c.mapped_anon(ci * CHUNK) {
+                out.entry(*mapping).or_default().append(set);
+            }
+        }
+        out
+    }
+
+    /// Groups every chunk's mapped anonymous pages now, so that [`PageStore::mapped_anon`] of
+    /// this store and of its clones costs only the chunks changed after this call.
+    pub fn group_mapped_anon(&self) {
+        for (ci, c) in self.chunks.iter().enumerate() {
+            c.mapped_anon(ci * CHUNK);
+        }
     }
 
     /// Bytes of model memory held by the store.
@@ -239,6 +310,58 @@ mod tests {
     #[test]
     fn page_is_small() {
         assert!(std::mem::size_of::<Page>() <= 32);
+    }
+
+    fn groups(s: &PageStore) -> Vec<(u32, Vec<(u32, u32)>)> {
+        s.mapped_anon()
+            .into_iter()
+            .map(|(m, set)| (m, set.runs().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn mapped_anon_groups_follow_changes_in_clones_and_originals() {
+        let mut s = PageStore::default();
+        // Pages 1..=3000 over three chunks: mapping 7 for the first 2000, 9 for the rest;
+        // page 5 is never mapped, page 6 is a file page.
+        for i in 1..=3000u32 {
+            let id = if i == 6 {
+                s.alloc_file(FileId(0), 0)
+            } else {
+                s.alloc_anon()
+            };
+            let mapping = if i <= 2000 { 7 } else { 9 };
+            s.set_rmap(id, PageRmap { mapping, index: 0 });
+            if i != 5 {
+                s.inc_map(id);
+            }
+        }
+        let before = vec![(7, vec![(1, 4), (7, 2000)]), (9, vec![(2001, 3000)])];
+        s.group_mapped_anon();
+        assert_eq!(groups(&s), before);
+        let mut c = s.clone();
+        // The clone unmaps one page and moves another; the original keeps its groups.
+        c.dec_map(PageId(1500));
+        c.set_rmap(
+            PageId(2500),
+            PageRmap {
+                mapping: 7,
+                index: 0,
+            },
+        );
+        c.free(PageId(3000));
+        assert_eq!(groups(&s), before);
+        assert_eq!(
+            groups(&c),
+            vec![
+                (7, vec![(1, 4), (7, 1499), (1501, 2000), (2500, 2500)]),
+                (9, vec![(2001, 2499), (2501, 2999)]),
+            ]
+        );
+        // And the other way round.
+        s.inc_map(PageId(5));
+        assert_eq!(groups(&s)[0], (7, vec![(1, 5), (7, 2000)]));
+        assert_eq!(groups(&c)[0].1[0], (1, 4));
     }
 
     #[test]

@@ -49,7 +49,8 @@ use super::file_rmap::{FileRmap, FileStructure};
 use super::registry::{SchemeInfo, info};
 use super::{AnonAdd, RmapView, Scheme, VmaOrigin, candidate};
 use crate::model::{
-    Addr, Cost, Events, Machine, PageId, PageRmap, Pid, Tally, Vma, VmaId, WalkKind, WalkPlan,
+    Addr, Cost, Events, Machine, PageId, PageRmap, PageSet, Pid, Tally, Vma, VmaId, WalkKind,
+    WalkPlan,
 };
 
 /// `page->mapping` of a direct page: this bit plus the vma id.
@@ -379,15 +380,39 @@ impl Scheme for AnonVmaRfc2Scheme {
     fn view(&self, m: &Machine) -> RmapView {
         let mut view = RmapView::default();
         self.avs.add_to_view(m, &mut view, false, |_| Vec::new());
-        for id in m.pages.alive_ids() {
-            let pg = m.pages.get(id);
-            if pg.is_anon()
-                && pg.mapcount() > 0
-                && let Link::Direct(v) = link_of(self.current(m, id))
-            {
-                view.page_vma_links
-                    .push((id, v, "PG_direct (page->as.vma)".to_string()));
+        // Pages by the vma they point at. Words not yet handed to the model (none between ops)
+        // override the stored ones.
+        let mut direct: BTreeMap<VmaId, PageSet> = BTreeMap::new();
+        for (mapping, pages) in m.pages.mapped_anon() {
+            if let Link::Direct(v) = link_of(PageRmap { mapping, index: 0 }) {
+                direct.insert(v, pages);
             }
+        }
+        if !self.pending.is_empty() {
+            let mut per_page: BTreeMap<VmaId, Vec<PageId>> = BTreeMap::new();
+            for (v, pages) in &direct {
+                for p in pages.iter().filter(|p| !self.pending.contains_key(p)) {
+                    per_page.entry(*v).or_default().push(p);
+                }
+            }
+            for (&p, &r) in &self.pending {
+                let pg = m.pages.get(p);
+                if pg.is_alive()
+                    && pg.is_anon()
+                    && pg.mapcount() > 0
+                    && let Link::Direct(v) = link_of(r)
+                {
+                    per_page.entry(v).or_default().push(p);
+                }
+            }
+            direct = per_page
+                .into_iter()
+                .map(|(v, p)| (v, PageSet::from_ids(p)))
+                .collect();
+        }
+        for (v, pages) in direct {
+            view.page_vma_links
+                .push((pages, v, "PG_direct (page->as.vma)".to_string()));
         }
         self.files.add_to_view(m, &mut view);
         view

@@ -47,7 +47,7 @@ use super::registry::{SchemeInfo, info};
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, Walk,
-    WalkKind, WalkPlan, page_list,
+    WalkKind, WalkPlan,
 };
 
 #[derive(Clone, Debug)]
@@ -527,13 +527,7 @@ impl Scheme for AnonMmScheme {
     fn view(&self, m: &Machine) -> RmapView {
         let mut view = RmapView::default();
         let mut index = HashMap::new();
-        let mut pages: HashMap<u32, Vec<PageId>> = HashMap::new();
-        for id in m.pages.alive_ids() {
-            let pg = m.pages.get(id);
-            if pg.is_anon() && pg.mapcount() > 0 {
-                pages.entry(pg.rmap().mapping).or_default().push(id);
-            }
-        }
+        let pages = m.pages.mapped_anon();
         for (&head, ring) in &self.rings {
             for (pos, id) in ring.iter().enumerate() {
                 let Some(a) = self.anonmms.get(id) else {
@@ -544,7 +538,7 @@ impl Scheme for AnonMmScheme {
                     Some(mm) => format!("pid {} {mm}", a.pid),
                     None => format!("dead (was pid {} {})", a.pid, a.last_mm),
                 };
-                let named = pages.get(id).map(Vec::as_slice).unwrap_or_default();
+                let named = pages.get(id);
                 view.objects.push(RmapObject {
                     key: format!("anonmm{id}"),
                     kind: "anonmm",
@@ -566,10 +560,11 @@ impl Scheme for AnonMmScheme {
                         ("ring (fork order)".to_string(), self.ring_text(head)),
                         (
                             "pages naming it".to_string(),
-                            if named.is_empty() {
-                                "none".to_string()
-                            } else {
-                                format!("{} ({})", named.len(), page_list(named))
+                            match named {
+                                Some(n) if !n.is_empty() => {
+                                    format!("{} ({})", n.len(), n.describe())
+                                }
+                                _ => "none".to_string(),
                             },
                         ),
                     ],
@@ -587,7 +582,7 @@ impl Scheme for AnonMmScheme {
                 }
             }
         }
-        view.link_anon_pages(m, &index);
+        view.link_anon_pages(pages, &index);
         self.files.add_to_view(m, &mut view);
         view
     }

@@ -16,9 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::interval::{Interval, stab};
 use super::{RmapObject, RmapView, candidate};
-use crate::model::{
-    Candidate, Cost, Events, Machine, MmId, PageId, Pid, Vma, VmaId, WalkPlan, page_list,
-};
+use crate::model::{Candidate, Cost, Events, Machine, MmId, Pid, Vma, VmaId, WalkPlan};
 
 /// A vma on an anon_vma.
 #[derive(Clone, Copy, Debug)]
@@ -260,13 +258,7 @@ impl AvLists {
         tree: bool,
         describe: impl Fn(u32) -> Vec<(String, String)>,
     ) {
-        let mut pages: BTreeMap<u32, Vec<PageId>> = BTreeMap::new();
-        for id in m.pages.alive_ids() {
-            let pg = m.pages.get(id);
-            if pg.is_anon() && pg.mapcount() > 0 && self.avs.contains_key(&pg.rmap().mapping) {
-                pages.entry(pg.rmap().mapping).or_default().push(id);
-            }
-        }
+        let pages = m.pages.mapped_anon();
         let mut index = HashMap::new();
         for (&av, list) in &self.avs {
             index.insert(av, view.objects.len());
@@ -287,7 +279,7 @@ impl AvLists {
             let mut pids: Vec<Pid> = list.iter().map(|x| x.pid).collect();
             pids.sort_unstable();
             pids.dedup();
-            let on = pages.get(&av).map(Vec::as_slice).unwrap_or_default();
+            let on = pages.get(&av);
             let n = list.len();
             let mut fields = vec![
                 (order.to_string(), members.join(", ")),
@@ -301,10 +293,9 @@ impl AvLists {
                 ),
                 (
                     "pages pointing here".to_string(),
-                    if on.is_empty() {
-                        "none".to_string()
-                    } else {
-                        format!("{} ({})", on.len(), page_list(on))
+                    match on {
+                        Some(on) if !on.is_empty() => format!("{} ({})", on.len(), on.describe()),
+                        _ => "none".to_string(),
                     },
                 ),
             ];
@@ -324,6 +315,6 @@ impl AvLists {
                     .push((x.vma, vec![("anon_vma".to_string(), format!("av{av}"))]));
             }
         }
-        view.link_anon_pages(m, &index);
+        view.link_anon_pages(pages, &index);
     }
 }

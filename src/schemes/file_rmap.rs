@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 
 use super::interval::{Interval, stab};
 use super::{RmapObject, RmapView, candidate};
-use crate::model::{Candidate, Cost, FileId, Machine, MmId, PageId, Pid, Vma, VmaId, WalkPlan};
+use crate::model::{
+    Candidate, Cost, FileId, Machine, MmId, PageId, PageSet, Pid, Vma, VmaId, WalkPlan,
+};
 
 /// Which i_mmap structure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -227,10 +229,13 @@ impl FileRmap {
                 view.vma_links
                     .push((e.vma, idx, self.structure.name().to_string()));
             }
-            for (_, p) in file.cached_pages() {
-                if m.pages.get(p).mapcount() > 0 {
-                    view.page_links.push((p, idx));
-                }
+            let mapped = PageSet::from_ids(
+                file.cached_pages()
+                    .map(|(_, p)| p)
+                    .filter(|&p| m.pages.get(p).mapcount() > 0),
+            );
+            if !mapped.is_empty() {
+                view.page_links.push((mapped, idx));
             }
         }
     }

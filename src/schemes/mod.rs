@@ -18,10 +18,10 @@ pub mod modern;
 pub mod pte_chain;
 pub mod registry;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::model::{
-    Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, Walk,
+    Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, PageSet, Pid, Vma, VmaId, Walk,
     WalkKind, WalkPlan,
 };
 
@@ -85,11 +85,13 @@ pub struct RmapView {
     pub mm_links: Vec<(MmId, usize)>,
     /// object -> object edges (parent/root of an anon_vma, ring order of anonmms), with a label.
     pub object_links: Vec<(usize, usize, String)>,
-    /// page -> object edges (page->mapping).
-    pub page_links: Vec<(PageId, usize)>,
+    /// page -> object edges (page->mapping): the pages whose mapping is the object. Pages come
+    /// as [`PageSet`]s so that a scheme hands over a million pages of one object without
+    /// listing them; an object may appear in several entries.
+    pub page_links: Vec<(PageSet, usize)>,
     /// page -> vma edges, with a label: rmap words that point straight at a vma (RFC2's
     /// `PG_direct` page->as.vma) or at one pte inside it (pte-chain's `pte.direct`).
-    pub page_vma_links: Vec<(PageId, VmaId, String)>,
+    pub page_vma_links: Vec<(PageSet, VmaId, String)>,
     /// Extra per-vma inspector fields (anon_vma, chain ...).
     pub vma_fields: Vec<(VmaId, Vec<(String, String)>)>,
 }
@@ -100,15 +102,12 @@ impl RmapView {
     }
 
     /// page -> object edges for every mapped anonymous page whose `mapping` is a key of
-    /// `objects` (the scheme's object id -> its index in `self.objects`).
-    pub fn link_anon_pages(&mut self, m: &Machine, objects: &HashMap<u32, usize>) {
-        for id in m.pages.alive_ids() {
-            let pg = m.pages.get(id);
-            if pg.is_anon()
-                && pg.mapcount() > 0
-                && let Some(&i) = objects.get(&pg.rmap().mapping)
-            {
-                self.page_links.push((id, i));
+    /// `objects` (the scheme's object id -> its index in `self.objects`), from the pages grouped
+    /// by mapping word ([`crate::model::PageStore::mapped_anon`]).
+    pub fn link_anon_pages(&mut self, anon: BTreeMap<u32, PageSet>, objects: &HashMap<u32, usize>) {
+        for (mapping, pages) in anon {
+            if let Some(&i) = objects.get(&mapping) {
+                self.page_links.push((pages, i));
             }
         }
     }

@@ -41,8 +41,8 @@ use std::sync::Arc;
 use super::registry::{SchemeInfo, info};
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
 use crate::model::{
-    Addr, Candidate, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, Pid, Vma, Walk,
-    WalkKind, WalkPlan, hex,
+    Addr, Candidate, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, PageSet, Pid, Vma,
+    Walk, WalkKind, WalkPlan, hex,
 };
 
 /// pte addresses per chain block, on both ABIs.
@@ -550,7 +550,7 @@ impl Scheme for PteChainScheme {
                 Chain::Direct(r) => {
                     if let Some((_, v)) = self.vma_of(m, r) {
                         view.page_vma_links.push((
-                            page,
+                            PageSet::from_ids([page]),
                             v.id,
                             format!("pte.direct: {}", self.describe(r)),
                         ));
@@ -588,7 +588,7 @@ impl Scheme for PteChainScheme {
                             ),
                         ],
                     });
-                    view.page_links.push((page, idx));
+                    view.page_links.push((PageSet::from_ids([page]), idx));
                 }
             }
         }

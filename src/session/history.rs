@@ -115,6 +115,9 @@ impl Session {
         };
         t.results.push(t.frontier.step(op, false));
         if (i + 1) % interval == 0 {
+            // Grouped once here, a checkpoint's pages cost the graph of any state rebuilt from
+            // it only the chunks that the replay changed.
+            t.frontier.machine.pages.group_mapped_anon();
             t.checkpoints.push(t.frontier.clone());
         }
     }

@@ -12,7 +12,9 @@ use petgraph::stable_graph::{NodeIndex, StableGraph};
 use petgraph::visit::EdgeRef;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::model::{Addr, Machine, Outcome, PageId, Pid, PteVal, Vma, VmaId, Walk, hex};
+use crate::model::{
+    Addr, Machine, Outcome, PageId, PageSet, Pid, PteVal, Vma, VmaId, Walk, hex,
+};
 use crate::session::Simulation;
 
 use super::detail::{Detail, cut_to};
@@ -681,44 +683,35 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         }
     }
 
-    // Pages, grouped per object. Two passes so that a million pages cost two linear scans
-    // and no per-page allocation: count, then collect only the pages that are shown or listed.
+    // Pages, grouped per object. The scheme hands them over as sets of runs: a collapsed
+    // group costs its count and its first and last id, never a look at each page.
     let walked = walk.map(|w| w.page);
-    let mut count = vec![0usize; rv.objects.len()];
-    let mut span = vec![(PageId(u32::MAX), PageId(0)); rv.objects.len()];
-    for &(p, o) in &rv.page_links {
-        if let Some(c) = count.get_mut(o) {
-            *c += 1;
-            span[o].0 = span[o].0.min(p);
-            span[o].1 = span[o].1.max(p);
+    let mut sets: Vec<PageSet> = vec![PageSet::new(); rv.objects.len()];
+    for (pages, o) in &rv.page_links {
+        if let Some(s) = sets.get_mut(*o) {
+            *s = if s.is_empty() {
+                pages.clone()
+            } else {
+                s.union(pages)
+            };
         }
     }
-    let grouped: Vec<bool> = rv
-        .objects
-        .iter()
-        .enumerate()
-        .map(|(o, ob)| {
-            count[o] > opts.page_group && !opts.expanded.contains(&page_group_id(&ob.key))
-        })
-        .collect();
     const LISTED: usize = 64;
-    let mut shown: Vec<Vec<PageId>> = vec![Vec::new(); rv.objects.len()];
-    for &(p, o) in &rv.page_links {
-        if o < count.len() && (!grouped[o] || count[o] <= LISTED || Some(p) == walked) {
-            shown[o].push(p);
-        }
-    }
     let mut walked_shown = false;
-    for (o, pages) in shown.iter_mut().enumerate() {
-        if count[o] == 0 {
+    for (o, pages) in sets.iter().enumerate() {
+        let (Some(first), Some(last)) = (pages.first(), pages.last()) else {
             continue;
-        }
-        pages.sort_unstable();
+        };
+        let count = pages.len();
         let key = &rv.objects[o].key;
-        for &p in pages.iter() {
-            if grouped[o] && Some(p) != walked {
-                continue;
-            }
+        let grouped = count > opts.page_group && !opts.expanded.contains(&page_group_id(key));
+        let walked_here = walked.filter(|&w| pages.contains(w));
+        let single: Box<dyn Iterator<Item = PageId>> = if grouped {
+            Box::new(walked_here.into_iter())
+        } else {
+            Box::new(pages.iter())
+        };
+        for p in single {
             walked_shown |= Some(p) == walked;
             let n = g.add(page_node(
                 m,
@@ -728,36 +721,33 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
             ));
             g.link(obj_node[o], n, EdgeKind::PageObject, "mapping");
         }
-        if grouped[o] {
-            let folded = count[o] - usize::from(pages.contains(&walked.unwrap_or(PageId(0))));
-            if folded == 0 {
-                continue;
-            }
-            let (first, last) = span[o];
-            let mut fields = vec![
-                ("pages".to_string(), folded.to_string()),
-                ("ids".to_string(), format!("{first} .. {last}")),
-                ("mapping".to_string(), key.clone()),
-            ];
-            if count[o] <= LISTED {
-                fields.extend(
-                    pages
-                        .iter()
-                        .filter(|&&p| Some(p) != walked)
-                        .map(|p| ("members".to_string(), p.to_string())),
-                );
-            }
-            let n = g.add(group_node(
-                page_group_id(key),
-                NodeKind::PageGroup,
-                "pages",
-                folded,
-                format!("{first}..{last}"),
-                fields,
-                (o as u64, first.0 as u64),
-            ));
-            g.link(obj_node[o], n, EdgeKind::PageObject, "mapping");
+        let folded = count - usize::from(walked_here.is_some());
+        if !grouped || folded == 0 {
+            continue;
         }
+        let mut fields = vec![
+            ("pages".to_string(), folded.to_string()),
+            ("ids".to_string(), format!("{first} .. {last}")),
+            ("mapping".to_string(), key.clone()),
+        ];
+        if count <= LISTED {
+            fields.extend(
+                pages
+                    .iter()
+                    .filter(|&p| Some(p) != walked)
+                    .map(|p| ("members".to_string(), p.to_string())),
+            );
+        }
+        let n = g.add(group_node(
+            page_group_id(key),
+            NodeKind::PageGroup,
+            "pages",
+            folded,
+            format!("{first}..{last}"),
+            fields,
+            (o as u64, first.0 as u64),
+        ));
+        g.link(obj_node[o], n, EdgeKind::PageObject, "mapping");
     }
 
     walked_shown |= add_direct_pages(&mut g, m, &rv.page_vma_links, &vma_node, walked, opts);
@@ -789,31 +779,44 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
 fn add_direct_pages(
     g: &mut GraphView,
     m: &Machine,
-    links: &[(PageId, VmaId, String)],
+    links: &[(PageSet, VmaId, String)],
     vma_node: &HashMap<VmaId, NodeIndex>,
     walked: Option<PageId>,
     opts: &BuildOptions,
 ) -> bool {
-    let mut per_vma: BTreeMap<VmaId, Vec<(PageId, &str)>> = BTreeMap::new();
+    let mut per_vma: BTreeMap<VmaId, Vec<(&PageSet, &str)>> = BTreeMap::new();
     for (p, v, label) in links {
-        per_vma.entry(*v).or_default().push((*p, label.as_str()));
+        per_vma.entry(*v).or_default().push((p, label.as_str()));
     }
     let mut walked_shown = false;
-    for (v, mut pages) in per_vma {
+    for (v, sets) in per_vma {
         let Some(&vn) = vma_node.get(&v) else {
             continue;
         };
-        pages.sort_unstable();
         let gid = format!("pages@{v}");
-        let grouped = pages.len() > opts.page_group && !opts.expanded.contains(&gid);
+        let total: usize = sets.iter().map(|(s, _)| s.len()).sum();
+        let grouped = total > opts.page_group && !opts.expanded.contains(&gid);
+        // The pages drawn one by one: all of them, or only the walked one.
+        let mut single: Vec<(PageId, &str)> = Vec::new();
         let mut folded = 0;
         let mut span = (PageId(u32::MAX), PageId(0));
-        for &(p, label) in &pages {
-            if grouped && Some(p) != walked {
-                folded += 1;
-                span = (span.0.min(p), span.1.max(p));
+        for &(set, label) in &sets {
+            if !grouped {
+                single.extend(set.iter().map(|p| (p, label)));
                 continue;
             }
+            let has_walked = walked.is_some_and(|w| set.contains(w));
+            if has_walked {
+                single.extend(walked.map(|w| (w, label)));
+            }
+            let others = |p: &PageId| Some(*p) != walked;
+            if let (Some(a), Some(b)) = (set.iter().find(others), set.iter().rev().find(others)) {
+                folded += set.len() - usize::from(has_walked);
+                span = (span.0.min(a), span.1.max(b));
+            }
+        }
+        single.sort_unstable();
+        for (p, label) in single {
             walked_shown |= Some(p) == walked;
             let n = match g.find(&p.to_string()) {
                 Some(n) => n,

@@ -16,9 +16,9 @@
 //! a node whose row would make two unrelated edges share a line is moved down a row and the gap
 //! is routed again.
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
-use std::collections::HashMap;
 use unicode_width::UnicodeWidthStr;
 
 use super::detail::Detail;
@@ -161,7 +161,7 @@ pub fn layout_at(g: &GraphView, d: Detail) -> Layout {
     mms.sort_by_key(|&i| g.node(i).order);
     let mut vma_items = Vec::new();
     let mut mm_first: HashMap<NodeIndex, usize> = HashMap::new();
-    let mut placed_vmas = std::collections::HashSet::new();
+    let mut placed_vmas = HashSet::new();
     for &mm in &mms {
         let mut vmas: Vec<NodeIndex> = g
             .graph

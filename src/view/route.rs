@@ -9,9 +9,10 @@
 //! brackets in the gap to its right. A route is: a stub from the left node's text to the lane,
 //! the lane between the two rows, a stub from the lane to the arrow before the right node.
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::{EdgeRef, IntoEdgeReferences};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use super::graph::{EdgeKind, GraphView};
 use super::layout::{ColumnGeom, Item};
@@ -341,15 +342,33 @@ pub(crate) fn draw_plan(
             }
         }
     }
-    // Path bits, from the routes of the edges on the walk.
-    for r in &routes {
-        if g.graph[r.edge].on_path {
-            for s in &r.segs {
-                for (k, c) in raster(s, true, false) {
-                    if let Some(cell) = cells.get_mut(&k) {
-                        cell.path |= c.mask;
-                    }
-                }
+    // Path bits, from the routes of the edges on the walk. A walk of a thousand candidates
+    // sends a thousand routes down one lane: their vertical pieces are merged first (where they
+    // overlap or touch, which ORs the same bits), so each cell is visited once, not once per
+    // route.
+    let mut path_segs: Vec<Seg> = Vec::new();
+    let mut lanes: Vec<(u16, u32, u32)> = Vec::new();
+    for r in routes.iter().filter(|r| g.graph[r.edge].on_path) {
+        for s in &r.segs {
+            match *s {
+                Seg::V { x, r0, r1 } => lanes.push((x, r0, r1)),
+                h => path_segs.push(h),
+            }
+        }
+    }
+    lanes.sort_unstable();
+    for (x, r0, r1) in lanes {
+        match path_segs.last_mut() {
+            Some(Seg::V { x: lx, r1: lr1, .. }) if *lx == x && r0 <= *lr1 => *lr1 = (*lr1).max(r1),
+            _ => path_segs.push(Seg::V { x, r0, r1 }),
+        }
+    }
+    path_segs.sort_by_key(seg_key);
+    path_segs.dedup();
+    for s in &path_segs {
+        for (k, c) in raster(s, true, false) {
+            if let Some(cell) = cells.get_mut(&k) {
+                cell.path |= c.mask;
             }
         }
     }
