@@ -12,9 +12,7 @@ use petgraph::stable_graph::{NodeIndex, StableGraph};
 use petgraph::visit::EdgeRef;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::model::{
-    Addr, Machine, Outcome, PageId, PageSet, Pid, PteVal, Vma, VmaId, Walk, hex,
-};
+use crate::model::{Addr, Machine, Outcome, PageId, PageSet, Pid, PteVal, Vma, VmaId, Walk, hex};
 use crate::session::Simulation;
 
 use super::detail::{Detail, cut_to};
