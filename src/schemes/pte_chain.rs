@@ -45,6 +45,9 @@ use crate::model::{
     Walk, WalkKind, WalkPlan, hex,
 };
 
+/// The graph links chains to the vmas of their ptes up to this many recorded ptes in all.
+pub const LINKED_PTES: usize = 4096;
+
 /// pte addresses per chain block, on both ABIs.
 pub const NRPTE: usize = 7;
 /// Bytes of one chain block: an L1 cache line (i386 32, x86_64 64).
@@ -542,8 +545,21 @@ impl Scheme for PteChainScheme {
         c
     }
 
+    /// Each chain is an object linked to its page (`pte.chain`) and to the vma of each pte it
+    /// records (labelled with the pte's address): page -> chain -> ptes, as the walk follows it.
+    /// Beyond [`LINKED_PTES`] recorded ptes in all (the storm) the chains are not linked to
+    /// vmas; each chain's inspector fields list its ptes.
     fn view(&self, m: &Machine) -> RmapView {
         let mut view = RmapView::default();
+        let recorded: usize = self
+            .chains
+            .iter()
+            .map(|(_, c)| match c {
+                Chain::Blocks(e) => e.len(),
+                _ => 0,
+            })
+            .sum();
+        let link = recorded <= LINKED_PTES;
         for (page, chain) in self.chains.iter() {
             match chain {
                 Chain::Empty => {}
@@ -589,6 +605,15 @@ impl Scheme for PteChainScheme {
                         ],
                     });
                     view.page_links.push((PageSet::from_ids([page]), idx));
+                    if link {
+                        for &r in &entries {
+                            if let Some((_, v)) = self.vma_of(m, r) {
+                                let (_, addr) = unpack(r);
+                                view.vma_links
+                                    .push((v.id, idx, format!("pte {}", hex(addr))));
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -532,6 +532,16 @@ fn group_node(
     }
 }
 
+/// The word of `struct page` that points at object `o`: `mapping`, or `pte.chain` for a pte
+/// chain (rmap-semantics.md §3.1).
+fn page_word(o: &crate::schemes::RmapObject) -> &'static str {
+    if o.kind == "pte_chain" {
+        "pte.chain"
+    } else {
+        "mapping"
+    }
+}
+
 /// Builds the graph of `sim`, marks `walk` on it and applies the grouping and focus options.
 pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) -> GraphView {
     let m = &sim.machine;
@@ -717,7 +727,12 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
                 page_fields(m, p, Some(key)),
                 (o as u64, p.0 as u64),
             ));
-            g.link(obj_node[o], n, EdgeKind::PageObject, "mapping");
+            g.link(
+                obj_node[o],
+                n,
+                EdgeKind::PageObject,
+                page_word(&rv.objects[o]),
+            );
         }
         let folded = count - usize::from(walked_here.is_some());
         if !grouped || folded == 0 {
@@ -745,7 +760,12 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
             fields,
             (o as u64, first.0 as u64),
         ));
-        g.link(obj_node[o], n, EdgeKind::PageObject, "mapping");
+        g.link(
+            obj_node[o],
+            n,
+            EdgeKind::PageObject,
+            page_word(&rv.objects[o]),
+        );
     }
 
     walked_shown |= add_direct_pages(&mut g, m, &rv.page_vma_links, &vma_node, walked, opts);
@@ -761,7 +781,12 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
                 (obj.unwrap_or(rv.objects.len()) as u64, w.page.0 as u64),
             ));
             if let Some(o) = obj {
-                g.link(obj_node[o], n, EdgeKind::PageObject, "mapping");
+                g.link(
+                    obj_node[o],
+                    n,
+                    EdgeKind::PageObject,
+                    page_word(&rv.objects[o]),
+                );
             }
         }
         mark_walk(&mut g, m, w);

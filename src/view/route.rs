@@ -139,6 +139,7 @@ pub(crate) fn plan_gap(
     #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
     enum Key {
         Source(u32),
+        /// The targets that have one set of sources (numbered in the order met).
         Target(u32),
         Bracket(u32),
         /// An edge alone: one of its ends is a dummy row, unique to it.
@@ -206,11 +207,26 @@ pub(crate) fn plan_gap(
             _ => {}
         }
     }
-    // In-degree of each target within the gap decides the bundle.
-    let mut indeg: HashMap<NodeIndex, u32> = HashMap::new();
-    for &(_, _, r, _, t) in &edges {
+    // The sources of each target within the gap decide the bundle: a target with several
+    // sources gathers them on one lane, shared with every other target that has exactly the
+    // same sources (a bus: each of those sources is linked to each of those targets, as the
+    // chains of pages mapped by the same vmas are).
+    let mut sources: BTreeMap<NodeIndex, Vec<u32>> = BTreeMap::new();
+    for &(id, _, r, s, t) in &edges {
         if let (Some(t), true) = (t, r.is_some_and(|r| r.right)) {
-            *indeg.entry(t).or_default() += 1;
+            // A dummy row is its edge's own: never the same source as another edge's.
+            let src = s.map_or(u32::MAX - id.index() as u32, |s| s.index() as u32);
+            sources.entry(t).or_default().push(src);
+        }
+    }
+    // Each target with several sources gets the number of its set of sources: its bus.
+    let mut buses: HashMap<Vec<u32>, u32> = HashMap::new();
+    let mut bus_of: HashMap<NodeIndex, u32> = HashMap::new();
+    for (t, mut v) in sources {
+        if v.len() > 1 {
+            v.sort_unstable();
+            let next = buses.len() as u32;
+            bus_of.insert(t, *buses.entry(v).or_insert(next));
         }
     }
     let mut bundles: BTreeMap<Key, Bundle> = BTreeMap::new();
@@ -218,16 +234,15 @@ pub(crate) fn plan_gap(
         let Some(r) = r else { continue };
         let key = match (s, t) {
             (Some(_), Some(t)) if !r.right => Key::Bracket(t.index() as u32),
-            (_, Some(t)) if indeg.get(&t).copied().unwrap_or(0) > 1 => {
-                Key::Target(t.index() as u32)
-            }
+            (_, Some(t)) if bus_of.contains_key(&t) => Key::Target(bus_of[&t]),
             (Some(s), _) => Key::Source(s.index() as u32),
             (None, _) => Key::Edge(id.index() as u32),
         };
+        let bracket = matches!(key, Key::Bracket(_));
         let b = bundles.entry(key).or_insert_with(|| Bundle {
             ends: Vec::new(),
             edges: Vec::new(),
-            bracket: matches!(key, Key::Bracket(_)),
+            bracket,
             lane: None,
         });
         b.ends.push(l);

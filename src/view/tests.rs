@@ -1,5 +1,6 @@
 //! Tests of the graph and its layout on the built-in scenarios under every scheme.
 
+use petgraph::visit::EdgeRef;
 use std::collections::{HashMap, HashSet};
 
 use super::detail::Detail;
@@ -153,6 +154,117 @@ fn a_long_label_is_cut_but_its_walk_badge_is_kept() {
         let t = g.node(n).text_at(d);
         assert_eq!(t.chars().count(), d.cap() as usize, "{d:?}: {t}");
         assert!(t.ends_with("… [1 HIT]"), "{d:?}: {t}");
+    }
+}
+
+#[test]
+fn pte_chains_are_linked_to_their_page_and_to_the_vmas_of_their_ptes() {
+    // rmap-semantics.md §3.1: fork copies every pte of the parent's vma into the child with
+    // one page_add_rmap each, so after S3's fork (step 3) each of the four pages has a chain
+    // of two ptes, one in each process's vma at the same address.
+    let all = steps(&builtin("S3"), "pte-chain");
+    let g = build_with(&all[3].0, None, &BuildOptions::default());
+    let vmas: HashSet<String> = g
+        .graph
+        .node_indices()
+        .filter(|&i| g.node(i).kind == NodeKind::Vma)
+        .map(|i| g.node(i).id.clone())
+        .collect();
+    assert_eq!(vmas.len(), 2);
+    for (k, page) in ["p1", "p2", "p3", "p4"].iter().enumerate() {
+        let chain = g.find(&format!("chain {page}")).expect("the page's chain");
+        let addr = format!("pte 0x{:x}", 0x10000 + k * 0x1000);
+        let from: Vec<(String, String)> = g
+            .graph
+            .edges_directed(chain, petgraph::Direction::Incoming)
+            .map(|e| {
+                assert_eq!(e.weight().kind, EdgeKind::VmaObject);
+                (g.node(e.source()).id.clone(), e.weight().label.clone())
+            })
+            .collect();
+        assert_eq!(from.len(), 2, "{page}: {from:?}");
+        for (v, label) in &from {
+            assert!(vmas.contains(v), "{page}: {v}");
+            assert_eq!(label, &addr, "{page}");
+        }
+        let to: Vec<_> = g
+            .graph
+            .edges_directed(chain, petgraph::Direction::Outgoing)
+            .map(|e| (g.node(e.target()).id.clone(), e.weight().label.clone()))
+            .collect();
+        assert_eq!(to, vec![(page.to_string(), "pte.chain".to_string())]);
+    }
+    // The four chains have the same two vmas: one lane carries all eight links.
+    let l = layout(&g);
+    assert_eq!(
+        l.lanes[1],
+        1,
+        "{:?}",
+        l.text(&g, crate::view::glyph::LineStyle::Light)
+    );
+}
+
+/// Edges that share a stretch of lane read as linked each to each: wherever routes of several
+/// edges run down the same cell, every source among them is linked to every target among them
+/// (one source fanning out, several sources gathering into one target, or a bus between
+/// targets that have exactly the same sources).
+fn check_shared_lanes_are_complete(g: &GraphView, l: &Layout, what: &str) {
+    let mut lanes: HashMap<(u32, u16), HashSet<petgraph::stable_graph::EdgeIndex>> = HashMap::new();
+    for r in &l.routes {
+        for s in &r.segs {
+            if let Seg::V { x, r0, r1 } = *s {
+                for row in r0..=r1 {
+                    lanes.entry((row, x)).or_default().insert(r.edge);
+                }
+            }
+        }
+    }
+    for (cell, es) in lanes {
+        let ends: Vec<_> = es
+            .iter()
+            .map(|&e| g.graph.edge_endpoints(e).unwrap())
+            .collect();
+        for &(s, _) in &ends {
+            for &(_, t) in &ends {
+                assert!(
+                    g.graph.find_edge(s, t).is_some(),
+                    "{what}: {} and {} share the lane at {cell:?} but are not linked",
+                    g.node(s).id,
+                    g.node(t).id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn lanes_are_shared_only_by_edges_linked_each_to_each() {
+    // Two children, then one of them writes the first page: under pte-chain that page's chain
+    // records the parent's and the other child's ptes, the second page's all three
+    // (rmap-semantics.md §3.1): two chains with different vmas, each linked to several.
+    let mut cow = Scenario::empty("two children, one writes");
+    for line in [
+        "mmap 1 0x10000 2 rw",
+        "write 1 0x10000 2",
+        "fork 1 2",
+        "fork 1 3",
+        "write 2 0x10000 1",
+    ] {
+        cow.steps
+            .push(crate::scenario::opline::parse(line).unwrap());
+    }
+    for sc in BUILTINS
+        .iter()
+        .map(|b| builtin(b.name))
+        .chain([storm(4, 6), cow])
+    {
+        for scheme in scheme_names() {
+            for (k, (sim, walk)) in steps(&sc, scheme).iter().enumerate() {
+                let g = build_with(sim, walk.as_ref(), &BuildOptions::default());
+                let what = format!("{} step {k} {scheme}", sc.title);
+                check_shared_lanes_are_complete(&g, &layout(&g), &what);
+            }
+        }
     }
 }
 
