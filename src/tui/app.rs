@@ -485,6 +485,11 @@ impl App {
             .and_then(|i| self.session.result(scheme, i))
             .and_then(|r| r.walk.clone());
         let view = StepView::new(&sim, walk.as_ref(), &self.build_options());
+        // Lay it out for the pane it will be drawn in (as wide as the last frame's), so that a
+        // view built between keys needs no layout at the draw.
+        if let Some((r, _, _)) = self.frame.graphs.first() {
+            view.fit(r.width);
+        }
         let v = (Arc::new(view), Arc::new(sim));
         self.cache.put((scheme, step), v.clone());
         v

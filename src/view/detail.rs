@@ -8,7 +8,11 @@
 //! | `Full`    | range, pgoff, prot, file, pte counts | id, index, mapcount … | label  | `[1 HIT]` `[LOST 0x11000]` |
 //! | `Brief`   | range, pgoff, prot, file             | id, mapcount          | label  | same                     |
 //! | `Compact` | range (end without `0x`), pgoff, file | id, mapcount         | key    | same                     |
-//! | `Tight`   | as `Compact`                         | as `Compact`          | key    | `[LOST]`, `◀`, no blank after arrowheads |
+//! | `Tight`   | range (end without `0x`), pgoff      | as `Compact`          | key    | `[LOST]`, `◀`, no blank after arrowheads |
+
+/// The widest a node text gets, at every level (a longer label, such as a vma's with a long
+/// file name, is cut with an ellipsis; the walk badge after it is kept).
+pub const MAX_TEXT: u16 = 48;
 
 /// How much a node's text says.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -30,17 +34,6 @@ impl Detail {
             Detail::Full | Detail::Brief => super::graph::COLUMNS,
             Detail::Compact => ["mm", "vma", "objects", "pages"],
             Detail::Tight => ["mm", "vma", "obj", "page"],
-        }
-    }
-
-    /// The widest a node text gets (longer labels are cut with an ellipsis, the walk badge
-    /// after them is kept).
-    pub fn cap(self) -> u16 {
-        match self {
-            Detail::Full => 48,
-            Detail::Brief => 40,
-            Detail::Compact => 36,
-            Detail::Tight => 32,
         }
     }
 

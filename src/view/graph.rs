@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::model::{Addr, Machine, Outcome, PageId, PageSet, Pid, PteVal, Vma, VmaId, Walk, hex};
 use crate::session::Simulation;
 
-use super::detail::{Detail, cut_to};
+use super::detail::{Detail, MAX_TEXT, cut_to};
 use unicode_width::UnicodeWidthStr;
 
 /// The four columns of the graph, left to right.
@@ -129,9 +129,9 @@ pub struct Node {
     pub kind: NodeKind,
     /// One-line label with the key fields.
     pub label: String,
-    /// Shorter labels for narrow panes: at [`Detail::Brief`] and at [`Detail::Compact`] /
+    /// Shorter labels for narrow panes: at [`Detail::Brief`], [`Detail::Compact`] and
     /// [`Detail::Tight`].
-    pub short: [String; 2],
+    pub short: [String; 3],
     /// Fields for the inspector.
     pub fields: Vec<(String, String)>,
     pub walk: WalkMark,
@@ -155,14 +155,15 @@ impl Node {
         match d {
             Detail::Full => &self.label,
             Detail::Brief => &self.short[0],
-            Detail::Compact | Detail::Tight => &self.short[1],
+            Detail::Compact => &self.short[1],
+            Detail::Tight => &self.short[2],
         }
     }
 
-    /// The label and the walk badge at a level of detail, together at most [`Detail::cap`]
+    /// The label and the walk badge at a level of detail, together at most [`MAX_TEXT`]
     /// cells: a long label is cut with an ellipsis so that the badge stays whole.
     pub fn parts_at(&self, d: Detail) -> (String, Option<String>) {
-        let cap = d.cap() as usize;
+        let cap = MAX_TEXT as usize;
         let badge = self.walk.badge_at(d);
         let room = badge
             .as_ref()
@@ -178,7 +179,7 @@ impl Node {
             Some(b) => format!("{label} {b}"),
             None => label,
         };
-        cut_to(&text, d.cap() as usize, "…")
+        cut_to(&text, MAX_TEXT as usize, "…")
     }
 }
 
@@ -194,7 +195,7 @@ fn node(
     Node {
         id,
         kind,
-        short: [label.clone(), label.clone()],
+        short: [label.clone(), label.clone(), label.clone()],
         label,
         fields,
         walk: WalkMark::default(),
@@ -362,8 +363,8 @@ pub fn page_group_id(object_key: &str) -> String {
     format!("pages@{object_key}")
 }
 
-/// A vma's label at every level of detail: (full, [brief, compact]).
-fn vma_labels(m: &Machine, v: &Vma, ptes: Option<&PteStats>) -> (String, [String; 2]) {
+/// A vma's label at every level of detail: (full, [brief, compact, tight]).
+fn vma_labels(m: &Machine, v: &Vma, ptes: Option<&PteStats>) -> (String, [String; 3]) {
     let range = format!("{}-{} pg {}", hex(v.start), hex(v.end), hex(v.pgoff));
     // The end without its 0x: still read as hex after the start's.
     let compact_range = format!("{}-{:x} pg {}", hex(v.start), v.end, hex(v.pgoff));
@@ -390,7 +391,10 @@ fn vma_labels(m: &Machine, v: &Vma, ptes: Option<&PteStats>) -> (String, [String
             full.push_str(&format!(" {}sw", p.swap));
         }
     }
-    (full, [brief, format!("{compact_range}{file}")])
+    (
+        full,
+        [brief, format!("{compact_range}{file}"), compact_range],
+    )
 }
 
 /// Present, zero-page and swap ptes of one vma.
@@ -491,8 +495,8 @@ fn page_fields(m: &Machine, id: PageId, object: Option<&str>) -> Vec<(String, St
     f
 }
 
-/// A page's label at every level of detail: (full, [brief, compact]).
-fn page_labels(m: &Machine, id: PageId) -> (String, [String; 2]) {
+/// A page's label at every level of detail: (full, [brief, compact, tight]).
+fn page_labels(m: &Machine, id: PageId) -> (String, [String; 3]) {
     let pg = m.pages.get(id);
     let mut s = format!("{id} idx {} map {}", hex(pg.rmap().index), pg.mapcount());
     if let Some(sl) = pg.swap_slot() {
@@ -502,7 +506,7 @@ fn page_labels(m: &Machine, id: PageId) -> (String, [String; 2]) {
         s.push_str(" excl");
     }
     let short = format!("{id} map {}", pg.mapcount());
-    (s, [short.clone(), short])
+    (s, [short.clone(), short.clone(), short])
 }
 
 /// A page node.
@@ -527,7 +531,7 @@ fn group_node(
     let label = format!("+ {count} {what} {span}");
     let short = format!("+ {count} {what}");
     Node {
-        short: [label.clone(), short],
+        short: [label.clone(), short.clone(), short],
         ..node(id, kind, label, fields, count, order)
     }
 }
@@ -659,7 +663,7 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         fields.extend(o.fields.iter().cloned());
         // Short: the object's key ("av1"); the inspector has the rest.
         obj_node.push(g.add(Node {
-            short: [o.label.clone(), o.key.clone()],
+            short: [o.label.clone(), o.key.clone(), o.key.clone()],
             ..node(
                 o.key.clone(),
                 NodeKind::Object,

@@ -21,7 +21,7 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use unicode_width::UnicodeWidthStr;
 
-use super::detail::Detail;
+use super::detail::{Detail, MAX_TEXT};
 use super::graph::{EdgeKind, GraphView};
 use super::route::{self, Cell, Route};
 
@@ -106,7 +106,7 @@ impl Layout {
 
 fn text_width(g: &GraphView, n: NodeIndex, d: Detail) -> u16 {
     let w = g.node(n).text_at(d).width();
-    (w.min(d.cap() as usize)) as u16
+    (w.min(MAX_TEXT as usize)) as u16
 }
 
 /// The width of each column at level `d`: its widest node text, at least its heading.
