@@ -95,7 +95,8 @@ fn bench(c: &mut Criterion) {
             })
         });
         // Each timed key is the Enter of `:goto N` to a step not visited for 60 jumps (the
-        // app keeps the views of the last 24).
+        // app keeps the views of the last 24). Between jumps the app does what the loop does
+        // between keys (builds the neighbours of the step, frees what left the cache).
         let mut next = 0;
         g.bench_function(format!("{scheme}: step, cold (update + draw)"), |b| {
             b.iter_custom(|n| {
@@ -103,6 +104,7 @@ fn bench(c: &mut Criterion) {
                 for _ in 0..n {
                     let step = cold_steps[next % cold_steps.len()];
                     next += 1;
+                    settle(&mut app);
                     type_goto(&mut app, step);
                     let t = Instant::now();
                     app.update(key(KeyCode::Enter));

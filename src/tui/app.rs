@@ -124,10 +124,14 @@ pub struct FrameInfo {
 
 type CacheKey = (usize, usize);
 
-/// Step views by (scheme, step), least recently used first out.
+/// A step's view and the state it shows.
+type Cached = (Arc<StepView>, Arc<Simulation>);
+
+/// Step views by (scheme, step), least recently used first out. What leaves the cache is
+/// handed back, for the app to free between keys.
 #[derive(Default)]
 struct ViewCache {
-    map: HashMap<CacheKey, (Arc<StepView>, Arc<Simulation>)>,
+    map: HashMap<CacheKey, Cached>,
     order: VecDeque<CacheKey>,
 }
 
@@ -141,32 +145,44 @@ impl ViewCache {
         Some(v)
     }
 
-    fn put(&mut self, k: CacheKey, v: (Arc<StepView>, Arc<Simulation>)) {
-        self.map.insert(k, v);
+    /// Caches `v`; returns what that pushed out.
+    #[must_use]
+    fn put(&mut self, k: CacheKey, v: Cached) -> Vec<Cached> {
+        let mut out: Vec<Cached> = self.map.insert(k, v).into_iter().collect();
         self.order.retain(|&o| o != k);
         self.order.push_back(k);
         while self.order.len() > CACHE_SIZE {
             if let Some(old) = self.order.pop_front() {
-                self.map.remove(&old);
+                out.extend(self.map.remove(&old));
             }
         }
+        out
     }
 
     fn contains(&self, k: CacheKey) -> bool {
         self.map.contains_key(&k)
     }
 
-    fn clear(&mut self) {
-        self.map.clear();
+    #[must_use]
+    fn clear(&mut self) -> Vec<Cached> {
         self.order.clear();
+        self.map.drain().map(|(_, v)| v).collect()
     }
 
     /// Forgets the views of steps after `step` (the scenario changed there).
-    fn forget_after(&mut self, step: usize) {
-        self.map.retain(|k, _| k.1 <= step);
+    #[must_use]
+    fn forget_after(&mut self, step: usize) -> Vec<Cached> {
         self.order.retain(|k| k.1 <= step);
+        let gone: Vec<CacheKey> = self.map.keys().filter(|k| k.1 > step).copied().collect();
+        gone.iter().filter_map(|k| self.map.remove(k)).collect()
     }
 }
+
+/// Views pushed out of the cache wait here to be freed by [`App::idle`]: a step view of the
+/// storm holds thousands of nodes and its state a thousand processes, and freeing them took a
+/// millisecond or two of the key that pushed them out. At most this many wait (keys that come
+/// faster than the loop idles free the rest at once).
+const GRAVEYARD_SIZE: usize = 8;
 
 /// Autoplay speeds: milliseconds per step.
 pub const SPEEDS: [u64; 6] = [3000, 2000, 1000, 500, 250, 100];
@@ -196,6 +212,8 @@ pub struct App {
     pub(crate) follow: bool,
     pub(crate) panes: Vec<Pane>,
     cache: ViewCache,
+    /// Views to free between keys (see [`GRAVEYARD_SIZE`]); headless apps free at once.
+    graveyard: Vec<Cached>,
     /// Compute every scheme's results up to the shown step before drawing (headless use).
     eager: bool,
     pub(crate) input: Input,
@@ -279,6 +297,7 @@ impl App {
             follow: true,
             panes: Vec::new(),
             cache: ViewCache::default(),
+            graveyard: Vec::new(),
             eager,
             input: Input::default(),
             history: Vec::new(),
@@ -491,8 +510,21 @@ impl App {
             view.fit(r.width);
         }
         let v = (Arc::new(view), Arc::new(sim));
-        self.cache.put((scheme, step), v.clone());
+        let gone = self.cache.put((scheme, step), v.clone());
+        self.bury(gone);
         v
+    }
+
+    /// Keeps `gone` for [`App::idle`] to free (headless apps, which never idle, free it now).
+    fn bury(&mut self, gone: Vec<Cached>) {
+        if self.eager {
+            return;
+        }
+        self.graveyard.extend(gone);
+        if self.graveyard.len() > GRAVEYARD_SIZE {
+            let keep = self.graveyard.len() - GRAVEYARD_SIZE;
+            self.graveyard.drain(..keep);
+        }
     }
 
     /// Brings the panes up to date with the step, schemes and view options.
@@ -560,23 +592,31 @@ impl App {
 
     /// The view options changed (expand, focus): every cached view is stale.
     pub(crate) fn views_changed(&mut self) {
-        self.cache.clear();
+        let gone = self.cache.clear();
+        self.bury(gone);
         self.refresh();
     }
 
     /// The scenario changed from step `at` (0-based) on.
     pub(crate) fn scenario_changed(&mut self, at: usize) {
-        self.cache.forget_after(at);
+        let gone = self.cache.forget_after(at);
+        self.bury(gone);
         self.refresh();
     }
 
-    /// Work done between keys, for about `budget`: simulate the shown schemes to the end, build
-    /// the neighbouring steps' views, then simulate the other schemes for the compare table.
+    /// Work done between keys, for about `budget`: free the views the last keys pushed out of
+    /// the cache, simulate the shown schemes to the end, build the neighbouring steps' views,
+    /// then simulate the other schemes for the compare table.
     /// Returns true if something was done (the screen may need a redraw).
     pub fn idle(&mut self, budget: Duration) -> bool {
         let start = Instant::now();
         let len = self.len();
         let step = self.step;
+        // 0. What the last keys pushed out of the cache.
+        if !self.graveyard.is_empty() {
+            self.graveyard.clear();
+            return true;
+        }
         // 1. The compare table at the current step.
         for i in 0..self.session.schemes().len() {
             if self.session.simulated(i) < step {
@@ -612,7 +652,8 @@ impl App {
     /// True when [`App::idle`] has nothing left to do.
     pub fn settled(&self) -> bool {
         let step = self.step;
-        self.session.complete()
+        self.graveyard.is_empty()
+            && self.session.complete()
             && self.shown_schemes().iter().all(|&s| {
                 [step + 1, step.saturating_sub(1)]
                     .iter()

@@ -212,9 +212,14 @@ pub fn layout_at(g: &GraphView, d: Detail) -> Layout {
     };
     // Widths of the columns are known before rows are.
     let widths = column_widths(g, d);
+    // Each node's text is formatted once here, not at every use.
+    let mut node_widths = vec![0u16; petgraph::visit::NodeIndexable::node_bound(&g.graph)];
+    for i in g.graph.node_indices() {
+        node_widths[i.index()] = text_width(g, i, d);
+    }
     let mut routes: Vec<Route> = Vec::new();
     let mut all_cells: HashMap<(u32, u16), Cell> = HashMap::new();
-    let tw = |n: NodeIndex| text_width(g, n, d);
+    let tw = |n: NodeIndex| node_widths[n.index()];
     let mut bumped = false;
 
     // Column geometry depends on the lanes of each gap, which depend on rows: place and route
@@ -275,7 +280,7 @@ pub fn layout_at(g: &GraphView, d: Detail) -> Layout {
                 continue;
             }
             let (px, w) = match it.node {
-                Some(n) => (lay.columns[c].x, text_width(g, n, d)),
+                Some(n) => (lay.columns[c].x, tw(n)),
                 None => (lay.columns[c].x, widths[c]),
             };
             let idx = lay.placed.len();
