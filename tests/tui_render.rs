@@ -97,6 +97,67 @@ fn s3_compare_mode() {
     insta::assert_snapshot!("s3_compare_80x24_step5", text(&draw(&a, 80, 24)));
 }
 
+/// Choosing, with Tab or a number key, the scheme that compare mode shows beside the main one
+/// swaps the two panes instead of drawing one scheme twice.
+#[test]
+fn choosing_the_compared_scheme_swaps_the_panes() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rmapviz::tui::Msg;
+    let key = |c: KeyCode| Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    let mut a = app(&AppOptions {
+        step: 5,
+        scheme: "anon-vma",
+        compare: Some("anonmm-naive"),
+        ..AppOptions::default()
+    });
+    let names = a.scheme_names().to_vec();
+    let number = |n: &str| names.iter().position(|x| *x == n).unwrap();
+    let digit = |i: usize| KeyCode::Char(char::from(b'0' + ((i + 1) % 10) as u8));
+
+    a.update(key(digit(number("anonmm-naive"))));
+    assert_eq!(a.scheme_name(), "anonmm-naive");
+    assert_eq!(a.compared_name(), Some("anon-vma"));
+
+    // Tab walks the list; landing on the compared scheme swaps again.
+    while a.scheme_name() != "anon-vma" {
+        a.update(key(KeyCode::Tab));
+        assert_ne!(Some(a.scheme_name()), a.compared_name());
+    }
+    let before = names[(number("anon-vma") + names.len() - 1) % names.len()];
+    assert_eq!(a.compared_name(), Some(before));
+
+    a.update(key(KeyCode::BackTab));
+    assert_eq!(a.scheme_name(), before);
+    assert_eq!(a.compared_name(), Some("anon-vma"));
+    let header = text(&draw(&a, 120, 40));
+    let first = header.lines().nth(1).unwrap_or_default();
+    assert!(
+        first.contains(&format!("vs {} anon-vma", number("anon-vma") + 1)),
+        "{first}"
+    );
+}
+
+/// pte-chain keeps a page's ptes in its `pte` union, not in page->mapping
+/// (rmap-semantics.md §3.1); the walk pane names the field the walk starts from.
+#[test]
+fn the_walk_pane_names_the_field_the_walk_starts_from() {
+    let screen = |scheme: &str| {
+        text(&draw(
+            &app(&AppOptions {
+                step: 5,
+                scheme,
+                ..AppOptions::default()
+            }),
+            120,
+            40,
+        ))
+    };
+    let chain = screen("pte-chain");
+    assert!(chain.contains("page->pte: chain p2"), "{chain}");
+    assert!(!chain.contains("page->mapping"), "{chain}");
+    assert!(screen("anon-vma").contains("page->mapping: av1"));
+}
+
 #[test]
 fn s3_walk_highlight_in_mono() {
     // The mono theme keeps the walk visible through modifiers only (NO_COLOR).

@@ -415,6 +415,11 @@ impl App {
         self.session.schemes()[self.scheme]
     }
 
+    /// The scheme shown beside it in compare mode.
+    pub fn compared_name(&self) -> Option<&'static str> {
+        self.compare.map(|c| self.session.schemes()[c])
+    }
+
     /// Selects the scheme called `name` for the left pane.
     pub fn set_scheme(&mut self, name: &str) -> Result<(), AppError> {
         let i = self.scheme_number(name)?;

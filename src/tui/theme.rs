@@ -129,7 +129,7 @@ impl Theme {
                 Palette {
                     fg: rgb(0xd8dee9),
                     bg: rgb(0x1d2128),
-                    dim: rgb(0x6b7385),
+                    dim: rgb(0x818a9c),
                     border: rgb(0x4c566a),
                     accent: rgb(0xebcb8b),
                     mm: rgb(0x88c0d0),
@@ -150,7 +150,7 @@ impl Theme {
                 Palette {
                     fg: rgb(0x24292f),
                     bg: rgb(0xfafafa),
-                    dim: rgb(0x8c959f),
+                    dim: rgb(0x6a737d),
                     border: rgb(0xaab1ba),
                     accent: rgb(0xb35900),
                     mm: rgb(0x0b5cad),
@@ -183,7 +183,8 @@ impl Theme {
                     hit: rgb(0x56b4e9),
                     miss: rgb(0xe69f00),
                     out: rgb(0xf0e442),
-                    lost: rgb(0xd55e00),
+                    // Okabe-Ito vermillion (0xd55e00) lightened to read as text on the background.
+                    lost: rgb(0xe06a10),
                     lost_fg: rgb(0x000000),
                     select_fg: rgb(0x202020),
                     select_bg: rgb(0xe8e8e8),

@@ -132,19 +132,16 @@ impl App {
             Action::Slower => self.speed = self.speed.saturating_sub(1),
             Action::NextScheme | Action::PrevScheme => {
                 let n = self.scheme_names().len();
-                self.scheme = if a == Action::NextScheme {
+                let next = if a == Action::NextScheme {
                     (self.scheme + 1) % n
                 } else {
                     (self.scheme + n - 1) % n
                 };
-                self.candidate = None;
-                self.refresh();
+                self.select_scheme(next);
             }
             Action::Scheme(i) => {
                 if i < self.scheme_names().len() {
-                    self.scheme = i;
-                    self.candidate = None;
-                    self.refresh();
+                    self.select_scheme(i);
                 } else {
                     self.set_status(
                         format!("there are {} schemes", self.scheme_names().len()),
@@ -258,6 +255,17 @@ impl App {
                 };
             }
         }
+    }
+
+    /// Shows scheme `i` in the main pane. Choosing the scheme that compare mode shows beside it
+    /// swaps the two panes, so the same scheme is never drawn twice.
+    fn select_scheme(&mut self, i: usize) {
+        if self.compare == Some(i) {
+            self.compare = Some(self.scheme);
+        }
+        self.scheme = i;
+        self.candidate = None;
+        self.refresh();
     }
 
     /// The scheme compared by default: anonmm-naive against anon-vma (the S3 lesson) when both

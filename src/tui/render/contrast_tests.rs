@@ -96,3 +96,48 @@ fn the_selected_node_has_aa_contrast_in_every_theme() {
         }
     }
 }
+
+/// Every style that paints text, in every theme, is readable on the theme's background (or on
+/// its own, for the badges and bars that set one): dimmed text (group nodes such as "512 pages",
+/// SKIP outcomes, the walk's starting field) and error text included. Borders and edges are
+/// lines, not text, and may be fainter.
+#[test]
+fn every_text_style_has_aa_contrast_in_every_theme() {
+    use ratatui::style::Color;
+    for name in ThemeName::ALL {
+        let t = crate::tui::Theme::new(name);
+        let pal = Palette::from_theme(&t);
+        let text_styles = [
+            ("text", t.text),
+            ("dim", t.dim),
+            ("title", t.title),
+            ("header", t.header),
+            ("mm", t.mm),
+            ("vma", t.vma),
+            ("object", t.object),
+            ("page", t.page),
+            ("group", t.group),
+            ("path", t.path),
+            ("current", t.current),
+            ("walked", t.walked),
+            ("hit", t.hit),
+            ("miss", t.miss),
+            ("out", t.out),
+            ("skip", t.skip),
+            ("lost", t.lost),
+            ("selected", t.selected),
+            ("error", t.error),
+            ("info", t.info),
+            ("key", t.key),
+        ];
+        for (what, s) in text_styles {
+            let shown = pal.shown(
+                s.fg.unwrap_or(Color::Reset),
+                s.bg.unwrap_or(Color::Reset),
+                s.add_modifier,
+            );
+            let c = shown.fg.contrast(shown.bg);
+            assert!(c >= AA, "{name}: {what} text at {c:.2}:1");
+        }
+    }
+}

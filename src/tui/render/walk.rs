@@ -33,7 +33,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 format!("{} {} (mapcount {})", w.kind.as_str(), w.page, w.mapcount),
                 t.header,
             ));
-            lines.push(Line::styled(format!("page->mapping: {}", w.object), t.dim));
+            // pte-chain finds the ptes through the page's `pte` union (pte.direct or
+            // pte.chain), not through page->mapping (rmap-semantics.md §3.1).
+            let field = if app.scheme_name() == "pte-chain" {
+                "page->pte"
+            } else {
+                "page->mapping"
+            };
+            lines.push(Line::styled(format!("{field}: {}", w.object), t.dim));
             for (k, v) in w.visits.iter().enumerate() {
                 let cur = app.candidate == Some(k);
                 let mark = match (cur, app.ascii) {
