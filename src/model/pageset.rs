@@ -17,6 +17,14 @@ impl PageSet {
         PageSet::default()
     }
 
+    /// The set of one page.
+    pub fn one(p: PageId) -> PageSet {
+        PageSet {
+            runs: vec![(p.0, p.0)],
+            len: 1,
+        }
+    }
+
     /// The set of the ids yielded, in any order, duplicates ignored.
     pub fn from_ids(ids: impl IntoIterator<Item = PageId>) -> PageSet {
         let mut v: Vec<u32> = ids.into_iter().map(|p| p.0).collect();

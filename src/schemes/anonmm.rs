@@ -140,14 +140,18 @@ impl AnonMmScheme {
         id
     }
 
+    /// The ring of `head` in fork order: its first 32 members, then how many more.
     fn ring_text(&self, head: u32) -> String {
+        const SHOWN: usize = 32;
         self.rings
             .get(&head)
             .map(|r| {
-                r.iter()
-                    .map(|a| format!("anonmm{a}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                let shown: Vec<String> =
+                    r.iter().take(SHOWN).map(|a| format!("anonmm{a}")).collect();
+                match r.len().saturating_sub(SHOWN) {
+                    0 => shown.join(", "),
+                    more => format!("{}, ... ({more} more)", shown.join(", ")),
+                }
             })
             .unwrap_or_default()
     }
@@ -529,6 +533,7 @@ impl Scheme for AnonMmScheme {
         let mut index = HashMap::new();
         let pages = m.pages.mapped_anon();
         for (&head, ring) in &self.rings {
+            let ring_text = self.ring_text(head);
             for (pos, id) in ring.iter().enumerate() {
                 let Some(a) = self.anonmms.get(id) else {
                     continue;
@@ -557,7 +562,7 @@ impl Scheme for AnonMmScheme {
                             "ring position".to_string(),
                             format!("{} of {}", pos + 1, ring.len()),
                         ),
-                        ("ring (fork order)".to_string(), self.ring_text(head)),
+                        ("ring (fork order)".to_string(), ring_text.clone()),
                         (
                             "pages naming it".to_string(),
                             match named {
@@ -585,5 +590,36 @@ impl Scheme for AnonMmScheme {
         view.link_anon_pages(pages, &index);
         self.files.add_to_view(m, &mut view);
         view
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::storm;
+    use crate::session::Simulation;
+
+    /// A ring of a thousand anonmms is listed in the inspector by its first 32 members and a
+    /// count, once per ring (listing it whole for each member made the view quadratic).
+    #[test]
+    fn a_long_ring_lists_its_first_members_and_the_rest_as_a_count() {
+        let mut sim = Simulation::by_name("anonmm").unwrap();
+        // The parent and 40 children: one bundle of 41 anonmms.
+        for op in &storm(40, 1).steps[..42] {
+            sim.step(op, false);
+        }
+        let v = sim.scheme.view(&sim.machine);
+        let ring: Vec<&str> = v
+            .objects
+            .iter()
+            .flat_map(|o| &o.fields)
+            .filter(|(k, _)| k == "ring (fork order)")
+            .map(|(_, t)| t.as_str())
+            .collect();
+        assert_eq!(ring.len(), 41);
+        for t in ring {
+            assert!(t.starts_with("anonmm1, "), "{t}");
+            assert!(t.ends_with(", ... (9 more)"), "{t}");
+            assert_eq!(t.matches("anonmm").count(), 32, "{t}");
+        }
     }
 }

@@ -566,7 +566,7 @@ impl Scheme for PteChainScheme {
                 Chain::Direct(r) => {
                     if let Some((_, v)) = self.vma_of(m, r) {
                         view.page_vma_links.push((
-                            PageSet::from_ids([page]),
+                            PageSet::one(page),
                             v.id,
                             format!("pte.direct: {}", self.describe(r)),
                         ));
@@ -604,7 +604,7 @@ impl Scheme for PteChainScheme {
                             ),
                         ],
                     });
-                    view.page_links.push((PageSet::from_ids([page]), idx));
+                    view.page_links.push((PageSet::one(page), idx));
                     if link {
                         for &r in &entries {
                             if let Some((_, v)) = self.vma_of(m, r) {
