@@ -3,12 +3,15 @@
 //! each mapping word this way ([`super::PageStore::mapped_anon`]), and the graph groups them
 //! without looking at each page.
 
+use smallvec::{SmallVec, smallvec};
+
 use super::types::PageId;
 
-/// Page ids as sorted, disjoint, non-adjacent runs `first..=last`.
+/// Page ids as sorted, disjoint, non-adjacent runs `first..=last`. One run is held inline: the
+/// pages of one mapping in one chunk, or one page, cost no allocation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PageSet {
-    runs: Vec<(u32, u32)>,
+    runs: SmallVec<[(u32, u32); 1]>,
     len: usize,
 }
 
@@ -20,7 +23,7 @@ impl PageSet {
     /// The set of one page.
     pub fn one(p: PageId) -> PageSet {
         PageSet {
-            runs: vec![(p.0, p.0)],
+            runs: smallvec![(p.0, p.0)],
             len: 1,
         }
     }
