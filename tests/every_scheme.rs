@@ -2,9 +2,9 @@
 //! anonmm-naive loses ptes, and the rmap view the TUI draws is well formed (every object has
 //! inspector fields, every edge points at an object that exists).
 
-use rmapviz::scenario::{BUILTINS, Scenario};
-use rmapviz::schemes::scheme_names;
 use rmapviz::session::Simulation;
+
+mod common;
 
 /// Schemes whose anonymous pages point at an anon object.
 const OBJECT_BASED: [&str; 6] = [
@@ -71,28 +71,20 @@ fn check_view(sim: &Simulation) -> Result<(), String> {
 
 #[test]
 fn every_builtin_under_every_scheme_keeps_the_machine_and_the_view_consistent() {
-    for b in BUILTINS.iter() {
-        let scenario = Scenario::parse(b.source, b.name).unwrap();
-        for name in scheme_names() {
-            let mut sim = Simulation::by_name(name).unwrap();
-            for (i, op) in scenario.steps.iter().enumerate() {
-                let r = sim.step(op, false);
-                let at = format!("{name}: {} step {} {op}", b.name, i + 1);
-                if let Err(e) = sim.machine.check_invariants() {
-                    panic!("{at}: {e}");
-                }
-                if let Err(e) = check_view(&sim) {
-                    panic!("{at}: {e}");
-                }
-                if let Some(w) = &r.walk {
-                    assert!(
-                        w.lost.is_empty() || name == "anonmm-naive",
-                        "{at}: lost {:?}",
-                        w.lost
-                    );
-                    assert!(w.hit <= w.mapcount, "{at}");
-                }
-            }
+    common::each_builtin_step(|at, sim, r| {
+        if let Err(e) = sim.machine.check_invariants() {
+            panic!("{at}: {e}");
         }
-    }
+        if let Err(e) = check_view(sim) {
+            panic!("{at}: {e}");
+        }
+        if let Some(w) = &r.walk {
+            assert!(
+                w.lost.is_empty() || sim.scheme_name() == "anonmm-naive",
+                "{at}: lost {:?}",
+                w.lost
+            );
+            assert!(w.hit <= w.mapcount, "{at}");
+        }
+    });
 }

@@ -13,10 +13,12 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use petgraph::visit::{EdgeRef, IntoEdgeReferences};
 use rmapviz::model::{Machine, Op, PAGE_SIZE, PageId};
-use rmapviz::scenario::{BUILTINS, Scenario, storm};
+use rmapviz::scenario::storm;
 use rmapviz::schemes::scheme_names;
 use rmapviz::session::{Session, Simulation};
 use rmapviz::view::{BuildOptions, EdgeKind, GraphView, NodeKind, WalkMark, build_with};
+
+mod common;
 
 /// The live anonymous pages with a mapcount, by mapping word, from a scan of every page.
 fn scan_mapped_anon(m: &Machine) -> BTreeMap<u32, Vec<PageId>> {
@@ -248,23 +250,15 @@ fn check(sim: &Simulation, walk: Option<&rmapviz::model::Walk>, at: &str) {
 #[test]
 fn every_builtin_under_every_scheme_groups_as_the_full_graph_folded() {
     let mut groups = 0;
-    for b in BUILTINS.iter() {
-        let scenario = Scenario::parse(b.source, b.name).unwrap();
-        for name in scheme_names() {
-            let mut sim = Simulation::by_name(name).unwrap();
-            for (i, op) in scenario.steps.iter().enumerate() {
-                let r = sim.step(op, false);
-                let at = format!("{name}: {} step {}", b.name, i + 1);
-                check(&sim, r.walk.as_ref(), &at);
-                let g = build_with(&sim, r.walk.as_ref(), &BuildOptions::default());
-                groups += g
-                    .graph
-                    .node_indices()
-                    .filter(|&n| g.node(n).kind == NodeKind::PageGroup)
-                    .count();
-            }
-        }
-    }
+    common::each_builtin_step(|at, sim, r| {
+        check(sim, r.walk.as_ref(), at);
+        let g = build_with(sim, r.walk.as_ref(), &BuildOptions::default());
+        groups += g
+            .graph
+            .node_indices()
+            .filter(|&n| g.node(n).kind == NodeKind::PageGroup)
+            .count();
+    });
     // The comparison means something only if some steps have groups.
     assert!(groups > 0, "no built-in step has a page group");
 }

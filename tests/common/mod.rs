@@ -52,3 +52,20 @@ pub fn sim_after(builtin_or_ron: &str, scheme: &str) -> rmapviz::session::Simula
 pub fn events(r: &SchemeRun, i: usize) -> String {
     r.steps[i].events.join("\n")
 }
+
+/// Steps every built-in scenario under every implemented scheme, calling `f` after each step
+/// with where it is ("modern: S3 step 4 Fork ..."), the state and the step's result.
+pub fn each_builtin_step(
+    mut f: impl FnMut(&str, &rmapviz::session::Simulation, &rmapviz::session::StepResult),
+) {
+    for b in rmapviz::scenario::BUILTINS.iter() {
+        let scenario = Scenario::parse(b.source, b.name).expect("built-in scenario parses");
+        for name in rmapviz::schemes::scheme_names() {
+            let mut sim = rmapviz::session::Simulation::by_name(name).expect("implemented");
+            for (i, op) in scenario.steps.iter().enumerate() {
+                let r = sim.step(op, false);
+                f(&format!("{name}: {} step {} {op}", b.name, i + 1), &sim, &r);
+            }
+        }
+    }
+}
