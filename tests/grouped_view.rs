@@ -300,3 +300,44 @@ fn storm_states_from_checkpoints_group_as_the_full_graph_folded() {
         }
     }
 }
+
+/// pte-chain with more pages mapped once than it labels one by one (`LINKED_PTES`): a storm of
+/// 2 children x 3000 pages leaves each child's 3000 copy-on-write copies mapped by one pte,
+/// held in `pte.direct` (rmap-semantics.md §3.1), while the parent's originals keep their chains
+/// (a chain does not collapse on removal). The view hands the direct pages over per vma; the
+/// expected links come from the page tables: every page a child maps, to that child's vma (the
+/// storm's step (a) swapped out one of them).
+#[test]
+fn pte_chain_hands_many_direct_pages_over_per_vma() {
+    use rmapviz::schemes::pte_chain::LINKED_PTES;
+    let sc = storm(2, 3000);
+    let mut sim = Simulation::by_name("pte-chain").unwrap();
+    for op in &sc.steps {
+        sim.step(op, false);
+    }
+    let m = &sim.machine;
+    let mut want = BTreeSet::new();
+    for (pid, p) in &m.procs {
+        if *pid == 1 {
+            continue;
+        }
+        for v in &p.mm.vmas {
+            for (_, pte) in p.mm.pt.range(v.start, v.end) {
+                if let Some(page) = pte.page() {
+                    want.insert((page, v.id));
+                }
+            }
+        }
+    }
+    // Step (a) swapped out child 2's copy of the last page.
+    assert_eq!(want.len(), 5999);
+    assert!(want.len() > LINKED_PTES);
+    let view = sim.scheme.view(m);
+    let got: BTreeSet<_> = view
+        .page_vma_links
+        .iter()
+        .flat_map(|(set, v, _)| set.iter().map(move |p| (p, *v)))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(view.page_vma_links.len(), 2, "one set per child's vma");
+}

@@ -35,18 +35,20 @@
 //! Each step ends with one event per kind of chain work, counting ptes, slots searched and
 //! blocks allocated or freed, labelled with the operation that caused it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::registry::{SchemeInfo, info};
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, PageSet, Pid, Vma,
-    Walk, WalkKind, WalkPlan, hex,
+    VmaId, Walk, WalkKind, WalkPlan, hex,
 };
 
 /// The graph links chains to the vmas of their ptes up to this many recorded ptes in all.
 pub const LINKED_PTES: usize = 4096;
+/// The ptes a chain's inspector fields name; the rest are counted.
+const SHOWN_PTES: usize = 32;
 
 /// pte addresses per chain block, on both ABIs.
 pub const NRPTE: usize = 7;
@@ -186,6 +188,11 @@ impl Chains {
             self.lists[i] = Arc::default();
             self.free.push(i);
         }
+    }
+
+    /// The ptes recorded in chains (a freed chain is empty).
+    fn in_chains(&self) -> usize {
+        self.lists.iter().map(|l| l.len()).sum()
     }
 
     /// Every page with at least one recorded pte.
@@ -408,6 +415,75 @@ impl PteChainScheme {
     }
 }
 
+/// The pages mapped once, each linked to the vma of its `pte.direct`, gathered in one pass in
+/// page order. While there are few, each link is labelled with its pte; beyond [`LINKED_PTES`]
+/// (the storm's million) the pages go in one set per vma, labelled `pte.direct` (a page's pte is
+/// then its vma's address for the page, and the walk lists it), so the view costs one pass over
+/// the pages and no allocation or map lookup per page.
+#[derive(Default)]
+struct DirectLinks {
+    /// Labelled links, while there are at most [`LINKED_PTES`].
+    labelled: Vec<(PageSet, VmaId, String)>,
+    /// Set per vma, once there are more.
+    sets: BTreeMap<VmaId, PageSet>,
+    many: bool,
+    /// The vma of the last page (pages of one vma come in runs) and its pages since.
+    run: Option<(MmId, Addr, Addr, VmaId, PageSet)>,
+}
+
+impl DirectLinks {
+    fn add(&mut self, scheme: &PteChainScheme, m: &Machine, page: PageId, r: PteRef) {
+        let (mm, addr) = unpack(r);
+        let same = matches!(&self.run, Some((lm, start, end, ..)) if *lm == mm && (*start..*end).contains(&addr));
+        let vma = if same {
+            self.run.as_ref().map(|run| run.3)
+        } else {
+            self.end_run();
+            scheme.vma_of(m, r).map(|(_, v)| {
+                self.run = Some((mm, v.start, v.end, v.id, PageSet::new()));
+                v.id
+            })
+        };
+        let Some(vma) = vma else {
+            return;
+        };
+        if !self.many && self.labelled.len() == LINKED_PTES {
+            self.many = true;
+            for (set, v, _) in std::mem::take(&mut self.labelled) {
+                self.sets.entry(v).or_default().append(&set);
+            }
+        }
+        if self.many {
+            if let Some(run) = &mut self.run {
+                run.4.push(page);
+            }
+        } else {
+            self.labelled.push((
+                PageSet::one(page),
+                vma,
+                scheme.describe_after("pte.direct: ", r),
+            ));
+        }
+    }
+
+    fn end_run(&mut self) {
+        if let Some((.., vma, set)) = self.run.take()
+            && !set.is_empty()
+        {
+            self.sets.entry(vma).or_default().append(&set);
+        }
+    }
+
+    fn finish(mut self, view: &mut RmapView) {
+        self.end_run();
+        view.page_vma_links.append(&mut self.labelled);
+        for (vma, set) in self.sets {
+            view.page_vma_links
+                .push((set, vma, "pte.direct".to_string()));
+        }
+    }
+}
+
 impl Scheme for PteChainScheme {
     fn info(&self) -> &'static SchemeInfo {
         info("pte-chain")
@@ -557,40 +633,29 @@ impl Scheme for PteChainScheme {
     /// vmas; each chain's inspector fields list its ptes.
     fn view(&self, m: &Machine) -> RmapView {
         let mut view = RmapView::default();
-        let recorded: usize = self
-            .chains
-            .iter()
-            .map(|(_, c)| match c {
-                Chain::Blocks(e) => e.len(),
-                _ => 0,
-            })
-            .sum();
+        let recorded = self.chains.in_chains();
         let link = recorded <= LINKED_PTES;
+        let mut direct = DirectLinks::default();
         for (page, chain) in self.chains.iter() {
             match chain {
                 Chain::Empty => {}
-                Chain::Direct(r) => {
-                    if let Some((_, v)) = self.vma_of(m, r) {
-                        view.page_vma_links.push((
-                            PageSet::one(page),
-                            v.id,
-                            self.describe_after("pte.direct: ", r),
-                        ));
-                    }
-                }
-                Chain::Blocks(_) => {
+                Chain::Direct(r) => direct.add(self, m, page, r),
+                Chain::Blocks(list) => {
                     let idx = view.objects.len();
-                    let entries = chain.entries();
-                    let shown: Vec<String> =
-                        entries.iter().take(32).map(|&r| self.describe(r)).collect();
-                    let more = entries.len().saturating_sub(shown.len());
+                    // Walk order is the list reversed.
+                    let entries = || list.iter().rev().copied();
+                    let shown: Vec<String> = entries()
+                        .take(SHOWN_PTES)
+                        .map(|r| self.describe(r))
+                        .collect();
+                    let more = list.len().saturating_sub(shown.len());
                     let blocks = chain.blocks();
                     view.objects.push(RmapObject {
                         key: chain_key(page),
                         kind: "pte_chain",
                         label: format!(
                             "{page}: {} ptes in {blocks} block{}",
-                            entries.len(),
+                            list.len(),
                             plural(blocks as u64)
                         ),
                         fields: vec![
@@ -606,13 +671,13 @@ impl Scheme for PteChainScheme {
                             ("blocks".to_string(), blocks.to_string()),
                             (
                                 "free slots in the head block".to_string(),
-                                (blocks * NRPTE - entries.len()).to_string(),
+                                (blocks * NRPTE - list.len()).to_string(),
                             ),
                         ],
                     });
                     view.page_links.push((PageSet::one(page), idx));
                     if link {
-                        for &r in &entries {
+                        for r in entries() {
                             if let Some((_, v)) = self.vma_of(m, r) {
                                 let (_, addr) = unpack(r);
                                 view.vma_links
@@ -623,6 +688,7 @@ impl Scheme for PteChainScheme {
                 }
             }
         }
+        direct.finish(&mut view);
         view
     }
 }
