@@ -341,3 +341,36 @@ fn pte_chain_hands_many_direct_pages_over_per_vma() {
     assert_eq!(got, want);
     assert_eq!(view.page_vma_links.len(), 2, "one set per child's vma");
 }
+
+/// Every page pte-chain links straight to a vma (`pte.direct`, rmap-semantics.md §3.1) is, by
+/// the page tables, mapped by exactly one pte, and that pte lies in that vma: on every built-in
+/// at every step (mprotect splits, mremap moves and partial munmaps included), and whatever the
+/// runs the view reads its pages in.
+#[test]
+fn pte_chain_direct_links_match_the_page_tables() {
+    common::each_builtin_step(|at, sim, _| {
+        if !at.starts_with("pte-chain:") {
+            return;
+        }
+        let m = &sim.machine;
+        let mut mapped: BTreeMap<PageId, Vec<_>> = BTreeMap::new();
+        for p in m.procs.values() {
+            for v in &p.mm.vmas {
+                for (_, pte) in p.mm.pt.range(v.start, v.end) {
+                    if let Some(page) = pte.page() {
+                        mapped.entry(page).or_default().push(v.id);
+                    }
+                }
+            }
+        }
+        for (set, vma, _) in &sim.scheme.view(m).page_vma_links {
+            for page in set.iter() {
+                assert_eq!(
+                    mapped.get(&page),
+                    Some(&vec![*vma]),
+                    "{at}: {page} linked to {vma}"
+                );
+            }
+        }
+    });
+}

@@ -36,7 +36,7 @@
 //! blocks allocated or freed, labelled with the operation that caused it.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::registry::{SchemeInfo, info};
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
@@ -104,13 +104,77 @@ const LIST_BIT: u64 = 1 << 63;
 /// A page's word holds its one pte (pte.direct); a word of 0 holds nothing.
 const DIRECT_BIT: u64 = 1 << 62;
 
+/// A chunk of page words, shared copy-on-write between clones, with its summary for the view
+/// (computed when first asked for, forgotten when a word changes; clones of the scheme, such as
+/// history checkpoints and the states rebuilt from them, share unchanged chunks and so their
+/// summaries).
+#[derive(Clone, Debug)]
+struct WordChunk {
+    words: Vec<u64>,
+    summary: OnceLock<Summary>,
+}
+
+/// A chunk's pages as the view wants them.
+#[derive(Clone, Debug, Default)]
+struct Summary {
+    /// Pages in `pte.direct` as runs: pages `page..page + len` hold the consecutive ptes
+    /// `first..first + len` of one mm (a process's copy-on-write copies of consecutive pages).
+    direct: Vec<DirectRun>,
+    /// Pages that own a chain.
+    chained: Vec<PageId>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct DirectRun {
+    page: u32,
+    first: PteRef,
+    len: u32,
+}
+
+impl WordChunk {
+    fn new() -> WordChunk {
+        WordChunk {
+            words: vec![0; CHUNK],
+            summary: OnceLock::new(),
+        }
+    }
+
+    fn summary(&self, base: usize) -> &Summary {
+        self.summary.get_or_init(|| {
+            let mut s = Summary::default();
+            for (i, &w) in self.words.iter().enumerate() {
+                let page = (base + i) as u32;
+                if w & LIST_BIT != 0 {
+                    s.chained.push(PageId(page));
+                } else if w & DIRECT_BIT != 0 {
+                    let r = w & !DIRECT_BIT;
+                    match s.direct.last_mut() {
+                        Some(run)
+                            if run.page + run.len == page
+                                && run.first + u64::from(run.len) == r =>
+                        {
+                            run.len += 1
+                        }
+                        _ => s.direct.push(DirectRun {
+                            page,
+                            first: r,
+                            len: 1,
+                        }),
+                    }
+                }
+            }
+            s
+        })
+    }
+}
+
 /// The chains by page id: one word per page (empty, pte.direct, or the index of a chain), in
 /// chunks shared copy-on-write between clones (history checkpoints), and the chains themselves,
 /// each shared copy-on-write too. A page costs the model 8 bytes here, as `pte` cost the kernel
 /// one word of `struct page`; only pages mapped more than once own a chain.
 #[derive(Clone, Debug, Default)]
 struct Chains {
-    words: Vec<Arc<Vec<u64>>>,
+    words: Vec<Arc<WordChunk>>,
     lists: Vec<Arc<Vec<PteRef>>>,
     /// Indexes of `lists` whose chain was freed, for reuse.
     free: Vec<usize>,
@@ -121,7 +185,7 @@ impl Chains {
         let i = p.0 as usize;
         self.words
             .get(i / CHUNK)
-            .and_then(|c| c.get(i % CHUNK))
+            .and_then(|c| c.words.get(i % CHUNK))
             .copied()
             .unwrap_or(0)
     }
@@ -129,9 +193,19 @@ impl Chains {
     fn set_word(&mut self, p: PageId, w: u64) {
         let i = p.0 as usize;
         while self.words.len() <= i / CHUNK {
-            self.words.push(Arc::new(vec![0; CHUNK]));
+            self.words.push(Arc::new(WordChunk::new()));
         }
-        Arc::make_mut(&mut self.words[i / CHUNK])[i % CHUNK] = w;
+        let c = Arc::make_mut(&mut self.words[i / CHUNK]);
+        c.words[i % CHUNK] = w;
+        c.summary.take();
+    }
+
+    /// Every chunk's summary, in page order.
+    fn summaries(&self) -> impl Iterator<Item = &Summary> + '_ {
+        self.words
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| c.summary(ci * CHUNK))
     }
 
     fn decode(&self, w: u64) -> Chain<'_> {
@@ -193,16 +267,6 @@ impl Chains {
     /// The ptes recorded in chains (a freed chain is empty).
     fn in_chains(&self) -> usize {
         self.lists.iter().map(|l| l.len()).sum()
-    }
-
-    /// Every page with at least one recorded pte.
-    fn iter(&self) -> impl Iterator<Item = (PageId, Chain<'_>)> + '_ {
-        self.words.iter().enumerate().flat_map(move |(ci, c)| {
-            c.iter()
-                .enumerate()
-                .filter(|(_, w)| **w != 0)
-                .map(move |(i, w)| (PageId((ci * CHUNK + i) as u32), self.decode(*w)))
-        })
     }
 }
 
@@ -415,67 +479,57 @@ impl PteChainScheme {
     }
 }
 
-/// The pages mapped once, each linked to the vma of its `pte.direct`, gathered in one pass in
-/// page order. While there are few, each link is labelled with its pte; beyond [`LINKED_PTES`]
-/// (the storm's million) the pages go in one set per vma, labelled `pte.direct` (a page's pte is
-/// then its vma's address for the page, and the walk lists it), so the view costs one pass over
-/// the pages and no allocation or map lookup per page.
-#[derive(Default)]
+/// The pages mapped once, each linked to the vma of its `pte.direct`, from the chunks' runs.
+/// While there are few, each link is labelled with its pte; beyond [`LINKED_PTES`] (the storm's
+/// million) the pages go in one set per vma, labelled `pte.direct` (a page's pte is then its
+/// vma's address for the page, and the walk lists it), so the view costs a vma lookup per run,
+/// not a look at each page.
 struct DirectLinks {
-    /// Labelled links, while there are at most [`LINKED_PTES`].
+    per_page: bool,
     labelled: Vec<(PageSet, VmaId, String)>,
-    /// Set per vma, once there are more.
     sets: BTreeMap<VmaId, PageSet>,
-    many: bool,
-    /// The vma of the last page (pages of one vma come in runs) and its pages since.
-    run: Option<(MmId, Addr, Addr, VmaId, PageSet)>,
 }
 
 impl DirectLinks {
-    fn add(&mut self, scheme: &PteChainScheme, m: &Machine, page: PageId, r: PteRef) {
-        let (mm, addr) = unpack(r);
-        let same = matches!(&self.run, Some((lm, start, end, ..)) if *lm == mm && (*start..*end).contains(&addr));
-        let vma = if same {
-            self.run.as_ref().map(|run| run.3)
-        } else {
-            self.end_run();
-            scheme.vma_of(m, r).map(|(_, v)| {
-                self.run = Some((mm, v.start, v.end, v.id, PageSet::new()));
-                v.id
-            })
-        };
-        let Some(vma) = vma else {
-            return;
-        };
-        if !self.many && self.labelled.len() == LINKED_PTES {
-            self.many = true;
-            for (set, v, _) in std::mem::take(&mut self.labelled) {
-                self.sets.entry(v).or_default().append(&set);
-            }
-        }
-        if self.many {
-            if let Some(run) = &mut self.run {
-                run.4.push(page);
-            }
-        } else {
-            self.labelled.push((
-                PageSet::one(page),
-                vma,
-                scheme.describe_after("pte.direct: ", r),
-            ));
+    fn new(pages: usize) -> DirectLinks {
+        DirectLinks {
+            per_page: pages <= LINKED_PTES,
+            labelled: Vec::new(),
+            sets: BTreeMap::new(),
         }
     }
 
-    fn end_run(&mut self) {
-        if let Some((.., vma, set)) = self.run.take()
-            && !set.is_empty()
-        {
-            self.sets.entry(vma).or_default().append(&set);
+    /// Pages `run.page..` hold consecutive ptes of one mm; the run may span several vmas.
+    fn add_run(&mut self, scheme: &PteChainScheme, m: &Machine, run: DirectRun) {
+        let mut k = 0;
+        while k < run.len {
+            let r = run.first + u64::from(k);
+            let Some((_, v)) = scheme.vma_of(m, r) else {
+                k += 1;
+                continue;
+            };
+            let (_, addr) = unpack(r);
+            let n = ((v.end - addr) >> PAGE_SHIFT).min(u64::from(run.len - k)) as u32;
+            let first = run.page + k;
+            if self.per_page {
+                for j in 0..n {
+                    self.labelled.push((
+                        PageSet::one(PageId(first + j)),
+                        v.id,
+                        scheme.describe_after("pte.direct: ", r + u64::from(j)),
+                    ));
+                }
+            } else {
+                self.sets
+                    .entry(v.id)
+                    .or_default()
+                    .push_run(first, first + n - 1);
+            }
+            k += n;
         }
     }
 
     fn finish(mut self, view: &mut RmapView) {
-        self.end_run();
         view.page_vma_links.append(&mut self.labelled);
         for (vma, set) in self.sets {
             view.page_vma_links
@@ -635,54 +689,63 @@ impl Scheme for PteChainScheme {
         let mut view = RmapView::default();
         let recorded = self.chains.in_chains();
         let link = recorded <= LINKED_PTES;
-        let mut direct = DirectLinks::default();
-        for (page, chain) in self.chains.iter() {
-            match chain {
-                Chain::Empty => {}
-                Chain::Direct(r) => direct.add(self, m, page, r),
-                Chain::Blocks(list) => {
-                    let idx = view.objects.len();
-                    // Walk order is the list reversed.
-                    let entries = || list.iter().rev().copied();
-                    let shown: Vec<String> = entries()
-                        .take(SHOWN_PTES)
-                        .map(|r| self.describe(r))
-                        .collect();
-                    let more = list.len().saturating_sub(shown.len());
-                    let blocks = chain.blocks();
-                    view.objects.push(RmapObject {
-                        key: chain_key(page),
-                        kind: "pte_chain",
-                        label: format!(
-                            "{page}: {} ptes in {blocks} block{}",
-                            list.len(),
-                            plural(blocks as u64)
+        let direct_pages = self
+            .chains
+            .summaries()
+            .flat_map(|s| &s.direct)
+            .map(|r| r.len as usize)
+            .sum();
+        let mut direct = DirectLinks::new(direct_pages);
+        for summary in self.chains.summaries() {
+            for &run in &summary.direct {
+                direct.add_run(self, m, run);
+            }
+            for &page in &summary.chained {
+                let chain = self.chains.get(page);
+                let Chain::Blocks(list) = chain else {
+                    continue;
+                };
+                let idx = view.objects.len();
+                // Walk order is the list reversed.
+                let entries = || list.iter().rev().copied();
+                let shown: Vec<String> = entries()
+                    .take(SHOWN_PTES)
+                    .map(|r| self.describe(r))
+                    .collect();
+                let more = list.len().saturating_sub(shown.len());
+                let blocks = chain.blocks();
+                view.objects.push(RmapObject {
+                    key: chain_key(page),
+                    kind: "pte_chain",
+                    label: format!(
+                        "{page}: {} ptes in {blocks} block{}",
+                        list.len(),
+                        plural(blocks as u64)
+                    ),
+                    fields: vec![
+                        ("page".to_string(), page.to_string()),
+                        (
+                            "ptes (walk order)".to_string(),
+                            if more > 0 {
+                                format!("{}, ... ({more} more)", shown.join(", "))
+                            } else {
+                                shown.join(", ")
+                            },
                         ),
-                        fields: vec![
-                            ("page".to_string(), page.to_string()),
-                            (
-                                "ptes (walk order)".to_string(),
-                                if more > 0 {
-                                    format!("{}, ... ({more} more)", shown.join(", "))
-                                } else {
-                                    shown.join(", ")
-                                },
-                            ),
-                            ("blocks".to_string(), blocks.to_string()),
-                            (
-                                "free slots in the head block".to_string(),
-                                (blocks * NRPTE - list.len()).to_string(),
-                            ),
-                        ],
-                    });
-                    view.page_links.push((PageSet::one(page), idx));
-                    if link {
-                        for r in entries() {
-                            if let Some((_, v)) = self.vma_of(m, r) {
-                                let (_, addr) = unpack(r);
-                                view.vma_links
-                                    .push((v.id, idx, format!("pte {}", hex(addr))));
-                            }
+                        ("blocks".to_string(), blocks.to_string()),
+                        (
+                            "free slots in the head block".to_string(),
+                            (blocks * NRPTE - list.len()).to_string(),
+                        ),
+                    ],
+                });
+                view.page_links.push((PageSet::one(page), idx));
+                if link {
+                    for r in entries() {
+                        if let Some((_, v)) = self.vma_of(m, r) {
+                            let (_, addr) = unpack(r);
+                            view.vma_links
+                                .push((v.id, idx, format!("pte {}", hex(addr))));
                         }
                     }
                 }
