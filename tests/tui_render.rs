@@ -158,6 +158,52 @@ fn the_walk_pane_names_the_field_the_walk_starts_from() {
     assert!(screen("anon-vma").contains("page->mapping: av1"));
 }
 
+/// A jump far ahead in a large scenario is not simulated inside the key: the screen keeps its
+/// step, names the step asked for, and the loop's idle slices simulate to it. Keys pressed
+/// meanwhile move from the step asked for.
+#[test]
+fn a_far_step_is_simulated_between_keys() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rmapviz::scenario::storm;
+    use rmapviz::tui::Msg;
+    let key = |c: KeyCode| Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    let sc = storm(100, 16);
+    let len = sc.steps.len();
+    let mut a = App::interactive(
+        sc,
+        "storm",
+        &AppOptions {
+            scheme: "modern",
+            ..AppOptions::default()
+        },
+    )
+    .unwrap();
+    a.update(key(KeyCode::Char('G')));
+    assert_eq!(a.step(), 0, "the key itself simulates nothing");
+    assert_eq!(a.target().map(|(n, _)| n), Some(len));
+    let screen = text(&draw(&a, 120, 40));
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(
+        header.contains(&format!("step 0/{len} → {len}: simulating")),
+        "{header}"
+    );
+    a.update(key(KeyCode::Left));
+    assert_eq!(a.target().map(|(n, _)| n), Some(len - 1));
+    let mut slices = 0;
+    while !a.settled() {
+        a.idle(std::time::Duration::from_millis(8));
+        slices += 1;
+        assert!(slices < 100_000);
+    }
+    assert_eq!(a.step(), len - 1);
+    assert_eq!(a.target(), None);
+    // Step len - 1 reclaims a child's private copy: under modern one candidate, the child's own
+    // anon_vma, a HIT (rmap-semantics.md §7 S2 (a)).
+    let w = a.walk().expect("the storm's step (a) walks");
+    assert_eq!(w.visits.len(), 1);
+    assert_eq!(w.hit, 1);
+}
+
 #[test]
 fn s3_walk_highlight_in_mono() {
     // The mono theme keeps the walk visible through modifiers only (NO_COLOR).

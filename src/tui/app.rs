@@ -211,6 +211,9 @@ pub struct App {
     /// Keep the selection in view.
     pub(crate) follow: bool,
     pub(crate) panes: Vec<Pane>,
+    /// A step asked for whose shown schemes are not simulated that far yet: the screen keeps
+    /// showing `step`, marked as moving there, while [`App::idle`] simulates in slices.
+    pub(crate) target: Option<usize>,
     cache: ViewCache,
     /// Views to free between keys (see [`GRAVEYARD_SIZE`]); headless apps free at once.
     graveyard: Vec<Cached>,
@@ -296,6 +299,7 @@ impl App {
             scroll: (0, 0),
             follow: true,
             panes: Vec::new(),
+            target: None,
             cache: ViewCache::default(),
             graveyard: Vec::new(),
             eager,
@@ -344,13 +348,45 @@ impl App {
     }
 
     /// Shows step `n` (clamped to the scenario).
+    /// Steps can be asked for faster than a large scenario simulates: an interactive app whose
+    /// shown schemes have not reached step `n` yet does not simulate inside the key; it records
+    /// `n` as its target and keeps drawing the step shown until [`App::idle`] has simulated
+    /// that far (headless apps simulate at once).
     pub fn step_to(&mut self, n: usize) {
         let n = n.min(self.len());
+        let behind = self
+            .shown_schemes()
+            .into_iter()
+            .any(|s| self.session.simulated(s) < n);
+        if behind && !self.eager {
+            self.target = (n != self.step).then_some(n);
+            return;
+        }
+        self.target = None;
         if n != self.step {
             self.step = n;
             self.candidate = None;
             self.refresh();
         }
+    }
+
+    /// The step that relative moves start from: the target while there is one.
+    pub fn step_asked(&self) -> usize {
+        self.target.unwrap_or(self.step)
+    }
+
+    /// The step asked for but not shown yet, and how far the slowest shown scheme has
+    /// simulated towards it.
+    pub fn target(&self) -> Option<(usize, usize)> {
+        self.target.map(|n| {
+            let done = self
+                .shown_schemes()
+                .into_iter()
+                .map(|s| self.session.simulated(s))
+                .min()
+                .unwrap_or(n);
+            (n, done.min(n))
+        })
     }
 
     /// Follows walk candidate `k` (0-based), or the whole walk with None. Out-of-range numbers
@@ -622,7 +658,19 @@ impl App {
             self.graveyard.clear();
             return true;
         }
-        // 1. The compare table at the current step.
+        // 1. The step asked for: simulate the shown schemes to it, then show it.
+        if let Some(n) = self.target {
+            for s in self.shown_schemes() {
+                if self.session.simulated(s) < n {
+                    let left = budget.saturating_sub(start.elapsed());
+                    self.session.simulate_for(s, n, left);
+                    return true;
+                }
+            }
+            self.step_to(n);
+            return true;
+        }
+        // 2. The compare table at the current step.
         for i in 0..self.session.schemes().len() {
             if self.session.simulated(i) < step {
                 let left = budget.saturating_sub(start.elapsed());
@@ -630,7 +678,7 @@ impl App {
                 return true;
             }
         }
-        // 2. The neighbours of the shown step, so that stepping is instant.
+        // 3. The neighbours of the shown step, so that stepping is instant.
         for s in self.shown_schemes() {
             for n in [step + 1, step.saturating_sub(1)] {
                 if n <= len && n != step && !self.cache.contains((s, n)) {
@@ -639,7 +687,7 @@ impl App {
                 }
             }
         }
-        // 3. Everything else, to the end.
+        // 4. Everything else, to the end.
         let shown = self.shown_schemes();
         let mut order = shown.clone();
         order.extend((0..self.session.schemes().len()).filter(|i| !shown.contains(i)));
@@ -657,7 +705,8 @@ impl App {
     /// True when [`App::idle`] has nothing left to do.
     pub fn settled(&self) -> bool {
         let step = self.step;
-        self.graveyard.is_empty()
+        self.target.is_none()
+            && self.graveyard.is_empty()
             && self.session.complete()
             && self.shown_schemes().iter().all(|&s| {
                 [step + 1, step.saturating_sub(1)]

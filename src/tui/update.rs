@@ -114,14 +114,15 @@ impl App {
         let len = self.len();
         match a {
             Action::StepNext => {
-                if self.step < len {
-                    self.step_to(self.step + 1);
+                let at = self.step_asked();
+                if at < len {
+                    self.step_to(at + 1);
                 } else {
                     self.playing = false;
                     self.set_status("at the last step (: types a new op)", false);
                 }
             }
-            Action::StepPrev => self.step_to(self.step.saturating_sub(1)),
+            Action::StepPrev => self.step_to(self.step_asked().saturating_sub(1)),
             Action::First => self.step_to(0),
             Action::Last => self.step_to(len),
             Action::Autoplay => {
@@ -303,7 +304,9 @@ impl App {
             .is_none_or(|t| now.duration_since(t).as_millis() as u64 >= SPEEDS[self.speed]);
         if due {
             self.last_tick = Some(now);
-            if self.step < self.len() {
+            if self.target.is_some() {
+                // Autoplay waits for the step it asked for.
+            } else if self.step < self.len() {
                 self.step_to(self.step + 1);
             } else {
                 self.playing = false;

@@ -11,10 +11,21 @@ use crate::tui::app::App;
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let w = area.width as usize;
-    let step = format!(" step {}/{} ", app.step(), app.len());
+    // A step asked for but still simulating is named beside the step shown (which is what
+    // every pane shows until then).
+    let step = match app.target() {
+        Some((n, done)) => format!(
+            " step {}/{} {} {n}: simulating {done}/{n} ",
+            app.step(),
+            app.len(),
+            if app.ascii { "->" } else { "→" }
+        ),
+        None => format!(" step {}/{} ", app.step(), app.len()),
+    };
     let title = format!(" rmapviz: {}", app.scenario().title);
-    let title = cut(&title, w.saturating_sub(step.len()), app.ascii);
-    let pad = w.saturating_sub(title.chars().count() + step.len());
+    let step_width = step.chars().count();
+    let title = cut(&title, w.saturating_sub(step_width), app.ascii);
+    let pad = w.saturating_sub(title.chars().count() + step_width);
     let line1 = Line::from(vec![
         Span::styled(title, t.header),
         Span::styled(" ".repeat(pad), t.text),
