@@ -15,7 +15,7 @@ use crate::model::Walk;
 use crate::scenario::Scenario;
 use crate::schemes::{all_schemes, find_scheme, scheme_names};
 use crate::session::{Session, Simulation, StepResult};
-use crate::view::{BuildOptions, StepView};
+use crate::view::{BuildOptions, Detail, StepView};
 
 /// The scheme shown when none is asked for.
 pub const DEFAULT_SCHEME: &str = "anon-vma";
@@ -214,6 +214,8 @@ pub struct App {
     /// A step asked for whose shown schemes are not simulated that far yet: the screen keeps
     /// showing `step`, marked as moving there, while [`App::idle`] simulates in slices.
     pub(crate) target: Option<usize>,
+    /// The level of detail the last view built was laid out at: the first guess for the next.
+    last_detail: Detail,
     cache: ViewCache,
     /// Views to free between keys (see [`GRAVEYARD_SIZE`]); headless apps free at once.
     graveyard: Vec<Cached>,
@@ -300,6 +302,7 @@ impl App {
             follow: true,
             panes: Vec::new(),
             target: None,
+            last_detail: Detail::Full,
             cache: ViewCache::default(),
             graveyard: Vec::new(),
             eager,
@@ -548,7 +551,7 @@ impl App {
         // Lay it out for the pane it will be drawn in (as wide as the last frame's), so that a
         // view built between keys needs no layout at the draw.
         if let Some((r, _, _)) = self.frame.graphs.first() {
-            view.fit(r.width);
+            self.last_detail = view.fit_from(r.width, self.last_detail).detail;
         }
         let v = (Arc::new(view), Arc::new(sim));
         let gone = self.cache.put((scheme, step), v.clone());
@@ -616,7 +619,7 @@ impl App {
             .map(|n| g.node(n).id.clone());
         let first = p
             .view
-            .layout
+            .any_layout()
             .placed
             .iter()
             .find_map(|pl| pl.node)

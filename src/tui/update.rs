@@ -319,7 +319,7 @@ impl App {
     fn move_selection(&mut self, a: Action) {
         self.follow = true;
         let Some(p) = self.panes.first() else { return };
-        let l = &p.view.layout;
+        let l = p.view.any_layout();
         let g = &p.view.graph;
         let cur = self
             .selected

@@ -55,25 +55,40 @@ impl Detail {
     }
 }
 
-/// `s` cut to at most `width` cells, ending in `ellipsis` (one cell) when something was cut.
-pub fn cut_to(s: &str, width: usize, ellipsis: &str) -> String {
+/// Where [`cut_to`] cuts `s` for `width` cells: None when `s` fits, else the byte length and
+/// the cells of the part kept (before the ellipsis).
+fn cut_point(s: &str, width: usize) -> Option<(usize, usize)> {
     use unicode_width::UnicodeWidthChar;
     let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
     if total <= width {
-        return s.to_string();
+        return None;
     }
-    let mut out = String::new();
-    let mut w = 0;
+    let (mut bytes, mut w) = (0, 0);
     for c in s.chars() {
         let cw = c.width().unwrap_or(0);
         if w + cw + 1 > width {
             break;
         }
-        out.push(c);
+        bytes += c.len_utf8();
         w += cw;
     }
-    if width > 0 {
-        out.push_str(ellipsis);
+    Some((bytes, w))
+}
+
+/// `s` cut to at most `width` cells, ending in `ellipsis` (one cell) when something was cut.
+pub fn cut_to(s: &str, width: usize, ellipsis: &str) -> String {
+    match cut_point(s, width) {
+        None => s.to_string(),
+        Some((bytes, _)) if width > 0 => format!("{}{ellipsis}", &s[..bytes]),
+        Some((bytes, _)) => s[..bytes].to_string(),
     }
-    out
+}
+
+/// The cells of [`cut_to`]`(s, width, ellipsis)` with a one-cell ellipsis, without making it.
+pub fn cut_width(s: &str, width: usize) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    match cut_point(s, width) {
+        None => s.width(),
+        Some((_, w)) => w + usize::from(width > 0),
+    }
 }

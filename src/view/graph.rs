@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::model::{Addr, Machine, Outcome, PageId, PageSet, Pid, PteVal, Vma, VmaId, Walk, hex};
 use crate::session::Simulation;
 
-use super::detail::{Detail, MAX_TEXT, cut_to};
+use super::detail::{Detail, MAX_TEXT, cut_to, cut_width};
 use unicode_width::UnicodeWidthStr;
 
 /// The four columns of the graph, left to right.
@@ -170,6 +170,23 @@ impl Node {
             .map_or(cap, |b| cap.saturating_sub(b.width() + 1));
         let label = cut_to(self.label_at(d), room.max(4), "…");
         (label, badge)
+    }
+
+    /// The cells of [`Node::text_at`], without making the text (the layout measures every
+    /// node at every level it lays out).
+    pub fn width_at(&self, d: Detail) -> usize {
+        let cap = MAX_TEXT as usize;
+        let Some(badge) = self.walk.badge_at(d) else {
+            return cut_width(self.label_at(d), cap);
+        };
+        let (label, badge) = (self.label_at(d), badge.width());
+        let room = cap.saturating_sub(badge + 1).max(4);
+        let total = cut_width(label, room) + 1 + badge;
+        if total <= cap {
+            total
+        } else {
+            self.text_at(d).width()
+        }
     }
 
     /// The text the graph shows at a level of detail (label and badge, cut to the cap).

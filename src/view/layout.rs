@@ -19,7 +19,6 @@
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
-use unicode_width::UnicodeWidthStr;
 
 use super::detail::{Detail, MAX_TEXT};
 use super::graph::{EdgeKind, GraphView};
@@ -105,7 +104,7 @@ impl Layout {
 }
 
 fn text_width(g: &GraphView, n: NodeIndex, d: Detail) -> u16 {
-    let w = g.node(n).text_at(d).width();
+    let w = g.node(n).width_at(d);
     (w.min(MAX_TEXT as usize)) as u16
 }
 

@@ -23,50 +23,74 @@ pub use layout::{Layout, Placed, layout};
 
 use std::sync::OnceLock;
 
-/// A graph and its layout: what a graph pane shows for one scheme at one step.
+/// A graph and its layouts: what a graph pane shows for one scheme at one step. A layout is
+/// made for each level of detail a pane asks for ([`StepView::fit`]), when first asked for.
+/// Rows, columns and lanes are the same at every level, so any one layout tells the width of
+/// every level: a pane needs one layout, the one that fits it, when it is told the level the
+/// previous view fitted at ([`StepView::fit_from`]).
 #[derive(Clone, Debug)]
 pub struct StepView {
     pub graph: GraphView,
-    /// The layout with the full node texts.
-    pub layout: Layout,
-    /// Layouts with shorter texts ([`Detail::Brief`] ...), made when a pane first needs one.
-    shorter: [OnceLock<Layout>; 3],
-    /// The width of the layout at each level (computed once, on the first [`StepView::fit`]
-    /// into a pane narrower than the full layout).
+    /// The layout at each level of [`Detail::ALL`].
+    layouts: [OnceLock<Layout>; 4],
+    /// The width of the layout at each level, from the first layout made.
     widths: OnceLock<[u16; 4]>,
 }
 
 impl StepView {
-    /// Builds and lays out the graph of `sim` with `walk` marked.
+    /// Builds the graph of `sim` with `walk` marked; layouts are made when asked for.
     pub fn new(
         sim: &crate::session::Simulation,
         walk: Option<&crate::model::Walk>,
         opts: &BuildOptions,
     ) -> StepView {
-        let graph = build_with(sim, walk, opts);
-        let layout = layout(&graph);
         StepView {
-            graph,
-            layout,
-            shorter: Default::default(),
+            graph: build_with(sim, walk, opts),
+            layouts: Default::default(),
             widths: OnceLock::new(),
         }
+    }
+
+    /// The layout with the full node texts.
+    pub fn layout(&self) -> &Layout {
+        self.at(0)
+    }
+
+    /// A layout made already (any level, else the full one): for rows, columns and the order
+    /// of the placed nodes, which do not depend on the level.
+    pub fn any_layout(&self) -> &Layout {
+        match self.layouts.iter().find_map(OnceLock::get) {
+            Some(l) => l,
+            None => self.layout(),
+        }
+    }
+
+    fn at(&self, k: usize) -> &Layout {
+        self.layouts[k].get_or_init(|| layout::layout_at(&self.graph, Detail::ALL[k]))
     }
 
     /// The layout for a pane `width` cells wide: the most detailed one that fits, or the
     /// tightest when none does (the pane then scrolls sideways). Rows are the same at every
     /// level, so a node keeps its row whatever the pane's width.
     pub fn fit(&self, width: u16) -> &Layout {
-        if self.layout.width <= width {
-            return &self.layout;
-        }
-        let widths = self
-            .widths
-            .get_or_init(|| Detail::ALL.map(|d| layout::width_at(&self.graph, &self.layout, d)));
-        let k = (1..Detail::ALL.len())
+        self.fit_from(width, Detail::Full)
+    }
+
+    /// [`StepView::fit`], laying out at level `guess` first when no layout is made yet: with
+    /// the level the pane's previous view fitted at, that is usually the one layout needed.
+    pub fn fit_from(&self, width: u16, guess: Detail) -> &Layout {
+        let widths = self.widths.get_or_init(|| {
+            let g = Detail::ALL.iter().position(|&d| d == guess).unwrap_or(0);
+            let base = match self.layouts.iter().find_map(OnceLock::get) {
+                Some(l) => l,
+                None => self.at(g),
+            };
+            Detail::ALL.map(|d| layout::width_at(&self.graph, base, d))
+        });
+        let k = (0..Detail::ALL.len())
             .find(|&k| widths[k] <= width)
             .unwrap_or(Detail::ALL.len() - 1);
-        self.shorter[k - 1].get_or_init(|| layout::layout_at(&self.graph, Detail::ALL[k]))
+        self.at(k)
     }
 }
 

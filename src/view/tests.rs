@@ -545,3 +545,39 @@ fn a_storm_lays_out_with_few_lanes() {
         assert!(l.height <= 53 + skips, "{scheme}: {} rows", l.height);
     }
 }
+
+/// The layout measures node texts without making them ([`super::graph::Node::width_at`]); the
+/// measure is the width of the text drawn, for every node of every built-in step under every
+/// scheme at every level, and for labels cut around a wide character.
+#[test]
+fn node_widths_are_the_widths_of_the_texts_drawn() {
+    use unicode_width::UnicodeWidthStr;
+    for b in BUILTINS.iter() {
+        let sc = builtin(b.name);
+        for scheme in scheme_names() {
+            for (sim, walk) in steps(&sc, scheme) {
+                let g = build_with(&sim, walk.as_ref(), &BuildOptions::default());
+                for i in g.graph.node_indices() {
+                    let n = g.node(i);
+                    for d in Detail::ALL {
+                        assert_eq!(
+                            n.width_at(d),
+                            n.text_at(d).width(),
+                            "{scheme} {}: {d:?}",
+                            n.id
+                        );
+                    }
+                }
+            }
+        }
+    }
+    for s in ["abcdef", "ab\u{4e2d}cdef", "\u{4e2d}\u{4e2d}\u{4e2d}", ""] {
+        for w in 0..8 {
+            assert_eq!(
+                super::detail::cut_width(s, w),
+                super::detail::cut_to(s, w, "…").width(),
+                "{s:?} in {w}"
+            );
+        }
+    }
+}
