@@ -6,12 +6,16 @@
 //! - [`layout`]: rows and columns of the nodes, computed once per step;
 //! - [`route`]: edges bundled into lanes, as per-cell direction masks;
 //! - [`glyph`]: the line glyphs for the masks;
+//! - [`build`]: the graph built from a state, walk marked, grouped and focused;
+//! - [`nodes`]: what each node says (labels at every level, inspector fields);
 //! - [`detail`]: the levels of detail of the node texts, for panes too narrow for the full ones.
 
+pub mod build;
 pub mod detail;
 pub mod glyph;
 pub mod graph;
 pub mod layout;
+pub mod nodes;
 pub mod route;
 
 pub use detail::Detail;

@@ -8,7 +8,7 @@ use super::{asciify, text_pane};
 use crate::model::VmaId;
 use crate::tui::app::App;
 use crate::view::NodeKind;
-use crate::view::graph::{pte_stats, vma_fields};
+use crate::view::nodes::{pte_stats, vma_fields};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;

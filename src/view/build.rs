@@ -1,0 +1,446 @@
+//! Building the graph of one state: the nodes of the four columns from the machine and the
+//! scheme's view (pages grouped per object or per vma beyond [`BuildOptions::page_group`]), the
+//! walk marked on it, and focus mode. [`super::graph`] holds what the graph is.
+
+use petgraph::stable_graph::NodeIndex;
+use petgraph::visit::EdgeRef;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::model::{Machine, PageId, PageSet, VmaId, Walk, hex};
+use crate::session::Simulation;
+
+use super::graph::*;
+use super::nodes::{
+    group_node, page_fields, page_node, page_word, pte_stats, vma_fields, vma_labels,
+};
+
+/// The graph of `sim` with `walk` marked, with the default options.
+pub fn build(sim: &Simulation, walk: Option<&Walk>) -> GraphView {
+    build_with(sim, walk, &BuildOptions::default())
+}
+
+/// Builds the graph of `sim`, marks `walk` on it and applies the grouping and focus options.
+pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) -> GraphView {
+    let m = &sim.machine;
+    let rv = sim.scheme.view(m);
+    let mut g = GraphView::new(sim.scheme_name());
+    let stats = m.procs.values().map(|p| p.mm.pt.len()).sum::<usize>() <= opts.pte_stats_limit;
+
+    // Vmas on the walk or holding a LOST pte are never folded into a group.
+    let mut keep_vma: HashSet<VmaId> = HashSet::new();
+    if let Some(w) = walk {
+        keep_vma.extend(w.visits.iter().filter_map(|v| v.vma));
+        for l in &w.lost {
+            if let Some(v) = m.procs.get(&l.pid).and_then(|p| p.mm.vma_at(l.addr)) {
+                keep_vma.insert(v.id);
+            }
+        }
+    }
+    let mut vma_links: HashMap<VmaId, Vec<usize>> = HashMap::new();
+    for (v, o, _) in &rv.vma_links {
+        vma_links.entry(*v).or_default().push(*o);
+    }
+    let extra_fields: HashMap<VmaId, &Vec<(String, String)>> =
+        rv.vma_fields.iter().map(|(v, f)| (*v, f)).collect();
+
+    // mm and vma nodes; vma_node maps every vma (grouped or not) to the node that shows it.
+    let mut vma_node: HashMap<VmaId, NodeIndex> = HashMap::new();
+    for p in m.procs.values() {
+        let rss = p.mm.pt.len();
+        let mm = g.add(node(
+            mm_id(p.pid),
+            NodeKind::Mm,
+            format!("pid {}", p.pid),
+            vec![
+                ("pid".to_string(), p.pid.to_string()),
+                ("mm".to_string(), p.mm.id.to_string()),
+                ("vmas".to_string(), p.mm.vmas.len().to_string()),
+                ("ptes".to_string(), rss.to_string()),
+            ],
+            1,
+            (p.pid as u64, 0),
+        ));
+        let group_runs = p.mm.vmas.len() > opts.vma_group;
+        let mut i = 0;
+        while i < p.mm.vmas.len() {
+            let v = &p.mm.vmas[i];
+            // A run of vmas with the same object links, none of them on the walk.
+            let mut j = i + 1;
+            if group_runs && !keep_vma.contains(&v.id) {
+                let key = vma_links.get(&v.id);
+                while j < p.mm.vmas.len()
+                    && !keep_vma.contains(&p.mm.vmas[j].id)
+                    && vma_links.get(&p.mm.vmas[j].id) == key
+                {
+                    j += 1;
+                }
+            }
+            let gid = format!("vmas@{}@{}", mm_id(p.pid), hex(v.start));
+            if j - i >= 3 && !opts.expanded.contains(&gid) {
+                let run = &p.mm.vmas[i..j];
+                let members: Vec<String> = run.iter().map(|v| v.id.to_string()).collect();
+                let mut fields = vec![
+                    ("vmas".to_string(), run.len().to_string()),
+                    ("from".to_string(), hex(run[0].start)),
+                    ("to".to_string(), hex(run[run.len() - 1].end)),
+                ];
+                fields.extend(members.iter().map(|id| ("members".to_string(), id.clone())));
+                let n = g.add(group_node(
+                    gid,
+                    NodeKind::VmaGroup,
+                    "vmas",
+                    run.len(),
+                    format!("{}-{}", hex(run[0].start), hex(run[run.len() - 1].end)),
+                    fields,
+                    (p.pid as u64, run[0].start),
+                ));
+                g.link(mm, n, EdgeKind::MmVma, "vmas");
+                for v in run {
+                    vma_node.insert(v.id, n);
+                }
+                i = j;
+                continue;
+            }
+            let ps = stats.then(|| pte_stats(m, p.pid, v));
+            let mut fields = vma_fields(m, p.pid, v, ps.as_ref());
+            if let Some(extra) = extra_fields.get(&v.id) {
+                fields.extend(extra.iter().cloned());
+            }
+            let (label, short) = vma_labels(m, v, ps.as_ref());
+            let n = g.add(Node {
+                short,
+                ..node(
+                    v.id.to_string(),
+                    NodeKind::Vma,
+                    label,
+                    fields,
+                    1,
+                    (p.pid as u64, v.start),
+                )
+            });
+            g.link(mm, n, EdgeKind::MmVma, "");
+            vma_node.insert(v.id, n);
+            i += 1;
+        }
+    }
+
+    // rmap objects.
+    let mut obj_node = Vec::with_capacity(rv.objects.len());
+    for (k, o) in rv.objects.iter().enumerate() {
+        let mut fields = vec![("kind".to_string(), o.kind.to_string())];
+        fields.extend(o.fields.iter().cloned());
+        // Short: the object's key ("av1"); the inspector has the rest.
+        obj_node.push(g.add(Node {
+            short: [o.label.clone(), o.key.clone(), o.key.clone()],
+            ..node(
+                o.key.clone(),
+                NodeKind::Object,
+                o.label.clone(),
+                fields,
+                1,
+                (k as u64, 0),
+            )
+        }));
+    }
+    let mut seen = HashSet::new();
+    for (v, o, label) in &rv.vma_links {
+        if let (Some(&a), Some(&b)) = (vma_node.get(v), obj_node.get(*o))
+            && seen.insert((a, b))
+        {
+            g.link(a, b, EdgeKind::VmaObject, label);
+        }
+    }
+    for (mm, o) in &rv.mm_links {
+        if let (Some(p), Some(&b)) = (m.proc_by_mm(*mm), obj_node.get(*o))
+            && let Some(a) = g.find(&mm_id(p.pid))
+        {
+            g.link(a, b, EdgeKind::MmObject, "");
+        }
+    }
+    for (a, b, label) in &rv.object_links {
+        if let (Some(&a), Some(&b)) = (obj_node.get(*a), obj_node.get(*b)) {
+            g.link(a, b, EdgeKind::ObjectObject, label);
+        }
+    }
+
+    // Pages, grouped per object. The scheme hands them over as sets of runs: a collapsed
+    // group costs its count and its first and last id, never a look at each page.
+    let walked = walk.map(|w| w.page);
+    let mut sets: Vec<PageSet> = vec![PageSet::new(); rv.objects.len()];
+    for (pages, o) in &rv.page_links {
+        if let Some(s) = sets.get_mut(*o) {
+            *s = if s.is_empty() {
+                pages.clone()
+            } else {
+                s.union(pages)
+            };
+        }
+    }
+    const LISTED: usize = 64;
+    let mut walked_shown = false;
+    for (o, pages) in sets.iter().enumerate() {
+        let (Some(first), Some(last)) = (pages.first(), pages.last()) else {
+            continue;
+        };
+        let count = pages.len();
+        let key = &rv.objects[o].key;
+        let grouped = count > opts.page_group && !opts.expanded.contains(&page_group_id(key));
+        let walked_here = walked.filter(|&w| pages.contains(w));
+        let single: Box<dyn Iterator<Item = PageId>> = if grouped {
+            Box::new(walked_here.into_iter())
+        } else {
+            Box::new(pages.iter())
+        };
+        for p in single {
+            walked_shown |= Some(p) == walked;
+            let n = g.add(page_node(
+                m,
+                p,
+                page_fields(m, p, Some(key)),
+                (o as u64, p.0 as u64),
+            ));
+            g.link(
+                obj_node[o],
+                n,
+                EdgeKind::PageObject,
+                page_word(&rv.objects[o]),
+            );
+        }
+        let folded = count - usize::from(walked_here.is_some());
+        if !grouped || folded == 0 {
+            continue;
+        }
+        let mut fields = vec![
+            ("pages".to_string(), folded.to_string()),
+            ("ids".to_string(), format!("{first} .. {last}")),
+            ("mapping".to_string(), key.clone()),
+        ];
+        if count <= LISTED {
+            fields.extend(
+                pages
+                    .iter()
+                    .filter(|&p| Some(p) != walked)
+                    .map(|p| ("members".to_string(), p.to_string())),
+            );
+        }
+        let n = g.add(group_node(
+            page_group_id(key),
+            NodeKind::PageGroup,
+            "pages",
+            folded,
+            format!("{first}..{last}"),
+            fields,
+            (o as u64, first.0 as u64),
+        ));
+        g.link(
+            obj_node[o],
+            n,
+            EdgeKind::PageObject,
+            page_word(&rv.objects[o]),
+        );
+    }
+
+    walked_shown |= add_direct_pages(&mut g, m, &rv.page_vma_links, &vma_node, walked, opts);
+
+    if let Some(w) = walk {
+        // The walked page is always shown, even when no object links it any more (swapped out).
+        if !walked_shown {
+            let obj = rv.index_of(&w.object);
+            let n = g.add(page_node(
+                m,
+                w.page,
+                page_fields(m, w.page, obj.map(|_| w.object.as_str())),
+                (obj.unwrap_or(rv.objects.len()) as u64, w.page.0 as u64),
+            ));
+            if let Some(o) = obj {
+                g.link(
+                    obj_node[o],
+                    n,
+                    EdgeKind::PageObject,
+                    page_word(&rv.objects[o]),
+                );
+            }
+        }
+        mark_walk(&mut g, m, w);
+    }
+    if opts.focus_walk && g.walk.is_some() {
+        focus(&mut g);
+    }
+    g
+}
+
+/// Pages whose rmap words point straight at a vma: linked from that vma's node, grouped per vma
+/// like an object's pages. Returns whether the walked page was shown.
+fn add_direct_pages(
+    g: &mut GraphView,
+    m: &Machine,
+    links: &[(PageSet, VmaId, String)],
+    vma_node: &HashMap<VmaId, NodeIndex>,
+    walked: Option<PageId>,
+    opts: &BuildOptions,
+) -> bool {
+    let mut per_vma: BTreeMap<VmaId, Vec<(&PageSet, &str)>> = BTreeMap::new();
+    for (p, v, label) in links {
+        per_vma.entry(*v).or_default().push((p, label.as_str()));
+    }
+    let mut walked_shown = false;
+    for (v, sets) in per_vma {
+        let Some(&vn) = vma_node.get(&v) else {
+            continue;
+        };
+        let gid = format!("pages@{v}");
+        let total: usize = sets.iter().map(|(s, _)| s.len()).sum();
+        let grouped = total > opts.page_group && !opts.expanded.contains(&gid);
+        // The pages drawn one by one: all of them, or only the walked one.
+        let mut single: Vec<(PageId, &str)> = Vec::new();
+        let mut folded = 0;
+        let mut span = (PageId(u32::MAX), PageId(0));
+        for &(set, label) in &sets {
+            if !grouped {
+                single.extend(set.iter().map(|p| (p, label)));
+                continue;
+            }
+            let has_walked = walked.is_some_and(|w| set.contains(w));
+            if has_walked {
+                single.extend(walked.map(|w| (w, label)));
+            }
+            let others = |p: &PageId| Some(*p) != walked;
+            if let (Some(a), Some(b)) = (set.iter().find(others), set.iter().rev().find(others)) {
+                folded += set.len() - usize::from(has_walked);
+                span = (span.0.min(a), span.1.max(b));
+            }
+        }
+        single.sort_unstable();
+        for (p, label) in single {
+            walked_shown |= Some(p) == walked;
+            let n = match g.find(&p.to_string()) {
+                Some(n) => n,
+                None => g.add(page_node(
+                    m,
+                    p,
+                    page_fields(m, p, Some(format!("{v} ({label})").as_str())),
+                    (u64::MAX, p.0 as u64),
+                )),
+            };
+            g.link(vn, n, EdgeKind::VmaPage, label);
+        }
+        if folded > 0 {
+            let (first, last) = span;
+            let fields = vec![
+                ("pages".to_string(), folded.to_string()),
+                ("ids".to_string(), format!("{first} .. {last}")),
+                ("mapping".to_string(), format!("{v} (direct)")),
+            ];
+            let n = g.add(group_node(
+                gid,
+                NodeKind::PageGroup,
+                "pages",
+                folded,
+                format!("{first}..{last}"),
+                fields,
+                (u64::MAX, first.0 as u64),
+            ));
+            g.link(vn, n, EdgeKind::VmaPage, "direct");
+        }
+    }
+    walked_shown
+}
+
+/// Marks the walk's page, object, candidates and LOST ptes, and the edges it followed.
+fn mark_walk(g: &mut GraphView, m: &Machine, w: &Walk) {
+    let page = g.find(&w.page.to_string());
+    let object = g.find(&w.object);
+    if let Some(p) = page {
+        g.graph[p].walk.walked = true;
+        g.graph[p].walk.on_path = true;
+    }
+    if let Some(o) = object {
+        g.graph[o].walk.on_path = true;
+        if let Some(p) = page
+            && let Some(e) = g.graph.find_edge(o, p)
+        {
+            g.graph[e].on_path = true;
+            g.graph[e].candidates = (0..w.visits.len()).collect();
+        }
+    }
+    let mut nodes = Vec::with_capacity(w.visits.len());
+    for (k, v) in w.visits.iter().enumerate() {
+        let vma = v.vma.and_then(|id| g.find(&id.to_string()));
+        let mm = g.find(&mm_id(v.pid));
+        let target = vma.or(mm);
+        nodes.push(target);
+        let Some(t) = target else { continue };
+        g.graph[t].walk.on_path = true;
+        g.graph[t].walk.visits.push(Visited {
+            candidate: k,
+            outcome: v.outcome,
+        });
+        // The structure the candidate came from, or else the page's object.
+        let via = g.find(&v.via).or(object);
+        let mut path = Vec::new();
+        if let Some(o) = via {
+            path.push(g.graph.find_edge(t, o));
+            if Some(o) != object
+                && let Some(obj) = object
+            {
+                path.push(g.graph.find_edge(o, obj).or(g.graph.find_edge(obj, o)));
+            }
+        }
+        if let (Some(vn), Some(mn)) = (vma, mm) {
+            g.graph[mn].walk.on_path = true;
+            path.push(g.graph.find_edge(mn, vn));
+        }
+        // A page that points straight at the candidate's vma.
+        if let Some(p) = page {
+            path.push(g.graph.find_edge(t, p));
+        }
+        for e in path.into_iter().flatten() {
+            g.graph[e].on_path = true;
+            if !g.graph[e].candidates.contains(&k) {
+                g.graph[e].candidates.push(k);
+            }
+        }
+    }
+    for l in &w.lost {
+        let vma = m
+            .procs
+            .get(&l.pid)
+            .and_then(|p| p.mm.vma_at(l.addr))
+            .and_then(|v| g.find(&v.id.to_string()));
+        if let Some(t) = vma.or(g.find(&mm_id(l.pid))) {
+            g.graph[t].walk.lost.push(l.addr);
+        }
+    }
+    g.walk = Some(WalkInfo {
+        walk: w.clone(),
+        candidate_nodes: nodes,
+        page_node: page,
+        object_node: object,
+    });
+}
+
+/// Keeps the nodes on the walk path, with LOST ptes, and their neighbours.
+fn focus(g: &mut GraphView) {
+    let marked: Vec<NodeIndex> = g
+        .graph
+        .node_indices()
+        .filter(|&i| g.graph[i].walk.is_marked())
+        .collect();
+    let mut keep: HashSet<NodeIndex> = marked.iter().copied().collect();
+    for &i in &marked {
+        for e in g.graph.edges_directed(i, petgraph::Direction::Outgoing) {
+            keep.insert(e.target());
+        }
+        for e in g.graph.edges_directed(i, petgraph::Direction::Incoming) {
+            keep.insert(e.source());
+        }
+    }
+    let drop: Vec<NodeIndex> = g
+        .graph
+        .node_indices()
+        .filter(|i| !keep.contains(i))
+        .collect();
+    for i in drop {
+        g.remove(i);
+    }
+}

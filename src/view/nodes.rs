@@ -1,0 +1,195 @@
+//! What each node of the graph says: the one-line labels of vmas and pages at every level of
+//! detail, and the fields the inspector lists, made from the machine's state; plus the node
+//! constructors for pages and groups. [`super::graph`] decides which nodes there are.
+
+use crate::model::{Machine, PageId, Pid, PteVal, Vma, hex};
+
+use super::graph::{Node, NodeKind, node};
+
+/// A vma's label at every level of detail: (full, [brief, compact, tight]).
+pub(super) fn vma_labels(m: &Machine, v: &Vma, ptes: Option<&PteStats>) -> (String, [String; 3]) {
+    let range = format!("{}-{} pg {}", hex(v.start), hex(v.end), hex(v.pgoff));
+    // The end without its 0x: still read as hex after the start's.
+    let compact_range = format!("{}-{:x} pg {}", hex(v.start), v.end, hex(v.pgoff));
+    let prot = if v.prot.to_string().is_empty() {
+        "---".to_string()
+    } else {
+        v.prot.to_string()
+    };
+    let file = match v.file {
+        Some(f) if m.file(f).shmem => " shmem".to_string(),
+        Some(f) => format!(" {}", m.file(f).name),
+        None => String::new(),
+    };
+    let brief = format!("{range} {prot}{file}");
+    let mut full = brief.clone();
+    if v.shared && v.file.is_some_and(|f| !m.file(f).shmem) {
+        full.push_str(" shared");
+    }
+    if let Some(p) = ptes {
+        if p.zero > 0 {
+            full.push_str(&format!(" {}z", p.zero));
+        }
+        if p.swap > 0 {
+            full.push_str(&format!(" {}sw", p.swap));
+        }
+    }
+    (
+        full,
+        [brief, format!("{compact_range}{file}"), compact_range],
+    )
+}
+
+/// Present, zero-page and swap ptes of one vma.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PteStats {
+    pub present: u64,
+    pub zero: u64,
+    pub swap: u64,
+}
+
+/// Counts the ptes of `vma` in `pid`'s page tables (linear in the vma's ptes).
+pub fn pte_stats(m: &Machine, pid: Pid, v: &Vma) -> PteStats {
+    let mut s = PteStats::default();
+    if let Some(p) = m.procs.get(&pid) {
+        for (_, pte) in p.mm.pt.range(v.start, v.end) {
+            match pte.get() {
+                PteVal::Page { .. } => s.present += 1,
+                PteVal::Zero { .. } => s.zero += 1,
+                PteVal::Swap { .. } => s.swap += 1,
+                PteVal::None => {}
+            }
+        }
+    }
+    s
+}
+
+/// The inspector fields of a vma: its extent, pgoff, protection, kind, and its ptes.
+pub fn vma_fields(
+    m: &Machine,
+    pid: Pid,
+    v: &Vma,
+    ptes: Option<&PteStats>,
+) -> Vec<(String, String)> {
+    let mut f = vec![
+        ("pid".to_string(), pid.to_string()),
+        ("start".to_string(), hex(v.start)),
+        ("end".to_string(), hex(v.end)),
+        ("pages".to_string(), v.pages().to_string()),
+        ("pgoff".to_string(), hex(v.pgoff)),
+        ("prot".to_string(), format!("\"{}\"", v.prot)),
+        (
+            "flags".to_string(),
+            format!(
+                "{} {}{}",
+                if v.shared { "shared" } else { "private" },
+                match v.file {
+                    Some(f) if m.file(f).shmem => "shmem".to_string(),
+                    Some(f) => format!("file \"{}\"", m.file(f).name),
+                    None => "anonymous".to_string(),
+                },
+                if v.anon_faulted {
+                    ", has anon pages"
+                } else {
+                    ""
+                }
+            ),
+        ),
+    ];
+    if let Some(p) = ptes {
+        f.push((
+            "ptes".to_string(),
+            format!(
+                "{} present, {} zero page, {} swap",
+                p.present, p.zero, p.swap
+            ),
+        ));
+    }
+    f
+}
+
+pub(super) fn page_fields(m: &Machine, id: PageId, object: Option<&str>) -> Vec<(String, String)> {
+    let pg = m.pages.get(id);
+    let kind = match pg.file() {
+        Some(f) if m.file(f).shmem => format!("shmem ({})", m.file(f).name),
+        Some(f) => format!("file \"{}\"", m.file(f).name),
+        None => "anonymous".to_string(),
+    };
+    let mut f = vec![
+        ("page".to_string(), id.to_string()),
+        ("kind".to_string(), kind),
+        (
+            "mapping".to_string(),
+            object.map_or("(none shown)".to_string(), str::to_string),
+        ),
+        ("index".to_string(), hex(pg.rmap().index)),
+        ("mapcount".to_string(), pg.mapcount().to_string()),
+    ];
+    if pg.is_anon() {
+        f.push(("exclusive".to_string(), pg.is_exclusive().to_string()));
+    }
+    f.push(("dirty".to_string(), pg.is_dirty().to_string()));
+    if let Some(s) = pg.swap_slot() {
+        f.push(("swap cache".to_string(), s.to_string()));
+    }
+    if !pg.is_alive() {
+        f.push(("state".to_string(), "freed".to_string()));
+    }
+    f
+}
+
+/// A page's label at every level of detail: (full, [brief, compact, tight]).
+pub(super) fn page_labels(m: &Machine, id: PageId) -> (String, [String; 3]) {
+    let pg = m.pages.get(id);
+    let mut s = format!("{id} idx {} map {}", hex(pg.rmap().index), pg.mapcount());
+    if let Some(sl) = pg.swap_slot() {
+        s.push_str(&format!(" {sl}"));
+    }
+    if pg.is_anon() && pg.is_exclusive() && pg.mapcount() > 0 {
+        s.push_str(" excl");
+    }
+    let short = format!("{id} map {}", pg.mapcount());
+    (s, [short.clone(), short.clone(), short])
+}
+
+/// A page node.
+pub(super) fn page_node(
+    m: &Machine,
+    id: PageId,
+    fields: Vec<(String, String)>,
+    order: (u64, u64),
+) -> Node {
+    let (label, short) = page_labels(m, id);
+    Node {
+        short,
+        ..node(id.to_string(), NodeKind::Page, label, fields, 1, order)
+    }
+}
+
+/// A group node: "+ 512 pages p1..p512", shortened to "+ 512 pages".
+pub(super) fn group_node(
+    id: String,
+    kind: NodeKind,
+    what: &str,
+    count: usize,
+    span: String,
+    fields: Vec<(String, String)>,
+    order: (u64, u64),
+) -> Node {
+    let label = format!("+ {count} {what} {span}");
+    let short = format!("+ {count} {what}");
+    Node {
+        short: [label.clone(), short.clone(), short],
+        ..node(id, kind, label, fields, count, order)
+    }
+}
+
+/// The word of `struct page` that points at object `o`: `mapping`, or `pte.chain` for a pte
+/// chain (rmap-semantics.md §3.1).
+pub(super) fn page_word(o: &crate::schemes::RmapObject) -> &'static str {
+    if o.kind == "pte_chain" {
+        "pte.chain"
+    } else {
+        "mapping"
+    }
+}
