@@ -29,11 +29,7 @@ pub fn run(a: ExportArgs) -> Result<u8, CliError> {
     }
     let walk = last.as_ref().and_then(|r| r.walk.as_ref());
     let opts = if a.full {
-        BuildOptions {
-            page_group: usize::MAX,
-            vma_group: usize::MAX,
-            ..BuildOptions::default()
-        }
+        BuildOptions::full()
     } else {
         BuildOptions::default()
     };

@@ -89,7 +89,7 @@ pub fn to_dot(g: &GraphView, title: &str) -> String {
             if n.walk.walked {
                 attrs.push("peripheries=2".to_string());
             }
-            if n.kind == NodeKind::Object {
+            if matches!(n.kind, NodeKind::Object | NodeKind::ObjectGroup) {
                 attrs.push("shape=box3d".to_string());
             }
             style.dedup();

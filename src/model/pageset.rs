@@ -67,7 +67,15 @@ impl PageSet {
 
     /// The union of the two sets.
     pub fn union(&self, other: &PageSet) -> PageSet {
-        let mut runs: Vec<(u32, u32)> = self.runs.iter().chain(&other.runs).copied().collect();
+        PageSet::union_all([self, other])
+    }
+
+    /// The union of all the sets (one sort of all their runs).
+    pub fn union_all<'a>(sets: impl IntoIterator<Item = &'a PageSet>) -> PageSet {
+        let mut runs: Vec<(u32, u32)> = sets
+            .into_iter()
+            .flat_map(|s| s.runs.iter().copied())
+            .collect();
         runs.sort_unstable();
         let mut out = PageSet::new();
         for (a, b) in runs {

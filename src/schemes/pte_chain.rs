@@ -36,6 +36,7 @@
 //! blocks allocated or freed, labelled with the operation that caused it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
 use std::sync::{Arc, OnceLock};
 
 use super::registry::{SchemeInfo, info};
@@ -464,18 +465,41 @@ impl PteChainScheme {
         p.mm.vma_at(addr).map(|v| (pid, v))
     }
 
-    fn describe(&self, r: PteRef) -> String {
-        self.describe_after("", r)
-    }
-
-    /// `prefix` followed by [`Self::describe`], in one allocation (the storm's view describes
+    /// `prefix` followed by [`Self::describe_into`], in one allocation (the storm's view describes
     /// a million direct ptes).
     fn describe_after(&self, prefix: &str, r: PteRef) -> String {
+        let mut out = String::with_capacity(prefix.len() + 24);
+        out.push_str(prefix);
+        self.describe_into(&mut out, r);
+        out
+    }
+
+    /// Appends a recorded pte to `out`: `pid 3 0x10000` (or the mm's id once no process runs in it).
+    fn describe_into(&self, out: &mut String, r: PteRef) {
         let (mm, addr) = unpack(r);
-        match self.mm_pid.get(&mm) {
-            Some(pid) => format!("{prefix}pid {pid} {addr:#x}"),
-            None => format!("{prefix}{mm} {addr:#x}"),
+        // Writing to a String cannot fail.
+        let _ = match self.mm_pid.get(&mm) {
+            Some(pid) => write!(out, "pid {pid} {addr:#x}"),
+            None => write!(out, "{mm} {addr:#x}"),
+        };
+    }
+
+    /// The first [`SHOWN_PTES`] of a chain's ptes in walk order, and how many more there are,
+    /// in one string (the storm's view lists a thousand chains).
+    fn describe_chain(&self, list: &[PteRef]) -> String {
+        let mut out = String::with_capacity(SHOWN_PTES.min(list.len()) * 24);
+        // Walk order is the list reversed.
+        for (i, &r) in list.iter().rev().take(SHOWN_PTES).enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            self.describe_into(&mut out, r);
         }
+        let more = list.len().saturating_sub(SHOWN_PTES);
+        if more > 0 {
+            let _ = write!(out, ", ... ({more} more)");
+        }
+        out
     }
 }
 
@@ -708,11 +732,6 @@ impl Scheme for PteChainScheme {
                 let idx = view.objects.len();
                 // Walk order is the list reversed.
                 let entries = || list.iter().rev().copied();
-                let shown: Vec<String> = entries()
-                    .take(SHOWN_PTES)
-                    .map(|r| self.describe(r))
-                    .collect();
-                let more = list.len().saturating_sub(shown.len());
                 let blocks = chain.blocks();
                 view.objects.push(RmapObject {
                     key: chain_key(page),
@@ -724,14 +743,7 @@ impl Scheme for PteChainScheme {
                     ),
                     fields: vec![
                         ("page".to_string(), page.to_string()),
-                        (
-                            "ptes (walk order)".to_string(),
-                            if more > 0 {
-                                format!("{}, ... ({more} more)", shown.join(", "))
-                            } else {
-                                shown.join(", ")
-                            },
-                        ),
+                        ("ptes (walk order)".to_string(), self.describe_chain(list)),
                         ("blocks".to_string(), blocks.to_string()),
                         (
                             "free slots in the head block".to_string(),

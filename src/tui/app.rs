@@ -2,7 +2,7 @@
 //! terminal, for the exports and the tests; the interactive loop ([`super::run`]) feeds it
 //! messages ([`super::update`]) and draws it ([`super::render::draw`]).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 use tui_input::Input;
 
+use super::cache::{Cached, ViewCache};
 use super::theme::{Theme, ThemeName, UnknownTheme};
 use crate::model::Walk;
 use crate::scenario::Scenario;
@@ -120,62 +121,6 @@ pub struct FrameInfo {
     pub timeline: Option<(ratatui::layout::Rect, usize)>,
     /// The compare table's inner area, first data row's scheme number.
     pub compare: Option<(ratatui::layout::Rect, usize)>,
-}
-
-type CacheKey = (usize, usize);
-
-/// A step's view and the state it shows.
-type Cached = (Arc<StepView>, Arc<Simulation>);
-
-/// Step views by (scheme, step), least recently used first out. What leaves the cache is
-/// handed back, for the app to free between keys.
-#[derive(Default)]
-struct ViewCache {
-    map: HashMap<CacheKey, Cached>,
-    order: VecDeque<CacheKey>,
-}
-
-const CACHE_SIZE: usize = 24;
-
-impl ViewCache {
-    fn get(&mut self, k: CacheKey) -> Option<(Arc<StepView>, Arc<Simulation>)> {
-        let v = self.map.get(&k).cloned()?;
-        self.order.retain(|&o| o != k);
-        self.order.push_back(k);
-        Some(v)
-    }
-
-    /// Caches `v`; returns what that pushed out.
-    #[must_use]
-    fn put(&mut self, k: CacheKey, v: Cached) -> Vec<Cached> {
-        let mut out: Vec<Cached> = self.map.insert(k, v).into_iter().collect();
-        self.order.retain(|&o| o != k);
-        self.order.push_back(k);
-        while self.order.len() > CACHE_SIZE {
-            if let Some(old) = self.order.pop_front() {
-                out.extend(self.map.remove(&old));
-            }
-        }
-        out
-    }
-
-    fn contains(&self, k: CacheKey) -> bool {
-        self.map.contains_key(&k)
-    }
-
-    #[must_use]
-    fn clear(&mut self) -> Vec<Cached> {
-        self.order.clear();
-        self.map.drain().map(|(_, v)| v).collect()
-    }
-
-    /// Forgets the views of steps after `step` (the scenario changed there).
-    #[must_use]
-    fn forget_after(&mut self, step: usize) -> Vec<Cached> {
-        self.order.retain(|k| k.1 <= step);
-        let gone: Vec<CacheKey> = self.map.keys().filter(|k| k.1 > step).copied().collect();
-        gone.iter().filter_map(|k| self.map.remove(k)).collect()
-    }
 }
 
 /// Views pushed out of the cache wait here to be freed by [`App::idle`]: a step view of the

@@ -364,7 +364,7 @@ impl App {
         let g = &p.view.graph;
         let kind = g.find(&id).map(|n| g.node(n).kind);
         match kind {
-            Some(NodeKind::PageGroup | NodeKind::VmaGroup) => {
+            Some(NodeKind::PageGroup | NodeKind::VmaGroup | NodeKind::ObjectGroup) => {
                 let count = g.find(&id).map_or(0, |n| g.node(n).count);
                 if count > 5000 {
                     self.set_status(
@@ -381,21 +381,30 @@ impl App {
                 );
             }
             Some(_) => {
-                // A member of an expanded group folds its group back.
-                let group = self
-                    .expanded
-                    .iter()
-                    .find(|gid| {
-                        let obj = gid.strip_prefix("pages@");
-                        obj.is_some_and(|o| {
-                            g.find(&id).is_some_and(|n| {
-                                g.graph
-                                    .neighbors_directed(n, petgraph::Direction::Incoming)
-                                    .any(|m| g.node(m).id == o)
-                            })
-                        }) || gid.starts_with("vmas@")
-                    })
-                    .cloned();
+                // A member of an expanded group folds its group back: an object names its
+                // group; a page or vma is found by its group's id.
+                let named = g.find(&id).and_then(|n| {
+                    g.node(n)
+                        .fields
+                        .iter()
+                        .find(|(k, v)| k == "group" && self.expanded.contains(v))
+                        .map(|(_, v)| v.clone())
+                });
+                let group = named.or_else(|| {
+                    self.expanded
+                        .iter()
+                        .find(|gid| {
+                            let obj = gid.strip_prefix("pages@");
+                            obj.is_some_and(|o| {
+                                g.find(&id).is_some_and(|n| {
+                                    g.graph
+                                        .neighbors_directed(n, petgraph::Direction::Incoming)
+                                        .any(|m| g.node(m).id == o)
+                                })
+                            }) || gid.starts_with("vmas@")
+                        })
+                        .cloned()
+                });
                 if let Some(gid) = group {
                     self.expanded.remove(&gid);
                     self.views_changed();

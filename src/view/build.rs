@@ -10,6 +10,7 @@ use crate::model::{Machine, PageId, PageSet, VmaId, Walk, hex};
 use crate::session::Simulation;
 
 use super::graph::*;
+use super::group::{LISTED, ObjectGroups};
 use super::nodes::{
     group_node, page_fields, page_node, page_word, pte_stats, vma_fields, vma_labels,
 };
@@ -124,13 +125,56 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         }
     }
 
-    // rmap objects.
-    let mut obj_node = Vec::with_capacity(rv.objects.len());
+    // rmap objects, many alike ones folded into a group (see super::group).
+    let mut keep_obj: HashSet<&str> = HashSet::new();
+    if let Some(w) = walk {
+        keep_obj.insert(w.object.as_str());
+        keep_obj.extend(w.visits.iter().map(|v| v.via.as_str()));
+    }
+    let groups = ObjectGroups::find(&rv, &keep_obj, opts);
+    // What the pages column hangs from: each object on its own, or its group.
+    let mut units: Vec<Unit> = Vec::with_capacity(rv.objects.len());
+    let mut unit_of = Vec::with_capacity(rv.objects.len());
+    let mut group_unit: Vec<Option<usize>> = vec![None; groups.groups.len()];
+    let mut sets: Vec<PageSet> = vec![PageSet::new(); rv.objects.len()];
+    for (pages, o) in &rv.page_links {
+        if let Some(s) = sets.get_mut(*o) {
+            *s = if s.is_empty() {
+                pages.clone()
+            } else {
+                s.union(pages)
+            };
+        }
+    }
     for (k, o) in rv.objects.iter().enumerate() {
+        if let Some(gi) = groups.of[k] {
+            let u = match group_unit[gi] {
+                Some(u) => u,
+                None => {
+                    let members = &groups.groups[gi].members;
+                    let pages = PageSet::union_all(members.iter().map(|&m| &sets[m]));
+                    let n = g.add(groups.node(gi, &rv, pages.len()));
+                    units.push(Unit {
+                        node: n,
+                        key: groups.groups[gi].id.clone(),
+                        first: k,
+                        pages,
+                        members: members.clone(),
+                    });
+                    group_unit[gi] = Some(units.len() - 1);
+                    units.len() - 1
+                }
+            };
+            unit_of.push(u);
+            continue;
+        }
         let mut fields = vec![("kind".to_string(), o.kind.to_string())];
         fields.extend(o.fields.iter().cloned());
+        if let Some(gid) = &groups.expanded_in[k] {
+            fields.push(("group".to_string(), gid.clone()));
+        }
         // Short: the object's key ("av1"); the inspector has the rest.
-        obj_node.push(g.add(Node {
+        let n = g.add(Node {
             short: [o.label.clone(), o.key.clone(), o.key.clone()],
             ..node(
                 o.key.clone(),
@@ -140,8 +184,17 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
                 1,
                 (k as u64, 0),
             )
-        }));
+        });
+        units.push(Unit {
+            node: n,
+            key: o.key.clone(),
+            first: k,
+            pages: std::mem::take(&mut sets[k]),
+            members: vec![k],
+        });
+        unit_of.push(units.len() - 1);
     }
+    let obj_node: Vec<NodeIndex> = unit_of.iter().map(|&u| units[u].node).collect();
     let mut seen = HashSet::new();
     for (v, o, label) in &rv.vma_links {
         if let (Some(&a), Some(&b)) = (vma_node.get(v), obj_node.get(*o))
@@ -153,6 +206,7 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
     for (mm, o) in &rv.mm_links {
         if let (Some(p), Some(&b)) = (m.proc_by_mm(*mm), obj_node.get(*o))
             && let Some(a) = g.find(&mm_id(p.pid))
+            && seen.insert((a, b))
         {
             g.link(a, b, EdgeKind::MmObject, "");
         }
@@ -163,28 +217,19 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         }
     }
 
-    // Pages, grouped per object. The scheme hands them over as sets of runs: a collapsed
-    // group costs its count and its first and last id, never a look at each page.
+    // Pages, grouped per object (or group of objects). The scheme hands them over as sets of
+    // runs: a collapsed group costs its count and its first and last id, never a look at each
+    // page.
     let walked = walk.map(|w| w.page);
-    let mut sets: Vec<PageSet> = vec![PageSet::new(); rv.objects.len()];
-    for (pages, o) in &rv.page_links {
-        if let Some(s) = sets.get_mut(*o) {
-            *s = if s.is_empty() {
-                pages.clone()
-            } else {
-                s.union(pages)
-            };
-        }
-    }
-    const LISTED: usize = 64;
     let mut walked_shown = false;
-    for (o, pages) in sets.iter().enumerate() {
+    for u in &units {
+        let pages = &u.pages;
         let (Some(first), Some(last)) = (pages.first(), pages.last()) else {
             continue;
         };
         let count = pages.len();
-        let key = &rv.objects[o].key;
-        let grouped = count > opts.page_group && !opts.expanded.contains(&page_group_id(key));
+        let word = page_word(&rv.objects[u.first]);
+        let grouped = count > opts.page_group && !opts.expanded.contains(&page_group_id(&u.key));
         let walked_here = walked.filter(|&w| pages.contains(w));
         let single: Box<dyn Iterator<Item = PageId>> = if grouped {
             Box::new(walked_here.into_iter())
@@ -193,18 +238,21 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         };
         for p in single {
             walked_shown |= Some(p) == walked;
+            // A page of a group of objects names its own object.
+            let owner = match u.members.as_slice() {
+                [_] => u.key.as_str(),
+                members => members
+                    .iter()
+                    .find(|&&k| sets[k].contains(p))
+                    .map_or(u.key.as_str(), |&k| rv.objects[k].key.as_str()),
+            };
             let n = g.add(page_node(
                 m,
                 p,
-                page_fields(m, p, Some(key)),
-                (o as u64, p.0 as u64),
+                page_fields(m, p, Some(owner)),
+                (u.first as u64, p.0 as u64),
             ));
-            g.link(
-                obj_node[o],
-                n,
-                EdgeKind::PageObject,
-                page_word(&rv.objects[o]),
-            );
+            g.link(u.node, n, EdgeKind::PageObject, word);
         }
         let folded = count - usize::from(walked_here.is_some());
         if !grouped || folded == 0 {
@@ -213,7 +261,7 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         let mut fields = vec![
             ("pages".to_string(), folded.to_string()),
             ("ids".to_string(), format!("{first} .. {last}")),
-            ("mapping".to_string(), key.clone()),
+            ("mapping".to_string(), u.key.clone()),
         ];
         if count <= LISTED {
             fields.extend(
@@ -224,20 +272,15 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
             );
         }
         let n = g.add(group_node(
-            page_group_id(key),
+            page_group_id(&u.key),
             NodeKind::PageGroup,
             "pages",
             folded,
             format!("{first}..{last}"),
             fields,
-            (o as u64, first.0 as u64),
+            (u.first as u64, first.0 as u64),
         ));
-        g.link(
-            obj_node[o],
-            n,
-            EdgeKind::PageObject,
-            page_word(&rv.objects[o]),
-        );
+        g.link(u.node, n, EdgeKind::PageObject, word);
     }
 
     walked_shown |= add_direct_pages(&mut g, m, &rv.page_vma_links, &vma_node, walked, opts);
@@ -267,6 +310,17 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         focus(&mut g);
     }
     g
+}
+
+/// The node the pages of some objects hang from: one object, or a group of alike objects.
+struct Unit {
+    node: NodeIndex,
+    /// The object's key, or the group's id.
+    key: String,
+    /// The first object's index in the view (the column order).
+    first: usize,
+    pages: PageSet,
+    members: Vec<usize>,
 }
 
 /// Pages whose rmap words point straight at a vma: linked from that vma's node, grouped per vma

@@ -4,9 +4,11 @@
 //! Node ids are stable across steps (the TUI remembers the selection and expanded groups by id):
 //! `pid1` (an address space, by the pid running in it), `vma3`, the scheme's object keys (`av1`,
 //! `anonmm2`, `i_mmap lib.so`), `p7` (a page), and for groups `pages@av1` (the pages of one
-//! object) and `vmas@pid1@0x10000` (a run of vmas of one mm). Large scenarios stay small here:
-//! the pages of an object are summarised as one group node beyond [`BuildOptions::page_group`]
-//! unless the group is expanded; pages on the walk are always shown on their own.
+//! object), `vmas@pid1@0x10000` (a run of vmas of one mm) and `objects@pte_chain` (alike rmap
+//! objects). Large scenarios stay small here: the pages of an object are summarised as one
+//! group node beyond [`BuildOptions::page_group`], and alike objects beyond
+//! [`BuildOptions::object_group`], unless the group is expanded; pages and objects on the walk
+//! are always shown on their own.
 
 use petgraph::stable_graph::{NodeIndex, StableGraph};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -33,6 +35,8 @@ pub enum NodeKind {
     VmaGroup,
     /// Several pages of one object shown as one node.
     PageGroup,
+    /// Several alike rmap objects shown as one node (see [`super::group`]).
+    ObjectGroup,
 }
 
 impl NodeKind {
@@ -41,7 +45,7 @@ impl NodeKind {
         match self {
             NodeKind::Mm => 0,
             NodeKind::Vma | NodeKind::VmaGroup => 1,
-            NodeKind::Object => 2,
+            NodeKind::Object | NodeKind::ObjectGroup => 2,
             NodeKind::Page | NodeKind::PageGroup => 3,
         }
     }
@@ -54,11 +58,15 @@ impl NodeKind {
             NodeKind::Page => "page",
             NodeKind::VmaGroup => "vma group",
             NodeKind::PageGroup => "page group",
+            NodeKind::ObjectGroup => "object group",
         }
     }
 
     pub fn is_group(self) -> bool {
-        matches!(self, NodeKind::VmaGroup | NodeKind::PageGroup)
+        matches!(
+            self,
+            NodeKind::VmaGroup | NodeKind::PageGroup | NodeKind::ObjectGroup
+        )
     }
 }
 
@@ -284,6 +292,9 @@ pub struct BuildOptions {
     /// An mm's vmas are shown one by one up to this many; beyond it runs of vmas linked to the
     /// same objects become groups.
     pub vma_group: usize,
+    /// Alike rmap objects (same kind, linked from the same vmas and mms, to no other object,
+    /// not on the walk) are shown one by one up to this many; beyond it they become a group.
+    pub object_group: usize,
     /// Group ids the user expanded.
     pub expanded: HashSet<String>,
     /// Keep only the walk path and the nodes next to it.
@@ -298,9 +309,22 @@ impl Default for BuildOptions {
         BuildOptions {
             page_group: 8,
             vma_group: 16,
+            object_group: 32,
             expanded: HashSet::new(),
             focus_walk: false,
             pte_stats_limit: 200_000,
+        }
+    }
+}
+
+impl BuildOptions {
+    /// Nothing grouped: every page, vma and object on its own node.
+    pub fn full() -> BuildOptions {
+        BuildOptions {
+            page_group: usize::MAX,
+            vma_group: usize::MAX,
+            object_group: usize::MAX,
+            ..BuildOptions::default()
         }
     }
 }

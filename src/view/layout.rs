@@ -217,7 +217,7 @@ pub fn layout_at(g: &GraphView, d: Detail) -> Layout {
         node_widths[i.index()] = text_width(g, i, d);
     }
     let mut routes: Vec<Route> = Vec::new();
-    let mut all_cells: HashMap<(u32, u16), Cell> = HashMap::new();
+    let mut all_cells = route::CellGrid::default();
     let tw = |n: NodeIndex| node_widths[n.index()];
     let mut bumped = false;
 
@@ -259,9 +259,7 @@ pub fn layout_at(g: &GraphView, d: Detail) -> Layout {
         };
         let (r, cells) = route::draw_plan(g, &plan, lane0, arrow_x);
         routes.extend(r);
-        for (k, c) in cells {
-            route::merge_cell(&mut all_cells, k, c);
-        }
+        all_cells.append(cells);
     }
     lay.width = lay.columns[3].x + widths[3];
 
@@ -308,9 +306,7 @@ pub fn layout_at(g: &GraphView, d: Detail) -> Layout {
                 w: true,
                 e: true,
             };
-            for (k, cell) in route::raster(&seg, g.graph[e].on_path, false) {
-                route::merge_cell(&mut all_cells, k, cell);
-            }
+            all_cells.add_seg(&seg, g.graph[e].on_path, false);
             routes.push(Route {
                 edge: e,
                 segs: vec![seg],
@@ -318,15 +314,7 @@ pub fn layout_at(g: &GraphView, d: Detail) -> Layout {
             });
         }
     }
-    lay.cells = vec![Vec::new(); height as usize];
-    for ((row, _), c) in all_cells {
-        if let Some(r) = lay.cells.get_mut(row as usize) {
-            r.push(c);
-        }
-    }
-    for r in &mut lay.cells {
-        r.sort_by_key(|c| c.x);
-    }
+    lay.cells = all_cells.into_rows(height);
     lay.routes = routes;
     lay
 }

@@ -7,6 +7,7 @@
 //! - [`route`]: edges bundled into lanes, as per-cell direction masks;
 //! - [`glyph`]: the line glyphs for the masks;
 //! - [`build`]: the graph built from a state, walk marked, grouped and focused;
+//! - `group`: many alike rmap objects folded into one node;
 //! - [`nodes`]: what each node says (labels at every level, inspector fields);
 //! - [`detail`]: the levels of detail of the node texts, for panes too narrow for the full ones.
 
@@ -14,6 +15,7 @@ pub mod build;
 pub mod detail;
 pub mod glyph;
 pub mod graph;
+mod group;
 pub mod layout;
 pub mod nodes;
 pub mod route;

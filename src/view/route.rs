@@ -326,8 +326,8 @@ pub(crate) fn draw_plan(
     plan: &GapPlan,
     lane0: u16,
     arrow_x: u16,
-) -> (Vec<Route>, HashMap<(u32, u16), Cell>) {
-    let mut cells: HashMap<(u32, u16), Cell> = HashMap::new();
+) -> (Vec<Route>, CellGrid) {
+    let mut cells = CellGrid::default();
     let mut routes = Vec::new();
     for b in &plan.bundles {
         let lane_x = b.lane.map(|l| lane0 + l);
@@ -352,9 +352,7 @@ pub(crate) fn draw_plan(
         segs.sort_by_key(|(s, a)| (seg_key(s), *a));
         segs.dedup();
         for (s, arrow) in segs {
-            for (k, c) in raster(&s, false, arrow) {
-                merge_cell(&mut cells, k, c);
-            }
+            cells.add_seg(&s, false, arrow);
         }
     }
     // Path bits, from the routes of the edges on the walk. A walk of a thousand candidates
@@ -381,11 +379,7 @@ pub(crate) fn draw_plan(
     path_segs.sort_by_key(seg_key);
     path_segs.dedup();
     for s in &path_segs {
-        for (k, c) in raster(s, true, false) {
-            if let Some(cell) = cells.get_mut(&k) {
-                cell.path |= c.mask;
-            }
-        }
+        cells.mark_path(s);
     }
     (routes, cells)
 }
@@ -463,6 +457,12 @@ fn edge_route(
 /// cell of a horizontal segment.
 pub fn raster(s: &Seg, path: bool, arrow: bool) -> Vec<((u32, u16), Cell)> {
     let mut out = Vec::new();
+    raster_each(s, path, arrow, |row, c| out.push(((row, c.x), c)));
+    out
+}
+
+/// [`raster`], handing each cell and its row to `f` instead of collecting them.
+pub fn raster_each(s: &Seg, path: bool, arrow: bool, mut f: impl FnMut(u32, Cell)) {
     let cell = |x: u16, mask: u8| Cell {
         x,
         mask,
@@ -472,7 +472,7 @@ pub fn raster(s: &Seg, path: bool, arrow: bool) -> Vec<((u32, u16), Cell)> {
     match *s {
         Seg::H { row, x0, x1, w, e } => {
             if x0 > x1 {
-                return out;
+                return;
             }
             for x in x0..=x1 {
                 let mut m = 0;
@@ -484,7 +484,7 @@ pub fn raster(s: &Seg, path: bool, arrow: bool) -> Vec<((u32, u16), Cell)> {
                 }
                 let mut c = cell(x, m);
                 c.arrow = arrow && x == x1;
-                out.push(((row, x), c));
+                f(row, c);
             }
         }
         Seg::V { x, r0, r1 } => {
@@ -496,21 +496,84 @@ pub fn raster(s: &Seg, path: bool, arrow: bool) -> Vec<((u32, u16), Cell)> {
                 if r < r1 {
                     m |= S;
                 }
-                out.push(((r, x), cell(x, m)));
+                f(r, cell(x, m));
             }
         }
     }
-    out
 }
 
-/// ORs `c` into the cell at `k`.
-pub fn merge_cell(cells: &mut HashMap<(u32, u16), Cell>, k: (u32, u16), c: Cell) {
-    cells
-        .entry(k)
-        .and_modify(|o| {
-            o.mask |= c.mask;
-            o.path |= c.path;
-            o.arrow |= c.arrow;
-        })
-        .or_insert(c);
+/// Line cells gathered row by row and merged once at the end (the bits of cells at the same
+/// place ORed): a large graph rasterises tens of thousands of cells, which a map keyed by
+/// place would hash one by one.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CellGrid {
+    rows: Vec<Vec<Cell>>,
+    /// Whether each row is sorted by x with one cell per place.
+    merged: bool,
+}
+
+impl CellGrid {
+    /// ORs `c` into the cell at `row`, `c.x`.
+    pub fn add(&mut self, row: u32, c: Cell) {
+        let r = row as usize;
+        if r >= self.rows.len() {
+            self.rows.resize_with(r + 1, Vec::new);
+        }
+        self.rows[r].push(c);
+        self.merged = false;
+    }
+
+    /// The cells of `seg`.
+    pub fn add_seg(&mut self, seg: &Seg, path: bool, arrow: bool) {
+        raster_each(seg, path, arrow, |row, c| self.add(row, c));
+    }
+
+    /// Every cell of `other`.
+    pub fn append(&mut self, other: CellGrid) {
+        for (row, cells) in other.rows.into_iter().enumerate() {
+            for c in cells {
+                self.add(row as u32, c);
+            }
+        }
+    }
+
+    /// Sorts each row by x and merges the cells at one place.
+    fn merge(&mut self) {
+        if self.merged {
+            return;
+        }
+        for r in &mut self.rows {
+            r.sort_unstable_by_key(|c| c.x);
+            r.dedup_by(|later, kept| {
+                if later.x != kept.x {
+                    return false;
+                }
+                kept.mask |= later.mask;
+                kept.path |= later.path;
+                kept.arrow |= later.arrow;
+                true
+            });
+        }
+        self.merged = true;
+    }
+
+    /// ORs the bits of `seg` into the path bits of the cells already there (none added).
+    pub fn mark_path(&mut self, seg: &Seg) {
+        self.merge();
+        let rows = &mut self.rows;
+        raster_each(seg, true, false, |row, c| {
+            if let Some(r) = rows.get_mut(row as usize)
+                && let Ok(k) = r.binary_search_by_key(&c.x, |o| o.x)
+            {
+                r[k].path |= c.mask;
+            }
+        });
+    }
+
+    /// The merged cells of rows `0..height`, each row sorted by x.
+    pub fn into_rows(mut self, height: u32) -> Vec<Vec<Cell>> {
+        self.merge();
+        self.rows.resize_with(height as usize, Vec::new);
+        self.rows
+    }
 }

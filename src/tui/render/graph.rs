@@ -51,7 +51,7 @@ fn node_style(app: &App, n: &Node) -> Style {
         NodeKind::Vma => t.vma,
         NodeKind::Object => t.object,
         NodeKind::Page => t.page,
-        NodeKind::VmaGroup | NodeKind::PageGroup => t.group,
+        NodeKind::VmaGroup | NodeKind::PageGroup | NodeKind::ObjectGroup => t.group,
     };
     if n.walk.on_path {
         base.patch(t.path)

@@ -1,0 +1,149 @@
+//! Folding many alike rmap objects into one node: the storm under `pte-chain` has a chain for
+//! each of the parent's thousand shared pages, which would otherwise be a thousand object nodes
+//! and a thousand page nodes. Objects are alike when they have the same kind, are linked from
+//! the same vmas and mms and to no other object (a chain of anon_vmas or a ring of anonmms is
+//! never folded), and are not on the step's walk. A class of more than
+//! [`BuildOptions::object_group`] alike objects becomes one group node (`objects@pte_chain`),
+//! linked as each member was; its pages are then grouped like the pages of one object.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::model::MmId;
+use crate::schemes::RmapView;
+
+use super::graph::{BuildOptions, Node, NodeKind};
+use super::nodes::group_node;
+
+/// The inspector lists the members of groups up to this many.
+pub(super) const LISTED: usize = 64;
+
+/// A class of alike objects drawn as one node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct ObjectGroup {
+    /// The node id: `objects@KIND`, then `@` and the first linked vma or mm and how many more
+    /// when the members are linked (`objects@pte_chain@vma3+1`).
+    pub id: String,
+    /// The members' indexes in [`RmapView::objects`], in order.
+    pub members: Vec<usize>,
+}
+
+/// The classes folded at one step, and the one each object is folded into.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ObjectGroups {
+    pub groups: Vec<ObjectGroup>,
+    /// For each object of the view, the group it is folded into.
+    pub of: Vec<Option<usize>>,
+    /// For each object of an expanded class, that class's group id (so that Enter on a member
+    /// can fold it back).
+    pub expanded_in: Vec<Option<String>>,
+}
+
+impl ObjectGroups {
+    /// Finds the classes of `rv`'s objects to fold. `keep` holds the keys of the objects on the
+    /// walk, which stay on their own.
+    pub fn find(rv: &RmapView, keep: &HashSet<&str>, opts: &BuildOptions) -> ObjectGroups {
+        let n = rv.objects.len();
+        let mut out = ObjectGroups {
+            groups: Vec::new(),
+            of: vec![None; n],
+            expanded_in: vec![None; n],
+        };
+        if n <= opts.object_group {
+            return out;
+        }
+        let mut linked = vec![false; n];
+        for &(a, b, _) in &rv.object_links {
+            for o in [a, b] {
+                if let Some(l) = linked.get_mut(o) {
+                    *l = true;
+                }
+            }
+        }
+        // The vmas and mms linking each object, as sorted node ids.
+        let mut from: Vec<Vec<String>> = vec![Vec::new(); n];
+        for (v, o, _) in &rv.vma_links {
+            if let Some(f) = from.get_mut(*o) {
+                f.push(v.to_string());
+            }
+        }
+        for (mm, o) in &rv.mm_links {
+            if let Some(f) = from.get_mut(*o) {
+                f.push(mm_key(*mm));
+            }
+        }
+        let mut classes: BTreeMap<(&str, Vec<String>), Vec<usize>> = BTreeMap::new();
+        for (k, (o, mut f)) in rv.objects.iter().zip(from).enumerate() {
+            if linked[k] || keep.contains(o.key.as_str()) {
+                continue;
+            }
+            f.sort_unstable();
+            f.dedup();
+            classes.entry((o.kind, f)).or_default().push(k);
+        }
+        let mut ids = HashSet::new();
+        for ((kind, from), members) in classes {
+            if members.len() <= opts.object_group {
+                continue;
+            }
+            let mut id = match from.first() {
+                None => format!("objects@{kind}"),
+                Some(f) if from.len() == 1 => format!("objects@{kind}@{f}"),
+                Some(f) => format!("objects@{kind}@{f}+{}", from.len() - 1),
+            };
+            // Two classes with the same first link and as many links: number the later one.
+            let base = id.clone();
+            let mut k = 2;
+            while !ids.insert(id.clone()) {
+                id = format!("{base}#{k}");
+                k += 1;
+            }
+            if opts.expanded.contains(&id) {
+                for &m in &members {
+                    out.expanded_in[m] = Some(id.clone());
+                }
+                continue;
+            }
+            for &m in &members {
+                out.of[m] = Some(out.groups.len());
+            }
+            out.groups.push(ObjectGroup { id, members });
+        }
+        out
+    }
+
+    /// The node of group `gi`, with `pages` pages among its members.
+    pub fn node(&self, gi: usize, rv: &RmapView, pages: usize) -> Node {
+        let grp = &self.groups[gi];
+        let first = &rv.objects[grp.members[0]];
+        let last = &rv.objects[grp.members[grp.members.len() - 1]];
+        let count = grp.members.len();
+        let mut fields = vec![
+            ("kind".to_string(), first.kind.to_string()),
+            ("objects".to_string(), count.to_string()),
+            ("keys".to_string(), format!("{} .. {}", first.key, last.key)),
+            ("pages".to_string(), pages.to_string()),
+        ];
+        if count <= LISTED {
+            fields.extend(
+                grp.members
+                    .iter()
+                    .map(|&m| ("members".to_string(), rv.objects[m].key.clone())),
+            );
+        }
+        group_node(
+            grp.id.clone(),
+            NodeKind::ObjectGroup,
+            &format!("{}s", first.kind),
+            count,
+            format!("{}..{}", first.key, last.key),
+            fields,
+            (grp.members[0] as u64, 0),
+        )
+    }
+}
+
+/// The graph id of an mm linked to an object (the graph names mms by pid; the class key only
+/// needs to tell mms apart).
+fn mm_key(mm: MmId) -> String {
+    format!("mm{mm}")
+}
