@@ -156,10 +156,10 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
                     let n = g.add(groups.node(gi, &rv, pages.len()));
                     units.push(Unit {
                         node: n,
-                        key: groups.groups[gi].id.clone(),
+                        key: &groups.groups[gi].id,
                         first: k,
                         pages,
-                        members: members.clone(),
+                        members,
                     });
                     group_unit[gi] = Some(units.len() - 1);
                     units.len() - 1
@@ -187,10 +187,10 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         });
         units.push(Unit {
             node: n,
-            key: o.key.clone(),
+            key: &o.key,
             first: k,
             pages: std::mem::take(&mut sets[k]),
-            members: vec![k],
+            members: &[],
         });
         unit_of.push(units.len() - 1);
     }
@@ -229,7 +229,7 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         };
         let count = pages.len();
         let word = page_word(&rv.objects[u.first]);
-        let grouped = count > opts.page_group && !opts.expanded.contains(&page_group_id(&u.key));
+        let grouped = count > opts.page_group && !opts.expanded.contains(&page_group_id(u.key));
         let walked_here = walked.filter(|&w| pages.contains(w));
         let single: Box<dyn Iterator<Item = PageId>> = if grouped {
             Box::new(walked_here.into_iter())
@@ -239,13 +239,11 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         for p in single {
             walked_shown |= Some(p) == walked;
             // A page of a group of objects names its own object.
-            let owner = match u.members.as_slice() {
-                [_] => u.key.as_str(),
-                members => members
-                    .iter()
-                    .find(|&&k| sets[k].contains(p))
-                    .map_or(u.key.as_str(), |&k| rv.objects[k].key.as_str()),
-            };
+            let owner = u
+                .members
+                .iter()
+                .find(|&&k| sets[k].contains(p))
+                .map_or(u.key, |&k| rv.objects[k].key.as_str());
             let n = g.add(page_node(
                 m,
                 p,
@@ -261,7 +259,7 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         let mut fields = vec![
             ("pages".to_string(), folded.to_string()),
             ("ids".to_string(), format!("{first} .. {last}")),
-            ("mapping".to_string(), u.key.clone()),
+            ("mapping".to_string(), u.key.to_string()),
         ];
         if count <= LISTED {
             fields.extend(
@@ -272,7 +270,7 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
             );
         }
         let n = g.add(group_node(
-            page_group_id(&u.key),
+            page_group_id(u.key),
             NodeKind::PageGroup,
             "pages",
             folded,
@@ -313,14 +311,15 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
 }
 
 /// The node the pages of some objects hang from: one object, or a group of alike objects.
-struct Unit {
+struct Unit<'a> {
     node: NodeIndex,
     /// The object's key, or the group's id.
-    key: String,
+    key: &'a str,
     /// The first object's index in the view (the column order).
     first: usize,
     pages: PageSet,
-    members: Vec<usize>,
+    /// A group's members (none for an object on its own).
+    members: &'a [usize],
 }
 
 /// Pages whose rmap words point straight at a vma: linked from that vma's node, grouped per vma

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::model::MmId;
+use crate::model::{MmId, VmaId};
 use crate::schemes::RmapView;
 
 use super::graph::{BuildOptions, Node, NodeKind};
@@ -59,21 +59,33 @@ impl ObjectGroups {
                 }
             }
         }
-        // The vmas and mms linking each object, as sorted node ids.
-        let mut from: Vec<Vec<String>> = vec![Vec::new(); n];
+        let may_fold = |k: usize| !linked[k] && !keep.contains(rv.objects[k].key.as_str());
+        // Most views have no kind with enough objects that may be folded: stop before looking
+        // at the links.
+        let mut per_kind: BTreeMap<&str, usize> = BTreeMap::new();
+        for (k, o) in rv.objects.iter().enumerate() {
+            if may_fold(k) {
+                *per_kind.entry(o.kind).or_default() += 1;
+            }
+        }
+        if per_kind.values().all(|&c| c <= opts.object_group) {
+            return out;
+        }
+        // The vmas and mms linking each object (vmas as their ids, mms above 2^32).
+        let mut from: Vec<Vec<u64>> = vec![Vec::new(); n];
         for (v, o, _) in &rv.vma_links {
             if let Some(f) = from.get_mut(*o) {
-                f.push(v.to_string());
+                f.push(u64::from(v.0));
             }
         }
         for (mm, o) in &rv.mm_links {
             if let Some(f) = from.get_mut(*o) {
-                f.push(mm_key(*mm));
+                f.push(MM_BIT | u64::from(mm.0));
             }
         }
-        let mut classes: BTreeMap<(&str, Vec<String>), Vec<usize>> = BTreeMap::new();
+        let mut classes: BTreeMap<(&str, Vec<u64>), Vec<usize>> = BTreeMap::new();
         for (k, (o, mut f)) in rv.objects.iter().zip(from).enumerate() {
-            if linked[k] || keep.contains(o.key.as_str()) {
+            if !may_fold(k) || per_kind[o.kind] <= opts.object_group {
                 continue;
             }
             f.sort_unstable();
@@ -87,8 +99,8 @@ impl ObjectGroups {
             }
             let mut id = match from.first() {
                 None => format!("objects@{kind}"),
-                Some(f) if from.len() == 1 => format!("objects@{kind}@{f}"),
-                Some(f) => format!("objects@{kind}@{f}+{}", from.len() - 1),
+                Some(&f) if from.len() == 1 => format!("objects@{kind}@{}", link_name(f)),
+                Some(&f) => format!("objects@{kind}@{}+{}", link_name(f), from.len() - 1),
             };
             // Two classes with the same first link and as many links: number the later one.
             let base = id.clone();
@@ -142,8 +154,14 @@ impl ObjectGroups {
     }
 }
 
-/// The graph id of an mm linked to an object (the graph names mms by pid; the class key only
-/// needs to tell mms apart).
-fn mm_key(mm: MmId) -> String {
-    format!("mm{mm}")
+/// Marks an mm among the links of an object (vma ids stay below it).
+const MM_BIT: u64 = 1 << 32;
+
+/// A link of a class as the group id names it: `vma3`, or `mm2` for an mm.
+fn link_name(f: u64) -> String {
+    if f & MM_BIT != 0 {
+        MmId((f & !MM_BIT) as u32).to_string()
+    } else {
+        VmaId(f as u32).to_string()
+    }
 }
