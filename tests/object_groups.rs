@@ -331,3 +331,30 @@ fn enter_expands_and_folds_a_group_of_chains() {
     app.update(key(KeyCode::Enter)); // fold from a member
     assert_eq!(app.selected(), Some(gid.as_str()), "back to the group");
 }
+
+/// Chains recording more ptes than the graph links one by one (`LINKED_PTES`) are linked to no
+/// vma; their group is drawn on rows of its own at the top of the objects column (the mm and
+/// vma columns blank there), not a thousand rows down below the last vma.
+#[test]
+fn an_unlinked_group_is_drawn_at_the_top() {
+    use rmapviz::schemes::pte_chain::LINKED_PTES;
+    use rmapviz::view::layout;
+    let (children, pages) = (3u32, 2000u64);
+    let sc = storm(children, pages);
+    let sim = after(&sc, "pte-chain", 2 + children as usize);
+    assert!((children as usize + 1) * pages as usize > LINKED_PTES);
+    let g = build_with(&sim, None, &BuildOptions::default());
+    let grp = of_kind(&g, NodeKind::ObjectGroup)[0];
+    assert!(neighbours(&g, grp, Direction::Incoming, EdgeKind::VmaObject).is_empty());
+    let l = layout(&g);
+    let row = l.of(grp).expect("the group is placed").row;
+    assert_eq!(row, 0, "the group heads the objects column");
+    assert_eq!(l.at(row, 0), None, "no mm beside it");
+    assert_eq!(l.at(row, 1), None, "no vma beside it");
+    // Every mm and vma is still drawn, below it.
+    for k in [NodeKind::Mm, NodeKind::Vma] {
+        for n in of_kind(&g, k) {
+            assert!(l.of(n).expect("placed").row > row);
+        }
+    }
+}

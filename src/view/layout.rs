@@ -419,15 +419,31 @@ fn place_column(
             }
         }
     }
-    // Unlinked nodes come last, in their own order.
-    items.sort_by_key(|(want, order, _)| (*want, *order));
+    // Unlinked objects come first, on rows of their own at the top, the columns to their left
+    // blank there (in a large graph, such as the storm's group of a thousand pte chains too
+    // many to link, the bottom is a thousand rows away); unlinked pages come last. Each in
+    // their own order.
+    let top = |want: u32| c == 2 && want == u32::MAX;
+    items.sort_by_key(|(want, order, _)| (!top(*want), *want, *order));
     let mut out: Vec<Item> = Vec::with_capacity(items.len());
     // Rows opened so far: (row in the old numbering, rows inserted there).
     let mut inserted: Vec<(u32, u32)> = Vec::new();
     let mut offset = 0u32;
     let mut next = 0u32;
     let mut prev_want = u32::MAX;
-    for (want, _, mut it) in items {
+    let tops = items.iter().take_while(|(w, _, _)| top(*w)).count() as u32;
+    if tops > 0 && open {
+        inserted.push((0, tops));
+        offset = tops;
+    }
+    for (k, (want, _, mut it)) in items.into_iter().enumerate() {
+        if (k as u32) < tops {
+            it.row = k as u32;
+            it.min_row = it.row;
+            next = it.row + 1;
+            out.push(it);
+            continue;
+        }
         // Nodes that want the same row (the pages of one object) stack below each other.
         let stack = want == prev_want;
         prev_want = want;

@@ -581,3 +581,28 @@ fn node_widths_are_the_widths_of_the_texts_drawn() {
         }
     }
 }
+
+#[test]
+fn storms_with_groups_of_objects_lay_out_cleanly() {
+    // pte-chain: 40 chains linked from every vma (one group), and 2000 chains recording more
+    // ptes than are linked (an unlinked group, drawn at the top), each after the forks and at
+    // the end (the walk's chain on its own beside the group).
+    for (children, pages) in [(3, 40), (3, 2000)] {
+        let sc = storm(children, pages);
+        let all = steps(&sc, "pte-chain");
+        for k in [2 + children as usize, all.len() - 1] {
+            let (sim, walk) = &all[k];
+            let g = build_with(sim, walk.as_ref(), &BuildOptions::default());
+            assert!(
+                g.graph
+                    .node_indices()
+                    .any(|n| g.node(n).kind == NodeKind::ObjectGroup),
+                "storm {children}x{pages} step {k}: a group of chains"
+            );
+            for d in Detail::ALL {
+                let l = layout_at(&g, d);
+                check_layout(&g, &l, &format!("storm {children}x{pages} step {k} {d:?}"));
+            }
+        }
+    }
+}
