@@ -204,6 +204,56 @@ fn a_far_step_is_simulated_between_keys() {
     assert_eq!(w.hit, 1);
 }
 
+/// Keys read together (a held key the loop fell behind) build the view of the last step they
+/// lead to only; each key read on its own builds its step's view.
+#[test]
+fn keys_read_together_build_one_view() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rmapviz::scenario::storm;
+    use rmapviz::tui::Msg;
+    let right = || Msg::Key(KeyEvent::new(KeyCode::Right, KeyModifiers::NONE));
+    let settle = |a: &mut App| {
+        let mut slices = 0;
+        while !a.settled() {
+            a.idle(std::time::Duration::from_millis(8));
+            slices += 1;
+            assert!(slices < 100_000);
+        }
+    };
+    let open = || {
+        let mut a = App::interactive(
+            storm(30, 16),
+            "storm",
+            &AppOptions {
+                scheme: "pte-chain",
+                step: 10,
+                ..AppOptions::default()
+            },
+        )
+        .unwrap();
+        settle(&mut a);
+        a
+    };
+    // Five keys in one read: step 11 was built between keys (a neighbour), 12 to 14 are
+    // passed over, 15 is built.
+    let mut a = open();
+    let before = a.views_built();
+    a.update_all((0..5).map(|_| right()).collect());
+    assert_eq!(a.step(), 15);
+    assert_eq!(a.target(), None);
+    assert_eq!(a.views_built() - before, 1);
+    // The same keys one per read: 12, 13, 14 and 15 are built.
+    let mut b = open();
+    let before = b.views_built();
+    for _ in 0..5 {
+        b.update_all(vec![right()]);
+    }
+    assert_eq!(b.step(), 15);
+    assert_eq!(b.views_built() - before, 4);
+    // Both show the same screen.
+    assert_eq!(text(&draw(&a, 120, 40)), text(&draw(&b, 120, 40)));
+}
+
 #[test]
 fn s3_walk_highlight_in_mono() {
     // The mono theme keeps the walk visible through modifiers only (NO_COLOR).

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use thiserror::Error;
 use tui_input::Input;
@@ -17,6 +17,8 @@ use crate::scenario::Scenario;
 use crate::schemes::{all_schemes, find_scheme, scheme_names};
 use crate::session::{Session, Simulation, StepResult};
 use crate::view::{BuildOptions, Detail, StepView};
+
+mod idle;
 
 /// The scheme shown when none is asked for.
 pub const DEFAULT_SCHEME: &str = "anon-vma";
@@ -156,9 +158,14 @@ pub struct App {
     /// Keep the selection in view.
     pub(crate) follow: bool,
     pub(crate) panes: Vec<Pane>,
-    /// A step asked for whose shown schemes are not simulated that far yet: the screen keeps
-    /// showing `step`, marked as moving there, while [`App::idle`] simulates in slices.
+    /// A step asked for whose shown schemes are not simulated that far yet (or whose view
+    /// waits for the last of several keys read together): the screen keeps showing `step`,
+    /// marked as moving there, while [`App::idle`] simulates in slices.
     pub(crate) target: Option<usize>,
+    /// Set while a key is handled that more keys follow in the same read ([`App::update_all`]).
+    pub(crate) coalesce: bool,
+    /// Step views built so far (not found in the cache).
+    views_built: u64,
     /// The level of detail the last view built was laid out at: the first guess for the next.
     last_detail: Detail,
     cache: ViewCache,
@@ -247,6 +254,8 @@ impl App {
             follow: true,
             panes: Vec::new(),
             target: None,
+            coalesce: false,
+            views_built: 0,
             last_detail: Detail::Full,
             cache: ViewCache::default(),
             graveyard: Vec::new(),
@@ -306,7 +315,15 @@ impl App {
             .shown_schemes()
             .into_iter()
             .any(|s| self.session.simulated(s) < n);
-        if behind && !self.eager {
+        // A key followed by more keys in the same read (a held key the app fell behind) only
+        // moves the target: the step shown is built once, for the last of them.
+        let cold = self.coalesce
+            && n != self.step
+            && self
+                .shown_schemes()
+                .into_iter()
+                .any(|s| !self.cache.contains((s, n)));
+        if (behind || cold) && !self.eager {
             self.target = (n != self.step).then_some(n);
             return;
         }
@@ -316,6 +333,19 @@ impl App {
             self.candidate = None;
             self.refresh();
         }
+    }
+
+    /// Whether the shown schemes have simulated `n` steps (a target that only waited for the
+    /// last of several keys can then be shown at once).
+    pub(crate) fn caught_up(&self, n: usize) -> bool {
+        self.shown_schemes()
+            .into_iter()
+            .all(|s| self.session.simulated(s) >= n)
+    }
+
+    /// How many step views (graph and layout) the app has built: the costly part of a key.
+    pub fn views_built(&self) -> u64 {
+        self.views_built
     }
 
     /// The step that relative moves start from: the target while there is one.
@@ -483,6 +513,7 @@ impl App {
         if let Some(v) = self.cache.get((scheme, step)) {
             return v;
         }
+        self.views_built += 1;
         self.session.simulate_to(scheme, step);
         let sim = self
             .session
@@ -591,76 +622,6 @@ impl App {
         let gone = self.cache.forget_after(at);
         self.bury(gone);
         self.refresh();
-    }
-
-    /// Work done between keys, for about `budget`: free the views the last keys pushed out of
-    /// the cache, simulate the shown schemes to the end, build the neighbouring steps' views,
-    /// then simulate the other schemes for the compare table.
-    /// Returns true if something was done (the screen may need a redraw).
-    pub fn idle(&mut self, budget: Duration) -> bool {
-        let start = Instant::now();
-        let len = self.len();
-        let step = self.step;
-        // 0. What the last keys pushed out of the cache.
-        if !self.graveyard.is_empty() {
-            self.graveyard.clear();
-            return true;
-        }
-        // 1. The step asked for: simulate the shown schemes to it, then show it.
-        if let Some(n) = self.target {
-            for s in self.shown_schemes() {
-                if self.session.simulated(s) < n {
-                    let left = budget.saturating_sub(start.elapsed());
-                    self.session.simulate_for(s, n, left);
-                    return true;
-                }
-            }
-            self.step_to(n);
-            return true;
-        }
-        // 2. The compare table at the current step.
-        for i in 0..self.session.schemes().len() {
-            if self.session.simulated(i) < step {
-                let left = budget.saturating_sub(start.elapsed());
-                self.session.simulate_for(i, step, left);
-                return true;
-            }
-        }
-        // 3. The neighbours of the shown step, so that stepping is instant.
-        for s in self.shown_schemes() {
-            for n in [step + 1, step.saturating_sub(1)] {
-                if n <= len && n != step && !self.cache.contains((s, n)) {
-                    self.make_view(s, n);
-                    return true;
-                }
-            }
-        }
-        // 4. Everything else, to the end.
-        let shown = self.shown_schemes();
-        let mut order = shown.clone();
-        order.extend((0..self.session.schemes().len()).filter(|i| !shown.contains(i)));
-        for i in order {
-            if self.session.simulated(i) < len {
-                let left = budget.saturating_sub(start.elapsed());
-                self.session
-                    .simulate_for(i, len, left.max(Duration::from_millis(1)));
-                return true;
-            }
-        }
-        false
-    }
-
-    /// True when [`App::idle`] has nothing left to do.
-    pub fn settled(&self) -> bool {
-        let step = self.step;
-        self.target.is_none()
-            && self.graveyard.is_empty()
-            && self.session.complete()
-            && self.shown_schemes().iter().all(|&s| {
-                [step + 1, step.saturating_sub(1)]
-                    .iter()
-                    .all(|&n| n > self.len() || n == step || self.cache.contains((s, n)))
-            })
     }
 
     pub(crate) fn set_status(&mut self, text: impl Into<String>, error: bool) {

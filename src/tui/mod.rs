@@ -1,7 +1,7 @@
 //! The interactive terminal UI (issue 5): one thread, `Msg -> update -> draw`.
 //!
-//! - [`app`]: the state, and [`App::headless`] for drawing without a terminal; `cache`: the
-//!   step views kept for the steps shown last;
+//! - [`app`]: the state, and [`App::headless`] for drawing without a terminal (its work between
+//!   keys in `app/idle.rs`); `cache`: the step views kept for the steps shown last;
 //! - [`update`]: messages (keys, mouse, ticks) and what they do; [`command`]: the `:` line;
 //! - [`keymap`]: the one key table behind dispatch, footer and help;
 //! - [`render`]: one function per pane, pure reads of the app;

@@ -110,10 +110,9 @@ fn event_loop(
         };
         match input.wait(signals, wait) {
             Wake::Events(events) => {
-                for m in events.into_iter().filter_map(Msg::from_event) {
-                    app.update(m);
-                    dirty = true;
-                }
+                let msgs: Vec<Msg> = events.into_iter().filter_map(Msg::from_event).collect();
+                dirty |= !msgs.is_empty();
+                app.update_all(msgs);
                 continue;
             }
             Wake::Resize => {

@@ -47,6 +47,23 @@ impl App {
         }
     }
 
+    /// Handles messages read together from the terminal. When the loop falls behind a held
+    /// key, the keys queue up and arrive together: only the last step they lead to has its
+    /// view built, the ones before it only move the target ([`App::step_to`]).
+    pub fn update_all(&mut self, msgs: Vec<Msg>) {
+        let n = msgs.len();
+        for (i, m) in msgs.into_iter().enumerate() {
+            self.coalesce = i + 1 < n;
+            self.update(m);
+        }
+        self.coalesce = false;
+        if let Some(t) = self.target
+            && self.caught_up(t)
+        {
+            self.step_to(t);
+        }
+    }
+
     /// True once the app wants to end.
     pub fn should_quit(&self) -> bool {
         self.quit
