@@ -147,10 +147,20 @@ impl ObjectGroups {
             NodeKind::ObjectGroup,
             &format!("{}s", first.kind),
             count,
-            format!("{}..{}", first.key, last.key),
+            span(&first.key, &last.key),
             fields,
             (grp.members[0] as u64, 0),
         )
+    }
+}
+
+/// The keys of the first and last members, the last without the words it shares with the
+/// first: `chain p2..p1000`, `av3..av9`.
+fn span(first: &str, last: &str) -> String {
+    let words = first.rfind(' ').map_or(0, |i| i + 1);
+    match last.strip_prefix(&first[..words]) {
+        Some(rest) if words > 0 => format!("{first}..{rest}"),
+        _ => format!("{first}..{last}"),
     }
 }
 
@@ -163,5 +173,15 @@ fn link_name(f: u64) -> String {
         MmId((f & !MM_BIT) as u32).to_string()
     } else {
         VmaId(f as u32).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_span_names_the_shared_words_once() {
+        assert_eq!(super::span("chain p2", "chain p1000"), "chain p2..p1000");
+        assert_eq!(super::span("av3", "av9"), "av3..av9");
+        assert_eq!(super::span("i_mmap a.so", "anon b"), "i_mmap a.so..anon b");
     }
 }
