@@ -320,8 +320,17 @@ fn enter_expands_and_folds_a_group_of_chains() {
     // Folded, a member is found as its group.
     assert!(app.select(&member));
     assert_eq!(app.selected(), Some(gid.as_str()));
+    let first = field(&g, grp, "keys")
+        .and_then(|k| k.split(" .. ").next())
+        .unwrap()
+        .to_string();
     app.update(key(KeyCode::Enter)); // to the graph
     app.update(key(KeyCode::Enter)); // expand
+    assert_eq!(
+        app.selected(),
+        Some(first.as_str()),
+        "the first chain selected"
+    );
     assert!(app.select(&member));
     assert_eq!(
         app.selected(),
@@ -357,4 +366,64 @@ fn an_unlinked_group_is_drawn_at_the_top() {
             assert!(l.of(n).expect("placed").row > row);
         }
     }
+}
+
+/// An mm with more vmas than `vma_group` shows runs of alike vmas as one node; expanded, every
+/// vma of the run has its own node (each naming the group), and Enter on one folds the run.
+#[test]
+fn an_expanded_run_of_vmas_shows_every_vma() {
+    use rmapviz::model::Prot;
+    use rmapviz::scenario::Scenario;
+    let mut sc = Scenario::empty("twenty vmas");
+    for k in 0..20u64 {
+        sc.steps.push(Op::Mmap {
+            pid: 1,
+            addr: 0x100000 + k * 0x10000,
+            pages: 1,
+            prot: Prot::RW,
+            shared: false,
+            file: None,
+            offset: 0,
+            note: None,
+        });
+    }
+    let sim = after(&sc, "anon-vma", 20);
+    assert_eq!(sim.machine.procs[&1].mm.vmas.len(), 20);
+    let g = build_with(&sim, None, &BuildOptions::default());
+    let runs = of_kind(&g, NodeKind::VmaGroup);
+    assert_eq!(runs.len(), 1, "twenty unlinked vmas are one run");
+    let gid = g.node(runs[0]).id.clone();
+    assert_eq!(g.node(runs[0]).count, 20);
+    let mut opts = BuildOptions::default();
+    opts.expanded.insert(gid.clone());
+    let g = build_with(&sim, None, &opts);
+    assert!(
+        of_kind(&g, NodeKind::VmaGroup).is_empty(),
+        "no run left folded"
+    );
+    let vmas = of_kind(&g, NodeKind::Vma);
+    assert_eq!(vmas.len(), 20);
+    for v in vmas {
+        assert_eq!(field(&g, v, "group"), Some(gid.as_str()));
+    }
+
+    // The same through the TUI's Enter.
+    let opts = AppOptions {
+        step: 20,
+        ..AppOptions::default()
+    };
+    let last = sim.machine.procs[&1].mm.vmas[19].id.to_string();
+    let mut app = App::headless(sc, &opts).unwrap();
+    assert!(app.select(&gid));
+    app.update(key(KeyCode::Enter)); // to the graph
+    app.update(key(KeyCode::Enter)); // expand
+    let first = app.selected().unwrap().to_string();
+    assert!(
+        first.starts_with("vma"),
+        "a vma of the run selected: {first}"
+    );
+    assert!(app.select(&last), "the last vma has its own node");
+    assert_eq!(app.selected(), Some(last.as_str()));
+    app.update(key(KeyCode::Enter)); // fold
+    assert_eq!(app.selected(), Some(gid.as_str()));
 }

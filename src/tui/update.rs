@@ -10,7 +10,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::app::{App, Focus, Mode, SPEEDS};
 use super::keymap::{Action, Context, lookup};
-use crate::view::NodeKind;
+use crate::view::{Detail, NodeKind};
 
 /// A message to the app.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -373,64 +373,56 @@ impl App {
         }
     }
 
+    /// Enter on a group shows its members one by one and selects the first; Enter on a member
+    /// of an expanded group (which names it in its `group` field) folds the group again and
+    /// selects it.
     fn toggle_group(&mut self) {
         let Some(p) = self.panes.first() else { return };
-        let Some(id) = self.selected.clone() else {
+        let Some(n) = self
+            .selected
+            .as_deref()
+            .and_then(|id| p.view.graph.find(id))
+        else {
             return;
         };
-        let g = &p.view.graph;
-        let kind = g.find(&id).map(|n| g.node(n).kind);
-        match kind {
-            Some(NodeKind::PageGroup | NodeKind::VmaGroup | NodeKind::ObjectGroup) => {
-                let count = g.find(&id).map_or(0, |n| g.node(n).count);
-                if count > 5000 {
-                    self.set_status(
-                        format!("{count} members are too many to show one by one; / finds one"),
-                        true,
-                    );
-                    return;
-                }
-                self.expanded.insert(id.clone());
-                self.views_changed();
+        let node = p.view.graph.node(n);
+        if node.kind.is_group() {
+            let (gid, count, name) = (node.id.clone(), node.count, node.label_at(Detail::Brief));
+            if count > 5000 {
                 self.set_status(
-                    format!("expanded {id}; Enter on a member folds it again"),
-                    false,
+                    format!("{count} members are too many to show one by one; / finds one"),
+                    true,
                 );
+                return;
             }
-            Some(_) => {
-                // A member of an expanded group folds its group back: an object names its
-                // group; a page or vma is found by its group's id.
-                let named = g.find(&id).and_then(|n| {
-                    g.node(n)
-                        .fields
-                        .iter()
-                        .find(|(k, v)| k == "group" && self.expanded.contains(v))
-                        .map(|(_, v)| v.clone())
-                });
-                let group = named.or_else(|| {
-                    self.expanded
-                        .iter()
-                        .find(|gid| {
-                            let obj = gid.strip_prefix("pages@");
-                            obj.is_some_and(|o| {
-                                g.find(&id).is_some_and(|n| {
-                                    g.graph
-                                        .neighbors_directed(n, petgraph::Direction::Incoming)
-                                        .any(|m| g.node(m).id == o)
-                                })
-                            }) || gid.starts_with("vmas@")
-                        })
-                        .cloned()
-                });
-                if let Some(gid) = group {
-                    self.expanded.remove(&gid);
-                    self.views_changed();
-                    self.set_status(format!("folded {gid}"), false);
-                } else {
-                    self.set_status("not a group (groups read \"+ N pages\")", false);
-                }
+            let first = first_member(node);
+            let status = format!("expanded {name}; Enter on a member folds them again");
+            self.expanded.insert(gid);
+            self.views_changed();
+            if let Some(id) = first {
+                self.select(&id);
             }
-            None => {}
+            self.set_status(status, false);
+            return;
+        }
+        let group = node
+            .fields
+            .iter()
+            .find(|(k, v)| k == "group" && self.expanded.contains(v))
+            .map(|(_, v)| v.clone());
+        match group {
+            Some(gid) => {
+                self.expanded.remove(&gid);
+                self.views_changed();
+                self.select(&gid);
+                let name = self
+                    .panes
+                    .first()
+                    .and_then(|p| p.view.graph.find(&gid).map(|n| p.view.graph.node(n)))
+                    .map_or(gid.clone(), |n| n.label_at(Detail::Brief).to_string());
+                self.set_status(format!("folded into {name}"), false);
+            }
+            None => self.set_status("not a group (groups read \"+ N ...\")", false),
         }
     }
 
@@ -620,5 +612,26 @@ impl App {
             app.set_status("restored the unsaved session (:w FILE saves it)", false);
             *self = app;
         }
+    }
+}
+
+/// The id of the first member of a group node, from its fields: a vma group's `members`, a
+/// page group's `ids` range, an object group's `keys` range.
+fn first_member(n: &crate::view::Node) -> Option<String> {
+    let field = |k: &str| {
+        n.fields
+            .iter()
+            .find(|(f, _)| f == k)
+            .map(|(_, v)| v.as_str())
+    };
+    match n.kind {
+        NodeKind::VmaGroup => field("members").map(str::to_string),
+        NodeKind::PageGroup => field("ids")
+            .and_then(|r| r.split(" .. ").next())
+            .map(str::to_string),
+        NodeKind::ObjectGroup => field("keys")
+            .and_then(|r| r.split(" .. ").next())
+            .map(str::to_string),
+        _ => None,
     }
 }

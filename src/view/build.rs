@@ -77,7 +77,8 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
                 }
             }
             let gid = format!("vmas@{}@{}", mm_id(p.pid), hex(v.start));
-            if j - i >= 3 && !opts.expanded.contains(&gid) {
+            let expanded = j - i >= 3 && opts.expanded.contains(&gid);
+            if j - i >= 3 && !expanded {
                 let run = &p.mm.vmas[i..j];
                 let members: Vec<String> = run.iter().map(|v| v.id.to_string()).collect();
                 let mut fields = vec![
@@ -102,26 +103,34 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
                 i = j;
                 continue;
             }
-            let ps = stats.then(|| pte_stats(m, p.pid, v));
-            let mut fields = vma_fields(m, p.pid, v, ps.as_ref());
-            if let Some(extra) = extra_fields.get(&v.id) {
-                fields.extend(extra.iter().cloned());
+            // One vma, or every vma of a run the user expanded (each naming its group, so
+            // that Enter on it folds the run again).
+            let end = if expanded { j } else { i + 1 };
+            for v in &p.mm.vmas[i..end] {
+                let ps = stats.then(|| pte_stats(m, p.pid, v));
+                let mut fields = vma_fields(m, p.pid, v, ps.as_ref());
+                if let Some(extra) = extra_fields.get(&v.id) {
+                    fields.extend(extra.iter().cloned());
+                }
+                if expanded {
+                    fields.push(("group".to_string(), gid.clone()));
+                }
+                let (label, short) = vma_labels(m, v, ps.as_ref());
+                let n = g.add(Node {
+                    short,
+                    ..node(
+                        v.id.to_string(),
+                        NodeKind::Vma,
+                        label,
+                        fields,
+                        1,
+                        (p.pid as u64, v.start),
+                    )
+                });
+                g.link(mm, n, EdgeKind::MmVma, "");
+                vma_node.insert(v.id, n);
             }
-            let (label, short) = vma_labels(m, v, ps.as_ref());
-            let n = g.add(Node {
-                short,
-                ..node(
-                    v.id.to_string(),
-                    NodeKind::Vma,
-                    label,
-                    fields,
-                    1,
-                    (p.pid as u64, v.start),
-                )
-            });
-            g.link(mm, n, EdgeKind::MmVma, "");
-            vma_node.insert(v.id, n);
-            i += 1;
+            i = end;
         }
     }
 
@@ -229,7 +238,9 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         };
         let count = pages.len();
         let word = page_word(&rv.objects[u.first]);
-        let grouped = count > opts.page_group && !opts.expanded.contains(&page_group_id(u.key));
+        let gid = page_group_id(u.key);
+        let expanded = count > opts.page_group && opts.expanded.contains(&gid);
+        let grouped = count > opts.page_group && !expanded;
         let walked_here = walked.filter(|&w| pages.contains(w));
         let single: Box<dyn Iterator<Item = PageId>> = if grouped {
             Box::new(walked_here.into_iter())
@@ -244,12 +255,11 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
                 .iter()
                 .find(|&&k| sets[k].contains(p))
                 .map_or(u.key, |&k| rv.objects[k].key.as_str());
-            let n = g.add(page_node(
-                m,
-                p,
-                page_fields(m, p, Some(owner)),
-                (u.first as u64, p.0 as u64),
-            ));
+            let mut fields = page_fields(m, p, Some(owner));
+            if expanded {
+                fields.push(("group".to_string(), gid.clone()));
+            }
+            let n = g.add(page_node(m, p, fields, (u.first as u64, p.0 as u64)));
             g.link(u.node, n, EdgeKind::PageObject, word);
         }
         let folded = count - usize::from(walked_here.is_some());
@@ -270,7 +280,7 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
             );
         }
         let n = g.add(group_node(
-            page_group_id(u.key),
+            gid,
             NodeKind::PageGroup,
             "pages",
             folded,
@@ -343,7 +353,8 @@ fn add_direct_pages(
         };
         let gid = format!("pages@{v}");
         let total: usize = sets.iter().map(|(s, _)| s.len()).sum();
-        let grouped = total > opts.page_group && !opts.expanded.contains(&gid);
+        let expanded = total > opts.page_group && opts.expanded.contains(&gid);
+        let grouped = total > opts.page_group && !expanded;
         // The pages drawn one by one: all of them, or only the walked one.
         let mut single: Vec<(PageId, &str)> = Vec::new();
         let mut folded = 0;
@@ -368,12 +379,13 @@ fn add_direct_pages(
             walked_shown |= Some(p) == walked;
             let n = match g.find(&p.to_string()) {
                 Some(n) => n,
-                None => g.add(page_node(
-                    m,
-                    p,
-                    page_fields(m, p, Some(format!("{v} ({label})").as_str())),
-                    (u64::MAX, p.0 as u64),
-                )),
+                None => {
+                    let mut fields = page_fields(m, p, Some(format!("{v} ({label})").as_str()));
+                    if expanded {
+                        fields.push(("group".to_string(), gid.clone()));
+                    }
+                    g.add(page_node(m, p, fields, (u64::MAX, p.0 as u64)))
+                }
             };
             g.link(vn, n, EdgeKind::VmaPage, label);
         }
