@@ -422,6 +422,17 @@ pub fn ascii_keys(s: &str) -> String {
         .replace('↓', "Down")
 }
 
+/// The first key bound to `action` ("<"), as the footer writes it; empty if none is.
+pub fn first_key(action: Action, ascii: bool) -> String {
+    let name = BINDINGS
+        .iter()
+        .find(|b| b.action == action)
+        .and_then(|b| b.keys.first())
+        .map(key_name)
+        .unwrap_or_default();
+    if ascii { ascii_keys(&name) } else { name }
+}
+
 /// The footer hints for `context`: (keys, word) in table order.
 pub fn footer(context: Context, ascii: bool) -> Vec<(String, &'static str)> {
     BINDINGS

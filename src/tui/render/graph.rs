@@ -12,6 +12,7 @@ use ratatui::style::Style;
 use super::walk::outcome_style;
 use super::{asciify, cut, pane};
 use crate::tui::app::{App, Focus};
+use crate::tui::keymap::{Action, first_key};
 use crate::view::glyph::{self, LineStyle};
 use crate::view::route::raster;
 use crate::view::{Detail, Node, NodeKind, Placed};
@@ -138,10 +139,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32,
             draw_node(app, buf, node, l.detail, pl, left, inner, y);
         }
     }
-    // How much is above and below.
+    // How much is above and below, and beside: the rows on the right of the bottom border, the
+    // columns (and the keys that scroll sideways) on its left.
     let above = top;
     let below = l.height.saturating_sub(top + rows_h);
-    if above > 0 || below > 0 {
+    if area.height > 0 && (above > 0 || below > 0) {
         let hint = format!(
             " rows {}-{} of {} ",
             top + 1,
@@ -149,9 +151,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32,
             l.height
         );
         let x = area.x + area.width.saturating_sub(hint.len() as u16 + 2);
-        if area.height > 0 {
-            buf.set_stringn(x, area.y + area.height - 1, &hint, hint.len(), t.dim);
-        }
+        buf.set_stringn(x, area.y + area.height - 1, &hint, hint.len(), t.dim);
+    }
+    if area.height > 0 && l.width > inner.width {
+        let hint = cols_hint(app, left, inner.width, l.width);
+        let room = (area.width as usize).saturating_sub(2);
+        buf.set_stringn(area.x + 1, area.y + area.height - 1, &hint, room, t.dim);
     }
     (
         ratatui::layout::Rect {
@@ -161,6 +166,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32,
         },
         top,
         left,
+    )
+}
+
+/// The bottom border's note on a layout `total` cells wide seen through `w` cells from `left`:
+/// " cols 1-76 of 130 < > " with the keys that scroll sideways.
+pub(crate) fn cols_hint(app: &App, left: u16, w: u16, total: u16) -> String {
+    let keys = [Action::ScrollLeft, Action::ScrollRight].map(|a| first_key(a, app.ascii));
+    format!(
+        " cols {}-{} of {total} {} {} ",
+        left + 1,
+        (left + w).min(total),
+        keys[0],
+        keys[1]
     )
 }
 

@@ -1,11 +1,15 @@
-//! The header: scenario title, step i/n, the op, the scheme(s).
+//! The header: scenario title, step i/n, the op, the scheme(s). A narrow header shortens the
+//! least important parts first: the eras, the word "scheme", the op's long form, the schemes'
+//! numbers; the schemes' names only when nothing else is left to shorten.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 use super::{asciify, cut};
+use crate::scenario::opline;
 use crate::tui::app::App;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -31,27 +35,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Span::styled(" ".repeat(pad), t.text),
         Span::styled(step, t.title),
     ]);
-    let op = match app.step().checked_sub(1) {
-        Some(i) => app.scenario().steps[i].to_ron_line(),
-        None => "(before the first step)".to_string(),
-    };
-    let mut scheme = format!(
-        "scheme {}/{} {} ({})",
-        app.scheme + 1,
-        app.scheme_names().len(),
-        app.scheme_name(),
-        app.scheme_era(app.scheme)
-    );
-    if let Some(c) = app.compare {
-        scheme.push_str(&format!(" vs {} {}", c + 1, app.scheme_names()[c]));
-    }
-    let scheme = cut(&asciify(&scheme, app.ascii), w / 2, app.ascii);
-    let op = cut(
-        &format!(" {op}"),
-        w.saturating_sub(scheme.len() + 2),
-        app.ascii,
-    );
-    let pad = w.saturating_sub(op.chars().count() + scheme.chars().count() + 1);
+    let (op, scheme) = line2(app, w);
+    let pad = w.saturating_sub(op.width() + scheme.width() + 1);
     let line2 = Line::from(vec![
         Span::styled(op, t.text),
         Span::styled(" ".repeat(pad), t.text),
@@ -59,4 +44,65 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Span::styled(" ", t.text),
     ]);
     frame.render_widget(Paragraph::new(vec![line1, line2]), area);
+}
+
+/// The second line's op (with its leading blank) and scheme(s): the most detailed pair of texts
+/// that fits `w` cells with a blank between them and one after.
+fn line2(app: &App, w: usize) -> (String, String) {
+    let (long, short) = match app.step().checked_sub(1) {
+        Some(i) => {
+            let op = &app.scenario().steps[i];
+            (op.to_ron_line(), opline::format(op, false))
+        }
+        None => ("(before the first step)".to_string(), "(start)".to_string()),
+    };
+    let n = app.scheme_names().len();
+    let names = app.scheme_names();
+    let era = |i: usize| format!(" ({})", app.scheme_era(i));
+    // (the word "scheme", the numbers, the shown scheme's era, the compared one's era)
+    let scheme_text = |word: bool, nums: bool, era1: bool, era2: bool| {
+        let mut s = String::new();
+        if word {
+            s.push_str("scheme ");
+        }
+        if nums {
+            s.push_str(&format!("{}/{n} ", app.scheme + 1));
+        }
+        s.push_str(names[app.scheme]);
+        if era1 {
+            s.push_str(&era(app.scheme));
+        }
+        if let Some(c) = app.compare {
+            s.push_str(" vs ");
+            if nums {
+                s.push_str(&format!("{} ", c + 1));
+            }
+            s.push_str(names[c]);
+            if era2 {
+                s.push_str(&era(c));
+            }
+        }
+        asciify(&s, app.ascii)
+    };
+    // From the most detailed to the least: (scheme text, op text).
+    let choices = [
+        (scheme_text(true, true, true, true), &long),
+        (scheme_text(true, true, true, false), &long),
+        (scheme_text(true, true, false, false), &long),
+        (scheme_text(false, true, false, false), &long),
+        (scheme_text(false, true, false, false), &short),
+        (scheme_text(false, false, false, false), &short),
+    ];
+    for (scheme, op) in &choices {
+        if 1 + op.width() + 1 + scheme.width() + 1 <= w {
+            return (format!(" {op}"), scheme.clone());
+        }
+    }
+    // Not even the names and the short op fit: the op gets what the names leave, at least a
+    // few cells, and the names are cut only when that is not enough.
+    let (scheme, _) = &choices[choices.len() - 1];
+    let op_room = w.saturating_sub(scheme.width() + 3).max(short.width().min(8));
+    let op = cut(&format!(" {short}"), op_room + 1, app.ascii);
+    let scheme = cut(scheme, w.saturating_sub(op.width() + 2), app.ascii);
+    (op, scheme)
 }

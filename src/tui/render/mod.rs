@@ -51,7 +51,7 @@ pub struct Screen {
 }
 
 /// Splits `area` into panes: wide terminals put the steps left and the walk and inspector right
-/// of the graph; narrow ones stack the panes and leave the steps to the header.
+/// of the graph; narrow ones stack the panes (see [`narrow`]).
 pub fn screen(app: &App, area: Rect) -> Screen {
     let [header, body, footer] = area.layout(&Layout::vertical([
         Constraint::Length(2),
@@ -121,28 +121,59 @@ pub fn screen(app: &App, area: Rect) -> Screen {
             s.narrative = Some(bottom);
         }
     } else {
-        let strip_h = if body.height >= 18 { 7 } else { 0 };
-        let narr_h = if body.height >= 26 { 4 } else { 0 };
-        let cmp_h = if body.height >= 34 { compare_h } else { 0 };
-        let [graph, strip, narr, cmp] = body.layout(&Layout::vertical([
-            Constraint::Fill(1),
-            Constraint::Length(strip_h),
-            Constraint::Length(narr_h),
-            Constraint::Length(cmp_h),
-        ]));
-        s.graphs = split_graphs(graph, false);
-        if strip_h > 0 {
-            let [w, i] = strip.layout(&Layout::horizontal([
-                Constraint::Percentage(50),
-                Constraint::Percentage(50),
-            ]));
-            s.walk = Some(w);
-            s.inspector = Some(i);
-        }
-        s.narrative = (narr_h > 0).then_some(narr);
-        s.compare = (cmp_h > 0).then_some(cmp);
+        narrow(app, body, compare_h, &mut s);
+        s.graphs = split_graphs(s.graphs[0], false);
     }
     s
+}
+
+/// The panes of a terminal narrower than [`WIDE`], stacked: the graph on top keeps most of the
+/// height; below it a row of the steps (the cursor's step and its neighbours), the walk and the
+/// inspector side by side, then the narrative and the compare table as the height allows. The
+/// row grows with the height (more steps around the cursor); only below 15 lines does the graph
+/// have the body to itself (the header still says the step and its op).
+fn narrow(app: &App, body: Rect, compare_h: u16, s: &mut Screen) {
+    let h = body.height;
+    // The two graph panes of compare mode (stacked: side by side they would be too narrow for
+    // the graph's columns) need more height before the narrative and the table take some.
+    let extra = if app.compare.is_some() { 6 } else { 0 };
+    let row_h = match h {
+        0..12 => 0,
+        12..18 => 5,
+        _ => (7 + h.saturating_sub(40) / 8).min(11),
+    };
+    let narr_h = if h >= 26 + extra { 4 } else { 0 };
+    let cmp_h = if h >= 34 + extra { compare_h } else { 0 };
+    let [graph, row, narr, cmp] = body.layout(&Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(row_h),
+        Constraint::Length(narr_h),
+        Constraint::Length(cmp_h),
+    ]));
+    s.graphs = vec![graph];
+    if row_h > 0 {
+        // The walk and the inspector keep the widths they have beside a wide graph (their
+        // lines are made for 28 cells); the steps get the rest, at least 16 cells.
+        if row.width >= 16 + 60 {
+            let [tl, w, i] = row.layout(&Layout::horizontal([
+                Constraint::Fill(1),
+                Constraint::Length(30),
+                Constraint::Length(30),
+            ]));
+            s.inspector = Some(i);
+            s.walk = Some(w);
+            s.timeline = Some(tl);
+        } else {
+            let [tl, w] = row.layout(&Layout::horizontal([
+                Constraint::Percentage(40),
+                Constraint::Percentage(60),
+            ]));
+            s.walk = Some(w);
+            s.timeline = Some(tl);
+        }
+    }
+    s.narrative = (narr_h > 0).then_some(narr);
+    s.compare = (cmp_h > 0).then_some(cmp);
 }
 
 /// Draws the screen and returns where its panes are.
