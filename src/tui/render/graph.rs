@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
+use unicode_width::UnicodeWidthStr;
 
 use super::walk::outcome_style;
 use super::{asciify, cut, pane};
@@ -143,6 +144,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32,
     // columns (and the keys that scroll sideways) on its left.
     let above = top;
     let below = l.height.saturating_sub(top + rows_h);
+    // Where the rows note starts (the columns note must end before it).
+    let mut rows_x = area.x + area.width.saturating_sub(1);
     if area.height > 0 && (above > 0 || below > 0) {
         let hint = format!(
             " rows {}-{} of {} ",
@@ -150,13 +153,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32,
             (top + rows_h).min(l.height),
             l.height
         );
-        let x = area.x + area.width.saturating_sub(hint.len() as u16 + 2);
-        buf.set_stringn(x, area.y + area.height - 1, &hint, hint.len(), t.dim);
+        rows_x = area.x + area.width.saturating_sub(hint.len() as u16 + 2);
+        buf.set_stringn(rows_x, area.y + area.height - 1, &hint, hint.len(), t.dim);
     }
     if area.height > 0 && l.width > inner.width {
-        let hint = cols_hint(app, left, inner.width, l.width);
-        let room = (area.width as usize).saturating_sub(2);
-        buf.set_stringn(area.x + 1, area.y + area.height - 1, &hint, room, t.dim);
+        let room = rows_x.saturating_sub(area.x + 1) as usize;
+        if let Some(hint) = cols_hint(app, left, inner.width, l.width, room) {
+            buf.set_string(area.x + 1, area.y + area.height - 1, &hint, t.dim);
+        }
     }
     (
         ratatui::layout::Rect {
@@ -169,17 +173,20 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32,
     )
 }
 
-/// The bottom border's note on a layout `total` cells wide seen through `w` cells from `left`:
-/// " cols 1-76 of 130 < > " with the keys that scroll sideways.
-pub(crate) fn cols_hint(app: &App, left: u16, w: u16, total: u16) -> String {
+/// The bottom border's note on a layout `total` cells wide seen through `w` cells from `left`,
+/// with the keys that scroll sideways: " cols 1-76 of 130 < > ", shorter (" 1-76/130 < > ",
+/// " < > ") when `room` cells are not enough, `None` when not even the keys fit.
+pub(crate) fn cols_hint(app: &App, left: u16, w: u16, total: u16, room: usize) -> Option<String> {
     let keys = [Action::ScrollLeft, Action::ScrollRight].map(|a| first_key(a, app.ascii));
-    format!(
-        " cols {}-{} of {total} {} {} ",
-        left + 1,
-        (left + w).min(total),
-        keys[0],
-        keys[1]
-    )
+    let keys = format!("{} {}", keys[0], keys[1]);
+    let (a, b) = (left + 1, (left + w).min(total));
+    [
+        format!(" cols {a}-{b} of {total} {keys} "),
+        format!(" {a}-{b}/{total} {keys} "),
+        format!(" {keys} "),
+    ]
+    .into_iter()
+    .find(|h| h.width() <= room)
 }
 
 #[allow(clippy::too_many_arguments)]

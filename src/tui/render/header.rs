@@ -101,7 +101,9 @@ fn line2(app: &App, w: usize) -> (String, String) {
     // Not even the names and the short op fit: the op gets what the names leave, at least a
     // few cells, and the names are cut only when that is not enough.
     let (scheme, _) = &choices[choices.len() - 1];
-    let op_room = w.saturating_sub(scheme.width() + 3).max(short.width().min(8));
+    let op_room = w
+        .saturating_sub(scheme.width() + 3)
+        .max(short.width().min(8));
     let op = cut(&format!(" {short}"), op_room + 1, app.ascii);
     let scheme = cut(scheme, w.saturating_sub(op.width() + 2), app.ascii);
     (op, scheme)
