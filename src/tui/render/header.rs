@@ -94,7 +94,8 @@ fn line2(app: &App, w: usize) -> (String, String) {
         (scheme_text(false, false, false, false), &short),
     ];
     for (scheme, op) in &choices {
-        if 1 + op.width() + 1 + scheme.width() + 1 <= w {
+        // A blank before the op, one between, one after.
+        if op.width() + scheme.width() + 3 <= w {
             return (format!(" {op}"), scheme.clone());
         }
     }
