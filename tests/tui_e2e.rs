@@ -94,3 +94,39 @@ fn unsaved_ops_are_journaled_and_offered_at_the_next_start() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A session saved with `:w FILE`, edited and then lost (killed) is restored as coming from
+/// that file: a bare `:w` saves there again.
+#[test]
+fn a_restored_session_saves_to_the_file_it_was_saved_as() {
+    let dir = tempdir("journal-file");
+    let state = dir.join("state");
+    let saved = dir.join("saved.ron");
+    let Some(mut s) = Screen::start(&["--new"], &state, &dir) else {
+        return;
+    };
+    s.wait_for("step 0/0");
+    s.send(":mmap 1 0x10000 4 rw\r");
+    s.wait_for("step 1/1");
+    s.send(&format!(":w {}\r", saved.display()));
+    s.wait_for("wrote");
+    s.send(":write 1 0x10000 1\r");
+    s.wait_for("step 2/2");
+    s.child.kill().unwrap();
+    let _ = s.wait_exit();
+
+    let Some(mut s) = Screen::start(&["--new"], &state, &dir) else {
+        return;
+    };
+    s.wait_for("An unsaved session was found");
+    s.send("y");
+    s.wait_for("step 2/2");
+    s.send(":w\r");
+    s.wait_for("wrote");
+    s.send("q");
+    assert!(s.wait_exit().success(), "saved: q quits at once");
+    let text = std::fs::read_to_string(&saved).unwrap();
+    let sc = rmapviz::scenario::Scenario::parse(&text, "saved").unwrap();
+    assert_eq!(sc.steps.len(), 2, "the restored edit was saved to the file");
+    let _ = std::fs::remove_dir_all(&dir);
+}

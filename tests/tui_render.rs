@@ -254,6 +254,44 @@ fn keys_read_together_build_one_view() {
     assert_eq!(text(&draw(&a, 120, 40)), text(&draw(&b, 120, 40)));
 }
 
+/// A typed op whose address or size is wrong whatever the state (unaligned, no pages, past
+/// the end of user space) is refused before it is inserted: nothing changes, the footer says
+/// what is wrong.
+#[test]
+fn impossible_typed_ranges_change_nothing() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rmapviz::tui::Msg;
+    let key = |c: KeyCode| Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    let mut a = App::headless(Scenario::empty("typed"), &AppOptions::default()).unwrap();
+    for (line, says) in [
+        ("mmap 1 0x10001 1", "not page-aligned"),
+        ("mmap 1 0x10000 0", "at least 1"),
+        ("write 1 0x7ffffffff000 2", "past the end"),
+        ("mremap 1 0x10000 1 to=0x20010", "not page-aligned"),
+        ("swapout 1 0x10800", "not page-aligned"),
+    ] {
+        a.update(key(KeyCode::Char(':')));
+        for c in line.chars() {
+            a.update(key(KeyCode::Char(c)));
+        }
+        a.update(key(KeyCode::Enter));
+        assert_eq!(a.len(), 0, "{line}: nothing inserted");
+        let screen = text(&draw(&a, 120, 40));
+        let footer = screen.lines().last().unwrap_or_default();
+        assert!(footer.contains(says), "{line}: {footer}");
+        assert!(footer.contains("nothing inserted"), "{line}: {footer}");
+    }
+    // A possible op goes in.
+    for c in ":mmap 1 0x10000 1\r".chars() {
+        a.update(key(if c == '\r' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        }));
+    }
+    assert_eq!(a.len(), 1);
+}
+
 #[test]
 fn s3_walk_highlight_in_mono() {
     // The mono theme keeps the walk visible through modifiers only (NO_COLOR).

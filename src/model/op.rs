@@ -155,6 +155,35 @@ pub const OP_NAMES: [&str; 12] = [
 ];
 
 impl Op {
+    /// What is wrong with the op's addresses and sizes whatever the state: an address that is
+    /// not page-aligned, no pages or too many, a range past the end of the user address space.
+    /// The machine refuses such an op when it applies it ([`super::StepError`]); the TUI asks
+    /// first, so that a mistyped op changes nothing.
+    pub fn range_error(&self) -> Option<super::StepError> {
+        let check = |what, addr, pages| super::Machine::check_range(what, addr, pages).err();
+        match self {
+            Op::Mmap { addr, pages, .. }
+            | Op::Munmap { addr, pages, .. }
+            | Op::Mprotect { addr, pages, .. }
+            | Op::Read { addr, pages, .. }
+            | Op::Write { addr, pages, .. } => check("pages", *addr, *pages),
+            Op::Mremap {
+                addr,
+                pages,
+                new_pages,
+                to,
+                ..
+            } => {
+                let new = new_pages.unwrap_or(*pages);
+                check("pages", *addr, *pages)
+                    .or_else(|| check("new_pages", *addr, new))
+                    .or_else(|| to.and_then(|t| check("new_pages", t, new)))
+            }
+            Op::SwapOut { addr, .. } | Op::Referenced { addr, .. } => check("pages", *addr, 1),
+            Op::Spawn { .. } | Op::Fork { .. } | Op::Exec { .. } | Op::Exit { .. } => None,
+        }
+    }
+
     /// The op's name as the scenario writes it.
     pub fn name(&self) -> &'static str {
         match self {

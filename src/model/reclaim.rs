@@ -232,9 +232,13 @@ impl Machine {
                 self.pages.free(page);
                 scheme.page_freed(self, page, ev);
                 ev.push(format!(
-                    "pageout: {page} written to {slot} and freed; {} swap pte{} point at it",
+                    "pageout: {page} written to {slot} and freed; {} swap {} at it",
                     hits.len(),
-                    if hits.len() == 1 { "" } else { "s" }
+                    if hits.len() == 1 {
+                        "pte points"
+                    } else {
+                        "ptes point"
+                    }
                 ));
             } else {
                 ev.push(format!(

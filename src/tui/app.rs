@@ -69,6 +69,8 @@ pub enum AppError {
         step: usize,
         count: usize,
     },
+    #[error("cannot compare \"{0}\" with itself: it is the scheme shown (name another)")]
+    CompareWithItself(String),
     #[error(transparent)]
     Theme(#[from] UnknownTheme),
 }
@@ -225,6 +227,9 @@ impl App {
         };
         let scheme = scheme_index(opts.scheme)?;
         let compare = opts.compare.map(scheme_index).transpose()?;
+        if compare == Some(scheme) {
+            return Err(AppError::CompareWithItself(opts.scheme.to_string()));
+        }
         let len = scenario.steps.len();
         if opts.step > len {
             return Err(AppError::StepOutOfRange {
@@ -445,7 +450,11 @@ impl App {
 
     /// Compare mode with the scheme called `name` on the right, or off with None.
     pub fn set_compare(&mut self, name: Option<&str>) -> Result<(), AppError> {
-        self.compare = name.map(|n| self.scheme_number(n)).transpose()?;
+        let compare = name.map(|n| self.scheme_number(n)).transpose()?;
+        if compare == Some(self.scheme) {
+            return Err(AppError::CompareWithItself(self.scheme_name().to_string()));
+        }
+        self.compare = compare;
         self.refresh();
         Ok(())
     }

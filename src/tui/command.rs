@@ -107,6 +107,10 @@ impl App {
     fn insert_op(&mut self, line: &str) {
         match opline::parse(line) {
             Ok(op) => {
+                if let Some(e) = op.range_error() {
+                    self.set_status(format!("{e}: nothing inserted"), true);
+                    return;
+                }
                 let at = self.step;
                 self.session.insert(at, op);
                 self.step = at + 1;
@@ -175,7 +179,7 @@ impl App {
                 }
             }
         } else {
-            PathBuf::from(name)
+            user_path(name)
         };
         let text = self.session.scenario().to_ron();
         // What is written must read back as the same scenario.
@@ -190,11 +194,19 @@ impl App {
             Ok(()) => {
                 self.dirty = false;
                 self.file = Some(path.clone());
+                // The session now comes from this file (the journal records it, so a session
+                // restored after a crash saves to it again).
+                self.origin = path.display().to_string();
                 if let Some(j) = &self.journal {
                     j.clear();
                 }
                 self.set_status(
-                    format!("wrote {} ({} steps)", path.display(), self.len()),
+                    format!(
+                        "wrote {} ({} step{})",
+                        path.display(),
+                        self.len(),
+                        if self.len() == 1 { "" } else { "s" }
+                    ),
                     false,
                 );
             }
@@ -242,6 +254,42 @@ impl App {
                 self.input = tui_input::Input::new(common);
                 self.set_status(many.join(" "), false);
             }
+        }
+    }
+}
+
+/// A file name as typed after `:w`: surrounding quotes removed, a leading `~` the home
+/// directory (as a shell would do).
+fn user_path(name: &str) -> PathBuf {
+    let name = name.trim();
+    let unquoted = ['"', '\'']
+        .iter()
+        .find_map(|&q| name.strip_prefix(q).and_then(|n| n.strip_suffix(q)))
+        .unwrap_or(name);
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
+    match (unquoted.strip_prefix('~'), home) {
+        (Some(""), Some(h)) => PathBuf::from(h),
+        (Some(rest), Some(h)) if rest.starts_with('/') => {
+            PathBuf::from(h).join(rest.trim_start_matches('/'))
+        }
+        _ => PathBuf::from(unquoted),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::user_path;
+    use std::path::PathBuf;
+
+    #[test]
+    fn typed_file_names_lose_quotes_and_find_home() {
+        let home = std::env::var("HOME").unwrap_or_default();
+        assert_eq!(user_path("\"a b.ron\""), PathBuf::from("a b.ron"));
+        assert_eq!(user_path("'x.ron'"), PathBuf::from("x.ron"));
+        assert_eq!(user_path("plain.ron"), PathBuf::from("plain.ron"));
+        assert_eq!(user_path("~user/x.ron"), PathBuf::from("~user/x.ron"));
+        if !home.is_empty() {
+            assert_eq!(user_path("~/s/x.ron"), PathBuf::from(&home).join("s/x.ron"));
         }
     }
 }

@@ -325,7 +325,9 @@ impl App {
                 // Autoplay waits for the step it asked for.
             } else if self.step < self.len() {
                 self.step_to(self.step + 1);
-            } else {
+            }
+            // Autoplay ends on the last step (not one tick after it).
+            if self.target.is_none() && self.step >= self.len() {
                 self.playing = false;
             }
         }

@@ -22,7 +22,21 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let width = w.saturating_sub(1);
         let scroll = app.input.visual_scroll(width);
         let text: String = app.input.value().chars().skip(scroll).collect();
-        let line = Line::from(vec![Span::styled(p, t.key), Span::styled(text, t.text)]);
+        let mut spans = vec![Span::styled(p, t.key), Span::styled(text, t.text)];
+        // The hint of the line (completions, the op's usage) to the right of what is typed,
+        // where there is room for it.
+        let used = 1 + app.input.value().chars().count().saturating_sub(scroll);
+        if let Some(s) = &app.status {
+            let room = w.saturating_sub(used + 3);
+            if room >= 8 {
+                let hint = cut(&s.text, room, app.ascii);
+                let pad = w - used - hint.chars().count();
+                let style = if s.error { t.error } else { t.dim };
+                spans.push(Span::raw(" ".repeat(pad)));
+                spans.push(Span::styled(hint, style));
+            }
+        }
+        let line = Line::from(spans);
         frame.render_widget(Paragraph::new(line), area);
         let x = (app.input.visual_cursor().max(scroll) - scroll) as u16 + 1;
         frame.set_cursor_position(Position::new(
