@@ -427,3 +427,56 @@ fn an_expanded_run_of_vmas_shows_every_vma() {
     app.update(key(KeyCode::Enter)); // fold
     assert_eq!(app.selected(), Some(gid.as_str()));
 }
+
+/// S3's reclaim under pte-chain unmaps both ptes of the page, and the page's chain goes with
+/// its last pte (rmap-semantics.md §3.1: page_remove_rmap frees the chain). The graph draws the
+/// chain as the walk saw it, marked gone, between the two vmas the walk visited and the page.
+#[test]
+fn a_chain_the_walk_freed_is_drawn_as_walked() {
+    let mut sim = Simulation::by_name("pte-chain").unwrap();
+    let (sc, _) = rmapviz::scenario::Scenario::load("S3").unwrap();
+    let mut last = None;
+    for op in &sc.steps {
+        last = Some(sim.step(op, false));
+    }
+    let w = last.and_then(|r| r.walk).expect("S3 ends with a SwapOut");
+    assert!(w.unmapped_all, "both ptes found (2 HIT)");
+    assert_eq!(w.hit, 2);
+    assert!(
+        sim.scheme.view(&sim.machine).index_of(&w.object).is_none(),
+        "the chain is gone from the state"
+    );
+    let g = build_with(&sim, Some(&w), &BuildOptions::default());
+    let chain = g.find(&w.object).expect("the walked chain is drawn");
+    assert!(
+        g.node(chain).label.contains("gone"),
+        "{}",
+        g.node(chain).label
+    );
+    assert!(g.node(chain).walk.on_path);
+    let page = g.find(&w.page.to_string()).expect("the walked page");
+    use petgraph::visit::EdgeRef;
+    let into_page: Vec<_> = g
+        .graph
+        .edges_directed(page, Direction::Incoming)
+        .map(|e| (e.source(), e.weight().on_path))
+        .collect();
+    assert_eq!(
+        into_page,
+        vec![(chain, true)],
+        "the page hangs from the chain"
+    );
+    let from: BTreeSet<_> = g
+        .graph
+        .edges_directed(chain, Direction::Incoming)
+        .filter(|e| e.weight().kind == EdgeKind::VmaObject && e.weight().on_path)
+        .map(|e| e.source())
+        .collect();
+    let visited: BTreeSet<_> = w
+        .visits
+        .iter()
+        .filter_map(|v| v.vma.and_then(|id| g.find(&id.to_string())))
+        .collect();
+    assert_eq!(visited.len(), 2);
+    assert_eq!(from, visited, "linked from the vmas the walk visited");
+}

@@ -310,6 +310,8 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
                     EdgeKind::PageObject,
                     page_word(&rv.objects[o]),
                 );
+            } else if let Some(gone) = gone_object(&mut g, w, &vma_node, rv.objects.len()) {
+                g.link(gone, n, EdgeKind::PageObject, "walked");
             }
         }
         mark_walk(&mut g, m, w);
@@ -318,6 +320,56 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         focus(&mut g);
     }
     g
+}
+
+/// The structure the walk started from, when the state after the step no longer has it and no
+/// longer links the walked page: pte-chain clears a page's chain (or its `pte.direct`) with
+/// its last pte, so a reclaim that unmapped every pte leaves nothing between the vmas it
+/// visited and the page. It is drawn as the walk saw it, marked gone, linked from the vmas the
+/// walk visited, so that the walk still reads vma -> object -> page.
+fn gone_object(
+    g: &mut GraphView,
+    w: &Walk,
+    vma_node: &HashMap<VmaId, NodeIndex>,
+    order: usize,
+) -> Option<NodeIndex> {
+    if w.object.is_empty() || g.find(&w.object).is_some() {
+        return None;
+    }
+    let why = if w.unmapped_all {
+        "removed with the page's last pte by this step's walk"
+    } else {
+        "not in the state after this step"
+    };
+    let n = g.add(Node {
+        short: [
+            format!("{} (gone)", w.object),
+            format!("{} (gone)", w.object),
+            w.object.clone(),
+        ],
+        ..node(
+            w.object.clone(),
+            NodeKind::Object,
+            format!("{} (gone after the walk)", w.object),
+            vec![
+                ("kind".to_string(), "walked, gone".to_string()),
+                ("walked".to_string(), w.object.clone()),
+                ("now".to_string(), why.to_string()),
+            ],
+            1,
+            (order as u64, 0),
+        )
+    });
+    let mut linked = HashSet::new();
+    for v in &w.visits {
+        if let Some(&vn) = v.vma.and_then(|id| vma_node.get(&id))
+            && linked.insert(vn)
+        {
+            let label = v.addr.map_or(String::new(), |a| format!("pte {}", hex(a)));
+            g.link(vn, n, EdgeKind::VmaObject, &label);
+        }
+    }
+    Some(n)
 }
 
 /// The node the pages of some objects hang from: one object, or a group of alike objects.
