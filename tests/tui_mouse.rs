@@ -2,7 +2,8 @@
 //! terminal sends them (`ESC [ < button ; column ; row M`, `m` on release, 1-based), aimed at
 //! what the screen shows (read back with vt100): a click on a step of the timeline shows that
 //! step, a click on a node of the graph selects it (the inspector follows), the wheel over the
-//! timeline steps. Skips (saying why) where no pseudo-terminal can be opened.
+//! timeline scrolls its list without stepping, the wheel over the narrative scrolls it to its
+//! last lines. Skips (saying why) where no pseudo-terminal can be opened.
 
 mod pty;
 use pty::{Screen, tempdir};
@@ -19,7 +20,7 @@ fn wheel_down(s: &mut Screen, (row, col): (u16, u16)) {
 }
 
 #[test]
-fn clicks_select_a_step_and_a_node_and_the_wheel_steps() {
+fn clicks_select_a_step_and_a_node_and_the_wheel_scrolls_the_pane_under_it() {
     let dir = tempdir("mouse");
     let Some(mut s) = Screen::start(&["--mouse", "--no-journal"], &dir.join("state"), &dir) else {
         return;
@@ -55,9 +56,26 @@ fn clicks_select_a_step_and_a_node_and_the_wheel_steps() {
     click(&mut s, pid2);
     s.wait_for("mm pid2");
 
-    // The wheel over the timeline steps forward.
+    // The wheel over the timeline scrolls its list (all six steps fit here: nothing moves); it
+    // does not step. `space` then shows step 4, and `t`'s status says both keys were handled.
     wheel_down(&mut s, fork);
-    s.wait_for("step 4/5");
+    s.send(" t");
+    s.wait_for("theme light");
+    assert!(s.contents().contains("step 4/5"), "{}", s.contents());
+
+    // S3's SwapOut under anonmm-naive (3): the narrative's last lines, that try_to_unmap
+    // failed (rmap-semantics.md §7 S3), are below its bottom until the wheel scrolls it.
+    s.send("G3");
+    s.wait_for("step 5/5");
+    s.wait_for("scheme 3/10");
+    let narrative = s
+        .find(" anonmm-naive ", |r, c| r > 2 && c < 10)
+        .expect("the narrative pane's title");
+    assert!(!s.contents().contains("try_to_unmap failed"));
+    for _ in 0..4 {
+        wheel_down(&mut s, (narrative.0 + 2, narrative.1 + 4));
+    }
+    s.wait_for("try_to_unmap failed");
 
     s.send("q");
     assert!(s.wait_exit().success());

@@ -11,6 +11,7 @@ use thiserror::Error;
 use tui_input::Input;
 
 use super::cache::{Cached, ViewCache};
+use super::scroll::{Scrolled, SideScroll};
 use super::theme::{Theme, ThemeName, UnknownTheme};
 use crate::model::Walk;
 use crate::scenario::Scenario;
@@ -125,6 +126,10 @@ pub struct FrameInfo {
     pub timeline: Option<(ratatui::layout::Rect, usize)>,
     /// The compare table's inner area, first data row's scheme number.
     pub compare: Option<(ratatui::layout::Rect, usize)>,
+    /// The text panes that scroll: where they are and what they showed.
+    pub walk: Option<Scrolled>,
+    pub inspector: Option<Scrolled>,
+    pub narrative: Option<Scrolled>,
 }
 
 /// Views pushed out of the cache wait here to be freed by [`App::idle`]: a step view of the
@@ -189,6 +194,8 @@ pub struct App {
     pub(crate) quit: bool,
     pub(crate) journal: Option<super::journal::Journal>,
     pub(crate) frame: FrameInfo,
+    /// The side panes' scroll offsets.
+    pub(crate) side_scroll: SideScroll,
 }
 
 impl App {
@@ -277,6 +284,7 @@ impl App {
             quit: false,
             journal: None,
             frame: FrameInfo::default(),
+            side_scroll: SideScroll::default(),
         };
         app.refresh();
         if let Some(k) = opts.walk_candidate {
@@ -346,6 +354,12 @@ impl App {
         self.shown_schemes()
             .into_iter()
             .all(|s| self.session.simulated(s) >= n)
+    }
+
+    /// Where the panes of the last frame were ([`super::render::draw_frame`]'s answer): the
+    /// mouse and the scroll keys aim at them.
+    pub fn set_frame(&mut self, info: FrameInfo) {
+        self.frame = info;
     }
 
     /// How many step views (graph and layout) the app has built: the costly part of a key.

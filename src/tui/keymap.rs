@@ -3,6 +3,8 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::scroll::Side;
+
 /// What a key does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -42,6 +44,9 @@ pub enum Action {
     PageDown,
     ScrollLeft,
     ScrollRight,
+    /// Scroll a side pane (the walk, the inspector, the narrative) by half its height.
+    SideDown(Side),
+    SideUp(Side),
 }
 
 /// Where a binding applies.
@@ -328,6 +333,48 @@ pub static BINDINGS: &[Binding] = &[
     ),
     bind!(
         Main,
+        [k(']')],
+        Action::SideDown(Side::Walk),
+        "scroll the walk pane down",
+        Some("scroll")
+    ),
+    bind!(
+        Main,
+        [k('[')],
+        Action::SideUp(Side::Walk),
+        "scroll the walk pane up (n / N scroll it to the candidate)",
+        None
+    ),
+    bind!(
+        Main,
+        [k('}')],
+        Action::SideDown(Side::Inspector),
+        "scroll the inspector down",
+        None
+    ),
+    bind!(
+        Main,
+        [k('{')],
+        Action::SideUp(Side::Inspector),
+        "scroll the inspector up",
+        None
+    ),
+    bind!(
+        Main,
+        [k(')')],
+        Action::SideDown(Side::Narrative),
+        "scroll the narrative (the step in words) down",
+        None
+    ),
+    bind!(
+        Main,
+        [k('(')],
+        Action::SideUp(Side::Narrative),
+        "scroll the narrative up",
+        None
+    ),
+    bind!(
+        Main,
         [k(':')],
         Action::Command,
         "command line: type an op, :goto N, :w FILE, :help",
@@ -337,7 +384,7 @@ pub static BINDINGS: &[Binding] = &[
         Main,
         [k('m')],
         Action::ToggleMouse,
-        "mouse on / off (click selects, wheel scrolls)",
+        "mouse on / off (click selects, the wheel scrolls the pane under it)",
         None
     ),
     bind!(Main, [k('t')], Action::NextTheme, "next colour theme", None),

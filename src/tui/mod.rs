@@ -3,6 +3,7 @@
 //! - [`app`]: the state, and [`App::headless`] for drawing without a terminal (its work between
 //!   keys in `app/idle.rs`); `cache`: the step views kept for the steps shown last;
 //! - [`update`]: messages (keys, mouse, ticks) and what they do; [`command`]: the `:` line;
+//!   `mouse`: clicks and the wheel; [`scroll`]: the side panes' offsets and the graph's pages;
 //! - [`keymap`]: the one key table behind dispatch, footer and help;
 //! - [`render`]: one function per pane, pure reads of the app;
 //! - [`theme`]: colours by role; [`journal`]: the crash-safe record of live edits;
@@ -15,8 +16,10 @@ pub mod command;
 pub mod input;
 pub mod journal;
 pub mod keymap;
+mod mouse;
 pub mod render;
 pub mod run;
+pub mod scroll;
 pub mod signals;
 pub mod terminal;
 pub mod theme;

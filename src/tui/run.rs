@@ -93,7 +93,7 @@ fn event_loop(
             tui.terminal
                 .draw(|f| info = render::draw_frame(app, f))
                 .map_err(gone)?;
-            app.frame = info;
+            app.set_frame(info);
             dirty = false;
         }
         if app.should_quit() {

@@ -3,9 +3,7 @@
 
 use std::time::Instant;
 
-use ratatui::crossterm::event::{
-    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent};
 use tui_input::backend::crossterm::EventHandler;
 
 use super::app::{App, Focus, Mode, SPEEDS};
@@ -39,12 +37,14 @@ impl Msg {
 impl App {
     /// Handles one message.
     pub fn update(&mut self, msg: Msg) {
+        self.forget_moved_scrolls();
         match msg {
             Msg::Key(k) => self.key(k),
             Msg::Mouse(m) => self.mouse_event(m),
             Msg::Tick => self.tick(),
             Msg::Resize => {}
         }
+        self.forget_moved_scrolls();
     }
 
     /// Handles messages read together from the terminal. When the loop falls behind a held
@@ -243,35 +243,11 @@ impl App {
                 self.set_theme(next);
                 self.set_status(format!("theme {next}"), false);
             }
-            Action::ScrollLeft | Action::ScrollRight => {
-                let (top, left) = self
-                    .frame
-                    .graphs
-                    .first()
-                    .map_or(self.scroll, |&(_, t, l)| (t, l));
-                let w = self.frame.graphs.first().map_or(40, |g| g.0.width);
-                let step = (w / 2).max(1);
-                self.follow = false;
-                self.scroll = if a == Action::ScrollRight {
-                    (top, left + step)
-                } else {
-                    (top, left.saturating_sub(step))
-                };
+            Action::ScrollLeft | Action::ScrollRight | Action::PageDown | Action::PageUp => {
+                self.page_graph(a)
             }
-            Action::PageDown | Action::PageUp => {
-                let (top, left) = self
-                    .frame
-                    .graphs
-                    .first()
-                    .map_or(self.scroll, |&(_, t, l)| (t, l));
-                let h = self.frame.graphs.first().map_or(10, |g| g.0.height as u32);
-                self.follow = false;
-                self.scroll = if a == Action::PageDown {
-                    (top + h.saturating_sub(2).max(1), left)
-                } else {
-                    (top.saturating_sub(h.saturating_sub(2).max(1)), left)
-                };
-            }
+            Action::SideDown(side) => self.scroll_side_page(side, true),
+            Action::SideUp(side) => self.scroll_side_page(side, false),
         }
     }
 
@@ -526,72 +502,6 @@ impl App {
                 self.follow = true;
             }
             None => self.set_status(format!("no node matches \"{q}\" at this step"), true),
-        }
-    }
-
-    fn mouse_event(&mut self, m: MouseEvent) {
-        if !self.mouse || self.mode != Mode::Normal {
-            return;
-        }
-        let inside = |r: ratatui::layout::Rect| {
-            m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
-        };
-        let graph = self
-            .frame
-            .graphs
-            .iter()
-            .enumerate()
-            .find(|(_, g)| inside(g.0))
-            .map(|(i, g)| (i, *g));
-        match m.kind {
-            MouseEventKind::Down(MouseButton::Left) => {
-                if let Some((i, (r, top, left))) = graph {
-                    let x = m.column - r.x + left;
-                    let row = (m.row - r.y) as u32 + top;
-                    if let Some(n) = self
-                        .panes
-                        .get(i)
-                        .and_then(|p| p.view.fit(r.width).hit(x, row))
-                    {
-                        let id = self.panes[i].view.graph.node(n).id.clone();
-                        self.selected = Some(id);
-                        self.focus = Focus::Graph;
-                    }
-                } else if let Some((r, first)) = self.frame.timeline
-                    && inside(r)
-                {
-                    let k = first + (m.row - r.y) as usize;
-                    if k <= self.len() {
-                        self.step_to(k);
-                        self.focus = Focus::Steps;
-                    }
-                } else if let Some((r, first)) = self.frame.compare
-                    && inside(r)
-                {
-                    let k = first + (m.row - r.y) as usize;
-                    if k < self.scheme_names().len() {
-                        self.action(Action::Scheme(k));
-                    }
-                }
-            }
-            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-                let down = m.kind == MouseEventKind::ScrollDown;
-                if let Some((_, (_, top, left))) = graph {
-                    self.follow = false;
-                    self.scroll = if down {
-                        (top + 3, left)
-                    } else {
-                        (top.saturating_sub(3), left)
-                    };
-                } else if self.frame.timeline.is_some_and(|(r, _)| inside(r)) {
-                    self.action(if down {
-                        Action::StepNext
-                    } else {
-                        Action::StepPrev
-                    });
-                }
-            }
-            _ => {}
         }
     }
 

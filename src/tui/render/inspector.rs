@@ -4,13 +4,15 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{asciify, text_pane};
+use super::asciify;
+use super::scrolled::{self, Want};
 use crate::model::VmaId;
 use crate::tui::app::App;
+use crate::tui::scroll::{Scrolled, Side};
 use crate::view::NodeKind;
 use crate::view::nodes::{pte_stats, vma_fields};
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
     let t = &app.theme;
     let mut lines = Vec::new();
     let pane_ = app.panes.first();
@@ -66,5 +68,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         }
         _ => lines.push(Line::styled("nothing selected", t.dim)),
     }
-    text_pane(app, frame, area, title, lines);
+    let want = Want::Top(app.side_top(Side::Inspector).unwrap_or(0));
+    scrolled::render(app, frame, area, title, lines, Vec::new(), want)
 }

@@ -10,6 +10,7 @@ mod help;
 mod inspector;
 mod narrative;
 mod popup;
+mod scrolled;
 mod timeline;
 mod walk;
 
@@ -21,6 +22,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::app::{App, FrameInfo, Mode};
+pub(crate) use graph::viewport as graph_viewport;
 
 /// Below this size the screen only says what size it needs.
 pub const MIN_WIDTH: u16 = 40;
@@ -194,15 +196,9 @@ pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
     for (i, r) in s.graphs.iter().enumerate() {
         info.graphs.push(graph::render(app, frame, *r, i));
     }
-    if let Some(r) = s.walk {
-        walk::render(app, frame, r);
-    }
-    if let Some(r) = s.inspector {
-        inspector::render(app, frame, r);
-    }
-    if let Some(r) = s.narrative {
-        narrative::render(app, frame, r);
-    }
+    info.walk = s.walk.map(|r| walk::render(app, frame, r));
+    info.inspector = s.inspector.map(|r| inspector::render(app, frame, r));
+    info.narrative = s.narrative.map(|r| narrative::render(app, frame, r));
     if let Some(r) = s.compare {
         info.compare = Some(compare::render(app, frame, r));
     }
@@ -253,23 +249,6 @@ pub(crate) fn pane<'a>(app: &App, title: impl Into<Line<'a>>, focused: bool) -> 
         .border_set(border_set(app.ascii))
         .border_style(style)
         .title(title.into().style(app.theme.title))
-}
-
-/// A pane of wrapped text lines with a title.
-pub(crate) fn text_pane<'a>(
-    app: &App,
-    frame: &mut Frame,
-    area: Rect,
-    title: impl Into<Line<'a>>,
-    lines: Vec<Line<'a>>,
-) {
-    let block = pane(app, title, false);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        area,
-    );
 }
 
 /// `s` cut to `width` cells with an ellipsis.

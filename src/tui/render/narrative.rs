@@ -5,11 +5,13 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::Line;
 
-use super::{asciify, text_pane};
+use super::asciify;
+use super::scrolled::{self, Want};
 use crate::report::text::walk_line;
 use crate::tui::app::App;
+use crate::tui::scroll::{Scrolled, Side};
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
     let t = &app.theme;
     let mut lines = Vec::new();
     match app.step().checked_sub(1) {
@@ -51,5 +53,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         }
     }
     let title = format!(" {} ", app.scheme_name());
-    text_pane(app, frame, area, title, lines);
+    let want = Want::Top(app.side_top(Side::Narrative).unwrap_or(0));
+    scrolled::render(app, frame, area, title, lines, Vec::new(), want)
 }

@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 use super::{cut, pane};
 use crate::scenario::opline;
 use crate::tui::app::{App, Focus};
+use crate::tui::scroll::Side;
 
 /// Draws the list; returns its inner area and the step number of its first line.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
@@ -17,11 +18,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let h = inner.height as usize;
-    // Line k shows step k (0 = the start); keep the cursor in the middle third.
+    // Line k shows step k (0 = the start); the cursor in the middle unless the list was
+    // scrolled (the wheel) since the step changed.
     let total = app.len() + 1;
     let first = app
-        .step()
-        .saturating_sub(h / 2)
+        .side_top(Side::Steps)
+        .unwrap_or(app.step().saturating_sub(h / 2))
         .min(total.saturating_sub(h));
     // Step numbers as wide as the last one.
     let digits = total.saturating_sub(1).max(1).ilog10() as usize + 1;

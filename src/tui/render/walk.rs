@@ -1,14 +1,17 @@
 //! The walk of the step: every visited candidate in order with its outcome and computed
 //! address, the LOST ptes loudly, the verdict; the candidate followed with `n` / `N` marked.
+//! A long walk scrolls (the wheel, `[` `]`): the candidate followed is kept in the middle, the
+//! start shown while none is, and the verdict stays on the pane's last lines.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::text_pane;
+use super::scrolled::{self, Want};
 use crate::model::{Outcome, WalkKind, hex};
 use crate::tui::app::App;
+use crate::tui::scroll::{Scrolled, Side};
 use crate::tui::theme::Theme;
 
 pub(crate) fn outcome_style(t: &Theme, o: Outcome) -> Style {
@@ -20,9 +23,11 @@ pub(crate) fn outcome_style(t: &Theme, o: Outcome) -> Style {
     }
 }
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
     let t = &app.theme;
     let mut lines = Vec::new();
+    let mut pinned = Vec::new();
+    let mut followed = None;
     let title = match app.candidate {
         Some(k) => format!(" walk: candidate {}/{} ", k + 1, app.candidates()),
         None => " walk ".to_string(),
@@ -43,6 +48,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(Line::styled(format!("{field}: {}", w.object), t.dim));
             for (k, v) in w.visits.iter().enumerate() {
                 let cur = app.candidate == Some(k);
+                if cur {
+                    followed = Some(lines.len());
+                }
                 let mark = match (cur, app.ascii) {
                     (true, false) => "▶",
                     (true, true) => ">",
@@ -90,7 +98,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     w.lost.len()
                 ),
             };
-            lines.push(Line::styled(
+            pinned.push(Line::styled(
                 format!(
                     "{} HIT {} MISS {} OUT {} SKIP of {} planned; {verdict}",
                     w.hit, w.miss, w.out, w.skip, w.planned
@@ -106,5 +114,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(Line::styled("(SwapOut and Referenced steps walk)", t.dim));
         }
     }
-    text_pane(app, frame, area, title, lines);
+    let want = match (app.side_top(Side::Walk), followed) {
+        (Some(top), _) => Want::Top(top),
+        (None, Some(k)) => Want::Show(k),
+        (None, None) => Want::Top(0),
+    };
+    scrolled::render(app, frame, area, title, lines, pinned, want)
 }
