@@ -130,7 +130,14 @@ fn the_walk_pane_says_which_lines_it_shows() {
     let mut a = storm_app("anon-vma");
     let (b, info) = draw(&mut a, 120, 40);
     let r = info.walk.unwrap().area;
-    let bottom = text_in(&b, Rect { y: r.y + r.height - 1, height: 1, ..r });
+    let bottom = text_in(
+        &b,
+        Rect {
+            y: r.y + r.height - 1,
+            height: 1,
+            ..r
+        },
+    );
     // Two heading lines and a line per candidate scroll; the verdict is pinned below them.
     let lines = 2 + a.candidates();
     assert!(bottom.contains(&format!("of {lines}")), "{bottom}");
@@ -200,7 +207,11 @@ fn the_wheel_and_the_keys_scroll_the_narrative_to_its_end() {
         let narr = text_in(&b, r);
         assert!(narr.contains("try_to_unmap failed"), "{narr}");
         assert!(narr.contains("LOST"), "{narr}");
-        assert_eq!(text_in(&b, info.graphs[0].0), graph, "the graph did not move");
+        assert_eq!(
+            text_in(&b, info.graphs[0].0),
+            graph,
+            "the graph did not move"
+        );
         // Another step forgets the offset; coming back shows the start again.
         a.update(key(KeyCode::Left));
         a.update(key(KeyCode::Right));

@@ -333,6 +333,29 @@ pub static BINDINGS: &[Binding] = &[
     ),
     bind!(
         Main,
+        [k(':')],
+        Action::Command,
+        "command line: type an op, :goto N, :w FILE, :help",
+        Some("live")
+    ),
+    bind!(
+        Main,
+        [k('m')],
+        Action::ToggleMouse,
+        "mouse on / off (click selects, the wheel scrolls the pane under it)",
+        None
+    ),
+    bind!(Main, [k('t')], Action::NextTheme, "next colour theme", None),
+    bind!(Main, [k('?')], Action::Help, "this help", Some("help")),
+    bind!(
+        Main,
+        [k('q'), ctrl('c')],
+        Action::Quit,
+        "quit (asks first if typed ops are unsaved)",
+        Some("quit")
+    ),
+    bind!(
+        Main,
         [k(']')],
         Action::SideDown(Side::Walk),
         "scroll the walk pane down",
@@ -372,29 +395,6 @@ pub static BINDINGS: &[Binding] = &[
         Action::SideUp(Side::Narrative),
         "scroll the narrative up",
         None
-    ),
-    bind!(
-        Main,
-        [k(':')],
-        Action::Command,
-        "command line: type an op, :goto N, :w FILE, :help",
-        Some("live")
-    ),
-    bind!(
-        Main,
-        [k('m')],
-        Action::ToggleMouse,
-        "mouse on / off (click selects, the wheel scrolls the pane under it)",
-        None
-    ),
-    bind!(Main, [k('t')], Action::NextTheme, "next colour theme", None),
-    bind!(Main, [k('?')], Action::Help, "this help", Some("help")),
-    bind!(
-        Main,
-        [k('q'), ctrl('c')],
-        Action::Quit,
-        "quit (asks first if typed ops are unsaved)",
-        Some("quit")
     ),
 ];
 
@@ -553,6 +553,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_side_panes_scroll_in_both_contexts() {
+        for ctx in [Context::Steps, Context::Graph] {
+            let down = |c| lookup(ctx, &ev(KeyCode::Char(c)));
+            assert_eq!(down(']'), Some(Action::SideDown(Side::Walk)));
+            assert_eq!(down('['), Some(Action::SideUp(Side::Walk)));
+            assert_eq!(down('}'), Some(Action::SideDown(Side::Inspector)));
+            assert_eq!(down('{'), Some(Action::SideUp(Side::Inspector)));
+            assert_eq!(down(')'), Some(Action::SideDown(Side::Narrative)));
+            assert_eq!(down('('), Some(Action::SideUp(Side::Narrative)));
+        }
+        // The graph's own keys are unchanged.
+        let g = Context::Graph;
+        assert_eq!(lookup(g, &ev(KeyCode::PageDown)), Some(Action::PageDown));
+        assert_eq!(lookup(g, &ev(KeyCode::Char('j'))), Some(Action::Down));
     }
 
     #[test]

@@ -16,11 +16,7 @@ impl App {
             return;
         }
         let (col, row) = (m.column, m.row);
-        let graph = self
-            .frame
-            .graphs
-            .iter()
-            .position(|g| inside(g.0, col, row));
+        let graph = self.frame.graphs.iter().position(|g| inside(g.0, col, row));
         match m.kind {
             MouseEventKind::Down(MouseButton::Left) => {
                 // A click aims at what the last frame showed.
@@ -28,7 +24,10 @@ impl App {
                     let (r, top, left) = self.frame.graphs[i];
                     let x = col - r.x + left;
                     let y = (row - r.y) as u32 + top;
-                    if let Some(n) = self.panes.get(i).and_then(|p| p.view.fit(r.width).hit(x, y))
+                    if let Some(n) = self
+                        .panes
+                        .get(i)
+                        .and_then(|p| p.view.fit(r.width).hit(x, y))
                     {
                         let id = self.panes[i].view.graph.node(n).id.clone();
                         self.selected = Some(id);

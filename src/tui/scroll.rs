@@ -152,11 +152,9 @@ impl App {
 
     /// `PgUp` `PgDn` `<` `>`: the graph by a page (down, up) or half its width (sideways).
     pub(crate) fn page_graph(&mut self, a: Action) {
-        let (r, top, left) = self.graph_view(0).unwrap_or((
-            Rect::new(0, 0, 40, 10),
-            self.scroll.0,
-            self.scroll.1,
-        ));
+        let (r, top, left) =
+            self.graph_view(0)
+                .unwrap_or((Rect::new(0, 0, 40, 10), self.scroll.0, self.scroll.1));
         let page = (r.height as u32).saturating_sub(2).max(1);
         let half = (r.width / 2).max(1);
         match a {
