@@ -155,18 +155,15 @@ pub const OP_NAMES: [&str; 12] = [
 ];
 
 impl Op {
-    /// What is wrong with the op's addresses and sizes whatever the state: an address that is
-    /// not page-aligned, no pages or too many, a range past the end of the user address space.
-    /// The machine refuses such an op when it applies it ([`super::StepError`]); the TUI asks
-    /// first, so that a mistyped op changes nothing.
-    pub fn range_error(&self) -> Option<super::StepError> {
-        let check = |what, addr, pages| super::Machine::check_range(what, addr, pages).err();
+    /// The address ranges the op names, as (argument, start, pages): the range of `pages` at
+    /// `addr`, and for mremap the new size at the old and (with `to`) the new address.
+    pub fn ranges(&self) -> Vec<(&'static str, Addr, u64)> {
         match self {
             Op::Mmap { addr, pages, .. }
             | Op::Munmap { addr, pages, .. }
             | Op::Mprotect { addr, pages, .. }
             | Op::Read { addr, pages, .. }
-            | Op::Write { addr, pages, .. } => check("pages", *addr, *pages),
+            | Op::Write { addr, pages, .. } => vec![("pages", *addr, *pages)],
             Op::Mremap {
                 addr,
                 pages,
@@ -175,13 +172,23 @@ impl Op {
                 ..
             } => {
                 let new = new_pages.unwrap_or(*pages);
-                check("pages", *addr, *pages)
-                    .or_else(|| check("new_pages", *addr, new))
-                    .or_else(|| to.and_then(|t| check("new_pages", t, new)))
+                let mut v = vec![("pages", *addr, *pages), ("new_pages", *addr, new)];
+                v.extend(to.map(|t| ("new_pages", t, new)));
+                v
             }
-            Op::SwapOut { addr, .. } | Op::Referenced { addr, .. } => check("pages", *addr, 1),
-            Op::Spawn { .. } | Op::Fork { .. } | Op::Exec { .. } | Op::Exit { .. } => None,
+            Op::SwapOut { addr, .. } | Op::Referenced { addr, .. } => vec![("pages", *addr, 1)],
+            Op::Spawn { .. } | Op::Fork { .. } | Op::Exec { .. } | Op::Exit { .. } => vec![],
         }
+    }
+
+    /// What is wrong with the op's addresses and sizes whatever the state: an address that is
+    /// not page-aligned, no pages or too many, a range past the end of the user address space.
+    /// The machine refuses such an op when it applies it ([`super::StepError`]); the TUI asks
+    /// first, so that a mistyped op changes nothing.
+    pub fn range_error(&self) -> Option<super::StepError> {
+        self.ranges()
+            .into_iter()
+            .find_map(|(what, addr, pages)| super::Machine::check_range(what, addr, pages).err())
     }
 
     /// The op's name as the scenario writes it.

@@ -22,32 +22,12 @@ use crate::session::Simulation;
 /// The scheme the kernel is compared with.
 const SCHEME: &str = "modern";
 
-/// Every address range an op touches, as (start, end); None when it has none.
+/// Every address range an op touches, as (start, end); none for an op without addresses.
 fn op_ranges(op: &Op) -> Vec<(u64, u64)> {
-    let r = |a: u64, p: u64| (a, a.saturating_add(p.saturating_mul(PAGE_SIZE)));
-    match op {
-        Op::Mmap { addr, pages, .. }
-        | Op::Munmap { addr, pages, .. }
-        | Op::Mprotect { addr, pages, .. }
-        | Op::Read { addr, pages, .. }
-        | Op::Write { addr, pages, .. } => vec![r(*addr, *pages)],
-        Op::Mremap {
-            addr,
-            pages,
-            new_pages,
-            to,
-            ..
-        } => {
-            let n = new_pages.unwrap_or(*pages);
-            let mut v = vec![r(*addr, *pages.max(&n))];
-            if let Some(t) = to {
-                v.push(r(*t, n));
-            }
-            v
-        }
-        Op::SwapOut { addr, .. } | Op::Referenced { addr, .. } => vec![r(*addr, 1)],
-        Op::Spawn { .. } | Op::Fork { .. } | Op::Exec { .. } | Op::Exit { .. } => vec![],
-    }
+    op.ranges()
+        .into_iter()
+        .map(|(_, a, p)| (a, a.saturating_add(p.saturating_mul(PAGE_SIZE))))
+        .collect()
 }
 
 /// Refuses scenarios whose addresses the oracle cannot use: below `vm.mmap_min_addr` (the kernel

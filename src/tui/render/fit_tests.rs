@@ -216,10 +216,8 @@ fn the_header_names_both_compared_schemes() {
     }
 }
 
-/// The repro of the QA review: at 120 columns anon-vma-global beside anonmm-naive has room for
-/// both eras and the op (they were cut to "vs …").
-#[test]
-fn the_header_at_120_keeps_the_eras_when_they_fit() {
+/// S3 at its SwapOut, anon-vma-global compared with anonmm-naive (long eras, a wide graph).
+fn global_vs_naive_at_the_swapout() -> App {
     let (sc, _) = Scenario::load("S3").unwrap();
     let opts = AppOptions {
         scheme: "anon-vma-global",
@@ -227,7 +225,14 @@ fn the_header_at_120_keeps_the_eras_when_they_fit() {
         step: 5,
         ..AppOptions::default()
     };
-    let app = App::headless(sc, &opts).unwrap();
+    App::headless(sc, &opts).unwrap()
+}
+
+/// The repro of the QA review: at 120 columns anon-vma-global beside anonmm-naive has room for
+/// both eras and the op (they were cut to "vs …").
+#[test]
+fn the_header_at_120_keeps_the_eras_when_they_fit() {
+    let app = global_vs_naive_at_the_swapout();
     let (b, _) = draw_at(&app, 120, 40);
     let line = row(&b, 1);
     for part in [
@@ -244,14 +249,7 @@ fn the_header_at_120_keeps_the_eras_when_they_fit() {
 /// of compare mode.
 #[test]
 fn a_graph_cut_on_the_right_says_which_columns_are_shown() {
-    let (sc, _) = Scenario::load("S3").unwrap();
-    let opts = AppOptions {
-        scheme: "anon-vma-global",
-        compare: Some("anonmm-naive"),
-        step: 5,
-        ..AppOptions::default()
-    };
-    let app = App::headless(sc, &opts).unwrap();
+    let app = global_vs_naive_at_the_swapout();
     let (b, info) = draw_at(&app, 110, 40);
     let (r, _, _) = info.graphs[1];
     let l = app.panes[1].view.fit(r.width);
