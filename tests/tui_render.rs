@@ -292,6 +292,55 @@ fn impossible_typed_ranges_change_nothing() {
     assert_eq!(a.len(), 1);
 }
 
+/// A walk of more than 999 candidates keeps each candidate on one row of the 30-column walk
+/// pane: the storm's reclaim of a child's copy under anon-vma scans the whole family, 1001
+/// vmas (rmap-semantics.md §7 S2 (a)), the last of them the HIT.
+#[test]
+fn a_walk_of_a_thousand_candidates_keeps_one_row_each() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rmapviz::scenario::storm;
+    use rmapviz::tui::Msg;
+    let sc = storm(1000, 1);
+    let len = sc.steps.len();
+    let opts = AppOptions {
+        scheme: "anon-vma",
+        step: len,
+        ..AppOptions::default()
+    };
+    let mut a = App::headless(sc, &opts).unwrap();
+    assert_eq!(a.candidates(), 1001);
+    a.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('N'),
+        KeyModifiers::SHIFT,
+    )));
+    assert_eq!(a.walk_candidate(), Some(1000));
+    let screen = text(&draw(&a, 120, 40));
+    // The walk pane is the right-hand column, 30 cells wide at 120 columns.
+    let walk: Vec<String> = screen
+        .lines()
+        .map(|l| l.chars().skip(90).collect())
+        .collect();
+    let row_of = |n: &str| {
+        walk.iter()
+            .find(|l| {
+                let l = l.trim_start_matches(['│', '▶', '>', ' ']);
+                l.split_whitespace().next() == Some(n)
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("no row for candidate {n}:\n{}", walk.join("\n")))
+    };
+    let last = row_of("1001");
+    assert!(
+        last.contains("HIT") && last.contains("0x10000000"),
+        "{last}"
+    );
+    let before = row_of("1000");
+    assert!(
+        before.contains("MISS") && before.contains("0x10000000"),
+        "{before}"
+    );
+}
+
 #[test]
 fn s3_walk_highlight_in_mono() {
     // The mono theme keeps the walk visible through modifiers only (NO_COLOR).

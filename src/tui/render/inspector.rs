@@ -9,8 +9,8 @@ use super::scrolled::{self, Want};
 use crate::model::VmaId;
 use crate::tui::app::App;
 use crate::tui::scroll::{Scrolled, Side};
-use crate::view::NodeKind;
 use crate::view::nodes::{pte_stats, vma_fields};
+use crate::view::{Detail, NodeKind};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
     let t = &app.theme;
@@ -21,6 +21,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
         p.view.graph.find(id).map(|n| p.view.graph.node(n))
     });
     let title = match node {
+        // A group's id is for the program; its label says what it holds.
+        Some(n) if n.kind.is_group() => format!(" {} ", n.label_at(Detail::Compact)),
         Some(n) => format!(" {} {} ", n.kind.as_str(), n.id),
         None => " inspector ".to_string(),
     };

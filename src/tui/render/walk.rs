@@ -46,6 +46,23 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
                 "page->mapping"
             };
             lines.push(Line::styled(format!("{field}: {}", w.object), t.dim));
+            // Numbers and pids as wide as the widest (a walk of 1001 candidates would wrap
+            // with fixed columns); the word "pid" goes when even that does not fit the pane.
+            let digits = |n: usize| n.max(1).ilog10() as usize + 1;
+            let nw = digits(w.visits.len()).max(2);
+            let pw = w
+                .visits
+                .iter()
+                .map(|v| digits(v.pid as usize))
+                .max()
+                .unwrap_or(1)
+                .max(3);
+            let pid_word = if 1 + nw + 5 + pw + 1 + 5 + 10 <= area.width.saturating_sub(2) as usize
+            {
+                " pid "
+            } else {
+                " "
+            };
             for (k, v) in w.visits.iter().enumerate() {
                 let cur = app.candidate == Some(k);
                 if cur {
@@ -63,7 +80,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
                 };
                 let base = if cur { t.current } else { t.text };
                 lines.push(Line::from(vec![
-                    Span::styled(format!("{mark}{:>2} pid {:<3} ", k + 1, v.pid), base),
+                    Span::styled(
+                        format!("{mark}{:>nw$}{pid_word}{:<pw$} ", k + 1, v.pid),
+                        base,
+                    ),
                     Span::styled(
                         format!("{:<5}", v.outcome.as_str()),
                         outcome_style(t, v.outcome),
