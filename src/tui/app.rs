@@ -11,6 +11,7 @@ use thiserror::Error;
 use tui_input::Input;
 
 use super::cache::{Cached, ViewCache};
+use super::palette::Palette;
 use super::scroll::{Scrolled, SideScroll};
 use super::theme::{Theme, ThemeName, UnknownTheme};
 use crate::model::Walk;
@@ -153,6 +154,8 @@ pub struct App {
     pub(crate) step: usize,
     pub(crate) candidate: Option<usize>,
     pub(crate) theme: Theme,
+    /// The colours the terminal shows (the theme is converted to them).
+    palette: Palette,
     pub(crate) ascii: bool,
     pub(crate) focus: Focus,
     pub(crate) mode: Mode,
@@ -256,6 +259,7 @@ impl App {
             step: opts.step,
             candidate: None,
             theme: Theme::new(opts.theme),
+            palette: Palette::TrueColor,
             ascii: opts.ascii,
             focus: Focus::Steps,
             mode: Mode::Normal,
@@ -427,7 +431,14 @@ impl App {
     }
 
     pub fn set_theme(&mut self, name: ThemeName) {
-        self.theme = Theme::new(name);
+        self.theme = Theme::new(name).in_palette(self.palette);
+    }
+
+    /// Shows the theme's colours as `palette` can (the interactive TUI asks the terminal;
+    /// headless apps keep exact RGB for the exports).
+    pub fn set_palette(&mut self, palette: Palette) {
+        self.palette = palette;
+        self.set_theme(self.theme.name);
     }
 
     pub fn ascii(&self) -> bool {

@@ -6,7 +6,7 @@
 //!   `mouse`: clicks and the wheel; [`scroll`]: the side panes' offsets and the graph's pages;
 //! - [`keymap`]: the one key table behind dispatch, footer and help;
 //! - [`render`]: one function per pane, pure reads of the app;
-//! - [`theme`]: colours by role; [`journal`]: the crash-safe record of live edits;
+//! - [`theme`]: colours by role ([`palette`]: as the terminal can show them); [`journal`]: the crash-safe record of live edits;
 //! - [`terminal`], [`input`], [`signals`] and [`run`]: the terminal's lifecycle, its input,
 //!   the signals and the event loop (the only places that touch the terminal).
 
@@ -17,6 +17,7 @@ pub mod input;
 pub mod journal;
 pub mod keymap;
 mod mouse;
+pub mod palette;
 pub mod render;
 pub mod run;
 pub mod scroll;
