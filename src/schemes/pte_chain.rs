@@ -37,7 +37,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
-use std::sync::{Arc, OnceLock};
 
 use super::registry::{SchemeInfo, info};
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
@@ -45,6 +44,9 @@ use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, PageSet, Pid, Vma,
     VmaId, Walk, WalkKind, WalkPlan, hex,
 };
+
+mod chains;
+use chains::*;
 
 /// The graph links chains to the vmas of their ptes up to this many recorded ptes in all.
 pub const LINKED_PTES: usize = 4096;
@@ -56,220 +58,6 @@ pub const NRPTE: usize = 7;
 /// Bytes of one chain block: an L1 cache line (i386 32, x86_64 64).
 const BLOCK_I386: u64 = 32;
 const BLOCK_X86_64: u64 = 64;
-
-/// One recorded pte: (mm << 36) | virtual page number (a 47-bit address has a 35-bit vpn); mm
-/// ids stay below 2^26, leaving the two top bits to [`Chains`].
-type PteRef = u64;
-
-fn pack(mm: MmId, addr: Addr) -> PteRef {
-    (u64::from(mm.0) << 36) | (addr >> PAGE_SHIFT)
-}
-
-fn unpack(r: PteRef) -> (MmId, Addr) {
-    (MmId((r >> 36) as u32), (r & ((1 << 36) - 1)) << PAGE_SHIFT)
-}
-
-/// The `pte` union of one page, as read from the store.
-#[derive(Clone, Copy, Debug, Default)]
-enum Chain<'a> {
-    #[default]
-    Empty,
-    Direct(PteRef),
-    /// Chain blocks; entries in reverse walk order, so the last element is the head block's
-    /// first used slot and an insertion is a push.
-    Blocks(&'a [PteRef]),
-}
-
-impl Chain<'_> {
-    /// Blocks allocated: the head holds 1 to NRPTE entries, every other block NRPTE.
-    fn blocks(&self) -> usize {
-        match self {
-            Chain::Blocks(v) => v.len().div_ceil(NRPTE),
-            _ => 0,
-        }
-    }
-
-    /// Entries in walk order.
-    fn entries(&self) -> Vec<PteRef> {
-        match self {
-            Chain::Empty => Vec::new(),
-            Chain::Direct(r) => vec![*r],
-            Chain::Blocks(v) => v.iter().rev().copied().collect(),
-        }
-    }
-}
-
-const CHUNK: usize = 1024;
-/// A page's word holds the index of its chain in [`Chains::lists`].
-const LIST_BIT: u64 = 1 << 63;
-/// A page's word holds its one pte (pte.direct); a word of 0 holds nothing.
-const DIRECT_BIT: u64 = 1 << 62;
-
-/// A chunk of page words, shared copy-on-write between clones, with its summary for the view
-/// (computed when first asked for, forgotten when a word changes; clones of the scheme, such as
-/// history checkpoints and the states rebuilt from them, share unchanged chunks and so their
-/// summaries).
-#[derive(Clone, Debug)]
-struct WordChunk {
-    words: Vec<u64>,
-    summary: OnceLock<Summary>,
-}
-
-/// A chunk's pages as the view wants them.
-#[derive(Clone, Debug, Default)]
-struct Summary {
-    /// Pages in `pte.direct` as runs: pages `page..page + len` hold the consecutive ptes
-    /// `first..first + len` of one mm (a process's copy-on-write copies of consecutive pages).
-    direct: Vec<DirectRun>,
-    /// Pages that own a chain.
-    chained: Vec<PageId>,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct DirectRun {
-    page: u32,
-    first: PteRef,
-    len: u32,
-}
-
-impl WordChunk {
-    fn new() -> WordChunk {
-        WordChunk {
-            words: vec![0; CHUNK],
-            summary: OnceLock::new(),
-        }
-    }
-
-    fn summary(&self, base: usize) -> &Summary {
-        self.summary.get_or_init(|| {
-            let mut s = Summary::default();
-            for (i, &w) in self.words.iter().enumerate() {
-                let page = (base + i) as u32;
-                if w & LIST_BIT != 0 {
-                    s.chained.push(PageId(page));
-                } else if w & DIRECT_BIT != 0 {
-                    let r = w & !DIRECT_BIT;
-                    match s.direct.last_mut() {
-                        Some(run)
-                            if run.page + run.len == page
-                                && run.first + u64::from(run.len) == r =>
-                        {
-                            run.len += 1
-                        }
-                        _ => s.direct.push(DirectRun {
-                            page,
-                            first: r,
-                            len: 1,
-                        }),
-                    }
-                }
-            }
-            s
-        })
-    }
-}
-
-/// The chains by page id: one word per page (empty, pte.direct, or the index of a chain), in
-/// chunks shared copy-on-write between clones (history checkpoints), and the chains themselves,
-/// each shared copy-on-write too. A page costs the model 8 bytes here, as `pte` cost the kernel
-/// one word of `struct page`; only pages mapped more than once own a chain.
-#[derive(Clone, Debug, Default)]
-struct Chains {
-    words: Vec<Arc<WordChunk>>,
-    lists: Vec<Arc<Vec<PteRef>>>,
-    /// Indexes of `lists` whose chain was freed, for reuse.
-    free: Vec<usize>,
-}
-
-impl Chains {
-    fn word(&self, p: PageId) -> u64 {
-        let i = p.0 as usize;
-        self.words
-            .get(i / CHUNK)
-            .and_then(|c| c.words.get(i % CHUNK))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    fn set_word(&mut self, p: PageId, w: u64) {
-        let i = p.0 as usize;
-        while self.words.len() <= i / CHUNK {
-            self.words.push(Arc::new(WordChunk::new()));
-        }
-        let c = Arc::make_mut(&mut self.words[i / CHUNK]);
-        c.words[i % CHUNK] = w;
-        c.summary.take();
-    }
-
-    /// Every chunk's summary, in page order.
-    fn summaries(&self) -> impl Iterator<Item = &Summary> + '_ {
-        self.words
-            .iter()
-            .enumerate()
-            .map(|(ci, c)| c.summary(ci * CHUNK))
-    }
-
-    fn decode(&self, w: u64) -> Chain<'_> {
-        if w & LIST_BIT != 0 {
-            Chain::Blocks(&self.lists[(w & !LIST_BIT) as usize])
-        } else if w & DIRECT_BIT != 0 {
-            Chain::Direct(w & !DIRECT_BIT)
-        } else {
-            Chain::Empty
-        }
-    }
-
-    fn get(&self, p: PageId) -> Chain<'_> {
-        self.decode(self.word(p))
-    }
-
-    /// The chain of `p`, which must have one.
-    fn list_mut(&mut self, p: PageId) -> Option<&mut Vec<PteRef>> {
-        let w = self.word(p);
-        (w & LIST_BIT != 0).then(|| Arc::make_mut(&mut self.lists[(w & !LIST_BIT) as usize]))
-    }
-
-    fn set_direct(&mut self, p: PageId, r: PteRef) {
-        self.free_list_of(p);
-        self.set_word(p, r | DIRECT_BIT);
-    }
-
-    fn set_list(&mut self, p: PageId, v: Vec<PteRef>) {
-        self.free_list_of(p);
-        let idx = match self.free.pop() {
-            Some(i) => {
-                self.lists[i] = Arc::new(v);
-                i
-            }
-            None => {
-                self.lists.push(Arc::new(v));
-                self.lists.len() - 1
-            }
-        };
-        self.set_word(p, idx as u64 | LIST_BIT);
-    }
-
-    fn clear(&mut self, p: PageId) {
-        self.free_list_of(p);
-        if self.word(p) != 0 {
-            self.set_word(p, 0);
-        }
-    }
-
-    fn free_list_of(&mut self, p: PageId) {
-        let w = self.word(p);
-        if w & LIST_BIT != 0 {
-            let i = (w & !LIST_BIT) as usize;
-            self.lists[i] = Arc::default();
-            self.free.push(i);
-        }
-    }
-
-    /// The ptes recorded in chains (a freed chain is empty).
-    fn in_chains(&self) -> usize {
-        self.lists.iter().map(|l| l.len()).sum()
-    }
-}
 
 /// What caused this step's chain work, for the event labels.
 #[derive(Clone, Copy, Debug, Default)]
