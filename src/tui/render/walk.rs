@@ -63,6 +63,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
             } else {
                 " "
             };
+            if pid_word == " " && !w.visits.is_empty() {
+                // The rows no longer say "pid": a heading over the columns does.
+                lines.push(Line::styled(
+                    format!(" {:>nw$} {:<pw$} outcome, pte", "#", "pid"),
+                    t.dim,
+                ));
+            }
             for (k, v) in w.visits.iter().enumerate() {
                 let cur = app.candidate == Some(k);
                 if cur {
