@@ -339,6 +339,17 @@ fn a_walk_of_a_thousand_candidates_keeps_one_row_each() {
         before.contains("MISS") && before.contains("0x10000000"),
         "{before}"
     );
+    // Rows that leave out the word "pid" come under a heading that names the column (at the
+    // top of the list, shown when no candidate is followed).
+    if !last.contains("pid") {
+        a.set_walk_candidate(None);
+        let top = text(&draw(&a, 120, 40));
+        let heading = top
+            .lines()
+            .map(|l| l.chars().skip(90).collect::<String>())
+            .any(|l| l.contains("# pid"));
+        assert!(heading, "{top}");
+    }
 }
 
 #[test]
