@@ -339,6 +339,30 @@ fn enter_expands_and_folds_a_group_of_chains() {
     );
     app.update(key(KeyCode::Enter)); // fold from a member
     assert_eq!(app.selected(), Some(gid.as_str()), "back to the group");
+
+    // `/` finds a folded chain as its group, and says so in words.
+    app.update(key(KeyCode::Esc)); // back to the steps
+    app.update(key(KeyCode::Char('/')));
+    for c in member.chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    app.update(key(KeyCode::Enter));
+    assert_eq!(
+        app.selected(),
+        Some(gid.as_str()),
+        "{member} found in its group"
+    );
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| rmapviz::tui::render::draw(&app, f)).unwrap();
+    let b = term.backend().buffer();
+    let footer: String = (0..b.area.width)
+        .map(|x| b[(x, b.area.height - 1)].symbol())
+        .collect();
+    assert!(
+        footer.contains("is folded into + 50 pte_chains"),
+        "{footer}"
+    );
+    assert!(!footer.contains("objects@"), "no internal id: {footer}");
 }
 
 /// Chains recording more ptes than the graph links one by one (`LINKED_PTES`) are linked to no
@@ -448,11 +472,14 @@ fn a_chain_the_walk_freed_is_drawn_as_walked() {
     );
     let g = build_with(&sim, Some(&w), &BuildOptions::default());
     let chain = g.find(&w.object).expect("the walked chain is drawn");
-    assert!(
-        g.node(chain).label.contains("gone"),
-        "{}",
-        g.node(chain).label
-    );
+    // Marked gone at every level of detail (a cross at the tightest).
+    for d in rmapviz::view::Detail::ALL {
+        let label = g.node(chain).label_at(d);
+        assert!(
+            label.contains("gone") || label.ends_with('✗'),
+            "{d:?}: {label}"
+        );
+    }
     assert!(g.node(chain).walk.on_path);
     let page = g.find(&w.page.to_string()).expect("the walked page");
     use petgraph::visit::EdgeRef;

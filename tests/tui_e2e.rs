@@ -130,3 +130,39 @@ fn a_restored_session_saves_to_the_file_it_was_saved_as() {
     assert_eq!(sc.steps.len(), 2, "the restored edit was saved to the file");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Autoplay started on the last step ends at once, and the screen says so (the footer names
+/// the keys again instead of "playing"); with colour off, the theme key keeps the mono theme.
+#[test]
+fn autoplay_at_the_end_stops_and_colour_off_stays_off() {
+    let dir = tempdir("autoplay");
+    let Some(mut s) = Screen::start(&["S1", "--color", "never"], &dir.join("state"), &dir) else {
+        return;
+    };
+    s.wait_for("step 0/4");
+    s.send("G");
+    s.wait_for("step 4/4");
+    s.send("p");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let footer = s.rows().last().cloned().unwrap_or_default();
+        if footer.contains("q quit") && !footer.contains("playing") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "autoplay did not end on the last step: {footer:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    s.send("t");
+    s.wait_for("colour is off");
+    let raw = String::from_utf8_lossy(&s.raw()).to_string();
+    assert!(
+        !raw.contains("38;5;") && !raw.contains("38;2;"),
+        "no colour was ever sent"
+    );
+    s.send("q");
+    assert!(s.wait_exit().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

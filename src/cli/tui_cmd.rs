@@ -29,7 +29,8 @@ pub fn run(scenario: Option<String>, a: &TuiArgs) -> Result<u8, CliError> {
         };
         (sc, origin)
     };
-    let theme = if theme::colour_disabled(a.color.as_deref()) {
+    let colour_off = theme::colour_disabled(a.color.as_deref());
+    let theme = if colour_off {
         ThemeName::Mono
     } else {
         a.theme
@@ -53,6 +54,7 @@ pub fn run(scenario: Option<String>, a: &TuiArgs) -> Result<u8, CliError> {
         origin,
         mouse: a.mouse,
         journal: !a.no_journal,
+        colour_off,
     };
     crate::tui::run(scenario, &opts).map_err(|e| {
         let status = match &e {

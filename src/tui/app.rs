@@ -156,6 +156,8 @@ pub struct App {
     pub(crate) theme: Theme,
     /// The colours the terminal shows (the theme is converted to them).
     palette: Palette,
+    /// Colour is off (`--color never`, `NO_COLOR`): the theme key and `:theme` keep mono.
+    pub(crate) colour_off: bool,
     pub(crate) ascii: bool,
     pub(crate) focus: Focus,
     pub(crate) mode: Mode,
@@ -260,6 +262,7 @@ impl App {
             candidate: None,
             theme: Theme::new(opts.theme),
             palette: Palette::TrueColor,
+            colour_off: false,
             ascii: opts.ascii,
             focus: Focus::Steps,
             mode: Mode::Normal,

@@ -94,7 +94,7 @@ impl App {
                 }
             }
             "theme" => match rest.parse() {
-                Ok(t) => self.set_theme(t),
+                Ok(t) => self.choose_theme(t),
                 Err(e) => self.set_status(format!("{e}"), true),
             },
             "help" | "h" => self.mode = Mode::Help { scroll: 0 },

@@ -24,6 +24,8 @@ pub struct RunOptions<'a> {
     pub mouse: bool,
     /// Journal edits under the user's state directory (off for `--no-journal`).
     pub journal: bool,
+    /// Colour is off (`--color never`, or `NO_COLOR`): the mono theme stays.
+    pub colour_off: bool,
 }
 
 /// A slice of background work between keys.
@@ -35,6 +37,7 @@ const IDLE_SLICE: Duration = Duration::from_millis(8);
 pub fn run(scenario: Scenario, opts: &RunOptions) -> Result<(), RunError> {
     let mut app = App::interactive(scenario, &opts.origin, &opts.app)?;
     app.mouse = opts.mouse;
+    app.colour_off = opts.colour_off;
     if opts.journal
         && let Some(path) = journal::default_path()
     {
@@ -128,7 +131,8 @@ fn event_loop(
         if app.playing {
             let before = app.step();
             app.update(Msg::Tick);
-            dirty |= app.step() != before;
+            // A new step, or autoplay ending (the footer says whether it plays).
+            dirty |= app.step() != before || !app.playing;
         }
         if busy {
             dirty |= app.idle(IDLE_SLICE);

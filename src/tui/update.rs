@@ -8,6 +8,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::app::{App, Focus, Mode, SPEEDS};
 use super::keymap::{Action, Context, lookup};
+use super::theme::ThemeName;
 use crate::view::{Detail, NodeKind};
 
 /// A message to the app.
@@ -62,6 +63,19 @@ impl App {
         {
             self.step_to(t);
         }
+    }
+
+    /// Shows theme `name`, unless colour is off and it has colours.
+    pub(crate) fn choose_theme(&mut self, name: ThemeName) {
+        if self.colour_off && name != ThemeName::Mono {
+            self.set_status(
+                "colour is off (--color never or NO_COLOR): the mono theme stays; --color always allows colour",
+                true,
+            );
+            return;
+        }
+        self.set_theme(name);
+        self.set_status(format!("theme {name}"), false);
     }
 
     /// True once the app wants to end.
@@ -240,8 +254,7 @@ impl App {
             }
             Action::NextTheme => {
                 let next = self.theme.name.next();
-                self.set_theme(next);
-                self.set_status(format!("theme {next}"), false);
+                self.choose_theme(next);
             }
             Action::ScrollLeft | Action::ScrollRight | Action::PageDown | Action::PageUp => {
                 self.page_graph(a)
@@ -368,7 +381,7 @@ impl App {
             let (gid, count, name) = (node.id.clone(), node.count, node.label_at(Detail::Brief));
             if count > 5000 {
                 self.set_status(
-                    format!("{count} members are too many to show one by one; / finds one"),
+                    format!("{count} members are too many to show one by one"),
                     true,
                 );
                 return;
@@ -489,6 +502,19 @@ impl App {
             }
         }
         if hit.is_none() {
+            // An object folded into a group of objects whose keys run over a numbered range
+            // (`chain p2 .. chain p1000`).
+            hit = g.graph.node_indices().find(|&n| {
+                let nd = g.node(n);
+                nd.kind == NodeKind::ObjectGroup
+                    && nd.fields.iter().any(|(k, v)| {
+                        k == "keys"
+                            && v.split_once(" .. ")
+                                .is_some_and(|(a, b)| in_numbered_range(&ql, a, b))
+                    })
+            });
+        }
+        if hit.is_none() {
             hit = g
                 .graph
                 .node_indices()
@@ -496,8 +522,17 @@ impl App {
         }
         match hit {
             Some(n) => {
-                let id = g.node(n).id.clone();
-                self.set_status(format!("found {id}"), false);
+                let nd = g.node(n);
+                let id = nd.id.clone();
+                let status = if nd.kind.is_group() && id != q {
+                    format!(
+                        "{q} is folded into {} (Enter shows its members)",
+                        nd.label_at(Detail::Brief)
+                    )
+                } else {
+                    format!("found {}", nd.label_at(Detail::Compact))
+                };
+                self.set_status(status, false);
                 self.selected = Some(id);
                 self.follow = true;
             }
@@ -545,5 +580,36 @@ fn first_member(n: &crate::view::Node) -> Option<String> {
             .and_then(|r| r.split(" .. ").next())
             .map(str::to_string),
         _ => None,
+    }
+}
+
+/// Whether `q` (lower case) is `first`'s words with a number between the numbers that end
+/// `first` and `last`: `chain p3` in `chain p2 .. chain p1000`.
+fn in_numbered_range(q: &str, first: &str, last: &str) -> bool {
+    let split = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        let at = s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let n = s[at..].parse::<u64>().ok()?;
+        Some((s[..at].to_string(), n))
+    };
+    match (split(q), split(first), split(last)) {
+        (Some((p, n)), Some((pa, a)), Some((pb, b))) => p == pa && p == pb && a <= n && n <= b,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_numbered_range;
+
+    #[test]
+    fn a_folded_key_is_found_in_its_groups_range() {
+        assert!(in_numbered_range("chain p3", "chain p2", "chain p1000"));
+        assert!(in_numbered_range("chain p1000", "chain p2", "chain p1000"));
+        assert!(!in_numbered_range("chain p1", "chain p2", "chain p1000"));
+        assert!(!in_numbered_range("chain p1001", "chain p2", "chain p1000"));
+        assert!(!in_numbered_range("p3", "chain p2", "chain p1000"));
+        assert!(!in_numbered_range("chain", "chain p2", "chain p1000"));
+        assert!(in_numbered_range("av7", "av3", "av9"));
     }
 }

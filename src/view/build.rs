@@ -342,10 +342,11 @@ fn gone_object(
         "not in the state after this step"
     };
     let n = g.add(Node {
+        // The tightest level marks it with a cross (the inspector says what it means).
         short: [
             format!("{} (gone)", w.object),
             format!("{} (gone)", w.object),
-            w.object.clone(),
+            format!("{} ✗", w.object),
         ],
         ..node(
             w.object.clone(),

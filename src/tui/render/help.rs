@@ -53,7 +53,14 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         "Steps list: * the step has a note, ! the step was refused (it stays, flagged)",
         t.dim,
     ));
-    out.push(Line::styled("Walk outcomes: HIT found the pte; MISS looked, not there; OUT outside the vma; SKIP not looked at; LOST never visited", t.dim));
+    out.push(Line::styled(
+        "Walk outcomes: HIT found the pte; MISS looked, not there; OUT outside the vma;",
+        t.dim,
+    ));
+    out.push(Line::styled(
+        "  SKIP not looked at; LOST a pte that maps the page but that the walk never visited",
+        t.dim,
+    ));
     out
 }
 

@@ -28,7 +28,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
     };
     match (node, pane_) {
         (Some(n), Some(p)) => {
-            let mut fields = n.fields.clone();
+            // `group` names the expanded group a node belongs to, by its id: for Enter, not
+            // for reading (the node's place in the graph shows it).
+            let mut fields: Vec<(String, String)> = n
+                .fields
+                .iter()
+                .filter(|(k, _)| k != "group")
+                .cloned()
+                .collect();
             // Large graphs leave the pte counts out; count them for the one vma shown here.
             if n.kind == NodeKind::Vma && !fields.iter().any(|(k, _)| k == "ptes") {
                 let id = n.id.trim_start_matches("vma").parse().ok().map(VmaId);

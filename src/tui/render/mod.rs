@@ -269,6 +269,7 @@ pub(crate) fn asciify(s: &str, ascii: bool) -> String {
             '↓' => 'v',
             '…' => '~',
             '·' => '.',
+            '✗' => 'x',
             c if c.is_ascii() => c,
             _ => '?',
         })
