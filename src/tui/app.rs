@@ -331,10 +331,7 @@ impl App {
     /// that far (headless apps simulate at once).
     pub fn step_to(&mut self, n: usize) {
         let n = n.min(self.len());
-        let behind = self
-            .shown_schemes()
-            .into_iter()
-            .any(|s| self.session.simulated(s) < n);
+        let behind = !self.caught_up(n);
         // A key followed by more keys in the same read (a held key the app fell behind) only
         // moves the target: the step shown is built once, for the last of them.
         let cold = self.coalesce

@@ -487,28 +487,13 @@ impl App {
             });
         }
         if hit.is_none() {
-            // A page folded into a group with an id range.
-            if let Some(num) = ql.strip_prefix('p').and_then(|s| s.parse::<u32>().ok()) {
-                hit = g.graph.node_indices().find(|&n| {
-                    let nd = g.node(n);
-                    nd.kind == NodeKind::PageGroup
-                        && nd.fields.iter().any(|(k, v)| {
-                            k == "ids" && v.split_once(" .. ").is_some_and(|(a, b)| {
-                                let pn = |s: &str| s.trim_start_matches('p').parse::<u32>().ok();
-                                matches!((pn(a), pn(b)), (Some(a), Some(b)) if a <= num && num <= b)
-                            })
-                        })
-                });
-            }
-        }
-        if hit.is_none() {
-            // An object folded into a group of objects whose keys run over a numbered range
-            // (`chain p2 .. chain p1000`).
+            // A page or object folded into a group whose ids run over a numbered range
+            // (`p2 .. p1000`, `chain p2 .. chain p1000`).
             hit = g.graph.node_indices().find(|&n| {
                 let nd = g.node(n);
-                nd.kind == NodeKind::ObjectGroup
+                matches!(nd.kind, NodeKind::PageGroup | NodeKind::ObjectGroup)
                     && nd.fields.iter().any(|(k, v)| {
-                        k == "keys"
+                        (k == "ids" || k == "keys")
                             && v.split_once(" .. ")
                                 .is_some_and(|(a, b)| in_numbered_range(&ql, a, b))
                     })

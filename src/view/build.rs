@@ -12,7 +12,8 @@ use crate::session::Simulation;
 use super::graph::*;
 use super::group::{LISTED, ObjectGroups};
 use super::nodes::{
-    group_node, page_fields, page_node, page_word, pte_stats, vma_fields, vma_labels,
+    group_node, page_fields, page_group_node, page_node, page_word, pte_stats, vma_fields,
+    vma_labels,
 };
 
 /// The graph of `sim` with `walk` marked, with the default options.
@@ -266,26 +267,21 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         if !grouped || folded == 0 {
             continue;
         }
-        let mut fields = vec![
-            ("pages".to_string(), folded.to_string()),
-            ("ids".to_string(), format!("{first} .. {last}")),
-            ("mapping".to_string(), u.key.to_string()),
-        ];
-        if count <= LISTED {
-            fields.extend(
-                pages
-                    .iter()
-                    .filter(|&p| Some(p) != walked)
-                    .map(|p| ("members".to_string(), p.to_string())),
-            );
-        }
-        let n = g.add(group_node(
+        let members: Vec<(String, String)> = if count <= LISTED {
+            pages
+                .iter()
+                .filter(|&p| Some(p) != walked)
+                .map(|p| ("members".to_string(), p.to_string()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let n = g.add(page_group_node(
             gid,
-            NodeKind::PageGroup,
-            "pages",
             folded,
-            format!("{first}..{last}"),
-            fields,
+            (first, last),
+            u.key.to_string(),
+            members,
             (u.first as u64, first.0 as u64),
         ));
         g.link(u.node, n, EdgeKind::PageObject, word);
@@ -443,20 +439,13 @@ fn add_direct_pages(
             g.link(vn, n, EdgeKind::VmaPage, label);
         }
         if folded > 0 {
-            let (first, last) = span;
-            let fields = vec![
-                ("pages".to_string(), folded.to_string()),
-                ("ids".to_string(), format!("{first} .. {last}")),
-                ("mapping".to_string(), format!("{v} (direct)")),
-            ];
-            let n = g.add(group_node(
+            let n = g.add(page_group_node(
                 gid,
-                NodeKind::PageGroup,
-                "pages",
                 folded,
-                format!("{first}..{last}"),
-                fields,
-                (u64::MAX, first.0 as u64),
+                span,
+                format!("{v} (direct)"),
+                Vec::new(),
+                (u64::MAX, span.0.0 as u64),
             ));
             g.link(vn, n, EdgeKind::VmaPage, "direct");
         }

@@ -184,6 +184,33 @@ pub(super) fn group_node(
     }
 }
 
+/// A page group node `pages@OWNER`: `folded` pages from `first` to `last` whose rmap word
+/// names `mapping`, with `members` (the pages, when few enough to list) for the inspector.
+pub(super) fn page_group_node(
+    gid: String,
+    folded: usize,
+    (first, last): (PageId, PageId),
+    mapping: String,
+    members: Vec<(String, String)>,
+    order: (u64, u64),
+) -> Node {
+    let mut fields = vec![
+        ("pages".to_string(), folded.to_string()),
+        ("ids".to_string(), format!("{first} .. {last}")),
+        ("mapping".to_string(), mapping),
+    ];
+    fields.extend(members);
+    group_node(
+        gid,
+        NodeKind::PageGroup,
+        "pages",
+        folded,
+        format!("{first}..{last}"),
+        fields,
+        order,
+    )
+}
+
 /// The word of `struct page` that points at object `o`: `mapping`, or `pte.chain` for a pte
 /// chain (rmap-semantics.md §3.1).
 pub(super) fn page_word(o: &crate::schemes::RmapObject) -> &'static str {
