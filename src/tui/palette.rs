@@ -84,35 +84,13 @@ impl Theme {
         if palette == Palette::TrueColor {
             return self;
         }
-        Theme {
-            fg: indexed(self.fg),
-            bg: indexed(self.bg),
-            text: style(self.text),
-            dim: style(self.dim),
-            border: style(self.border),
-            title: style(self.title),
-            header: style(self.header),
-            focus_border: style(self.focus_border),
-            mm: style(self.mm),
-            vma: style(self.vma),
-            object: style(self.object),
-            page: style(self.page),
-            group: style(self.group),
-            edge: style(self.edge),
-            path: style(self.path),
-            current: style(self.current),
-            walked: style(self.walked),
-            hit: style(self.hit),
-            miss: style(self.miss),
-            out: style(self.out),
-            skip: style(self.skip),
-            lost: style(self.lost),
-            selected: style(self.selected),
-            error: style(self.error),
-            info: style(self.info),
-            key: style(self.key),
-            ..self
+        let mut t = self;
+        t.fg = indexed(t.fg);
+        t.bg = indexed(t.bg);
+        for s in t.styles_mut() {
+            *s = style(*s);
         }
+        t
     }
 }
 
@@ -152,37 +130,9 @@ mod tests {
         for name in ThemeName::ALL {
             let t = Theme::new(name).in_palette(Palette::Indexed);
             assert_eq!(t.name, name);
-            let styles = [
-                t.text, t.dim, t.border, t.title, t.header, t.mm, t.vma, t.object, t.page, t.group,
-                t.edge, t.path, t.current, t.walked, t.hit, t.miss, t.out, t.skip, t.lost,
-                t.selected, t.error, t.info, t.key,
-            ];
-            let rgb = Theme::new(name);
-            let orig = [
-                rgb.text,
-                rgb.dim,
-                rgb.border,
-                rgb.title,
-                rgb.header,
-                rgb.mm,
-                rgb.vma,
-                rgb.object,
-                rgb.page,
-                rgb.group,
-                rgb.edge,
-                rgb.path,
-                rgb.current,
-                rgb.walked,
-                rgb.hit,
-                rgb.miss,
-                rgb.out,
-                rgb.skip,
-                rgb.lost,
-                rgb.selected,
-                rgb.error,
-                rgb.info,
-                rgb.key,
-            ];
+            let (mut t, mut rgb) = (t, Theme::new(name));
+            let styles: Vec<Style> = t.styles_mut().into_iter().map(|s| *s).collect();
+            let orig: Vec<Style> = rgb.styles_mut().into_iter().map(|s| *s).collect();
             for (s, o) in styles.iter().zip(orig) {
                 assert_eq!(s.add_modifier, o.add_modifier, "{name}: modifiers kept");
                 for (c, oc) in [(s.fg, o.fg), (s.bg, o.bg)] {

@@ -293,6 +293,39 @@ struct Palette {
     select_bg: Color,
 }
 
+impl Theme {
+    /// Every style of the theme, by role (for going over all of them: a palette conversion,
+    /// the tests).
+    pub(crate) fn styles_mut(&mut self) -> [&mut Style; 24] {
+        [
+            &mut self.text,
+            &mut self.dim,
+            &mut self.border,
+            &mut self.title,
+            &mut self.header,
+            &mut self.focus_border,
+            &mut self.mm,
+            &mut self.vma,
+            &mut self.object,
+            &mut self.page,
+            &mut self.group,
+            &mut self.edge,
+            &mut self.path,
+            &mut self.current,
+            &mut self.walked,
+            &mut self.hit,
+            &mut self.miss,
+            &mut self.out,
+            &mut self.skip,
+            &mut self.lost,
+            &mut self.selected,
+            &mut self.error,
+            &mut self.info,
+            &mut self.key,
+        ]
+    }
+}
+
 /// Whether colour is off: `--color never`, or `NO_COLOR` set and not empty (no-color.org), unless
 /// `--color always`.
 pub fn colour_disabled(flag: Option<&str>) -> bool {
@@ -308,32 +341,8 @@ mod tests {
     use super::*;
 
     fn styles(t: &Theme) -> Vec<Style> {
-        vec![
-            t.text,
-            t.dim,
-            t.border,
-            t.title,
-            t.header,
-            t.focus_border,
-            t.mm,
-            t.vma,
-            t.object,
-            t.page,
-            t.group,
-            t.edge,
-            t.path,
-            t.current,
-            t.walked,
-            t.hit,
-            t.miss,
-            t.out,
-            t.skip,
-            t.lost,
-            t.selected,
-            t.error,
-            t.info,
-            t.key,
-        ]
+        let mut t = t.clone();
+        t.styles_mut().into_iter().map(|s| *s).collect()
     }
 
     #[test]
