@@ -5,8 +5,8 @@ use super::events::Events;
 use super::machine::Machine;
 use super::mapping::MmapArgs;
 use super::op::Op;
+use super::rmap::Scheme;
 use super::walk::{Walk, WalkKind};
-use crate::schemes::Scheme;
 
 impl Machine {
     /// Applies `op`. On error nothing has changed. Returns the walk for SwapOut / Referenced.

@@ -5,9 +5,9 @@ use super::events::{Events, Tally};
 use super::file::Cached;
 use super::machine::Machine;
 use super::pte::PteVal;
+use super::rmap::{AnonAdd, Scheme};
 use super::types::{Addr, FileId, PAGE_SIZE, PageId, Pid, SlotId, hex};
 use super::vma::Vma;
-use crate::schemes::{AnonAdd, Scheme};
 
 /// fault_around_bytes: 64 KiB, 16 pages.
 pub const FAULT_AROUND_PAGES: u64 = 16;

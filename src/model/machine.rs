@@ -9,10 +9,10 @@ use super::events::Events;
 use super::file::File;
 use super::page::{PageRmap, PageStore};
 use super::pte::{Pte, PteVal};
+use super::rmap::{MmOrigin, Scheme};
 use super::swap::Swap;
 use super::types::{Addr, FileId, MAX_OP_PAGES, MmId, PAGE_SIZE, PageId, Pid, USER_END, VmaId};
 use super::vma::{Mm, Process, Vma};
-use crate::schemes::{MmOrigin, Scheme};
 
 /// The whole simulated memory manager, minus the rmap design.
 #[derive(Clone, Debug)]

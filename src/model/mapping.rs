@@ -4,9 +4,9 @@ use super::error::StepError;
 use super::events::Events;
 use super::machine::Machine;
 use super::pte::PteVal;
+use super::rmap::{Scheme, VmaOrigin};
 use super::types::{Addr, PAGE_SHIFT, PAGE_SIZE, Pid, Prot, hex};
 use super::vma::Vma;
-use crate::schemes::{Scheme, VmaOrigin};
 
 /// The arguments of an Mmap op.
 #[derive(Clone, Debug)]

@@ -17,6 +17,7 @@ pub mod pageset;
 mod process;
 pub mod pte;
 mod reclaim;
+pub mod rmap;
 pub mod swap;
 pub mod totals;
 pub mod types;

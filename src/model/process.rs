@@ -4,8 +4,8 @@ use super::error::StepError;
 use super::events::Events;
 use super::machine::Machine;
 use super::pte::PteVal;
+use super::rmap::{MmOrigin, Scheme, VmaOrigin};
 use super::types::Pid;
-use crate::schemes::{MmOrigin, Scheme, VmaOrigin};
 
 impl Machine {
     pub(crate) fn op_spawn(

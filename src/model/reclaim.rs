@@ -5,9 +5,9 @@ use super::error::StepError;
 use super::events::Events;
 use super::machine::Machine;
 use super::pte::PteVal;
+use super::rmap::Scheme;
 use super::types::{Addr, PageId, Pid, hex};
 use super::walk::{Lost, Outcome, Visit, Walk, WalkKind};
-use crate::schemes::Scheme;
 
 impl Machine {
     /// The page a walk op targets: the one mapped at (pid, addr).

@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use super::machine::Machine;
 use super::pte::PteVal;
+use super::rmap::Scheme;
 use super::types::{Addr, Pid};
-use crate::schemes::Scheme;
 
 /// Counts after a step.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

@@ -3,9 +3,9 @@
 
 use super::events::Events;
 use super::machine::Machine;
+use super::rmap::{Scheme, VmaOrigin};
 use super::types::{Addr, PAGE_SHIFT, Pid, hex};
 use super::vma::Vma;
-use crate::schemes::{Scheme, VmaOrigin};
 
 impl Machine {
     /// Whether `prev` and `next` (adjacent) may become one vma: the same flags and file, file

@@ -55,9 +55,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::SchemeInfo;
 use super::file_rmap::{FileRmap, FileStructure};
 use super::interval::{Interval, stab};
-use super::registry::{SchemeInfo, info};
+use super::registry::info;
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin, candidate};
 use crate::model::{
     Addr, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, Pid, USER_END, Vma, VmaId,

@@ -26,10 +26,11 @@
 //! The same code, switched by [`Flavor`], is `anon-vma-global` and `anon-vma-global-prio`
 //! (one object per exec family; see anon_vma_global.rs for that design and its choices).
 
+use super::SchemeInfo;
 use super::anon_vma_global::Families;
 use super::av_list::AvLists;
 use super::file_rmap::{FileRmap, FileStructure};
-use super::registry::{SchemeInfo, info};
+use super::registry::info;
 use super::{AnonAdd, MmOrigin, RmapView, Scheme, VmaOrigin};
 use crate::model::{
     Addr, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, WalkKind, WalkPlan,

@@ -44,9 +44,10 @@
 
 use std::collections::BTreeMap;
 
+use super::SchemeInfo;
 use super::av_list::AvLists;
 use super::file_rmap::{FileRmap, FileStructure};
-use super::registry::{SchemeInfo, info};
+use super::registry::info;
 use super::{AnonAdd, RmapView, Scheme, VmaOrigin, candidate};
 use crate::model::{
     Addr, Cost, Events, Machine, PageId, PageRmap, PageSet, Pid, Tally, Vma, VmaId, WalkKind,

@@ -42,8 +42,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::SchemeInfo;
 use super::file_rmap::{FileRmap, FileStructure};
-use super::registry::{SchemeInfo, info};
+use super::registry::info;
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, Walk,

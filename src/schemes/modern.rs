@@ -49,9 +49,10 @@ use std::collections::{BTreeMap, HashMap};
 
 mod view;
 
+use super::SchemeInfo;
 use super::file_rmap::{FileRmap, FileStructure};
 use super::interval::{Interval, stab};
-use super::registry::{SchemeInfo, info};
+use super::registry::info;
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin, candidate};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,

@@ -38,7 +38,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
-use super::registry::{SchemeInfo, info};
+use super::SchemeInfo;
+use super::registry::info;
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, PageSet, Pid, Vma,

@@ -1,6 +1,5 @@
 //! The schemes by CLI name (design.md §1).
 
-use super::Scheme;
 use super::anon_as::AnonAsScheme;
 use super::anon_vma::AnonVmaScheme;
 use super::anon_vma_global::{anon_vma_global, anon_vma_global_prio};
@@ -8,33 +7,7 @@ use super::anon_vma_rfc2::AnonVmaRfc2Scheme;
 use super::anonmm::AnonMmScheme;
 use super::modern::ModernScheme;
 use super::pte_chain::PteChainScheme;
-
-/// What the CLI and the TUI say about a scheme.
-#[derive(Debug)]
-pub struct SchemeInfo {
-    /// CLI name.
-    pub name: &'static str,
-    /// The design in a few words.
-    pub design: &'static str,
-    /// Kernel versions or date.
-    pub era: &'static str,
-    /// One line on how it finds the ptes of a page.
-    pub summary: &'static str,
-    /// Section of rmap-semantics.md.
-    pub spec: &'static str,
-    make: Option<fn() -> Box<dyn Scheme>>,
-}
-
-impl SchemeInfo {
-    /// A fresh scheme with no objects, if this design is implemented.
-    pub fn make(&self) -> Option<Box<dyn Scheme>> {
-        self.make.map(|f| f())
-    }
-
-    pub fn implemented(&self) -> bool {
-        self.make.is_some()
-    }
-}
+use super::{Scheme, SchemeInfo};
 
 static SCHEMES: [SchemeInfo; 10] = [
     SchemeInfo {

@@ -1,0 +1,288 @@
+//! The rmap hook interface: what the machine asks an rmap design at every rmap decision (what
+//! a fault links, whether two vmas may merge, what mremap must do to shared pages, which
+//! candidates a walk visits), and what a design shows of its objects. The model calls
+//! [`Scheme`]; the designs in `crate::schemes` implement it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{
+    Addr, Cost, Events, Machine, MmId, PageId, PageRmap, PageSet, Pid, Vma, VmaId, Walk, WalkKind,
+    WalkPlan,
+};
+
+/// How an address space came to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MmOrigin {
+    /// Process 1 at the start, or a `Spawn`: unrelated to every other mm.
+    Spawn,
+    /// A `Fork` of `parent`'s mm (the parent's pid and mm).
+    Fork { parent: Pid, parent_mm: MmId },
+    /// An `Exec` in the same pid: a fresh mm, a new exec family.
+    Exec,
+}
+
+/// Why a vma appeared.
+#[derive(Clone, Copy, Debug)]
+pub enum VmaOrigin<'a> {
+    /// mmap of a new range (no merge happened).
+    Mmap,
+    /// The child's copy made by fork (dup_mmap), from the parent's vma.
+    Fork { parent: Pid, from: &'a Vma },
+    /// The new piece made by split_vma; `from` is the original vma after it was shrunk.
+    Split { from: &'a Vma },
+    /// The destination of an mremap move (copy_vma), from the source vma.
+    Move { from: &'a Vma },
+}
+
+/// Why an anonymous page got its first (new) mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnonAdd {
+    /// First write fault on never-written memory (or on the zero page).
+    New,
+    /// Copy-on-write copy of `from` (a page of the model; None when copying the zero page).
+    CowCopy { from: Option<PageId> },
+    /// A page freshly read from swap; `exclusive` as carried by the swap pte.
+    SwapIn { exclusive: bool },
+}
+
+/// One rmap object as the view, the inspector and the exports show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RmapObject {
+    /// Short unique key, e.g. "av3", "anonmm2", "i_mmap lib.so", "chain p7".
+    pub key: String,
+    /// Kind, e.g. "anon_vma", "anon_vma_chain", "anonmm", "address_space", "pte_chain".
+    pub kind: &'static str,
+    /// One-line label for a graph node.
+    pub label: String,
+    /// Fields for the inspector.
+    pub fields: Vec<(String, String)>,
+}
+
+/// The rmap side of the graph at one step.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RmapView {
+    pub objects: Vec<RmapObject>,
+    /// vma -> object edges (e.g. an AVC, membership of an anon_vma list), with an edge label.
+    pub vma_links: Vec<(VmaId, usize, String)>,
+    /// mm -> object edges (anonmm).
+    pub mm_links: Vec<(MmId, usize)>,
+    /// object -> object edges (parent/root of an anon_vma, ring order of anonmms), with a label.
+    pub object_links: Vec<(usize, usize, String)>,
+    /// page -> object edges (page->mapping): the pages whose mapping is the object. Pages come
+    /// as [`PageSet`]s so that a scheme hands over a million pages of one object without
+    /// listing them; an object may appear in several entries.
+    pub page_links: Vec<(PageSet, usize)>,
+    /// page -> vma edges, with a label: rmap words that point straight at a vma (RFC2's
+    /// `PG_direct` page->as.vma) or at one pte inside it (pte-chain's `pte.direct`).
+    pub page_vma_links: Vec<(PageSet, VmaId, String)>,
+    /// Extra per-vma inspector fields (anon_vma, chain ...).
+    pub vma_fields: Vec<(VmaId, Vec<(String, String)>)>,
+}
+
+impl RmapView {
+    pub fn index_of(&self, key: &str) -> Option<usize> {
+        self.objects.iter().position(|o| o.key == key)
+    }
+
+    /// page -> object edges for every mapped anonymous page whose `mapping` is a key of
+    /// `objects` (the scheme's object id -> its index in `self.objects`), from the pages grouped
+    /// by mapping word ([`crate::model::PageStore::mapped_anon`]).
+    pub fn link_anon_pages(&mut self, anon: BTreeMap<u32, PageSet>, objects: &HashMap<u32, usize>) {
+        for (mapping, pages) in anon {
+            if let Some(&i) = objects.get(&mapping) {
+                self.page_links.push((pages, i));
+            }
+        }
+    }
+}
+
+/// What the CLI and the TUI say about a scheme.
+#[derive(Debug)]
+pub struct SchemeInfo {
+    /// CLI name.
+    pub name: &'static str,
+    /// The design in a few words.
+    pub design: &'static str,
+    /// Kernel versions or date.
+    pub era: &'static str,
+    /// One line on how it finds the ptes of a page.
+    pub summary: &'static str,
+    /// Section of rmap-semantics.md.
+    pub spec: &'static str,
+    /// A fresh scheme of this design with no objects.
+    pub make: Option<fn() -> Box<dyn Scheme>>,
+}
+
+impl SchemeInfo {
+    /// A fresh scheme with no objects, if this design is implemented.
+    pub fn make(&self) -> Option<Box<dyn Scheme>> {
+        self.make.map(|f| f())
+    }
+
+    pub fn implemented(&self) -> bool {
+        self.make.is_some()
+    }
+}
+
+/// An rmap design. Hooks receive the model (read-only; already updated unless a hook says
+/// otherwise) and the step's event list. Hooks that set a page's rmap words return them; the
+/// model stores them. Hooks with a default do nothing by default; a scheme overrides the ones
+/// its design needs.
+pub trait Scheme: Send + Sync {
+    /// Name, era and summary.
+    fn info(&self) -> &'static SchemeInfo;
+
+    /// A copy of the whole scheme state (for history).
+    fn clone_box(&self) -> Box<dyn Scheme>;
+
+    /// A new address space exists (its vmas, for a fork, are added afterwards one by one).
+    fn mm_created(&mut self, m: &Machine, pid: Pid, mm: MmId, origin: MmOrigin, ev: &mut Events) {
+        let _ = (m, pid, mm, origin, ev);
+    }
+
+    /// An address space was torn down (exit, or the old mm of an exec), after its vmas were removed.
+    fn mm_destroyed(&mut self, m: &Machine, pid: Pid, mm: MmId, ev: &mut Events) {
+        let _ = (m, pid, mm, ev);
+    }
+
+    /// A vma was added to `pid`'s mm (already in the model).
+    fn vma_added(
+        &mut self,
+        m: &Machine,
+        pid: Pid,
+        vma: &Vma,
+        origin: VmaOrigin<'_>,
+        ev: &mut Events,
+    );
+
+    /// A vma is being removed (its ptes are already gone; it is still in the model).
+    fn vma_removed(&mut self, m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events);
+
+    /// A vma's range or pgoff changed in place (split remainder, grow, shrink): re-key trees.
+    fn vma_resized(&mut self, m: &Machine, pid: Pid, before: &Vma, after: &Vma, ev: &mut Events) {
+        let _ = (m, pid, before, after, ev);
+    }
+
+    /// `removed` was merged into `kept` (`kept_after` is its new extent; `removed` is about to go).
+    fn vma_merged(
+        &mut self,
+        m: &Machine,
+        pid: Pid,
+        kept_before: &Vma,
+        kept_after: &Vma,
+        removed: &Vma,
+        ev: &mut Events,
+    ) {
+        let _ = (m, pid, kept_before, kept_after, removed, ev);
+    }
+
+    /// The rmap part of the merge test for two adjacent vmas that the model found compatible
+    /// (same flags, same file, linear file offsets). Anonymous pgoff linearity is the scheme's
+    /// call: object-based anon schemes need it, pte chains and anonmm do not. For mmap, `next`
+    /// (or `prev`) may be a vma about to be created, whose id the scheme has never seen: treat
+    /// it as never faulted.
+    fn can_merge(&self, m: &Machine, pid: Pid, prev: &Vma, next: &Vma) -> bool;
+
+    /// A new anonymous page is mapped at (pid, addr) in `vma`. Returns page->mapping/index.
+    fn anon_page_added(
+        &mut self,
+        m: &Machine,
+        pid: Pid,
+        vma: &Vma,
+        addr: Addr,
+        page: PageId,
+        how: AnonAdd,
+        ev: &mut Events,
+    ) -> PageRmap;
+
+    /// A write reuses a non-exclusive anonymous page in place (the writer is its only mapper).
+    /// Returns new rmap words if the scheme moves the page (e.g. to the writer's own anon_vma).
+    fn anon_page_reused(
+        &mut self,
+        m: &Machine,
+        pid: Pid,
+        vma: &Vma,
+        addr: Addr,
+        page: PageId,
+        ev: &mut Events,
+    ) -> Option<PageRmap> {
+        let _ = (m, pid, vma, addr, page, ev);
+        None
+    }
+
+    /// A page that is in the swap cache gets mapped again at (pid, addr). True when the scheme
+    /// must copy it instead (anonmm: a shared page swapped in at another address, rmap 11).
+    fn swapin_must_copy(&self, m: &Machine, pid: Pid, vma: &Vma, addr: Addr, page: PageId) -> bool {
+        let _ = (m, pid, vma, addr, page);
+        false
+    }
+
+    /// Before mremap moves ptes: true when pages shared with another mm must be copied first
+    /// (anonmm rmap 11, "mremap moved N cows").
+    fn mremap_copies_shared(&self) -> bool {
+        false
+    }
+
+    /// A pte now maps `page` at (pid, addr) (any cause: fault, fork copy, mremap destination).
+    fn pte_mapped(&mut self, m: &Machine, pid: Pid, addr: Addr, page: PageId, ev: &mut Events) {
+        let _ = (m, pid, addr, page, ev);
+    }
+
+    /// The pte at (pid, addr) no longer maps `page` (unmap, COW, reclaim, mremap source).
+    fn pte_unmapped(&mut self, m: &Machine, pid: Pid, addr: Addr, page: PageId, ev: &mut Events) {
+        let _ = (m, pid, addr, page, ev);
+    }
+
+    /// mremap moved the pte of an exclusively mapped anonymous page; may return new rmap words
+    /// (anonmm rewrites page->index to the new address).
+    fn pte_moved(
+        &mut self,
+        m: &Machine,
+        pid: Pid,
+        old_addr: Addr,
+        new_addr: Addr,
+        page: PageId,
+        ev: &mut Events,
+    ) -> Option<PageRmap> {
+        let _ = (m, pid, old_addr, new_addr, page, ev);
+        None
+    }
+
+    /// The page was freed.
+    fn page_freed(&mut self, m: &Machine, page: PageId, ev: &mut Events) {
+        let _ = (m, page, ev);
+    }
+
+    /// The candidates a reverse walk of `page` visits, in the kernel's order of the era.
+    fn walk(&self, m: &Machine, page: PageId, kind: WalkKind) -> WalkPlan;
+
+    /// After a walk (model already updated). May re-point the page (anonmm migrates pages of
+    /// dead anonmms in page_referenced).
+    fn walk_finished(&mut self, m: &Machine, walk: &Walk, ev: &mut Events) -> Option<PageRmap> {
+        let _ = (m, walk, ev);
+        None
+    }
+
+    /// End of a step: flush tallied per-page events.
+    fn end_step(&mut self, m: &Machine, ev: &mut Events) {
+        let _ = (m, ev);
+    }
+
+    /// Page rmap words the scheme changed on its own since the last call (e.g. RFC2 converting
+    /// a vma's direct pages to a new anon_vma at fork). The model applies them after every op.
+    fn drain_page_updates(&mut self) -> Vec<(PageId, PageRmap)> {
+        Vec::new()
+    }
+
+    /// rmap metadata held now.
+    fn cost(&self, m: &Machine) -> Cost;
+
+    /// The rmap objects and their links, for the graph and the inspector.
+    fn view(&self, m: &Machine) -> RmapView;
+}
+
+impl Clone for Box<dyn Scheme> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
