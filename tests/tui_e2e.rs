@@ -166,3 +166,61 @@ fn autoplay_at_the_end_stops_and_colour_off_stays_off() {
     assert!(s.wait_exit().success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Keys that arrive in one read (a paste, a fast typist over ssh) apply in order, each to the
+/// state the keys before it produced: on S3, `G` moves to step 5, so `:fork 1 3` typed in the
+/// same burst goes after step 5 and becomes the current step (README, the command line), as it
+/// does when the keys come one by one.
+#[test]
+fn keys_read_together_insert_a_typed_op_after_the_step_they_moved_to() {
+    let dir = tempdir("burst");
+    let Some(mut s) = Screen::start(&["--no-journal"], &dir.join("state"), &dir) else {
+        return;
+    };
+    s.wait_for("step 0/5");
+    // One write: the TUI reads these bytes together.
+    s.send("G:fork 1 3\r");
+    s.wait_for("inserted step");
+    let footer = s.rows().last().cloned().unwrap_or_default();
+    assert!(
+        footer.contains("inserted step 6"),
+        "the fork goes after step 5: {footer:?}"
+    );
+    assert!(
+        s.rows()[0].contains("step 6/6"),
+        "the inserted step is the current one:\n{}",
+        s.contents()
+    );
+    s.send(":w burst.ron\r");
+    s.wait_for("wrote burst.ron");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    // The saved scenario: S3's five steps, then the fork.
+    let out = std::process::Command::new(BIN)
+        .args(["replay", "burst.ron", "--scheme", "anon-vma"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let steps: Vec<&str> = text
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let (n, rest) = l.split_once("  ")?;
+            n.parse::<usize>().ok().map(|_| rest.trim())
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "Mmap(pid: 1, addr: 0x10000, pages: 4, prot: \"rw\")",
+            "Write(pid: 1, addr: 0x10000, pages: 4)",
+            "Fork(pid: 1, child: 2)",
+            "Mremap(pid: 1, addr: 0x10000, pages: 4, to: 0x80000)",
+            "SwapOut(pid: 2, addr: 0x11000)",
+            "Fork(pid: 1, child: 3)",
+        ],
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -254,6 +254,31 @@ fn keys_read_together_build_one_view() {
     assert_eq!(text(&draw(&a, 120, 40)), text(&draw(&b, 120, 40)));
 }
 
+/// A typed op goes after the step asked for even while that step is still being simulated
+/// (the screen still shows the step before): `G` then `:fork 1 3` on a session that has
+/// simulated nothing yet inserts the fork as step 6 and shows it.
+#[test]
+fn a_typed_op_goes_after_the_step_asked_for_before_it_is_shown() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rmapviz::tui::Msg;
+    let key = |c| Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    let mut a = App::interactive(s3(), "builtin:S3", &AppOptions::default()).unwrap();
+    a.update_all(vec![key(KeyCode::Char('G'))]);
+    assert_eq!(a.step_asked(), 5);
+    let mut typed = vec![key(KeyCode::Char(':'))];
+    typed.extend("fork 1 3".chars().map(|c| key(KeyCode::Char(c))));
+    typed.push(key(KeyCode::Enter));
+    for m in typed {
+        a.update_all(vec![m]);
+    }
+    assert_eq!(a.step(), 6, "the inserted step is shown");
+    assert_eq!(a.target(), None);
+    let ron = a.scenario().to_ron();
+    let fork = ron.find("child: 3").expect("the fork is in the scenario");
+    let swapout = ron.find("SwapOut").expect("S3 ends with a swap-out");
+    assert!(swapout < fork, "the fork follows S3's last step:\n{ron}");
+}
+
 /// A typed op whose address or size is wrong whatever the state (unaligned, no pages, past
 /// the end of user space) is refused before it is inserted: nothing changes, the footer says
 /// what is wrong.

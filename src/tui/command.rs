@@ -58,7 +58,7 @@ impl App {
             "w" => self.write(rest),
             "d" | "delete" => {
                 let n = if rest.is_empty() {
-                    Ok(self.step)
+                    Ok(self.step_asked())
                 } else {
                     rest.parse::<usize>()
                 };
@@ -102,8 +102,9 @@ impl App {
         }
     }
 
-    /// Parses `line` as an op and inserts it after the current step; a line that is not an op
-    /// changes nothing and says what was expected.
+    /// Parses `line` as an op and inserts it after the current step (the step asked for, while
+    /// it is still being simulated); a line that is not an op changes nothing and says what
+    /// was expected.
     fn insert_op(&mut self, line: &str) {
         match opline::parse(line) {
             Ok(op) => {
@@ -111,8 +112,9 @@ impl App {
                     self.set_status(format!("{e}: nothing inserted"), true);
                     return;
                 }
-                let at = self.step;
+                let at = self.step_asked();
                 self.session.insert(at, op);
+                self.target = None;
                 self.step = at + 1;
                 self.candidate = None;
                 self.dirty = true;
@@ -153,6 +155,11 @@ impl App {
         if let Some(op) = self.session.remove(n - 1) {
             if self.step >= n {
                 self.step -= 1;
+            }
+            if let Some(t) = self.target.as_mut()
+                && *t >= n
+            {
+                *t -= 1;
             }
             self.dirty = true;
             self.candidate = None;

@@ -40,7 +40,12 @@ impl App {
     pub fn update(&mut self, msg: Msg) {
         self.forget_moved_scrolls();
         match msg {
-            Msg::Key(k) => self.key(k),
+            Msg::Key(k) => {
+                if !self.moves_step(&k) {
+                    self.reach_target();
+                }
+                self.key(k)
+            }
             Msg::Mouse(m) => self.mouse_event(m),
             Msg::Tick => self.tick(),
             Msg::Resize => {}
@@ -58,10 +63,33 @@ impl App {
             self.update(m);
         }
         self.coalesce = false;
+        self.reach_target();
+    }
+
+    /// Whether key `k` only moves between steps (on the main screen): keys read together that
+    /// all do may leave the steps between them unbuilt.
+    fn moves_step(&self, k: &KeyEvent) -> bool {
+        let ctx = match self.focus {
+            Focus::Steps => Context::Steps,
+            Focus::Graph => Context::Graph,
+        };
+        matches!(self.mode, Mode::Normal)
+            && matches!(
+                lookup(ctx, k),
+                Some(Action::StepNext | Action::StepPrev | Action::First | Action::Last)
+            )
+    }
+
+    /// Shows the step that keys read before this one asked for, if it is simulated, so that
+    /// this key applies to the state those keys produced. (A step still being simulated stays
+    /// a target; what is typed then goes after it, [`App::step_asked`].)
+    fn reach_target(&mut self) {
         if let Some(t) = self.target
             && self.caught_up(t)
         {
+            let coalesce = std::mem::replace(&mut self.coalesce, false);
             self.step_to(t);
+            self.coalesce = coalesce;
         }
     }
 
