@@ -524,7 +524,7 @@ fn a_size_keeping_mremap_move_may_span_several_vmas_and_gaps() {
         ok(&mut s, munmap_op(1, 0x84000, 1));
         assert!(matches!(
             err(&mut s, mremap(1, 0x84000, 2, None, 0x300000)),
-            StepError::MremapSpan { .. }
+            StepError::MremapNoVma { .. }
         ));
         assert!(matches!(
             err(&mut s, mremap(1, 0x80000, 6, Some(8), 0x400000)),
@@ -540,4 +540,179 @@ fn munmap_op(pid: u32, addr: u64, pages: u64) -> Op {
         pages,
         note: None,
     }
+}
+
+fn mmap_ro_file(pid: u32, addr: u64, pages: u64, file: &str, offset: u64) -> Op {
+    Op::Mmap {
+        pid,
+        addr,
+        pages,
+        prot: Prot::R,
+        shared: false,
+        file: Some(file.into()),
+        offset,
+        note: None,
+    }
+}
+
+/// The addresses of `pid`'s ptes in `[start, end)`.
+fn pte_addrs(s: &Simulation, pid: u32, start: u64, end: u64) -> Vec<u64> {
+    s.machine
+        .proc(pid)
+        .unwrap()
+        .mm
+        .pt
+        .range(start, end)
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect()
+}
+
+#[test]
+fn fault_around_starts_at_an_unaligned_vma_start_and_stops_at_the_page_table() {
+    // rmap-semantics.md §8.1 (do_fault_around): the 16-pte window starts at
+    // max(ALIGN_DOWN(addr, 64 KiB), vma start, page-table start) and ends at
+    // min(window start + 16 ptes, vma end, page-table end).
+    let mut s = sim("modern");
+    // A 20-page private file vma at 0x13000, inside the aligned window 0x10000-0x20000: a read of
+    // its first page maps 16 ptes from the vma's start, 0x13000-0x23000 (the aligned window cut
+    // at the vma would hold 13).
+    ok(&mut s, mmap_ro_file(1, 0x13000, 20, "f", 0));
+    ok(&mut s, read(1, 0x13000, 1));
+    let want: Vec<u64> = (0..16).map(|i| 0x13000 + i * 0x1000).collect();
+    assert_eq!(pte_addrs(&s, 1, 0, 0x100000), want);
+    // An 8-page vma at 0x1ff000 straddles the page tables' 2 MiB boundary at 0x200000: the window
+    // of a read at 0x1ff000 is cut there (one pte), and a read at 0x200000 maps the vma's pages
+    // in the next page table, 0x200000-0x207000.
+    ok(&mut s, mmap_ro_file(1, 0x1ff000, 8, "g", 3));
+    ok(&mut s, read(1, 0x1ff000, 1));
+    assert_eq!(pte_addrs(&s, 1, 0x100000, 0x300000), vec![0x1ff000]);
+    ok(&mut s, read(1, 0x200000, 1));
+    let want: Vec<u64> = std::iter::once(0x1ff000)
+        .chain((0..7).map(|i| 0x200000 + i * 0x1000))
+        .collect();
+    assert_eq!(pte_addrs(&s, 1, 0x100000, 0x300000), want);
+}
+
+fn mremap_in_place(pid: u32, addr: u64, pages: u64, new_pages: u64) -> Op {
+    Op::Mremap {
+        pid,
+        addr,
+        pages,
+        new_pages: Some(new_pages),
+        to: None,
+        note: None,
+    }
+}
+
+#[test]
+fn an_mremap_in_place_that_does_not_grow_may_span_vmas_and_holes() {
+    // rmap-semantics.md §8.1: an mremap that keeps the size and does not move succeeds on 6.18
+    // even where the range spans two vmas or a hole. Linux looks only for a vma at the start
+    // (EFAULT without one); a shrink unmaps the tail past the new size, whatever it spans.
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x10000, 2, "rw"));
+    ok(&mut s, mmap(1, 0x12000, 2, "r"));
+    ok(&mut s, write(1, 0x10000, 2));
+    let before = vma_ranges(&s, 1);
+    ok(&mut s, mremap_in_place(1, 0x10000, 4, 4)); // two vmas
+    ok(&mut s, mremap_in_place(1, 0x10000, 6, 6)); // two vmas and a hole
+    assert_eq!(vma_ranges(&s, 1), before, "nothing moves");
+    assert!(matches!(pte(&s, 1, 0x11000), PteVal::Page { .. }));
+    // A shrink over both vmas and the hole: everything from 0x13000 on is unmapped.
+    ok(&mut s, mremap_in_place(1, 0x11000, 6, 2));
+    assert_eq!(
+        vma_ranges(&s, 1),
+        vec![(0x10000, 0x12000), (0x12000, 0x13000)]
+    );
+    // No vma at the start: EFAULT; a growth across vmas: still EFAULT.
+    assert!(matches!(
+        err(&mut s, mremap_in_place(1, 0x20000, 1, 1)),
+        StepError::MremapNoVma { addr: 0x20000, .. }
+    ));
+    assert!(matches!(
+        err(&mut s, mremap_in_place(1, 0x10000, 3, 4)),
+        StepError::MremapSpan { .. }
+    ));
+}
+
+fn mprotect(pid: u32, addr: u64, pages: u64, prot: &str) -> Op {
+    Op::Mprotect {
+        pid,
+        addr,
+        pages,
+        prot: Prot::parse(prot).unwrap(),
+        note: None,
+    }
+}
+
+fn vma_prots(s: &Simulation, pid: u32) -> Vec<(u64, u64, String)> {
+    s.machine
+        .proc(pid)
+        .unwrap()
+        .mm
+        .vmas
+        .iter()
+        .map(|v| (v.start, v.end, v.prot.to_string()))
+        .collect()
+}
+
+#[test]
+fn an_mprotect_over_a_hole_changes_the_mapped_prefix_and_fails() {
+    // rmap-semantics.md §8.1: mprotect over a range with a hole at its end returns ENOMEM after it
+    // has already changed the mapped prefix. A range that starts in a hole changes nothing.
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x10000, 4, "rw"));
+    ok(&mut s, mmap(1, 0x16000, 2, "rw"));
+    ok(&mut s, write(1, 0x10000, 4));
+    let e = err(&mut s, mprotect(1, 0x11000, 4, "r"));
+    assert!(
+        matches!(
+            e,
+            StepError::NotFullyMapped {
+                changed_to: 0x14000,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("ENOMEM"), "{e}");
+    let rw = String::from("rw");
+    let r = String::from("r");
+    assert_eq!(
+        vma_prots(&s, 1),
+        vec![
+            (0x10000, 0x11000, rw.clone()),
+            (0x11000, 0x14000, r.clone()),
+            (0x16000, 0x18000, rw.clone()),
+        ]
+    );
+    // The prefix really is read-only: a write there faults.
+    assert!(matches!(
+        err(&mut s, write(1, 0x12000, 1)),
+        StepError::Protection { .. }
+    ));
+    // A hole in the middle: the vmas before it are changed (and merge again), not those after.
+    ok(&mut s, mprotect(1, 0x16000, 2, "r"));
+    assert!(matches!(
+        err(&mut s, mprotect(1, 0x10000, 8, "rw")),
+        StepError::NotFullyMapped {
+            changed_to: 0x14000,
+            ..
+        }
+    ));
+    assert_eq!(
+        vma_prots(&s, 1),
+        vec![(0x10000, 0x14000, rw), (0x16000, 0x18000, r.clone())]
+    );
+    // Starting in a hole: nothing changes.
+    let before = vma_prots(&s, 1);
+    assert!(matches!(
+        err(&mut s, mprotect(1, 0xf000, 3, "r")),
+        StepError::NotFullyMapped {
+            changed_to: 0xf000,
+            ..
+        }
+    ));
+    assert_eq!(vma_prots(&s, 1), before);
 }

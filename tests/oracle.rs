@@ -137,6 +137,52 @@ mod linux {
         }
     }
 
+    /// The regression scenarios under tests/corpus/, by file name, in name order.
+    fn regression_corpus() -> Vec<(String, Scenario)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "no scenarios in {}", dir.display());
+        files
+            .into_iter()
+            .map(|p| {
+                let (s, _) = Scenario::load(p.to_str().unwrap()).unwrap();
+                (p.file_name().unwrap().to_string_lossy().into_owned(), s)
+            })
+            .collect()
+    }
+
+    /// The oracle corpus: the built-ins and the regression scenarios.
+    fn corpus() -> Vec<(String, Scenario)> {
+        let mut v: Vec<(String, Scenario)> = BUILTINS
+            .iter()
+            .map(|b| (b.name.to_string(), Scenario::load(b.name).unwrap().0))
+            .collect();
+        v.extend(regression_corpus());
+        v
+    }
+
+    #[test]
+    fn every_regression_scenario_agrees_with_the_kernel() {
+        if !available("every_regression_scenario_agrees_with_the_kernel") {
+            return;
+        }
+        for (name, s) in regression_corpus() {
+            let r = check(&s, &name, &opts(false, None));
+            assert_agrees(&r);
+            // Every step but the walks (run only with --reclaim) was checked.
+            for (st, op) in r.steps.iter().zip(&s.steps) {
+                if !op.is_walk() {
+                    assert_eq!(st.verdict, Verdict::Agree, "{name}: {}", r.text());
+                }
+            }
+        }
+    }
+
     fn leftovers() -> Vec<String> {
         let me = format!("-{}-", std::process::id());
         let mut out = Vec::new();
@@ -175,10 +221,11 @@ mod linux {
     }
 
     /// One test function for every reclaiming check, so they never overlap in this process
-    /// (`check --reclaim` also takes a machine-wide lock).
+    /// (`check --reclaim` also takes a machine-wide lock). The whole oracle corpus, built-ins and
+    /// regression scenarios.
     #[test]
-    fn reclaim_agrees_on_s1_s3_s9_and_removes_its_swap_file_and_cgroups() {
-        if !available("reclaim_agrees_on_s1_s3_s9_and_removes_its_swap_file_and_cgroups") {
+    fn reclaim_agrees_on_the_corpus_and_removes_its_swap_file_and_cgroups() {
+        if !available("reclaim_agrees_on_the_corpus_and_removes_its_swap_file_and_cgroups") {
             return;
         }
         if !nix::unistd::geteuid().is_root() {
@@ -188,8 +235,8 @@ mod linux {
             eprintln!("SKIPPED reclaim: not root");
             return;
         }
-        for name in ["S1", "S3", "S9"] {
-            let (s, _) = Scenario::load(name).unwrap();
+        for (name, s) in corpus() {
+            let name = name.as_str();
             let r = check(&s, name, &opts(true, None));
             assert!(r.reclaim, "{name}: reclaim was not set up: {:?}", r.missing);
             assert_agrees(&r);

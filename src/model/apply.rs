@@ -9,7 +9,9 @@ use super::rmap::Scheme;
 use super::walk::{Walk, WalkKind};
 
 impl Machine {
-    /// Applies `op`. On error nothing has changed. Returns the walk for SwapOut / Referenced.
+    /// Applies `op`. On error nothing has changed, except for an mprotect over a hole that starts
+    /// inside a vma ([`StepError::NotFullyMapped`] with `changed_to` past the start: the mapped
+    /// prefix was changed, as Linux does). Returns the walk for SwapOut / Referenced.
     pub fn apply(
         &mut self,
         scheme: &mut dyn Scheme,

@@ -1,4 +1,6 @@
-//! Why the kernel would refuse an op. A refused step leaves the state unchanged.
+//! Why the kernel would refuse an op. A refused step leaves the state unchanged, except an
+//! mprotect whose range has a hole after its start: Linux changes the vmas before the hole and
+//! then fails with ENOMEM, and so does the model ([`StepError::NotFullyMapped`]).
 
 use thiserror::Error;
 
@@ -58,9 +60,25 @@ pub enum StepError {
         index: u64,
         size: u64,
     },
-    #[error("mprotect: {start:#x}-{end:#x} is not fully mapped in pid {pid} (ENOMEM)")]
-    NotFullyMapped { pid: Pid, start: Addr, end: Addr },
-    #[error("mremap: {start:#x}-{end:#x} is not inside one vma of pid {pid} (EFAULT)")]
+    /// `changed_to` is where the kernel stopped: like Linux, the mapped range `start..changed_to`
+    /// before the first hole was changed (nothing when it equals `start`).
+    #[error("mprotect: {start:#x}-{end:#x} is not fully mapped in pid {pid} (ENOMEM){}",
+        if changed_to > start {
+            format!("; {start:#x}-{changed_to:#x}, before the hole, was changed, as Linux does")
+        } else {
+            String::new()
+        })]
+    NotFullyMapped {
+        pid: Pid,
+        start: Addr,
+        end: Addr,
+        changed_to: Addr,
+    },
+    #[error("mremap: pid {pid} has no vma at {addr:#x} (EFAULT)")]
+    MremapNoVma { pid: Pid, addr: Addr },
+    #[error(
+        "mremap: {start:#x}-{end:#x} is not inside one vma of pid {pid}: only a move that keeps the size may span vmas (EFAULT)"
+    )]
     MremapSpan { pid: Pid, start: Addr, end: Addr },
     #[error(
         "mremap: cannot grow {start:#x}-{end:#x} in place to {new_end:#x}: {why}; give `to` to move it (ENOMEM)"

@@ -12,6 +12,23 @@ use super::vma::Vma;
 /// fault_around_bytes: 64 KiB, 16 pages.
 pub const FAULT_AROUND_PAGES: u64 = 16;
 
+/// The pages one page table maps: 512 ptes, 2 MiB.
+const PTE_TABLE_BYTES: u64 = 512 * PAGE_SIZE;
+
+/// do_fault_around's window for a read fault at `a`, as `[lo, hi)`: it starts at the 64 KiB
+/// aligned address below `a`, or at the vma's start or the page table's start if one of them is
+/// higher, and it spans 16 pages from there, cut at the vma's end and the page table's end. So a
+/// vma that starts inside an aligned window gets 16 pages from its start, not the aligned window
+/// cut at the vma (mm/memory.c, from_pte / to_pte). Every page of the window that is already in
+/// the page cache, inside the file and not mapped yet is mapped.
+pub(crate) fn fault_around_window(vma: &Vma, a: Addr) -> (Addr, Addr) {
+    let win = FAULT_AROUND_PAGES * PAGE_SIZE;
+    let table = a & !(PTE_TABLE_BYTES - 1);
+    let lo = (a & !(win - 1)).max(vma.start).max(table);
+    let hi = (lo + win).min(vma.end).min(table + PTE_TABLE_BYTES);
+    (lo, hi)
+}
+
 impl Machine {
     /// Read or Write of `pages` pages from `addr`.
     pub(crate) fn op_access(
@@ -217,11 +234,7 @@ impl Machine {
             ));
             return;
         };
-        // do_fault_around: map every page of the aligned 16-page window that is already in the
-        // page cache, inside the vma and the file, and not mapped yet.
-        let win = FAULT_AROUND_PAGES * PAGE_SIZE;
-        let lo = (a & !(win - 1)).max(vma.start);
-        let hi = ((a & !(win - 1)) + win).min(vma.end);
+        let (lo, hi) = fault_around_window(vma, a);
         let size = self.file(f).size;
         let mut around = Vec::new();
         let mut b = lo;

@@ -1,6 +1,7 @@
 //! The scheme-independent machine: processes, pages, files, swap. Ground truth lives here: which
 //! pte maps which page. Every op is validated before it changes anything, so a refused step
-//! leaves the machine as it was.
+//! leaves the machine as it was (except an mprotect over a hole, which Linux applies up to the
+//! hole before it fails).
 
 use std::collections::BTreeMap;
 

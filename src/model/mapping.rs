@@ -165,18 +165,50 @@ impl Machine {
     ) -> Result<(), StepError> {
         let end = Self::check_range("pages", addr, pages)?;
         let p = self.proc(pid)?;
-        if !p.mm.fully_mapped(addr, end) {
+        // do_mprotect_pkey: a range that does not start inside a vma is refused at once; a hole
+        // further on stops the loop over the vmas with ENOMEM after the vmas before the hole
+        // were changed (Linux keeps that prefix changed).
+        let mapped_to = p.mm.mapped_run_end(addr).min(end);
+        if mapped_to == addr {
             return Err(StepError::NotFullyMapped {
                 pid,
                 start: addr,
                 end,
+                changed_to: addr,
             });
         }
         ev.push(format!(
             "mprotect: pid {pid} {}-{} to \"{prot}\"",
             hex(addr),
-            hex(end)
+            hex(mapped_to)
         ));
+        self.mprotect_mapped(scheme, ev, pid, addr, mapped_to, prot);
+        if mapped_to < end {
+            ev.push(format!(
+                "mprotect: nothing is mapped at {}: ENOMEM, the range before it stays changed",
+                hex(mapped_to)
+            ));
+            return Err(StepError::NotFullyMapped {
+                pid,
+                start: addr,
+                end,
+                changed_to: mapped_to,
+            });
+        }
+        Ok(())
+    }
+
+    /// mprotect of a range that is fully mapped: split at its ends, change each vma and its
+    /// ptes, re-merge around it.
+    fn mprotect_mapped(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        addr: Addr,
+        end: Addr,
+        prot: Prot,
+    ) {
         self.split_at_bounds(scheme, ev, pid, addr, end, true);
         let r = self.proc(pid).expect("validated").mm.overlapping(addr, end);
         for i in r.clone() {
@@ -200,7 +232,6 @@ impl Machine {
                 .saturating_sub(1),
         );
         self.merge_around(scheme, ev, pid, lo, hi);
-        Ok(())
     }
 
     /// change_protection: write permission removed makes every pte read-only; write permission
@@ -250,22 +281,26 @@ impl Machine {
         let new_pages = new_pages.unwrap_or(pages);
         Self::check_range("new_pages", addr, new_pages)?;
         let p = self.proc(pid)?;
+        // The kernel looks up the vma at `addr` first: none there is EFAULT.
+        let Some(vi) = p.mm.find(addr) else {
+            return Err(StepError::MremapNoVma { pid, addr });
+        };
+        let in_one_vma = p.mm.vmas[vi].end >= end;
         // Linux 6.17+ (d23cb648e365, "permit mremap() move of multiple VMAs"): a move with
         // MREMAP_FIXED that keeps the size may span several vmas, gaps included, as long as the
         // range starts inside a vma; each vma is moved on its own, keeping its offset in the range.
-        let multi_move = to.is_some()
-            && new_pages == pages
-            && p.mm.find(addr).is_some_and(|i| p.mm.vmas[i].end < end);
-        let Some(vi) =
-            p.mm.find(addr)
-                .filter(|&i| p.mm.vmas[i].end >= end || multi_move)
-        else {
+        let multi_move = to.is_some() && new_pages == pages && !in_one_vma;
+        // Only a move or a growth needs the old range inside one vma (check_prep_vma); an mremap
+        // in place that keeps the size returns at once and one that shrinks unmaps the tail,
+        // whatever vmas or holes the range spans.
+        let needs_one_vma = new_pages > pages || (to.is_some() && !multi_move);
+        if needs_one_vma && !in_one_vma {
             return Err(StepError::MremapSpan {
                 pid,
                 start: addr,
                 end,
             });
-        };
+        }
         let vma = p.mm.vmas[vi].clone();
         let new_len = new_pages * PAGE_SIZE;
         match to {
@@ -326,7 +361,7 @@ impl Machine {
             }
             None if new_pages == pages => {
                 ev.push(format!(
-                    "mremap: pid {pid} {}-{}: same size, nothing to do",
+                    "mremap: pid {pid} {}-{}: same size, nothing to do (the kernel does not look past the vma at the start)",
                     hex(addr),
                     hex(end)
                 ));

@@ -113,16 +113,20 @@ impl Mm {
         a..b.max(a)
     }
 
-    /// True when every page of `[start, end)` lies in some vma.
-    pub fn fully_mapped(&self, start: Addr, end: Addr) -> bool {
-        let mut at = start;
-        for v in &self.vmas[self.overlapping(start, end)] {
-            if v.start > at {
-                return false;
+    /// Where the run of vmas that starts at or before `addr` and has no hole ends: `addr`
+    /// itself when no vma contains it.
+    pub fn mapped_run_end(&self, addr: Addr) -> Addr {
+        let Some(i) = self.find(addr) else {
+            return addr;
+        };
+        let mut at = self.vmas[i].end;
+        for v in &self.vmas[i + 1..] {
+            if v.start != at {
+                break;
             }
             at = v.end;
         }
-        at >= end
+        at
     }
 
     /// Inserts a vma keeping the order.
