@@ -39,9 +39,9 @@ static ALLOC: Counting = Counting;
 const CHILDREN: u32 = 1000;
 const PAGES: u64 = 1000;
 
-fn run(name: &str, ops: &[rmapviz::model::Op]) -> Simulation {
+fn run(name: &str, scenario: &rmapviz::scenario::Scenario) -> Simulation {
     let mut sim = Simulation::by_name(name).expect("scheme");
-    for op in ops {
+    for op in scenario.ops() {
         black_box(sim.step(op, false));
     }
     sim
@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
     let scenario = storm(CHILDREN, PAGES);
     for name in scheme_names() {
         let before = LIVE.load(Ordering::Relaxed);
-        let sim = run(name, &scenario.steps);
+        let sim = run(name, &scenario);
         let bytes = LIVE.load(Ordering::Relaxed) - before;
         let ptes: usize = sim.machine.procs.values().map(|p| p.mm.pt.len()).sum();
         println!(
@@ -66,11 +66,7 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     for name in scheme_names() {
         g.bench_function(name, |b| {
-            b.iter_batched(
-                || (),
-                |_| run(name, &scenario.steps),
-                BatchSize::PerIteration,
-            )
+            b.iter_batched(|| (), |_| run(name, &scenario), BatchSize::PerIteration)
         });
     }
     g.finish();

@@ -111,8 +111,8 @@ fn s5_exec_unlinks_the_children() {
 fn fork_chain(scheme: &str, generations: u32) -> Vec<(usize, u64)> {
     let mut sim = Simulation::by_name(scheme).unwrap();
     let setup = "Scenario(steps: [Mmap(pid: 1, addr: 0x10000, pages: 2), Write(pid: 1, addr: 0x10000, pages: 2)])";
-    for op in Scenario::parse(setup, "s6").unwrap().steps {
-        assert!(sim.step(&op, false).error.is_none());
+    for op in Scenario::parse(setup, "s6").unwrap().ops() {
+        assert!(sim.step(op, false).error.is_none());
     }
     let mut out = Vec::new();
     for g in 1..=generations {
@@ -121,8 +121,8 @@ fn fork_chain(scheme: &str, generations: u32) -> Vec<(usize, u64)> {
             g + 1,
             g + 1
         );
-        for op in Scenario::parse(&text, "s6").unwrap().steps {
-            let r = sim.step(&op, false);
+        for op in Scenario::parse(&text, "s6").unwrap().ops() {
+            let r = sim.step(op, false);
             assert!(r.error.is_none(), "{scheme}: {op}: {:?}", r.error);
         }
         let vmas: usize = sim.machine.procs.values().map(|p| p.mm.vmas.len()).sum();

@@ -199,6 +199,6 @@ fn anonmm_skips_the_dead_parent_and_page_referenced_migrates_the_page() {
         .map(|o| o.label.clone())
         .collect();
     assert_eq!(heads, vec!["anonmm1 dead (head)", "anonmm2 pid 2"]);
-    let exit = sim.step(&rmapviz::model::Op::Exit { pid: 2, note: None }, false);
+    let exit = sim.step(&rmapviz::model::Op::Exit { pid: 2 }, false);
     assert_eq!(exit.totals.rmap_objects, 0, "{:?}", exit.events);
 }

@@ -270,15 +270,17 @@ fn every_builtin_under_every_scheme_groups_as_the_full_graph_folded() {
 #[test]
 fn storm_states_from_checkpoints_group_as_the_full_graph_folded() {
     let mut sc = storm(130, 20);
-    let Op::Mmap { addr: base, .. } = sc.steps[0] else {
+    let Op::Mmap { addr: base, .. } = sc.steps[0].op else {
         panic!("the storm starts with the parent's mmap");
     };
     for (pid, page) in [(1, 0), (2, 0), (3, 7), (4, 19)] {
-        sc.steps.push(Op::Referenced {
-            pid,
-            addr: base + page * PAGE_SIZE,
-            note: None,
-        });
+        sc.steps.push(
+            Op::Referenced {
+                pid,
+                addr: base + page * PAGE_SIZE,
+            }
+            .into(),
+        );
     }
     let n = sc.steps.len();
     assert!(n > 256);
@@ -312,7 +314,7 @@ fn pte_chain_hands_many_direct_pages_over_per_vma() {
     use rmapviz::schemes::pte_chain::LINKED_PTES;
     let sc = storm(2, 3000);
     let mut sim = Simulation::by_name("pte-chain").unwrap();
-    for op in &sc.steps {
+    for op in sc.ops() {
         sim.step(op, false);
     }
     let m = &sim.machine;

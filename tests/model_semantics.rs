@@ -17,7 +17,6 @@ fn mmap(pid: u32, addr: u64, pages: u64, prot: &str) -> Op {
         shared: false,
         file: None,
         offset: 0,
-        note: None,
     }
 }
 
@@ -30,34 +29,19 @@ fn mmap_file(pid: u32, addr: u64, pages: u64, file: &str, shared: bool) -> Op {
         shared,
         file: Some(file.into()),
         offset: 0,
-        note: None,
     }
 }
 
 fn write(pid: u32, addr: u64, pages: u64) -> Op {
-    Op::Write {
-        pid,
-        addr,
-        pages,
-        note: None,
-    }
+    Op::Write { pid, addr, pages }
 }
 
 fn read(pid: u32, addr: u64, pages: u64) -> Op {
-    Op::Read {
-        pid,
-        addr,
-        pages,
-        note: None,
-    }
+    Op::Read { pid, addr, pages }
 }
 
 fn fork(pid: u32, child: u32) -> Op {
-    Op::Fork {
-        pid,
-        child,
-        note: None,
-    }
+    Op::Fork { pid, child }
 }
 
 fn ok(s: &mut Simulation, op: Op) {
@@ -116,7 +100,6 @@ fn fork_copies_ptes_only_of_private_vmas_with_anonymous_pages() {
                 shared: true,
                 file: None,
                 offset: 0,
-                note: None,
             },
         );
         ok(&mut s, mmap_file(1, 0x40000, 1, "f", true));
@@ -188,7 +171,6 @@ fn mremap_keeps_sharing_and_pgoff() {
                 pages: 4,
                 new_pages: None,
                 to: Some(0x80000),
-                note: None,
             },
         );
         assert_eq!(page(&s, 1, 0x81000), p1);
@@ -220,7 +202,6 @@ fn vma_merging_follows_pgoffcheck() {
                 pages: 4,
                 new_pages: None,
                 to: Some(0x1c000),
-                note: None,
             },
         );
         assert_eq!(s.machine.proc(1).unwrap().mm.vmas.len(), 2, "{sc}");
@@ -234,7 +215,6 @@ fn vma_merging_follows_pgoffcheck() {
                 pages: 4,
                 new_pages: None,
                 to: Some(0x20000),
-                note: None,
             },
         );
         let vmas = s.machine.proc(1).unwrap().mm.vmas.clone();
@@ -248,7 +228,6 @@ fn vma_merging_follows_pgoffcheck() {
                 addr: 0x19000,
                 pages: 1,
                 prot: Prot::R,
-                note: None,
             },
         );
         let vmas = s.machine.proc(1).unwrap().mm.vmas.clone();
@@ -265,7 +244,6 @@ fn vma_merging_follows_pgoffcheck() {
                 addr: 0x19000,
                 pages: 1,
                 prot: Prot::RW,
-                note: None,
             },
         );
         assert_eq!(s.machine.proc(1).unwrap().mm.vmas.len(), 3, "{sc}");
@@ -289,7 +267,6 @@ fn reclaim_of_a_shared_page_leaves_the_same_swap_entry_in_every_sharer_and_swapi
             Op::SwapOut {
                 pid: 1,
                 addr: 0x11000,
-                note: None,
             },
         );
         let (a, b) = (pte(&s, 1, 0x11000), pte(&s, 2, 0x11000));
@@ -310,7 +287,7 @@ fn reclaim_of_a_shared_page_leaves_the_same_swap_entry_in_every_sharer_and_swapi
             "{sc}: the parent maps the swap-cache page"
         );
         assert_eq!(s.machine.pages.get(p).mapcount(), 2);
-        ok(&mut s, Op::Exit { pid: 2, note: None });
+        ok(&mut s, Op::Exit { pid: 2 });
         assert_eq!(s.machine.pages.get(p).mapcount(), 1);
     }
 }
@@ -356,7 +333,6 @@ fn growing_a_shared_anonymous_mapping_does_not_grow_its_shmem_object() {
             shared: true,
             file: None,
             offset: 0,
-            note: None,
         },
     );
     ok(
@@ -367,7 +343,6 @@ fn growing_a_shared_anonymous_mapping_does_not_grow_its_shmem_object() {
             pages: 2,
             new_pages: Some(4),
             to: None,
-            note: None,
         },
     );
     assert!(matches!(
@@ -424,7 +399,6 @@ fn refused_ops_name_the_reason_and_change_nothing() {
                 pages: 8,
                 new_pages: Some(9),
                 to: Some(0x80000),
-                note: None
             }
         ),
         StepError::MremapSpan { .. }
@@ -435,7 +409,6 @@ fn refused_ops_name_the_reason_and_change_nothing() {
             Op::SwapOut {
                 pid: 1,
                 addr: 0x11000,
-                note: None
             }
         ),
         StepError::NoPage { .. }
@@ -447,7 +420,6 @@ fn refused_ops_name_the_reason_and_change_nothing() {
             Op::SwapOut {
                 pid: 1,
                 addr: 0x11000,
-                note: None
             }
         ),
         StepError::ZeroPage { .. }
@@ -478,7 +450,6 @@ fn mremap(pid: u32, addr: u64, pages: u64, new_pages: Option<u64>, to: u64) -> O
         pages,
         new_pages,
         to: Some(to),
-        note: None,
     }
 }
 
@@ -534,12 +505,7 @@ fn a_size_keeping_mremap_move_may_span_several_vmas_and_gaps() {
 }
 
 fn munmap_op(pid: u32, addr: u64, pages: u64) -> Op {
-    Op::Munmap {
-        pid,
-        addr,
-        pages,
-        note: None,
-    }
+    Op::Munmap { pid, addr, pages }
 }
 
 fn mmap_ro_file(pid: u32, addr: u64, pages: u64, file: &str, offset: u64) -> Op {

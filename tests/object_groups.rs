@@ -21,7 +21,7 @@ const OBJECT_GROUP: usize = 32;
 
 fn after(sc: &rmapviz::scenario::Scenario, scheme: &str, steps: usize) -> Simulation {
     let mut sim = Simulation::by_name(scheme).unwrap();
-    for op in &sc.steps[..steps] {
+    for op in sc.ops().take(steps) {
         sim.step(op, false);
     }
     sim
@@ -147,16 +147,18 @@ fn the_walked_chain_stands_beside_the_group() {
     let (children, pages) = (3u32, 50u64);
     let mut sc = storm(children, pages);
     sc.steps.truncate(2 + children as usize);
-    let Op::Mmap { addr: base, .. } = sc.steps[0] else {
+    let Op::Mmap { addr: base, .. } = sc.steps[0].op else {
         panic!("the storm starts with the parent's mmap");
     };
-    sc.steps.push(Op::Referenced {
-        pid: 1,
-        addr: base + 7 * PAGE_SIZE,
-        note: None,
-    });
+    sc.steps.push(
+        Op::Referenced {
+            pid: 1,
+            addr: base + 7 * PAGE_SIZE,
+        }
+        .into(),
+    );
     let mut sim = after(&sc, "pte-chain", sc.steps.len() - 1);
-    let r = sim.step(sc.steps.last().unwrap(), false);
+    let r = sim.step(sc.ops().last().unwrap(), false);
     let w = r.walk.expect("Referenced walks");
     let g = build_with(&sim, Some(&w), &BuildOptions::default());
     let own = g
@@ -400,16 +402,18 @@ fn an_expanded_run_of_vmas_shows_every_vma() {
     use rmapviz::scenario::Scenario;
     let mut sc = Scenario::empty("twenty vmas");
     for k in 0..20u64 {
-        sc.steps.push(Op::Mmap {
-            pid: 1,
-            addr: 0x100000 + k * 0x10000,
-            pages: 1,
-            prot: Prot::RW,
-            shared: false,
-            file: None,
-            offset: 0,
-            note: None,
-        });
+        sc.steps.push(
+            Op::Mmap {
+                pid: 1,
+                addr: 0x100000 + k * 0x10000,
+                pages: 1,
+                prot: Prot::RW,
+                shared: false,
+                file: None,
+                offset: 0,
+            }
+            .into(),
+        );
     }
     let sim = after(&sc, "anon-vma", 20);
     assert_eq!(sim.machine.procs[&1].mm.vmas.len(), 20);
@@ -460,7 +464,7 @@ fn a_chain_the_walk_freed_is_drawn_as_walked() {
     let mut sim = Simulation::by_name("pte-chain").unwrap();
     let (sc, _) = rmapviz::scenario::Scenario::load("S3").unwrap();
     let mut last = None;
-    for op in &sc.steps {
+    for op in sc.ops() {
         last = Some(sim.step(op, false));
     }
     let w = last.and_then(|r| r.walk).expect("S3 ends with a SwapOut");

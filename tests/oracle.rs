@@ -121,7 +121,7 @@ mod linux {
             assert_agrees(&r);
             // Without --reclaim exactly the SwapOut and Referenced steps go unchecked; a step the
             // model refuses is compared for the error (S7 step 7: EFAULT on both sides).
-            for (st, op) in r.steps.iter().zip(&s.steps) {
+            for (st, op) in r.steps.iter().zip(s.ops()) {
                 let unchecked = matches!(op, Op::SwapOut { .. } | Op::Referenced { .. });
                 assert_eq!(
                     st.verdict == Verdict::NotChecked,
@@ -242,7 +242,7 @@ mod linux {
             assert_agrees(&r);
             // Every SwapOut was really checked: rmap-semantics.md §6.2 (S1, S3: every sharer
             // holds the same swap entry; S9: swap-in shares one page).
-            for (st, op) in r.steps.iter().zip(&s.steps) {
+            for (st, op) in r.steps.iter().zip(s.ops()) {
                 if matches!(op, Op::SwapOut { .. }) {
                     assert_eq!(st.verdict, Verdict::Agree, "{name}: {}", r.text());
                 }
@@ -319,17 +319,17 @@ mod linux {
                   prop::option::weighted(0.3, prop::sample::select(vec!["a.so", "b.dat"])), 0u64..3)
                 .prop_map(|(pid, addr, pages, prot, shared, file, offset)| Op::Mmap {
                     pid, addr, pages, prot, shared, file: file.map(String::from),
-                    offset: if file.is_some() { offset } else { 0 }, note: None }),
-            1 => (pid.clone(), addr.clone(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Munmap { pid, addr, pages, note: None }),
-            2 => (pid.clone(), addr.clone(), 1u64..5, prot).prop_map(|(pid, addr, pages, prot)| Op::Mprotect { pid, addr, pages, prot, note: None }),
+                    offset: if file.is_some() { offset } else { 0 } }),
+            1 => (pid.clone(), addr.clone(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Munmap { pid, addr, pages }),
+            2 => (pid.clone(), addr.clone(), 1u64..5, prot).prop_map(|(pid, addr, pages, prot)| Op::Mprotect { pid, addr, pages, prot }),
             2 => (pid.clone(), addr.clone(), 1u64..5, prop::option::of(1u64..7), prop::option::of(addr.clone()))
-                .prop_map(|(pid, addr, pages, new_pages, to)| Op::Mremap { pid, addr, pages, new_pages, to, note: None }),
-            4 => (pid.clone(), addr.clone(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Read { pid, addr, pages, note: None }),
-            6 => (pid.clone(), addr.clone(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Write { pid, addr, pages, note: None }),
-            2 => (pid.clone(), pid.clone()).prop_map(|(pid, child)| Op::Fork { pid, child, note: None }),
-            1 => pid.clone().prop_map(|pid| Op::Exec { pid, note: None }),
-            1 => pid.clone().prop_map(|pid| Op::Exit { pid, note: None }),
-            1 => pid.prop_map(|pid| Op::Spawn { pid, note: None }),
+                .prop_map(|(pid, addr, pages, new_pages, to)| Op::Mremap { pid, addr, pages, new_pages, to }),
+            4 => (pid.clone(), addr.clone(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Read { pid, addr, pages }),
+            6 => (pid.clone(), addr.clone(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Write { pid, addr, pages }),
+            2 => (pid.clone(), pid.clone()).prop_map(|(pid, child)| Op::Fork { pid, child }),
+            1 => pid.clone().prop_map(|pid| Op::Exec { pid }),
+            1 => pid.clone().prop_map(|pid| Op::Exit { pid }),
+            1 => pid.prop_map(|pid| Op::Spawn { pid }),
         ]
     }
 
@@ -356,7 +356,7 @@ mod linux {
             if !available("random_valid_op_sequences_agree_with_the_kernel") {
                 return Ok(());
             }
-            let s = Scenario { title: "random".into(), about: String::new(), steps: valid_only(ops) };
+            let s = Scenario { title: "random".into(), about: String::new(), steps: valid_only(ops).into_iter().map(Into::into).collect() };
             let r = check(&s, "random", &opts(false, None));
             prop_assert_eq!(r.count(Verdict::Differ), 0, "{}\n{}", r.text(), s.to_ron());
             prop_assert_eq!(r.exit_code(), 0, "{}", r.text());

@@ -26,20 +26,20 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (pid(), addr(), 0u64..6, prot(), prop::bool::weighted(0.2), prop::option::weighted(0.25, prop::sample::select(vec!["a.so", "b.dat"])), 0u64..3)
             .prop_map(|(pid, addr, pages, prot, shared, file, offset)| Op::Mmap {
-                pid, addr, pages, prot, shared, file: file.map(String::from), offset: if file.is_some() { offset } else { 0 }, note: None
+                pid, addr, pages, prot, shared, file: file.map(String::from), offset: if file.is_some() { offset } else { 0 }
             }),
-        1 => (pid(), addr(), 0u64..5).prop_map(|(pid, addr, pages)| Op::Munmap { pid, addr, pages, note: None }),
-        2 => (pid(), addr(), 0u64..5, prot()).prop_map(|(pid, addr, pages, prot)| Op::Mprotect { pid, addr, pages, prot, note: None }),
+        1 => (pid(), addr(), 0u64..5).prop_map(|(pid, addr, pages)| Op::Munmap { pid, addr, pages }),
+        2 => (pid(), addr(), 0u64..5, prot()).prop_map(|(pid, addr, pages, prot)| Op::Mprotect { pid, addr, pages, prot }),
         2 => (pid(), addr(), 1u64..5, prop::option::of(1u64..7), prop::option::of(addr()))
-            .prop_map(|(pid, addr, pages, new_pages, to)| Op::Mremap { pid, addr, pages, new_pages, to, note: None }),
-        4 => (pid(), addr(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Read { pid, addr, pages, note: None }),
-        6 => (pid(), addr(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Write { pid, addr, pages, note: None }),
-        2 => (pid(), pid()).prop_map(|(pid, child)| Op::Fork { pid, child, note: None }),
-        1 => pid().prop_map(|pid| Op::Exec { pid, note: None }),
-        1 => pid().prop_map(|pid| Op::Exit { pid, note: None }),
-        1 => pid().prop_map(|pid| Op::Spawn { pid, note: None }),
-        3 => (pid(), addr()).prop_map(|(pid, addr)| Op::SwapOut { pid, addr, note: None }),
-        1 => (pid(), addr()).prop_map(|(pid, addr)| Op::Referenced { pid, addr, note: None }),
+            .prop_map(|(pid, addr, pages, new_pages, to)| Op::Mremap { pid, addr, pages, new_pages, to }),
+        4 => (pid(), addr(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Read { pid, addr, pages }),
+        6 => (pid(), addr(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Write { pid, addr, pages }),
+        2 => (pid(), pid()).prop_map(|(pid, child)| Op::Fork { pid, child }),
+        1 => pid().prop_map(|pid| Op::Exec { pid }),
+        1 => pid().prop_map(|pid| Op::Exit { pid }),
+        1 => pid().prop_map(|pid| Op::Spawn { pid }),
+        3 => (pid(), addr()).prop_map(|(pid, addr)| Op::SwapOut { pid, addr }),
+        1 => (pid(), addr()).prop_map(|(pid, addr)| Op::Referenced { pid, addr }),
     ]
 }
 
@@ -87,7 +87,6 @@ fn prelude() -> Vec<Op> {
         shared: false,
         file: file.map(String::from),
         offset: 0,
-        note: None,
     };
     vec![
         mm(0x10000, 4, None),
@@ -96,19 +95,13 @@ fn prelude() -> Vec<Op> {
             pid: 1,
             addr: 0x10000,
             pages: 3,
-            note: None,
         },
         Op::Read {
             pid: 1,
             addr: 0x20000,
             pages: 1,
-            note: None,
         },
-        Op::Fork {
-            pid: 1,
-            child: 2,
-            note: None,
-        },
+        Op::Fork { pid: 1, child: 2 },
     ]
 }
 

@@ -44,11 +44,8 @@ fn step_help_type_save_quit_and_the_file_replays() {
     let saved = dir.join("saved.ron");
     let got = rmapviz::scenario::Scenario::read(&saved).expect("readable RON");
     let (mut want, _) = rmapviz::scenario::Scenario::load("S3").unwrap();
-    want.steps.push(rmapviz::model::Op::Fork {
-        pid: 2,
-        child: 3,
-        note: None,
-    });
+    want.steps
+        .push(rmapviz::model::Op::Fork { pid: 2, child: 3 }.into());
     assert_eq!(got, want);
     let reference = dir.join("reference.ron");
     std::fs::write(&reference, want.to_ron()).unwrap();

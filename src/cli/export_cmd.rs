@@ -24,7 +24,7 @@ pub fn run(a: ExportArgs) -> Result<u8, CliError> {
     let mut sim = Simulation::by_name(scheme)
         .ok_or_else(|| CliError::input(format!("scheme \"{scheme}\" cannot be made")))?;
     let mut last = None;
-    for op in &scenario.steps[..a.step] {
+    for op in scenario.ops().take(a.step) {
         last = Some(sim.step(op, false));
     }
     let walk = last.as_ref().and_then(|r| r.walk.as_ref());

@@ -1,4 +1,5 @@
-//! The operations a scenario is made of (design.md §3), as RON reads and writes them.
+//! The operations a scenario is made of (design.md §3), and the steps (an op and its note) as
+//! RON reads and writes them.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt::{self, Write as _};
@@ -26,20 +27,60 @@ fn one() -> u64 {
     1
 }
 
-fn is_false(b: &bool) -> bool {
-    !*b
+/// Defines [`Op`], [`OP_NAMES`], [`Op::name`] and the form in which a scenario file writes a
+/// step, from one list of the ops: RON writes a step as its op with the note among the op's
+/// fields (`Fork(pid: 1, child: 2, note: "...")`), so that form is an enum like `Op` with a
+/// `note` field in every variant. The `#[serde(...)]` attributes apply to that form only.
+macro_rules! ops {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident { $( $(#[serde($($attr:tt)*)])* $field:ident : $ty:ty ),* $(,)? }
+    ),* $(,)?) => {
+        /// One memory-management operation. A scenario's [`Step`] is an op and its note.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum Op {
+            $( $(#[doc = $doc])* $name { $($field: $ty),* }, )*
+        }
+
+        /// The op names, in the order the documentation lists them.
+        pub const OP_NAMES: &[&str] = &[$(stringify!($name)),*];
+
+        impl Op {
+            /// The op's name as the scenario writes it.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $( Op::$name { .. } => stringify!($name), )*
+                }
+            }
+        }
+
+        /// A step as a scenario file writes it (see [`ops!`]).
+        #[derive(Deserialize)]
+        #[serde(rename = "Op", deny_unknown_fields)]
+        enum StepRecord {
+            $( $name {
+                $( $(#[serde($($attr)*)])* $field: $ty, )*
+                #[serde(default)]
+                note: Option<String>,
+            }, )*
+        }
+
+        impl From<StepRecord> for Step {
+            fn from(r: StepRecord) -> Step {
+                match r {
+                    $( StepRecord::$name { $($field,)* note } => Step {
+                        op: Op::$name { $($field),* },
+                        note,
+                    }, )*
+                }
+            }
+        }
+    };
 }
 
-/// One step of a scenario. Externally tagged, so RON writes `Fork(pid: 1, child: 2)`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub enum Op {
+ops! {
     /// A new process with an empty address space, unrelated to any other.
-    Spawn {
-        pid: Pid,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
-    },
+    Spawn { pid: Pid },
     /// mmap(addr, pages, prot, MAP_FIXED_NOREPLACE | MAP_PRIVATE or MAP_SHARED, file or anonymous).
     Mmap {
         pid: Pid,
@@ -47,43 +88,26 @@ pub enum Op {
         pages: u64,
         #[serde(default = "default_rw")]
         prot: Prot,
-        #[serde(default, skip_serializing_if = "is_false")]
+        #[serde(default)]
         shared: bool,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default)]
         file: Option<String>,
         #[serde(default)]
         offset: u64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
     },
     /// munmap(addr, pages): whole vmas, or parts of them (the rest is split off).
-    Munmap {
-        pid: Pid,
-        addr: Addr,
-        pages: u64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
-    },
+    Munmap { pid: Pid, addr: Addr, pages: u64 },
     /// mprotect(addr, pages, prot): splits, and re-merges where the scheme's rules allow.
-    Mprotect {
-        pid: Pid,
-        addr: Addr,
-        pages: u64,
-        prot: Prot,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
-    },
+    Mprotect { pid: Pid, addr: Addr, pages: u64, prot: Prot },
     /// mremap(addr, pages, new_pages [, MREMAP_MAYMOVE | MREMAP_FIXED, to]).
     Mremap {
         pid: Pid,
         addr: Addr,
         pages: u64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default)]
         new_pages: Option<u64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default)]
         to: Option<Addr>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
     },
     /// Loads from each page: read faults where nothing is mapped yet.
     Read {
@@ -91,8 +115,6 @@ pub enum Op {
         addr: Addr,
         #[serde(default = "one")]
         pages: u64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
     },
     /// Stores to each page: write faults, copy-on-write.
     Write {
@@ -100,61 +122,126 @@ pub enum Op {
         addr: Addr,
         #[serde(default = "one")]
         pages: u64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
     },
     /// fork(): `child` gets a copy of `pid`'s address space.
-    Fork {
-        pid: Pid,
-        child: Pid,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
-    },
+    Fork { pid: Pid, child: Pid },
     /// execve(): the same pid gets a fresh, empty address space.
-    Exec {
-        pid: Pid,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
-    },
+    Exec { pid: Pid },
     /// exit(): the address space is torn down and the pid goes away.
-    Exit {
-        pid: Pid,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
-    },
+    Exit { pid: Pid },
     /// Reclaim the page mapped at (pid, addr): the rmap walk try_to_unmap, then swap or drop.
-    SwapOut {
-        pid: Pid,
-        addr: Addr,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
-    },
+    SwapOut { pid: Pid, addr: Addr },
     /// Ask whether the page mapped at (pid, addr) was used: the rmap walk page_referenced.
-    Referenced {
-        pid: Pid,
-        addr: Addr,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
-    },
+    Referenced { pid: Pid, addr: Addr },
 }
 
-/// The op names, in the order the documentation lists them.
-pub const OP_NAMES: [&str; 12] = [
-    "Spawn",
-    "Mmap",
-    "Munmap",
-    "Mprotect",
-    "Mremap",
-    "Read",
-    "Write",
-    "Fork",
-    "Exec",
-    "Exit",
-    "SwapOut",
-    "Referenced",
-];
+/// One step of a scenario: an op and its teaching note. A scenario file writes it as the op
+/// with a `note` field, `Mmap(pid: 1, addr: 0x10000, pages: 4, note: "...")`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub op: Op,
+    pub note: Option<String>,
+}
+
+impl From<Op> for Step {
+    fn from(op: Op) -> Step {
+        Step { op, note: None }
+    }
+}
+
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        StepRecord::deserialize(d).map(Step::from)
+    }
+}
+
+impl Step {
+    /// The step as one line of RON with its note; [`crate::scenario::Scenario::parse`] reads it
+    /// back identically.
+    pub fn to_ron(&self) -> String {
+        let mut f = Fields::new(self.op.name());
+        for (key, value) in self.op.fields() {
+            f.field(key, &value);
+        }
+        if let Some(n) = &self.note {
+            f.field("note", &Value::Str(n));
+        }
+        f.finish()
+    }
+}
+
+/// A field's value as the op writers write it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Value<'a> {
+    /// A number written in decimal (pids, page counts, offsets).
+    Dec(u64),
+    /// A number written in hex (addresses).
+    Hex(u64),
+    Prot(Prot),
+    /// A flag that is set (a flag that is not set is left out).
+    Flag,
+    Str(&'a str),
+}
 
 impl Op {
+    /// The op's fields in the scenario format's order, as written: optional ones at their
+    /// default (no file, no `to`, not shared, offset 0) are left out. RON ([`Step::to_ron`]) and
+    /// the command line's short syntax ([`crate::scenario::opline::format`]) write these.
+    pub fn fields(&self) -> Vec<(&'static str, Value<'_>)> {
+        use Value::{Dec, Hex};
+        let pid = |p: &Pid| ("pid", Dec(u64::from(*p)));
+        let mut v = vec![pid(self.pid_ref())];
+        match self {
+            Op::Spawn { .. } | Op::Exec { .. } | Op::Exit { .. } => {}
+            Op::Fork { child, .. } => v.push(("child", Dec(u64::from(*child)))),
+            Op::SwapOut { addr, .. } | Op::Referenced { addr, .. } => v.push(("addr", Hex(*addr))),
+            Op::Munmap { addr, pages, .. }
+            | Op::Read { addr, pages, .. }
+            | Op::Write { addr, pages, .. } => {
+                v.extend([("addr", Hex(*addr)), ("pages", Dec(*pages))]);
+            }
+            Op::Mprotect {
+                addr, pages, prot, ..
+            } => {
+                v.extend([
+                    ("addr", Hex(*addr)),
+                    ("pages", Dec(*pages)),
+                    ("prot", Value::Prot(*prot)),
+                ]);
+            }
+            Op::Mmap {
+                addr,
+                pages,
+                prot,
+                shared,
+                file,
+                offset,
+                ..
+            } => {
+                v.extend([
+                    ("addr", Hex(*addr)),
+                    ("pages", Dec(*pages)),
+                    ("prot", Value::Prot(*prot)),
+                ]);
+                v.extend(shared.then_some(("shared", Value::Flag)));
+                v.extend(file.as_deref().map(|f| ("file", Value::Str(f))));
+                v.extend((*offset != 0).then_some(("offset", Dec(*offset))));
+            }
+            Op::Mremap {
+                addr,
+                pages,
+                new_pages,
+                to,
+                ..
+            } => {
+                v.extend([("addr", Hex(*addr)), ("pages", Dec(*pages))]);
+                v.extend(new_pages.map(|n| ("new_pages", Dec(n))));
+                v.extend(to.map(|t| ("to", Hex(t))));
+            }
+        }
+        v
+    }
+
     /// The address ranges the op names, as (argument, start, pages): the range of `pages` at
     /// `addr`, and for mremap the new size at the old and (with `to`) the new address.
     pub fn ranges(&self) -> Vec<(&'static str, Addr, u64)> {
@@ -191,26 +278,12 @@ impl Op {
             .find_map(|(what, addr, pages)| super::Machine::check_range(what, addr, pages).err())
     }
 
-    /// The op's name as the scenario writes it.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Op::Spawn { .. } => "Spawn",
-            Op::Mmap { .. } => "Mmap",
-            Op::Munmap { .. } => "Munmap",
-            Op::Mprotect { .. } => "Mprotect",
-            Op::Mremap { .. } => "Mremap",
-            Op::Read { .. } => "Read",
-            Op::Write { .. } => "Write",
-            Op::Fork { .. } => "Fork",
-            Op::Exec { .. } => "Exec",
-            Op::Exit { .. } => "Exit",
-            Op::SwapOut { .. } => "SwapOut",
-            Op::Referenced { .. } => "Referenced",
-        }
-    }
-
     /// The process the op acts on.
     pub fn pid(&self) -> Pid {
+        *self.pid_ref()
+    }
+
+    fn pid_ref(&self) -> &Pid {
         match self {
             Op::Spawn { pid, .. }
             | Op::Mmap { pid, .. }
@@ -223,43 +296,15 @@ impl Op {
             | Op::Exec { pid, .. }
             | Op::Exit { pid, .. }
             | Op::SwapOut { pid, .. }
-            | Op::Referenced { pid, .. } => *pid,
+            | Op::Referenced { pid, .. } => pid,
         }
     }
 
-    /// The step's teaching note, if any.
-    pub fn note(&self) -> Option<&str> {
-        match self {
-            Op::Spawn { note, .. }
-            | Op::Mmap { note, .. }
-            | Op::Munmap { note, .. }
-            | Op::Mprotect { note, .. }
-            | Op::Mremap { note, .. }
-            | Op::Read { note, .. }
-            | Op::Write { note, .. }
-            | Op::Fork { note, .. }
-            | Op::Exec { note, .. }
-            | Op::Exit { note, .. }
-            | Op::SwapOut { note, .. }
-            | Op::Referenced { note, .. } => note.as_deref(),
-        }
-    }
-
-    /// Mutable access to the note, for editors.
-    pub fn note_mut(&mut self) -> &mut Option<String> {
-        match self {
-            Op::Spawn { note, .. }
-            | Op::Mmap { note, .. }
-            | Op::Munmap { note, .. }
-            | Op::Mprotect { note, .. }
-            | Op::Mremap { note, .. }
-            | Op::Read { note, .. }
-            | Op::Write { note, .. }
-            | Op::Fork { note, .. }
-            | Op::Exec { note, .. }
-            | Op::Exit { note, .. }
-            | Op::SwapOut { note, .. }
-            | Op::Referenced { note, .. } => note,
+    /// The op as a step with a note.
+    pub fn with_note(self, note: impl Into<String>) -> Step {
+        Step {
+            op: self,
+            note: Some(note.into()),
         }
     }
 
@@ -268,102 +313,10 @@ impl Op {
         matches!(self, Op::SwapOut { .. } | Op::Referenced { .. })
     }
 
-    /// The op as one line of RON, without its note. It parses back to the same op (minus the note).
+    /// The op as one line of RON, without a note: `Fork(pid: 1, child: 2)`. Addresses are
+    /// written in hex.
     pub fn to_ron_line(&self) -> String {
-        self.to_ron(false)
-    }
-
-    /// The op as RON; `with_note` adds the note field. Addresses are written in hex.
-    pub fn to_ron(&self, with_note: bool) -> String {
-        let mut f = Fields::new(self.name());
-        match self {
-            Op::Spawn { pid, .. } | Op::Exec { pid, .. } | Op::Exit { pid, .. } => {
-                f.dec("pid", *pid as u64);
-            }
-            Op::Mmap {
-                pid,
-                addr,
-                pages,
-                prot,
-                shared,
-                file,
-                offset,
-                ..
-            } => {
-                f.dec("pid", *pid as u64);
-                f.hex("addr", *addr);
-                f.dec("pages", *pages);
-                f.str("prot", &prot.to_string());
-                if *shared {
-                    f.raw("shared", "true");
-                }
-                if let Some(file) = file {
-                    f.str("file", file);
-                }
-                if *offset != 0 {
-                    f.dec("offset", *offset);
-                }
-            }
-            Op::Munmap {
-                pid, addr, pages, ..
-            } => {
-                f.dec("pid", *pid as u64);
-                f.hex("addr", *addr);
-                f.dec("pages", *pages);
-            }
-            Op::Mprotect {
-                pid,
-                addr,
-                pages,
-                prot,
-                ..
-            } => {
-                f.dec("pid", *pid as u64);
-                f.hex("addr", *addr);
-                f.dec("pages", *pages);
-                f.str("prot", &prot.to_string());
-            }
-            Op::Mremap {
-                pid,
-                addr,
-                pages,
-                new_pages,
-                to,
-                ..
-            } => {
-                f.dec("pid", *pid as u64);
-                f.hex("addr", *addr);
-                f.dec("pages", *pages);
-                if let Some(n) = new_pages {
-                    f.dec("new_pages", *n);
-                }
-                if let Some(t) = to {
-                    f.hex("to", *t);
-                }
-            }
-            Op::Read {
-                pid, addr, pages, ..
-            }
-            | Op::Write {
-                pid, addr, pages, ..
-            } => {
-                f.dec("pid", *pid as u64);
-                f.hex("addr", *addr);
-                f.dec("pages", *pages);
-            }
-            Op::Fork { pid, child, .. } => {
-                f.dec("pid", *pid as u64);
-                f.dec("child", *child as u64);
-            }
-            Op::SwapOut { pid, addr, .. } | Op::Referenced { pid, addr, .. } => {
-                f.dec("pid", *pid as u64);
-                f.hex("addr", *addr);
-            }
-        }
-        if with_note && let Some(n) = self.note() {
-            f.str("note", n);
-        }
-        f.finish()
+        Step::from(self.clone()).to_ron()
     }
 }
 
@@ -386,29 +339,20 @@ impl Fields {
             first: true,
         }
     }
-    fn sep(&mut self, key: &str) {
+    fn field(&mut self, key: &str, value: &Value) {
         if !self.first {
             self.out.push_str(", ");
         }
         self.first = false;
         self.out.push_str(key);
         self.out.push_str(": ");
-    }
-    fn dec(&mut self, key: &str, v: u64) {
-        self.sep(key);
-        let _ = write!(self.out, "{v}");
-    }
-    fn hex(&mut self, key: &str, v: u64) {
-        self.sep(key);
-        let _ = write!(self.out, "{v:#x}");
-    }
-    fn raw(&mut self, key: &str, v: &str) {
-        self.sep(key);
-        self.out.push_str(v);
-    }
-    fn str(&mut self, key: &str, v: &str) {
-        self.sep(key);
-        self.out.push_str(&quote(v));
+        let _ = match value {
+            Value::Dec(v) => write!(self.out, "{v}"),
+            Value::Hex(v) => write!(self.out, "{v:#x}"),
+            Value::Prot(p) => write!(self.out, "{}", quote(&p.to_string())),
+            Value::Flag => write!(self.out, "true"),
+            Value::Str(s) => write!(self.out, "{}", quote(s)),
+        };
     }
     fn finish(mut self) -> String {
         self.out.push(')');

@@ -51,7 +51,7 @@ impl ChargePlan {
         let mut page_group: BTreeMap<PageId, usize> = BTreeMap::new();
         let mut slot_group: BTreeMap<SlotId, usize> = BTreeMap::new();
         let mut seen_max = 0u32;
-        for (i, op) in scenario.steps.iter().enumerate() {
+        for (i, op) in scenario.ops().enumerate() {
             let before: BTreeMap<(Pid, Addr), PteVal> = sim
                 .machine
                 .all_ptes()

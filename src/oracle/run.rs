@@ -38,7 +38,7 @@ fn check_region(s: &Scenario) -> Result<(), OracleError> {
         .ok()
         .and_then(|t| t.trim().parse::<u64>().ok())
         .unwrap_or(65536);
-    for (i, op) in s.steps.iter().enumerate() {
+    for (i, op) in s.ops().enumerate() {
         for (a, e) in op_ranges(op) {
             if a < min || e > REGION_END {
                 return Err(OracleError::Unsupported(format!(
@@ -366,7 +366,7 @@ pub fn run_check(
     {
         r.adopt(real)?;
     }
-    for (i, op) in scenario.steps.iter().enumerate() {
+    for (i, op) in scenario.ops().enumerate() {
         let skip_model = matches!(op, Op::SwapOut { .. }) && !reclaiming;
         let t = Instant::now();
         let err = if skip_model {

@@ -86,7 +86,8 @@ fn walk_cells(w: &Walk) -> Vec<String> {
 
 /// The table of one walk step.
 fn walk_step(c: &Comparison, scenario: &Scenario, i: usize) -> String {
-    let op = &scenario.steps[i];
+    let step = &scenario.steps[i];
+    let op = &step.op;
     let kind = c
         .runs
         .iter()
@@ -96,7 +97,7 @@ fn walk_step(c: &Comparison, scenario: &Scenario, i: usize) -> String {
         let _ = write!(out, "  ({})", k.as_str());
     }
     out.push('\n');
-    if let Some(note) = op.note() {
+    if let Some(note) = &step.note {
         out.push_str(&wrap(note, NOTE_WIDTH, "  "));
     }
     let last = if kind == Some(WalkKind::PageReferenced) {
@@ -152,7 +153,7 @@ fn refused_step(c: &Comparison, scenario: &Scenario, i: usize) -> Option<String>
     let mut out = format!(
         "step {}: {}  refused under {} of {} schemes\n",
         i + 1,
-        scenario.steps[i].to_ron_line(),
+        scenario.steps[i].op.to_ron_line(),
         refused.len(),
         c.runs.len()
     );
@@ -229,7 +230,7 @@ pub fn compare_text(scenario: &Scenario, c: &Comparison) -> String {
     let _ = writeln!(out, "schemes: {}", names.join(", "));
     let mut walks = 0;
     for i in 0..scenario.steps.len() {
-        let walk_step_here = scenario.steps[i].is_walk();
+        let walk_step_here = scenario.steps[i].op.is_walk();
         let text = if walk_step_here {
             walks += 1;
             Some(walk_step(c, scenario, i))

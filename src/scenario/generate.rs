@@ -19,46 +19,49 @@ pub fn storm(children: u32, pages: u64) -> Scenario {
             shared: false,
             file: None,
             offset: 0,
-            note: Some(format!("the parent's {pages}-page private anonymous vma")),
-        },
+        }
+        .with_note(format!("the parent's {pages}-page private anonymous vma")),
         Op::Write {
             pid: 1,
             addr: STORM_BASE,
             pages,
-            note: Some("the parent writes every page: anon_vma_prepare".into()),
-        },
+        }
+        .with_note("the parent writes every page: anon_vma_prepare"),
     ];
     for c in 0..children {
-        steps.push(Op::Fork {
-            pid: 1,
-            child: c + 2,
-            note: None,
-        });
+        steps.push(
+            Op::Fork {
+                pid: 1,
+                child: c + 2,
+            }
+            .into(),
+        );
     }
     for c in 0..children {
-        steps.push(Op::Write {
-            pid: c + 2,
-            addr: STORM_BASE,
-            pages,
-            note: None,
-        });
+        steps.push(
+            Op::Write {
+                pid: c + 2,
+                addr: STORM_BASE,
+                pages,
+            }
+            .into(),
+        );
     }
     let last = STORM_BASE + (pages - 1) * PAGE_SIZE;
     if children > 0 {
-        steps.push(Op::SwapOut {
-            pid: 2,
-            addr: last,
-            note: Some("(a) a child's private copy: anon-vma scans the whole family, anon_vma_chain one vma".into()),
-        });
+        steps.push(Op::SwapOut { pid: 2, addr: last }.with_note(
+            "(a) a child's private copy: anon-vma scans the whole family, anon_vma_chain one vma",
+        ));
     }
-    steps.push(Op::SwapOut {
-        pid: 1,
-        addr: STORM_BASE,
-        note: Some(
-            "(b) the parent's original: every scheme that searches by vma probes every child"
-                .into(),
+    steps.push(
+        Op::SwapOut {
+            pid: 1,
+            addr: STORM_BASE,
+        }
+        .with_note(
+            "(b) the parent's original: every scheme that searches by vma probes every child",
         ),
-    });
+    );
     Scenario {
         title: format!("copy-on-write storm: {children} children x {pages} pages"),
         about: format!(

@@ -5,12 +5,12 @@ mod builtin;
 mod generate;
 pub mod opline;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::path::Path;
 use thiserror::Error;
 
-use crate::model::Op;
 use crate::model::op::quote;
+use crate::model::{Op, Step};
 
 pub use builtin::{BUILTINS, Builtin, DEFAULT_BUILTIN, builtin};
 pub use generate::storm;
@@ -20,7 +20,7 @@ fn untitled() -> String {
 }
 
 /// A scenario: a title, an explanation and the steps.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     #[serde(default = "untitled")]
@@ -28,7 +28,7 @@ pub struct Scenario {
     #[serde(default)]
     pub about: String,
     #[serde(default)]
-    pub steps: Vec<Op>,
+    pub steps: Vec<Step>,
 }
 
 /// Why a scenario could not be read.
@@ -140,6 +140,11 @@ impl Scenario {
         Err(ScenarioError::NotFound(arg.to_string(), names.join(", ")))
     }
 
+    /// The ops of the steps, in order, without their notes.
+    pub fn ops(&self) -> impl DoubleEndedIterator<Item = &Op> + ExactSizeIterator + Clone {
+        self.steps.iter().map(|s| &s.op)
+    }
+
     /// The scenario as RON, one step per line with its note; `parse` reads it back identically.
     pub fn to_ron(&self) -> String {
         let mut out = String::from("Scenario(\n");
@@ -148,8 +153,8 @@ impl Scenario {
             out.push_str(&format!("    about: {},\n", quote(&self.about)));
         }
         out.push_str("    steps: [\n");
-        for op in &self.steps {
-            out.push_str(&format!("        {},\n", op.to_ron(true)));
+        for step in &self.steps {
+            out.push_str(&format!("        {},\n", step.to_ron()));
         }
         out.push_str("    ],\n)\n");
         out
@@ -177,7 +182,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.steps.len(), 4);
-        match &s.steps[1] {
+        match &s.steps[1].op {
             Op::Mmap {
                 prot,
                 file,
@@ -192,11 +197,9 @@ mod tests {
             }
             other => panic!("parsed {other:?}"),
         }
-        match &s.steps[0] {
-            Op::Mmap { prot, note, .. } => {
-                assert_eq!(*prot, Prot::RW);
-                assert_eq!(note.as_deref(), Some("private anonymous, rw"));
-            }
+        assert_eq!(s.steps[0].note.as_deref(), Some("private anonymous, rw"));
+        match &s.steps[0].op {
+            Op::Mmap { prot, .. } => assert_eq!(*prot, Prot::RW),
             other => panic!("parsed {other:?}"),
         }
     }
@@ -219,6 +222,41 @@ mod tests {
         assert_eq!(s, again);
     }
 
+    /// The format is a public contract: a step is its op with the note among the op's fields,
+    /// and a scenario written by `to_ron` is the text it was read from (README's example).
+    #[test]
+    fn steps_read_and_write_in_the_readme_format() {
+        let lines = [
+            r#"Mmap(pid: 1, addr: 0x10000, pages: 4, prot: "rw", note: "private anonymous, rw")"#,
+            r#"Write(pid: 1, addr: 0x10000, pages: 4)"#,
+            r#"Fork(pid: 1, child: 2)"#,
+            r#"Mremap(pid: 1, addr: 0x10000, pages: 4, to: 0x80000)"#,
+            r#"SwapOut(pid: 2, addr: 0x11000, note: "which ptes does the walk find?")"#,
+        ];
+        let text = format!(
+            "Scenario(\n    title: \"t\",\n    steps: [\n{}    ],\n)\n",
+            lines
+                .iter()
+                .map(|l| format!("        {l},\n"))
+                .collect::<String>()
+        );
+        let s = Scenario::parse(&text, "t.ron").unwrap();
+        assert_eq!(s.steps[0].note.as_deref(), Some("private anonymous, rw"));
+        assert_eq!(s.steps[1].note, None);
+        assert_eq!(
+            s.steps[4].op,
+            Op::SwapOut {
+                pid: 2,
+                addr: 0x11000
+            }
+        );
+        assert_eq!(s.to_ron(), text);
+        assert_eq!(
+            s.steps[4].op.to_ron_line(),
+            "SwapOut(pid: 2, addr: 0x11000)"
+        );
+    }
+
     #[test]
     fn errors_carry_line_column_and_what_was_expected() {
         let text = "Scenario(\n  title: \"x\",\n  steps: [\n    Frok(pid: 1, child: 2),\n  ],\n)";
@@ -233,6 +271,7 @@ mod tests {
         let e = Scenario::parse("Scenario(steps: [Fork(pid: 1, child: 2, kid: 3)])", "m.ron")
             .unwrap_err();
         assert!(e.to_string().contains("kid"), "{e}");
+        assert!(e.to_string().contains("`child`, `note`"), "{e}");
 
         let e = Scenario::parse(
             "Scenario(steps: [Mmap(pid: 1, addr: 0, pages: 1, prot: \"rwz\")])",

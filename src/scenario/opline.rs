@@ -16,26 +16,25 @@
 use std::fmt::Write as _;
 use thiserror::Error;
 
+use crate::model::op::Value;
 use crate::model::op::quote;
-use crate::model::{Op, Prot};
+use crate::model::{Op, Prot, Step};
 
-/// One line per op: its syntax (the usage shown when a line does not parse).
-pub const USAGE: [(&str, &str); 12] = [
-    ("spawn", "spawn PID"),
-    (
-        "mmap",
-        "mmap PID ADDR PAGES [PROT] [shared] [file=NAME] [offset=PAGES]",
-    ),
-    ("munmap", "munmap PID ADDR PAGES"),
-    ("mprotect", "mprotect PID ADDR PAGES PROT"),
-    ("mremap", "mremap PID ADDR PAGES [NEW_PAGES] [to=ADDR]"),
-    ("read", "read PID ADDR [PAGES]"),
-    ("write", "write PID ADDR [PAGES]"),
-    ("fork", "fork PID CHILD"),
-    ("exec", "exec PID"),
-    ("exit", "exit PID"),
-    ("swapout", "swapout PID ADDR"),
-    ("referenced", "referenced PID ADDR"),
+/// One line per op, in [`crate::model::OP_NAMES`]'s order: its syntax (the usage shown when a
+/// line does not parse), starting with the op's name in lower case.
+pub const USAGE: &[&str] = &[
+    "spawn PID",
+    "mmap PID ADDR PAGES [PROT] [shared] [file=NAME] [offset=PAGES]",
+    "munmap PID ADDR PAGES",
+    "mprotect PID ADDR PAGES PROT",
+    "mremap PID ADDR PAGES [NEW_PAGES] [to=ADDR]",
+    "read PID ADDR [PAGES]",
+    "write PID ADDR [PAGES]",
+    "fork PID CHILD",
+    "exec PID",
+    "exit PID",
+    "swapout PID ADDR",
+    "referenced PID ADDR",
 ];
 
 /// Why a line is not an op: what was wrong, and the syntax of the op (if the name was known).
@@ -46,13 +45,18 @@ pub struct OpLineError {
     pub usage: Option<&'static str>,
 }
 
-fn usage_of(name: &str) -> Option<&'static str> {
-    USAGE.iter().find(|(n, _)| *n == name).map(|(_, u)| *u)
+/// The syntax of the op called `name` (lower case).
+pub fn usage_of(name: &str) -> Option<&'static str> {
+    USAGE.iter().copied().find(|u| name_of(u) == name)
+}
+
+fn name_of(usage: &'static str) -> &'static str {
+    usage.split(' ').next().unwrap_or(usage)
 }
 
 /// The op names, lower case, in the documentation's order (for completion).
 pub fn op_names() -> impl Iterator<Item = &'static str> {
-    USAGE.iter().map(|(n, _)| *n)
+    USAGE.iter().copied().map(name_of)
 }
 
 /// Splits a line into words; `"..."` quotes a word (after `key=` too), `\"` and `\\` escape.
@@ -184,8 +188,8 @@ impl Args<'_> {
     }
 }
 
-/// Parses one op line.
-pub fn parse(line: &str) -> Result<Op, OpLineError> {
+/// Parses one op line, with its note.
+pub fn parse(line: &str) -> Result<Step, OpLineError> {
     let ws = words(line).map_err(|message| OpLineError {
         message,
         usage: None,
@@ -231,23 +235,13 @@ pub fn parse(line: &str) -> Result<Op, OpLineError> {
     let note = a.take_opt("note");
     let addr_m = "an address, e.g. 0x10000";
     let pages_m = "a number of 4 KiB pages";
-    let mut op = match name {
-        "spawn" => Op::Spawn {
-            pid: a.pid("PID")?,
-            note: None,
-        },
-        "exec" => Op::Exec {
-            pid: a.pid("PID")?,
-            note: None,
-        },
-        "exit" => Op::Exit {
-            pid: a.pid("PID")?,
-            note: None,
-        },
+    let op = match name {
+        "spawn" => Op::Spawn { pid: a.pid("PID")? },
+        "exec" => Op::Exec { pid: a.pid("PID")? },
+        "exit" => Op::Exit { pid: a.pid("PID")? },
         "fork" => Op::Fork {
             pid: a.pid("PID")?,
             child: a.pid("CHILD")?,
-            note: None,
         },
         "mmap" => {
             let pid = a.pid("PID")?;
@@ -275,14 +269,12 @@ pub fn parse(line: &str) -> Result<Op, OpLineError> {
                 shared,
                 file,
                 offset,
-                note: None,
             }
         }
         "munmap" => Op::Munmap {
             pid: a.pid("PID")?,
             addr: a.num("ADDR", addr_m)?,
             pages: a.num("PAGES", pages_m)?,
-            note: None,
         },
         "mprotect" => {
             let pid = a.pid("PID")?;
@@ -305,7 +297,6 @@ pub fn parse(line: &str) -> Result<Op, OpLineError> {
                 addr,
                 pages,
                 prot,
-                note: None,
             }
         }
         "mremap" => {
@@ -320,7 +311,6 @@ pub fn parse(line: &str) -> Result<Op, OpLineError> {
                 pages,
                 new_pages,
                 to,
-                note: None,
             }
         }
         "read" | "write" => {
@@ -328,127 +318,67 @@ pub fn parse(line: &str) -> Result<Op, OpLineError> {
             let addr = a.num("ADDR", addr_m)?;
             let pages = a.opt_num("PAGES", pages_m)?.unwrap_or(1);
             if name == "read" {
-                Op::Read {
-                    pid,
-                    addr,
-                    pages,
-                    note: None,
-                }
+                Op::Read { pid, addr, pages }
             } else {
-                Op::Write {
-                    pid,
-                    addr,
-                    pages,
-                    note: None,
-                }
+                Op::Write { pid, addr, pages }
             }
         }
         "swapout" => Op::SwapOut {
             pid: a.pid("PID")?,
             addr: a.num("ADDR", addr_m)?,
-            note: None,
         },
         _ => Op::Referenced {
             pid: a.pid("PID")?,
             addr: a.num("ADDR", addr_m)?,
-            note: None,
         },
     };
     a.finish()?;
-    *op.note_mut() = note.filter(|n| !n.is_empty());
-    Ok(op)
+    Ok(Step {
+        op,
+        note: note.filter(|n| !n.is_empty()),
+    })
 }
 
-/// Writes `op` in the short syntax (without its note unless `with_note`); [`parse`] reads it back.
-pub fn format(op: &Op, with_note: bool) -> String {
-    let mut s = String::new();
-    let h = |a: u64| format!("{a:#x}");
-    match op {
-        Op::Spawn { pid, .. } => write!(s, "spawn {pid}"),
-        Op::Exec { pid, .. } => write!(s, "exec {pid}"),
-        Op::Exit { pid, .. } => write!(s, "exit {pid}"),
-        Op::Fork { pid, child, .. } => write!(s, "fork {pid} {child}"),
-        Op::Mmap {
-            pid,
-            addr,
-            pages,
-            prot,
-            shared,
-            file,
-            offset,
-            ..
-        } => {
-            let p = prot.to_string();
-            let _ = write!(
-                s,
-                "mmap {pid} {} {pages} {}",
-                h(*addr),
-                if p.is_empty() { "-" } else { &p }
-            );
-            if *shared {
-                s.push_str(" shared");
-            }
-            if let Some(f) = file {
-                if f.chars().any(|c| c.is_whitespace() || c == '"' || c == '=') {
-                    let _ = write!(s, " file={}", quote(f));
-                } else {
-                    let _ = write!(s, " file={f}");
-                }
-            }
-            if *offset != 0 {
-                let _ = write!(s, " offset={offset}");
-            }
-            Ok(())
+/// Options written `key=VALUE`; the other fields are positional, and a set flag is a bare word.
+const KEYED: [&str; 3] = ["file", "offset", "to"];
+
+/// Writes `op` in the short syntax; [`parse`] reads it back.
+pub fn format(op: &Op) -> String {
+    let mut s = op.name().to_ascii_lowercase();
+    for (key, value) in op.fields() {
+        s.push(' ');
+        if KEYED.contains(&key) {
+            s.push_str(key);
+            s.push('=');
         }
-        Op::Munmap {
-            pid, addr, pages, ..
-        } => write!(s, "munmap {pid} {} {pages}", h(*addr)),
-        Op::Mprotect {
-            pid,
-            addr,
-            pages,
-            prot,
-            ..
-        } => {
-            let p = prot.to_string();
-            write!(
-                s,
-                "mprotect {pid} {} {pages} {}",
-                h(*addr),
-                if p.is_empty() { "-" } else { &p }
-            )
-        }
-        Op::Mremap {
-            pid,
-            addr,
-            pages,
-            new_pages,
-            to,
-            ..
-        } => {
-            let _ = write!(s, "mremap {pid} {} {pages}", h(*addr));
-            if let Some(n) = new_pages {
-                let _ = write!(s, " {n}");
-            }
-            if let Some(t) = to {
-                let _ = write!(s, " to={}", h(*t));
-            }
-            Ok(())
-        }
-        Op::Read {
-            pid, addr, pages, ..
-        } => write!(s, "read {pid} {} {pages}", h(*addr)),
-        Op::Write {
-            pid, addr, pages, ..
-        } => write!(s, "write {pid} {} {pages}", h(*addr)),
-        Op::SwapOut { pid, addr, .. } => write!(s, "swapout {pid} {}", h(*addr)),
-        Op::Referenced { pid, addr, .. } => write!(s, "referenced {pid} {}", h(*addr)),
+        let _ = match value {
+            Value::Dec(v) => write!(s, "{v}"),
+            Value::Hex(v) => write!(s, "{v:#x}"),
+            Value::Prot(p) if p == Prot::default() => write!(s, "-"),
+            Value::Prot(p) => write!(s, "{p}"),
+            Value::Flag => write!(s, "{key}"),
+            Value::Str(v) => write!(s, "{}", word(v)),
+        };
     }
-    .ok();
-    if with_note && let Some(n) = op.note() {
+    s
+}
+
+/// Writes `step` in the short syntax with its note.
+pub fn format_step(step: &Step) -> String {
+    let mut s = format(&step.op);
+    if let Some(n) = &step.note {
         let _ = write!(s, " note={}", quote(n));
     }
     s
+}
+
+/// A word as [`words`] reads it back: quoted when it holds a blank, a quote or `=`.
+fn word(w: &str) -> String {
+    if w.chars().any(|c| c.is_whitespace() || c == '"' || c == '=') {
+        quote(w)
+    } else {
+        w.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -457,6 +387,10 @@ mod tests {
     use crate::model::OP_NAMES;
 
     fn ok(line: &str) -> Op {
+        step(line).op
+    }
+
+    fn step(line: &str) -> Step {
         parse(line).unwrap_or_else(|e| panic!("{line}: {e}"))
     }
 
@@ -466,14 +400,7 @@ mod tests {
 
     #[test]
     fn the_issue_examples_parse_to_their_scenario_ops() {
-        assert_eq!(
-            ok("fork 1 2"),
-            Op::Fork {
-                pid: 1,
-                child: 2,
-                note: None
-            }
-        );
+        assert_eq!(ok("fork 1 2"), Op::Fork { pid: 1, child: 2 });
         assert_eq!(
             ok("mmap 1 0x10000 4 rw"),
             Op::Mmap {
@@ -483,8 +410,7 @@ mod tests {
                 prot: Prot::RW,
                 shared: false,
                 file: None,
-                offset: 0,
-                note: None
+                offset: 0
             }
         );
         assert_eq!(
@@ -496,8 +422,7 @@ mod tests {
                 prot: Prot::R,
                 shared: false,
                 file: Some("lib.so".into()),
-                offset: 0,
-                note: None
+                offset: 0
             }
         );
         assert_eq!(
@@ -505,8 +430,7 @@ mod tests {
             Op::Write {
                 pid: 2,
                 addr: 0x10000,
-                pages: 1,
-                note: None
+                pages: 1
             }
         );
         assert_eq!(
@@ -516,16 +440,14 @@ mod tests {
                 addr: 0x10000,
                 pages: 4,
                 new_pages: None,
-                to: Some(0x80000),
-                note: None
+                to: Some(0x80000)
             }
         );
         assert_eq!(
             ok("swapout 2 0x11000"),
             Op::SwapOut {
                 pid: 2,
-                addr: 0x11000,
-                note: None
+                addr: 0x11000
             }
         );
     }
@@ -552,15 +474,24 @@ mod tests {
         ];
         let mut names = std::collections::HashSet::new();
         for l in ops {
-            let op = ok(l);
-            names.insert(op.name());
-            assert_eq!(ok(&format(&op, true)), op, "{l}");
+            let s = step(l);
+            names.insert(s.op.name());
+            assert_eq!(step(&format_step(&s)), s, "{l}");
+            assert_eq!(ok(&format(&s.op)), s.op, "{l}");
         }
+        assert_eq!(
+            step("referenced 1 0x81000 note=\"is it young?\"")
+                .note
+                .as_deref(),
+            Some("is it young?")
+        );
         assert_eq!(names.len(), OP_NAMES.len(), "every op is covered");
-        assert_eq!(USAGE.len(), OP_NAMES.len());
-        for (n, _) in USAGE {
-            assert!(OP_NAMES.iter().any(|o| o.eq_ignore_ascii_case(n)), "{n}");
-        }
+        let lower: Vec<String> = OP_NAMES.iter().map(|n| n.to_ascii_lowercase()).collect();
+        assert_eq!(
+            op_names().collect::<Vec<_>>(),
+            lower,
+            "a syntax per op, in order"
+        );
     }
 
     #[test]

@@ -605,7 +605,7 @@ mod tests {
     fn a_long_ring_lists_its_first_members_and_the_rest_as_a_count() {
         let mut sim = Simulation::by_name("anonmm").unwrap();
         // The parent and 40 children: one bundle of 41 anonmms.
-        for op in &storm(40, 1).steps[..42] {
+        for op in storm(40, 1).ops().take(42) {
             sim.step(op, false);
         }
         let v = sim.scheme.view(&sim.machine);

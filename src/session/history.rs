@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use super::simulation::{Simulation, StepResult};
-use crate::model::Op;
+use crate::model::Step;
 use crate::scenario::Scenario;
 use crate::schemes::make_scheme;
 
@@ -110,10 +110,10 @@ impl Session {
             return;
         };
         let i = t.results.len();
-        let Some(op) = self.scenario.steps.get(i) else {
+        let Some(step) = self.scenario.steps.get(i) else {
             return;
         };
-        t.results.push(t.frontier.step(op, false));
+        t.results.push(t.frontier.step(&step.op, false));
         if (i + 1) % interval == 0 {
             // Grouped once here, a checkpoint's pages cost the graph of any state rebuilt from
             // it only the chunks that the replay changed.
@@ -159,29 +159,29 @@ impl Session {
         }
         let ci = (steps / self.interval).min(t.checkpoints.len() - 1);
         let mut sim = t.checkpoints[ci].clone();
-        for op in &self.scenario.steps[ci * self.interval..steps] {
+        for op in self.scenario.ops().take(steps).skip(ci * self.interval) {
             sim.step(op, false);
         }
         Some(sim)
     }
 
-    /// Inserts `op` so that it becomes step `at` (0-based). Results from `at` on are dropped and
+    /// Inserts `step` so that it becomes step `at` (0-based). Results from `at` on are dropped and
     /// simulated again as they are asked for ([`Session::new`]'s eager simulation is not
     /// repeated: call [`Session::simulate_to`]).
-    pub fn insert(&mut self, at: usize, op: Op) {
+    pub fn insert(&mut self, at: usize, step: Step) {
         let at = at.min(self.scenario.steps.len());
-        self.scenario.steps.insert(at, op);
+        self.scenario.steps.insert(at, step);
         self.truncate(at);
     }
 
     /// Removes step `at`; results from `at` on are simulated again as they are asked for.
-    pub fn remove(&mut self, at: usize) -> Option<Op> {
+    pub fn remove(&mut self, at: usize) -> Option<Step> {
         if at >= self.scenario.steps.len() {
             return None;
         }
-        let op = self.scenario.steps.remove(at);
+        let step = self.scenario.steps.remove(at);
         self.truncate(at);
-        Some(op)
+        Some(step)
     }
 
     /// Forgets the results of the steps from `from` on (the scenario changed there).
@@ -208,6 +208,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Op;
     use crate::scenario::storm;
 
     fn eager_vs_lazy(sc: Scenario) {
@@ -241,7 +242,7 @@ mod tests {
         let s = Session::new(sc.clone(), &["anon-vma"]);
         for k in [0, 1, 7, 150, 151, 299, sc.steps.len()] {
             let mut sim = Simulation::by_name("anon-vma").unwrap();
-            for op in &sc.steps[..k] {
+            for op in sc.ops().take(k) {
                 sim.step(op, false);
             }
             let got = s.state_after(0, k).unwrap();
@@ -264,8 +265,8 @@ mod tests {
                 pid: 1,
                 addr: 0x10000,
                 pages: 4,
-                note: None,
-            },
+            }
+            .into(),
         );
         assert_eq!(s.len(), sc.steps.len() + 1);
         assert_eq!(s.simulated(0), 3);
@@ -275,7 +276,7 @@ mod tests {
             s.result(0, 4).unwrap().error.is_some(),
             "mremap of an unmapped range"
         );
-        assert_eq!(s.remove(3).map(|o| o.name()), Some("Munmap"));
+        assert_eq!(s.remove(3).map(|s| s.op.name()), Some("Munmap"));
         s.simulate_to(0, s.len());
         assert!(s.result(0, 3).unwrap().error.is_none());
         assert_eq!(s.scenario(), &sc);

@@ -30,11 +30,7 @@ pub fn replay_to_end(
     with_ptes: bool,
 ) -> Option<(SchemeRun, Simulation)> {
     let mut sim = Simulation::new(make_scheme(scheme)?);
-    let steps = scenario
-        .steps
-        .iter()
-        .map(|op| sim.step(op, with_ptes))
-        .collect();
+    let steps = scenario.ops().map(|op| sim.step(op, with_ptes)).collect();
     let run = SchemeRun {
         scheme: sim.scheme_name(),
         steps,

@@ -107,13 +107,13 @@ impl App {
     /// was expected.
     fn insert_op(&mut self, line: &str) {
         match opline::parse(line) {
-            Ok(op) => {
-                if let Some(e) = op.range_error() {
+            Ok(step) => {
+                if let Some(e) = step.op.range_error() {
                     self.set_status(format!("{e}: nothing inserted"), true);
                     return;
                 }
                 let at = self.step_asked();
-                self.session.insert(at, op);
+                self.session.insert(at, step);
                 self.target = None;
                 self.step = at + 1;
                 self.candidate = None;
@@ -152,7 +152,7 @@ impl App {
     }
 
     fn delete_step(&mut self, n: usize) {
-        if let Some(op) = self.session.remove(n - 1) {
+        if let Some(step) = self.session.remove(n - 1) {
             if self.step >= n {
                 self.step -= 1;
             }
@@ -166,7 +166,7 @@ impl App {
             self.scenario_changed(n - 1);
             self.journal_write();
             self.set_status(
-                format!("deleted step {n}: {}", opline::format(&op, false)),
+                format!("deleted step {n}: {}", opline::format(&step.op)),
                 false,
             );
         }
@@ -247,8 +247,8 @@ impl App {
             [] => self.set_status(format!("nothing starts with \"{v}\""), true),
             [one] => {
                 self.input = tui_input::Input::new(format!("{one} "));
-                if let Some((_, u)) = opline::USAGE.iter().find(|(n, _)| n == one) {
-                    self.set_status(*u, false);
+                if let Some(u) = opline::usage_of(one) {
+                    self.set_status(u, false);
                 }
             }
             many => {

@@ -17,7 +17,7 @@ use crate::session::Simulation;
 fn steps(sc: &Scenario, scheme: &str) -> Vec<(Simulation, Option<Walk>)> {
     let mut sim = Simulation::by_name(scheme).expect("implemented scheme");
     let mut out = vec![(sim.clone(), None)];
-    for op in &sc.steps {
+    for op in sc.ops() {
         let r = sim.step(op, false);
         out.push((sim.clone(), r.walk));
     }

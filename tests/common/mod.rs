@@ -42,7 +42,7 @@ pub fn sim_after(builtin_or_ron: &str, scheme: &str) -> rmapviz::session::Simula
         Err(_) => Scenario::parse(builtin_or_ron, "test scenario").expect("test scenario parses"),
     };
     let mut sim = rmapviz::session::Simulation::by_name(scheme).expect("scheme exists");
-    for op in &s.steps {
+    for op in s.ops() {
         sim.step(op, false);
     }
     sim
@@ -62,7 +62,7 @@ pub fn each_builtin_step(
         let scenario = Scenario::parse(b.source, b.name).expect("built-in scenario parses");
         for name in rmapviz::schemes::scheme_names() {
             let mut sim = rmapviz::session::Simulation::by_name(name).expect("implemented");
-            for (i, op) in scenario.steps.iter().enumerate() {
+            for (i, op) in scenario.ops().enumerate() {
                 let r = sim.step(op, false);
                 f(&format!("{name}: {} step {} {op}", b.name, i + 1), &sim, &r);
             }

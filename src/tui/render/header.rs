@@ -51,8 +51,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 fn line2(app: &App, w: usize) -> (String, String) {
     let (long, short) = match app.step().checked_sub(1) {
         Some(i) => {
-            let op = &app.scenario().steps[i];
-            (op.to_ron_line(), opline::format(op, false))
+            let op = &app.scenario().steps[i].op;
+            (op.to_ron_line(), opline::format(op))
         }
         None => ("(before the first step)".to_string(), "(start)".to_string()),
     };

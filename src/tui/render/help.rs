@@ -41,7 +41,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         "Ops (typed after :, inserted after the current step; numbers decimal or 0x hex)",
         t.title,
     ));
-    for (_, u) in USAGE {
+    for u in USAGE {
         out.push(Line::styled(format!("  :{u}"), t.text));
     }
     out.push(Line::styled(

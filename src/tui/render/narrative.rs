@@ -28,8 +28,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
             }
         }
         Some(i) => {
-            let op = &app.scenario().steps[i];
-            if let Some(n) = op.note() {
+            if let Some(n) = &app.scenario().steps[i].note {
                 lines.push(Line::styled(
                     asciify(n, app.ascii),
                     t.text.add_modifier(Modifier::ITALIC),

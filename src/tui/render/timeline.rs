@@ -38,12 +38,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
         let (text, refused, note) = if k == 0 {
             ("start".to_string(), false, false)
         } else {
-            let op = &app.scenario().steps[k - 1];
+            let step = &app.scenario().steps[k - 1];
             let refused = app
                 .session
                 .result(app.scheme, k - 1)
                 .is_some_and(|r| r.error.is_some());
-            (opline::format(op, false), refused, op.note().is_some())
+            (opline::format(&step.op), refused, step.note.is_some())
         };
         let flag = if refused {
             "!"
