@@ -517,7 +517,6 @@ fn mmap_ro_file(pid: u32, addr: u64, pages: u64, file: &str, offset: u64) -> Op 
         shared: false,
         file: Some(file.into()),
         offset,
-        note: None,
     }
 }
 
@@ -567,7 +566,6 @@ fn mremap_in_place(pid: u32, addr: u64, pages: u64, new_pages: u64) -> Op {
         pages,
         new_pages: Some(new_pages),
         to: None,
-        note: None,
     }
 }
 
@@ -608,7 +606,6 @@ fn mprotect(pid: u32, addr: u64, pages: u64, prot: &str) -> Op {
         addr,
         pages,
         prot: Prot::parse(prot).unwrap(),
-        note: None,
     }
 }
 

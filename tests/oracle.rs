@@ -175,7 +175,7 @@ mod linux {
             let r = check(&s, &name, &opts(false, None));
             assert_agrees(&r);
             // Every step but the walks (run only with --reclaim) was checked.
-            for (st, op) in r.steps.iter().zip(&s.steps) {
+            for (st, op) in r.steps.iter().zip(s.ops()) {
                 if !op.is_walk() {
                     assert_eq!(st.verdict, Verdict::Agree, "{name}: {}", r.text());
                 }
