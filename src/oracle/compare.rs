@@ -1,30 +1,34 @@
-//! The comparison: a pure function from the model's prediction and the kernel's observation to
-//! the differences between them.
+//! The comparison: a pure function from the model's prediction and the kernel's observation
+//! (after this step, and after the previous one) to the differences between them.
 //!
-//! Checked, per live process: the vmas (range, protection, private/shared, what backs them); per
-//! pte: empty / present / swapped, the zero page, anonymous vs file, the exclusive bit (mapcount
-//! 1); per frame: kpagecount against the model's mapcount; and the partition of ptes into frames
-//! and swap entries: two ptes share a frame (a swap entry) in the kernel exactly when they share a
-//! page (a swap slot) in the model. Frame numbers and swap offsets themselves are never compared.
-//! Without frame numbers (no CAP_SYS_ADMIN) only the pagemap flags are compared.
+//! Checked, per live process: the vmas (range, protection, private/shared, what backs them, the
+//! file offset); per pte: empty / present / swapped, the zero page, anonymous vs file, the
+//! exclusive bit (mapcount 1); per frame: kpagecount against the model's mapcount; the partition
+//! of ptes into frames and swap entries: two ptes share a frame (a swap entry) in the kernel
+//! exactly when they share a page (a swap slot) in the model; frame identity across steps: a page
+//! mapped after the previous step and after this one keeps its frame exactly when the model keeps
+//! its page id (copy-on-write reuse against copy, mremap moving rather than copying); and per vma
+//! the young ptes against `Referenced:` of `/proc/PID/smaps`. Frame numbers and swap offsets
+//! themselves are never compared. Without frame numbers (no CAP_SYS_ADMIN) only the pagemap flags
+//! and the vmas are compared.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::Serialize;
 
 use super::expected::{ExpPte, Expected};
-use super::observed::{ObsPte, Observed};
+use super::observed::{ObsPte, Observed, VmaShape};
 use crate::model::{Addr, PageId, Pid, SlotId};
 
 /// One thing the kernel shows differently from the model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Difference {
     pub pid: Pid,
-    /// The pte's address, or None for process-level differences (vmas, the process itself).
+    /// The pte's address or the vma's start, or None for the process itself.
     pub addr: Option<Addr>,
-    /// What was compared: "process", "vmas", "pte", "zero page", "anon", "exclusive",
-    /// "mapcount", "frame", "swap entry", "outcome".
+    /// What was compared: "process", "vma", "pte", "zero page", "anon", "exclusive",
+    /// "mapcount", "frame", "frame identity", "swap entry", "referenced", "outcome".
     pub what: &'static str,
     pub expected: String,
     pub observed: String,
@@ -149,8 +153,196 @@ impl<M: Ord + Copy + fmt::Display> Partition<M> {
     }
 }
 
-/// Every difference between the prediction and the observation.
-pub fn compare(e: &Expected, o: &Observed) -> Vec<Difference> {
+/// What one step's comparison looked at (the report's `compared`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Compared {
+    /// Live processes on either side.
+    pub processes: usize,
+    /// vmas compared with `/proc/PID/maps` (start, end, protection, sharing, backing, offset).
+    pub vmas: usize,
+    /// Non-empty ptes on either side.
+    pub ptes: usize,
+    /// Pages mapped after the previous step and after this one (on either side) whose frame
+    /// identity across the step was compared.
+    pub frame_identity: usize,
+    /// vmas whose young ptes were compared with `Referenced:` of `/proc/PID/smaps`.
+    pub referenced: usize,
+}
+
+/// The result of comparing one step.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Comparison {
+    pub differences: Vec<Difference>,
+    pub compared: Compared,
+}
+
+/// Every difference between the prediction and the observation after a step. `prev` is the
+/// prediction and observation after the step before (None at the first step), for frame identity.
+pub fn compare(e: &Expected, o: &Observed, prev: Option<(&Expected, &Observed)>) -> Comparison {
+    let mut c = Comparison::default();
+    let procs: BTreeSet<Pid> = e.procs.keys().chain(o.procs.keys()).copied().collect();
+    c.compared.processes = procs.len();
+    c.differences = compare_state(e, o, &mut c.compared);
+    if let Some((pe, po)) = prev
+        && o.frames
+    {
+        let (d, n) = compare_identity(pe, po, e, o);
+        c.differences.extend(d);
+        c.compared.frame_identity = n;
+    }
+    c
+}
+
+/// The vmas of one process, matched by their start.
+fn compare_vmas(pid: Pid, ev: &[VmaShape], ov: &[VmaShape], out: &mut Vec<Difference>) -> usize {
+    let starts: BTreeSet<Addr> = ev.iter().chain(ov).map(|v| v.start).collect();
+    for s in &starts {
+        let a = ev.iter().find(|v| v.start == *s);
+        let b = ov.iter().find(|v| v.start == *s);
+        if a != b {
+            let show = |v: Option<&VmaShape>| {
+                v.map_or_else(|| "no vma starting here".to_string(), |v| v.to_string())
+            };
+            out.push(diff(pid, Some(*s), "vma", show(a), show(b)));
+        }
+    }
+    starts.len()
+}
+
+/// The young ptes of every vma both sides agree on against smaps' `Referenced:`. smaps counts a
+/// present pte (not the zero page) that is young or maps a page with PG_referenced, which the
+/// kernel shows per frame; so the prediction is the model's young ptes plus the ptes whose frame
+/// has PG_referenced.
+fn compare_young(
+    pid: Pid,
+    ep: &super::expected::ExpectedProc,
+    op: &super::observed::ObservedProc,
+    out: &mut Vec<Difference>,
+) -> usize {
+    let mut n = 0;
+    for v in ep.vmas.iter().filter(|v| op.vmas.contains(v)) {
+        n += 1;
+        let observed = op.referenced.get(&v.start).copied().unwrap_or(0);
+        let mut young = Vec::new();
+        for (a, pte) in ep.ptes.range(v.start..v.end) {
+            if let ExpPte::Page { young: y, .. } = pte {
+                let flagged = matches!(
+                    op.ptes.get(a),
+                    Some(ObsPte::Present { frame: Some(f), .. }) if f.referenced
+                );
+                if *y || flagged {
+                    young.push(*a);
+                }
+            }
+        }
+        if young.len() as u64 != observed {
+            let list: Vec<String> = young.iter().take(8).map(|a| format!("{a:#x}")).collect();
+            let more = if young.len() > 8 { ", ..." } else { "" };
+            out.push(diff(
+                pid,
+                Some(v.start),
+                "referenced",
+                format!(
+                    "{} referenced pte{} in the vma {} ({}{more}; young, or PG_referenced)",
+                    young.len(),
+                    if young.len() == 1 { "" } else { "s" },
+                    v,
+                    if list.is_empty() {
+                        "none".to_string()
+                    } else {
+                        list.join(", ")
+                    }
+                ),
+                format!(
+                    "smaps Referenced: {} kB ({observed} page{})",
+                    observed * super::super::model::PAGE_SIZE / 1024,
+                    if observed == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+    }
+    n
+}
+
+/// Each mapped page's frame, with the first pte that maps it: the model's page ids and the
+/// kernel's frame numbers, paired pte by pte (zero page left out).
+#[derive(Default)]
+struct FrameMap {
+    by_page: BTreeMap<PageId, (u64, Pid, Addr)>,
+    by_pfn: BTreeMap<u64, (PageId, Pid, Addr)>,
+}
+
+impl FrameMap {
+    fn new(e: &Expected, o: &Observed) -> FrameMap {
+        let mut m = FrameMap::default();
+        for (pid, ep) in &e.procs {
+            let Some(op) = o.procs.get(pid) else {
+                continue;
+            };
+            for (a, pte) in &ep.ptes {
+                if let (
+                    ExpPte::Page { page, .. },
+                    Some(ObsPte::Present { frame: Some(f), .. }),
+                ) = (pte, op.ptes.get(a))
+                    && !f.zero
+                {
+                    m.by_page.entry(*page).or_insert((f.pfn, *pid, *a));
+                    m.by_pfn.entry(f.pfn).or_insert((*page, *pid, *a));
+                }
+            }
+        }
+        m
+    }
+}
+
+/// Frame identity across one step: a page mapped after the previous step and after this one
+/// keeps its frame exactly when the model keeps its page id. Returns the differences (at most
+/// one per page) and how many pages were compared.
+fn compare_identity(
+    pe: &Expected,
+    po: &Observed,
+    e: &Expected,
+    o: &Observed,
+) -> (Vec<Difference>, usize) {
+    let before = FrameMap::new(pe, po);
+    let now = FrameMap::new(e, o);
+    let mut out = Vec::new();
+    let mut compared = 0;
+    for (page, (pfn, pid, a)) in &now.by_page {
+        let kept_page = before.by_page.get(page);
+        let kept_frame = before.by_pfn.get(pfn);
+        if kept_page.is_some() || kept_frame.is_some() {
+            compared += 1;
+        }
+        match (kept_page, kept_frame) {
+            (Some((old_pfn, bp, ba)), _) if old_pfn != pfn => out.push(diff(
+                *pid,
+                Some(*a),
+                "frame identity",
+                format!(
+                    "the frame {page} had after the previous step (at pid {bp} {ba:#x}): the model kept the page"
+                ),
+                "a different frame: the kernel copied or replaced the page".to_string(),
+            )),
+            (_, Some((old_page, bp, ba))) if old_page != page => out.push(diff(
+                *pid,
+                Some(*a),
+                "frame identity",
+                format!(
+                    "a new frame: the model replaced {old_page} (at pid {bp} {ba:#x} after the previous step) by {page}"
+                ),
+                format!(
+                    "the frame that mapped {old_page} at pid {bp} {ba:#x}: the kernel kept (reused) it"
+                ),
+            )),
+            _ => {}
+        }
+    }
+    (out, compared)
+}
+
+/// The differences within one step's state.
+fn compare_state(e: &Expected, o: &Observed, compared: &mut Compared) -> Vec<Difference> {
     let mut out = Vec::new();
     for pid in e.procs.keys() {
         if !o.procs.contains_key(pid) {
@@ -169,22 +361,14 @@ pub fn compare(e: &Expected, o: &Observed) -> Vec<Difference> {
             continue;
         };
         let pid = *pid;
-        if ep.vmas != op.vmas {
-            let show = |v: &[super::observed::VmaShape]| {
-                if v.is_empty() {
-                    "none".to_string()
-                } else {
-                    v.iter()
-                        .map(|x| x.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
-            };
-            out.push(diff(pid, None, "vmas", show(&ep.vmas), show(&op.vmas)));
+        compared.vmas += compare_vmas(pid, &ep.vmas, &op.vmas, &mut out);
+        if o.young {
+            compared.referenced += compare_young(pid, ep, op, &mut out);
         }
         let mut addrs: Vec<Addr> = ep.ptes.keys().chain(op.ptes.keys()).copied().collect();
         addrs.sort_unstable();
         addrs.dedup();
+        compared.ptes += addrs.len();
         for a in addrs {
             let ex = ep.ptes.get(&a);
             let ob = op.ptes.get(&a);
@@ -229,6 +413,7 @@ pub fn compare(e: &Expected, o: &Observed) -> Vec<Difference> {
                         page,
                         anon,
                         mapcount,
+                        ..
                     }),
                     Some(ObsPte::Present {
                         frame,
@@ -314,6 +499,7 @@ mod tests {
             prot: Prot::RW,
             shared: false,
             backing: Backing::Anon,
+            offset: 0,
         }
     }
 
@@ -322,6 +508,7 @@ mod tests {
             page: PageId(id),
             anon: true,
             mapcount,
+            young: false,
         }
     }
 
@@ -332,6 +519,7 @@ mod tests {
                 mapcount,
                 anon: true,
                 zero: false,
+                referenced: false,
             }),
             exclusive: mapcount == 1,
             file: false,
@@ -358,6 +546,7 @@ mod tests {
                 ObservedProc {
                     vmas: vec![vma()],
                     ptes: [(0x10000, present(0x500, 2)), (0x11000, present(0x501, 2))].into(),
+                    referenced: BTreeMap::new(),
                 },
             );
         }
@@ -367,7 +556,7 @@ mod tests {
     #[test]
     fn agreement_gives_no_difference() {
         let (e, o) = after_fork();
-        assert_eq!(compare(&e, &o), vec![]);
+        assert_eq!(compare(&e, &o, None).differences, vec![]);
     }
 
     #[test]
@@ -381,7 +570,7 @@ mod tests {
             .unwrap()
             .ptes
             .insert(0x11000, present(0x501, 1));
-        let d = compare(&e, &o);
+        let d = compare(&e, &o, None).differences;
         assert!(
             d.iter()
                 .any(|d| d.what == "frame" && d.pid == 2 && d.addr == Some(0x11000)),
@@ -401,7 +590,7 @@ mod tests {
                 .ptes
                 .insert(0x11000, present(0x500, 2));
         }
-        let d = compare(&e, &o);
+        let d = compare(&e, &o, None).differences;
         assert!(
             d.iter()
                 .any(|d| d.what == "frame" && d.observed.contains("same frame")),
@@ -419,7 +608,7 @@ mod tests {
                 .ptes
                 .insert(0x10000, present(0x9999, 2));
         }
-        assert_eq!(compare(&e, &o), vec![]);
+        assert_eq!(compare(&e, &o, None).differences, vec![]);
     }
 
     #[test]
@@ -455,7 +644,7 @@ mod tests {
             .unwrap()
             .ptes
             .insert(0x13000, present(0x600, 1));
-        let d = compare(&e, &o);
+        let d = compare(&e, &o, None).differences;
         let whats: Vec<_> = d.iter().map(|d| (d.pid, d.what)).collect();
         assert!(whats.contains(&(2, "swap entry")), "{d:?}");
         assert!(whats.contains(&(1, "zero page")), "{d:?}");
@@ -475,7 +664,7 @@ mod tests {
                 };
             }
         }
-        assert_eq!(compare(&e, &o), vec![]);
+        assert_eq!(compare(&e, &o, None).differences, vec![]);
         o.procs.get_mut(&1).unwrap().ptes.insert(
             0x10000,
             ObsPte::Present {
@@ -484,7 +673,7 @@ mod tests {
                 file: false,
             },
         );
-        let d = compare(&e, &o);
+        let d = compare(&e, &o, None).differences;
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(d[0].what, "exclusive");
     }
@@ -494,8 +683,113 @@ mod tests {
         let (e, mut o) = after_fork();
         o.procs.get_mut(&1).unwrap().vmas[0].prot = Prot::R;
         o.procs.remove(&2);
-        let d = compare(&e, &o);
-        assert!(d.iter().any(|d| d.pid == 1 && d.what == "vmas"), "{d:?}");
+        let d = compare(&e, &o, None).differences;
+        assert!(
+            d.iter()
+                .any(|d| d.pid == 1 && d.what == "vma" && d.addr == Some(0x10000)),
+            "{d:?}"
+        );
         assert!(d.iter().any(|d| d.pid == 2 && d.what == "process"), "{d:?}");
+    }
+
+    #[test]
+    fn the_file_offset_of_a_vma_is_compared() {
+        let (mut e, mut o) = after_fork();
+        for v in [&mut e.procs.get_mut(&1).unwrap().vmas[0], &mut o.procs.get_mut(&1).unwrap().vmas[0]] {
+            v.backing = Backing::File("lib".into());
+            v.offset = 3;
+        }
+        for p in [1, 2] {
+            for pte in e.procs.get_mut(&p).unwrap().ptes.values_mut() {
+                if let ExpPte::Page { anon, .. } = pte {
+                    *anon = false;
+                }
+            }
+            for pte in o.procs.get_mut(&p).unwrap().ptes.values_mut() {
+                if let ObsPte::Present { frame: Some(f), file, .. } = pte {
+                    f.anon = false;
+                    *file = true;
+                }
+            }
+        }
+        assert_eq!(compare(&e, &o, None).differences, vec![]);
+        o.procs.get_mut(&1).unwrap().vmas[0].offset = 4;
+        let d = compare(&e, &o, None).differences;
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!((d[0].what, d[0].addr), ("vma", Some(0x10000)));
+        assert!(d[0].expected.contains("at page 3") && d[0].observed.contains("at page 4"), "{d:?}");
+    }
+
+    /// After the child's write to page 2 (rmap-semantics.md §6.2 step 2): the child maps a new
+    /// frame, the parent keeps the original, now exclusive.
+    fn after_child_write() -> (Expected, Observed) {
+        let (mut e, mut o) = after_fork();
+        e.procs.get_mut(&1).unwrap().ptes.insert(0x11000, page(2, 1));
+        e.procs.get_mut(&2).unwrap().ptes.insert(0x11000, page(3, 1));
+        o.procs.get_mut(&1).unwrap().ptes.insert(0x11000, present(0x501, 1));
+        o.procs.get_mut(&2).unwrap().ptes.insert(0x11000, present(0x777, 1));
+        (e, o)
+    }
+
+    #[test]
+    fn frame_identity_across_a_step_is_compared() {
+        let (e0, o0) = after_fork();
+        let (e1, o1) = after_child_write();
+        let c = compare(&e1, &o1, Some((&e0, &o0)));
+        assert_eq!(c.differences, vec![]);
+        // Pages 1 and 2 were mapped before and after, page 3 is new.
+        assert_eq!(c.compared.frame_identity, 2);
+        // The kernel copied where the model kept the page (the parent's page 2 got a new frame).
+        let mut copied = o1.clone();
+        copied.procs.get_mut(&1).unwrap().ptes.insert(0x11000, present(0x888, 1));
+        let d = compare(&e1, &copied, Some((&e0, &o0))).differences;
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!((d[0].pid, d[0].addr, d[0].what), (1, Some(0x11000), "frame identity"));
+        assert!(d[0].observed.contains("different frame"), "{d:?}");
+        // The model copied where the kernel reused: the writer's page got a new id, the frame
+        // stayed (as do_wp_page's reuse of a page mapped once does).
+        let mut e_copy = e1.clone();
+        e_copy.procs.get_mut(&1).unwrap().ptes.insert(0x11000, page(9, 1));
+        let d = compare(&e_copy, &o1, Some((&e1, &o1))).differences;
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!((d[0].pid, d[0].addr, d[0].what), (1, Some(0x11000), "frame identity"));
+        assert!(d[0].observed.contains("kept (reused)"), "{d:?}");
+        // Without frame numbers nothing is compared across steps.
+        let mut blind = o1.clone();
+        blind.frames = false;
+        assert_eq!(compare(&e_copy, &blind, Some((&e1, &o1))).compared.frame_identity, 0);
+    }
+
+    #[test]
+    fn young_ptes_are_compared_with_smaps_referenced() {
+        let (mut e, mut o) = after_fork();
+        o.young = true;
+        // The parent's ptes are young, the child's old (copy_present_pte makes them old).
+        for pte in e.procs.get_mut(&1).unwrap().ptes.values_mut() {
+            if let ExpPte::Page { young, .. } = pte {
+                *young = true;
+            }
+        }
+        o.procs.get_mut(&1).unwrap().referenced.insert(0x10000, 2);
+        let c = compare(&e, &o, None);
+        assert_eq!(c.differences, vec![]);
+        assert_eq!(c.compared.referenced, 2);
+        // A page with PG_referenced counts whatever its pte's young bit.
+        if let Some(ObsPte::Present { frame: Some(f), .. }) =
+            o.procs.get_mut(&2).unwrap().ptes.get_mut(&0x10000)
+        {
+            f.referenced = true;
+        }
+        let d = compare(&e, &o, None).differences;
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!((d[0].pid, d[0].what), (2, "referenced"));
+        assert!(d[0].expected.starts_with("1 referenced pte"), "{d:?}");
+        o.procs.get_mut(&2).unwrap().referenced.insert(0x10000, 1);
+        assert_eq!(compare(&e, &o, None).differences, vec![]);
+        // The model's young bit where the kernel's is clear.
+        o.procs.get_mut(&1).unwrap().referenced.insert(0x10000, 1);
+        let d = compare(&e, &o, None).differences;
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].observed, "smaps Referenced: 4 kB (1 page)");
     }
 }

@@ -17,6 +17,8 @@ pub enum ExpPte {
         page: PageId,
         anon: bool,
         mapcount: u32,
+        /// The pte's young (accessed) bit.
+        young: bool,
     },
     /// A swap entry.
     Swap { slot: SlotId },
@@ -52,6 +54,7 @@ pub fn expected(m: &Machine) -> Expected {
                         Some(f) if m.file(f).shmem => Backing::Shmem,
                         Some(f) => Backing::File(m.file(f).name.clone()),
                     },
+                    offset: if v.file.is_some() { v.pgoff } else { 0 },
                 })
                 .collect();
         let mut ptes = BTreeMap::new();
@@ -59,12 +62,13 @@ pub fn expected(m: &Machine) -> Expected {
             let e = match pte.get() {
                 PteVal::None => continue,
                 PteVal::Zero { .. } => ExpPte::Zero,
-                PteVal::Page { page, .. } => {
+                PteVal::Page { page, young, .. } => {
                     let pg = m.pages.get(page);
                     ExpPte::Page {
                         page,
                         anon: pg.is_anon(),
                         mapcount: pg.mapcount(),
+                        young,
                     }
                 }
                 PteVal::Swap { slot, .. } => ExpPte::Swap { slot },
@@ -119,7 +123,9 @@ impl Injection {
                 let mut first = true;
                 for p in e.procs.values_mut() {
                     for pte in p.ptes.values_mut() {
-                        if let ExpPte::Page { page, anon, .. } = *pte
+                        if let ExpPte::Page {
+                            page, anon, young, ..
+                        } = *pte
                             && page == target
                         {
                             if first {
@@ -128,12 +134,14 @@ impl Injection {
                                     page,
                                     anon,
                                     mapcount: 1,
+                                    young,
                                 };
                             } else {
                                 *pte = ExpPte::Page {
                                     page: PageId(fresh),
                                     anon,
                                     mapcount: 1,
+                                    young,
                                 };
                                 fresh -= 1;
                             }

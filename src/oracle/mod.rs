@@ -18,7 +18,7 @@
 //!   handler in the driven process catches and skips, reporting the signal and address; the
 //!   check goes on. A step the model refuses is run only as far as the model's error points
 //!   (one access at the faulting address, or the system call), and is compared for the error.
-//! * **Observation** ([`procfs`]): after every step, `/proc/PID/maps` and `/proc/PID/pagemap` of
+//! * **Observation** ([`procfs`]): after every step, `/proc/PID/smaps` (or `maps`) and `/proc/PID/pagemap` of
 //!   every live scenario process, and `/proc/kpagecount` and `/proc/kpageflags` for every frame.
 //! * **Comparison** ([`compare`]): a pure function from the model's prediction ([`expected`])
 //!   and the kernel's observation ([`observed`]) to differences. Raw frame numbers and swap
@@ -56,7 +56,7 @@ pub mod reclaim;
 #[cfg(target_os = "linux")]
 mod run;
 
-pub use compare::{Difference, compare};
+pub use compare::{Compared, Comparison, Difference, compare};
 pub use expected::{ExpPte, Expected, ExpectedProc, Injection, expected};
 pub use observed::{Backing, Frame, ObsPte, Observed, ObservedProc, VmaShape};
 pub use report::{CheckReport, StepCheck, Verdict};

@@ -1,5 +1,5 @@
-//! What the kernel shows after a step, decoded from `/proc/PID/maps`, `/proc/PID/pagemap`,
-//! `/proc/kpagecount` and `/proc/kpageflags` (bit layout from the kernel's
+//! What the kernel shows after a step, decoded from `/proc/PID/maps` (or `/proc/PID/smaps`),
+//! `/proc/PID/pagemap`, `/proc/kpagecount` and `/proc/kpageflags` (bit layout from the kernel's
 //! `Documentation/admin-guide/mm/pagemap.rst`, rmap-semantics.md §6.1).
 
 use std::collections::BTreeMap;
@@ -17,6 +17,8 @@ pub const PM_FILE: u64 = 1 << 61;
 pub const PM_EXCLUSIVE: u64 = 1 << 56;
 /// pagemap bits 0-54: the frame number, or swap type (0-4) and offset (5-54).
 pub const PM_PFN_MASK: u64 = (1 << 55) - 1;
+/// kpageflags bit 2: PG_referenced (the folio's own flag, not a pte's young bit).
+pub const KPF_REFERENCED: u64 = 1 << 2;
 /// kpageflags bit 12: anonymous page.
 pub const KPF_ANON: u64 = 1 << 12;
 /// kpageflags bit 24: the shared zero page.
@@ -33,7 +35,7 @@ pub enum Backing {
     File(String),
 }
 
-/// A vma as both sides can describe it.
+/// A vma as both sides can describe it: a line of `/proc/PID/maps`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VmaShape {
     pub start: Addr,
@@ -41,6 +43,9 @@ pub struct VmaShape {
     pub prot: Prot,
     pub shared: bool,
     pub backing: Backing,
+    /// The offset column in pages: `vm_pgoff` of a file or shmem vma; 0 for private anonymous
+    /// memory (Linux 6.x shows no `vm_pgoff` for it).
+    pub offset: u64,
 }
 
 impl fmt::Display for VmaShape {
@@ -54,10 +59,14 @@ impl fmt::Display for VmaShape {
             if self.shared { "shared" } else { "private" }
         )?;
         match &self.backing {
-            Backing::Anon => f.write_str(" anonymous"),
-            Backing::Shmem => f.write_str(" shmem"),
-            Backing::File(n) => write!(f, " file \"{n}\""),
+            Backing::Anon => f.write_str(" anonymous")?,
+            Backing::Shmem => f.write_str(" shmem")?,
+            Backing::File(n) => write!(f, " file \"{n}\"")?,
         }
+        if self.offset != 0 || self.backing != Backing::Anon {
+            write!(f, " at page {}", self.offset)?;
+        }
+        Ok(())
     }
 }
 
@@ -68,6 +77,9 @@ pub struct Frame {
     pub mapcount: u64,
     pub anon: bool,
     pub zero: bool,
+    /// PG_referenced (kpageflags REFERENCED): `/proc/PID/smaps` counts such a page as
+    /// referenced whatever its pte's young bit.
+    pub referenced: bool,
 }
 
 /// One non-empty pte as pagemap shows it.
@@ -88,6 +100,9 @@ pub enum ObsPte {
 pub struct ObservedProc {
     pub vmas: Vec<VmaShape>,
     pub ptes: BTreeMap<Addr, ObsPte>,
+    /// `Referenced:` of `/proc/PID/smaps` in pages, by vma start: the present ptes of the vma
+    /// that are young or map a page with PG_referenced (empty when smaps was not read).
+    pub referenced: BTreeMap<Addr, u64>,
 }
 
 /// The kernel's state after one step.
@@ -96,6 +111,8 @@ pub struct Observed {
     pub procs: BTreeMap<Pid, ObservedProc>,
     /// Frame numbers (and so kpagecount / kpageflags) were visible.
     pub frames: bool,
+    /// `/proc/PID/smaps` was read: `referenced` holds every vma's young ptes.
+    pub young: bool,
 }
 
 /// Decodes one pagemap entry. `frame` looks up the frame of a present entry (None when frame
@@ -123,7 +140,7 @@ pub fn parse_maps_line(line: &str, file_name: impl Fn(&str) -> Option<String>) -
     let mut it = line.split_whitespace();
     let range = it.next()?;
     let perms = it.next()?.as_bytes();
-    let _offset = it.next()?;
+    let offset = u64::from_str_radix(it.next()?, 16).ok()?;
     let _dev = it.next()?;
     let inode: u64 = it.next()?.parse().ok()?;
     let path = it.collect::<Vec<_>>().join(" ");
@@ -151,7 +168,37 @@ pub fn parse_maps_line(line: &str, file_name: impl Fn(&str) -> Option<String>) -
         },
         shared,
         backing,
+        offset: offset / crate::model::PAGE_SIZE,
     })
+}
+
+/// Parses `/proc/PID/smaps`: every vma (as [`parse_maps_line`]) with its `Referenced:` field
+/// in pages (0 when the field is missing).
+pub fn parse_smaps(
+    text: &str,
+    file_name: impl Fn(&str) -> Option<String>,
+) -> Vec<(VmaShape, u64)> {
+    let mut out: Vec<(VmaShape, u64)> = Vec::new();
+    for line in text.lines() {
+        let Some(first) = line.split_whitespace().next() else {
+            continue;
+        };
+        if first.ends_with(':') {
+            if first == "Referenced:"
+                && let Some(last) = out.last_mut()
+            {
+                let kb: u64 = line
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                last.1 = kb * 1024 / crate::model::PAGE_SIZE;
+            }
+        } else if let Some(v) = parse_maps_line(line, &file_name) {
+            out.push((v, 0));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -167,6 +214,7 @@ mod tests {
                 mapcount: 1,
                 anon: true,
                 zero: false,
+                referenced: false,
             })
         };
         assert_eq!(decode_pagemap(0, f), None);
@@ -220,5 +268,30 @@ mod tests {
         .unwrap();
         assert_eq!(v.prot, Prot::default());
         assert_eq!(v.backing, Backing::File("data.bin".into()));
+        assert_eq!(v.offset, 2, "the offset column, in pages");
+    }
+
+    #[test]
+    fn smaps_gives_each_vma_with_its_referenced_pages() {
+        let text = "\
+00010000-00014000 rw-p 00000000 00:00 0 
+Size:                 16 kB
+Rss:                  16 kB
+Referenced:            8 kB
+Anonymous:            16 kB
+VmFlags: rd wr mr mw me ac nh 
+00020000-00021000 r--s 00003000 00:1a 99                                 /dev/shm/x/f
+Size:                  4 kB
+Referenced:            4 kB
+VmFlags: rd sh mr mw me ms 
+7f0000000000-7f0000001000 r-xp 00000000 00:00 0 
+Size:                  4 kB
+";
+        let v = parse_smaps(text, |p| p.strip_prefix("/dev/shm/x/").map(String::from));
+        assert_eq!(v.len(), 3);
+        assert_eq!((v[0].0.start, v[0].1), (0x10000, 2));
+        assert_eq!(v[1].0.backing, Backing::File("f".into()));
+        assert_eq!((v[1].0.offset, v[1].1), (3, 1));
+        assert_eq!(v[2].1, 0, "no Referenced: line");
     }
 }

@@ -1,12 +1,14 @@
-//! Reading the kernel's state: `/proc/PID/maps`, `/proc/PID/pagemap`, `/proc/kpagecount`,
-//! `/proc/kpageflags`, and finding out which of them this machine lets us read.
+//! Reading the kernel's state: `/proc/PID/maps` (or `/proc/PID/smaps`), `/proc/PID/pagemap`,
+//! `/proc/kpagecount`, `/proc/kpageflags`, and finding out which of them this machine lets us
+//! read.
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 
 use super::observed::{
-    Frame, KPF_ANON, KPF_ZERO_PAGE, Observed, ObservedProc, decode_pagemap, parse_maps_line,
+    Frame, KPF_ANON, KPF_REFERENCED, KPF_ZERO_PAGE, Observed, ObservedProc, decode_pagemap,
+    parse_maps_line, parse_smaps,
 };
 use super::{OracleError, REGION_END};
 use crate::model::{Addr, PAGE_SIZE, Pid};
@@ -95,28 +97,43 @@ impl Frames {
             mapcount,
             anon: flags & KPF_ANON != 0,
             zero: flags & KPF_ZERO_PAGE != 0,
+            referenced: flags & KPF_REFERENCED != 0,
         };
         self.cache.insert(pfn, f);
         Some(f)
     }
 }
 
-/// Reads one process: its vmas below [`REGION_END`] and every non-empty pte in them and in
-/// `extra` (the model's vmas, so ptes the model expects are looked at even without a vma).
+/// Reads one process: its vmas below [`REGION_END`] (from smaps, with their referenced pages,
+/// when frames are visible; else from maps) and every non-empty pte in them and in `extra` (the
+/// model's vmas, so ptes the model expects are looked at even without a vma).
 fn observe_one(
     real: i32,
     extra: &[(Addr, Addr)],
     file_name: &dyn Fn(&str) -> Option<String>,
     frames: &mut Option<Frames>,
 ) -> Result<ObservedProc, OracleError> {
-    let maps_path = format!("/proc/{real}/maps");
-    let maps = std::fs::read_to_string(&maps_path)
-        .map_err(|e| OracleError::Failed(format!("{maps_path}: {e}")))?;
-    let vmas: Vec<_> = maps
-        .lines()
-        .filter_map(|l| parse_maps_line(l, file_name))
-        .filter(|v| v.start < REGION_END)
-        .collect();
+    let read = |what: &str| {
+        let path = format!("/proc/{real}/{what}");
+        std::fs::read_to_string(&path).map_err(|e| OracleError::Failed(format!("{path}: {e}")))
+    };
+    let mut referenced = BTreeMap::new();
+    let vmas: Vec<_> = if frames.is_some() {
+        parse_smaps(&read("smaps")?, file_name)
+            .into_iter()
+            .filter(|(v, _)| v.start < REGION_END)
+            .map(|(v, r)| {
+                referenced.insert(v.start, r);
+                v
+            })
+            .collect()
+    } else {
+        read("maps")?
+            .lines()
+            .filter_map(|l| parse_maps_line(l, file_name))
+            .filter(|v| v.start < REGION_END)
+            .collect()
+    };
     let pm_path = format!("/proc/{real}/pagemap");
     let pm = File::open(&pm_path).map_err(|e| OracleError::Failed(format!("{pm_path}: {e}")))?;
     let mut ranges: Vec<(Addr, Addr)> = vmas.iter().map(|v| (v.start, v.end)).collect();
@@ -144,7 +161,11 @@ fn observe_one(
             }
         }
     }
-    Ok(ObservedProc { vmas, ptes })
+    Ok(ObservedProc {
+        vmas,
+        ptes,
+        referenced,
+    })
 }
 
 /// Reads every live scenario process. `model_ranges` gives each pid's model vmas.
@@ -162,6 +183,7 @@ pub fn observe(
     let mut out = Observed {
         procs: BTreeMap::new(),
         frames: with_frames,
+        young: with_frames,
     };
     for &(pid, real) in procs {
         let extra = model_ranges.get(&pid).map_or(&[][..], |v| &v[..]);

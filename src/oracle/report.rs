@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::compare::Difference;
+use super::compare::{Compared, Difference};
 use super::{EXIT_AGREE, EXIT_DIFFER, EXIT_UNSUPPORTED};
 
 /// How one step came out.
@@ -34,6 +34,8 @@ pub struct StepCheck {
     /// What the kernel did: "ok", "EEXIST", "SIGSEGV at 0x...", or "not run".
     pub kernel: String,
     pub differences: Vec<Difference>,
+    /// What the comparison looked at after the step.
+    pub compared: Compared,
     /// Wall time of the op on the kernel (the system calls, accesses, fork, exec, exit, reclaim).
     pub kernel_nanos: u64,
     /// Wall time of the same step in the model.
@@ -71,6 +73,20 @@ impl CheckReport {
 
     pub fn model_nanos(&self) -> u64 {
         self.steps.iter().map(|s| s.model_nanos).sum()
+    }
+
+    /// What the comparisons looked at, summed over the steps.
+    pub fn compared(&self) -> Compared {
+        let mut t = Compared::default();
+        for s in &self.steps {
+            let c = s.compared;
+            t.processes += c.processes;
+            t.vmas += c.vmas;
+            t.ptes += c.ptes;
+            t.frame_identity += c.frame_identity;
+            t.referenced += c.referenced;
+        }
+        t
     }
 
     /// 0 every checked step agrees, 1 some step differs, 77 the full check was not possible.
@@ -126,6 +142,11 @@ impl CheckReport {
             ms(self.kernel_nanos()),
             ms(self.model_nanos())
         ));
+        let c = self.compared();
+        out.push_str(&format!(
+            "compared over all steps: {} vmas, {} ptes, {} pages' frames across a step, {} vmas' young ptes\n",
+            c.vmas, c.ptes, c.frame_identity, c.referenced
+        ));
         for m in &self.missing {
             out.push_str(&format!("not a full check: {m}\n"));
         }
@@ -150,6 +171,7 @@ impl CheckReport {
                 "not_checked": self.count(Verdict::NotChecked),
                 "kernel_nanos": self.kernel_nanos(),
                 "model_nanos": self.model_nanos(),
+                "compared": self.compared(),
             },
             "cleanup_problems": self.cleanup_problems,
             "exit": self.exit_code(),
