@@ -119,10 +119,11 @@ mod linux {
             let (s, _) = Scenario::load(b.name).unwrap();
             let r = check(&s, b.name, &opts(false, None));
             assert_agrees(&r);
-            // Without --reclaim exactly the SwapOut and Referenced steps go unchecked; a step the
-            // model refuses is compared for the error (S7 step 7: EFAULT on both sides).
+            // Without --reclaim exactly the SwapOut steps go unchecked (Referenced runs through
+            // clear_refs); a step the model refuses is compared for the error (S7 step 7: EFAULT
+            // on both sides).
             for (st, op) in r.steps.iter().zip(s.ops()) {
-                let unchecked = matches!(op, Op::SwapOut { .. } | Op::Referenced { .. });
+                let unchecked = matches!(op, Op::SwapOut { .. });
                 assert_eq!(
                     st.verdict == Verdict::NotChecked,
                     unchecked,
@@ -288,7 +289,43 @@ mod linux {
         );
         let r = check(&s, "S1", &opts(false, Some(Injection::Forget { step: 1 })));
         assert_eq!(r.steps[1].verdict, Verdict::Differ, "{}", r.text());
-        assert_eq!(r.steps[1].differences[0].what, "pte");
+        assert!(
+            r.steps[1].differences.iter().any(|d| d.what == "pte"),
+            "{}",
+            r.text()
+        );
+    }
+
+    #[test]
+    fn frame_identity_and_young_bits_are_compared_on_the_kernel() {
+        if !available("frame_identity_and_young_bits_are_compared_on_the_kernel") {
+            return;
+        }
+        let (s, _) = Scenario::load("S1").unwrap();
+        // S1 step 3 forks: the parent's page at 0x10000 keeps its frame. Pretend the model gave
+        // it a new page: the kernel kept the frame (rmap-semantics.md §6.2 step 1).
+        let r = check(
+            &s,
+            "S1",
+            &opts(false, Some(Injection::Renumber { step: 2 })),
+        );
+        let d = &r.steps[2].differences;
+        assert!(
+            d.iter()
+                .any(|d| d.what == "frame identity" && d.pid == 1 && d.addr == Some(0x10000)),
+            "{}",
+            r.text()
+        );
+        assert!(r.steps[2].compared.frame_identity > 0, "{}", r.text());
+        // Young bits: the written page is young in the kernel (smaps Referenced), pretend not.
+        let r = check(&s, "S1", &opts(false, Some(Injection::Age { step: 1 })));
+        let d = &r.steps[1].differences;
+        assert!(
+            d.iter().any(|d| d.what == "referenced" && d.pid == 1),
+            "{}",
+            r.text()
+        );
+        assert_eq!(r.steps[0].verdict, Verdict::Agree, "{}", r.text());
     }
 
     #[test]
@@ -305,6 +342,13 @@ mod linux {
         assert!(v["steps"][0]["differences"].as_array().unwrap().is_empty());
         assert!(v["summary"]["kernel_nanos"].as_u64().is_some());
         assert_eq!(v["exit"], 0);
+        // What was compared: S11 maps 4 pages, writes them, then unmaps 2 (one vma becomes two).
+        let c = &v["steps"][2]["compared"];
+        assert_eq!(c["vmas"], 2, "{c}");
+        assert_eq!(c["ptes"], 2, "{c}");
+        assert_eq!(c["frame_identity"], 2, "{c}");
+        assert_eq!(c["referenced"], 2, "{c}");
+        assert!(v["summary"]["compared"]["vmas"].as_u64().unwrap() > 0);
     }
 
     const BASES: [u64; 4] = [0x10000, 0x14000, 0x20000, 0x80000];

@@ -280,10 +280,8 @@ impl FrameMap {
                 continue;
             };
             for (a, pte) in &ep.ptes {
-                if let (
-                    ExpPte::Page { page, .. },
-                    Some(ObsPte::Present { frame: Some(f), .. }),
-                ) = (pte, op.ptes.get(a))
+                if let (ExpPte::Page { page, .. }, Some(ObsPte::Present { frame: Some(f), .. })) =
+                    (pte, op.ptes.get(a))
                     && !f.zero
                 {
                     m.by_page.entry(*page).or_insert((f.pfn, *pid, *a));
@@ -695,7 +693,10 @@ mod tests {
     #[test]
     fn the_file_offset_of_a_vma_is_compared() {
         let (mut e, mut o) = after_fork();
-        for v in [&mut e.procs.get_mut(&1).unwrap().vmas[0], &mut o.procs.get_mut(&1).unwrap().vmas[0]] {
+        for v in [
+            &mut e.procs.get_mut(&1).unwrap().vmas[0],
+            &mut o.procs.get_mut(&1).unwrap().vmas[0],
+        ] {
             v.backing = Backing::File("lib".into());
             v.offset = 3;
         }
@@ -706,7 +707,12 @@ mod tests {
                 }
             }
             for pte in o.procs.get_mut(&p).unwrap().ptes.values_mut() {
-                if let ObsPte::Present { frame: Some(f), file, .. } = pte {
+                if let ObsPte::Present {
+                    frame: Some(f),
+                    file,
+                    ..
+                } = pte
+                {
                     f.anon = false;
                     *file = true;
                 }
@@ -717,17 +723,36 @@ mod tests {
         let d = compare(&e, &o, None).differences;
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!((d[0].what, d[0].addr), ("vma", Some(0x10000)));
-        assert!(d[0].expected.contains("at page 3") && d[0].observed.contains("at page 4"), "{d:?}");
+        assert!(
+            d[0].expected.contains("at page 3") && d[0].observed.contains("at page 4"),
+            "{d:?}"
+        );
     }
 
     /// After the child's write to page 2 (rmap-semantics.md §6.2 step 2): the child maps a new
     /// frame, the parent keeps the original, now exclusive.
     fn after_child_write() -> (Expected, Observed) {
         let (mut e, mut o) = after_fork();
-        e.procs.get_mut(&1).unwrap().ptes.insert(0x11000, page(2, 1));
-        e.procs.get_mut(&2).unwrap().ptes.insert(0x11000, page(3, 1));
-        o.procs.get_mut(&1).unwrap().ptes.insert(0x11000, present(0x501, 1));
-        o.procs.get_mut(&2).unwrap().ptes.insert(0x11000, present(0x777, 1));
+        e.procs
+            .get_mut(&1)
+            .unwrap()
+            .ptes
+            .insert(0x11000, page(2, 1));
+        e.procs
+            .get_mut(&2)
+            .unwrap()
+            .ptes
+            .insert(0x11000, page(3, 1));
+        o.procs
+            .get_mut(&1)
+            .unwrap()
+            .ptes
+            .insert(0x11000, present(0x501, 1));
+        o.procs
+            .get_mut(&2)
+            .unwrap()
+            .ptes
+            .insert(0x11000, present(0x777, 1));
         (e, o)
     }
 
@@ -741,23 +766,44 @@ mod tests {
         assert_eq!(c.compared.frame_identity, 2);
         // The kernel copied where the model kept the page (the parent's page 2 got a new frame).
         let mut copied = o1.clone();
-        copied.procs.get_mut(&1).unwrap().ptes.insert(0x11000, present(0x888, 1));
+        copied
+            .procs
+            .get_mut(&1)
+            .unwrap()
+            .ptes
+            .insert(0x11000, present(0x888, 1));
         let d = compare(&e1, &copied, Some((&e0, &o0))).differences;
         assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!((d[0].pid, d[0].addr, d[0].what), (1, Some(0x11000), "frame identity"));
+        assert_eq!(
+            (d[0].pid, d[0].addr, d[0].what),
+            (1, Some(0x11000), "frame identity")
+        );
         assert!(d[0].observed.contains("different frame"), "{d:?}");
         // The model copied where the kernel reused: the writer's page got a new id, the frame
         // stayed (as do_wp_page's reuse of a page mapped once does).
         let mut e_copy = e1.clone();
-        e_copy.procs.get_mut(&1).unwrap().ptes.insert(0x11000, page(9, 1));
+        e_copy
+            .procs
+            .get_mut(&1)
+            .unwrap()
+            .ptes
+            .insert(0x11000, page(9, 1));
         let d = compare(&e_copy, &o1, Some((&e1, &o1))).differences;
         assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!((d[0].pid, d[0].addr, d[0].what), (1, Some(0x11000), "frame identity"));
+        assert_eq!(
+            (d[0].pid, d[0].addr, d[0].what),
+            (1, Some(0x11000), "frame identity")
+        );
         assert!(d[0].observed.contains("kept (reused)"), "{d:?}");
         // Without frame numbers nothing is compared across steps.
         let mut blind = o1.clone();
         blind.frames = false;
-        assert_eq!(compare(&e_copy, &blind, Some((&e1, &o1))).compared.frame_identity, 0);
+        assert_eq!(
+            compare(&e_copy, &blind, Some((&e1, &o1)))
+                .compared
+                .frame_identity,
+            0
+        );
     }
 
     #[test]

@@ -186,6 +186,39 @@ fn do_mmap(
     Ok(())
 }
 
+/// More pages than x86 flushes one by one (`tlb_single_page_flush_ceiling`, 33): dropping them
+/// makes the kernel flush this process's whole TLB.
+const TLB_FLUSH_PAGES: usize = 64;
+
+/// Flushes this process's TLB: writes a private scratch mapping of [`TLB_FLUSH_PAGES`] pages,
+/// placed by the kernel above the scenario's range, and drops its pages with MADV_DONTNEED, whose
+/// TLB flush covers more than the per-page ceiling and so flushes the whole address space. After
+/// clear_refs a load only sets a young bit again if the TLB no longer holds the translation
+/// (clear_refs itself does not flush).
+fn flush_tlb() -> Result<(), Errno> {
+    let n = TLB_FLUSH_PAGES * PAGE_SIZE as usize;
+    // SAFETY: a new anonymous mapping where the kernel chooses (never below REGION_END in a
+    // driven process, whose mappings all lie far above), used only here and unmapped below.
+    let m = unsafe {
+        nix::sys::mman::mmap_anonymous(
+            None,
+            len(n as u64)?,
+            ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+            MapFlags::MAP_PRIVATE,
+        )?
+    };
+    let base = m.as_ptr() as *mut u8;
+    for i in 0..TLB_FLUSH_PAGES {
+        // SAFETY: inside the writable mapping just made.
+        unsafe { base.add(i * PAGE_SIZE as usize).write_volatile(1) };
+    }
+    // SAFETY: advice and unmapping of the scratch mapping made above, nothing else.
+    let r = unsafe { nix::sys::mman::madvise(m, n, MmapAdvise::MADV_DONTNEED) };
+    // SAFETY: as above.
+    unsafe { nix::sys::mman::munmap(m, n)? };
+    r
+}
+
 /// Runs one request; returns the reply (None for Exit, which does not return).
 fn handle(req: &Request) -> Reply {
     let t = Instant::now();
@@ -249,6 +282,7 @@ fn handle(req: &Request) -> Reply {
             }
             done(o, t)
         }
+        Request::FlushTlb => done(outcome(flush_tlb()), t),
         Request::Fork | Request::Exec | Request::Exit => unreachable!("handled by the loop"),
     }
 }

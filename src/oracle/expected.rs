@@ -88,13 +88,21 @@ pub enum Injection {
     Unshare { step: usize },
     /// After step `step`, pretend that the first present pte of the lowest pid is empty.
     Forget { step: usize },
+    /// After step `step`, pretend that the first page pte of the lowest pid maps a new page of
+    /// its own (as if a fault had copied the page instead of keeping it).
+    Renumber { step: usize },
+    /// After step `step`, flip the young bit of the first page pte of the lowest pid.
+    Age { step: usize },
 }
 
 impl Injection {
     /// The step after which the fault is injected.
     pub fn step(self) -> usize {
         match self {
-            Injection::Unshare { step } | Injection::Forget { step } => step,
+            Injection::Unshare { step }
+            | Injection::Forget { step }
+            | Injection::Renumber { step }
+            | Injection::Age { step } => step,
         }
     }
 
@@ -147,6 +155,22 @@ impl Injection {
                             }
                         }
                     }
+                }
+                true
+            }
+            Injection::Renumber { .. } | Injection::Age { .. } => {
+                let first = e.procs.values_mut().find_map(|p| {
+                    p.ptes
+                        .values_mut()
+                        .find(|pte| matches!(pte, ExpPte::Page { .. }))
+                });
+                let Some(ExpPte::Page { page, young, .. }) = first else {
+                    return false;
+                };
+                if matches!(self, Injection::Age { .. }) {
+                    *young = !*young;
+                } else {
+                    *page = PageId(u32::MAX);
                 }
                 true
             }

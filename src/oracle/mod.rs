@@ -37,6 +37,7 @@ pub mod compare;
 pub mod expected;
 pub mod observed;
 pub mod protocol;
+pub mod referenced;
 pub mod report;
 
 #[cfg(target_os = "linux")]

@@ -174,10 +174,7 @@ pub fn parse_maps_line(line: &str, file_name: impl Fn(&str) -> Option<String>) -
 
 /// Parses `/proc/PID/smaps`: every vma (as [`parse_maps_line`]) with its `Referenced:` field
 /// in pages (0 when the field is missing).
-pub fn parse_smaps(
-    text: &str,
-    file_name: impl Fn(&str) -> Option<String>,
-) -> Vec<(VmaShape, u64)> {
+pub fn parse_smaps(text: &str, file_name: impl Fn(&str) -> Option<String>) -> Vec<(VmaShape, u64)> {
     let mut out: Vec<(VmaShape, u64)> = Vec::new();
     for line in text.lines() {
         let Some(first) = line.split_whitespace().next() else {

@@ -41,6 +41,9 @@ pub enum Request {
         pages: u64,
         write: bool,
     },
+    /// Flush the process's TLB (a scratch mapping above the scenario's range, written and
+    /// dropped with MADV_DONTNEED), so that the next load sets a pte's young bit again.
+    FlushTlb,
     /// fork(); the reply carries the child's end of a new socket pair.
     Fork,
     /// execve(/proc/self/exe) in driven mode; the new image says Hello.

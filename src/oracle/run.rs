@@ -13,6 +13,7 @@ use super::expected::expected;
 use super::files::Files;
 use super::protocol::{Outcome, Request};
 use super::reclaim::Reclaim;
+use super::referenced::{self, YoungReset};
 use super::report::{CheckReport, StepCheck, Verdict};
 use super::{CheckOptions, OracleError, REGION_END, procfs};
 use crate::model::{Addr, Machine, Op, PAGE_SIZE, Pid, StepError};
@@ -21,10 +22,6 @@ use crate::session::Simulation;
 
 /// The scheme the kernel is compared with.
 const SCHEME: &str = "modern";
-
-/// Why a Referenced step is not run.
-const SKIPPED_REFERENCED: &str = "nothing lets a process run page_referenced on one page \
-     (the model skips it too, so the young bits stay comparable)";
 
 /// Every address range an op touches, as (start, end); none for an op without addresses.
 fn op_ranges(op: &Op) -> Vec<(u64, u64)> {
@@ -146,6 +143,7 @@ impl Run<'_> {
         op: &Op,
         sim: &Simulation,
         err: Option<&StepError>,
+        young: Option<Result<Vec<YoungReset>, String>>,
     ) -> Result<Result<(Outcome, u64), String>, OracleError> {
         if let Some(e) = err
             && no_kernel_counterpart(e)
@@ -160,9 +158,14 @@ impl Run<'_> {
             Op::Fork { child, .. } => self.driver.fork(pid, *child)?,
             Op::Exec { .. } => self.driver.exec(pid)?,
             Op::Exit { .. } => self.driver.exit(pid)?,
-            Op::Referenced { .. } => {
-                return Ok(Err(SKIPPED_REFERENCED.into()));
-            }
+            Op::Referenced { .. } => match (young, err) {
+                (Some(Ok(resets)), None) => self.clear_young(&resets)?,
+                (Some(Ok(_)), Some(e)) => {
+                    return Ok(Err(format!("the model refuses it: nothing to walk ({e})")));
+                }
+                (Some(Err(why)), _) => return Ok(Err(why)),
+                (None, _) => return Ok(Err("no plan for the walk".into())),
+            },
             Op::SwapOut { addr, .. } => {
                 let Some(rec) = self.reclaim.as_mut() else {
                     return Ok(Err("needs --reclaim (the model skips this step too)".into()));
@@ -262,6 +265,54 @@ impl Run<'_> {
             }
         };
         Ok(Ok(r))
+    }
+
+    /// The kernel's side of a Referenced step (see [`referenced`]): for each process that maps
+    /// the page, clear its young bits through clear_refs and load again from its other young ptes.
+    fn clear_young(&mut self, resets: &[YoungReset]) -> Result<(Outcome, u64), OracleError> {
+        use std::io::Write as _;
+        let mut nanos = 0;
+        for r in resets {
+            let Some(real) = self.driver.real_pid(r.pid) else {
+                return Err(OracleError::Failed(format!("no process for pid {}", r.pid)));
+            };
+            let path = format!("/proc/{real}/clear_refs");
+            let t = Instant::now();
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .and_then(|mut f| f.write_all(b"1"))
+                .map_err(|e| OracleError::Failed(format!("{path}: {e}")))?;
+            nanos += t.elapsed().as_nanos() as u64;
+            let (o, n) = self.driver.request(r.pid, &Request::FlushTlb)?;
+            nanos += n;
+            if o != Outcome::Ok {
+                return Err(OracleError::Failed(format!(
+                    "pid {}: the TLB flush after clear_refs failed: {}",
+                    r.pid,
+                    describe(o)
+                )));
+            }
+            for &(addr, pages) in &r.reload {
+                let (o, n) = self.driver.request(
+                    r.pid,
+                    &Request::Access {
+                        addr,
+                        pages,
+                        write: false,
+                    },
+                )?;
+                nanos += n;
+                if o != Outcome::Ok {
+                    return Err(OracleError::Failed(format!(
+                        "pid {}: the load that makes {addr:#x} young again after clear_refs failed: {}",
+                        r.pid,
+                        describe(o)
+                    )));
+                }
+            }
+        }
+        Ok((Outcome::Ok, nanos))
     }
 
     /// Loads or stores page by page; a page the reclaim plan charges to a cgroup is touched while
@@ -368,10 +419,20 @@ pub fn run_check(
     {
         r.adopt(real)?;
     }
-    let mut prev = None;
+    let mut prev: Option<(super::Expected, super::Observed)> = None;
     for (i, op) in scenario.ops().enumerate() {
+        // A Referenced step that cannot run on the kernel is skipped in the model too, so that
+        // the young bits stay comparable; likewise a SwapOut without --reclaim.
+        let young = match op {
+            Op::Referenced { pid, addr, .. } => Some(referenced::plan(
+                prev.as_ref().map(|(e, o)| (e, o)),
+                *pid,
+                *addr,
+            )),
+            _ => None,
+        };
         let skip_model =
-            matches!(op, Op::SwapOut { .. }) && !reclaiming || matches!(op, Op::Referenced { .. });
+            matches!(op, Op::SwapOut { .. }) && !reclaiming || matches!(young, Some(Err(_)));
         let t = Instant::now();
         let err = if skip_model {
             None
@@ -383,7 +444,7 @@ pub fn run_check(
         } else {
             t.elapsed().as_nanos() as u64
         };
-        let kernel = run.kernel_step(i, op, &sim, err.as_ref())?;
+        let kernel = run.kernel_step(i, op, &sim, err.as_ref(), young)?;
         if let (Op::Spawn { pid, .. }, Ok(_), Some(r)) = (op, &kernel, run.reclaim.as_mut())
             && let Some(real) = run.driver.real_pid(*pid)
         {
@@ -411,11 +472,7 @@ pub fn run_check(
         {
             inj.apply(&mut predicted);
         }
-        let c = compare(
-            &predicted,
-            &observed,
-            prev.as_ref().map(|(e, o)| (e, o)),
-        );
+        let c = compare(&predicted, &observed, prev.as_ref().map(|(e, o)| (e, o)));
         differences.extend(c.differences);
         prev = Some((exp, observed));
         let verdict = if !differences.is_empty() {
