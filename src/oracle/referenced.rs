@@ -134,56 +134,43 @@ mod tests {
             young: true,
             ..Observed::default()
         };
-        e.procs.insert(
-            1,
-            ExpectedProc {
-                vmas: vec![vma(prot)],
-                ptes: [
-                    (0x10000, page(1, true)),
-                    (0x11000, page(2, true)),
-                    (0x12000, page(3, true)),
-                ]
-                .into(),
-            },
-        );
-        o.procs.insert(
-            1,
-            ObservedProc {
-                vmas: vec![vma(prot)],
-                ptes: [
-                    (0x10000, present(0x501)),
-                    (0x11000, present(0x502)),
-                    (0x12000, present(0x503)),
-                ]
-                .into(),
-                ..ObservedProc::default()
-            },
-        );
-        e.procs.insert(
-            2,
-            ExpectedProc {
-                vmas: vec![vma(prot)],
-                ptes: [
-                    (0x10000, page(1, false)),
-                    (0x11000, page(2, true)),
-                    (0x13000, page(9, true)),
-                ]
-                .into(),
-            },
-        );
-        o.procs.insert(
-            2,
-            ObservedProc {
-                vmas: vec![vma(prot)],
-                ptes: [
-                    (0x10000, present(0x501)),
-                    (0x11000, present(0x502)),
-                    (0x13000, present(0x509)),
-                ]
-                .into(),
-                ..ObservedProc::default()
-            },
-        );
+        // (pid, [(addr, page id, young, frame)])
+        type Ptes = [(Addr, u32, bool, u64); 3];
+        let procs: [(Pid, Ptes); 2] = [
+            (
+                1,
+                [
+                    (0x10000, 1, true, 0x501),
+                    (0x11000, 2, true, 0x502),
+                    (0x12000, 3, true, 0x503),
+                ],
+            ),
+            (
+                2,
+                [
+                    (0x10000, 1, false, 0x501),
+                    (0x11000, 2, true, 0x502),
+                    (0x13000, 9, true, 0x509),
+                ],
+            ),
+        ];
+        for (pid, ptes) in procs {
+            e.procs.insert(
+                pid,
+                ExpectedProc {
+                    vmas: vec![vma(prot)],
+                    ptes: ptes.iter().map(|&(a, p, y, _)| (a, page(p, y))).collect(),
+                },
+            );
+            o.procs.insert(
+                pid,
+                ObservedProc {
+                    vmas: vec![vma(prot)],
+                    ptes: ptes.iter().map(|&(a, _, _, f)| (a, present(f))).collect(),
+                    ..ObservedProc::default()
+                },
+            );
+        }
         (e, o)
     }
 

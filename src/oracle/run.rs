@@ -284,35 +284,30 @@ impl Run<'_> {
                 .and_then(|mut f| f.write_all(b"1"))
                 .map_err(|e| OracleError::Failed(format!("{path}: {e}")))?;
             nanos += t.elapsed().as_nanos() as u64;
-            let (o, n) = self.driver.request(r.pid, &Request::FlushTlb)?;
-            nanos += n;
-            if o != Outcome::Ok {
-                return Err(OracleError::Failed(format!(
-                    "pid {}: the TLB flush after clear_refs failed: {}",
-                    r.pid,
-                    describe(o)
-                )));
-            }
+            nanos +=
+                self.must_succeed(r.pid, &Request::FlushTlb, "the TLB flush after clear_refs")?;
             for &(addr, pages) in &r.reload {
-                let (o, n) = self.driver.request(
-                    r.pid,
-                    &Request::Access {
-                        addr,
-                        pages,
-                        write: false,
-                    },
-                )?;
-                nanos += n;
-                if o != Outcome::Ok {
-                    return Err(OracleError::Failed(format!(
-                        "pid {}: the load that makes {addr:#x} young again after clear_refs failed: {}",
-                        r.pid,
-                        describe(o)
-                    )));
-                }
+                let load = Request::Access {
+                    addr,
+                    pages,
+                    write: false,
+                };
+                let what = format!("the load that makes {addr:#x} young again after clear_refs");
+                nanos += self.must_succeed(r.pid, &load, &what)?;
             }
         }
         Ok((Outcome::Ok, nanos))
+    }
+
+    /// Sends a request that must succeed; returns its time.
+    fn must_succeed(&mut self, pid: Pid, req: &Request, what: &str) -> Result<u64, OracleError> {
+        match self.driver.request(pid, req)? {
+            (Outcome::Ok, n) => Ok(n),
+            (o, _) => Err(OracleError::Failed(format!(
+                "pid {pid}: {what} failed: {}",
+                describe(o)
+            ))),
+        }
     }
 
     /// Loads or stores page by page; a page the reclaim plan charges to a cgroup is touched while
