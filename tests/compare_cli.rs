@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-use rmapviz::schemes::{find_scheme, scheme_names};
+use rmapviz::schemes::scheme_names;
 
 fn rmapviz(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rmapviz"))
@@ -91,11 +91,9 @@ fn compare_s3_has_one_aligned_row_per_scheme_under_the_notes_of_the_walk_step() 
             "{s}"
         );
     }
-    if find_scheme("anonmm-naive").is_some_and(|i| i.implemented()) {
-        // §7 S3 AMM naive: probes P@old (M), C@old (H) -> P's pte LOST, page not unmapped.
-        let (_, hit, _, _, _, lost, unmapped) = walk_row(&lines, "anonmm-naive");
-        assert_eq!((hit, lost, unmapped.as_str()), (1, 1, "NO"));
-    }
+    // §7 S3 AMM naive: probes P@old (M), C@old (H) -> P's pte LOST, page not unmapped.
+    let (_, hit, _, _, _, lost, unmapped) = walk_row(&lines, "anonmm-naive");
+    assert_eq!((hit, lost, unmapped.as_str()), (1, 1, "NO"));
 }
 
 #[test]
@@ -106,10 +104,8 @@ fn the_summary_gives_bytes_objects_and_pages_copied_per_scheme() {
     // anon-vma (§4): 2 vmas x (12 + 16) B + one anon_vma of 12 B on i386; x 2 on x86_64.
     let av = cells(&summary, "anon-vma");
     assert_eq!(&av[1..], ["68", "136", "1", "4", "0"]);
-    if find_scheme("anonmm").is_some_and(|i| i.implemented()) {
-        // §7 S3 AMM Mar/Apr 2004: early COW, +1 page per shared page (4 shared pages).
-        assert_eq!(cells(&summary, "anonmm")[5], "4");
-    }
+    // §7 S3 AMM Mar/Apr 2004: early COW, +1 page per shared page (4 shared pages).
+    assert_eq!(cells(&summary, "anonmm")[5], "4");
     // Each scheme's bytes are explained line by line.
     assert!(out.contains("where the rmap bytes go"));
     assert!(

@@ -19,7 +19,7 @@ const EVERYTHING: &str = r#"Scenario(steps: [
 ])"#;
 
 fn cost_after(scheme: &str, text: &str) -> (Simulation, Cost) {
-    let mut sim = Simulation::by_name(scheme).unwrap_or_else(|| panic!("{scheme} exists"));
+    let mut sim = Simulation::by_name(scheme).unwrap_or_else(|e| panic!("{e}"));
     for op in Scenario::parse(text, "cost.ron").unwrap().ops() {
         let r = sim.step(op, false);
         assert!(r.error.is_none(), "{scheme}: {op}: {:?}", r.error);

@@ -21,8 +21,7 @@ pub fn run(a: ExportArgs) -> Result<u8, CliError> {
             a.step
         )));
     }
-    let mut sim = Simulation::by_name(scheme)
-        .ok_or_else(|| CliError::input(format!("scheme \"{scheme}\" cannot be made")))?;
+    let mut sim = Simulation::by_name(scheme).map_err(|e| CliError::input(e.to_string()))?;
     let mut last = None;
     for op in scenario.ops().take(a.step) {
         last = Some(sim.step(op, false));

@@ -25,12 +25,7 @@ pub fn scenarios() -> Result<u8, CliError> {
 
 pub fn schemes() -> Result<u8, CliError> {
     for s in all_schemes() {
-        let state = if s.implemented() {
-            ""
-        } else {
-            "  [not implemented yet]"
-        };
-        println!("{:<21} {:<26} {}{state}", s.name, s.era, s.design);
+        println!("{:<21} {:<26} {}", s.name, s.era, s.design);
         println!("{:<21} {}", "", s.summary);
     }
     Ok(EXIT_OK)

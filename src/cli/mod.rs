@@ -22,6 +22,8 @@ pub use output::{GraphFormat, ShotFormat, Target, parse_size};
 
 use std::fmt;
 
+use crate::schemes::UnknownScheme;
+
 /// Exit status: every step applied.
 pub const EXIT_OK: u8 = 0;
 /// Exit status: some step was refused (reported).
@@ -85,31 +87,16 @@ pub fn resolve_schemes(names: &[String]) -> Result<Vec<&'static str>, CliError> 
             }
             continue;
         }
-        match crate::schemes::find_scheme(n) {
-            Some(info) if info.implemented() => {
-                if !out.contains(&info.name) {
-                    out.push(info.name);
-                }
-            }
-            Some(info) => {
-                return Err(CliError::input(format!(
-                    "scheme \"{}\" is not implemented yet (implemented: {})",
-                    info.name,
-                    crate::schemes::scheme_names().join(", ")
-                )));
-            }
-            None => {
-                return Err(CliError::input(format!(
-                    "unknown scheme \"{n}\" (expected all or one of: {})",
-                    crate::schemes::scheme_names().join(", ")
-                )));
-            }
+        let info = crate::schemes::find_scheme(n)
+            .map_err(|e| CliError::input(UnknownScheme { all: true, ..e }.to_string()))?;
+        if !out.contains(&info.name) {
+            out.push(info.name);
         }
     }
     Ok(out)
 }
 
-/// Resolves a `--scheme` that must name exactly one implemented scheme.
+/// Resolves a `--scheme` that must name exactly one scheme.
 pub fn resolve_one_scheme(name: &str) -> Result<&'static str, CliError> {
     if name.eq_ignore_ascii_case("all") || name.contains(',') {
         return Err(CliError::input(format!(

@@ -96,7 +96,8 @@ impl RmapView {
     }
 }
 
-/// What the CLI and the TUI say about a scheme.
+/// A design's static description: what the CLI, the TUI and the docs say about it. Each design's
+/// file owns its own; the registry (`crate::schemes::SCHEMES`) lists them.
 #[derive(Debug)]
 pub struct SchemeInfo {
     /// CLI name.
@@ -107,20 +108,37 @@ pub struct SchemeInfo {
     pub era: &'static str,
     /// One line on how it finds the ptes of a page.
     pub summary: &'static str,
-    /// Section of rmap-semantics.md.
+    /// The sections of docs/semantics.md that describe it.
     pub spec: &'static str,
+    /// A page names an rmap object (`page->mapping`: an anon_vma, an anonmm, an address_space)
+    /// from which the walk finds the candidates. False for a design that records the ptes of
+    /// each page (pte chains, `page->pte`).
+    pub object_based: bool,
+    /// The scheme compare mode shows beside this one by default, if it exists; None: the next
+    /// one in the registry.
+    pub compare_with: Option<&'static str>,
     /// A fresh scheme of this design with no objects.
-    pub make: Option<fn() -> Box<dyn Scheme>>,
+    pub make: fn() -> Box<dyn Scheme>,
 }
 
 impl SchemeInfo {
-    /// A fresh scheme with no objects, if this design is implemented.
-    pub fn make(&self) -> Option<Box<dyn Scheme>> {
-        self.make.map(|f| f())
+    /// What the walk pane calls the page's pointer to where the walk starts.
+    pub fn page_pointer(&self) -> &'static str {
+        if self.object_based {
+            "page->mapping"
+        } else {
+            "page->pte"
+        }
     }
 
-    pub fn implemented(&self) -> bool {
-        self.make.is_some()
+    /// The word of `struct page` on the graph's page -> rmap object edges: the object's
+    /// `mapping`, or the `pte.chain` that records the page's ptes.
+    pub fn page_link(&self) -> &'static str {
+        if self.object_based {
+            "mapping"
+        } else {
+            "pte.chain"
+        }
     }
 }
 

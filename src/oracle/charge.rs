@@ -44,7 +44,7 @@ impl ChargePlan {
     /// Replays `scenario` under `scheme` and plans a group for every `SwapOut` target.
     pub fn new(scenario: &Scenario, scheme: &str) -> ChargePlan {
         let mut plan = ChargePlan::default();
-        let Some(mut sim) = Simulation::by_name(scheme) else {
+        let Ok(mut sim) = Simulation::by_name(scheme) else {
             return plan;
         };
         let mut origin: BTreeMap<PageId, Origin> = BTreeMap::new();

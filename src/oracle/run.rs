@@ -405,8 +405,7 @@ pub fn run_check(
         reclaim,
         plan,
     };
-    let mut sim = Simulation::by_name(SCHEME)
-        .ok_or_else(|| OracleError::Failed(format!("no scheme {SCHEME}")))?;
+    let mut sim = Simulation::by_name(SCHEME).map_err(|e| OracleError::Failed(e.to_string()))?;
     let mut steps = Vec::new();
     run.driver.spawn(1)?;
     if let Some(r) = run.reclaim.as_mut()

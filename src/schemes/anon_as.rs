@@ -58,11 +58,22 @@ use std::collections::{BTreeMap, HashMap};
 use super::SchemeInfo;
 use super::file_rmap::{FileRmap, FileStructure};
 use super::interval::{Interval, stab};
-use super::registry::info;
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin, candidate};
 use crate::model::{
     Addr, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, Pid, USER_END, Vma, VmaId,
     WalkKind, WalkPlan, hex,
+};
+
+/// The `anon-as` design as the CLI, the TUI and the docs name it.
+pub static ANON_AS: SchemeInfo = SchemeInfo {
+    name: "anon-as",
+    design: "Rik van Riel's anonymous address_space per family",
+    era: "proposal, 12 Mar 2004",
+    summary: "anonymous memory as a file per family, with a pgoff window per member for memory made after fork",
+    spec: "§3.6",
+    object_based: true,
+    compare_with: None,
+    make: || Box::new(AnonAsScheme::default()),
 };
 
 /// Pages in one member's window: the whole user address space.
@@ -235,7 +246,7 @@ fn window_name(window: u64) -> String {
 
 impl Scheme for AnonAsScheme {
     fn info(&self) -> &'static SchemeInfo {
-        info("anon-as")
+        &ANON_AS
     }
 
     fn clone_box(&self) -> Box<dyn Scheme> {

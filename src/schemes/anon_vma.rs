@@ -27,13 +27,25 @@
 //! (one object per exec family; see anon_vma_global.rs for that design and its choices).
 
 use super::SchemeInfo;
+use super::anon_vma_global::{ANON_VMA_GLOBAL, ANON_VMA_GLOBAL_PRIO};
 use super::anon_vma_global::Families;
 use super::av_list::AvLists;
 use super::file_rmap::{FileRmap, FileStructure};
-use super::registry::info;
 use super::{AnonAdd, MmOrigin, RmapView, Scheme, VmaOrigin};
 use crate::model::{
     Addr, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, WalkKind, WalkPlan,
+};
+
+/// The `anon-vma` design as the CLI, the TUI and the docs name it.
+pub static ANON_VMA: SchemeInfo = SchemeInfo {
+    name: "anon-vma",
+    design: "anon_vma as merged: one list of vmas per fork family",
+    era: "2.6.7 - 2.6.33",
+    summary: "a page points at its family's anon_vma; the walk tries every vma on the list, newest first",
+    spec: "§3.4",
+    object_based: true,
+    compare_with: Some("anonmm-naive"),
+    make: || Box::new(AnonVmaScheme::default()),
 };
 
 /// Which design of the anon_vma family.
@@ -175,9 +187,9 @@ impl AnonVmaScheme {
 impl Scheme for AnonVmaScheme {
     fn info(&self) -> &'static SchemeInfo {
         match self.flavor {
-            Flavor::Mainline => info("anon-vma"),
-            Flavor::Global => info("anon-vma-global"),
-            Flavor::GlobalPrio => info("anon-vma-global-prio"),
+            Flavor::Mainline => &ANON_VMA,
+            Flavor::Global => &ANON_VMA_GLOBAL,
+            Flavor::GlobalPrio => &ANON_VMA_GLOBAL_PRIO,
         }
     }
 

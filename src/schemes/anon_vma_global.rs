@@ -44,6 +44,31 @@ use std::collections::HashMap;
 use super::MmOrigin;
 use super::anon_vma::{AnonVmaScheme, Flavor};
 use crate::model::{MmId, Pid};
+use super::SchemeInfo;
+
+/// The `anon-vma-global` design as the CLI, the TUI and the docs name it.
+pub static ANON_VMA_GLOBAL: SchemeInfo = SchemeInfo {
+    name: "anon-vma-global",
+    design: "one anon object per exec family holding every anon vma",
+    era: "hypothetical, 12 Mar 2004",
+    summary: "like anon-vma, but vmas a member creates after fork join the family object too",
+    spec: "§3.5",
+    object_based: true,
+    compare_with: None,
+    make: || Box::new(anon_vma_global()),
+};
+
+/// The `anon-vma-global-prio` design as the CLI, the TUI and the docs name it.
+pub static ANON_VMA_GLOBAL_PRIO: SchemeInfo = SchemeInfo {
+    name: "anon-vma-global-prio",
+    design: "anon-vma-global with a pgoff tree on top",
+    era: "hypothetical, 12 Mar 2004",
+    summary: "the family object filtered by pgoff; still misses on copy-on-write copies",
+    spec: "§3.5",
+    object_based: true,
+    compare_with: None,
+    make: || Box::new(anon_vma_global_prio()),
+};
 
 /// The exec families and their objects.
 #[derive(Clone, Debug, Default)]

@@ -47,11 +47,22 @@ use std::collections::BTreeMap;
 use super::SchemeInfo;
 use super::av_list::AvLists;
 use super::file_rmap::{FileRmap, FileStructure};
-use super::registry::info;
 use super::{AnonAdd, RmapView, Scheme, VmaOrigin, candidate};
 use crate::model::{
     Addr, Cost, Events, Machine, PageId, PageRmap, PageSet, Pid, Tally, Vma, VmaId, WalkKind,
     WalkPlan,
+};
+
+/// The `anon-vma-rfc2` design as the CLI, the TUI and the docs name it.
+pub static ANON_VMA_RFC2: SchemeInfo = SchemeInfo {
+    name: "anon-vma-rfc2",
+    design: "Andrea Arcangeli's anon_vma RFC2",
+    era: "Mar 2004",
+    summary: "a page points at its vma until the first fork, which makes an anon_vma for parent and child",
+    spec: "§3.4",
+    object_based: true,
+    compare_with: None,
+    make: || Box::new(AnonVmaRfc2Scheme::default()),
 };
 
 /// `page->mapping` of a direct page: this bit plus the vma id.
@@ -195,7 +206,7 @@ impl AnonVmaRfc2Scheme {
 
 impl Scheme for AnonVmaRfc2Scheme {
     fn info(&self) -> &'static SchemeInfo {
-        info("anon-vma-rfc2")
+        &ANON_VMA_RFC2
     }
 
     fn clone_box(&self) -> Box<dyn Scheme> {

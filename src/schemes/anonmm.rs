@@ -44,11 +44,34 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::SchemeInfo;
 use super::file_rmap::{FileRmap, FileStructure};
-use super::registry::info;
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, Walk,
     WalkKind, WalkPlan,
+};
+
+/// The `anonmm` design as the CLI, the TUI and the docs name it.
+pub static ANONMM: SchemeInfo = SchemeInfo {
+    name: "anonmm",
+    design: "Hugh Dickins's anonmm, mremap copies shared pages (rmap 10 + 11)",
+    era: "Apr 2004",
+    summary: "a page names the mm that first mapped it and its address; the walk tries that mm, then every mm of the exec family",
+    spec: "§3.3",
+    object_based: true,
+    compare_with: None,
+    make: || Box::new(AnonMmScheme::new(true)),
+};
+
+/// The `anonmm-naive` design as the CLI, the TUI and the docs name it.
+pub static ANONMM_NAIVE: SchemeInfo = SchemeInfo {
+    name: "anonmm-naive",
+    design: "anonmm without any mremap fix",
+    era: "Mar 2004",
+    summary: "as anonmm, but a pte moved by mremap is never found again (Andrea Arcangeli's objection)",
+    spec: "§3.3",
+    object_based: true,
+    compare_with: Some("anon-vma"),
+    make: || Box::new(AnonMmScheme::new(false)),
 };
 
 #[derive(Clone, Debug)]
@@ -235,7 +258,7 @@ impl AnonMmScheme {
 
 impl Scheme for AnonMmScheme {
     fn info(&self) -> &'static SchemeInfo {
-        info(if self.fix { "anonmm" } else { "anonmm-naive" })
+        if self.fix { &ANONMM } else { &ANONMM_NAIVE }
     }
 
     fn clone_box(&self) -> Box<dyn Scheme> {

@@ -6,24 +6,42 @@
 //! and which candidates a walk visits, in the kernel's order. A scheme owns its own objects
 //! (anon_vma, chains, anonmm rings, i_mmap trees) and reports kernel-style events.
 
-pub mod anon_as;
-pub mod anon_vma;
-pub mod anon_vma_global;
-pub mod anon_vma_rfc2;
-pub mod anonmm;
 pub mod av_list;
 pub mod file_rmap;
 pub mod interval;
-pub mod modern;
-pub mod pte_chain;
 pub mod registry;
+
+/// Declares each design's module and lists the designs' descriptions in [`SCHEMES`].
+macro_rules! designs {
+    ($($module:ident => $($info:ident),+;)*) => {
+        $(pub mod $module;)*
+
+        /// Every design, in historical order: the CLI's names, the compare table's rows and
+        /// the TUI's scheme numbers (digit keys 1-9, 0) come from this list.
+        pub static SCHEMES: &[&SchemeInfo] = &[$($(&$module::$info),+),*];
+    };
+}
+
+// Adding a design: a new file that implements [`Scheme`] and owns its `SchemeInfo`, and one
+// line here.
+designs! {
+    pte_chain => PTE_CHAIN;
+    anonmm => ANONMM, ANONMM_NAIVE;
+    anon_vma_rfc2 => ANON_VMA_RFC2;
+    anon_vma => ANON_VMA;
+    anon_vma_global => ANON_VMA_GLOBAL, ANON_VMA_GLOBAL_PRIO;
+    anon_as => ANON_AS;
+    modern => ANON_VMA_CHAIN, MODERN;
+}
 
 use crate::model::{Candidate, MmId, Pid, Vma};
 
 pub use crate::model::rmap::{
     AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, SchemeInfo, VmaOrigin,
 };
-pub use registry::{all_schemes, find_scheme, make_scheme, scheme_names};
+pub use registry::{
+    UnknownScheme, all_schemes, find_scheme, make_scheme, scheme_names, scheme_number,
+};
 
 /// The candidate of an object-based walk: the page with (window-free) linear index `index` in
 /// vma `v` of `pid`'s mm `mm`, reached through `via`. Out of the vma's range: OUT.

@@ -52,11 +52,34 @@ mod view;
 use super::SchemeInfo;
 use super::file_rmap::{FileRmap, FileStructure};
 use super::interval::{Interval, stab};
-use super::registry::info;
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin, candidate};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,
     WalkKind, WalkPlan,
+};
+
+/// The `anon-vma-chain` design as the CLI, the TUI and the docs name it.
+pub static ANON_VMA_CHAIN: SchemeInfo = SchemeInfo {
+    name: "anon-vma-chain",
+    design: "anon_vma_chain with lists, own anon_vma per process",
+    era: "2.6.34 - 3.6",
+    summary: "each vma links to its own and its ancestors' anon_vmas; a page is searched only where it can be",
+    spec: "§3.8",
+    object_based: true,
+    compare_with: None,
+    make: || Box::new(ModernScheme::anon_vma_chain()),
+};
+
+/// The `modern` design as the CLI, the TUI and the docs name it.
+pub static MODERN: SchemeInfo = SchemeInfo {
+    name: "modern",
+    design: "anon_vma_chain + interval trees + anon_vma reuse",
+    era: "3.7 - 6.x",
+    summary: "as anon-vma-chain, with interval trees (no OUT) and reuse of idle anon_vmas at fork",
+    spec: "§3.9, §3.10",
+    object_based: true,
+    compare_with: None,
+    make: || Box::new(ModernScheme::default()),
 };
 
 #[derive(Clone, Debug)]
@@ -395,8 +418,8 @@ impl ModernScheme {
 impl Scheme for ModernScheme {
     fn info(&self) -> &'static SchemeInfo {
         match self.era {
-            Era::Lists => info("anon-vma-chain"),
-            Era::Trees => info("modern"),
+            Era::Lists => &ANON_VMA_CHAIN,
+            Era::Trees => &MODERN,
         }
     }
 

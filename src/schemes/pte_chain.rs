@@ -39,7 +39,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use super::SchemeInfo;
-use super::registry::info;
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, PageSet, Pid, Vma,
@@ -48,6 +47,18 @@ use crate::model::{
 
 mod chains;
 use chains::*;
+
+/// The `pte-chain` design as the CLI, the TUI and the docs name it.
+pub static PTE_CHAIN: SchemeInfo = SchemeInfo {
+    name: "pte-chain",
+    design: "Rik van Riel's per-page pte chains",
+    era: "2.5.27 - 2.6.6",
+    summary: "every page keeps a chain of the ptes that map it; walks never miss, fork and exit pay per pte",
+    spec: "§3.1",
+    object_based: false,
+    compare_with: None,
+    make: || Box::new(PteChainScheme::default()),
+};
 
 /// The graph links chains to the vmas of their ptes up to this many recorded ptes in all.
 pub const LINKED_PTES: usize = 4096;
@@ -353,7 +364,7 @@ impl DirectLinks {
 
 impl Scheme for PteChainScheme {
     fn info(&self) -> &'static SchemeInfo {
-        info("pte-chain")
+        &PTE_CHAIN
     }
 
     fn clone_box(&self) -> Box<dyn Scheme> {

@@ -56,7 +56,7 @@ impl Session {
             interval: 1,
         };
         for name in schemes {
-            if let Some(sc) = make_scheme(name) {
+            if let Ok(sc) = make_scheme(name) {
                 let start = Simulation::new(sc);
                 s.schemes.push(start.scheme_name());
                 s.tracks.push(Track {

@@ -29,7 +29,7 @@ pub fn replay_to_end(
     scheme: &str,
     with_ptes: bool,
 ) -> Option<(SchemeRun, Simulation)> {
-    let mut sim = Simulation::new(make_scheme(scheme)?);
+    let mut sim = Simulation::new(make_scheme(scheme).ok()?);
     let steps = scenario.ops().map(|op| sim.step(op, with_ptes)).collect();
     let run = SchemeRun {
         scheme: sim.scheme_name(),

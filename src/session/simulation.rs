@@ -1,7 +1,7 @@
 //! One machine under one scheme, stepped op by op.
 
 use crate::model::{Addr, Events, Machine, Op, Pid, PteVal, StepError, Totals, Walk};
-use crate::schemes::{Scheme, make_scheme};
+use crate::schemes::{Scheme, UnknownScheme, make_scheme};
 
 /// What one step did.
 #[derive(Clone, Debug)]
@@ -30,8 +30,8 @@ impl Simulation {
         Simulation { machine, scheme }
     }
 
-    /// A fresh machine under the scheme called `name`, if there is one.
-    pub fn by_name(name: &str) -> Option<Self> {
+    /// A fresh machine under the scheme called `name`.
+    pub fn by_name(name: &str) -> Result<Self, UnknownScheme> {
         make_scheme(name).map(Simulation::new)
     }
 

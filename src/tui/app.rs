@@ -16,7 +16,7 @@ use super::scroll::{Scrolled, SideScroll};
 use super::theme::{Theme, ThemeName, UnknownTheme};
 use crate::model::Walk;
 use crate::scenario::Scenario;
-use crate::schemes::{all_schemes, find_scheme, scheme_names};
+use crate::schemes::{SchemeInfo, UnknownScheme, all_schemes, scheme_names, scheme_number};
 use crate::session::{Session, Simulation, StepResult};
 use crate::view::{BuildOptions, Detail, StepView};
 
@@ -57,10 +57,8 @@ impl Default for AppOptions<'_> {
 /// Why an app cannot be made as asked.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum AppError {
-    #[error("unknown scheme \"{0}\" (expected one of: {1})")]
-    UnknownScheme(String, String),
-    #[error("scheme \"{0}\" is not implemented yet (implemented: {1})")]
-    NotImplemented(String, String),
+    #[error(transparent)]
+    UnknownScheme(#[from] UnknownScheme),
     #[error("step {step} is out of range: the scenario has {len} steps (0 is before the first)")]
     StepOutOfRange { step: usize, len: usize },
     #[error(
@@ -226,19 +224,8 @@ impl App {
         opts: &AppOptions,
         eager: bool,
     ) -> Result<App, AppError> {
-        let names = scheme_names();
-        let scheme_index = |name: &str| -> Result<usize, AppError> {
-            let valid = || names.join(", ");
-            match find_scheme(name) {
-                None => Err(AppError::UnknownScheme(name.to_string(), valid())),
-                Some(i) => names
-                    .iter()
-                    .position(|n| *n == i.name)
-                    .ok_or_else(|| AppError::NotImplemented(i.name.to_string(), valid())),
-            }
-        };
-        let scheme = scheme_index(opts.scheme)?;
-        let compare = opts.compare.map(scheme_index).transpose()?;
+        let scheme = scheme_number(opts.scheme)?;
+        let compare = opts.compare.map(scheme_number).transpose()?;
         if compare == Some(scheme) {
             return Err(AppError::CompareWithItself(opts.scheme.to_string()));
         }
@@ -253,7 +240,7 @@ impl App {
             .is_file()
             .then(|| PathBuf::from(origin));
         let mut app = App {
-            session: Session::lazy(scenario, &names),
+            session: Session::lazy(scenario, &scheme_names()),
             origin: origin.to_string(),
             file,
             scheme,
@@ -484,15 +471,10 @@ impl App {
         Ok(())
     }
 
+    /// The number of the scheme called `name`: the session holds every scheme of the
+    /// registry, in its order.
     fn scheme_number(&self, name: &str) -> Result<usize, AppError> {
-        let valid = self.session.schemes().join(", ");
-        let info =
-            find_scheme(name).ok_or_else(|| AppError::UnknownScheme(name.into(), valid.clone()))?;
-        self.session
-            .schemes()
-            .iter()
-            .position(|n| *n == info.name)
-            .ok_or(AppError::NotImplemented(info.name.into(), valid))
+        Ok(scheme_number(name)?)
     }
 
     /// The node selected in the graph, by id.
@@ -665,12 +647,8 @@ impl App {
         });
     }
 
-    /// The scheme's design and era, for the header.
-    pub(crate) fn scheme_era(&self, i: usize) -> &'static str {
-        let name = self.session.schemes()[i];
-        all_schemes()
-            .iter()
-            .find(|s| s.name == name)
-            .map_or("", |s| s.era)
+    /// The description of scheme number `i`.
+    pub(crate) fn scheme_info(&self, i: usize) -> &'static SchemeInfo {
+        all_schemes()[i]
     }
 }

@@ -4,6 +4,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::scroll::Side;
+use crate::schemes::all_schemes;
 
 /// What a key does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -92,6 +93,29 @@ const fn ctrl(c: char) -> Key {
     Key {
         code: KeyCode::Char(c),
         ctrl: true,
+    }
+}
+
+/// The keys that choose a scheme by its number in the compare table: `1` the first, `0` the
+/// tenth. A scheme after the tenth has no digit (Tab reaches it).
+const SCHEME_DIGITS: [Key; 10] = [
+    k('1'),
+    k('2'),
+    k('3'),
+    k('4'),
+    k('5'),
+    k('6'),
+    k('7'),
+    k('8'),
+    k('9'),
+    k('0'),
+];
+
+/// The digit key of scheme number `i` (from 0), as the compare table's `#` column shows it.
+pub fn scheme_digit(i: usize) -> Option<char> {
+    match SCHEME_DIGITS.get(i)?.code {
+        KeyCode::Char(c) => Some(c),
+        _ => None,
     }
 }
 
@@ -243,24 +267,13 @@ pub static BINDINGS: &[Binding] = &[
         "previous scheme",
         None
     ),
-    bind!(
-        Main,
-        [
-            k('1'),
-            k('2'),
-            k('3'),
-            k('4'),
-            k('5'),
-            k('6'),
-            k('7'),
-            k('8'),
-            k('9'),
-            k('0')
-        ],
-        Action::Scheme(0),
-        "scheme 1 to 10 (as in the compare table)",
-        None
-    ),
+    Binding {
+        context: Context::Main,
+        keys: &SCHEME_DIGITS,
+        action: Action::Scheme(0),
+        help: "scheme 1 to N (as in the compare table)",
+        footer: None,
+    },
     bind!(
         Main,
         [k('c')],
@@ -420,7 +433,7 @@ pub fn lookup(context: Context, ev: &KeyEvent) -> Option<Action> {
         for (i, want) in b.keys.iter().enumerate() {
             if matches(want, ev) {
                 return Some(match b.action {
-                    Action::Scheme(_) => Action::Scheme(if i == 9 { 9 } else { i }),
+                    Action::Scheme(_) => Action::Scheme(i),
                     a => a,
                 });
             }
@@ -451,10 +464,29 @@ pub fn key_name(k: &Key) -> String {
     if k.ctrl { format!("Ctrl-{base}") } else { base }
 }
 
-/// The keys of a binding, written for the help screen ("→ l", "1-9 0").
+/// The number of schemes the digit keys choose from.
+fn digit_schemes() -> usize {
+    all_schemes().len().min(SCHEME_DIGITS.len())
+}
+
+/// What the help screen says a binding does (the digits say how many schemes they choose).
+pub fn help_text(b: &Binding) -> String {
+    if matches!(b.action, Action::Scheme(_)) {
+        b.help.replace('N', &digit_schemes().to_string())
+    } else {
+        b.help.to_string()
+    }
+}
+
+/// The keys of a binding, written for the help screen ("→ l", "1-9 0": the digits of the
+/// schemes there are).
 pub fn keys_text(b: &Binding, ascii: bool) -> String {
     if matches!(b.action, Action::Scheme(_)) {
-        return "1-9 0".to_string();
+        return match digit_schemes() {
+            0 | 1 => "1".to_string(),
+            10 => "1-9 0".to_string(),
+            n => format!("1-{n}"),
+        };
     }
     let names: Vec<String> = b.keys.iter().map(key_name).collect();
     let s = names.join(" ");
@@ -533,6 +565,28 @@ mod tests {
         assert_eq!(lookup(g, &ev(KeyCode::Enter)), Some(Enter));
         assert_eq!(lookup(g, &ev(KeyCode::Char(' '))), Some(StepNext));
         assert_eq!(lookup(g, &ev(KeyCode::Char('z'))), None);
+    }
+
+    /// The digits choose the registry's schemes in the compare table's order, `0` the tenth.
+    #[test]
+    fn the_digit_keys_follow_the_registry() {
+        let n = all_schemes().len();
+        for i in 0..n.min(10) {
+            let d = scheme_digit(i).expect("a digit for each of the first ten");
+            assert_eq!(
+                lookup(Context::Steps, &ev(KeyCode::Char(d))),
+                Some(Action::Scheme(i))
+            );
+        }
+        assert_eq!(scheme_digit(0), Some('1'));
+        assert_eq!(scheme_digit(9), Some('0'));
+        assert_eq!(scheme_digit(10), None, "no digit after the tenth");
+        let b = BINDINGS
+            .iter()
+            .find(|b| matches!(b.action, Action::Scheme(_)))
+            .unwrap();
+        assert_eq!(keys_text(b, false), "1-9 0");
+        assert_eq!(help_text(b), "scheme 1 to 10 (as in the compare table)");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::app::{App, Focus, Mode, SPEEDS};
 use super::keymap::{Action, Context, lookup};
 use super::theme::ThemeName;
+use crate::schemes::scheme_number;
 use crate::view::{Detail, NodeKind};
 
 /// A message to the app.
@@ -303,18 +304,14 @@ impl App {
         self.refresh();
     }
 
-    /// The scheme compared by default: anonmm-naive against anon-vma (the S3 lesson) when both
-    /// exist, else the next scheme.
+    /// The scheme compared by default: the shown scheme's partner (anonmm-naive against
+    /// anon-vma, the S3 lesson), else the next scheme.
     fn default_compared(&self) -> usize {
-        let names = self.scheme_names();
-        let pair = |a: &str, b: &str| -> Option<usize> {
-            (names[self.scheme] == a)
-                .then(|| names.iter().position(|n| *n == b))
-                .flatten()
-        };
-        pair("anon-vma", "anonmm-naive")
-            .or_else(|| pair("anonmm-naive", "anon-vma"))
-            .unwrap_or((self.scheme + 1) % names.len())
+        self.scheme_info(self.scheme)
+            .compare_with
+            .and_then(|name| scheme_number(name).ok())
+            .filter(|&c| c != self.scheme)
+            .unwrap_or((self.scheme + 1) % self.scheme_names().len())
     }
 
     pub(crate) fn request_quit(&mut self) {

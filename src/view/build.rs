@@ -12,8 +12,7 @@ use crate::session::Simulation;
 use super::graph::*;
 use super::group::{LISTED, ObjectGroups};
 use super::nodes::{
-    group_node, page_fields, page_group_node, page_node, page_word, pte_stats, vma_fields,
-    vma_labels,
+    group_node, page_fields, page_group_node, page_node, pte_stats, vma_fields, vma_labels,
 };
 
 /// The graph of `sim` with `walk` marked, with the default options.
@@ -25,6 +24,7 @@ pub fn build(sim: &Simulation, walk: Option<&Walk>) -> GraphView {
 pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) -> GraphView {
     let m = &sim.machine;
     let rv = sim.scheme.view(m);
+    let page_link = sim.scheme.info().page_link();
     let mut g = GraphView::new(sim.scheme_name());
     let stats = m.procs.values().map(|p| p.mm.pt.len()).sum::<usize>() <= opts.pte_stats_limit;
 
@@ -238,7 +238,7 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
             continue;
         };
         let count = pages.len();
-        let word = page_word(&rv.objects[u.first]);
+        let word = page_link;
         let gid = page_group_id(u.key);
         let expanded = count > opts.page_group && opts.expanded.contains(&gid);
         let grouped = count > opts.page_group && !expanded;
@@ -300,12 +300,7 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
                 (obj.unwrap_or(rv.objects.len()) as u64, w.page.0 as u64),
             ));
             if let Some(o) = obj {
-                g.link(
-                    obj_node[o],
-                    n,
-                    EdgeKind::PageObject,
-                    page_word(&rv.objects[o]),
-                );
+                g.link(obj_node[o], n, EdgeKind::PageObject, page_link);
             } else if let Some(gone) = gone_object(&mut g, w, &vma_node, rv.objects.len()) {
                 g.link(gone, n, EdgeKind::PageObject, "walked");
             }

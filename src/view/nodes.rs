@@ -210,13 +210,3 @@ pub(super) fn page_group_node(
         order,
     )
 }
-
-/// The word of `struct page` that points at object `o`: `mapping`, or `pte.chain` for a pte
-/// chain (rmap-semantics.md §3.1).
-pub(super) fn page_word(o: &crate::schemes::RmapObject) -> &'static str {
-    if o.kind == "pte_chain" {
-        "pte.chain"
-    } else {
-        "mapping"
-    }
-}

@@ -8,6 +8,7 @@ use ratatui::widgets::{Cell, Row, Table};
 
 use super::pane;
 use crate::tui::app::App;
+use crate::tui::keymap::scheme_digit;
 
 /// Bytes, in KiB (`123K`) from 100000 on, so that the storm's sizes fit the column.
 fn bytes(n: u64) -> String {
@@ -38,7 +39,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
     );
     let mut rows = Vec::new();
     for (i, name) in app.scheme_names().iter().enumerate() {
-        let num = format!("{}", (i + 1) % 10);
+        let num = scheme_digit(i).map_or_else(|| (i + 1).to_string(), String::from);
         let shown = i == app.scheme || Some(i) == app.compare;
         let mark = if i == app.scheme {
             if app.ascii { ">" } else { "▶" }

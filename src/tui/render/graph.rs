@@ -70,7 +70,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32,
     };
     let g = &p.view.graph;
     let name = app.scheme_names()[p.scheme];
-    let mut title = format!(" {} ({}) ", name, app.scheme_era(p.scheme));
+    let mut title = format!(" {} ({}) ", name, app.scheme_info(p.scheme).era);
     if app.focus_walk {
         title.push_str("[focus] ");
     }

@@ -58,7 +58,7 @@ fn line2(app: &App, w: usize) -> (String, String) {
     };
     let n = app.scheme_names().len();
     let names = app.scheme_names();
-    let era = |i: usize| format!(" ({})", app.scheme_era(i));
+    let era = |i: usize| format!(" ({})", app.scheme_info(i).era);
     // (the word "scheme", the numbers, the shown scheme's era, the compared one's era)
     let scheme_text = |word: bool, nums: bool, era1: bool, era2: bool| {
         let mut s = String::new();

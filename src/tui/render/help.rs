@@ -10,7 +10,7 @@ use super::pane;
 use crate::scenario::opline::USAGE;
 use crate::tui::app::App;
 use crate::tui::command::COMMANDS;
-use crate::tui::keymap::{BINDINGS, Context, keys_text};
+use crate::tui::keymap::{BINDINGS, Context, help_text, keys_text};
 
 /// The help text, line by line (also used by the tests).
 pub fn lines(app: &App) -> Vec<Line<'static>> {
@@ -21,7 +21,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         for b in BINDINGS.iter().filter(|b| b.context == ctx) {
             out.push(Line::from(vec![
                 Span::styled(format!("  {:<22}", keys_text(b, app.ascii)), t.key),
-                Span::styled(b.help.to_string(), t.text),
+                Span::styled(help_text(b), t.text),
             ]));
         }
         out.push(Line::raw(""));

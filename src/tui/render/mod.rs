@@ -66,7 +66,7 @@ pub fn screen(app: &App, area: Rect) -> Screen {
         footer,
         ..Screen::default()
     };
-    let compare_h = (schemes + 3).min(13);
+    let compare_h = schemes + 3;
     let split_graphs = |r: Rect, wide: bool| -> Vec<Rect> {
         if app.compare.is_none() {
             return vec![r];

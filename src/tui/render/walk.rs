@@ -38,13 +38,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
                 format!("{} {} (mapcount {})", w.kind.as_str(), w.page, w.mapcount),
                 t.header,
             ));
-            // pte-chain finds the ptes through the page's `pte` union (pte.direct or
-            // pte.chain), not through page->mapping (rmap-semantics.md §3.1).
-            let field = if app.scheme_name() == "pte-chain" {
-                "page->pte"
-            } else {
-                "page->mapping"
-            };
+            let field = app.scheme_info(app.scheme).page_pointer();
             lines.push(Line::styled(format!("{field}: {}", w.object), t.dim));
             // Numbers and pids as wide as the widest (a walk of 1001 candidates would wrap
             // with fixed columns); the word "pid" goes when even that does not fit the pane.
