@@ -1,5 +1,4 @@
 use clap::Parser;
-use std::io::Write;
 use std::process::ExitCode;
 
 use rmapviz::cli::{self, Cli};
@@ -15,7 +14,8 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             // Not eprintln!: after a hangup standard error is gone too, and that must not panic.
-            let _ = writeln!(std::io::stderr(), "rmapviz: {e}");
+            // Control characters (from a file name, a scenario's text) are shown escaped.
+            cli::say(&format!("rmapviz: {e}"));
             ExitCode::from(e.status)
         }
     }

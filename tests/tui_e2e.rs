@@ -72,7 +72,7 @@ fn unsaved_ops_are_journaled_and_offered_at_the_next_start() {
     // Killed while asking: the journal keeps the typed op.
     s.child.kill().unwrap();
     let _ = s.wait_exit();
-    assert!(state.join("rmapviz").join("journal.ron").is_file());
+    assert_eq!(pty::journals(&state).len(), 1);
 
     let Some(mut s) = Screen::start(&["--new"], &state, &dir) else {
         return;
@@ -86,8 +86,8 @@ fn unsaved_ops_are_journaled_and_offered_at_the_next_start() {
     s.send("y");
     assert!(s.wait_exit().success());
     assert!(
-        !state.join("rmapviz").join("journal.ron").exists(),
-        "quitting on purpose removes it"
+        pty::journals(&state).is_empty(),
+        "restoring takes it over, quitting on purpose removes it"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -219,5 +219,94 @@ fn keys_read_together_insert_a_typed_op_after_the_step_they_moved_to() {
         ],
         "{text}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two sessions at once each keep their own journal: the second is not offered the first's
+/// (which still runs) and does not overwrite it. Both killed, the next start offers both, one
+/// by one: `n` discards one, `y` restores the other, which becomes that session's journal.
+#[test]
+fn two_sessions_keep_their_own_journals() {
+    let dir = tempdir("two-journals");
+    let state = dir.join("state");
+    let Some(mut a) = Screen::start(&["--new"], &state, &dir) else {
+        return;
+    };
+    a.wait_for("step 0/0");
+    a.send(":mmap 1 0x10000 4 rw\r");
+    a.wait_for("step 1/1");
+    let Some(mut b) = Screen::start(&["--new"], &state, &dir) else {
+        return;
+    };
+    b.wait_for("step 0/0");
+    assert!(
+        !b.contents().contains("unsaved session"),
+        "the first session still runs: its journal is not offered\n{}",
+        b.contents()
+    );
+    b.send(":mmap 1 0x20000 2 rw\r");
+    b.wait_for("step 1/1");
+    for s in [&mut a, &mut b] {
+        s.child.kill().unwrap();
+        let _ = s.wait_exit();
+    }
+    let texts: Vec<String> = pty::journals(&state)
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert_eq!(texts.len(), 2, "one journal per session");
+    assert!(texts.iter().any(|t| t.contains("0x10000")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("0x20000")), "{texts:?}");
+
+    let Some(mut c) = Screen::start(&["--new"], &state, &dir) else {
+        return;
+    };
+    c.wait_for("An unsaved session was found");
+    c.wait_for("1 more after it");
+    // The newest first: the second session's. Discarded, the first session's is offered.
+    c.send("n");
+    c.wait_for("discarded");
+    assert!(c.contents().contains("An unsaved session was found"));
+    assert!(!c.contents().contains("more after it"));
+    c.send("y");
+    c.wait_for("restored");
+    c.wait_for("step 1/1");
+    let j = pty::the_journal(&state);
+    assert!(
+        j.contains("0x10000") && !j.contains("0x20000"),
+        "the restored work is this session's journal now:\n{j}"
+    );
+    c.send("q");
+    c.wait_for("Typed ops are not saved");
+    c.send("y");
+    assert!(c.wait_exit().success());
+    assert!(pty::journals(&state).is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A journal that cannot be read is moved aside with a message, and the session's edits never
+/// overwrite it.
+#[test]
+fn an_unreadable_journal_is_moved_aside_with_a_message() {
+    let dir = tempdir("bad-journal");
+    let state = dir.join("state");
+    std::fs::create_dir_all(state.join("rmapviz")).unwrap();
+    let bad = "// rmapviz journal: step=1 origin=new\nScenario(steps: [Mmap(pid: 1, addr: 0x10000";
+    std::fs::write(state.join("rmapviz/journal.ron"), bad).unwrap();
+    let Some(mut s) = Screen::start(&["--new"], &state, &dir) else {
+        return;
+    };
+    s.wait_for("cannot be read");
+    s.send(":mmap 1 0x30000 1 rw\r");
+    s.wait_for("step 1/1");
+    s.child.kill().unwrap();
+    let _ = s.wait_exit();
+    let aside = state.join("rmapviz/journal.ron.unreadable");
+    assert_eq!(
+        std::fs::read_to_string(&aside).unwrap(),
+        bad,
+        "kept as it was"
+    );
+    assert!(pty::the_journal(&state).contains("0x30000"));
     let _ = std::fs::remove_dir_all(&dir);
 }

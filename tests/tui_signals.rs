@@ -109,8 +109,7 @@ fn sigterm_sigint_and_sighup_end_it_and_give_the_terminal_back() {
             );
             s.drain();
             assert_restored(&s.raw(), mouse);
-            let journal = std::fs::read_to_string(dir.join("state/rmapviz/journal.ron"))
-                .unwrap_or_else(|e| panic!("{name}: the journal is saved: {e}"));
+            let journal = pty::the_journal(&dir.join("state"));
             assert!(
                 journal.contains("0x200000"),
                 "{name}: the journal has the typed op:\n{journal}"

@@ -125,6 +125,10 @@ pub struct StormArgs {
     /// Write the scenario here instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Replace FILE if it exists (its mode is kept); without it an existing file is refused
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +161,9 @@ pub struct ExportArgs {
     /// Output file, or - for standard output
     #[arg(short, long, value_name = "OUT")]
     pub output: std::path::PathBuf,
+    /// Replace OUT if it exists (its mode is kept); without it an existing file is refused
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Options of the interactive TUI (the command-less `rmapviz [FILE_OR_BUILTIN]`).
@@ -229,6 +236,9 @@ pub struct ShotArgs {
     /// Output file, or - for standard output
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
+    /// Replace OUT if it exists (its mode is kept); without it an existing file is refused
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -252,4 +262,7 @@ pub struct RecordArgs {
     /// Output file (.cast), or - for standard output
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
+    /// Replace OUT if it exists (its mode is kept); without it an existing file is refused
+    #[arg(long)]
+    pub force: bool,
 }

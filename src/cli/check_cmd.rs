@@ -20,9 +20,9 @@ pub fn run(a: CheckArgs) -> Result<u8, CliError> {
     match run_check(&scenario, &name, &opts) {
         Ok(report) => {
             if a.json {
-                println!("{}", report.json());
+                super::output::out_bytes(format!("{}\n", report.json()).as_bytes())?;
             } else {
-                print!("{}", report.text());
+                super::output::out(&report.text())?;
             }
             Ok(report.exit_code())
         }

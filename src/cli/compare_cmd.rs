@@ -1,6 +1,7 @@
 //! `rmapviz compare`.
 
 use super::args::CompareArgs;
+use super::output::{out, out_bytes, say};
 use super::{CliError, EXIT_OK, EXIT_STEP_FAILED, resolve_schemes};
 use crate::report::{compare::compare_text, json};
 use crate::scenario::Scenario;
@@ -12,17 +13,17 @@ pub fn run(a: CompareArgs) -> Result<u8, CliError> {
     let c = Comparison::new(&scenario, &schemes);
     if a.json {
         let runs: Vec<SchemeRun> = c.runs.iter().map(|r| r.run.clone()).collect();
-        println!("{}", json::replay_json(&scenario.title, &runs));
+        out_bytes(format!("{}\n", json::replay_json(&scenario.title, &runs)).as_bytes())?;
     } else {
-        print!("{}", compare_text(&scenario, &c));
+        out(&compare_text(&scenario, &c))?;
     }
     if c.any_refused() {
         if !a.json {
             let n = c.runs.iter().map(|r| r.run.failures()).sum::<usize>();
-            eprintln!(
+            say(&format!(
                 "rmapviz: {n} step{} refused (listed in the table)",
                 if n == 1 { " was" } else { "s were" }
-            );
+            ));
         }
         return Ok(EXIT_STEP_FAILED);
     }

@@ -9,7 +9,7 @@ use crate::session::Simulation;
 use crate::view::{self, BuildOptions};
 
 pub fn run(a: ExportArgs) -> Result<u8, CliError> {
-    let target = Target::new(&a.output);
+    let target = Target::new(&a.output, a.force);
     let format: GraphFormat = target.format(a.format)?;
     target.check_writable()?;
     let scheme = resolve_one_scheme(&a.scheme)?;

@@ -1,5 +1,6 @@
 //! `rmapviz scenarios` and `rmapviz schemes`.
 
+use super::output::out;
 use super::{CliError, EXIT_OK};
 use crate::scenario::{BUILTINS, DEFAULT_BUILTIN, Scenario};
 use crate::schemes::all_schemes;
@@ -12,21 +13,23 @@ pub fn scenarios() -> Result<u8, CliError> {
         } else {
             ""
         };
-        println!(
-            "{:<4} {:<24} {:>2} steps  {}{default}",
+        out(&format!(
+            "{:<4} {:<24} {:>2} steps  {}{default}\n",
             b.name,
             b.slug,
             s.steps.len(),
             s.title
-        );
+        ))?;
     }
     Ok(EXIT_OK)
 }
 
 pub fn schemes() -> Result<u8, CliError> {
     for s in all_schemes() {
-        println!("{:<21} {:<26} {}", s.name, s.era, s.design);
-        println!("{:<21} {}", "", s.summary);
+        out(&format!(
+            "{:<21} {:<26} {}\n{:<21} {}\n",
+            s.name, s.era, s.design, "", s.summary
+        ))?;
     }
     Ok(EXIT_OK)
 }

@@ -18,7 +18,7 @@ pub use args::{
     StormArgs, TuiArgs,
 };
 pub use headless::ViewArgs;
-pub use output::{GraphFormat, ShotFormat, Target, parse_size};
+pub use output::{GraphFormat, ShotFormat, Target, escape_controls, parse_size, say};
 
 use std::fmt;
 

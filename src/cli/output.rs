@@ -1,13 +1,18 @@
 //! Where and in which format the export commands write: the format from `--format` or the
-//! output's extension, `-` for standard output, and files written atomically (a failure leaves
-//! no partial file behind).
+//! output's extension, `-` for standard output, and files written through [`write_file`] (a
+//! random temporary name, then a rename; an existing file only replaced with `--force`).
+//! Standard output is written through [`out`]: a reader that went away (`| head`) ends the
+//! output quietly, and human-readable text has its control characters escaped.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::ValueEnum;
 
 use super::CliError;
+use crate::util::{Existing, WriteError, write_file};
 
 /// Formats of `rmapviz shot`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -82,16 +87,17 @@ impl FileFormat for GraphFormat {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     Stdout,
-    File(PathBuf),
+    /// A file, and whether an existing one is replaced (`--force`).
+    File(PathBuf, Existing),
 }
 
 impl Target {
-    /// `-` is standard output, anything else a file.
-    pub fn new(path: &Path) -> Target {
+    /// `-` is standard output, anything else a file (replaced if it exists only with `force`).
+    pub fn new(path: &Path, force: bool) -> Target {
         if path.as_os_str() == "-" {
             Target::Stdout
         } else {
-            Target::File(path.to_path_buf())
+            Target::File(path.to_path_buf(), Existing::replace_if(force))
         }
     }
 
@@ -99,7 +105,7 @@ impl Target {
     pub fn name(&self) -> String {
         match self {
             Target::Stdout => "standard output".to_string(),
-            Target::File(p) => p.display().to_string(),
+            Target::File(p, _) => p.display().to_string(),
         }
     }
 
@@ -111,7 +117,7 @@ impl Target {
         }
         let path = match self {
             Target::Stdout => return Ok(F::STDOUT_DEFAULT),
-            Target::File(p) => p,
+            Target::File(p, _) => p,
         };
         let ext = path.extension().map(|e| e.to_string_lossy().into_owned());
         match ext.as_deref().and_then(F::from_extension) {
@@ -129,14 +135,21 @@ impl Target {
     }
 
     /// Checks, before any work, that a file can be created where the output goes: its
-    /// directory exists and it is not a directory itself.
+    /// directory exists, it is not a directory itself, and it does not exist unless `--force`
+    /// (a FIFO or a device is written in place).
     pub fn check_writable(&self) -> Result<(), CliError> {
-        let Target::File(p) = self else { return Ok(()) };
+        let Target::File(p, existing) = self else {
+            return Ok(());
+        };
         if p.is_dir() {
             return Err(CliError::input(format!(
                 "{}: is a directory, not a file name",
                 p.display()
             )));
+        }
+        let special = std::fs::metadata(p).is_ok_and(|m| !m.is_file());
+        if *existing == Existing::Refuse && !special && std::fs::symlink_metadata(p).is_ok() {
+            return Err(exists(p));
         }
         let dir = match p.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
@@ -152,29 +165,88 @@ impl Target {
         Ok(())
     }
 
-    /// Writes `bytes`: to standard output, or to the file through a temporary file and a
-    /// rename, so that a failure leaves no partial file behind.
+    /// Writes `bytes`: to standard output (a reader that went away is no error), or to the
+    /// file through [`write_file`].
     pub fn write(&self, bytes: &[u8]) -> Result<(), CliError> {
         match self {
-            Target::Stdout => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(bytes)
-                    .and_then(|()| out.flush())
-                    .map_err(|e| CliError::input(format!("standard output: cannot write: {e}")))
-            }
-            // A device or pipe (`/dev/stdout`, a fifo) is written in place: renaming a
-            // temporary file over it would replace the device node.
-            Target::File(p) if std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
-                std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(p)
-                    .and_then(|mut f| f.write_all(bytes))
-                    .map_err(|e| CliError::input(format!("{}: cannot write: {e}", p.display())))
-            }
-            Target::File(p) => crate::util::write_atomically(p, bytes)
-                .map_err(|e| CliError::input(format!("{}: cannot write: {e}", p.display()))),
+            Target::Stdout => out_bytes(bytes),
+            Target::File(p, existing) => write_file(p, bytes, *existing).map_err(write_error),
         }
     }
+}
+
+/// The message of a refused existing file.
+fn exists(p: &Path) -> CliError {
+    CliError::input(format!(
+        "{}: exists; --force replaces it (keeping its mode)",
+        p.display()
+    ))
+}
+
+/// A [`write_file`] error as the CLI reports it.
+pub fn write_error(e: WriteError) -> CliError {
+    match e {
+        WriteError::Exists(p) => exists(&p),
+        e => CliError::input(e.to_string()),
+    }
+}
+
+/// Set once standard output is found closed: the rest of the output is dropped.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes `bytes` to standard output as they are (JSON, pictures). A reader that went away
+/// (`| head`) is not an error: the output ends there, quietly, and the command ends with the
+/// status it would have had. Any other failure (`> /dev/full`) is reported.
+pub fn out_bytes(bytes: &[u8]) -> Result<(), CliError> {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut o = std::io::stdout().lock();
+    match o.write_all(bytes).and_then(|()| o.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(e) => Err(CliError::input(format!(
+            "standard output: cannot write: {e}"
+        ))),
+    }
+}
+
+/// Writes human-readable text to standard output ([`out_bytes`]) with its control characters
+/// escaped ([`escape_controls`]): a scenario's title, notes or file names cannot move the
+/// cursor, clear the screen or retitle the window.
+pub fn out(text: &str) -> Result<(), CliError> {
+    out_bytes(escape_controls(text).as_bytes())
+}
+
+/// Writes a line of human-readable text to standard error, its control characters escaped; a
+/// standard error that is gone is no reason to fail (or panic).
+pub fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{}", escape_controls(line));
+}
+
+/// Whether `c` is escaped by [`escape_controls`].
+fn escaped(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+/// `text` with every control character but newline and tab written as Rust writes it in a
+/// string (`\u{1b}`, `\r`), so that it shows instead of acting on the terminal.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut s = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if escaped(c) {
+            s.extend(c.escape_default());
+        } else {
+            s.push(c);
+        }
+    }
+    Cow::Owned(s)
 }
 
 /// Parses a terminal size `COLSxROWS` (for example `120x40`).
@@ -213,17 +285,17 @@ mod tests {
 
     #[test]
     fn format_comes_from_the_flag_then_the_extension() {
-        let t = Target::new(Path::new("out/shot.SVG"));
+        let t = Target::new(Path::new("out/shot.SVG"), false);
         assert_eq!(t.format::<ShotFormat>(None).unwrap(), ShotFormat::Svg);
         assert_eq!(t.format(Some(ShotFormat::Png)).unwrap(), ShotFormat::Png);
         assert_eq!(
-            Target::new(Path::new("-"))
+            Target::new(Path::new("-"), false)
                 .format::<ShotFormat>(None)
                 .unwrap(),
             ShotFormat::Ansi
         );
         assert_eq!(
-            Target::new(Path::new("g.gv"))
+            Target::new(Path::new("g.gv"), false)
                 .format::<GraphFormat>(None)
                 .unwrap(),
             GraphFormat::Dot
@@ -232,7 +304,7 @@ mod tests {
 
     #[test]
     fn an_unknown_extension_is_named_with_the_known_ones() {
-        let e = Target::new(Path::new("shot.jpg"))
+        let e = Target::new(Path::new("shot.jpg"), false)
             .format::<ShotFormat>(None)
             .unwrap_err();
         assert_eq!(e.status, super::super::EXIT_BAD_INPUT);
@@ -241,7 +313,7 @@ mod tests {
             e.message.contains(".txt, .ansi, .html, .htm, .svg, .png"),
             "{e}"
         );
-        let e = Target::new(Path::new("shot"))
+        let e = Target::new(Path::new("shot"), false)
             .format::<ShotFormat>(None)
             .unwrap_err();
         assert!(e.message.contains("without an extension"), "{e}");
@@ -258,8 +330,17 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_are_escaped_newlines_and_tabs_kept() {
+        assert_eq!(
+            escape_controls("a\u{1b}[2Jb\n\tc\r\u{7}\u{9b}"),
+            "a\\u{1b}[2Jb\n\tc\\r\\u{7}\\u{9b}"
+        );
+        assert!(matches!(escape_controls("plain\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
     fn a_missing_directory_is_reported_before_any_work() {
-        let e = Target::new(Path::new("/nonexistent-rmapviz-dir/x.png"))
+        let e = Target::new(Path::new("/nonexistent-rmapviz-dir/x.png"), false)
             .check_writable()
             .unwrap_err();
         assert!(e.message.contains("does not exist"), "{e}");

@@ -11,8 +11,8 @@ use crate::export::cast::Recorder;
 use crate::tui::render::draw;
 
 pub fn run(a: RecordArgs) -> Result<u8, CliError> {
-    let target = Target::new(&a.output);
-    if let Target::File(p) = &target
+    let target = Target::new(&a.output, a.force);
+    if let Target::File(p, _) = &target
         && !p
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("cast"))

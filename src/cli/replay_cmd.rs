@@ -1,6 +1,7 @@
 //! `rmapviz replay`.
 
 use super::args::ReplayArgs;
+use super::output::{out, out_bytes, say};
 use super::{CliError, EXIT_OK, EXIT_STEP_FAILED, resolve_schemes};
 use crate::report::{json, text};
 use crate::scenario::Scenario;
@@ -14,12 +15,11 @@ pub fn run(a: ReplayArgs) -> Result<u8, CliError> {
         .filter_map(|s| replay(&scenario, s, a.state))
         .collect();
     if a.json {
-        println!("{}", json::replay_json(&scenario.title, &runs));
+        out_bytes(format!("{}\n", json::replay_json(&scenario.title, &runs)).as_bytes())?;
     } else {
-        println!("{}", scenario.title);
+        out(&format!("{}\n", scenario.title))?;
         for r in &runs {
-            println!();
-            print!("{}", text::run_text(r, a.events));
+            out(&format!("\n{}", text::run_text(r, a.events)))?;
         }
     }
     let failed = runs.iter().any(|r| r.failures() > 0);
@@ -27,12 +27,12 @@ pub fn run(a: ReplayArgs) -> Result<u8, CliError> {
         for r in &runs {
             for (i, s) in r.steps.iter().enumerate() {
                 if let Some(e) = &s.error {
-                    eprintln!(
+                    say(&format!(
                         "rmapviz: {}: step {} ({}): {e}",
                         r.scheme,
                         i + 1,
                         s.op.to_ron_line()
-                    );
+                    ));
                 }
             }
         }

@@ -6,7 +6,7 @@ use super::{CliError, EXIT_OK};
 use crate::export::{Palette, SvgOptions, ansi, html, png, snapshot, svg, text};
 
 pub fn run(a: ShotArgs) -> Result<u8, CliError> {
-    let target = Target::new(&a.output);
+    let target = Target::new(&a.output, a.force);
     let format: ShotFormat = target.format(a.format)?;
     target.check_writable()?;
     let (mut app, _origin) = a.view.app(a.step)?;

@@ -116,11 +116,14 @@ impl Scenario {
             })
     }
 
-    /// Reads a scenario file.
+    /// Reads a scenario file: a regular file of at most [`crate::util::READ_LIMIT`] bytes (a
+    /// FIFO or a device is refused, not read).
     pub fn read(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-            path: path.display().to_string(),
-            source,
+        let text = crate::util::read_limited(path, crate::util::READ_LIMIT).map_err(|source| {
+            ScenarioError::Io {
+                path: path.display().to_string(),
+                source,
+            }
         })?;
         Scenario::parse(&text, &path.display().to_string())
     }

@@ -95,8 +95,9 @@ pub enum Mode {
     Search,
     /// `q` with unsaved typed ops.
     ConfirmQuit,
-    /// A journal of an unsaved session was found at start.
-    OfferRestore(Box<super::journal::Entry>),
+    /// Journals of sessions no longer running were found at start: the first of
+    /// [`App::restores`] is offered.
+    OfferRestore,
 }
 
 /// A status line message.
@@ -153,7 +154,7 @@ pub struct App {
     pub(crate) candidate: Option<usize>,
     pub(crate) theme: Theme,
     /// The colours the terminal shows (the theme is converted to them).
-    palette: Palette,
+    pub(crate) palette: Palette,
     /// Colour is off (`--color never`, `NO_COLOR`): the theme key and `:theme` keep mono.
     pub(crate) colour_off: bool,
     pub(crate) ascii: bool,
@@ -196,6 +197,8 @@ pub struct App {
     pub(crate) mouse: bool,
     pub(crate) quit: bool,
     pub(crate) journal: Option<super::journal::Journal>,
+    /// Journals of sessions no longer running, still to be offered ([`Mode::OfferRestore`]).
+    pub(crate) restores: Vec<super::journal::Orphan>,
     pub(crate) frame: FrameInfo,
     /// The side panes' scroll offsets.
     pub(crate) side_scroll: SideScroll,
@@ -277,6 +280,7 @@ impl App {
             mouse: false,
             quit: false,
             journal: None,
+            restores: Vec::new(),
             frame: FrameInfo::default(),
             side_scroll: SideScroll::default(),
         };

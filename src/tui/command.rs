@@ -7,11 +7,15 @@ use super::app::{App, Mode};
 use crate::scenario::{Scenario, opline};
 
 /// The commands besides ops, with their help (the help screen lists them).
-pub const COMMANDS: [(&str, &str); 9] = [
+pub const COMMANDS: [(&str, &str); 10] = [
     ("goto N", "show step N (0 is before the first)"),
     (
         "w [FILE]",
-        "write the scenario as RON (replay and rmapviz read it back)",
+        "write the scenario as RON (replay and rmapviz read it back); not over another file",
+    ),
+    (
+        "w! FILE",
+        "write it, replacing FILE if it exists (its mode is kept)",
     ),
     (
         "d [N]",
@@ -29,8 +33,8 @@ pub const COMMANDS: [(&str, &str); 9] = [
 ];
 
 /// Command words for completion (`write` is the op; `w` saves).
-const WORDS: [&str; 10] = [
-    "goto", "w", "d", "q", "q!", "scheme", "compare", "theme", "help", "delete",
+const WORDS: [&str; 11] = [
+    "goto", "w", "w!", "d", "q", "q!", "scheme", "compare", "theme", "help", "delete",
 ];
 
 impl App {
@@ -55,7 +59,8 @@ impl App {
                 ),
                 Err(_) => self.set_status("goto N: N is a step number (0 is the start)", true),
             },
-            "w" => self.write(rest),
+            "w" => self.write(rest, false),
+            "w!" => self.write(rest, true),
             "d" | "delete" => {
                 let n = if rest.is_empty() {
                     Ok(self.step_asked())
@@ -172,8 +177,10 @@ impl App {
         }
     }
 
-    /// `:w [FILE]`: the whole scenario as RON, written atomically.
-    fn write(&mut self, name: &str) {
+    /// `:w [FILE]`: the whole scenario as RON (through [`crate::util::write_file`]). An
+    /// existing file is replaced only if it is the one the session reads and writes (the file
+    /// opened, or last written), or with `:w!` (`force`).
+    fn write(&mut self, name: &str, force: bool) {
         let path = if name.is_empty() {
             match &self.file {
                 Some(p) => p.clone(),
@@ -197,7 +204,9 @@ impl App {
             );
             return;
         }
-        match crate::util::write_atomically(&path, text.as_bytes()) {
+        let own = self.file.as_ref().is_some_and(|f| same_file(f, &path));
+        let existing = crate::util::Existing::replace_if(force || own);
+        match crate::util::write_file(&path, text.as_bytes(), existing) {
             Ok(()) => {
                 self.dirty = false;
                 self.file = Some(path.clone());
@@ -217,7 +226,15 @@ impl App {
                     false,
                 );
             }
-            Err(e) => self.set_status(format!("{}: cannot write: {e}", path.display()), true),
+            Err(crate::util::WriteError::Exists(p)) => self.set_status(
+                format!(
+                    "{} exists: not written (:w! {} replaces it)",
+                    p.display(),
+                    p.display()
+                ),
+                true,
+            ),
+            Err(e) => self.set_status(e.to_string(), true),
         }
     }
 
@@ -263,6 +280,16 @@ impl App {
             }
         }
     }
+}
+
+/// Whether `a` and `b` name the same file (the same path, or the same file on disk).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a == b
+        || match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
 }
 
 /// A file name as typed after `:w`: surrounding quotes removed, a leading `~` the home

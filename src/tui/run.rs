@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use super::app::{App, AppOptions, Mode};
+use super::app::{App, AppOptions};
 use super::input::{Input, Wake};
 use super::journal::{self, Journal};
 use super::render;
@@ -39,13 +39,25 @@ pub fn run(scenario: Scenario, opts: &RunOptions) -> Result<(), RunError> {
     app.mouse = opts.mouse;
     app.colour_off = opts.colour_off;
     if opts.journal
-        && let Some(path) = journal::default_path()
+        && let Some(dir) = journal::default_dir()
     {
-        let j = Journal::new(path);
-        if let Some(e) = j.read() {
-            app.mode = Mode::OfferRestore(Box::new(e));
+        match Journal::create(&dir, &opts.origin) {
+            Ok(j) => {
+                let found = journal::orphans(&dir, j.path());
+                app.journal = Some(j);
+                if !found.notes.is_empty() {
+                    app.set_status(found.notes.join("; "), true);
+                }
+                app.offer_restores(found.orphans);
+            }
+            Err(e) => app.set_status(
+                format!(
+                    "typed ops are not journaled ({}: {e}); :w FILE saves them",
+                    dir.display()
+                ),
+                true,
+            ),
         }
-        app.journal = Some(j);
     }
     // With NO_COLOR crossterm would turn every colour command into an attribute reset; the mono
     // theme sets no colour, and forcing colour output keeps crossterm from rewriting the ones
@@ -68,7 +80,7 @@ pub fn run(scenario: Scenario, opts: &RunOptions) -> Result<(), RunError> {
     if result.is_ok()
         && app.dirty
         && let Some(j) = &app.journal
-        && j.read().is_some()
+        && j.exists()
     {
         say(&format!(
             "rmapviz: typed ops were not saved; they are kept in {} and offered at the next start",

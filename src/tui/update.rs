@@ -142,20 +142,7 @@ impl App {
                 }
                 _ => {}
             },
-            Mode::OfferRestore(e) => match k.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => {
-                    self.mode = Mode::Normal;
-                    self.restore(*e);
-                }
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
-                    if let Some(j) = &self.journal {
-                        j.clear();
-                    }
-                    self.mode = Mode::Normal;
-                    self.set_status("the unsaved session was discarded", false);
-                }
-                _ => {}
-            },
+            Mode::OfferRestore => self.restore_key(k),
             Mode::Normal => {
                 self.status = None;
                 let ctx = match self.focus {
@@ -547,27 +534,6 @@ impl App {
                 self.follow = true;
             }
             None => self.set_status(format!("no node matches \"{q}\" at this step"), true),
-        }
-    }
-
-    /// Replaces the session with a restored journal.
-    pub(crate) fn restore(&mut self, e: super::journal::Entry) {
-        let journal = self.journal.take();
-        let opts = super::app::AppOptions {
-            scheme: self.scheme_name(),
-            compare: None,
-            step: e.step.min(e.scenario.steps.len()),
-            theme: self.theme.name,
-            ascii: self.ascii,
-            walk_candidate: None,
-        };
-        let mouse = self.mouse;
-        if let Ok(mut app) = App::interactive(e.scenario, &e.origin, &opts) {
-            app.journal = journal;
-            app.dirty = true;
-            app.mouse = mouse;
-            app.set_status("restored the unsaved session (:w FILE saves it)", false);
-            *self = app;
         }
     }
 }

@@ -255,3 +255,27 @@ pub fn tempdir(tag: &str) -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// The journals (`journal-*.ron`) under the state directory `state`, by name.
+pub fn journals(state: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(state.join("rmapviz"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    let n = p.file_name().unwrap_or_default().to_string_lossy();
+                    n.starts_with("journal-") && n.ends_with(".ron")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The one journal under `state`, read (fails if there is not exactly one).
+pub fn the_journal(state: &Path) -> String {
+    let js = journals(state);
+    assert_eq!(js.len(), 1, "one journal: {js:?}");
+    std::fs::read_to_string(&js[0]).unwrap()
+}

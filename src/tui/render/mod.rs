@@ -205,7 +205,7 @@ pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
     footer::render(app, frame, s.footer);
     match &app.mode {
         Mode::Help { scroll } => help::render(app, frame, area, *scroll),
-        Mode::ConfirmQuit | Mode::OfferRestore(_) => popup::render(app, frame, area),
+        Mode::ConfirmQuit | Mode::OfferRestore => popup::render(app, frame, area),
         _ => {}
     }
     info

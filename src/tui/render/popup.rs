@@ -20,28 +20,39 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Line::styled("n  stay (save with :w FILE)", t.text),
             ],
         ),
-        Mode::OfferRestore(e) => (
-            " restore? ",
-            vec![
-                Line::styled(
-                    format!(
-                        "An unsaved session was found ({}, from {}): {} steps, at step {}.",
-                        e.when,
-                        e.origin,
-                        e.scenario.steps.len(),
-                        e.step
+        Mode::OfferRestore => {
+            let Some(o) = app.restores.first() else {
+                return;
+            };
+            let e = &o.entry;
+            let more = match app.restores.len() - 1 {
+                0 => String::new(),
+                n => format!(" ({n} more after it)"),
+            };
+            (
+                " restore? ",
+                vec![
+                    Line::styled(
+                        format!(
+                            "An unsaved session was found ({}, from {}): {} steps, at step {}{more}.",
+                            e.when,
+                            e.origin,
+                            e.scenario.steps.len(),
+                            e.step
+                        ),
+                        t.info,
                     ),
-                    t.info,
-                ),
-                Line::raw(""),
-                Line::styled("y  restore it", t.text),
-                Line::styled("n  discard it and open what was asked for", t.text),
-            ],
-        ),
+                    Line::raw(""),
+                    Line::styled("y  restore it", t.text),
+                    Line::styled("n  discard it", t.text),
+                    Line::styled("Esc  keep it for a later start", t.text),
+                ],
+            )
+        }
         _ => return,
     };
     let w = area.width.saturating_sub(4).min(64);
-    let h = 8.min(area.height);
+    let h = 9.min(area.height);
     let r = Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + (area.height - h) / 2,
