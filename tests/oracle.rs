@@ -89,6 +89,7 @@ mod linux {
             reclaim,
             driven_exe: Some(env!("CARGO_BIN_EXE_rmapviz").into()),
             inject,
+            ..CheckOptions::default()
         }
     }
 

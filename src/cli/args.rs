@@ -45,8 +45,17 @@ pub enum Command {
 }
 
 /// `rmapviz check`: exit 0 when every checked step agrees, 1 when a step differs, 2 for bad
-/// input, 77 when this machine does not allow the (full) check.
+/// input (a scenario over a limit too), 75 when `--wait` ran out, 77 when this machine does not
+/// allow the (full) check.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Limits: the scenario's files (in RAM) at most --max-file-bytes (default 256M), \
+the pages its reads and writes touch at most --max-touched-bytes (default 1G), at most \
+--max-processes processes alive at once (default 256); a scenario over one is refused before \
+anything runs (exit 2). SIZE: bytes, or with K, M, G, T (powers of 1024).\n\n\
+Exit status: 0 every checked step agrees, 1 a step differs, 2 bad input or over a limit, \
+75 --wait ran out, 77 this machine does not allow the check."
+)]
 pub struct CheckArgs {
     /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
     #[arg(value_name = "FILE_OR_BUILTIN")]
@@ -59,6 +68,23 @@ pub struct CheckArgs {
     /// Print the check as JSON (the format is documented in README.md)
     #[arg(long)]
     pub json: bool,
+
+    /// With --reclaim: wait at most this long for another run's reclaim lock (default: as long
+    /// as it takes)
+    #[arg(long, value_name = "SECONDS", requires = "reclaim")]
+    pub wait: Option<u64>,
+
+    /// The most bytes the scenario's files may take together (they live in RAM)
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = crate::oracle::limits::parse_size)]
+    pub max_file_bytes: u64,
+
+    /// The most bytes of pages the scenario's reads and writes may touch, all steps together
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = crate::oracle::limits::parse_size)]
+    pub max_touched_bytes: u64,
+
+    /// The most processes alive at once
+    #[arg(long, value_name = "N", default_value_t = crate::oracle::Limits::DEFAULT_PROCESSES)]
+    pub max_processes: u32,
 }
 
 #[derive(Debug, Args)]

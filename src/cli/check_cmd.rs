@@ -15,6 +15,12 @@ pub fn run(a: CheckArgs) -> Result<u8, CliError> {
     };
     let opts = CheckOptions {
         reclaim: a.reclaim,
+        limits: crate::oracle::Limits {
+            file_bytes: a.max_file_bytes,
+            touched_bytes: a.max_touched_bytes,
+            processes: a.max_processes,
+        },
+        wait: a.wait.map(std::time::Duration::from_secs),
         ..CheckOptions::default()
     };
     match run_check(&scenario, &name, &opts) {
@@ -32,6 +38,11 @@ pub fn run(a: CheckArgs) -> Result<u8, CliError> {
         }),
         Err(OracleError::Failed(m)) => Err(CliError {
             status: crate::oracle::EXIT_DIFFER,
+            message: format!("check: {m}"),
+        }),
+        Err(OracleError::OverLimit(m)) => Err(CliError::input(format!("check: {m}"))),
+        Err(OracleError::Busy(m)) => Err(CliError {
+            status: crate::oracle::EXIT_BUSY,
             message: format!("check: {m}"),
         }),
     }

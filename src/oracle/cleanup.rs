@@ -1,17 +1,23 @@
-//! Everything a check sets up, registered the moment it exists, and removed on every path: when
-//! the run ends (its guard is dropped, also on error or panic) or on SIGINT / SIGTERM / SIGHUP
-//! (a signal thread cleans every active run, then exits with 128 + the signal).
+//! Everything a check sets up, registered before it exists (in the run's record on disk too,
+//! [`super::runs`]), and removed on every path: when the run ends (its guard is dropped, also
+//! on error or panic) or on SIGINT / SIGTERM / SIGHUP (a signal thread cleans every active run,
+//! then exits with 128 + the signal). What SIGKILL leaves, the next check removes
+//! ([`super::runs::clean_dead_runs`]).
 //!
 //! Processes are held by pidfd, so a kill can never hit a recycled pid.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, Once};
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+
+use super::OracleError;
+use super::runs::{Made, Record};
 
 /// What one run has set up.
 #[derive(Default)]
@@ -26,6 +32,10 @@ struct Resources {
     cgroups: Vec<PathBuf>,
     /// Files and directories to remove, in creation order (removed in reverse).
     paths: Vec<PathBuf>,
+    /// The run's record, removed last.
+    record: Option<Record>,
+    /// A lock held until everything else is released (the machine-wide reclaim lock).
+    lock: Option<nix::fcntl::Flock<std::fs::File>>,
 }
 
 static RUNS: Mutex<BTreeMap<u64, Resources>> = Mutex::new(BTreeMap::new());
@@ -47,7 +57,13 @@ pub fn pidfd_open(pid: i32) -> std::io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
-fn pidfd_kill(fd: &OwnedFd) {
+/// A line on standard error (no panic if it is gone).
+pub fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// Sends SIGKILL to the process behind `fd`.
+pub fn pidfd_kill(fd: &OwnedFd) {
     // SAFETY: pidfd_send_signal on a valid pidfd with no siginfo.
     unsafe {
         libc::syscall(
@@ -106,38 +122,64 @@ fn release(r: Resources) -> Vec<String> {
         problems.push(format!("{}: {e}", home.display()));
     }
     for c in r.cgroups.iter().rev() {
-        let mut last = None;
-        for _ in 0..200 {
-            match std::fs::remove_dir(c) {
-                Ok(()) => {
-                    last = None;
-                    break;
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    last = None;
-                    break;
-                }
-                Err(e) => last = Some(e),
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        if let Some(e) = last {
-            problems.push(format!("rmdir {}: {e}", c.display()));
+        if let Err(e) = remove_cgroup(c) {
+            problems.push(e);
         }
     }
     for p in r.paths.iter().rev() {
-        let res = if p.is_dir() {
-            std::fs::remove_dir_all(p)
-        } else {
-            std::fs::remove_file(p)
-        };
-        if let Err(e) = res
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            problems.push(format!("remove {}: {e}", p.display()));
+        if let Err(e) = remove_path(p) {
+            problems.push(e);
         }
     }
+    if let Some(rec) = r.record
+        && problems.is_empty()
+    {
+        // With problems the record stays, for the next check to try again.
+        rec.remove();
+    }
+    drop(r.lock);
     problems
+}
+
+/// Removes memory cgroup `c` and the cgroups in it (a cgroup whose processes are exiting
+/// cannot be removed at once: tried for two seconds).
+pub fn remove_cgroup(c: &Path) -> Result<(), String> {
+    if let Ok(rd) = std::fs::read_dir(c) {
+        for e in rd.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_cgroup(&e.path())?;
+            }
+        }
+    }
+    let mut last = None;
+    for _ in 0..200 {
+        match std::fs::remove_dir(c) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Err(format!(
+        "rmdir {}: {}",
+        c.display(),
+        last.map_or(String::new(), |e| e.to_string())
+    ))
+}
+
+/// Removes file or directory `p` (a symlink itself, never what it points to).
+pub fn remove_path(p: &Path) -> Result<(), String> {
+    let res = match std::fs::symlink_metadata(p) {
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(p),
+        Ok(_) => std::fs::remove_file(p),
+        Err(e) => Err(e),
+    };
+    match res {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(format!("remove {}: {e}", p.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Removes everything of every active run, then exits (the signal path). The lock on the runs
@@ -147,7 +189,7 @@ fn release_all_and_exit(code: i32) -> ! {
     let mut g = runs();
     for (_, r) in std::mem::take(&mut *g) {
         for p in release(r) {
-            eprintln!("rmapviz: cleanup: {p}");
+            say(&format!("rmapviz: cleanup: {p}"));
         }
     }
     std::process::exit(code)
@@ -159,7 +201,9 @@ fn install_signal_thread() {
         if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) {
             std::thread::spawn(move || {
                 if let Some(sig) = signals.forever().next() {
-                    eprintln!("rmapviz: signal {sig}: removing what the check set up");
+                    say(&format!(
+                        "rmapviz: signal {sig}: removing what the check set up"
+                    ));
                     release_all_and_exit(128 + sig);
                 }
             });
@@ -170,21 +214,44 @@ fn install_signal_thread() {
 /// The resources of one run; dropping it removes them all.
 pub struct RunGuard {
     id: u64,
+    tag: String,
 }
 
 impl RunGuard {
-    /// Starts a run (and, once per process, the signal thread).
-    pub fn new() -> RunGuard {
+    /// Starts a run, with its record (and, once per process, the signal thread).
+    pub fn new() -> Result<RunGuard, OracleError> {
         install_signal_thread();
+        let (tag, record) = Record::create()?;
         let id = NEXT.fetch_add(1, Ordering::SeqCst);
-        runs().insert(id, Resources::default());
-        RunGuard { id }
+        runs().insert(
+            id,
+            Resources {
+                record,
+                ..Resources::default()
+            },
+        );
+        Ok(RunGuard { id, tag })
+    }
+
+    /// The run's tag: in the names of what it makes, and in its processes' environment.
+    pub fn tag(&self) -> &str {
+        &self.tag
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Resources) -> T) -> T {
         let mut g = runs();
         let r = g.entry(self.id).or_default();
         f(r)
+    }
+
+    /// Lists `m` in the run's record, before it is made.
+    fn note(&self, m: Made) -> Result<(), OracleError> {
+        self.with(|r| match r.record.as_mut() {
+            Some(rec) => rec
+                .note(&m)
+                .map_err(|e| OracleError::Failed(format!("the run's record: {e}"))),
+            None => Ok(()),
+        })
     }
 
     /// Registers a started process by pid; returns false if its pidfd could not be opened.
@@ -205,20 +272,39 @@ impl RunGuard {
         ok
     }
 
-    pub fn add_swap(&self, p: PathBuf) {
+    /// A swap file about to be made (and turned on): turned off and removed at the end.
+    pub fn add_swap(&self, p: PathBuf) -> Result<(), OracleError> {
+        self.note(Made::Swap(p.clone()))?;
+        self.with(|r| r.paths.push(p));
+        Ok(())
+    }
+
+    /// The swap file `p` was turned on.
+    pub fn swap_is_on(&self, p: PathBuf) {
         self.with(|r| r.swaps.push(p));
+    }
+
+    /// Holds `lock` until everything the run made is removed.
+    pub fn hold(&self, lock: nix::fcntl::Flock<std::fs::File>) {
+        self.with(|r| r.lock = Some(lock));
     }
 
     pub fn set_home_cgroup(&self, procs_file: PathBuf) {
         self.with(|r| r.home_cgroup = Some(procs_file));
     }
 
-    pub fn add_cgroup(&self, p: PathBuf) {
+    /// A memory cgroup about to be made.
+    pub fn add_cgroup(&self, p: PathBuf) -> Result<(), OracleError> {
+        self.note(Made::Cgroup(p.clone()))?;
         self.with(|r| r.cgroups.push(p));
+        Ok(())
     }
 
-    pub fn add_path(&self, p: PathBuf) {
+    /// A file or directory about to be made.
+    pub fn add_path(&self, p: PathBuf) -> Result<(), OracleError> {
+        self.note(Made::Path(p.clone()))?;
         self.with(|r| r.paths.push(p));
+        Ok(())
     }
 
     /// Removes everything now; returns what could not be removed.
@@ -229,18 +315,12 @@ impl RunGuard {
     }
 }
 
-impl Default for RunGuard {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Drop for RunGuard {
     fn drop(&mut self) {
         let r = runs().remove(&self.id);
         if let Some(r) = r {
             for p in release(r) {
-                eprintln!("rmapviz: cleanup: {p}");
+                say(&format!("rmapviz: cleanup: {p}"));
             }
         }
     }

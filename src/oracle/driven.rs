@@ -120,38 +120,15 @@ fn outcome(r: Result<(), Errno>) -> Outcome {
     }
 }
 
-thread_local! {
-    /// One open file per path for the life of the process image: the kernel merges file vmas
-    /// only when they map the same `struct file`, and the model's file is one file. Inherited
-    /// by a fork child with the descriptors; gone after exec, as the old mappings are.
-    static OPEN_FILES: std::cell::RefCell<std::collections::BTreeMap<String, OwnedFd>> =
-        const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
-}
-
-/// The descriptor of `path`, opened on first use.
-fn open_file(path: &str) -> Result<RawFd, Errno> {
-    OPEN_FILES.with(|m| {
-        let mut m = m.borrow_mut();
-        if let Some(fd) = m.get(path) {
-            return Ok(fd.as_raw_fd());
-        }
-        let fd = nix::fcntl::open(
-            path,
-            nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_CLOEXEC,
-            nix::sys::stat::Mode::empty(),
-        )?;
-        let raw = fd.as_raw_fd();
-        m.insert(path.to_string(), fd);
-        Ok(raw)
-    })
-}
-
+/// The mmap of a request; `file`: the descriptor that came with it (a file mapping). The
+/// descriptor is closed after the call: the mapping holds the file, and every mapping of it is
+/// of the controller's one open file.
 fn do_mmap(
     addr: u64,
     n: u64,
     prot: Prot,
     shared: bool,
-    file: Option<&str>,
+    file: Option<OwnedFd>,
     offset: u64,
 ) -> Result<(), Errno> {
     let hint = NonZeroUsize::new(addr as usize);
@@ -162,14 +139,11 @@ fn do_mmap(
             MapFlags::MAP_PRIVATE
         };
     let got = match file {
-        Some(path) => {
-            let raw = open_file(path)?;
-            // SAFETY: `raw` stays open in OPEN_FILES for the life of this process image.
-            let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(raw) };
+        Some(fd) => {
             // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping, and the range is
             // below REGION_END, where this process has nothing of its own.
             unsafe {
-                nix::sys::mman::mmap(hint, len(n)?, prot_flags(prot), flags, fd, offset as i64)?
+                nix::sys::mman::mmap(hint, len(n)?, prot_flags(prot), flags, &fd, offset as i64)?
             }
         }
         // SAFETY: as above.
@@ -219,8 +193,8 @@ fn flush_tlb() -> Result<(), Errno> {
     r
 }
 
-/// Runs one request; returns the reply (None for Exit, which does not return).
-fn handle(req: &Request) -> Reply {
+/// Runs one request, with the descriptor that came with it; returns the reply.
+fn handle(req: &Request, fd: Option<OwnedFd>) -> Reply {
     let t = Instant::now();
     let done = |outcome: Outcome, t: Instant| Reply::Done {
         outcome,
@@ -234,10 +208,14 @@ fn handle(req: &Request) -> Reply {
             shared,
             file,
             offset,
-        } => done(
-            outcome(do_mmap(*addr, *n, *prot, *shared, file.as_deref(), *offset)),
-            t,
-        ),
+        } => {
+            let r = match (file, fd) {
+                (Some(_), None) => Err(Errno::EBADF),
+                (None, _) => do_mmap(*addr, *n, *prot, *shared, None, *offset),
+                (Some(_), fd) => do_mmap(*addr, *n, *prot, *shared, fd, *offset),
+            };
+            done(outcome(r), t)
+        }
         Request::Munmap { addr, len: n } => {
             // SAFETY: the controller only sends ranges below REGION_END (the scenario's own).
             let r = ptr(*addr).and_then(|p| unsafe { nix::sys::mman::munmap(p, *n as usize) });
@@ -320,7 +298,7 @@ pub fn driven_main() -> ! {
         unsafe { libc::_exit(3) };
     }
     loop {
-        let Ok((req, _)) = recv_message::<Request>(CONTROL_FD) else {
+        let Ok((req, fd)) = recv_message::<Request>(CONTROL_FD) else {
             // The controller is gone: so are we.
             // SAFETY: as above.
             unsafe { libc::_exit(0) };
@@ -337,7 +315,7 @@ pub fn driven_main() -> ! {
             }
             Request::Exec => Some(exec_self()),
             Request::Fork => fork_self(),
-            ref r => Some(handle(r)),
+            ref r => Some(handle(r, fd)),
         };
         if let Some(reply) = reply
             && send_message(CONTROL_FD, &reply, None).is_err()

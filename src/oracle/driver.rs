@@ -2,7 +2,8 @@
 //! fork, exec and exit.
 
 use std::collections::BTreeMap;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,6 +14,7 @@ use nix::sys::time::TimeVal;
 use super::cleanup::RunGuard;
 use super::driven::{recv_message, send_message};
 use super::protocol::{Outcome, Reply, Request};
+use super::runs::TAG_ENV;
 use super::{OracleError, REGION_END};
 use crate::model::Pid;
 
@@ -104,11 +106,27 @@ impl<'g> Driver<'g> {
         )
         .map_err(failed)?;
         Self::prepare(&ours)?;
-        let child = Command::new(&self.exe)
-            .arg(DRIVEN_ARG)
+        let controller = std::process::id() as libc::pid_t;
+        let mut cmd = Command::new(&self.exe);
+        cmd.arg(DRIVEN_ARG)
+            .env(TAG_ENV, self.guard.tag())
             .stdin(Stdio::from(theirs))
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::inherit());
+        // SAFETY: between fork and exec the child only makes async-signal-safe calls (prctl,
+        // getppid). It dies with the controller (with the thread that started it, which runs
+        // the check to its end); processes forked from it see their socket close instead.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) != 0
+                    || libc::getppid() != controller
+                {
+                    return Err(std::io::Error::other("the controller is gone"));
+                }
+                Ok(())
+            });
+        }
+        let child = cmd
             .spawn()
             .map_err(|e| failed(format!("cannot start {}: {e}", self.exe.display())))?;
         let real = child.id() as i32;
@@ -141,8 +159,18 @@ impl<'g> Driver<'g> {
 
     /// Sends a request and waits for its Done.
     pub fn request(&mut self, pid: Pid, req: &Request) -> Result<(Outcome, u64), OracleError> {
+        self.request_with(pid, req, None)
+    }
+
+    /// Sends a request with descriptor `fd` attached and waits for its Done.
+    pub fn request_with(
+        &mut self,
+        pid: Pid,
+        req: &Request,
+        fd: Option<RawFd>,
+    ) -> Result<(Outcome, u64), OracleError> {
         let p = self.sock(pid)?;
-        send_message(p.sock.as_raw_fd(), req, None)
+        send_message(p.sock.as_raw_fd(), req, fd)
             .map_err(|e| failed(format!("pid {pid}: cannot send {req:?}: {e}")))?;
         match recv_message::<Reply>(p.sock.as_raw_fd()) {
             Ok((Reply::Done { outcome, nanos }, _)) => Ok((outcome, nanos)),

@@ -15,6 +15,7 @@ pub enum Request {
         len: u64,
         prot: Prot,
         shared: bool,
+        /// The scenario's name of the file; its descriptor comes with the request.
         file: Option<String>,
         offset: u64,
     },

@@ -8,35 +8,28 @@
 //! mapped by more than one process). To reclaim exactly one page, [`super::charge`] arranges
 //! that the target page is the only page charged to its cgroup.
 //!
-//! Layout: `<memory cgroup of rmapviz>/rmapviz-check-<pid>-<n>/` holds the scenario's processes,
-//! with one child `page<k>` per planned group; the swap file is `rmapviz-swap-<pid>-<n>` in the
-//! temporary directory (it must not be on tmpfs). The pid in the names lets a later run recognise
-//! and remove leftovers of a crashed one. A lock file makes `check --reclaim` runs on one machine
-//! take turns.
+//! Layout: `<memory cgroup of rmapviz>/rmapviz-check-TAG/` holds the scenario's processes,
+//! with one child `page<k>` per planned group; the swap file is `rmapviz-swap-TAG` in the
+//! temporary directory (it must not be on tmpfs). TAG is the run's ([`super::runs`]): its record
+//! lists both before they are made, so that a later check removes them if this one is killed.
+//! `check --reclaim` runs on one machine take turns ([`super::runs::reclaim_lock`]): their swap
+//! files (at the highest priority) and cgroups never meet.
 
 use std::ffi::CString;
-use std::fs::File;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
-
-use nix::fcntl::{Flock, FlockArg};
+use std::time::{Duration, Instant};
 
 use super::OracleError;
 use super::cleanup::RunGuard;
 use super::protocol::Outcome;
+use super::runs::{CGROUP_PREFIX, SWAP_PREFIX, reclaim_lock};
 use crate::model::PAGE_SIZE;
 
 /// Size of the swap file.
 const SWAP_BYTES: u64 = 64 << 20;
-/// Where `check --reclaim` runs take turns.
-const LOCK_FILE: &str = "rmapviz-check-reclaim.lock";
-/// Prefix of the cgroups this module makes.
-const CGROUP_PREFIX: &str = "rmapviz-check-";
-/// Prefix of the swap files this module makes.
-const SWAP_PREFIX: &str = "rmapviz-swap-";
 
 /// Turns a swap file off.
 pub fn swap_off(p: &Path) -> std::io::Result<()> {
@@ -89,7 +82,7 @@ fn write_swap_file(p: &Path, bytes: u64) -> std::io::Result<()> {
 }
 
 /// The cgroup-v1 memory hierarchy's mount point and rmapviz's own memory cgroup in it.
-fn memory_cgroup() -> Result<(PathBuf, PathBuf), OracleError> {
+pub fn memory_cgroup() -> Result<(PathBuf, PathBuf), OracleError> {
     let mounts = std::fs::read_to_string("/proc/self/mountinfo")
         .map_err(|e| OracleError::Unsupported(format!("/proc/self/mountinfo: {e}")))?;
     let mount = mounts.lines().find_map(|l| {
@@ -127,70 +120,8 @@ fn memory_cgroup() -> Result<(PathBuf, PathBuf), OracleError> {
     Ok((mount, here))
 }
 
-/// True when `/proc/PID` of the pid in a leftover's name no longer exists.
-fn owner_is_gone(name: &str, prefix: &str) -> bool {
-    name.strip_prefix(prefix)
-        .and_then(|r| r.split('-').next())
-        .and_then(|p| p.parse::<u32>().ok())
-        .is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists())
-}
-
-/// Removes what crashed runs left behind: their swap files, cgroups and tmpfs directories.
-fn clean_leftovers(cgroup_dir: &Path, swap_dir: &Path) {
-    if let Ok(swaps) = std::fs::read_to_string("/proc/swaps") {
-        for l in swaps.lines().skip(1) {
-            let Some(path) = l.split_whitespace().next() else {
-                continue;
-            };
-            let p = Path::new(path);
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
-            if let Some(name) = name
-                && owner_is_gone(&name, SWAP_PREFIX)
-            {
-                eprintln!("rmapviz: removing the swap file {path} of a crashed check");
-                let _ = swap_off(p);
-                let _ = std::fs::remove_file(p);
-            }
-        }
-    }
-    for (dir, prefix) in [(swap_dir, SWAP_PREFIX), (cgroup_dir, CGROUP_PREFIX)] {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if !owner_is_gone(&name, prefix) {
-                continue;
-            }
-            let p = e.path();
-            eprintln!("rmapviz: removing {} of a crashed check", p.display());
-            if prefix == CGROUP_PREFIX {
-                if let Ok(children) = std::fs::read_dir(&p) {
-                    for c in children.flatten() {
-                        if c.path().is_dir() {
-                            let _ = std::fs::remove_dir(c.path());
-                        }
-                    }
-                }
-                let _ = std::fs::remove_dir(&p);
-            } else {
-                let _ = std::fs::remove_file(&p);
-            }
-        }
-    }
-    let shm = Path::new(super::files::TMPFS_DIR);
-    if let Ok(entries) = std::fs::read_dir(shm) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if owner_is_gone(&name, CGROUP_PREFIX) {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
-        }
-    }
-}
-
 /// A directory for the swap file that can hold one (not tmpfs).
-fn swap_dir() -> PathBuf {
+pub fn swap_dir() -> PathBuf {
     let tmp = std::env::temp_dir();
     let is_tmpfs = nix::sys::statfs::statfs(&tmp)
         .map(|s| s.filesystem_type() == nix::sys::statfs::TMPFS_MAGIC)
@@ -211,7 +142,6 @@ pub struct Reclaim<'g> {
     groups: Vec<PathBuf>,
     /// rmapviz's own cgroup, to go back to.
     home: PathBuf,
-    _lock: Flock<File>,
 }
 
 fn write_file(p: &Path, v: &str) -> Result<(), OracleError> {
@@ -219,8 +149,14 @@ fn write_file(p: &Path, v: &str) -> Result<(), OracleError> {
 }
 
 impl<'g> Reclaim<'g> {
-    /// Sets up the swap file and `groups` cgroups, everything registered with `guard`.
-    pub fn setup(guard: &'g RunGuard, tag: &str, groups: usize) -> Result<Self, OracleError> {
+    /// Sets up the swap file and `groups` cgroups, everything registered with `guard`, once
+    /// the machine-wide reclaim lock is held (waiting for it at most `wait`, if given).
+    pub fn setup(
+        guard: &'g RunGuard,
+        groups: usize,
+        wait: Option<Duration>,
+    ) -> Result<Self, OracleError> {
+        let tag = guard.tag();
         if !nix::unistd::geteuid().is_root() {
             return Err(OracleError::Unsupported(format!(
                 "--reclaim needs root (swapon needs CAP_SYS_ADMIN, the memory cgroups root's \
@@ -229,15 +165,6 @@ impl<'g> Reclaim<'g> {
             )));
         }
         let sdir = swap_dir();
-        let lock_path = sdir.join(LOCK_FILE);
-        let lock_file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| OracleError::Failed(format!("{}: {e}", lock_path.display())))?;
-        let lock = Flock::lock(lock_file, FlockArg::LockExclusive)
-            .map_err(|(_, e)| OracleError::Failed(format!("{}: {e}", lock_path.display())))?;
         let (_mount, here) = memory_cgroup()?;
         if !here.join("memory.force_empty").exists() {
             return Err(OracleError::Unsupported(format!(
@@ -245,29 +172,30 @@ impl<'g> Reclaim<'g> {
                 here.display()
             )));
         }
-        clean_leftovers(&here, &sdir);
+        // Held by the guard until the swap file is off and the cgroups are gone.
+        guard.hold(reclaim_lock(wait)?);
 
         let holding = here.join(format!("{CGROUP_PREFIX}{tag}"));
+        guard.add_cgroup(holding.clone())?;
         std::fs::create_dir(&holding).map_err(|e| {
             OracleError::Unsupported(format!(
                 "cannot make the memory cgroup {}: {e}",
                 holding.display()
             ))
         })?;
-        guard.add_cgroup(holding.clone());
         let mut gs = Vec::new();
         for k in 0..groups {
             let g = holding.join(format!("page{k}"));
+            guard.add_cgroup(g.clone())?;
             std::fs::create_dir(&g)
                 .map_err(|e| OracleError::Failed(format!("{}: {e}", g.display())))?;
-            guard.add_cgroup(g.clone());
             gs.push(g);
         }
         let home = here.join("cgroup.procs");
         guard.set_home_cgroup(home.clone());
 
         let swap = sdir.join(format!("{SWAP_PREFIX}{tag}"));
-        guard.add_path(swap.clone());
+        guard.add_swap(swap.clone())?;
         write_swap_file(&swap, SWAP_BYTES)
             .map_err(|e| OracleError::Failed(format!("{}: {e}", swap.display())))?;
         swap_on(&swap).map_err(|e| {
@@ -276,13 +204,12 @@ impl<'g> Reclaim<'g> {
                 swap.display()
             ))
         })?;
-        guard.add_swap(swap);
+        guard.swap_is_on(swap);
         Ok(Reclaim {
             _guard: guard,
             holding,
             groups: gs,
             home,
-            _lock: lock,
         })
     }
 

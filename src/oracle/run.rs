@@ -191,7 +191,7 @@ impl Run<'_> {
                 offset,
                 ..
             } => {
-                let path = match file {
+                let fd = match file {
                     Some(name) => {
                         if err.is_none()
                             && let Some(f) = sim.machine.file_by_name(name)
@@ -207,20 +207,21 @@ impl Run<'_> {
                                 _ => write(),
                             })?;
                         }
-                        Some(self.files.path(name)?.to_string_lossy().into_owned())
+                        Some(self.files.fd(name)?)
                     }
                     None => None,
                 };
-                self.driver.request(
+                self.driver.request_with(
                     pid,
                     &Request::Mmap {
                         addr: *addr,
                         len: pages * PAGE_SIZE,
                         prot: *prot,
                         shared: *shared,
-                        file: path,
+                        file: file.clone(),
                         offset: offset * PAGE_SIZE,
                     },
+                    fd,
                 )?
             }
             Op::Munmap { addr, pages, .. } => self.driver.request(
@@ -369,8 +370,14 @@ pub fn run_check(
             "the driven processes' loads and stores are implemented for x86_64 only".into(),
         ));
     }
+    super::limits::check_limits(scenario, &opts.limits).map_err(OracleError::OverLimit)?;
     check_region(scenario)?;
     let access = procfs::probe()?;
+    // What killed runs left behind goes first, whatever this run does.
+    let cgroups = super::reclaim::memory_cgroup().ok().map(|(_, here)| here);
+    for line in super::runs::clean_dead_runs(cgroups.as_deref()) {
+        super::cleanup::say(&format!("rmapviz: {line}"));
+    }
     let exe = match &opts.driven_exe {
         Some(p) => p.clone(),
         None => std::env::current_exe()
@@ -381,11 +388,10 @@ pub fn run_check(
     } else {
         ChargePlan::default()
     };
-    let guard = RunGuard::new();
-    let tag = format!("{}-{}", std::process::id(), guard_tag());
+    let guard = RunGuard::new()?;
     let mut missing: Vec<String> = access.missing.into_iter().collect();
     let reclaim = if opts.reclaim {
-        match Reclaim::setup(&guard, &tag, plan.groups()) {
+        match Reclaim::setup(&guard, plan.groups(), opts.wait) {
             Ok(r) => Some(r),
             // Without reclaim the rest of the check still runs.
             Err(OracleError::Unsupported(m)) => {
@@ -398,7 +404,7 @@ pub fn run_check(
         None
     };
     let reclaiming = reclaim.is_some();
-    let files = Files::new(&guard, &tag)?;
+    let files = Files::new();
     let mut run = Run {
         driver: Driver::new(exe, &guard),
         files,
@@ -500,11 +506,4 @@ pub fn run_check(
         steps,
         cleanup_problems,
     })
-}
-
-/// A per-run suffix, so that runs in one process never share names.
-fn guard_tag() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::SeqCst)
 }

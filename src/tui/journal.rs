@@ -264,7 +264,7 @@ pub fn orphans(dir: &Path, own: &Path) -> Found {
                 .then(|| (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), p))
         })
         .collect();
-    candidates.sort_by(|a, b| b.0.cmp(&a.0));
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
     for (_, path) in candidates {
         let lock = match try_lock(&lock_path_of(&path)) {
             Ok(Some(l)) => Some(l),
