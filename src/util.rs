@@ -15,6 +15,8 @@ use std::io::{Read, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use nix::fcntl::{Flock, FlockArg};
+
 /// What [`write_file`] does when the target exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Existing {
@@ -151,6 +153,32 @@ fn special_target(path: &Path) -> std::io::Result<Option<File>> {
         ));
     }
     Ok(None)
+}
+
+/// Opens lock file `p` (read and write, never through a symlink; made with mode 0600 if
+/// `create` and missing) and takes an exclusive flock on it without waiting. None when another
+/// open file holds it, or when the file was replaced meanwhile (a holder removed it as it let
+/// go): the lock returned is always on the file that has the name now.
+pub fn try_lock(p: &Path, create: bool) -> std::io::Result<Option<Flock<File>>> {
+    let f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(create)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(p)?;
+    match Flock::lock(f, FlockArg::LockExclusiveNonblock) {
+        Ok(l) => {
+            let same = std::fs::symlink_metadata(p)
+                .ok()
+                .zip(l.metadata().ok())
+                .is_some_and(|(a, b)| a.dev() == b.dev() && a.ino() == b.ino());
+            Ok(same.then_some(l))
+        }
+        Err((_, nix::errno::Errno::EWOULDBLOCK)) => Ok(None),
+        Err((_, e)) => Err(e.into()),
+    }
 }
 
 /// The largest file [`read_limited`] reads by default: 64 MiB (a scenario of a million steps

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use super::OracleError;
 use super::cleanup::{pidfd_kill, pidfd_open, remove_cgroup, remove_path, wait_exited};
+use crate::util::try_lock;
 
 /// The environment variable that names a driven process's run.
 pub const TAG_ENV: &str = "RMAPVIZ_CHECK_RUN";
@@ -283,10 +284,7 @@ fn dead(tag: &str, dir: Option<&Path>) -> bool {
     if let Some(d) = dir {
         let p = d.join(format!("{tag}.run"));
         if p.exists() {
-            return open_nofollow(&p, false)
-                .ok()
-                .and_then(|f| Flock::lock(f, FlockArg::LockExclusiveNonblock).ok())
-                .is_some();
+            return try_lock(&p, false).ok().flatten().is_some();
         }
     }
     tag.split('-')
@@ -302,21 +300,26 @@ fn dead(tag: &str, dir: Option<&Path>) -> bool {
 pub fn clean_dead_runs(cgroups: Option<&Path>) -> Vec<String> {
     let dir = runs_dir();
     let mut said = Vec::new();
-    for (tag, path) in dir.as_deref().map(records).unwrap_or_default() {
-        let Ok(f) = open_nofollow(&path, false) else {
-            continue;
-        };
-        let Ok(mut lock) = Flock::lock(f, FlockArg::LockExclusiveNonblock) else {
-            // Its run is alive.
-            continue;
-        };
-        let same = std::fs::symlink_metadata(&path)
-            .ok()
-            .zip(lock.metadata().ok())
-            .is_some_and(|(a, b)| a.dev() == b.dev() && a.ino() == b.ino());
-        if !same {
-            continue;
+    // One cleaner at a time: a check that starts while another removes what a dead run left
+    // waits for it (at most a minute), so that it starts with everything gone.
+    let _turn = dir.as_deref().and_then(|d| {
+        let p = d.join("cleanup.lock");
+        let start = Instant::now();
+        loop {
+            match try_lock(&p, true) {
+                Ok(Some(l)) => return Some(l),
+                Ok(None) if start.elapsed() < Duration::from_secs(60) => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                _ => return None,
+            }
         }
+    });
+    for (tag, path) in dir.as_deref().map(records).unwrap_or_default() {
+        // None: its run is alive.
+        let Ok(Some(mut lock)) = try_lock(&path, false) else {
+            continue;
+        };
         let made = read_record(&mut lock);
         let mut did = Vec::new();
         remove_made(&tag, &made, &mut did);
@@ -423,6 +426,8 @@ fn lock_file(f: File, path: &Path, wait: Option<Duration>) -> Result<Flock<File>
             Err((_, e)) => return Err(OracleError::Failed(format!("{}: {e}", path.display()))),
         }
         let holder = holder(&m);
+        // The holder may have let go just now: ask again rather than say "another process".
+        let known = !holder.starts_with("another");
         if let Some(w) = wait
             && start.elapsed() >= w
         {
@@ -432,7 +437,7 @@ fn lock_file(f: File, path: &Path, wait: Option<Duration>) -> Result<Flock<File>
                 path.display()
             )));
         }
-        if !told {
+        if !told && (known || start.elapsed() > Duration::from_secs(1)) {
             super::cleanup::say(&format!(
                 "rmapviz: waiting for the reclaim lock {}, held by {holder}{}",
                 path.display(),

@@ -13,15 +13,15 @@
 //! Location: `$XDG_STATE_HOME/rmapviz/`, else `~/.local/state/rmapviz/` (made with mode 0700).
 //! The file is a scenario in RON whose first line is a comment with the origin and the step.
 
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::fs::File;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use nix::fcntl::{Flock, FlockArg};
+use nix::fcntl::Flock;
 
 use crate::scenario::Scenario;
-use crate::util::{Existing, READ_LIMIT, read_limited, write_file};
+use crate::util::{Existing, READ_LIMIT, read_limited, try_lock, write_file};
 
 const HEADER: &str = "// rmapviz journal:";
 
@@ -81,32 +81,6 @@ fn slug(origin: &str) -> String {
     if s.is_empty() { "scenario".into() } else { s }
 }
 
-/// Opens (creating it if need be, never through a symlink) and locks lock file `p` without
-/// waiting: None if another process holds it.
-fn try_lock(p: &Path) -> std::io::Result<Option<Flock<File>>> {
-    let f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(p)?;
-    match Flock::lock(f, FlockArg::LockExclusiveNonblock) {
-        Ok(l) => {
-            // Whoever held it before may have removed the file meanwhile: the lock must be on
-            // the file that has the name now.
-            let same = std::fs::symlink_metadata(p)
-                .ok()
-                .zip(l.metadata().ok())
-                .is_some_and(|(a, b)| a.dev() == b.dev() && a.ino() == b.ino());
-            Ok(same.then_some(l))
-        }
-        Err((_, nix::errno::Errno::EWOULDBLOCK)) => Ok(None),
-        Err((_, e)) => Err(e.into()),
-    }
-}
-
 /// Makes the journal directory (mode 0700: the journals are the user's work).
 fn make_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::DirBuilder::new()
@@ -131,7 +105,7 @@ impl Journal {
             if std::fs::symlink_metadata(&path).is_ok() {
                 continue;
             }
-            if let Some(lock) = try_lock(&lock_path)? {
+            if let Some(lock) = try_lock(&lock_path, true)? {
                 return Ok(Journal {
                     path,
                     lock_path,
@@ -266,7 +240,7 @@ pub fn orphans(dir: &Path, own: &Path) -> Found {
         .collect();
     candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
     for (_, path) in candidates {
-        let lock = match try_lock(&lock_path_of(&path)) {
+        let lock = match try_lock(&lock_path_of(&path), true) {
             Ok(Some(l)) => Some(l),
             // Its session runs.
             Ok(None) => continue,
