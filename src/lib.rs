@@ -12,6 +12,7 @@ pub mod report;
 pub mod scenario;
 pub mod schemes;
 pub mod session;
+pub mod trace;
 pub mod tui;
 pub mod util;
 pub mod view;

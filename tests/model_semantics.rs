@@ -320,6 +320,45 @@ fn fault_around_maps_the_cached_16_page_window_and_shared_writes_map_one_page() 
     assert_eq!(page(&s, 2, 0x100000), page(&s, 1, 0x100000));
 }
 
+/// rmap-semantics.md §8.1: a vma that starts inside an aligned 64 KiB window gets a 16-pte window
+/// from its start (do_fault_around's from_pte / to_pte), not the aligned window cut at the vma.
+/// Seen on 6.18 with libc's first segment, which starts 3 pages into an aligned window: a read
+/// at its start mapped its pages 0 to 15.
+#[test]
+fn fault_around_runs_16_pages_from_a_vma_start_inside_the_window() {
+    let mut s = sim("modern");
+    ok(&mut s, mmap_file(1, 0x103000, 40, "libc.so", false));
+    ok(&mut s, read(1, 0x103000, 1));
+    let mapped: Vec<u64> = s
+        .machine
+        .proc(1)
+        .unwrap()
+        .mm
+        .pt
+        .range(0x100000, 0x200000)
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
+    assert_eq!(mapped.first(), Some(&0x103000));
+    assert_eq!(mapped.last(), Some(&0x112000));
+    assert_eq!(mapped.len(), 16);
+    // The window also stops at the end of the page table (2 MiB): a vma that starts 3 pages
+    // before a page-table boundary gets those 3 pages only.
+    let mut s = sim("modern");
+    ok(&mut s, mmap_file(1, 0x3fd000, 40, "libc.so", false));
+    ok(&mut s, read(1, 0x3fd000, 1));
+    let pmd: Vec<u64> = s
+        .machine
+        .proc(1)
+        .unwrap()
+        .mm
+        .pt
+        .iter()
+        .map(|(a, _)| a)
+        .collect();
+    assert_eq!(pmd, vec![0x3fd000, 0x3fe000, 0x3ff000]);
+}
+
 #[test]
 fn growing_a_shared_anonymous_mapping_does_not_grow_its_shmem_object() {
     let mut s = sim("modern");

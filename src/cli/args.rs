@@ -39,6 +39,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Run a scenario on the running Linux kernel and compare every step with the model
     Check(CheckArgs),
+    /// Record a real program's memory-management behaviour as a scenario (ptrace)
+    Trace(TraceArgs),
     /// Internal: a process driven by `check` (not for direct use)
     #[command(name = "__driven-process", hide = true)]
     DrivenProcess,
@@ -85,6 +87,51 @@ pub struct CheckArgs {
     /// The most processes alive at once
     #[arg(long, value_name = "N", default_value_t = crate::oracle::Limits::DEFAULT_PROCESSES)]
     pub max_processes: u32,
+}
+
+/// `rmapviz trace`: exit 0 when the scenario was written (and with --check every check point
+/// agreed), 1 when --check found differences or the trace was cut short, 2 for bad arguments,
+/// 77 when this machine does not allow tracing.
+#[derive(Debug, Args)]
+#[command(after_help = "Example: rmapviz trace -o ls.ron --check -- sh -c 'ls /usr | wc -l'")]
+pub struct TraceArgs {
+    /// Write the scenario here (RON); without -o it goes to standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Compare the modern model with the kernel after every stop, per step and in total
+    #[arg(long)]
+    pub check: bool,
+
+    /// With --check, list the check points that agreed too
+    #[arg(long)]
+    pub check_all: bool,
+
+    /// Stop (and kill the program) after this many steps
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    pub max_steps: usize,
+
+    /// Stop when the model holds this many vmas, all processes together
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub max_vmas: usize,
+
+    /// Stop when the model holds this many pages (4 KiB each)
+    #[arg(long, value_name = "N", default_value_t = 1 << 20)]
+    pub max_pages: u64,
+
+    /// Stop when this many processes are alive at once
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_processes: usize,
+
+    /// The command to trace and its arguments (after --)
+    #[arg(
+        value_name = "COMMAND",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        last = true
+    )]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

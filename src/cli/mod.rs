@@ -11,11 +11,12 @@ mod output;
 mod record_cmd;
 mod replay_cmd;
 mod shot_cmd;
+mod trace_cmd;
 pub mod tui_cmd;
 
 pub use args::{
     CheckArgs, Cli, Command, CompareArgs, ExportArgs, GenCommand, RecordArgs, ReplayArgs, ShotArgs,
-    StormArgs, TuiArgs,
+    StormArgs, TraceArgs, TuiArgs,
 };
 pub use headless::ViewArgs;
 pub use output::{GraphFormat, ShotFormat, Target, escape_controls, parse_size, say};
@@ -71,6 +72,7 @@ pub fn run(cmd: Command) -> Result<u8, CliError> {
         Command::Shot(a) => shot_cmd::run(a),
         Command::Record(a) => record_cmd::run(a),
         Command::Check(a) => check_cmd::run(a),
+        Command::Trace(a) => trace_cmd::run(a),
         Command::DrivenProcess => check_cmd::driven(),
     }
 }

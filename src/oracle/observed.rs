@@ -134,42 +134,100 @@ pub fn decode_pagemap(entry: u64, frame: impl FnOnce(u64) -> Option<Frame>) -> O
     }
 }
 
+/// One line of `/proc/PID/maps`, every field decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MapsEntry {
+    pub start: Addr,
+    pub end: Addr,
+    pub prot: Prot,
+    pub shared: bool,
+    /// The file offset in bytes.
+    pub offset: u64,
+    /// The device as the kernel prints it (`fd:01`, major:minor in hex).
+    pub dev: String,
+    pub inode: u64,
+    /// The path or the kernel's name for the mapping (`[stack]`, `[vdso]`), "" for none.
+    pub path: String,
+}
+
+impl MapsEntry {
+    /// Parses one line.
+    pub fn parse(line: &str) -> Option<MapsEntry> {
+        let mut it = line.split_whitespace();
+        let range = it.next()?;
+        let perms = it.next()?.as_bytes();
+        let offset = u64::from_str_radix(it.next()?, 16).ok()?;
+        let dev = it.next()?.to_string();
+        let inode: u64 = it.next()?.parse().ok()?;
+        let path = it.collect::<Vec<_>>().join(" ");
+        let (s, e) = range.split_once('-')?;
+        let start = u64::from_str_radix(s, 16).ok()?;
+        let end = u64::from_str_radix(e, 16).ok()?;
+        if perms.len() < 4 {
+            return None;
+        }
+        Some(MapsEntry {
+            start,
+            end,
+            prot: Prot {
+                read: perms[0] == b'r',
+                write: perms[1] == b'w',
+                exec: perms[2] == b'x',
+            },
+            shared: perms[3] == b's',
+            offset,
+            dev,
+            inode,
+            path,
+        })
+    }
+
+    /// Anonymous memory the kernel names without a file: the heap, the stack, and names given
+    /// with `prctl(PR_SET_VMA_ANON_NAME)`.
+    pub fn is_named_anon(&self) -> bool {
+        self.inode == 0
+            && (self.path.is_empty()
+                || self.path == "[heap]"
+                || self.path.starts_with("[stack")
+                || self.path.starts_with("[anon:"))
+    }
+
+    /// Shared anonymous memory (shmem behind `MAP_SHARED | MAP_ANONYMOUS`, SysV segments).
+    pub fn is_shmem(&self) -> bool {
+        self.path.starts_with("/dev/zero")
+            || self.path.starts_with("/SYSV")
+            || self.path.starts_with("[anon_shmem:")
+    }
+
+    /// What backs the vma; `file_name` maps a path to the scenario's name for it (None: keep
+    /// the path).
+    pub fn backing(&self, file_name: impl Fn(&str) -> Option<String>) -> Backing {
+        if self.is_named_anon() {
+            Backing::Anon
+        } else if self.is_shmem() {
+            Backing::Shmem
+        } else {
+            Backing::File(file_name(&self.path).unwrap_or_else(|| self.path.clone()))
+        }
+    }
+
+    /// The vma as both sides describe it.
+    pub fn shape(&self, file_name: impl Fn(&str) -> Option<String>) -> VmaShape {
+        VmaShape {
+            start: self.start,
+            end: self.end,
+            prot: self.prot,
+            shared: self.shared,
+            backing: self.backing(file_name),
+            offset: self.offset / crate::model::PAGE_SIZE,
+        }
+    }
+}
+
 /// Parses one line of `/proc/PID/maps` into a vma shape. `file_name` maps a path to the
 /// scenario's name for it (None: not one of the scenario's files).
 pub fn parse_maps_line(line: &str, file_name: impl Fn(&str) -> Option<String>) -> Option<VmaShape> {
-    let mut it = line.split_whitespace();
-    let range = it.next()?;
-    let perms = it.next()?.as_bytes();
-    let offset = u64::from_str_radix(it.next()?, 16).ok()?;
-    let _dev = it.next()?;
-    let inode: u64 = it.next()?.parse().ok()?;
-    let path = it.collect::<Vec<_>>().join(" ");
-    let (s, e) = range.split_once('-')?;
-    let start = u64::from_str_radix(s, 16).ok()?;
-    let end = u64::from_str_radix(e, 16).ok()?;
-    if perms.len() < 4 {
-        return None;
-    }
-    let shared = perms[3] == b's';
-    let backing = if path.is_empty() && inode == 0 {
-        Backing::Anon
-    } else if path.starts_with("/dev/zero") || path.starts_with("/SYSV") {
-        Backing::Shmem
-    } else {
-        Backing::File(file_name(&path).unwrap_or(path))
-    };
-    Some(VmaShape {
-        start,
-        end,
-        prot: Prot {
-            read: perms[0] == b'r',
-            write: perms[1] == b'w',
-            exec: perms[2] == b'x',
-        },
-        shared,
-        backing,
-        offset: offset / crate::model::PAGE_SIZE,
-    })
+    MapsEntry::parse(line).map(|e| e.shape(file_name))
 }
 
 /// Parses `/proc/PID/smaps`: every vma (as [`parse_maps_line`]) with its `Referenced:` field
@@ -290,5 +348,30 @@ Size:                  4 kB
         assert_eq!(v[1].0.backing, Backing::File("f".into()));
         assert_eq!((v[1].0.offset, v[1].1), (3, 1));
         assert_eq!(v[2].1, 0, "no Referenced: line");
+    }
+
+    #[test]
+    fn the_heap_the_stack_and_named_anonymous_memory_are_anonymous() {
+        for name in ["[heap]", "[stack]", "[anon:glibc: malloc]"] {
+            let line = format!("7ffc1000-7ffc3000 rw-p 00000000 00:00 0    {name}");
+            let e = MapsEntry::parse(&line).unwrap();
+            assert_eq!(e.backing(|_| None), Backing::Anon, "{name}");
+            assert_eq!(e.path, name);
+        }
+        let e = MapsEntry::parse(
+            "7f00a000-7f00c000 r-xp 00026000 fd:01 1312 /usr/lib/x86_64-linux-gnu/libc.so.6",
+        )
+        .unwrap();
+        assert_eq!(
+            (e.offset, e.dev.as_str(), e.inode),
+            (0x26000, "fd:01", 1312)
+        );
+        assert_eq!(
+            e.backing(|_| None),
+            Backing::File("/usr/lib/x86_64-linux-gnu/libc.so.6".into())
+        );
+        // The vdso is neither anonymous nor a file the scenario can name.
+        let e = MapsEntry::parse("7ffd000-7fff000 r-xp 00000000 00:00 0  [vdso]").unwrap();
+        assert!(!e.is_named_anon());
     }
 }

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 
 use super::observed::{
-    Frame, KPF_ANON, KPF_REFERENCED, KPF_ZERO_PAGE, Observed, ObservedProc, decode_pagemap,
+    Frame, KPF_ANON, KPF_REFERENCED, KPF_ZERO_PAGE, ObsPte, Observed, ObservedProc, decode_pagemap,
     parse_maps_line, parse_smaps,
 };
 use super::{OracleError, REGION_END};
@@ -69,15 +69,16 @@ pub fn probe() -> Result<Access, OracleError> {
     })
 }
 
-/// Frame lookups for one observation.
-struct Frames {
+/// Frame lookups in `/proc/kpagecount` and `/proc/kpageflags`, cached until [`Frames::forget`].
+pub struct Frames {
     count: File,
     flags: File,
     cache: BTreeMap<u64, Frame>,
 }
 
 impl Frames {
-    fn open() -> Result<Frames, OracleError> {
+    /// Opens both files (root only).
+    pub fn open() -> Result<Frames, OracleError> {
         let open = |p: &str| File::open(p).map_err(|e| OracleError::Failed(format!("{p}: {e}")));
         Ok(Frames {
             count: open("/proc/kpagecount")?,
@@ -86,7 +87,13 @@ impl Frames {
         })
     }
 
-    fn get(&mut self, pfn: u64) -> Option<Frame> {
+    /// Forgets what was read, so that the next lookups see mapcounts as they are now.
+    pub fn forget(&mut self) {
+        self.cache.clear();
+    }
+
+    /// The frame `pfn`: its mapcount and flags (None when the files cannot be read there).
+    pub fn get(&mut self, pfn: u64) -> Option<Frame> {
         if let Some(f) = self.cache.get(&pfn) {
             return Some(*f);
         }
@@ -138,9 +145,27 @@ fn observe_one(
     let pm = File::open(&pm_path).map_err(|e| OracleError::Failed(format!("{pm_path}: {e}")))?;
     let mut ranges: Vec<(Addr, Addr)> = vmas.iter().map(|v| (v.start, v.end)).collect();
     ranges.extend_from_slice(extra);
+    let ptes = read_ptes(&pm, &pm_path, ranges, frames)?;
+    Ok(ObservedProc {
+        vmas,
+        ptes,
+        referenced,
+    })
+}
+
+/// Reads the non-empty ptes of `ranges` (in any order, overlaps allowed) from an open
+/// `/proc/PID/pagemap` (`pm_path` names it in errors), looking up each present frame in `frames`
+/// when given.
+pub fn read_ptes(
+    pm: &File,
+    pm_path: &str,
+    mut ranges: Vec<(Addr, Addr)>,
+    frames: &mut Option<Frames>,
+) -> Result<BTreeMap<Addr, ObsPte>, OracleError> {
     ranges.sort_unstable();
     let mut ptes = BTreeMap::new();
     let mut done_to = 0;
+    let mut buf = Vec::new();
     for (s, e) in ranges {
         let s = s.max(done_to);
         if s >= e {
@@ -148,7 +173,8 @@ fn observe_one(
         }
         done_to = e;
         let n = ((e - s) / PAGE_SIZE) as usize;
-        let mut buf = vec![0u8; n * 8];
+        buf.clear();
+        buf.resize(n * 8, 0u8);
         pm.read_exact_at(&mut buf, s / PAGE_SIZE * 8)
             .map_err(|err| OracleError::Failed(format!("{pm_path} at {s:#x}: {err}")))?;
         for (i, c) in buf.chunks_exact(8).enumerate() {
@@ -161,11 +187,7 @@ fn observe_one(
             }
         }
     }
-    Ok(ObservedProc {
-        vmas,
-        ptes,
-        referenced,
-    })
+    Ok(ptes)
 }
 
 /// Reads every live scenario process. `model_ranges` gives each pid's model vmas.

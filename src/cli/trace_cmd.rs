@@ -1,0 +1,153 @@
+//! `rmapviz trace -- COMMAND`: a real program recorded as a scenario.
+
+use std::collections::BTreeMap;
+
+use super::args::TraceArgs;
+use super::output::Target;
+use super::{CliError, EXIT_OK};
+use crate::oracle::EXIT_UNSUPPORTED;
+use crate::scenario::Scenario;
+use crate::session::Simulation;
+use crate::trace::{Caps, Trace, TraceError, TraceOptions, trace};
+
+/// Exit status: the check found differences, or the trace was cut short.
+const EXIT_DIFFER: u8 = 1;
+
+/// What the scenario holds, for the summary: steps per op, processes, the most vmas alive at
+/// once, pages made; and the schemes that refused a step.
+fn summary(s: &Scenario) -> (String, Vec<String>) {
+    let mut ops: BTreeMap<&str, usize> = BTreeMap::new();
+    for op in &s.steps {
+        *ops.entry(op.name()).or_default() += 1;
+    }
+    let mut sim = Simulation::by_name("modern").expect("modern is a scheme");
+    let (mut vmas, mut ptes) = (0u64, 0u64);
+    for op in &s.steps {
+        let r = sim.step(op, false);
+        vmas = vmas.max(r.totals.vmas);
+        ptes = ptes.max(r.totals.ptes);
+    }
+    let made = sim.machine.pages.made();
+    let ops_text = ops
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = format!(
+        "{} steps ({ops_text}); at most {vmas} vmas and {ptes} ptes at once; {made} pages made",
+        s.steps.len()
+    );
+    let mut refused = Vec::new();
+    for name in crate::schemes::scheme_names() {
+        let Some(mut sim) = Simulation::by_name(name) else {
+            continue;
+        };
+        let n = s
+            .steps
+            .iter()
+            .filter(|op| sim.step(op, false).error.is_some())
+            .count();
+        if n > 0 {
+            refused.push(format!("{name}: {n} refused"));
+        }
+    }
+    (text, refused)
+}
+
+fn report(t: &Trace, a: &TraceArgs, to_stdout: bool) -> u8 {
+    let mut status = EXIT_OK;
+    let say = |s: &str| {
+        if to_stdout {
+            print!("{s}");
+        } else {
+            eprint!("{s}");
+        }
+    };
+    eprintln!("rmapviz: the traced program {}", t.ending);
+    if t.cut_short {
+        eprintln!("rmapviz: the scenario holds what was recorded until then");
+        status = EXIT_DIFFER;
+    }
+    let (text, refused) = summary(&t.scenario);
+    eprintln!("rmapviz: recorded {text}");
+    eprintln!(
+        "rmapviz: {} memory and process system calls, {} files mapped",
+        t.stats.syscalls,
+        t.files.len()
+    );
+    if refused.is_empty() {
+        eprintln!("rmapviz: it replays under all ten schemes with no refused step");
+    } else {
+        eprintln!(
+            "rmapviz: some schemes refuse steps of it: {}",
+            refused.join("; ")
+        );
+    }
+    for (w, n) in &t.stats.warnings {
+        eprintln!("rmapviz: not recorded ({n}x): {w}");
+    }
+    if !t.frames {
+        eprintln!(
+            "rmapviz: {}",
+            t.missing
+                .as_deref()
+                .unwrap_or("frame numbers were not visible")
+        );
+        eprintln!(
+            "rmapviz: without frame numbers, which ptes share a page is only partly known: \
+             copy-on-write copies are told by the exclusive bit"
+        );
+    }
+    if let Some(c) = &t.check {
+        say(&c.text(a.check_all));
+        if c.points.iter().any(|p| !p.agrees()) {
+            status = EXIT_DIFFER;
+        }
+    }
+    status
+}
+
+pub fn run(a: TraceArgs) -> Result<u8, CliError> {
+    let target = a.output.as_deref().map(Target::new);
+    if let Some(t) = &target {
+        t.check_writable()?;
+    }
+    let opts = TraceOptions {
+        check: a.check,
+        caps: Caps {
+            steps: a.max_steps,
+            vmas: a.max_vmas,
+            pages: a.max_pages,
+            processes: a.max_processes,
+        },
+    };
+    eprintln!(
+        "rmapviz: tracing `{}`",
+        crate::trace::quote_command(&a.command)
+    );
+    let t = match trace(&a.command, &opts) {
+        Ok(t) => t,
+        Err(TraceError::Unsupported(m)) => {
+            return Err(CliError {
+                status: EXIT_UNSUPPORTED,
+                message: format!("trace: this machine does not allow tracing: {m}"),
+            });
+        }
+        Err(e) => {
+            return Err(CliError {
+                status: EXIT_DIFFER,
+                message: format!("trace: {e}"),
+            });
+        }
+    };
+    let text = t.scenario.to_ron();
+    let to_stdout = target.as_ref().is_some_and(|t| *t != Target::Stdout);
+    match &target {
+        Some(tg) => {
+            tg.write(text.as_bytes())?;
+            eprintln!("rmapviz: wrote {}", tg.name());
+        }
+        None => print!("{text}"),
+    }
+    Ok(report(&t, &a, to_stdout))
+}

@@ -1,0 +1,860 @@
+//! The recorder: turns what the tracer reports into scenario steps, keeping the `modern` model
+//! in step with the kernel as it goes (the model decides which faults the observed ptes need).
+//!
+//! pids are renumbered from 1 in creation order; addresses are kept. Threads (and vfork
+//! children until they exec) use their process's address space, so their steps are that
+//! process's.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::model::{Addr, Op, PAGE_SIZE, PageId, Pid, Prot, USER_END};
+use crate::oracle::observed::{Backing, MapsEntry, ObsPte, Observed, ObservedProc, VmaShape};
+use crate::oracle::procfs::{Frames, read_ptes};
+use crate::session::Simulation;
+
+use super::check::{CheckPoint, TraceCheck, compare_state, discount_outside};
+use super::faults::{fault_steps, learn_frames};
+use super::files::{FileTable, probe};
+use super::syscall::{Call, describe, pages};
+use super::tracer::{Flow, Handler};
+use super::{Caps, TraceStats};
+
+/// One process's address space as last observed.
+#[derive(Clone, Debug, Default)]
+struct Snapshot {
+    /// The vmas the scenario can hold (no vdso / vvar, nothing past the user address space).
+    vmas: Vec<MapsEntry>,
+    ptes: BTreeMap<Addr, ObsPte>,
+}
+
+/// A process of the scenario: an address space and the tasks that use it.
+#[derive(Debug)]
+struct Proc {
+    tids: BTreeSet<i32>,
+    /// The thread group that owns the address space (a vfork child has another).
+    tgid: i32,
+    snap: Snapshot,
+    /// The program break as last returned by brk.
+    brk: Option<u64>,
+}
+
+/// Special mappings the model has no counterpart for: the vdso and vvar pages (kernel pages
+/// outside the rmap), vsyscall, uprobes.
+fn special(e: &MapsEntry) -> bool {
+    (e.path.starts_with('[') && !e.is_named_anon() && !e.is_shmem()) || e.end > USER_END
+}
+
+fn read_maps(tid: i32) -> Option<Vec<MapsEntry>> {
+    let text = std::fs::read_to_string(format!("/proc/{tid}/maps")).ok()?;
+    Some(
+        text.lines()
+            .filter_map(MapsEntry::parse)
+            .filter(|e| !special(e))
+            .collect(),
+    )
+}
+
+fn tgid_of(tid: i32) -> Option<i32> {
+    let s = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    s.lines()
+        .find_map(|l| l.strip_prefix("Tgid:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// `start_brk` (field 47 of /proc/PID/stat): the program break right after exec.
+fn start_brk(tid: i32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{tid}/stat")).ok()?;
+    let rest = &s[s.rfind(')')? + 1..];
+    // Fields after the command are numbered from 3 (the state).
+    rest.split_whitespace().nth(47 - 3)?.parse().ok()
+}
+
+fn cmdline(tid: i32) -> String {
+    let raw = std::fs::read(format!("/proc/{tid}/cmdline")).unwrap_or_default();
+    let args: Vec<String> = raw
+        .split(|b| *b == 0)
+        .filter(|a| !a.is_empty())
+        .map(|a| format!("{:?}", String::from_utf8_lossy(a)))
+        .collect();
+    let exe = std::fs::read_link(format!("/proc/{tid}/exe"))
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    format!("execve({exe:?}, [{}])", args.join(", "))
+}
+
+fn page_up(a: u64) -> u64 {
+    a.div_ceil(PAGE_SIZE) * PAGE_SIZE
+}
+
+/// The recorder (the tracer's [`Handler`]).
+pub struct Recorder {
+    sim: Simulation,
+    steps: Vec<Op>,
+    procs: BTreeMap<Pid, Proc>,
+    /// Which process each task belongs to.
+    tasks: HashMap<i32, Pid>,
+    next_pid: Pid,
+    files: FileTable,
+    frames: Option<Frames>,
+    pfn_of: HashMap<PageId, u64>,
+    check: Option<TraceCheck>,
+    caps: Caps,
+    pub(super) stats: TraceStats,
+    /// Where the last check point ended.
+    checked_to: usize,
+    /// Processes that exited, with their last snapshot, until their address space is gone.
+    exited: Vec<(Pid, Snapshot)>,
+}
+
+impl Recorder {
+    /// A recorder for a program whose first task is `root`; `frames`: frame numbers are
+    /// readable; `check`: compare after every stop.
+    pub fn new(root: i32, frames: Option<Frames>, check: Option<TraceCheck>, caps: Caps) -> Self {
+        let mut procs = BTreeMap::new();
+        procs.insert(
+            1,
+            Proc {
+                tids: [root].into(),
+                tgid: root,
+                snap: Snapshot::default(),
+                brk: None,
+            },
+        );
+        Recorder {
+            sim: Simulation::by_name("modern").expect("modern is a scheme"),
+            steps: Vec::new(),
+            procs,
+            tasks: [(root, 1)].into(),
+            next_pid: 2,
+            files: FileTable::default(),
+            frames,
+            pfn_of: HashMap::new(),
+            check,
+            caps,
+            stats: TraceStats::default(),
+            checked_to: 0,
+            exited: Vec::new(),
+        }
+    }
+
+    /// Steps recorded so far.
+    pub fn steps_recorded(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// Processes the scenario has.
+    pub fn processes(&self) -> u32 {
+        self.next_pid - 1
+    }
+
+    /// The recorded steps, the files seen, the check (if asked for).
+    pub fn finish(self) -> (Vec<Op>, FileTable, Option<TraceCheck>, TraceStats) {
+        (self.steps, self.files, self.check, self.stats)
+    }
+
+    fn warn(&mut self, what: &str) {
+        *self.stats.warnings.entry(what.to_string()).or_default() += 1;
+    }
+
+    /// Applies `op` to the model and records it with `note`. An op the model refuses is not
+    /// recorded (a recorder limit, counted).
+    fn emit(&mut self, mut op: Op, note: String) -> bool {
+        *op.note_mut() = Some(note);
+        let r = self.sim.step(&op, false);
+        if let Some(e) = r.error {
+            self.warn(&format!(
+                "a {} the model refused was left out ({e})",
+                op.name()
+            ));
+            return false;
+        }
+        self.steps.push(op);
+        true
+    }
+
+    /// The caps: Stop when one is reached.
+    fn caps_flow(&mut self) -> Flow {
+        let m = &self.sim.machine;
+        let vmas: usize = m.procs.values().map(|p| p.mm.vmas.len()).sum();
+        let pages = m.pages.alive_count() as u64;
+        let why = if self.steps.len() >= self.caps.steps {
+            Some(format!("{} steps (--max-steps)", self.caps.steps))
+        } else if vmas >= self.caps.vmas {
+            Some(format!("{} vmas (--max-vmas)", self.caps.vmas))
+        } else if pages >= self.caps.pages {
+            Some(format!("{} pages (--max-pages)", self.caps.pages))
+        } else if m.procs.len() >= self.caps.processes {
+            Some(format!(
+                "{} processes (--max-processes)",
+                self.caps.processes
+            ))
+        } else {
+            None
+        };
+        match why {
+            Some(w) => Flow::Stop(format!("the trace reached the cap of {w}")),
+            None => Flow::Go,
+        }
+    }
+
+    fn file_name(&mut self, tid: i32, e: &MapsEntry) -> String {
+        if let Some(n) = self.files.known(e) {
+            return n.to_string();
+        }
+        self.files.name(e, || probe(tid, e))
+    }
+
+    /// Reads the address space `tid` uses.
+    fn observe(&mut self, tid: i32) -> Option<Snapshot> {
+        let vmas = read_maps(tid)?;
+        let path = format!("/proc/{tid}/pagemap");
+        let pm = std::fs::File::open(&path).ok()?;
+        if let Some(f) = self.frames.as_mut() {
+            f.forget();
+        }
+        let ranges = vmas.iter().map(|v| (v.start, v.end)).collect();
+        let ptes = read_ptes(&pm, &path, ranges, &mut self.frames).ok()?;
+        self.stats.observations += 1;
+        Some(Snapshot { vmas, ptes })
+    }
+
+    /// Brings the model of `pid` up to the snapshot: stack growth, then faults.
+    fn catch_up(&mut self, pid: Pid, snap: Snapshot, why: &str) {
+        self.grow_stacks(pid, &snap, why);
+        let (ops, refused) = fault_steps(&self.sim.machine, pid, &snap.ptes, &self.pfn_of);
+        if refused > 0 {
+            *self
+                .stats
+                .warnings
+                .entry(
+                    "ptes outside any vma the model has, or in one whose protection forbids the \
+                     access, were not recorded"
+                        .to_string(),
+                )
+                .or_default() += refused;
+        }
+        for op in ops {
+            let (kind, n) = match &op {
+                Op::Read { pages, .. } => ("read", *pages),
+                Op::Write { pages, .. } => ("write", *pages),
+                _ => ("fault", 1),
+            };
+            let note = format!(
+                "pid {pid}: {kind} fault{} observed {why}",
+                if n == 1 {
+                    String::new()
+                } else {
+                    format!("s on {n} pages")
+                }
+            );
+            self.emit(op, note);
+        }
+        learn_frames(&self.sim.machine, pid, &snap.ptes, &mut self.pfn_of);
+        let old = std::mem::take(&mut self.procs.get_mut(&pid).expect("live").snap);
+        self.refresh_frames(pid, &old, &snap);
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.snap = snap;
+        }
+    }
+
+    /// Frames the stopped process mapped before or maps now may have changed their mapcount in
+    /// the other processes' (older) snapshots: read them again there.
+    fn refresh_frames(&mut self, pid: Pid, old: &Snapshot, new: &Snapshot) {
+        let Some(frames) = self.frames.as_mut() else {
+            return;
+        };
+        if self.check.is_none() {
+            return;
+        }
+        let pfns: BTreeSet<u64> = old
+            .ptes
+            .values()
+            .chain(new.ptes.values())
+            .filter_map(|p| match p {
+                ObsPte::Present { frame: Some(f), .. } => Some(f.pfn),
+                _ => None,
+            })
+            .collect();
+        for (q, p) in self.procs.iter_mut() {
+            if *q == pid {
+                continue;
+            }
+            for pte in p.snap.ptes.values_mut() {
+                if let ObsPte::Present {
+                    frame: Some(f),
+                    exclusive,
+                    ..
+                } = pte
+                    && pfns.contains(&f.pfn)
+                    && let Some(now) = frames.get(f.pfn)
+                {
+                    *f = now;
+                    *exclusive = f.mapcount == 1;
+                }
+            }
+        }
+    }
+
+    /// The kernel grows a stack vma down on a fault below it, with no system call: an
+    /// anonymous vma that now starts lower and ends where the model's does is recorded as an
+    /// mmap of the new part, which merges with it.
+    fn grow_stacks(&mut self, pid: Pid, snap: &Snapshot, why: &str) {
+        let mut grows = Vec::new();
+        if let Ok(p) = self.sim.machine.proc(pid) {
+            for e in &snap.vmas {
+                if !e.is_named_anon() || e.shared {
+                    continue;
+                }
+                if let Some(v) =
+                    p.mm.vmas
+                        .iter()
+                        .find(|v| v.end == e.end && v.start > e.start)
+                    && v.file.is_none()
+                    && p.mm.overlapping(e.start, v.start).is_empty()
+                {
+                    grows.push((e.start, v.start, v.prot, e.path.clone()));
+                }
+            }
+        }
+        for (start, old, prot, name) in grows {
+            let op = Op::Mmap {
+                pid,
+                addr: start,
+                pages: (old - start) / PAGE_SIZE,
+                prot,
+                shared: false,
+                file: None,
+                offset: 0,
+                note: None,
+            };
+            let note = format!(
+                "pid {pid}: the {} grew down to {start:#x} (observed {why}; no system call: the \
+                 kernel extends the vma on a fault below it), recorded as an mmap that merges \
+                 with it",
+                if name.is_empty() { "vma" } else { &name }
+            );
+            self.emit(op, note);
+        }
+    }
+
+    /// The observation of every live process, for the check.
+    fn observed(&self) -> Observed {
+        let mut o = Observed {
+            procs: BTreeMap::new(),
+            frames: self.frames.is_some(),
+        };
+        for (pid, p) in &self.procs {
+            let vmas = p
+                .snap
+                .vmas
+                .iter()
+                .map(|e| self.shape(e))
+                .collect::<Vec<VmaShape>>();
+            o.procs.insert(
+                *pid,
+                ObservedProc {
+                    vmas,
+                    ptes: p.snap.ptes.clone(),
+                },
+            );
+        }
+        o
+    }
+
+    fn shape(&self, e: &MapsEntry) -> VmaShape {
+        VmaShape {
+            start: e.start,
+            end: e.end,
+            prot: e.prot,
+            shared: e.shared,
+            backing: if e.is_named_anon() {
+                Backing::Anon
+            } else if e.is_shmem() {
+                Backing::Shmem
+            } else {
+                Backing::File(self.files.known(e).unwrap_or(&e.path).to_string())
+            },
+        }
+    }
+
+    /// Compares the model with the observations, if asked to, for the steps recorded since the
+    /// last check point.
+    fn check_point(&mut self) {
+        if self.check.is_none() || self.checked_to == self.steps.len() {
+            return;
+        }
+        let mut o = self.observed();
+        let outside = discount_outside(&mut o);
+        let (n, diffs) = compare_state(&self.sim.machine, &o);
+        let range = self.checked_to..self.steps.len();
+        let what = self.steps[range.end - 1]
+            .note()
+            .unwrap_or_default()
+            .to_string();
+        self.checked_to = self.steps.len();
+        if let Some(c) = self.check.as_mut() {
+            c.shared_outside.extend(outside);
+            c.points.push(CheckPoint::new(range, what, n, diffs));
+        }
+    }
+
+    /// Observes `pid` through `tid`, records what happened since, and checks.
+    fn sync(&mut self, pid: Pid, tid: i32, why: &str) {
+        if let Some(snap) = self.observe(tid) {
+            self.catch_up(pid, snap, why);
+        }
+    }
+
+    fn pid_of(&self, tid: i32) -> Option<Pid> {
+        self.tasks.get(&tid).copied()
+    }
+
+    fn record_exit(&mut self, pid: Pid, why: String) {
+        self.emit(Op::Exit { pid, note: None }, why);
+        if let Some(p) = self.procs.remove(&pid) {
+            self.exited.push((pid, p.snap));
+        }
+    }
+
+    /// Once an address space is torn down, the frames it mapped are mapped once fewer in the
+    /// other processes' snapshots.
+    fn forget_exited(&mut self) {
+        for (pid, snap) in std::mem::take(&mut self.exited) {
+            self.refresh_frames(pid, &snap, &Snapshot::default());
+        }
+    }
+
+    // ----- the system calls ----------------------------------------------------------------
+
+    fn mmap(&mut self, pid: Pid, tid: i32, call: &Call, ret: i64, desc: String) {
+        let Call::Mmap { len, flags, .. } = *call else {
+            return;
+        };
+        let start = ret as u64;
+        let n = pages(len);
+        let end = start + n * PAGE_SIZE;
+        let Some(maps) = read_maps(tid) else {
+            return;
+        };
+        let Some(e) = maps
+            .iter()
+            .find(|e| e.start <= start && start < e.end)
+            .cloned()
+        else {
+            self.warn("an mmap whose vma /proc/PID/maps no longer showed was left out");
+            return;
+        };
+        if flags & libc::MAP_HUGETLB as u64 != 0 {
+            self.warn("MAP_HUGETLB mappings are recorded as 4 KiB pages");
+        }
+        let occupied = self
+            .sim
+            .machine
+            .proc(pid)
+            .map(|p| !p.mm.overlapping(start, end).is_empty())
+            .unwrap_or(false);
+        if occupied {
+            let why = if flags & libc::MAP_FIXED as u64 != 0 {
+                "MAP_FIXED: the kernel unmaps what was there first"
+            } else {
+                "the model still mapped this range (a recorder gap)"
+            };
+            self.emit(
+                Op::Munmap {
+                    pid,
+                    addr: start,
+                    pages: n,
+                    note: None,
+                },
+                format!("pid {pid}: {desc}: {why}"),
+            );
+        }
+        let (shared, file, offset) = if e.is_named_anon() {
+            (false, None, 0)
+        } else if e.is_shmem() {
+            (true, None, 0)
+        } else {
+            let name = self.file_name(tid, &e);
+            let off = e.offset / PAGE_SIZE + (start - e.start) / PAGE_SIZE;
+            (e.shared, Some(name), off)
+        };
+        let op = Op::Mmap {
+            pid,
+            addr: start,
+            pages: n,
+            prot: e.prot,
+            shared,
+            file,
+            offset,
+            note: None,
+        };
+        self.emit(op, format!("pid {pid}: {desc}"));
+    }
+
+    fn brk(&mut self, pid: Pid, tid: i32, ret: i64, desc: String) {
+        let new = ret as u64;
+        let Some(p) = self.procs.get_mut(&pid) else {
+            return;
+        };
+        let old = p.brk.replace(new);
+        let Some(old) = old else {
+            self.warn("a brk whose previous break was unknown was left out");
+            return;
+        };
+        let (o, n) = (page_up(old), page_up(new));
+        if n > o {
+            let prot = read_maps(tid)
+                .and_then(|m| m.into_iter().find(|e| e.start <= o && o < e.end))
+                .map_or(Prot::RW, |e| e.prot);
+            self.emit(
+                Op::Mmap {
+                    pid,
+                    addr: o,
+                    pages: (n - o) / PAGE_SIZE,
+                    prot,
+                    shared: false,
+                    file: None,
+                    offset: 0,
+                    note: None,
+                },
+                format!(
+                    "pid {pid}: {desc}: the heap grows; recorded as an anonymous mmap that \
+                     extends the heap vma (do_brk_flags expands it in place and keeps its anon_vma)"
+                ),
+            );
+        } else if n < o {
+            self.emit(
+                Op::Munmap {
+                    pid,
+                    addr: n,
+                    pages: (o - n) / PAGE_SIZE,
+                    note: None,
+                },
+                format!("pid {pid}: {desc}: the heap shrinks (the kernel unmaps its tail)"),
+            );
+        }
+    }
+
+    fn mremap(&mut self, pid: Pid, call: &Call, ret: i64, desc: String) {
+        let Call::Mremap {
+            addr,
+            old_len,
+            new_len,
+            flags,
+            ..
+        } = *call
+        else {
+            return;
+        };
+        if old_len == 0 {
+            self.warn("mremap with old_len 0 (a second mapping of shared memory) was left out");
+            return;
+        }
+        let to = ret as u64;
+        let (pages_old, pages_new) = (pages(old_len), pages(new_len));
+        let op = Op::Mremap {
+            pid,
+            addr,
+            pages: pages_old,
+            new_pages: (pages_new != pages_old).then_some(pages_new),
+            to: (to != addr).then_some(to),
+            note: None,
+        };
+        self.emit(op, format!("pid {pid}: {desc}"));
+        if flags & libc::MREMAP_DONTUNMAP as u64 != 0 && to != addr {
+            self.warn(
+                "MREMAP_DONTUNMAP is recorded as a move followed by an anonymous mmap of the old \
+                 range",
+            );
+            self.emit(
+                Op::Mmap {
+                    pid,
+                    addr,
+                    pages: pages_old,
+                    prot: Prot::RW,
+                    shared: false,
+                    file: None,
+                    offset: 0,
+                    note: None,
+                },
+                format!("pid {pid}: {desc}: MREMAP_DONTUNMAP leaves the old range mapped, empty"),
+            );
+        }
+    }
+}
+
+impl Handler for Recorder {
+    fn exec(&mut self, tid: i32, former: i32) -> Flow {
+        let Some(old) = self.pid_of(former).or_else(|| self.pid_of(tid)) else {
+            return Flow::Go;
+        };
+        self.tasks.remove(&former);
+        let tgid = tgid_of(tid).unwrap_or(tid);
+        let owner = self.procs.get(&old).map(|p| p.tgid);
+        let desc = cmdline(tid);
+        let pid = if owner == Some(tgid) {
+            // The process itself: its address space is replaced; its other threads are gone.
+            if let Some(p) = self.procs.get_mut(&old) {
+                p.tids = [tid].into();
+            }
+            self.tasks.retain(|_, p| *p != old);
+            self.emit(
+                Op::Exec {
+                    pid: old,
+                    note: None,
+                },
+                format!("pid {old}: {desc} = 0: a new, empty address space"),
+            );
+            old
+        } else {
+            // A vfork (or CLONE_VM) child: it leaves its parent's address space for a new one.
+            if let Some(p) = self.procs.get_mut(&old) {
+                p.tids.remove(&former);
+                p.tids.remove(&tid);
+            }
+            let pid = self.next_pid;
+            self.next_pid += 1;
+            self.emit(
+                Op::Spawn { pid, note: None },
+                format!(
+                    "pid {pid}: {desc} = 0 in a vfork child of pid {old} (it used pid {old}'s \
+                     address space until now): a new, unrelated address space"
+                ),
+            );
+            self.procs.insert(
+                pid,
+                Proc {
+                    tids: [tid].into(),
+                    tgid,
+                    snap: Snapshot::default(),
+                    brk: None,
+                },
+            );
+            pid
+        };
+        self.tasks.insert(tid, pid);
+        let mut gone = Snapshot::default();
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.brk = start_brk(tid);
+            gone = std::mem::take(&mut p.snap);
+        }
+        // The frames the old address space mapped are mapped once fewer now.
+        self.refresh_frames(pid, &gone, &Snapshot::default());
+        let Some(maps) = read_maps(tid) else {
+            return Flow::Go;
+        };
+        let program = std::fs::read_link(format!("/proc/{tid}/exe")).ok();
+        for e in &maps {
+            let (shared, file, offset, what) = if e.is_named_anon() {
+                let w = match e.path.as_str() {
+                    "[stack]" => "the stack".to_string(),
+                    "[heap]" => "the heap".to_string(),
+                    _ => "anonymous memory (a bss)".to_string(),
+                };
+                (false, None, 0, w)
+            } else if e.is_shmem() {
+                (true, None, 0, "shared anonymous memory".to_string())
+            } else {
+                let name = self.file_name(tid, e);
+                let what = if program.as_deref() == Some(std::path::Path::new(&e.path)) {
+                    "the program"
+                } else {
+                    "the program interpreter"
+                };
+                (e.shared, Some(name), e.offset / PAGE_SIZE, what.to_string())
+            };
+            let op = Op::Mmap {
+                pid,
+                addr: e.start,
+                pages: (e.end - e.start) / PAGE_SIZE,
+                prot: e.prot,
+                shared,
+                file,
+                offset,
+                note: None,
+            };
+            self.emit(
+                op,
+                format!(
+                    "pid {pid}: execve mapped {what} (read from /proc/PID/maps after the exec)"
+                ),
+            );
+        }
+        self.sync(pid, tid, "after the execve");
+        self.check_point();
+        self.caps_flow()
+    }
+
+    fn syscall_entry(&mut self, tid: i32, call: &Call) -> Flow {
+        if matches!(call, Call::Shm) {
+            self.warn("SysV shared memory (shmat / shmdt) is not recorded");
+        }
+        let Some(pid) = self.pid_of(tid) else {
+            return Flow::Go;
+        };
+        if !matches!(call, Call::Other) {
+            self.stats.syscalls += 1;
+        }
+        self.sync(pid, tid, "at a system call");
+        self.check_point();
+        self.caps_flow()
+    }
+
+    fn syscall_exit(&mut self, tid: i32, call: &Call, ret: i64) -> Flow {
+        let Some(pid) = self.pid_of(tid) else {
+            return Flow::Go;
+        };
+        if (-4095..0).contains(&ret) && !matches!(call, Call::Brk { .. }) {
+            return Flow::Go;
+        }
+        let desc = describe(call, ret);
+        match *call {
+            Call::Mmap { .. } => self.mmap(pid, tid, call, ret, desc),
+            Call::Munmap { addr, len } => {
+                self.emit(
+                    Op::Munmap {
+                        pid,
+                        addr,
+                        pages: pages(len),
+                        note: None,
+                    },
+                    format!("pid {pid}: {desc}"),
+                );
+            }
+            Call::Mprotect { addr, len, prot } => {
+                let p = Prot {
+                    read: prot & libc::PROT_READ as u64 != 0,
+                    write: prot & libc::PROT_WRITE as u64 != 0,
+                    exec: prot & libc::PROT_EXEC as u64 != 0,
+                };
+                if prot & (libc::PROT_GROWSDOWN | libc::PROT_GROWSUP) as u64 != 0 {
+                    self.warn("mprotect with PROT_GROWSDOWN is recorded for the range given only");
+                }
+                self.emit(
+                    Op::Mprotect {
+                        pid,
+                        addr,
+                        pages: pages(len),
+                        prot: p,
+                        note: None,
+                    },
+                    format!("pid {pid}: {desc}"),
+                );
+            }
+            Call::Mremap { .. } => self.mremap(pid, call, ret, desc),
+            Call::Brk { .. } => self.brk(pid, tid, ret, desc),
+            Call::Madvise { advice, .. } => {
+                let a = advice as i32;
+                if a == libc::MADV_DONTNEED
+                    || a == libc::MADV_FREE
+                    || a == libc::MADV_DONTNEED_LOCKED
+                    || a == libc::MADV_REMOVE
+                {
+                    self.warn("madvise that zaps ptes is not recorded yet");
+                }
+            }
+            _ => return Flow::Go,
+        }
+        self.sync(pid, tid, "after the system call");
+        self.check_point();
+        self.caps_flow()
+    }
+
+    fn new_task(&mut self, parent: i32, child: i32, call: &Call, shares_mm: bool) -> Flow {
+        let Some(pid) = self.pid_of(parent) else {
+            return Flow::Go;
+        };
+        if shares_mm {
+            self.tasks.insert(child, pid);
+            if let Some(p) = self.procs.get_mut(&pid) {
+                p.tids.insert(child);
+            }
+            return Flow::Go;
+        }
+        let cpid = self.next_pid;
+        self.next_pid += 1;
+        let tgid = tgid_of(child).unwrap_or(child);
+        let brk = self.procs.get(&pid).and_then(|p| p.brk);
+        self.emit(
+            Op::Fork {
+                pid,
+                child: cpid,
+                note: None,
+            },
+            format!("pid {pid}: {}", describe(call, cpid as i64)),
+        );
+        self.procs.insert(
+            cpid,
+            Proc {
+                tids: [child].into(),
+                tgid,
+                snap: Snapshot::default(),
+                brk,
+            },
+        );
+        self.tasks.insert(child, cpid);
+        self.sync(cpid, child, "in the child right after the fork");
+        self.check_point();
+        self.caps_flow()
+    }
+
+    fn exiting(&mut self, tid: i32, status: i32) -> (Flow, bool) {
+        let Some(pid) = self.pid_of(tid) else {
+            return (Flow::Go, false);
+        };
+        let last = self
+            .procs
+            .get(&pid)
+            .is_some_and(|p| p.tids.len() == 1 && p.tids.contains(&tid));
+        self.sync(pid, tid, "at exit");
+        self.tasks.remove(&tid);
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.tids.remove(&tid);
+        }
+        if last {
+            let code = if libc::WIFEXITED(status) {
+                format!("exit_group({})", libc::WEXITSTATUS(status))
+            } else if libc::WIFSIGNALED(status) {
+                format!("killed by signal {}", libc::WTERMSIG(status))
+            } else {
+                "exit".to_string()
+            };
+            self.record_exit(
+                pid,
+                format!("pid {pid}: {code}: the address space is torn down"),
+            );
+        } else {
+            self.check_point();
+        }
+        (self.caps_flow(), last)
+    }
+
+    fn settled(&mut self, _tid: i32) -> Flow {
+        self.forget_exited();
+        self.check_point();
+        Flow::Go
+    }
+
+    fn gone(&mut self, tid: i32) {
+        let Some(pid) = self.tasks.remove(&tid) else {
+            return;
+        };
+        let empty = match self.procs.get_mut(&pid) {
+            Some(p) => {
+                p.tids.remove(&tid);
+                p.tids.is_empty()
+            }
+            None => false,
+        };
+        if empty {
+            self.record_exit(
+                pid,
+                format!(
+                    "pid {pid}: gone without an exit stop (killed): the address space is torn down"
+                ),
+            );
+            self.forget_exited();
+            self.check_point();
+        }
+    }
+}
