@@ -320,45 +320,6 @@ fn fault_around_maps_the_cached_16_page_window_and_shared_writes_map_one_page() 
     assert_eq!(page(&s, 2, 0x100000), page(&s, 1, 0x100000));
 }
 
-/// rmap-semantics.md §8.1: a vma that starts inside an aligned 64 KiB window gets a 16-pte window
-/// from its start (do_fault_around's from_pte / to_pte), not the aligned window cut at the vma.
-/// Seen on 6.18 with libc's first segment, which starts 3 pages into an aligned window: a read
-/// at its start mapped its pages 0 to 15.
-#[test]
-fn fault_around_runs_16_pages_from_a_vma_start_inside_the_window() {
-    let mut s = sim("modern");
-    ok(&mut s, mmap_file(1, 0x103000, 40, "libc.so", false));
-    ok(&mut s, read(1, 0x103000, 1));
-    let mapped: Vec<u64> = s
-        .machine
-        .proc(1)
-        .unwrap()
-        .mm
-        .pt
-        .range(0x100000, 0x200000)
-        .into_iter()
-        .map(|(a, _)| a)
-        .collect();
-    assert_eq!(mapped.first(), Some(&0x103000));
-    assert_eq!(mapped.last(), Some(&0x112000));
-    assert_eq!(mapped.len(), 16);
-    // The window also stops at the end of the page table (2 MiB): a vma that starts 3 pages
-    // before a page-table boundary gets those 3 pages only.
-    let mut s = sim("modern");
-    ok(&mut s, mmap_file(1, 0x3fd000, 40, "libc.so", false));
-    ok(&mut s, read(1, 0x3fd000, 1));
-    let pmd: Vec<u64> = s
-        .machine
-        .proc(1)
-        .unwrap()
-        .mm
-        .pt
-        .iter()
-        .map(|(a, _)| a)
-        .collect();
-    assert_eq!(pmd, vec![0x3fd000, 0x3fe000, 0x3ff000]);
-}
-
 #[test]
 fn growing_a_shared_anonymous_mapping_does_not_grow_its_shmem_object() {
     let mut s = sim("modern");
@@ -717,4 +678,70 @@ fn an_mprotect_over_a_hole_changes_the_mapped_prefix_and_fails() {
         }
     ));
     assert_eq!(vma_prots(&s, 1), before);
+/// VM_ACCOUNT (mprotect_fixup), seen on 6.18 with `rmapviz check`: a private file vma that was
+/// writable and has an anon_vma keeps VM_ACCOUNT when made read-only, so it does not merge with
+/// its read-only neighbour (a library's RELRO piece); an anonymous vma without an anon_vma drops
+/// VM_ACCOUNT with the write permission and merges; shared vmas are never accounted.
+#[test]
+fn a_once_writable_piece_with_anonymous_pages_stays_apart_from_its_read_only_neighbour() {
+    let vmas = |s: &Simulation| -> Vec<(u64, u64)> {
+        s.machine
+            .proc(1)
+            .unwrap()
+            .mm
+            .vmas
+            .iter()
+            .map(|v| (v.start, v.end))
+            .collect()
+    };
+    let mprotect = |addr, pages, prot: &str| Op::Mprotect {
+        pid: 1,
+        addr,
+        pages,
+        prot: Prot::parse(prot).unwrap(),
+    };
+    let mut s = sim("modern");
+    let mut data = mmap_file(1, 0x104000, 4, "lib.so", false);
+    if let Op::Mmap { offset, .. } = &mut data {
+        *offset = 4;
+    }
+    let mut text = mmap_file(1, 0x100000, 4, "lib.so", false);
+    if let Op::Mmap { prot, .. } = &mut text {
+        *prot = Prot::R;
+    }
+    ok(&mut s, text);
+    ok(&mut s, data);
+    ok(&mut s, write(1, 0x104000, 1));
+    ok(&mut s, mprotect(0x104000, 4, "r"));
+    assert_eq!(vmas(&s), vec![(0x100000, 0x104000), (0x104000, 0x108000)]);
+
+    // Anonymous, never written: read-only again, it merges.
+    let mut s = sim("modern");
+    let anon = |addr, prot: &str| Op::Mmap {
+        pid: 1,
+        addr,
+        pages: 2,
+        prot: Prot::parse(prot).unwrap(),
+        shared: false,
+        file: None,
+        offset: 0,
+    };
+    ok(&mut s, anon(0x200000, "r"));
+    ok(&mut s, anon(0x202000, "rw"));
+    ok(&mut s, mprotect(0x202000, 2, "r"));
+    assert_eq!(vmas(&s), vec![(0x200000, 0x204000)]);
+    ok(&mut s, anon(0x300000, "r"));
+    ok(&mut s, anon(0x302000, "r"));
+    ok(&mut s, mprotect(0x302000, 2, "rw"));
+    ok(&mut s, mprotect(0x302000, 2, "r"));
+    assert_eq!(
+        vmas(&s),
+        vec![(0x200000, 0x204000), (0x300000, 0x304000)]
+    );
+    // Anonymous and written: it keeps VM_ACCOUNT.
+    ok(&mut s, anon(0x400000, "r"));
+    ok(&mut s, anon(0x402000, "rw"));
+    ok(&mut s, write(1, 0x402000, 1));
+    ok(&mut s, mprotect(0x402000, 2, "r"));
+    assert_eq!(vmas(&s).len(), 4);
 }

@@ -77,6 +77,7 @@ impl Machine {
             shared: a.shared,
             file,
             anon_faulted: false,
+            accounted: a.prot.write && !a.shared,
         };
         let fname = file
             .map(|f| format!(" of \"{}\" at page {}", self.file(f).name, pgoff))
@@ -218,6 +219,11 @@ impl Machine {
             }
             let mut after = before.clone();
             after.prot = prot;
+            if prot.write && !after.shared {
+                after.accounted = true;
+            } else if !prot.write && after.file.is_none() && !after.anon_faulted {
+                after.accounted = false;
+            }
             self.mm_mut(pid).vmas[i] = after.clone();
             self.reprotect_ptes(pid, &after, before.prot);
             scheme.vma_resized(self, pid, &before, &after, ev);

@@ -20,6 +20,12 @@ pub struct Vma {
     /// Has had an anonymous page (the kernel's `vma->anon_vma != NULL`); decides whether fork
     /// copies the ptes and whether mremap keeps pgoff. Scheme independent.
     pub anon_faulted: bool,
+    /// VM_ACCOUNT: the vma's pages are charged to the commit limit. Set for a private mapping
+    /// made or mprotected writable; kept when the write permission goes, except on an
+    /// anonymous vma that has no anon_vma yet (mprotect_fixup). vmas merge only with equal
+    /// flags, so a read-only piece that was writable (the RELRO part of a library's data)
+    /// stays apart from its read-only neighbour.
+    pub accounted: bool,
 }
 
 impl Vma {

@@ -15,6 +15,7 @@ impl Machine {
             || prev.prot != next.prot
             || prev.shared != next.shared
             || prev.file != next.file
+            || prev.accounted != next.accounted
         {
             return false;
         }

@@ -266,6 +266,7 @@ impl Recorder {
         if self.check.is_none() {
             return;
         }
+        frames.forget();
         let pfns: BTreeSet<u64> = old
             .ptes
             .values()
