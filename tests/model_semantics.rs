@@ -734,10 +734,7 @@ fn a_once_writable_piece_with_anonymous_pages_stays_apart_from_its_read_only_nei
     ok(&mut s, anon(0x302000, "r"));
     ok(&mut s, mprotect(0x302000, 2, "rw"));
     ok(&mut s, mprotect(0x302000, 2, "r"));
-    assert_eq!(
-        vmas(&s),
-        vec![(0x200000, 0x204000), (0x300000, 0x304000)]
-    );
+    assert_eq!(vmas(&s), vec![(0x200000, 0x204000), (0x300000, 0x304000)]);
     // Anonymous and written: it keeps VM_ACCOUNT.
     ok(&mut s, anon(0x400000, "r"));
     ok(&mut s, anon(0x402000, "rw"));

@@ -8,7 +8,7 @@ use super::{CliError, EXIT_OK};
 use crate::oracle::EXIT_UNSUPPORTED;
 use crate::scenario::Scenario;
 use crate::session::Simulation;
-use crate::trace::{Caps, Trace, TraceError, TraceOptions, trace};
+use crate::trace::{Caps, ProgramOutput, Trace, TraceError, TraceOptions, trace};
 
 /// Exit status: the check found differences, or the trace was cut short.
 const EXIT_DIFFER: u8 = 1;
@@ -114,6 +114,13 @@ pub fn run(a: TraceArgs) -> Result<u8, CliError> {
     }
     let opts = TraceOptions {
         check: a.check,
+        watch_signals: true,
+        // Without -o the scenario goes to standard output: the program's output must not.
+        output: if a.output.is_none() {
+            ProgramOutput::Stderr
+        } else {
+            ProgramOutput::Inherit
+        },
         caps: Caps {
             steps: a.max_steps,
             vmas: a.max_vmas,

@@ -94,6 +94,23 @@ pub struct TraceOptions {
     /// Compare the model with the kernel after every stop.
     pub check: bool,
     pub caps: Caps,
+    /// SIGINT, SIGTERM and SIGHUP end the trace (killing the program) and keep what was
+    /// recorded. For the command line; a library caller keeps its own signal handling.
+    pub watch_signals: bool,
+    /// Where the traced program's standard output and error go.
+    pub output: ProgramOutput,
+}
+
+/// Where the traced program writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ProgramOutput {
+    /// rmapviz's own standard output and error.
+    #[default]
+    Inherit,
+    /// Both to rmapviz's standard error (standard output carries the scenario).
+    Stderr,
+    /// Nowhere (/dev/null).
+    Null,
 }
 
 /// A finished trace.
@@ -168,9 +185,9 @@ pub fn trace(argv: &[String], opts: &TraceOptions) -> Result<Trace, TraceError> 
         missing: access.missing.clone(),
         ..TraceCheck::default()
     });
-    let started = tracer::start(argv)?;
+    let started = tracer::start(argv, opts.output)?;
     let mut rec = recorder::Recorder::new(started.root(), frames, check, opts.caps);
-    let ending = tracer::run(started, &mut rec)?;
+    let ending = tracer::run(started, &mut rec, opts.watch_signals)?;
     if rec.steps_recorded() == 0 {
         return Err(TraceError::Start(
             "the command never started (no exec was seen)".into(),

@@ -113,8 +113,8 @@ impl Started {
     }
 }
 
-/// Starts `argv` stopped under ptrace.
-pub fn start(argv: &[String]) -> Result<Started, TraceError> {
+/// Starts `argv` stopped under ptrace, its output sent where `output` says.
+pub fn start(argv: &[String], output: super::ProgramOutput) -> Result<Started, TraceError> {
     let first = argv
         .first()
         .ok_or_else(|| TraceError::Start("no command given (rmapviz trace -- COMMAND)".into()))?;
@@ -126,6 +126,15 @@ pub fn start(argv: &[String]) -> Result<Started, TraceError> {
         .map(|a| CString::new(a.as_bytes()))
         .collect::<Result<_, _>>()
         .map_err(|_| TraceError::Start("an argument holds a NUL byte".into()))?;
+    let null = match output {
+        super::ProgramOutput::Null => Some(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/null")
+                .map_err(|e| TraceError::Start(format!("/dev/null: {e}")))?,
+        ),
+        _ => None,
+    };
     let (rd, wr): (OwnedFd, OwnedFd) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|e| TraceError::Start(format!("cannot make a pipe: {e}")))?;
     // SAFETY: the child only calls async-signal-safe functions (ptrace, raise, execv, write,
@@ -133,6 +142,19 @@ pub fn start(argv: &[String]) -> Result<Started, TraceError> {
     match unsafe { fork() } {
         Ok(ForkResult::Child) => {
             drop(rd);
+            // SAFETY: dup2 on descriptors we own, in the child before exec.
+            unsafe {
+                match (&null, output) {
+                    (Some(n), _) => {
+                        libc::dup2(n.as_raw_fd(), 1);
+                        libc::dup2(n.as_raw_fd(), 2);
+                    }
+                    (None, super::ProgramOutput::Stderr) => {
+                        libc::dup2(2, 1);
+                    }
+                    _ => {}
+                }
+            }
             let _ = ptrace::traceme();
             let _ = nix::sys::signal::raise(Signal::SIGSTOP);
             let e = nix::unistd::execv(&cpath, &cargs)
@@ -147,7 +169,7 @@ pub fn start(argv: &[String]) -> Result<Started, TraceError> {
         }
         Ok(ForkResult::Parent { child }) => {
             drop(wr);
-            match waitpid(child, Some(WaitPidFlag::__WALL)) {
+            match waitpid(child, Some(WaitPidFlag::__WALL | WaitPidFlag::__WNOTHREAD)) {
                 Ok(WaitStatus::Stopped(_, Signal::SIGSTOP)) => {}
                 Ok(other) => {
                     return Err(TraceError::Start(format!(
@@ -359,7 +381,7 @@ impl<H: Handler> Loop<'_, H> {
                 self.stopping = Some(Ending::Interrupted(sig));
                 kill_all(&self.live);
             }
-            let st = match waitpid(None, Some(WaitPidFlag::__WALL)) {
+            let st = match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::__WNOTHREAD)) {
                 Ok(s) => s,
                 Err(Errno::EINTR) => continue,
                 Err(Errno::ECHILD) => break,
@@ -416,34 +438,48 @@ impl<H: Handler> Loop<'_, H> {
         if let Ok(mut l) = self.live.lock() {
             l.remove(&tid);
         }
+        // A child that stopped before its parent's fork event waits for that event; if the
+        // parent is gone it never comes: let such children go.
+        for t in std::mem::take(&mut self.early) {
+            self.add_live(t);
+            self.resume(t, None);
+        }
         self.pending.remove(&tid);
         self.h.gone(tid);
     }
 }
 
-/// Runs the started command until every task is gone, telling `h` what happens.
-/// SIGINT, SIGTERM and SIGHUP kill the traced program and end the trace (the handler keeps
-/// what it recorded).
-pub fn run<H: Handler>(started: Started, h: &mut H) -> Result<Ending, TraceError> {
+/// Runs the started command until every task is gone, telling `h` what happens. With
+/// `watch_signals`, SIGINT, SIGTERM and SIGHUP kill the traced program and end the trace (the
+/// handler keeps what it recorded); a front end sets it, a library caller that shares its
+/// process with other work does not.
+pub fn run<H: Handler>(
+    started: Started,
+    h: &mut H,
+    watch_signals: bool,
+) -> Result<Ending, TraceError> {
     let Started { root, pipe } = started;
     let live: Live = Arc::new(Mutex::new(HashSet::new()));
     let interrupted = Arc::new(AtomicI32::new(0));
-    let mut signals = signal_hook::iterator::Signals::new([
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ])
-    .map_err(|e| TraceError::Trace(format!("cannot watch signals: {e}")))?;
-    let handle = signals.handle();
-    let watcher = {
+    let watcher = if watch_signals {
+        let mut signals = signal_hook::iterator::Signals::new([
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGHUP,
+        ])
+        .map_err(|e| TraceError::Trace(format!("cannot watch signals: {e}")))?;
+        let handle = signals.handle();
         let live = live.clone();
         let interrupted = interrupted.clone();
-        std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             if let Some(sig) = signals.forever().next() {
                 interrupted.store(sig, Ordering::SeqCst);
                 kill_all(&live);
             }
-        })
+        });
+        Some((handle, thread))
+    } else {
+        None
     };
     let mut l = Loop {
         h,
@@ -456,7 +492,9 @@ pub fn run<H: Handler>(started: Started, h: &mut H) -> Result<Ending, TraceError
         ending: None,
     };
     let r = l.run(&interrupted, &pipe);
-    handle.close();
-    let _ = watcher.join();
+    if let Some((handle, thread)) = watcher {
+        handle.close();
+        let _ = thread.join();
+    }
     r
 }

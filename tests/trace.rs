@@ -1,0 +1,686 @@
+//! `rmapviz trace` on real programs: small programs written for these tests (this test binary
+//! re-executed in a "traced program" mode: fork with copy-on-write, mremap, madvise, threads,
+//! exec, vfork, brk, stack growth) and programs found on any Debian machine (`sh -c`, `ls`).
+//! Each traced scenario must hold the ops the program did, replay under every scheme with no
+//! refused step, and agree with the kernel under `--check`.
+//!
+//! Tracing needs Linux, ptrace and /proc/PID/pagemap; the full check (frame numbers) needs root.
+//! Where the machine does not allow it the tests print why and pass as skipped, unless
+//! `RMAPVIZ_REQUIRE_ORACLE=1` (set by `.ci/run`), which turns a skip into a failure.
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use std::process::Command;
+
+    use rmapviz::model::{Addr, Op};
+    use rmapviz::scenario::Scenario;
+    use rmapviz::session::Simulation;
+    use rmapviz::trace::{ProgramOutput, Trace, TraceOptions, trace};
+
+    /// The environment variable that turns this test binary into a traced program.
+    const MODE: &str = "RMAPVIZ_TRACED_PROGRAM";
+    /// Where the programs map their memory (MAP_FIXED_NOREPLACE), so the tests can find it.
+    const BASE: usize = 0x5a5a_0000_0000;
+    const PAGE: usize = 4096;
+
+    // ----- the traced programs ----------------------------------------------------------------
+
+    fn map(addr: usize, pages: usize) -> *mut u8 {
+        // SAFETY: a fresh anonymous mapping at an address nothing else uses.
+        let p = unsafe {
+            libc::mmap(
+                addr as *mut libc::c_void,
+                pages * PAGE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
+                -1,
+                0,
+            )
+        };
+        assert_eq!(p as usize, addr, "mmap at {addr:#x}");
+        p.cast()
+    }
+
+    fn touch(p: *mut u8, pages: usize, value: u8) {
+        for i in 0..pages {
+            // SAFETY: `p` maps at least `pages` writable pages.
+            unsafe { std::ptr::write_volatile(p.add(i * PAGE), value) };
+        }
+    }
+
+    fn wait_child(pid: libc::pid_t) {
+        let mut st = 0;
+        // SAFETY: waiting for our own child.
+        unsafe { libc::waitpid(pid, &mut st, 0) };
+    }
+
+    /// fork, then the child writes two of four shared pages (copy-on-write) and the parent one.
+    fn fork_cow() {
+        let p = map(BASE, 4);
+        touch(p, 4, 1);
+        // SAFETY: the child only writes memory and calls _exit.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            touch(p, 2, 2);
+            // SAFETY: a system call in the child; the page stays mapped.
+            unsafe { libc::getppid() };
+            // SAFETY: ends the child without running the test harness's exit handlers.
+            unsafe { libc::_exit(0) };
+        }
+        wait_child(pid);
+        // SAFETY: writing our own mapping.
+        unsafe { std::ptr::write_volatile(p.add(2 * PAGE), 3) };
+        // SAFETY: a system call so the write above is observed before exit.
+        unsafe { libc::getpid() };
+    }
+
+    /// mremap: grow four written pages to eight, moved to another address.
+    fn mremap() {
+        let p = map(BASE, 4);
+        touch(p, 4, 1);
+        let to = BASE + 0x100_0000;
+        // SAFETY: moving our own mapping to a free address.
+        let q = unsafe {
+            libc::mremap(
+                p.cast(),
+                4 * PAGE,
+                8 * PAGE,
+                libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+                to as *mut libc::c_void,
+            )
+        };
+        assert_eq!(q as usize, to);
+        touch(q.cast(), 8, 2);
+        // SAFETY: a system call so the writes are observed.
+        unsafe { libc::getpid() };
+    }
+
+    /// madvise(MADV_DONTNEED) zaps two of four written pages; the vma stays.
+    fn madvise() {
+        let p = map(BASE, 4);
+        touch(p, 4, 1);
+        // SAFETY: our own mapping.
+        let r = unsafe { libc::madvise(p.add(PAGE).cast(), 2 * PAGE, libc::MADV_DONTNEED) };
+        assert_eq!(r, 0);
+        // SAFETY: a system call so the state after madvise is observed.
+        unsafe { libc::getpid() };
+    }
+
+    /// A thread maps and writes memory: its ops are the process's.
+    fn threads() {
+        let t = std::thread::spawn(|| {
+            let p = map(BASE, 3);
+            touch(p, 3, 1);
+            // SAFETY: a system call so the writes are observed.
+            unsafe { libc::getpid() };
+        });
+        t.join().expect("thread");
+    }
+
+    /// fork, and the child execs a program.
+    fn exec() {
+        let p = map(BASE, 2);
+        touch(p, 2, 1);
+        let prog = c"/bin/true";
+        let argv = [prog.as_ptr(), std::ptr::null()];
+        // SAFETY: the child only calls execv and _exit.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            // SAFETY: argv is NULL-terminated.
+            unsafe {
+                libc::execv(prog.as_ptr(), argv.as_ptr());
+                libc::_exit(127)
+            }
+        }
+        wait_child(pid);
+    }
+
+    /// vfork (posix_spawn): the child uses the parent's address space until it execs.
+    fn vfork() {
+        let mut pid = 0;
+        let prog = c"/bin/true";
+        let argv = [prog.as_ptr() as *mut libc::c_char, std::ptr::null_mut()];
+        // SAFETY: posix_spawn with a NULL-terminated argv and the current environment.
+        let r = unsafe {
+            libc::posix_spawn(
+                &mut pid,
+                prog.as_ptr(),
+                std::ptr::null(),
+                std::ptr::null(),
+                argv.as_ptr(),
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(r, 0);
+        wait_child(pid);
+    }
+
+    /// The heap grows with brk.
+    fn brk() {
+        // SAFETY: sbrk(0) reads the break; then it grows by 64 KiB, whose first page is written.
+        unsafe {
+            let old = libc::sbrk(0) as usize;
+            libc::sbrk(0x10000);
+            std::ptr::write_volatile(((old + 0xfff) & !0xfff) as *mut u8, 1);
+            libc::getpid();
+        }
+    }
+
+    #[test]
+    fn traced_program() {
+        let Ok(which) = std::env::var(MODE) else {
+            return;
+        };
+        match which.as_str() {
+            "fork_cow" => fork_cow(),
+            "mremap" => mremap(),
+            "madvise" => madvise(),
+            "threads" => threads(),
+            "exec" => exec(),
+            "vfork" => vfork(),
+            "brk" => brk(),
+            other => panic!("no traced program {other}"),
+        }
+        std::process::exit(0);
+    }
+
+    // ----- tracing them -------------------------------------------------------------------------
+
+    /// Why tracing with the full check cannot run here, if it cannot.
+    fn unavailable() -> Option<String> {
+        match rmapviz::oracle::procfs::probe() {
+            Err(e) => Some(e.to_string()),
+            Ok(a) => a.missing,
+        }
+    }
+
+    fn available(test: &str) -> bool {
+        match unavailable() {
+            None => true,
+            Some(why) => {
+                if std::env::var("RMAPVIZ_REQUIRE_ORACLE").as_deref() == Ok("1") {
+                    panic!("{test}: tracing must run here (RMAPVIZ_REQUIRE_ORACLE=1) but: {why}");
+                }
+                eprintln!("{test}: skipped: {why}");
+                false
+            }
+        }
+    }
+
+    /// Traces `argv` with the check on.
+    fn traced(argv: &[&str]) -> Trace {
+        let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+        trace(
+            &argv,
+            &TraceOptions {
+                check: true,
+                output: ProgramOutput::Null,
+                ..TraceOptions::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("trace {argv:?}: {e}"))
+    }
+
+    /// Traces this test binary as program `which` (through env(1), which sets the mode: the
+    /// tests run in parallel threads, so none changes its own environment).
+    fn program(which: &str) -> Trace {
+        let exe = std::env::current_exe().expect("test binary");
+        let exe = exe.to_str().expect("utf-8 path");
+        let mode = format!("{MODE}={which}");
+        traced(&[
+            "env",
+            &mode,
+            exe,
+            "--exact",
+            "linux::traced_program",
+            "--test-threads=1",
+            "-q",
+        ])
+    }
+
+    /// Every scheme replays the scenario without refusing a step.
+    fn replays_everywhere(s: &Scenario) {
+        for name in rmapviz::schemes::scheme_names() {
+            let mut sim = Simulation::by_name(name).expect("scheme");
+            for (i, op) in s.steps.iter().enumerate() {
+                let r = sim.step(op, false);
+                assert!(
+                    r.error.is_none(),
+                    "{name} refused step {} {op}: {:?}",
+                    i + 1,
+                    r.error
+                );
+            }
+        }
+    }
+
+    /// The check agreed on at least `pct` percent of the observed ptes.
+    fn agrees(t: &Trace, pct: f64) {
+        let c = t.check.as_ref().expect("check");
+        assert!(
+            c.agreement() >= pct,
+            "agreement {:.2}% < {pct}%:\n{}",
+            c.agreement(),
+            c.text(false)
+        );
+    }
+
+    fn has(s: &Scenario, pred: impl Fn(&Op) -> bool) -> Option<usize> {
+        s.steps.iter().position(pred)
+    }
+
+    fn in_base(addr: Addr) -> bool {
+        (BASE as u64..BASE as u64 + 0x200_0000).contains(&addr)
+    }
+
+    #[test]
+    fn fork_with_copy_on_write_is_recorded_and_agrees() {
+        if !available("fork_with_copy_on_write_is_recorded_and_agrees") {
+            return;
+        }
+        let t = program("fork_cow");
+        let s = &t.scenario;
+        let mmap = has(
+            s,
+            |o| matches!(o, Op::Mmap { pid: 1, addr, pages: 4, .. } if *addr == BASE as u64),
+        )
+        .expect("the program's mmap");
+        let write = has(
+            s,
+            |o| matches!(o, Op::Write { pid: 1, addr, pages: 4, .. } if *addr == BASE as u64),
+        )
+        .expect("the parent's writes");
+        let fork = has(s, |o| matches!(o, Op::Fork { pid: 1, .. })).expect("a fork");
+        let Op::Fork { child, .. } = s.steps[fork] else {
+            unreachable!()
+        };
+        // The child's copy-on-write faults on the first two pages, after the fork.
+        let cow = has(s, |o| {
+            matches!(o, Op::Write { pid, addr, pages: 2, .. } if *pid == child && *addr == BASE as u64)
+        })
+        .expect("the child's copy-on-write");
+        let exit = has(s, |o| matches!(o, Op::Exit { pid, .. } if *pid == child)).expect("exit");
+        assert!(mmap < write && write < fork && fork < cow && cow < exit);
+        // The parent's later write reuses its page (the child copied): nothing to record.
+        assert!(
+            !s.steps[exit..]
+                .iter()
+                .any(|o| matches!(o, Op::Write { pid: 1, addr, .. } if in_base(*addr))),
+            "a reuse leaves no trace in pagemap"
+        );
+        replays_everywhere(s);
+        agrees(&t, 99.0);
+    }
+
+    #[test]
+    fn mremap_is_recorded_and_agrees() {
+        if !available("mremap_is_recorded_and_agrees") {
+            return;
+        }
+        let t = program("mremap");
+        let s = &t.scenario;
+        let to = BASE as u64 + 0x100_0000;
+        let m = has(s, |o| {
+            matches!(o, Op::Mremap { pid: 1, addr, pages: 4, new_pages: Some(8), to: Some(t), .. }
+                if *addr == BASE as u64 && *t == to)
+        })
+        .expect("the mremap");
+        assert!(
+            has(
+                s,
+                |o| matches!(o, Op::Write { pid: 1, addr, pages: 4, .. } if *addr == to + 0x4000)
+            )
+            .is_some_and(|w| w > m),
+            "the writes to the new half, after the move"
+        );
+        replays_everywhere(s);
+        agrees(&t, 99.0);
+    }
+
+    #[test]
+    fn a_threads_ops_belong_to_its_process() {
+        if !available("a_threads_ops_belong_to_its_process") {
+            return;
+        }
+        let t = program("threads");
+        let s = &t.scenario;
+        assert!(
+            has(
+                s,
+                |o| matches!(o, Op::Mmap { pid: 1, addr, pages: 3, .. } if *addr == BASE as u64)
+            )
+            .is_some()
+        );
+        assert!(
+            has(
+                s,
+                |o| matches!(o, Op::Write { pid: 1, addr, pages: 3, .. } if *addr == BASE as u64)
+            )
+            .is_some()
+        );
+        assert!(
+            !s.steps
+                .iter()
+                .any(|o| matches!(o, Op::Fork { .. } | Op::Spawn { .. })),
+            "a thread is no new process"
+        );
+        replays_everywhere(s);
+        agrees(&t, 99.0);
+    }
+
+    #[test]
+    fn exec_in_a_forked_child_is_recorded_and_agrees() {
+        if !available("exec_in_a_forked_child_is_recorded_and_agrees") {
+            return;
+        }
+        let t = program("exec");
+        let s = &t.scenario;
+        let fork = has(s, |o| {
+            matches!(
+                o,
+                Op::Fork {
+                    pid: 1,
+                    child: 2,
+                    ..
+                }
+            )
+        })
+        .expect("fork");
+        let exec = has(s, |o| matches!(o, Op::Exec { pid: 2, .. })).expect("exec");
+        assert!(fork < exec);
+        // After the exec, /bin/true's mappings, read from /proc/PID/maps.
+        assert!(
+            s.steps[exec..].iter().any(
+                |o| matches!(o, Op::Mmap { pid: 2, file: Some(f), .. } if f.ends_with("true"))
+            )
+        );
+        replays_everywhere(s);
+        agrees(&t, 99.0);
+    }
+
+    #[test]
+    fn a_vfork_child_gets_a_new_address_space_when_it_execs() {
+        if !available("a_vfork_child_gets_a_new_address_space_when_it_execs") {
+            return;
+        }
+        let t = program("vfork");
+        let s = &t.scenario;
+        let spawn = has(s, |o| matches!(o, Op::Spawn { pid: 2, .. })).expect("spawn");
+        assert!(
+            !s.steps.iter().any(|o| matches!(o, Op::Fork { .. })),
+            "vfork copies nothing"
+        );
+        assert!(
+            s.steps[spawn..].iter().any(
+                |o| matches!(o, Op::Mmap { pid: 2, file: Some(f), .. } if f.ends_with("true"))
+            )
+        );
+        replays_everywhere(s);
+        agrees(&t, 99.0);
+    }
+
+    #[test]
+    fn brk_becomes_an_mmap_that_extends_the_heap() {
+        if !available("brk_becomes_an_mmap_that_extends_the_heap") {
+            return;
+        }
+        let t = program("brk");
+        let s = &t.scenario;
+        let grows = s
+            .steps
+            .iter()
+            .filter(|o| {
+                matches!(
+                    o,
+                    Op::Mmap {
+                        shared: false,
+                        file: None,
+                        ..
+                    }
+                ) && o
+                    .note()
+                    .is_some_and(|n| n.contains("brk(") && n.contains("the heap grows"))
+            })
+            .count();
+        assert!(grows >= 1, "the heap grows");
+        replays_everywhere(s);
+        agrees(&t, 99.0);
+    }
+
+    /// The stack grows without a system call: dash recursing 900 function calls deep goes far
+    /// below the stack vma it started with.
+    #[test]
+    fn stack_growth_becomes_an_mmap_below_the_stack() {
+        if !available("stack_growth_becomes_an_mmap_below_the_stack") {
+            return;
+        }
+        let t = traced(&[
+            "sh",
+            "-c",
+            "f() { if [ $1 -gt 0 ]; then f $(($1 - 1)); fi; }; f 900",
+        ]);
+        let s = &t.scenario;
+        assert!(
+            s.steps.iter().any(|o| matches!(
+                o,
+                Op::Mmap {
+                    pid: 1,
+                    file: None,
+                    ..
+                }
+            ) && o.note().is_some_and(|n| n.contains("[stack] grew down"))),
+            "the stack grows"
+        );
+        replays_everywhere(s);
+        agrees(&t, 99.0);
+    }
+
+    #[test]
+    fn a_shell_pipeline_is_recorded_and_agrees() {
+        if !available("a_shell_pipeline_is_recorded_and_agrees") {
+            return;
+        }
+        let t = traced(&["sh", "-c", "ls /usr | wc -l"]);
+        let s = &t.scenario;
+        assert!(s.title.contains("ls /usr | wc -l"));
+        assert!(s.about.contains("only observed at system call boundaries"));
+        let forks = s
+            .steps
+            .iter()
+            .filter(|o| matches!(o, Op::Fork { .. }))
+            .count();
+        let execs = s
+            .steps
+            .iter()
+            .filter(|o| matches!(o, Op::Exec { .. }))
+            .count();
+        let exits = s
+            .steps
+            .iter()
+            .filter(|o| matches!(o, Op::Exit { .. }))
+            .count();
+        assert_eq!(
+            (forks, execs, exits),
+            (2, 3, 3),
+            "sh forks ls and wc, all exec, all exit"
+        );
+        // Each step says which system call it came from.
+        assert!(
+            s.steps
+                .iter()
+                .all(|o| o.note().is_some_and(|n| n.starts_with("pid ")))
+        );
+        assert!(
+            s.steps
+                .iter()
+                .any(|o| o.note().is_some_and(|n| n.contains("mmap(NULL, ")))
+        );
+        replays_everywhere(s);
+        agrees(&t, 99.0);
+    }
+
+    #[test]
+    fn ls_is_recorded_and_agrees() {
+        if !available("ls_is_recorded_and_agrees") {
+            return;
+        }
+        let t = traced(&["ls", "/"]);
+        replays_everywhere(&t.scenario);
+        agrees(&t, 99.0);
+        // The scenario reads back identically.
+        let again = Scenario::parse(&t.scenario.to_ron(), "again").expect("parses");
+        assert_eq!(again, t.scenario);
+    }
+
+    // ----- the command line ---------------------------------------------------------------------
+
+    fn rmapviz(args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_rmapviz"))
+            .args(args)
+            .output()
+            .expect("run rmapviz")
+    }
+
+    fn temp_dir(tag: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("rmapviz-trace-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn the_command_writes_a_scenario_and_reports_the_check() {
+        if !available("the_command_writes_a_scenario_and_reports_the_check") {
+            return;
+        }
+        let dir = temp_dir("cli");
+        let out = dir.join("t.ron");
+        let o = rmapviz(&[
+            "trace",
+            "-o",
+            out.to_str().unwrap(),
+            "--check",
+            "--",
+            "sh",
+            "-c",
+            "true",
+        ]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.code() == Some(0) || o.status.code() == Some(1),
+            "{stderr}"
+        );
+        assert!(stderr.contains("wrote"), "{stderr}");
+        assert!(stderr.contains("replays under all ten schemes"), "{stderr}");
+        assert!(stdout.contains("observed ptes agree"), "{stdout}");
+        let (s, _) = Scenario::load(out.to_str().unwrap()).expect("a scenario");
+        assert!(s.title.contains("sh -c true"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bad_commands_get_clear_errors_and_no_file() {
+        let dir = temp_dir("bad");
+        let out = dir.join("t.ron");
+        let o = rmapviz(&[
+            "trace",
+            "-o",
+            out.to_str().unwrap(),
+            "--",
+            "no-such-command-xyz",
+        ]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_ne!(o.status.code(), Some(0));
+        assert!(
+            stderr.contains("no-such-command-xyz") && stderr.contains("not found"),
+            "{stderr}"
+        );
+        assert!(!out.exists());
+        // No command at all.
+        let o = rmapviz(&["trace"]);
+        assert_eq!(o.status.code(), Some(2));
+        // An output directory that does not exist: refused before anything runs.
+        let o = rmapviz(&["trace", "-o", "/nonexistent/dir/t.ron", "--", "true"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn caps_stop_the_trace_and_keep_what_was_recorded() {
+        if !available("caps_stop_the_trace_and_keep_what_was_recorded") {
+            return;
+        }
+        let dir = temp_dir("cap");
+        let out = dir.join("t.ron");
+        let o = rmapviz(&[
+            "trace",
+            "-o",
+            out.to_str().unwrap(),
+            "--max-steps",
+            "20",
+            "--",
+            "sh",
+            "-c",
+            "ls /usr | wc -l",
+        ]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("cap of 20 steps (--max-steps)"), "{stderr}");
+        let (s, _) = Scenario::load(out.to_str().unwrap()).expect("a scenario");
+        assert!(
+            s.steps.len() >= 20 && s.steps.len() < 40,
+            "{}",
+            s.steps.len()
+        );
+        replays_everywhere(&s);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// An ordinary user can trace too, where ptrace and pagemap allow; frame numbers read as
+    /// zero then, and the output says so. Run as `nobody` from root.
+    #[test]
+    fn an_ordinary_user_traces_without_frame_numbers() {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!(
+                "an_ordinary_user_traces_without_frame_numbers: skipped: needs root to become nobody"
+            );
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("rmapviz-trace-nobody-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        let out = dir.join("t.ron");
+        let o = Command::new(env!("CARGO_BIN_EXE_rmapviz"))
+            .args([
+                "trace",
+                "--check",
+                "-o",
+                out.to_str().unwrap(),
+                "--",
+                "sh",
+                "-c",
+                "ls / | wc -l",
+            ])
+            .uid(65534)
+            .gid(65534)
+            .current_dir(&dir)
+            .output()
+            .expect("run rmapviz as nobody");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        if o.status.code() == Some(77) || stderr.contains("Permission denied") {
+            eprintln!("an_ordinary_user_traces_without_frame_numbers: skipped: {stderr}");
+            let _ = std::fs::remove_dir_all(&dir);
+            return;
+        }
+        assert!(stderr.contains("CAP_SYS_ADMIN"), "{stderr}");
+        assert!(stderr.contains("only partly known"), "{stderr}");
+        let (s, _) = Scenario::load(out.to_str().unwrap()).expect("a scenario");
+        assert!(s.steps.iter().any(|o| matches!(o, Op::Fork { .. })));
+        replays_everywhere(&s);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
