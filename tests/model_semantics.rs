@@ -678,6 +678,8 @@ fn an_mprotect_over_a_hole_changes_the_mapped_prefix_and_fails() {
         }
     ));
     assert_eq!(vma_prots(&s, 1), before);
+}
+
 /// VM_ACCOUNT (mprotect_fixup), seen on 6.18 with `rmapviz check`: a private file vma that was
 /// writable and has an anon_vma keeps VM_ACCOUNT when made read-only, so it does not merge with
 /// its read-only neighbour (a library's RELRO piece); an anonymous vma without an anon_vma drops

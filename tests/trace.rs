@@ -242,7 +242,7 @@ mod linux {
     fn replays_everywhere(s: &Scenario) {
         for name in rmapviz::schemes::scheme_names() {
             let mut sim = Simulation::by_name(name).expect("scheme");
-            for (i, op) in s.steps.iter().enumerate() {
+            for (i, op) in s.ops().enumerate() {
                 let r = sim.step(op, false);
                 assert!(
                     r.error.is_none(),
@@ -266,7 +266,7 @@ mod linux {
     }
 
     fn has(s: &Scenario, pred: impl Fn(&Op) -> bool) -> Option<usize> {
-        s.steps.iter().position(pred)
+        s.ops().position(pred)
     }
 
     fn in_base(addr: Addr) -> bool {
@@ -291,7 +291,7 @@ mod linux {
         )
         .expect("the parent's writes");
         let fork = has(s, |o| matches!(o, Op::Fork { pid: 1, .. })).expect("a fork");
-        let Op::Fork { child, .. } = s.steps[fork] else {
+        let Op::Fork { child, .. } = s.steps[fork].op else {
             unreachable!()
         };
         // The child's copy-on-write faults on the first two pages, after the fork.
@@ -305,6 +305,7 @@ mod linux {
         assert!(
             !s.steps[exit..]
                 .iter()
+                .map(|st| &st.op)
                 .any(|o| matches!(o, Op::Write { pid: 1, addr, .. } if in_base(*addr))),
             "a reuse leaves no trace in pagemap"
         );
@@ -359,8 +360,7 @@ mod linux {
             .is_some()
         );
         assert!(
-            !s.steps
-                .iter()
+            !s.ops()
                 .any(|o| matches!(o, Op::Fork { .. } | Op::Spawn { .. })),
             "a thread is no new process"
         );
@@ -390,7 +390,7 @@ mod linux {
         assert!(fork < exec);
         // After the exec, /bin/true's mappings, read from /proc/PID/maps.
         assert!(
-            s.steps[exec..].iter().any(
+            s.steps[exec..].iter().map(|st| &st.op).any(
                 |o| matches!(o, Op::Mmap { pid: 2, file: Some(f), .. } if f.ends_with("true"))
             )
         );
@@ -407,11 +407,11 @@ mod linux {
         let s = &t.scenario;
         let spawn = has(s, |o| matches!(o, Op::Spawn { pid: 2, .. })).expect("spawn");
         assert!(
-            !s.steps.iter().any(|o| matches!(o, Op::Fork { .. })),
+            !s.ops().any(|o| matches!(o, Op::Fork { .. })),
             "vfork copies nothing"
         );
         assert!(
-            s.steps[spawn..].iter().any(
+            s.steps[spawn..].iter().map(|st| &st.op).any(
                 |o| matches!(o, Op::Mmap { pid: 2, file: Some(f), .. } if f.ends_with("true"))
             )
         );
@@ -429,16 +429,17 @@ mod linux {
         let grows = s
             .steps
             .iter()
-            .filter(|o| {
+            .filter(|st| {
                 matches!(
-                    o,
+                    st.op,
                     Op::Mmap {
                         shared: false,
                         file: None,
                         ..
                     }
-                ) && o
-                    .note()
+                ) && st
+                    .note
+                    .as_deref()
                     .is_some_and(|n| n.contains("brk(") && n.contains("the heap grows"))
             })
             .count();
@@ -461,14 +462,17 @@ mod linux {
         ]);
         let s = &t.scenario;
         assert!(
-            s.steps.iter().any(|o| matches!(
-                o,
+            s.steps.iter().any(|st| matches!(
+                st.op,
                 Op::Mmap {
                     pid: 1,
                     file: None,
                     ..
                 }
-            ) && o.note().is_some_and(|n| n.contains("[stack] grew down"))),
+            ) && st
+                .note
+                .as_deref()
+                .is_some_and(|n| n.contains("[stack] grew down"))),
             "the stack grows"
         );
         replays_everywhere(s);
@@ -484,21 +488,9 @@ mod linux {
         let s = &t.scenario;
         assert!(s.title.contains("ls /usr | wc -l"));
         assert!(s.about.contains("only observed at system call boundaries"));
-        let forks = s
-            .steps
-            .iter()
-            .filter(|o| matches!(o, Op::Fork { .. }))
-            .count();
-        let execs = s
-            .steps
-            .iter()
-            .filter(|o| matches!(o, Op::Exec { .. }))
-            .count();
-        let exits = s
-            .steps
-            .iter()
-            .filter(|o| matches!(o, Op::Exit { .. }))
-            .count();
+        let forks = s.ops().filter(|o| matches!(o, Op::Fork { .. })).count();
+        let execs = s.ops().filter(|o| matches!(o, Op::Exec { .. })).count();
+        let exits = s.ops().filter(|o| matches!(o, Op::Exit { .. })).count();
         assert_eq!(
             (forks, execs, exits),
             (2, 3, 3),
@@ -508,13 +500,13 @@ mod linux {
         assert!(
             s.steps
                 .iter()
-                .all(|o| o.note().is_some_and(|n| n.starts_with("pid ")))
+                .all(|st| st.note.as_deref().is_some_and(|n| n.starts_with("pid ")))
         );
-        assert!(
-            s.steps
-                .iter()
-                .any(|o| o.note().is_some_and(|n| n.contains("mmap(NULL, ")))
-        );
+        assert!(s.steps.iter().any(|st| {
+            st.note
+                .as_deref()
+                .is_some_and(|n| n.contains("mmap(NULL, "))
+        }));
         replays_everywhere(s);
         agrees(&t, 99.0);
     }
@@ -679,7 +671,7 @@ mod linux {
         assert!(stderr.contains("CAP_SYS_ADMIN"), "{stderr}");
         assert!(stderr.contains("only partly known"), "{stderr}");
         let (s, _) = Scenario::load(out.to_str().unwrap()).expect("a scenario");
-        assert!(s.steps.iter().any(|o| matches!(o, Op::Fork { .. })));
+        assert!(s.ops().any(|o| matches!(o, Op::Fork { .. })));
         replays_everywhere(&s);
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -17,12 +17,12 @@ const EXIT_DIFFER: u8 = 1;
 /// once, pages made; and the schemes that refused a step.
 fn summary(s: &Scenario) -> (String, Vec<String>) {
     let mut ops: BTreeMap<&str, usize> = BTreeMap::new();
-    for op in &s.steps {
+    for op in s.ops() {
         *ops.entry(op.name()).or_default() += 1;
     }
     let mut sim = Simulation::by_name("modern").expect("modern is a scheme");
     let (mut vmas, mut ptes) = (0u64, 0u64);
-    for op in &s.steps {
+    for op in s.ops() {
         let r = sim.step(op, false);
         vmas = vmas.max(r.totals.vmas);
         ptes = ptes.max(r.totals.ptes);
@@ -43,8 +43,7 @@ fn summary(s: &Scenario) -> (String, Vec<String>) {
             continue;
         };
         let n = s
-            .steps
-            .iter()
+            .ops()
             .filter(|op| sim.step(op, false).error.is_some())
             .count();
         if n > 0 {

@@ -280,13 +280,11 @@ mod tests {
                 shared: false,
                 file: Some("lib".into()),
                 offset: 0,
-                note: None,
             },
             Op::Read {
                 pid: 1,
                 addr: 0x10000,
                 pages: 1,
-                note: None,
             },
         ] {
             assert!(s.step(&op, false).error.is_none());

@@ -143,18 +143,8 @@ pub fn fault_steps(
     let ops = runs
         .into_iter()
         .map(|(acc, addr, pages, _)| match acc {
-            Access::Read => Op::Read {
-                pid,
-                addr,
-                pages,
-                note: None,
-            },
-            Access::Write => Op::Write {
-                pid,
-                addr,
-                pages,
-                note: None,
-            },
+            Access::Read => Op::Read { pid, addr, pages },
+            Access::Write => Op::Write { pid, addr, pages },
         })
         .collect();
     (ops, refused)
@@ -201,7 +191,6 @@ mod tests {
             shared: false,
             file: file.map(String::from),
             offset: 0,
-            note: None,
         }
     }
 
@@ -254,13 +243,8 @@ mod tests {
                 pid: 1,
                 addr: 0x10000,
                 pages: 2,
-                note: None,
             },
-            Op::Fork {
-                pid: 1,
-                child: 2,
-                note: None,
-            },
+            Op::Fork { pid: 1, child: 2 },
         ]);
         let before: BTreeMap<Addr, ObsPte> = [
             (0x10000, present(5, true, false, false)),
@@ -302,7 +286,6 @@ mod tests {
             shared: false,
             file: None,
             offset: 0,
-            note: None,
         }]);
         let ptes: BTreeMap<Addr, ObsPte> = [
             (0x10000, present(5, true, false, true)),

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::model::{Addr, Op, PAGE_SIZE, PageId, Pid, Prot, USER_END};
+use crate::model::{Addr, Op, PAGE_SIZE, PageId, Pid, Prot, Step, USER_END};
 use crate::oracle::observed::{Backing, MapsEntry, ObsPte, Observed, ObservedProc, VmaShape};
 use crate::oracle::procfs::{Frames, read_ptes};
 use crate::session::Simulation;
@@ -89,7 +89,7 @@ fn page_up(a: u64) -> u64 {
 /// The recorder (the tracer's [`Handler`]).
 pub struct Recorder {
     sim: Simulation,
-    steps: Vec<Op>,
+    steps: Vec<Step>,
     procs: BTreeMap<Pid, Proc>,
     /// Which process each task belongs to.
     tasks: HashMap<i32, Pid>,
@@ -148,7 +148,7 @@ impl Recorder {
     }
 
     /// The recorded steps, the files seen, the check (if asked for).
-    pub fn finish(self) -> (Vec<Op>, FileTable, Option<TraceCheck>, TraceStats) {
+    pub fn finish(self) -> (Vec<Step>, FileTable, Option<TraceCheck>, TraceStats) {
         (self.steps, self.files, self.check, self.stats)
     }
 
@@ -158,8 +158,7 @@ impl Recorder {
 
     /// Applies `op` to the model and records it with `note`. An op the model refuses is not
     /// recorded (a recorder limit, counted).
-    fn emit(&mut self, mut op: Op, note: String) -> bool {
-        *op.note_mut() = Some(note);
+    fn emit(&mut self, op: Op, note: String) -> bool {
         let r = self.sim.step(&op, false);
         if let Some(e) = r.error {
             self.warn(&format!(
@@ -168,7 +167,7 @@ impl Recorder {
             ));
             return false;
         }
-        self.steps.push(op);
+        self.steps.push(op.with_note(note));
         true
     }
 
@@ -326,7 +325,6 @@ impl Recorder {
                 shared: false,
                 file: None,
                 offset: 0,
-                note: None,
             };
             let note = format!(
                 "pid {pid}: the {} grew down to {start:#x} (observed {why}; no system call: the \
@@ -388,10 +386,7 @@ impl Recorder {
         let outside = discount_outside(&mut o);
         let (n, diffs) = compare_state(&self.sim.machine, &o);
         let range = self.checked_to..self.steps.len();
-        let what = self.steps[range.end - 1]
-            .note()
-            .unwrap_or_default()
-            .to_string();
+        let what = self.steps[range.end - 1].note.clone().unwrap_or_default();
         self.checked_to = self.steps.len();
         if let Some(c) = self.check.as_mut() {
             c.shared_outside.extend(outside);
@@ -411,7 +406,7 @@ impl Recorder {
     }
 
     fn record_exit(&mut self, pid: Pid, why: String) {
-        self.emit(Op::Exit { pid, note: None }, why);
+        self.emit(Op::Exit { pid }, why);
         if let Some(p) = self.procs.remove(&pid) {
             self.exited.push((pid, p.snap));
         }
@@ -465,7 +460,6 @@ impl Recorder {
                     pid,
                     addr: start,
                     pages: n,
-                    note: None,
                 },
                 format!("pid {pid}: {desc}: {why}"),
             );
@@ -487,7 +481,6 @@ impl Recorder {
             shared,
             file,
             offset,
-            note: None,
         };
         self.emit(op, format!("pid {pid}: {desc}"));
     }
@@ -516,7 +509,6 @@ impl Recorder {
                     shared: false,
                     file: None,
                     offset: 0,
-                    note: None,
                 },
                 format!(
                     "pid {pid}: {desc}: the heap grows; recorded as an anonymous mmap that \
@@ -529,7 +521,6 @@ impl Recorder {
                     pid,
                     addr: n,
                     pages: (o - n) / PAGE_SIZE,
-                    note: None,
                 },
                 format!("pid {pid}: {desc}: the heap shrinks (the kernel unmaps its tail)"),
             );
@@ -559,7 +550,6 @@ impl Recorder {
             pages: pages_old,
             new_pages: (pages_new != pages_old).then_some(pages_new),
             to: (to != addr).then_some(to),
-            note: None,
         };
         self.emit(op, format!("pid {pid}: {desc}"));
         if flags & libc::MREMAP_DONTUNMAP as u64 != 0 && to != addr {
@@ -576,7 +566,6 @@ impl Recorder {
                     shared: false,
                     file: None,
                     offset: 0,
-                    note: None,
                 },
                 format!("pid {pid}: {desc}: MREMAP_DONTUNMAP leaves the old range mapped, empty"),
             );
@@ -600,10 +589,7 @@ impl Handler for Recorder {
             }
             self.tasks.retain(|_, p| *p != old);
             self.emit(
-                Op::Exec {
-                    pid: old,
-                    note: None,
-                },
+                Op::Exec { pid: old },
                 format!("pid {old}: {desc} = 0: a new, empty address space"),
             );
             old
@@ -616,7 +602,7 @@ impl Handler for Recorder {
             let pid = self.next_pid;
             self.next_pid += 1;
             self.emit(
-                Op::Spawn { pid, note: None },
+                Op::Spawn { pid },
                 format!(
                     "pid {pid}: {desc} = 0 in a vfork child of pid {old} (it used pid {old}'s \
                      address space until now): a new, unrelated address space"
@@ -672,7 +658,6 @@ impl Handler for Recorder {
                 shared,
                 file,
                 offset,
-                note: None,
             };
             self.emit(
                 op,
@@ -717,7 +702,6 @@ impl Handler for Recorder {
                         pid,
                         addr,
                         pages: pages(len),
-                        note: None,
                     },
                     format!("pid {pid}: {desc}"),
                 );
@@ -737,7 +721,6 @@ impl Handler for Recorder {
                         addr,
                         pages: pages(len),
                         prot: p,
-                        note: None,
                     },
                     format!("pid {pid}: {desc}"),
                 );
@@ -777,11 +760,7 @@ impl Handler for Recorder {
         let tgid = tgid_of(child).unwrap_or(child);
         let brk = self.procs.get(&pid).and_then(|p| p.brk);
         self.emit(
-            Op::Fork {
-                pid,
-                child: cpid,
-                note: None,
-            },
+            Op::Fork { pid, child: cpid },
             format!("pid {pid}: {}", describe(call, cpid as i64)),
         );
         self.procs.insert(
