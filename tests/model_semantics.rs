@@ -686,16 +686,7 @@ fn an_mprotect_over_a_hole_changes_the_mapped_prefix_and_fails() {
 /// VM_ACCOUNT with the write permission and merges; shared vmas are never accounted.
 #[test]
 fn a_once_writable_piece_with_anonymous_pages_stays_apart_from_its_read_only_neighbour() {
-    let vmas = |s: &Simulation| -> Vec<(u64, u64)> {
-        s.machine
-            .proc(1)
-            .unwrap()
-            .mm
-            .vmas
-            .iter()
-            .map(|v| (v.start, v.end))
-            .collect()
-    };
+    let vmas = |s: &Simulation| vma_ranges(s, 1);
     let mprotect = |addr, pages, prot: &str| Op::Mprotect {
         pid: 1,
         addr,

@@ -8,6 +8,8 @@
 
 use std::process::Command;
 
+mod common;
+
 use rmapviz::scenario::Scenario;
 
 fn rmapviz(args: &[&str]) -> std::process::Output {
@@ -70,18 +72,7 @@ mod linux {
 
     /// True when the test should run; prints why not otherwise (or fails under CI).
     fn available(test: &str) -> bool {
-        match unavailable() {
-            None => true,
-            Some(why) => {
-                if std::env::var("RMAPVIZ_REQUIRE_ORACLE").as_deref() == Ok("1") {
-                    panic!(
-                        "{test}: the kernel oracle must run here (RMAPVIZ_REQUIRE_ORACLE=1) but: {why}"
-                    );
-                }
-                eprintln!("SKIPPED {test}: {why}");
-                false
-            }
-        }
+        common::kernel_test_may_run(test, unavailable())
     }
 
     fn opts(reclaim: bool, inject: Option<Injection>) -> CheckOptions {

@@ -8,6 +8,8 @@
 //! Where the machine does not allow it the tests print why and pass as skipped, unless
 //! `RMAPVIZ_REQUIRE_ORACLE=1` (set by `.ci/run`), which turns a skip into a failure.
 
+mod common;
+
 #[cfg(target_os = "linux")]
 mod linux {
     use std::process::Command;
@@ -195,16 +197,7 @@ mod linux {
     }
 
     fn available(test: &str) -> bool {
-        match unavailable() {
-            None => true,
-            Some(why) => {
-                if std::env::var("RMAPVIZ_REQUIRE_ORACLE").as_deref() == Ok("1") {
-                    panic!("{test}: tracing must run here (RMAPVIZ_REQUIRE_ORACLE=1) but: {why}");
-                }
-                eprintln!("{test}: skipped: {why}");
-                false
-            }
-        }
+        super::common::kernel_test_may_run(test, unavailable())
     }
 
     /// Traces `argv` with the check on.

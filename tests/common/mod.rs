@@ -69,3 +69,20 @@ pub fn each_builtin_step(
         }
     }
 }
+
+/// True when a test that needs the machine's kernel (`reason` is None) should run; otherwise
+/// prints why it is skipped, or fails under CI (`RMAPVIZ_REQUIRE_ORACLE=1`, set by `.ci/run`).
+pub fn kernel_test_may_run(test: &str, reason: Option<String>) -> bool {
+    match reason {
+        None => true,
+        Some(why) => {
+            if std::env::var("RMAPVIZ_REQUIRE_ORACLE").as_deref() == Ok("1") {
+                panic!(
+                    "{test}: the kernel must be reachable here (RMAPVIZ_REQUIRE_ORACLE=1) but: {why}"
+                );
+            }
+            eprintln!("SKIPPED {test}: {why}");
+            false
+        }
+    }
+}
