@@ -39,7 +39,7 @@ fn summary(s: &Scenario) -> (String, Vec<String>) {
     );
     let mut refused = Vec::new();
     for name in crate::schemes::scheme_names() {
-        let Some(mut sim) = Simulation::by_name(name) else {
+        let Ok(mut sim) = Simulation::by_name(name) else {
             continue;
         };
         let n = s

@@ -201,6 +201,7 @@ mod tests {
                 mapcount: 1,
                 anon,
                 zero,
+                referenced: false,
             }),
             exclusive,
             file: !anon && !zero,

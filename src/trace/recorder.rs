@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::model::{Addr, Op, PAGE_SIZE, PageId, Pid, Prot, Step, USER_END};
-use crate::oracle::observed::{Backing, MapsEntry, ObsPte, Observed, ObservedProc, VmaShape};
+use crate::oracle::observed::{MapsEntry, ObsPte, Observed, ObservedProc, VmaShape};
 use crate::oracle::procfs::{Frames, read_ptes};
 use crate::session::Simulation;
 
@@ -341,6 +341,7 @@ impl Recorder {
         let mut o = Observed {
             procs: BTreeMap::new(),
             frames: self.frames.is_some(),
+            young: false,
         };
         for (pid, p) in &self.procs {
             let vmas = p
@@ -354,6 +355,7 @@ impl Recorder {
                 ObservedProc {
                     vmas,
                     ptes: p.snap.ptes.clone(),
+                    referenced: BTreeMap::new(),
                 },
             );
         }
@@ -361,19 +363,7 @@ impl Recorder {
     }
 
     fn shape(&self, e: &MapsEntry) -> VmaShape {
-        VmaShape {
-            start: e.start,
-            end: e.end,
-            prot: e.prot,
-            shared: e.shared,
-            backing: if e.is_named_anon() {
-                Backing::Anon
-            } else if e.is_shmem() {
-                Backing::Shmem
-            } else {
-                Backing::File(self.files.known(e).unwrap_or(&e.path).to_string())
-            },
-        }
+        e.shape(|p| Some(self.files.known(e).unwrap_or(p).to_string()))
     }
 
     /// Compares the model with the observations, if asked to, for the steps recorded since the
