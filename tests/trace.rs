@@ -581,6 +581,15 @@ mod linux {
             "{stderr}"
         );
         assert!(!out.exists());
+        // An existing file is not replaced without --force, and nothing is traced.
+        std::fs::write(&out, "mine").unwrap();
+        let o = rmapviz(&["trace", "-o", out.to_str().unwrap(), "--", "true"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            !String::from_utf8_lossy(&o.stderr).contains("tracing"),
+            "refused before tracing"
+        );
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "mine");
         // No command at all.
         let o = rmapviz(&["trace"]);
         assert_eq!(o.status.code(), Some(2));

@@ -95,9 +95,13 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Example: rmapviz trace -o ls.ron --check -- sh -c 'ls /usr | wc -l'")]
 pub struct TraceArgs {
-    /// Write the scenario here (RON); without -o it goes to standard output
+    /// Write the scenario here (RON); without -o (or with -o -) it goes to standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Replace FILE if it exists (its mode is kept); without it an existing file is refused
+    #[arg(long)]
+    pub force: bool,
 
     /// Compare the modern model with the kernel after every stop, per step and in total
     #[arg(long)]

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::args::TraceArgs;
-use super::output::Target;
+use super::output::{Target, say};
 use super::{CliError, EXIT_OK};
 use crate::oracle::EXIT_UNSUPPORTED;
 use crate::scenario::Scenario;
@@ -55,50 +55,50 @@ fn summary(s: &Scenario) -> (String, Vec<String>) {
 
 fn report(t: &Trace, a: &TraceArgs, to_stdout: bool) -> u8 {
     let mut status = EXIT_OK;
-    let say = |s: &str| {
-        if to_stdout {
-            print!("{s}");
-        } else {
-            eprint!("{s}");
-        }
-    };
-    eprintln!("rmapviz: the traced program {}", t.ending);
+    say(&format!("rmapviz: the traced program {}", t.ending));
     if t.cut_short {
-        eprintln!("rmapviz: the scenario holds what was recorded until then");
+        say("rmapviz: the scenario holds what was recorded until then");
         status = EXIT_DIFFER;
     }
     let (text, refused) = summary(&t.scenario);
-    eprintln!("rmapviz: recorded {text}");
-    eprintln!(
+    say(&format!("rmapviz: recorded {text}"));
+    say(&format!(
         "rmapviz: {} memory and process system calls, {} files mapped",
         t.stats.syscalls,
         t.files.len()
-    );
+    ));
     if refused.is_empty() {
-        eprintln!("rmapviz: it replays under all ten schemes with no refused step");
+        say("rmapviz: it replays under all ten schemes with no refused step");
     } else {
-        eprintln!(
+        say(&format!(
             "rmapviz: some schemes refuse steps of it: {}",
             refused.join("; ")
-        );
+        ));
     }
     for (w, n) in &t.stats.warnings {
-        eprintln!("rmapviz: not recorded ({n}x): {w}");
+        say(&format!("rmapviz: not recorded ({n}x): {w}"));
     }
     if !t.frames {
-        eprintln!(
+        say(&format!(
             "rmapviz: {}",
             t.missing
                 .as_deref()
                 .unwrap_or("frame numbers were not visible")
-        );
-        eprintln!(
+        ));
+        say(
             "rmapviz: without frame numbers, which ptes share a page is only partly known: \
-             copy-on-write copies are told by the exclusive bit"
+             copy-on-write copies are told by the exclusive bit",
         );
     }
     if let Some(c) = &t.check {
-        say(&c.text(a.check_all));
+        let text = c.text(a.check_all);
+        if to_stdout {
+            print!("{text}");
+        } else {
+            for line in text.lines() {
+                say(line);
+            }
+        }
         if c.points.iter().any(|p| !p.agrees()) {
             status = EXIT_DIFFER;
         }
@@ -107,15 +107,17 @@ fn report(t: &Trace, a: &TraceArgs, to_stdout: bool) -> u8 {
 }
 
 pub fn run(a: TraceArgs) -> Result<u8, CliError> {
-    let target = a.output.as_deref().map(Target::new);
-    if let Some(t) = &target {
-        t.check_writable()?;
-    }
+    let target = a
+        .output
+        .as_deref()
+        .map_or(Target::Stdout, |p| Target::new(p, a.force));
+    target.check_writable()?;
+    let scenario_on_stdout = target == Target::Stdout;
     let opts = TraceOptions {
         check: a.check,
         watch_signals: true,
-        // Without -o the scenario goes to standard output: the program's output must not.
-        output: if a.output.is_none() {
+        // The scenario on standard output: the program's output must not go there.
+        output: if scenario_on_stdout {
             ProgramOutput::Stderr
         } else {
             ProgramOutput::Inherit
@@ -127,10 +129,10 @@ pub fn run(a: TraceArgs) -> Result<u8, CliError> {
             processes: a.max_processes,
         },
     };
-    eprintln!(
+    say(&format!(
         "rmapviz: tracing `{}`",
         crate::trace::quote_command(&a.command)
-    );
+    ));
     let t = match trace(&a.command, &opts) {
         Ok(t) => t,
         Err(TraceError::Unsupported(m)) => {
@@ -146,14 +148,9 @@ pub fn run(a: TraceArgs) -> Result<u8, CliError> {
             });
         }
     };
-    let text = t.scenario.to_ron();
-    let to_stdout = target.as_ref().is_some_and(|t| *t != Target::Stdout);
-    match &target {
-        Some(tg) => {
-            tg.write(text.as_bytes())?;
-            eprintln!("rmapviz: wrote {}", tg.name());
-        }
-        None => print!("{text}"),
+    target.write(t.scenario.to_ron().as_bytes())?;
+    if !scenario_on_stdout {
+        say(&format!("rmapviz: wrote {}", target.name()));
     }
-    Ok(report(&t, &a, to_stdout))
+    Ok(report(&t, &a, !scenario_on_stdout))
 }

@@ -168,12 +168,9 @@ fn about(command: &str, kernel: &str, processes: u32) -> String {
 /// Runs `argv` under ptrace and records it.
 #[cfg(target_os = "linux")]
 pub fn trace(argv: &[String], opts: &TraceOptions) -> Result<Trace, TraceError> {
-    use crate::oracle::OracleError;
     use crate::oracle::procfs::{Frames, kernel_release, probe};
 
-    let access = probe().map_err(|e| match e {
-        OracleError::Unsupported(m) | OracleError::Failed(m) => TraceError::Unsupported(m),
-    })?;
+    let access = probe().map_err(|e| TraceError::Unsupported(e.to_string()))?;
     let frames = if access.frames {
         Frames::open().ok()
     } else {
