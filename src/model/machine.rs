@@ -80,6 +80,11 @@ impl Machine {
             .map_or(PteVal::None, |p| p.mm.pt.get(addr).get())
     }
 
+    /// The vmas of every process.
+    pub fn vma_count(&self) -> u64 {
+        self.procs.values().map(|p| p.mm.vmas.len() as u64).sum()
+    }
+
     pub fn file(&self, id: FileId) -> &File {
         &self.files[id.0 as usize]
     }

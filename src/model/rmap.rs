@@ -171,10 +171,14 @@ pub trait Scheme: Send + Sync {
         vma: &Vma,
         origin: VmaOrigin<'_>,
         ev: &mut Events,
-    );
+    ) {
+        let _ = (m, pid, vma, origin, ev);
+    }
 
     /// A vma is being removed (its ptes are already gone; it is still in the model).
-    fn vma_removed(&mut self, m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events);
+    fn vma_removed(&mut self, m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events) {
+        let _ = (m, pid, vma, ev);
+    }
 
     /// A vma's range or pgoff changed in place (split remainder, grow, shrink): re-key trees.
     fn vma_resized(&mut self, m: &Machine, pid: Pid, before: &Vma, after: &Vma, ev: &mut Events) {

@@ -34,7 +34,7 @@ impl Machine {
         let pages = self.pages.mapped_count() as u64;
         Totals {
             processes: self.procs.len() as u64,
-            vmas: self.procs.values().map(|p| p.mm.vmas.len() as u64).sum(),
+            vmas: self.vma_count(),
             pages,
             ptes,
             rmap_objects: cost.objects(),

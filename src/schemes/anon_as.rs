@@ -56,7 +56,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::SchemeInfo;
-use super::file_rmap::{FileRmap, FileStructure};
+use super::file_rmap::{FileStructure, WithFiles};
 use super::interval::{Interval, stab};
 use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin, candidate};
 use crate::model::{
@@ -73,7 +73,7 @@ pub static ANON_AS: SchemeInfo = SchemeInfo {
     spec: "§3.6",
     object_based: true,
     compare_with: None,
-    make: || Box::new(AnonAsScheme::default()),
+    make: || WithFiles::boxed(AnonAsScheme::default(), FileStructure::List),
 };
 
 /// Pages in one member's window: the whole user address space.
@@ -116,7 +116,6 @@ pub struct AnonAsScheme {
     vmas: HashMap<VmaId, VmaState>,
     next_space: u32,
     seq: u64,
-    files: FileRmap,
 }
 
 impl Default for AnonAsScheme {
@@ -127,7 +126,6 @@ impl Default for AnonAsScheme {
             vmas: HashMap::new(),
             next_space: 1,
             seq: 0,
-            files: FileRmap::new(FileStructure::List),
         }
     }
 }
@@ -309,7 +307,6 @@ impl Scheme for AnonAsScheme {
         origin: VmaOrigin<'_>,
         ev: &mut Events,
     ) {
-        self.files.add(m, pid, vma);
         if vma.shared {
             return;
         }
@@ -335,7 +332,6 @@ impl Scheme for AnonAsScheme {
     }
 
     fn vma_removed(&mut self, _m: &Machine, _pid: Pid, vma: &Vma, _ev: &mut Events) {
-        self.files.remove(vma);
         self.unlink(vma.id);
     }
 
@@ -347,7 +343,6 @@ impl Scheme for AnonAsScheme {
         after: &Vma,
         _ev: &mut Events,
     ) {
-        self.files.rekey(before, after);
         self.rekey(before, after);
     }
 
@@ -360,12 +355,10 @@ impl Scheme for AnonAsScheme {
         removed: &Vma,
         ev: &mut Events,
     ) {
-        self.files.rekey(kept_before, kept_after);
         self.rekey(kept_before, kept_after);
         if self.vmas.get(&removed.id).is_some_and(|s| s.linked) {
             self.link(m, pid, kept_after, ev);
         }
-        self.files.remove(removed);
         self.unlink(removed.id);
     }
 
@@ -397,9 +390,6 @@ impl Scheme for AnonAsScheme {
 
     fn walk(&self, m: &Machine, page: PageId, _kind: WalkKind) -> WalkPlan {
         let pg = m.pages.get(page);
-        if !pg.is_anon() {
-            return self.files.walk(m, page);
-        }
         let space = pg.rmap().mapping;
         let index = pg.rmap().index;
         let object = format!("anon_as{space}");
@@ -445,7 +435,7 @@ impl Scheme for AnonAsScheme {
     }
 
     fn cost(&self, m: &Machine) -> Cost {
-        let vmas: u64 = m.procs.values().map(|p| p.mm.vmas.len() as u64).sum();
+        let vmas = m.vma_count();
         let mut c = Cost::default();
         c.add(
             "per-vma family prio_tree node (vm_set: list_head, parent, head)",
@@ -468,7 +458,6 @@ impl Scheme for AnonAsScheme {
             192,
             true,
         );
-        self.files.add_cost(&mut c, vmas);
         c
     }
 
@@ -539,7 +528,6 @@ impl Scheme for AnonAsScheme {
         view.vma_links.sort_by_key(|l| (l.0, l.1));
         view.vma_fields.sort_by_key(|f| f.0);
         view.link_anon_pages(m.pages.mapped_anon(), &index);
-        self.files.add_to_view(m, &mut view);
         view
     }
 }

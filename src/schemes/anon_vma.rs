@@ -30,7 +30,7 @@ use super::SchemeInfo;
 use super::anon_vma_global::{ANON_VMA_GLOBAL, ANON_VMA_GLOBAL_PRIO};
 use super::anon_vma_global::Families;
 use super::av_list::AvLists;
-use super::file_rmap::{FileRmap, FileStructure};
+use super::file_rmap::{FileStructure, WithFiles};
 use super::{AnonAdd, MmOrigin, RmapView, Scheme, VmaOrigin};
 use crate::model::{
     Addr, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, WalkKind, WalkPlan,
@@ -45,7 +45,7 @@ pub static ANON_VMA: SchemeInfo = SchemeInfo {
     spec: "§3.4",
     object_based: true,
     compare_with: Some("anonmm-naive"),
-    make: || Box::new(AnonVmaScheme::default()),
+    make: || WithFiles::boxed(AnonVmaScheme::default(), FileStructure::PrioTree),
 };
 
 /// Which design of the anon_vma family.
@@ -65,7 +65,6 @@ pub struct AnonVmaScheme {
     flavor: Flavor,
     /// The anon_vmas (or family objects) and their vmas.
     avs: AvLists,
-    files: FileRmap,
     /// Exec families (the global flavors only).
     families: Families,
 }
@@ -84,10 +83,6 @@ impl AnonVmaScheme {
             avs: AvLists::new(match flavor {
                 Flavor::Mainline => "anon_vma",
                 Flavor::Global | Flavor::GlobalPrio => "anon_vma_global",
-            }),
-            files: FileRmap::new(match flavor {
-                Flavor::Mainline => FileStructure::PrioTree,
-                Flavor::Global | Flavor::GlobalPrio => FileStructure::List,
             }),
             families: Families::default(),
         }
@@ -215,7 +210,6 @@ impl Scheme for AnonVmaScheme {
         origin: VmaOrigin<'_>,
         ev: &mut Events,
     ) {
-        self.files.add(m, pid, vma);
         let (from, why) = match origin {
             VmaOrigin::Mmap => return,
             VmaOrigin::Fork { from, .. } => (from, "anon_vma_link (fork)"),
@@ -229,7 +223,6 @@ impl Scheme for AnonVmaScheme {
     }
 
     fn vma_removed(&mut self, _m: &Machine, _pid: Pid, vma: &Vma, ev: &mut Events) {
-        self.files.remove(vma);
         self.unlink(vma.id, ev);
     }
 
@@ -241,7 +234,6 @@ impl Scheme for AnonVmaScheme {
         after: &Vma,
         _ev: &mut Events,
     ) {
-        self.files.rekey(before, after);
         if self.tree() {
             self.avs.rekey(before, after);
         }
@@ -256,11 +248,9 @@ impl Scheme for AnonVmaScheme {
         removed: &Vma,
         ev: &mut Events,
     ) {
-        self.files.rekey(kept_before, kept_after);
         if self.tree() {
             self.avs.rekey(kept_before, kept_after);
         }
-        self.files.remove(removed);
         if let Some(av) = self.avs.take_over(m, pid, kept_after, removed, ev) {
             self.families.object_freed(av);
         }
@@ -287,37 +277,14 @@ impl Scheme for AnonVmaScheme {
         }
     }
 
-    fn pte_mapped(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        _addr: Addr,
-        _page: PageId,
-        _ev: &mut Events,
-    ) {
-    }
-
-    fn pte_unmapped(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        _addr: Addr,
-        _page: PageId,
-        _ev: &mut Events,
-    ) {
-    }
-
     fn walk(&self, m: &Machine, page: PageId, _kind: WalkKind) -> WalkPlan {
         let pg = m.pages.get(page);
-        if !pg.is_anon() {
-            return self.files.walk(m, page);
-        }
         self.avs
             .walk(m, pg.rmap().mapping, pg.rmap().index, self.tree())
     }
 
     fn cost(&self, m: &Machine) -> Cost {
-        let vmas: u64 = m.procs.values().map(|p| p.mm.vmas.len() as u64).sum();
+        let vmas = m.vma_count();
         let objects = self.avs.count() as u64;
         let mut c = Cost::default();
         match self.flavor {
@@ -339,7 +306,6 @@ impl Scheme for AnonVmaScheme {
                 );
             }
         }
-        self.files.add_cost(&mut c, vmas);
         c
     }
 
@@ -352,7 +318,6 @@ impl Scheme for AnonVmaScheme {
                 .into_iter()
                 .collect()
         });
-        self.files.add_to_view(m, &mut view);
         view
     }
 }

@@ -42,6 +42,7 @@
 use std::collections::HashMap;
 
 use super::MmOrigin;
+use super::file_rmap::{FileStructure, WithFiles};
 use super::anon_vma::{AnonVmaScheme, Flavor};
 use crate::model::{MmId, Pid};
 use super::SchemeInfo;
@@ -55,7 +56,7 @@ pub static ANON_VMA_GLOBAL: SchemeInfo = SchemeInfo {
     spec: "§3.5",
     object_based: true,
     compare_with: None,
-    make: || Box::new(anon_vma_global()),
+    make: || WithFiles::boxed(anon_vma_global(), FileStructure::List),
 };
 
 /// The `anon-vma-global-prio` design as the CLI, the TUI and the docs name it.
@@ -67,7 +68,7 @@ pub static ANON_VMA_GLOBAL_PRIO: SchemeInfo = SchemeInfo {
     spec: "§3.5",
     object_based: true,
     compare_with: None,
-    make: || Box::new(anon_vma_global_prio()),
+    make: || WithFiles::boxed(anon_vma_global_prio(), FileStructure::List),
 };
 
 /// The exec families and their objects.

@@ -46,7 +46,7 @@ use std::collections::BTreeMap;
 
 use super::SchemeInfo;
 use super::av_list::AvLists;
-use super::file_rmap::{FileRmap, FileStructure};
+use super::file_rmap::{FileStructure, WithFiles};
 use super::{AnonAdd, RmapView, Scheme, VmaOrigin, candidate};
 use crate::model::{
     Addr, Cost, Events, Machine, PageId, PageRmap, PageSet, Pid, Tally, Vma, VmaId, WalkKind,
@@ -62,7 +62,7 @@ pub static ANON_VMA_RFC2: SchemeInfo = SchemeInfo {
     spec: "§3.4",
     object_based: true,
     compare_with: None,
-    make: || Box::new(AnonVmaRfc2Scheme::default()),
+    make: || WithFiles::boxed(AnonVmaRfc2Scheme::default(), FileStructure::List),
 };
 
 /// `page->mapping` of a direct page: this bit plus the vma id.
@@ -95,7 +95,6 @@ fn direct(vma: VmaId, index: u64) -> PageRmap {
 #[derive(Clone, Debug)]
 pub struct AnonVmaRfc2Scheme {
     avs: AvLists,
-    files: FileRmap,
     /// Page rmap words changed by hooks that cannot return them; the latest per page.
     pending: BTreeMap<PageId, PageRmap>,
     tally: Tally,
@@ -105,7 +104,6 @@ impl Default for AnonVmaRfc2Scheme {
     fn default() -> Self {
         AnonVmaRfc2Scheme {
             avs: AvLists::new("anon_vma"),
-            files: FileRmap::new(FileStructure::List),
             pending: BTreeMap::new(),
             tally: Tally::default(),
         }
@@ -221,7 +219,6 @@ impl Scheme for AnonVmaRfc2Scheme {
         origin: VmaOrigin<'_>,
         ev: &mut Events,
     ) {
-        self.files.add(m, pid, vma);
         match origin {
             VmaOrigin::Mmap => {}
             VmaOrigin::Fork { parent, from } => self.fork_vma(m, parent, pid, from, vma, ev),
@@ -247,32 +244,18 @@ impl Scheme for AnonVmaRfc2Scheme {
     }
 
     fn vma_removed(&mut self, _m: &Machine, _pid: Pid, vma: &Vma, ev: &mut Events) {
-        self.files.remove(vma);
         self.avs.unlink(vma.id, ev);
-    }
-
-    fn vma_resized(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        before: &Vma,
-        after: &Vma,
-        _ev: &mut Events,
-    ) {
-        self.files.rekey(before, after);
     }
 
     fn vma_merged(
         &mut self,
         m: &Machine,
         pid: Pid,
-        kept_before: &Vma,
+        _kept_before: &Vma,
         kept_after: &Vma,
         removed: &Vma,
         ev: &mut Events,
     ) {
-        self.files.rekey(kept_before, kept_after);
-        self.files.remove(removed);
         self.avs.take_over(m, pid, kept_after, removed, ev);
         let n = self.repoint(
             m,
@@ -343,10 +326,6 @@ impl Scheme for AnonVmaRfc2Scheme {
     }
 
     fn walk(&self, m: &Machine, page: PageId, _kind: WalkKind) -> WalkPlan {
-        let pg = m.pages.get(page);
-        if !pg.is_anon() {
-            return self.files.walk(m, page);
-        }
         let r = self.current(m, page);
         match link_of(r) {
             Link::AnonVma(av) => self.avs.walk(m, av, r.index, false),
@@ -382,10 +361,9 @@ impl Scheme for AnonVmaRfc2Scheme {
     }
 
     fn cost(&self, m: &Machine) -> Cost {
-        let vmas: u64 = m.procs.values().map(|p| p.mm.vmas.len() as u64).sum();
+        let vmas = m.vma_count();
         let mut c = Cost::default();
         self.avs.add_cost(&mut c, vmas);
-        self.files.add_cost(&mut c, vmas);
         c
     }
 
@@ -426,7 +404,6 @@ impl Scheme for AnonVmaRfc2Scheme {
             view.page_vma_links
                 .push((pages, v, "PG_direct (page->as.vma)".to_string()));
         }
-        self.files.add_to_view(m, &mut view);
         view
     }
 }

@@ -43,8 +43,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::SchemeInfo;
-use super::file_rmap::{FileRmap, FileStructure};
-use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
+use super::file_rmap::{FileStructure, WithFiles};
+use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, Walk,
     WalkKind, WalkPlan,
@@ -59,7 +59,7 @@ pub static ANONMM: SchemeInfo = SchemeInfo {
     spec: "§3.3",
     object_based: true,
     compare_with: None,
-    make: || Box::new(AnonMmScheme::new(true)),
+    make: || WithFiles::boxed(AnonMmScheme::new(true), FileStructure::List),
 };
 
 /// The `anonmm-naive` design as the CLI, the TUI and the docs name it.
@@ -71,7 +71,7 @@ pub static ANONMM_NAIVE: SchemeInfo = SchemeInfo {
     spec: "§3.3",
     object_based: true,
     compare_with: Some("anon-vma"),
-    make: || Box::new(AnonMmScheme::new(false)),
+    make: || WithFiles::boxed(AnonMmScheme::new(false), FileStructure::List),
 };
 
 #[derive(Clone, Debug)]
@@ -96,7 +96,6 @@ pub struct AnonMmScheme {
     rings: BTreeMap<u32, Vec<u32>>,
     mm_anonmm: HashMap<MmId, u32>,
     next: u32,
-    files: FileRmap,
     /// Page rmap words changed by hooks that cannot return them; the latest per page.
     pending: BTreeMap<PageId, PageRmap>,
     tally: Tally,
@@ -111,7 +110,6 @@ impl AnonMmScheme {
             rings: BTreeMap::new(),
             mm_anonmm: HashMap::new(),
             next: 1,
-            files: FileRmap::new(FileStructure::List),
             pending: BTreeMap::new(),
             tally: Tally::default(),
         }
@@ -308,45 +306,6 @@ impl Scheme for AnonMmScheme {
         self.maybe_free(id, ev);
     }
 
-    fn vma_added(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        vma: &Vma,
-        _origin: VmaOrigin<'_>,
-        _ev: &mut Events,
-    ) {
-        self.files.add(m, pid, vma);
-    }
-
-    fn vma_removed(&mut self, _m: &Machine, _pid: Pid, vma: &Vma, _ev: &mut Events) {
-        self.files.remove(vma);
-    }
-
-    fn vma_resized(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        before: &Vma,
-        after: &Vma,
-        _ev: &mut Events,
-    ) {
-        self.files.rekey(before, after);
-    }
-
-    fn vma_merged(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        kept_before: &Vma,
-        kept_after: &Vma,
-        removed: &Vma,
-        _ev: &mut Events,
-    ) {
-        self.files.rekey(kept_before, kept_after);
-        self.files.remove(removed);
-    }
-
     fn can_merge(&self, _m: &Machine, _pid: Pid, _prev: &Vma, _next: &Vma) -> bool {
         true
     }
@@ -463,10 +422,6 @@ impl Scheme for AnonMmScheme {
     }
 
     fn walk(&self, m: &Machine, page: PageId, _kind: WalkKind) -> WalkPlan {
-        let pg = m.pages.get(page);
-        if !pg.is_anon() {
-            return self.files.walk(m, page);
-        }
         let r = self.current(m, page);
         let order = self.walk_order(r.mapping);
         let candidates: Vec<Candidate> = order
@@ -531,8 +486,7 @@ impl Scheme for AnonMmScheme {
         std::mem::take(&mut self.pending).into_iter().collect()
     }
 
-    fn cost(&self, m: &Machine) -> Cost {
-        let vmas: u64 = m.procs.values().map(|p| p.mm.vmas.len() as u64).sum();
+    fn cost(&self, _m: &Machine) -> Cost {
         let mut c = Cost::default();
         c.add(
             "anonmm (count, lock, mm, head, ring list_head)",
@@ -548,7 +502,6 @@ impl Scheme for AnonMmScheme {
             8,
             false,
         );
-        self.files.add_cost(&mut c, vmas);
         c
     }
 
@@ -612,7 +565,6 @@ impl Scheme for AnonMmScheme {
             }
         }
         view.link_anon_pages(pages, &index);
-        self.files.add_to_view(m, &mut view);
         view
     }
 }

@@ -13,9 +13,10 @@
 use std::collections::BTreeMap;
 
 use super::interval::{Interval, stab};
-use super::{RmapObject, RmapView, candidate};
+use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, SchemeInfo, VmaOrigin, candidate};
 use crate::model::{
-    Candidate, Cost, FileId, Machine, MmId, PageId, PageSet, Pid, Vma, VmaId, WalkPlan,
+    Addr, Candidate, Cost, Events, FileId, Machine, MmId, PageId, PageRmap, PageSet, Pid, Vma,
+    VmaId, Walk, WalkKind, WalkPlan,
 };
 
 /// Which i_mmap structure.
@@ -238,5 +239,167 @@ impl FileRmap {
                 view.page_links.push((mapped, idx));
             }
         }
+    }
+}
+
+/// An object-based design of anonymous memory together with the file side of its era: the one
+/// place where the hooks reach the file rmap. The vma hooks keep each file's i_mmap up to date
+/// before the design hears of them; a walk of a file (or shmem) page is the i_mmap's, a walk of
+/// an anonymous page the design's; the cost and the graph get the i_mmap's lines and objects
+/// after the design's. The design's own hooks therefore deal with anonymous memory only.
+#[derive(Clone)]
+pub struct WithFiles<A> {
+    anon: A,
+    files: FileRmap,
+}
+
+impl<A: Scheme + Clone + 'static> WithFiles<A> {
+    /// `anon` with the file rmap `structure` of its era, as a scheme.
+    pub fn boxed(anon: A, structure: FileStructure) -> Box<dyn Scheme> {
+        Box::new(WithFiles {
+            anon,
+            files: FileRmap::new(structure),
+        })
+    }
+}
+
+impl<A: Scheme + Clone + 'static> Scheme for WithFiles<A> {
+    fn info(&self) -> &'static SchemeInfo {
+        self.anon.info()
+    }
+
+    fn clone_box(&self) -> Box<dyn Scheme> {
+        Box::new(self.clone())
+    }
+
+    fn mm_created(&mut self, m: &Machine, pid: Pid, mm: MmId, origin: MmOrigin, ev: &mut Events) {
+        self.anon.mm_created(m, pid, mm, origin, ev);
+    }
+
+    fn mm_destroyed(&mut self, m: &Machine, pid: Pid, mm: MmId, ev: &mut Events) {
+        self.anon.mm_destroyed(m, pid, mm, ev);
+    }
+
+    fn vma_added(&mut self, m: &Machine, pid: Pid, v: &Vma, o: VmaOrigin<'_>, ev: &mut Events) {
+        self.files.add(m, pid, v);
+        self.anon.vma_added(m, pid, v, o, ev);
+    }
+
+    fn vma_removed(&mut self, m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events) {
+        self.files.remove(vma);
+        self.anon.vma_removed(m, pid, vma, ev);
+    }
+
+    fn vma_resized(&mut self, m: &Machine, pid: Pid, before: &Vma, after: &Vma, ev: &mut Events) {
+        self.files.rekey(before, after);
+        self.anon.vma_resized(m, pid, before, after, ev);
+    }
+
+    fn vma_merged(
+        &mut self,
+        m: &Machine,
+        pid: Pid,
+        kept_before: &Vma,
+        kept_after: &Vma,
+        removed: &Vma,
+        ev: &mut Events,
+    ) {
+        self.files.rekey(kept_before, kept_after);
+        self.files.remove(removed);
+        self.anon
+            .vma_merged(m, pid, kept_before, kept_after, removed, ev);
+    }
+
+    fn can_merge(&self, m: &Machine, pid: Pid, prev: &Vma, next: &Vma) -> bool {
+        self.anon.can_merge(m, pid, prev, next)
+    }
+
+    fn anon_page_added(
+        &mut self,
+        m: &Machine,
+        pid: Pid,
+        vma: &Vma,
+        addr: Addr,
+        page: PageId,
+        how: AnonAdd,
+        ev: &mut Events,
+    ) -> PageRmap {
+        self.anon.anon_page_added(m, pid, vma, addr, page, how, ev)
+    }
+
+    fn anon_page_reused(
+        &mut self,
+        m: &Machine,
+        pid: Pid,
+        vma: &Vma,
+        addr: Addr,
+        page: PageId,
+        ev: &mut Events,
+    ) -> Option<PageRmap> {
+        self.anon.anon_page_reused(m, pid, vma, addr, page, ev)
+    }
+
+    fn swapin_must_copy(&self, m: &Machine, pid: Pid, vma: &Vma, addr: Addr, page: PageId) -> bool {
+        self.anon.swapin_must_copy(m, pid, vma, addr, page)
+    }
+
+    fn mremap_copies_shared(&self) -> bool {
+        self.anon.mremap_copies_shared()
+    }
+
+    fn pte_mapped(&mut self, m: &Machine, pid: Pid, addr: Addr, page: PageId, ev: &mut Events) {
+        self.anon.pte_mapped(m, pid, addr, page, ev);
+    }
+
+    fn pte_unmapped(&mut self, m: &Machine, pid: Pid, addr: Addr, page: PageId, ev: &mut Events) {
+        self.anon.pte_unmapped(m, pid, addr, page, ev);
+    }
+
+    fn pte_moved(
+        &mut self,
+        m: &Machine,
+        pid: Pid,
+        old_addr: Addr,
+        new_addr: Addr,
+        page: PageId,
+        ev: &mut Events,
+    ) -> Option<PageRmap> {
+        self.anon.pte_moved(m, pid, old_addr, new_addr, page, ev)
+    }
+
+    fn page_freed(&mut self, m: &Machine, page: PageId, ev: &mut Events) {
+        self.anon.page_freed(m, page, ev);
+    }
+
+    fn walk(&self, m: &Machine, page: PageId, kind: WalkKind) -> WalkPlan {
+        if m.pages.get(page).is_anon() {
+            self.anon.walk(m, page, kind)
+        } else {
+            self.files.walk(m, page)
+        }
+    }
+
+    fn walk_finished(&mut self, m: &Machine, walk: &Walk, ev: &mut Events) -> Option<PageRmap> {
+        self.anon.walk_finished(m, walk, ev)
+    }
+
+    fn end_step(&mut self, m: &Machine, ev: &mut Events) {
+        self.anon.end_step(m, ev);
+    }
+
+    fn drain_page_updates(&mut self) -> Vec<(PageId, PageRmap)> {
+        self.anon.drain_page_updates()
+    }
+
+    fn cost(&self, m: &Machine) -> Cost {
+        let mut c = self.anon.cost(m);
+        self.files.add_cost(&mut c, m.vma_count());
+        c
+    }
+
+    fn view(&self, m: &Machine) -> RmapView {
+        let mut view = self.anon.view(m);
+        self.files.add_to_view(m, &mut view);
+        view
     }
 }

@@ -50,9 +50,9 @@ use std::collections::{BTreeMap, HashMap};
 mod view;
 
 use super::SchemeInfo;
-use super::file_rmap::{FileRmap, FileStructure};
+use super::file_rmap::{FileStructure, WithFiles};
 use super::interval::{Interval, stab};
-use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin, candidate};
+use super::{AnonAdd, RmapObject, RmapView, Scheme, VmaOrigin, candidate};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,
     WalkKind, WalkPlan,
@@ -67,7 +67,7 @@ pub static ANON_VMA_CHAIN: SchemeInfo = SchemeInfo {
     spec: "§3.8",
     object_based: true,
     compare_with: None,
-    make: || Box::new(ModernScheme::anon_vma_chain()),
+    make: || WithFiles::boxed(ModernScheme::anon_vma_chain(), FileStructure::PrioTree),
 };
 
 /// The `modern` design as the CLI, the TUI and the docs name it.
@@ -79,7 +79,7 @@ pub static MODERN: SchemeInfo = SchemeInfo {
     spec: "§3.9, §3.10",
     object_based: true,
     compare_with: None,
-    make: || Box::new(ModernScheme::default()),
+    make: || WithFiles::boxed(ModernScheme::default(), FileStructure::IntervalTree),
 };
 
 #[derive(Clone, Debug)]
@@ -130,7 +130,6 @@ pub struct ModernScheme {
     next_av: u32,
     next_avc: u32,
     seq: u64,
-    files: FileRmap,
     moved: Tally,
 }
 
@@ -151,10 +150,6 @@ impl ModernScheme {
             next_av: 1,
             next_avc: 1,
             seq: 0,
-            files: FileRmap::new(match era {
-                Era::Lists => FileStructure::PrioTree,
-                Era::Trees => FileStructure::IntervalTree,
-            }),
             moved: Tally::default(),
         }
     }
@@ -427,16 +422,6 @@ impl Scheme for ModernScheme {
         Box::new(self.clone())
     }
 
-    fn mm_created(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        _mm: MmId,
-        _origin: MmOrigin,
-        _ev: &mut Events,
-    ) {
-    }
-
     fn vma_added(
         &mut self,
         m: &Machine,
@@ -445,7 +430,6 @@ impl Scheme for ModernScheme {
         origin: VmaOrigin<'_>,
         ev: &mut Events,
     ) {
-        self.files.add(m, pid, vma);
         self.vmas.entry(vma.id).or_default();
         match origin {
             VmaOrigin::Mmap => {}
@@ -499,7 +483,6 @@ impl Scheme for ModernScheme {
     }
 
     fn vma_removed(&mut self, _m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events) {
-        self.files.remove(vma);
         self.unlink_vma(vma.id, pid, &vma.span(), ev);
     }
 
@@ -511,7 +494,6 @@ impl Scheme for ModernScheme {
         after: &Vma,
         _ev: &mut Events,
     ) {
-        self.files.rekey(before, after);
         if !before.same_key(after) {
             self.rekey(after.id);
         }
@@ -521,12 +503,11 @@ impl Scheme for ModernScheme {
         &mut self,
         m: &Machine,
         pid: Pid,
-        kept_before: &Vma,
+        _kept_before: &Vma,
         kept_after: &Vma,
         removed: &Vma,
         ev: &mut Events,
     ) {
-        self.files.rekey(kept_before, kept_after);
         if self.own(kept_after.id).is_none()
             && let Some(av) = self.own(removed.id)
         {
@@ -541,7 +522,6 @@ impl Scheme for ModernScheme {
         } else {
             self.rekey(kept_after.id);
         }
-        self.files.remove(removed);
         self.unlink_vma(removed.id, pid, &removed.span(), ev);
     }
 
@@ -605,31 +585,8 @@ impl Scheme for ModernScheme {
         })
     }
 
-    fn pte_mapped(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        _addr: Addr,
-        _page: PageId,
-        _ev: &mut Events,
-    ) {
-    }
-
-    fn pte_unmapped(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        _addr: Addr,
-        _page: PageId,
-        _ev: &mut Events,
-    ) {
-    }
-
     fn walk(&self, m: &Machine, page: PageId, _kind: WalkKind) -> WalkPlan {
         let pg = m.pages.get(page);
-        if !pg.is_anon() {
-            return self.files.walk(m, page);
-        }
         let av = pg.rmap().mapping;
         let object = format!("av{av}");
         let Some(a) = self.avs.get(&av) else {
@@ -679,7 +636,7 @@ impl Scheme for ModernScheme {
     }
 
     fn cost(&self, m: &Machine) -> Cost {
-        let vmas: u64 = m.procs.values().map(|p| p.mm.vmas.len() as u64).sum();
+        let vmas = m.vma_count();
         let mut c = Cost::default();
         c.add(
             "per-vma anon_vma_chain head + anon_vma pointer",
@@ -712,7 +669,6 @@ impl Scheme for ModernScheme {
                 c.add("anon_vma_chain", self.avcs.len() as u64, 32, 64, true);
             }
         }
-        self.files.add_cost(&mut c, vmas);
         c
     }
 

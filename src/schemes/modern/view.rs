@@ -105,7 +105,6 @@ impl ModernScheme {
         view.vma_links.sort_by_key(|l| (l.0, l.1));
         view.vma_fields.sort_by_key(|f| f.0);
         view.link_anon_pages(m.pages.mapped_anon(), &index);
-        self.files.add_to_view(m, &mut view);
         view
     }
 }
