@@ -5,7 +5,7 @@ use super::events::{Events, Tally};
 use super::file::Cached;
 use super::machine::Machine;
 use super::pte::PteVal;
-use super::rmap::{AnonAdd, Scheme};
+use super::rmap::{AnonAdd, PageAt, Scheme};
 use super::types::{Addr, FileId, PAGE_SIZE, PageId, Pid, SlotId, hex};
 use super::vma::Vma;
 
@@ -175,7 +175,8 @@ impl Machine {
             None => {
                 let vma = self.mark_anon_faulted(pid, a);
                 let page = self.pages.alloc_anon();
-                let r = scheme.anon_page_added(self, pid, &vma, a, page, AnonAdd::New, ev);
+                let at = PageAt::new(pid, &vma, a, page);
+                let r = scheme.anon_page_added(self, at.added(AnonAdd::New), ev);
                 self.set_rmap(page, r);
                 self.pages.set_dirty(page, true);
                 self.install_pte(
@@ -333,7 +334,7 @@ impl Machine {
             t.add("do_wp_page: exclusive page made writable", page);
         } else if pg.mapcount() == 1 && pg.swap_slot().is_none() {
             self.pages.set_exclusive(page, true);
-            if let Some(r) = scheme.anon_page_reused(self, pid, vma, a, page, ev) {
+            if let Some(r) = scheme.anon_page_reused(self, PageAt::new(pid, vma, a, page), ev) {
                 self.set_rmap(page, r);
             }
             self.update_pte(
@@ -369,7 +370,8 @@ impl Machine {
         let _ = vma;
         let vma = self.mark_anon_faulted(pid, a);
         let page = self.pages.alloc_anon();
-        let r = scheme.anon_page_added(self, pid, &vma, a, page, AnonAdd::CowCopy { from }, ev);
+        let at = PageAt::new(pid, &vma, a, page);
+        let r = scheme.anon_page_added(self, at.added(AnonAdd::CowCopy { from }), ev);
         self.set_rmap(page, r);
         self.pages.set_dirty(page, true);
         let old = self.mm_mut(pid).pt.take(a).get();
@@ -408,19 +410,14 @@ impl Machine {
     ) {
         match self.swap.cache_page(slot) {
             Some(p)
-                if self.pages.get(p).is_anon() && scheme.swapin_must_copy(self, pid, vma, a, p) =>
+                if self.pages.get(p).is_anon()
+                    && scheme.swapin_must_copy(self, PageAt::new(pid, vma, a, p)) =>
             {
                 self.mm_mut(pid).pt.take(a);
                 let page = self.pages.alloc_anon();
-                let r = scheme.anon_page_added(
-                    self,
-                    pid,
-                    vma,
-                    a,
-                    page,
-                    AnonAdd::CowCopy { from: Some(p) },
-                    ev,
-                );
+                let how = AnonAdd::CowCopy { from: Some(p) };
+                let at = PageAt::new(pid, vma, a, page);
+                let r = scheme.anon_page_added(self, at.added(how), ev);
                 self.set_rmap(page, r);
                 self.install_pte(
                     scheme,
@@ -467,15 +464,8 @@ impl Machine {
                 self.pages.set_exclusive(page, exclusive);
                 self.pages.set_swap(page, Some(slot));
                 self.swap.set_cache_page(slot, Some(page));
-                let r = scheme.anon_page_added(
-                    self,
-                    pid,
-                    vma,
-                    a,
-                    page,
-                    AnonAdd::SwapIn { exclusive },
-                    ev,
-                );
+                let at = PageAt::new(pid, vma, a, page);
+                let r = scheme.anon_page_added(self, at.added(AnonAdd::SwapIn { exclusive }), ev);
                 self.set_rmap(page, r);
                 self.install_pte(
                     scheme,

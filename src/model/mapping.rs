@@ -4,7 +4,7 @@ use super::error::StepError;
 use super::events::Events;
 use super::machine::Machine;
 use super::pte::PteVal;
-use super::rmap::{Scheme, VmaOrigin};
+use super::rmap::{NewVma, PteMove, Scheme, VmaChange, VmaOrigin};
 use super::types::{Addr, PAGE_SHIFT, PAGE_SIZE, Pid, Prot, hex};
 use super::vma::Vma;
 
@@ -226,7 +226,7 @@ impl Machine {
             }
             self.mm_mut(pid).vmas[i] = after.clone();
             self.reprotect_ptes(pid, &after, before.prot);
-            scheme.vma_resized(self, pid, &before, &after, ev);
+            scheme.vma_changed(self, VmaChange::resized(pid, &before, &after), ev);
         }
         let lo = r.start.saturating_sub(1);
         let hi = r.end.min(
@@ -383,7 +383,7 @@ impl Machine {
                     hex(vma.pgoff)
                 ));
                 self.mm_mut(pid).vmas[vi] = after.clone();
-                scheme.vma_resized(self, pid, &vma, &after, ev);
+                scheme.vma_changed(self, VmaChange::resized(pid, &vma, &after), ev);
             }
             Some(to) if multi_move => {
                 let pieces: Vec<(Addr, Addr)> = {
@@ -512,7 +512,7 @@ impl Machine {
                 let pg = self.pages.get(page);
                 if pg.is_anon()
                     && pg.mapcount() == 1
-                    && let Some(r) = scheme.pte_moved(self, pid, a, na, page, ev)
+                    && let Some(r) = scheme.pte_moved(self, PteMove::new(pid, a, na, page), ev)
                 {
                     self.set_rmap(page, r);
                 }
@@ -565,7 +565,7 @@ impl Machine {
     ) {
         if let VmaOrigin::Move { .. } = origin {
             let i = self.mm_mut(pid).insert(new.clone());
-            scheme.vma_added(self, pid, &new, origin, ev);
+            scheme.vma_added(self, NewVma::new(pid, &new, origin), ev);
             let last = self.proc(pid).expect("validated").mm.vmas.len() - 1;
             self.merge_around(scheme, ev, pid, i.saturating_sub(1), (i + 1).min(last));
             return;
@@ -587,7 +587,7 @@ impl Machine {
                 hex(p.end)
             ));
             self.mm_mut(pid).vmas[i - 1] = grown.clone();
-            scheme.vma_resized(self, pid, &p, &grown, ev);
+            scheme.vma_changed(self, VmaChange::resized(pid, &p, &grown), ev);
             if next
                 .as_ref()
                 .is_some_and(|n| self.can_merge(scheme, pid, &grown, n))
@@ -605,10 +605,10 @@ impl Machine {
                 hex(n.end)
             ));
             self.mm_mut(pid).vmas[i] = grown.clone();
-            scheme.vma_resized(self, pid, &n, &grown, ev);
+            scheme.vma_changed(self, VmaChange::resized(pid, &n, &grown), ev);
         } else {
             self.mm_mut(pid).insert(new.clone());
-            scheme.vma_added(self, pid, &new, origin, ev);
+            scheme.vma_added(self, NewVma::new(pid, &new, origin), ev);
         }
     }
 }

@@ -4,7 +4,7 @@ use super::error::StepError;
 use super::events::Events;
 use super::machine::Machine;
 use super::pte::PteVal;
-use super::rmap::{MmOrigin, Scheme, VmaOrigin};
+use super::rmap::{MmOrigin, NewVma, Scheme, VmaOrigin};
 use super::types::Pid;
 
 impl Machine {
@@ -55,16 +55,11 @@ impl Machine {
             let mut cv = pv.clone();
             cv.id = self.new_vma_id();
             self.mm_mut(child).insert(cv.clone());
-            scheme.vma_added(
-                self,
-                child,
-                &cv,
-                VmaOrigin::Fork {
-                    parent: pid,
-                    from: pv,
-                },
-                ev,
-            );
+            let origin = VmaOrigin::Fork {
+                parent: pid,
+                from: pv,
+            };
+            scheme.vma_added(self, NewVma::new(child, &cv, origin), ev);
             if pv.shared || !pv.anon_faulted {
                 continue;
             }

@@ -45,6 +45,99 @@ pub enum AnonAdd {
     SwapIn { exclusive: bool },
 }
 
+/// A vma that joined `pid`'s mm (it is in the model already), and why.
+#[derive(Clone, Copy, Debug)]
+pub struct NewVma<'a> {
+    pub pid: Pid,
+    pub vma: &'a Vma,
+    pub origin: VmaOrigin<'a>,
+}
+
+/// A vma of `pid`'s mm that changed in place: its range or pgoff (the remainder of a split, a
+/// grow or a shrink: `before` -> `after`), or it absorbed its neighbour `merged` (which is
+/// about to go) and now spans `after`.
+#[derive(Clone, Copy, Debug)]
+pub struct VmaChange<'a> {
+    pub pid: Pid,
+    pub before: &'a Vma,
+    pub after: &'a Vma,
+    pub merged: Option<&'a Vma>,
+}
+
+impl<'a> NewVma<'a> {
+    pub fn new(pid: Pid, vma: &'a Vma, origin: VmaOrigin<'a>) -> Self {
+        NewVma { pid, vma, origin }
+    }
+}
+
+impl<'a> VmaChange<'a> {
+    /// The vma's range or pgoff changed in place.
+    pub fn resized(pid: Pid, before: &'a Vma, after: &'a Vma) -> Self {
+        VmaChange {
+            pid,
+            before,
+            after,
+            merged: None,
+        }
+    }
+}
+
+/// `page` mapped (or about to be) at `addr` in `pid`'s `vma`.
+#[derive(Clone, Copy, Debug)]
+pub struct PageAt<'a> {
+    pub pid: Pid,
+    pub vma: &'a Vma,
+    pub addr: Addr,
+    pub page: PageId,
+}
+
+impl<'a> PageAt<'a> {
+    pub fn new(pid: Pid, vma: &'a Vma, addr: Addr, page: PageId) -> Self {
+        PageAt {
+            pid,
+            vma,
+            addr,
+            page,
+        }
+    }
+
+    /// The page is a new anonymous page, mapped here first.
+    pub fn added(self, how: AnonAdd) -> NewAnonPage<'a> {
+        NewAnonPage { at: self, how }
+    }
+}
+
+/// A new anonymous page gets its first mapping, and why.
+#[derive(Clone, Copy, Debug)]
+pub struct NewAnonPage<'a> {
+    pub at: PageAt<'a>,
+    pub how: AnonAdd,
+}
+
+/// mremap moved the pte of `page` in `pid`'s mm from `from` to `to`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PteMove {
+    pub pid: Pid,
+    pub from: Addr,
+    pub to: Addr,
+    pub page: PageId,
+}
+
+impl PteMove {
+    pub fn new(pid: Pid, from: Addr, to: Addr, page: PageId) -> Self {
+        PteMove {
+            pid,
+            from,
+            to,
+            page,
+        }
+    }
+}
+
+/// The rmap words a hook gives a page it moves to another object or index; None: the page
+/// stays where it is.
+pub type Repoint = Option<PageRmap>;
+
 /// One rmap object as the view, the inspector and the exports show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RmapObject {
@@ -163,16 +256,9 @@ pub trait Scheme: Send + Sync {
         let _ = (m, pid, mm, ev);
     }
 
-    /// A vma was added to `pid`'s mm (already in the model).
-    fn vma_added(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        vma: &Vma,
-        origin: VmaOrigin<'_>,
-        ev: &mut Events,
-    ) {
-        let _ = (m, pid, vma, origin, ev);
+    /// A vma was added to a mm.
+    fn vma_added(&mut self, m: &Machine, new: NewVma<'_>, ev: &mut Events) {
+        let _ = (m, new, ev);
     }
 
     /// A vma is being removed (its ptes are already gone; it is still in the model).
@@ -180,22 +266,10 @@ pub trait Scheme: Send + Sync {
         let _ = (m, pid, vma, ev);
     }
 
-    /// A vma's range or pgoff changed in place (split remainder, grow, shrink): re-key trees.
-    fn vma_resized(&mut self, m: &Machine, pid: Pid, before: &Vma, after: &Vma, ev: &mut Events) {
-        let _ = (m, pid, before, after, ev);
-    }
-
-    /// `removed` was merged into `kept` (`kept_after` is its new extent; `removed` is about to go).
-    fn vma_merged(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        kept_before: &Vma,
-        kept_after: &Vma,
-        removed: &Vma,
-        ev: &mut Events,
-    ) {
-        let _ = (m, pid, kept_before, kept_after, removed, ev);
+    /// A vma changed in place or absorbed its neighbour: re-key trees, take the neighbour's
+    /// links over.
+    fn vma_changed(&mut self, m: &Machine, change: VmaChange<'_>, ev: &mut Events) {
+        let _ = (m, change, ev);
     }
 
     /// The rmap part of the merge test for two adjacent vmas that the model found compatible
@@ -205,37 +279,20 @@ pub trait Scheme: Send + Sync {
     /// it as never faulted.
     fn can_merge(&self, m: &Machine, pid: Pid, prev: &Vma, next: &Vma) -> bool;
 
-    /// A new anonymous page is mapped at (pid, addr) in `vma`. Returns page->mapping/index.
-    fn anon_page_added(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        vma: &Vma,
-        addr: Addr,
-        page: PageId,
-        how: AnonAdd,
-        ev: &mut Events,
-    ) -> PageRmap;
+    /// A new anonymous page is mapped. Returns page->mapping/index.
+    fn anon_page_added(&mut self, m: &Machine, new: NewAnonPage<'_>, ev: &mut Events) -> PageRmap;
 
     /// A write reuses a non-exclusive anonymous page in place (the writer is its only mapper).
     /// Returns new rmap words if the scheme moves the page (e.g. to the writer's own anon_vma).
-    fn anon_page_reused(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        vma: &Vma,
-        addr: Addr,
-        page: PageId,
-        ev: &mut Events,
-    ) -> Option<PageRmap> {
-        let _ = (m, pid, vma, addr, page, ev);
+    fn anon_page_reused(&mut self, m: &Machine, at: PageAt<'_>, ev: &mut Events) -> Repoint {
+        let _ = (m, at, ev);
         None
     }
 
-    /// A page that is in the swap cache gets mapped again at (pid, addr). True when the scheme
+    /// A page that is in the swap cache is about to be mapped again. True when the scheme
     /// must copy it instead (anonmm: a shared page swapped in at another address, rmap 11).
-    fn swapin_must_copy(&self, m: &Machine, pid: Pid, vma: &Vma, addr: Addr, page: PageId) -> bool {
-        let _ = (m, pid, vma, addr, page);
+    fn swapin_must_copy(&self, m: &Machine, at: PageAt<'_>) -> bool {
+        let _ = (m, at);
         false
     }
 
@@ -257,16 +314,8 @@ pub trait Scheme: Send + Sync {
 
     /// mremap moved the pte of an exclusively mapped anonymous page; may return new rmap words
     /// (anonmm rewrites page->index to the new address).
-    fn pte_moved(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        old_addr: Addr,
-        new_addr: Addr,
-        page: PageId,
-        ev: &mut Events,
-    ) -> Option<PageRmap> {
-        let _ = (m, pid, old_addr, new_addr, page, ev);
+    fn pte_moved(&mut self, m: &Machine, mv: PteMove, ev: &mut Events) -> Repoint {
+        let _ = (m, mv, ev);
         None
     }
 
@@ -280,7 +329,7 @@ pub trait Scheme: Send + Sync {
 
     /// After a walk (model already updated). May re-point the page (anonmm migrates pages of
     /// dead anonmms in page_referenced).
-    fn walk_finished(&mut self, m: &Machine, walk: &Walk, ev: &mut Events) -> Option<PageRmap> {
+    fn walk_finished(&mut self, m: &Machine, walk: &Walk, ev: &mut Events) -> Repoint {
         let _ = (m, walk, ev);
         None
     }

@@ -3,7 +3,7 @@
 
 use super::events::Events;
 use super::machine::Machine;
-use super::rmap::{Scheme, VmaOrigin};
+use super::rmap::{NewVma, Scheme, VmaChange, VmaOrigin};
 use super::types::{Addr, PAGE_SHIFT, Pid, hex};
 use super::vma::Vma;
 
@@ -67,8 +67,9 @@ impl Machine {
         ));
         // As __split_vma: the new piece is linked (anon_vma_clone) before the original is
         // re-keyed in the trees with its new range.
-        scheme.vma_added(self, pid, &new, VmaOrigin::Split { from: &orig }, ev);
-        scheme.vma_resized(self, pid, &before, &orig, ev);
+        let origin = VmaOrigin::Split { from: &orig };
+        scheme.vma_added(self, NewVma::new(pid, &new, origin), ev);
+        scheme.vma_changed(self, VmaChange::resized(pid, &before, &orig), ev);
         new_idx
     }
 
@@ -101,7 +102,13 @@ impl Machine {
             hex(kept.end)
         ));
         self.mm_mut(pid).vmas[idx] = kept.clone();
-        scheme.vma_merged(self, pid, &prev, &kept, &next, ev);
+        let change = VmaChange {
+            pid,
+            before: &prev,
+            after: &kept,
+            merged: Some(&next),
+        };
+        scheme.vma_changed(self, change, ev);
         self.mm_mut(pid).vmas.remove(idx + 1);
         true
     }

@@ -58,9 +58,9 @@ use std::collections::{BTreeMap, HashMap};
 use super::SchemeInfo;
 use super::file_rmap::{FileStructure, WithFiles};
 use super::interval::{Interval, stab};
-use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin, candidate};
+use super::{MmOrigin, NewAnonPage, NewVma, PageAt, RmapObject, RmapView, Scheme, VmaChange, VmaOrigin, candidate};
 use crate::model::{
-    Addr, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, Pid, USER_END, Vma, VmaId,
+    Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, Pid, USER_END, Vma, VmaId,
     WalkKind, WalkPlan, hex,
 };
 
@@ -299,14 +299,8 @@ impl Scheme for AnonAsScheme {
         }
     }
 
-    fn vma_added(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        vma: &Vma,
-        origin: VmaOrigin<'_>,
-        ev: &mut Events,
-    ) {
+    fn vma_added(&mut self, m: &Machine, new: NewVma<'_>, ev: &mut Events) {
+        let NewVma { pid, vma, origin } = new;
         if vma.shared {
             return;
         }
@@ -335,31 +329,14 @@ impl Scheme for AnonAsScheme {
         self.unlink(vma.id);
     }
 
-    fn vma_resized(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        before: &Vma,
-        after: &Vma,
-        _ev: &mut Events,
-    ) {
-        self.rekey(before, after);
-    }
-
-    fn vma_merged(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        kept_before: &Vma,
-        kept_after: &Vma,
-        removed: &Vma,
-        ev: &mut Events,
-    ) {
-        self.rekey(kept_before, kept_after);
-        if self.vmas.get(&removed.id).is_some_and(|s| s.linked) {
-            self.link(m, pid, kept_after, ev);
+    fn vma_changed(&mut self, m: &Machine, change: VmaChange<'_>, ev: &mut Events) {
+        self.rekey(change.before, change.after);
+        if let Some(removed) = change.merged {
+            if self.vmas.get(&removed.id).is_some_and(|s| s.linked) {
+                self.link(m, change.pid, change.after, ev);
+            }
+            self.unlink(removed.id);
         }
-        self.unlink(removed.id);
     }
 
     fn can_merge(&self, m: &Machine, pid: Pid, prev: &Vma, next: &Vma) -> bool {
@@ -367,16 +344,8 @@ impl Scheme for AnonAsScheme {
             == self.window(m, pid, next) + next.pgoff
     }
 
-    fn anon_page_added(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        vma: &Vma,
-        addr: Addr,
-        _page: PageId,
-        _how: AnonAdd,
-        ev: &mut Events,
-    ) -> PageRmap {
+    fn anon_page_added(&mut self, m: &Machine, new: NewAnonPage<'_>, ev: &mut Events) -> PageRmap {
+        let NewAnonPage { at: PageAt { pid, vma, addr, .. }, .. } = new;
         self.link(m, pid, vma, ev);
         let (space, window) = match self.vmas.get(&vma.id) {
             Some(s) => (s.space, s.window),

@@ -31,9 +31,9 @@ use super::anon_vma_global::{ANON_VMA_GLOBAL, ANON_VMA_GLOBAL_PRIO};
 use super::anon_vma_global::Families;
 use super::av_list::AvLists;
 use super::file_rmap::{FileStructure, WithFiles};
-use super::{AnonAdd, MmOrigin, RmapView, Scheme, VmaOrigin};
+use super::{MmOrigin, NewAnonPage, NewVma, PageAt, RmapView, Scheme, VmaChange, VmaOrigin};
 use crate::model::{
-    Addr, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, WalkKind, WalkPlan,
+    Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, WalkKind, WalkPlan,
 };
 
 /// The `anon-vma` design as the CLI, the TUI and the docs name it.
@@ -202,14 +202,8 @@ impl Scheme for AnonVmaScheme {
         self.families.mm_destroyed(mm);
     }
 
-    fn vma_added(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        vma: &Vma,
-        origin: VmaOrigin<'_>,
-        ev: &mut Events,
-    ) {
+    fn vma_added(&mut self, m: &Machine, new: NewVma<'_>, ev: &mut Events) {
+        let NewVma { pid, vma, origin } = new;
         let (from, why) = match origin {
             VmaOrigin::Mmap => return,
             VmaOrigin::Fork { from, .. } => (from, "anon_vma_link (fork)"),
@@ -226,32 +220,13 @@ impl Scheme for AnonVmaScheme {
         self.unlink(vma.id, ev);
     }
 
-    fn vma_resized(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        before: &Vma,
-        after: &Vma,
-        _ev: &mut Events,
-    ) {
+    fn vma_changed(&mut self, m: &Machine, change: VmaChange<'_>, ev: &mut Events) {
         if self.tree() {
-            self.avs.rekey(before, after);
+            self.avs.rekey(change.before, change.after);
         }
-    }
-
-    fn vma_merged(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        kept_before: &Vma,
-        kept_after: &Vma,
-        removed: &Vma,
-        ev: &mut Events,
-    ) {
-        if self.tree() {
-            self.avs.rekey(kept_before, kept_after);
-        }
-        if let Some(av) = self.avs.take_over(m, pid, kept_after, removed, ev) {
+        if let Some(removed) = change.merged
+            && let Some(av) = self.avs.take_over(m, change.pid, change.after, removed, ev)
+        {
             self.families.object_freed(av);
         }
     }
@@ -260,16 +235,8 @@ impl Scheme for AnonVmaScheme {
         self.avs.may_merge(prev, next)
     }
 
-    fn anon_page_added(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        vma: &Vma,
-        addr: Addr,
-        _page: PageId,
-        _how: AnonAdd,
-        ev: &mut Events,
-    ) -> PageRmap {
+    fn anon_page_added(&mut self, m: &Machine, new: NewAnonPage<'_>, ev: &mut Events) -> PageRmap {
+        let NewAnonPage { at: PageAt { pid, vma, addr, .. }, .. } = new;
         let av = self.prepare(m, pid, vma, ev);
         PageRmap {
             mapping: av,

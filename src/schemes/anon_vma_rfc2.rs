@@ -47,7 +47,7 @@ use std::collections::BTreeMap;
 use super::SchemeInfo;
 use super::av_list::AvLists;
 use super::file_rmap::{FileStructure, WithFiles};
-use super::{AnonAdd, RmapView, Scheme, VmaOrigin, candidate};
+use super::{AnonAdd, NewAnonPage, NewVma, PageAt, PteMove, Repoint, RmapView, Scheme, VmaChange, VmaOrigin, candidate};
 use crate::model::{
     Addr, Cost, Events, Machine, PageId, PageRmap, PageSet, Pid, Tally, Vma, VmaId, WalkKind,
     WalkPlan,
@@ -211,14 +211,8 @@ impl Scheme for AnonVmaRfc2Scheme {
         Box::new(self.clone())
     }
 
-    fn vma_added(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        vma: &Vma,
-        origin: VmaOrigin<'_>,
-        ev: &mut Events,
-    ) {
+    fn vma_added(&mut self, m: &Machine, new: NewVma<'_>, ev: &mut Events) {
+        let NewVma { pid, vma, origin } = new;
         match origin {
             VmaOrigin::Mmap => {}
             VmaOrigin::Fork { parent, from } => self.fork_vma(m, parent, pid, from, vma, ev),
@@ -247,28 +241,24 @@ impl Scheme for AnonVmaRfc2Scheme {
         self.avs.unlink(vma.id, ev);
     }
 
-    fn vma_merged(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        _kept_before: &Vma,
-        kept_after: &Vma,
-        removed: &Vma,
-        ev: &mut Events,
-    ) {
-        self.avs.take_over(m, pid, kept_after, removed, ev);
+    fn vma_changed(&mut self, m: &Machine, change: VmaChange<'_>, ev: &mut Events) {
+        let VmaChange { pid, after, .. } = change;
+        let Some(removed) = change.merged else {
+            return;
+        };
+        self.avs.take_over(m, pid, after, removed, ev);
         let n = self.repoint(
             m,
             pid,
             (removed.start, removed.end),
             removed.id,
-            Link::Direct(kept_after.id),
+            Link::Direct(after.id),
         );
         if n > 0 {
             ev.push(format!(
                 "vma_merge: {n} direct page{} re-pointed at the merged vma {}",
                 if n == 1 { "" } else { "s" },
-                kept_after.span()
+                after.span()
             ));
         }
     }
@@ -277,16 +267,8 @@ impl Scheme for AnonVmaRfc2Scheme {
         self.avs.may_merge(prev, next)
     }
 
-    fn anon_page_added(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        vma: &Vma,
-        addr: Addr,
-        _page: PageId,
-        how: AnonAdd,
-        _ev: &mut Events,
-    ) -> PageRmap {
+    fn anon_page_added(&mut self, _m: &Machine, new: NewAnonPage<'_>, _ev: &mut Events) -> PageRmap {
+        let NewAnonPage { at: PageAt { vma, addr, .. }, how } = new;
         let index = vma.linear_index(addr);
         let r = match (how, self.avs.of(vma.id)) {
             (AnonAdd::SwapIn { exclusive: false }, Some(av)) => PageRmap { mapping: av, index },
@@ -296,15 +278,8 @@ impl Scheme for AnonVmaRfc2Scheme {
         r
     }
 
-    fn pte_moved(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        _old_addr: Addr,
-        new_addr: Addr,
-        page: PageId,
-        _ev: &mut Events,
-    ) -> Option<PageRmap> {
+    fn pte_moved(&mut self, m: &Machine, mv: PteMove, _ev: &mut Events) -> Repoint {
+        let PteMove { pid, to: new_addr, page, .. } = mv;
         let Link::Direct(_) = link_of(self.current(m, page)) else {
             return None;
         };

@@ -44,7 +44,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::SchemeInfo;
 use super::file_rmap::{FileStructure, WithFiles};
-use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme};
+use super::{MmOrigin, NewAnonPage, PageAt, PteMove, Repoint, RmapObject, RmapView, Scheme};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, Walk,
     WalkKind, WalkPlan,
@@ -310,29 +310,15 @@ impl Scheme for AnonMmScheme {
         true
     }
 
-    fn anon_page_added(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        _vma: &Vma,
-        addr: Addr,
-        _page: PageId,
-        _how: AnonAdd,
-        _ev: &mut Events,
-    ) -> PageRmap {
+    fn anon_page_added(&mut self, m: &Machine, new: NewAnonPage<'_>, _ev: &mut Events) -> PageRmap {
+        let NewAnonPage { at: PageAt { pid, addr, .. }, .. } = new;
         // A new page: the model stores the words returned, nothing older is pending for it.
         let id = self.anonmm_of(m, pid).unwrap_or(0);
         self.indicate(id, addr)
     }
 
-    fn swapin_must_copy(
-        &self,
-        m: &Machine,
-        _pid: Pid,
-        _vma: &Vma,
-        addr: Addr,
-        page: PageId,
-    ) -> bool {
+    fn swapin_must_copy(&self, m: &Machine, at: PageAt<'_>) -> bool {
+        let PageAt { addr, page, .. } = at;
         let r = self.current(m, page);
         self.fix && r.mapping != 0 && r.index != addr
     }
@@ -384,15 +370,8 @@ impl Scheme for AnonMmScheme {
         self.put_ref(r.mapping, ev);
     }
 
-    fn pte_moved(
-        &mut self,
-        m: &Machine,
-        _pid: Pid,
-        _old_addr: Addr,
-        new_addr: Addr,
-        page: PageId,
-        _ev: &mut Events,
-    ) -> Option<PageRmap> {
+    fn pte_moved(&mut self, m: &Machine, mv: PteMove, _ev: &mut Events) -> Repoint {
+        let PteMove { to: new_addr, page, .. } = mv;
         if !self.fix {
             return None;
         }
@@ -448,7 +427,7 @@ impl Scheme for AnonMmScheme {
         }
     }
 
-    fn walk_finished(&mut self, m: &Machine, walk: &Walk, ev: &mut Events) -> Option<PageRmap> {
+    fn walk_finished(&mut self, m: &Machine, walk: &Walk, ev: &mut Events) -> Repoint {
         if walk.kind != WalkKind::PageReferenced || !m.pages.get(walk.page).is_anon() {
             return None;
         }

@@ -13,7 +13,10 @@
 use std::collections::BTreeMap;
 
 use super::interval::{Interval, stab};
-use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, SchemeInfo, VmaOrigin, candidate};
+use super::{
+    MmOrigin, NewAnonPage, NewVma, PageAt, PteMove, Repoint, RmapObject, RmapView, Scheme,
+    SchemeInfo, VmaChange, candidate,
+};
 use crate::model::{
     Addr, Candidate, Cost, Events, FileId, Machine, MmId, PageId, PageRmap, PageSet, Pid, Vma,
     VmaId, Walk, WalkKind, WalkPlan,
@@ -280,9 +283,9 @@ impl<A: Scheme + Clone + 'static> Scheme for WithFiles<A> {
         self.anon.mm_destroyed(m, pid, mm, ev);
     }
 
-    fn vma_added(&mut self, m: &Machine, pid: Pid, v: &Vma, o: VmaOrigin<'_>, ev: &mut Events) {
-        self.files.add(m, pid, v);
-        self.anon.vma_added(m, pid, v, o, ev);
+    fn vma_added(&mut self, m: &Machine, new: NewVma<'_>, ev: &mut Events) {
+        self.files.add(m, new.pid, new.vma);
+        self.anon.vma_added(m, new, ev);
     }
 
     fn vma_removed(&mut self, m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events) {
@@ -290,57 +293,28 @@ impl<A: Scheme + Clone + 'static> Scheme for WithFiles<A> {
         self.anon.vma_removed(m, pid, vma, ev);
     }
 
-    fn vma_resized(&mut self, m: &Machine, pid: Pid, before: &Vma, after: &Vma, ev: &mut Events) {
-        self.files.rekey(before, after);
-        self.anon.vma_resized(m, pid, before, after, ev);
-    }
-
-    fn vma_merged(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        kept_before: &Vma,
-        kept_after: &Vma,
-        removed: &Vma,
-        ev: &mut Events,
-    ) {
-        self.files.rekey(kept_before, kept_after);
-        self.files.remove(removed);
-        self.anon
-            .vma_merged(m, pid, kept_before, kept_after, removed, ev);
+    fn vma_changed(&mut self, m: &Machine, change: VmaChange<'_>, ev: &mut Events) {
+        self.files.rekey(change.before, change.after);
+        if let Some(gone) = change.merged {
+            self.files.remove(gone);
+        }
+        self.anon.vma_changed(m, change, ev);
     }
 
     fn can_merge(&self, m: &Machine, pid: Pid, prev: &Vma, next: &Vma) -> bool {
         self.anon.can_merge(m, pid, prev, next)
     }
 
-    fn anon_page_added(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        vma: &Vma,
-        addr: Addr,
-        page: PageId,
-        how: AnonAdd,
-        ev: &mut Events,
-    ) -> PageRmap {
-        self.anon.anon_page_added(m, pid, vma, addr, page, how, ev)
+    fn anon_page_added(&mut self, m: &Machine, new: NewAnonPage<'_>, ev: &mut Events) -> PageRmap {
+        self.anon.anon_page_added(m, new, ev)
     }
 
-    fn anon_page_reused(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        vma: &Vma,
-        addr: Addr,
-        page: PageId,
-        ev: &mut Events,
-    ) -> Option<PageRmap> {
-        self.anon.anon_page_reused(m, pid, vma, addr, page, ev)
+    fn anon_page_reused(&mut self, m: &Machine, at: PageAt<'_>, ev: &mut Events) -> Repoint {
+        self.anon.anon_page_reused(m, at, ev)
     }
 
-    fn swapin_must_copy(&self, m: &Machine, pid: Pid, vma: &Vma, addr: Addr, page: PageId) -> bool {
-        self.anon.swapin_must_copy(m, pid, vma, addr, page)
+    fn swapin_must_copy(&self, m: &Machine, at: PageAt<'_>) -> bool {
+        self.anon.swapin_must_copy(m, at)
     }
 
     fn mremap_copies_shared(&self) -> bool {
@@ -355,16 +329,8 @@ impl<A: Scheme + Clone + 'static> Scheme for WithFiles<A> {
         self.anon.pte_unmapped(m, pid, addr, page, ev);
     }
 
-    fn pte_moved(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        old_addr: Addr,
-        new_addr: Addr,
-        page: PageId,
-        ev: &mut Events,
-    ) -> Option<PageRmap> {
-        self.anon.pte_moved(m, pid, old_addr, new_addr, page, ev)
+    fn pte_moved(&mut self, m: &Machine, mv: PteMove, ev: &mut Events) -> Repoint {
+        self.anon.pte_moved(m, mv, ev)
     }
 
     fn page_freed(&mut self, m: &Machine, page: PageId, ev: &mut Events) {
@@ -379,7 +345,7 @@ impl<A: Scheme + Clone + 'static> Scheme for WithFiles<A> {
         }
     }
 
-    fn walk_finished(&mut self, m: &Machine, walk: &Walk, ev: &mut Events) -> Option<PageRmap> {
+    fn walk_finished(&mut self, m: &Machine, walk: &Walk, ev: &mut Events) -> Repoint {
         self.anon.walk_finished(m, walk, ev)
     }
 

@@ -52,9 +52,9 @@ mod view;
 use super::SchemeInfo;
 use super::file_rmap::{FileStructure, WithFiles};
 use super::interval::{Interval, stab};
-use super::{AnonAdd, RmapObject, RmapView, Scheme, VmaOrigin, candidate};
+use super::{AnonAdd, NewAnonPage, NewVma, PageAt, Repoint, RmapObject, RmapView, Scheme, VmaChange, VmaOrigin, candidate};
 use crate::model::{
-    Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,
+    Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,
     WalkKind, WalkPlan,
 };
 
@@ -422,14 +422,8 @@ impl Scheme for ModernScheme {
         Box::new(self.clone())
     }
 
-    fn vma_added(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        vma: &Vma,
-        origin: VmaOrigin<'_>,
-        ev: &mut Events,
-    ) {
+    fn vma_added(&mut self, m: &Machine, new: NewVma<'_>, ev: &mut Events) {
+        let NewVma { pid, vma, origin } = new;
         self.vmas.entry(vma.id).or_default();
         match origin {
             VmaOrigin::Mmap => {}
@@ -486,41 +480,32 @@ impl Scheme for ModernScheme {
         self.unlink_vma(vma.id, pid, &vma.span(), ev);
     }
 
-    fn vma_resized(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        before: &Vma,
-        after: &Vma,
-        _ev: &mut Events,
-    ) {
-        if !before.same_key(after) {
-            self.rekey(after.id);
-        }
-    }
-
-    fn vma_merged(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        _kept_before: &Vma,
-        kept_after: &Vma,
-        removed: &Vma,
-        ev: &mut Events,
-    ) {
-        if self.own(kept_after.id).is_none()
+    fn vma_changed(&mut self, m: &Machine, change: VmaChange<'_>, ev: &mut Events) {
+        let VmaChange {
+            pid,
+            before,
+            after,
+            merged,
+        } = change;
+        let Some(removed) = merged else {
+            if !before.same_key(after) {
+                self.rekey(after.id);
+            }
+            return;
+        };
+        if self.own(after.id).is_none()
             && let Some(av) = self.own(removed.id)
         {
-            let (linked, _) = self.clone_chain(m, pid, kept_after.id, removed.id, false);
-            self.set_own(kept_after.id, av);
+            let (linked, _) = self.clone_chain(m, pid, after.id, removed.id, false);
+            self.set_own(after.id, av);
             ev.push(format!(
                 "dup_anon_vma: pid {pid} {} takes av{av} ({} AVC{})",
-                kept_after.span(),
+                after.span(),
                 linked.len(),
                 if linked.len() == 1 { "" } else { "s" }
             ));
         } else {
-            self.rekey(kept_after.id);
+            self.rekey(after.id);
         }
         self.unlink_vma(removed.id, pid, &removed.span(), ev);
     }
@@ -541,16 +526,8 @@ impl Scheme for ModernScheme {
         }
     }
 
-    fn anon_page_added(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        vma: &Vma,
-        addr: Addr,
-        _page: PageId,
-        how: AnonAdd,
-        ev: &mut Events,
-    ) -> PageRmap {
+    fn anon_page_added(&mut self, m: &Machine, new: NewAnonPage<'_>, ev: &mut Events) -> PageRmap {
+        let NewAnonPage { at: PageAt { pid, vma, addr, .. }, how } = new;
         let own = self.prepare(m, pid, vma, ev);
         let mapping = match how {
             AnonAdd::SwapIn { exclusive: false } => self.root_of(own),
@@ -562,15 +539,8 @@ impl Scheme for ModernScheme {
         }
     }
 
-    fn anon_page_reused(
-        &mut self,
-        m: &Machine,
-        pid: Pid,
-        vma: &Vma,
-        addr: Addr,
-        page: PageId,
-        ev: &mut Events,
-    ) -> Option<PageRmap> {
+    fn anon_page_reused(&mut self, m: &Machine, at: PageAt<'_>, ev: &mut Events) -> Repoint {
+        let PageAt { pid, vma, addr, page } = at;
         let own = self.prepare(m, pid, vma, ev);
         let r = m.pages.get(page).rmap();
         if r.mapping != own {

@@ -39,7 +39,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use super::SchemeInfo;
-use super::{AnonAdd, MmOrigin, RmapObject, RmapView, Scheme, VmaOrigin};
+use super::{MmOrigin, NewAnonPage, NewVma, Repoint, RmapObject, RmapView, Scheme, VmaOrigin};
 use crate::model::{
     Addr, Candidate, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, PageSet, Pid, Vma,
     VmaId, Walk, WalkKind, WalkPlan, hex,
@@ -385,14 +385,8 @@ impl Scheme for PteChainScheme {
         self.work.cause.exit = true;
     }
 
-    fn vma_added(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        _vma: &Vma,
-        origin: VmaOrigin<'_>,
-        _ev: &mut Events,
-    ) {
+    fn vma_added(&mut self, _m: &Machine, new: NewVma<'_>, _ev: &mut Events) {
+        let NewVma { origin, .. } = new;
         if let VmaOrigin::Move { .. } = origin {
             self.work.cause.mremap = true;
         }
@@ -406,16 +400,7 @@ impl Scheme for PteChainScheme {
         true
     }
 
-    fn anon_page_added(
-        &mut self,
-        _m: &Machine,
-        _pid: Pid,
-        _vma: &Vma,
-        _addr: Addr,
-        _page: PageId,
-        _how: AnonAdd,
-        _ev: &mut Events,
-    ) -> PageRmap {
+    fn anon_page_added(&mut self, _m: &Machine, _new: NewAnonPage<'_>, _ev: &mut Events) -> PageRmap {
         // Anonymous pages carry no useful mapping in this era (PG_anon and a null mapping).
         PageRmap::default()
     }
@@ -466,7 +451,7 @@ impl Scheme for PteChainScheme {
         }
     }
 
-    fn walk_finished(&mut self, _m: &Machine, walk: &Walk, _ev: &mut Events) -> Option<PageRmap> {
+    fn walk_finished(&mut self, _m: &Machine, walk: &Walk, _ev: &mut Events) -> Repoint {
         match walk.kind {
             WalkKind::TryToUnmap => self.work.cause.reclaim = true,
             WalkKind::PageReferenced => {
