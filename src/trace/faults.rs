@@ -99,27 +99,38 @@ fn needed(
     }
 }
 
+/// A fault the model would refuse: where, which access, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused {
+    pub addr: Addr,
+    pub access: Access,
+    pub why: String,
+}
+
 /// The Read and Write steps that bring the model's ptes of `pid` to what `ptes` shows, as runs
 /// of consecutive pages of one vma: reads first, then writes. Faults the model would refuse
-/// (no vma there, or a protection that forbids the access) are left out and counted in the
-/// second value.
+/// (no vma there, or a protection that forbids the access) are left out and returned apart.
 pub fn fault_steps(
     m: &Machine,
     pid: Pid,
     ptes: &BTreeMap<Addr, ObsPte>,
     pfn_of: &HashMap<PageId, u64>,
-) -> (Vec<Op>, usize) {
+) -> (Vec<Op>, Vec<Refused>) {
     let Ok(proc) = m.proc(pid) else {
-        return (Vec::new(), 0);
+        return (Vec::new(), Vec::new());
     };
     let mut runs: Vec<(Access, Addr, u64, Addr)> = Vec::new();
-    let mut refused = 0;
+    let mut refused = Vec::new();
     for (&a, obs) in ptes {
         let Some(acc) = needed(m, pid, a, obs, pfn_of) else {
             continue;
         };
         let Some(v) = proc.mm.vma_at(a) else {
-            refused += 1;
+            refused.push(Refused {
+                addr: a,
+                access: acc,
+                why: "no vma of the model there".into(),
+            });
             continue;
         };
         let allowed = match acc {
@@ -127,7 +138,11 @@ pub fn fault_steps(
             Access::Write => v.prot.write,
         };
         if !allowed {
-            refused += 1;
+            refused.push(Refused {
+                addr: a,
+                access: acc,
+                why: format!("its vma is \"{}\"", v.prot),
+            });
             continue;
         }
         match runs.last_mut() {
@@ -222,7 +237,7 @@ mod tests {
         ]
         .into();
         let (ops, refused) = fault_steps(&s.machine, 1, &ptes, &HashMap::new());
-        assert_eq!(refused, 0);
+        assert_eq!(refused, vec![]);
         let lines: Vec<String> = ops.iter().map(|o| o.to_ron_line()).collect();
         assert_eq!(
             lines,
@@ -295,7 +310,17 @@ mod tests {
         .into();
         let (ops, refused) = fault_steps(&s.machine, 1, &ptes, &HashMap::new());
         assert!(ops.is_empty());
-        assert_eq!(refused, 2);
+        let why: Vec<(Addr, Access, &str)> = refused
+            .iter()
+            .map(|r| (r.addr, r.access, r.why.as_str()))
+            .collect();
+        assert_eq!(
+            why,
+            [
+                (0x10000, Access::Write, "its vma is \"r\""),
+                (0x90000, Access::Write, "no vma of the model there"),
+            ]
+        );
     }
 
     #[test]

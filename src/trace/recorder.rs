@@ -104,6 +104,9 @@ pub struct Recorder {
     checked_to: usize,
     /// Processes that exited, with their last snapshot, until their address space is gone.
     exited: Vec<(Pid, Snapshot)>,
+    /// The command's first exec happened: before it, the first task is still a copy of
+    /// rmapviz, which the scenario does not hold.
+    started: bool,
 }
 
 impl Recorder {
@@ -134,6 +137,7 @@ impl Recorder {
             stats: TraceStats::default(),
             checked_to: 0,
             exited: Vec::new(),
+            started: false,
         }
     }
 
@@ -221,16 +225,15 @@ impl Recorder {
     fn catch_up(&mut self, pid: Pid, snap: Snapshot, why: &str) {
         self.grow_stacks(pid, &snap, why);
         let (ops, refused) = fault_steps(&self.sim.machine, pid, &snap.ptes, &self.pfn_of);
-        if refused > 0 {
-            *self
-                .stats
-                .warnings
-                .entry(
-                    "ptes outside any vma the model has, or in one whose protection forbids the \
-                     access, were not recorded"
-                        .to_string(),
-                )
-                .or_default() += refused;
+        for r in refused {
+            self.warn(&format!(
+                "a {} fault the model would refuse ({})",
+                match r.access {
+                    super::faults::Access::Read => "read",
+                    super::faults::Access::Write => "write",
+                },
+                r.why
+            ));
         }
         for op in ops {
             let (kind, n) = match &op {
@@ -392,6 +395,9 @@ impl Recorder {
     }
 
     fn pid_of(&self, tid: i32) -> Option<Pid> {
+        if !self.started {
+            return None;
+        }
         self.tasks.get(&tid).copied()
     }
 
@@ -565,6 +571,7 @@ impl Recorder {
 
 impl Handler for Recorder {
     fn exec(&mut self, tid: i32, former: i32) -> Flow {
+        self.started = true;
         let Some(old) = self.pid_of(former).or_else(|| self.pid_of(tid)) else {
             return Flow::Go;
         };
