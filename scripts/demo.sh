@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates every picture, recording and graph file that README.md shows or links, from the
-# built-in scenarios, into assets/screenshots/ (or the directory given).
+# built-in scenarios and the committed traced scenarios of assets/traces/, into
+# assets/screenshots/ (or the directory given).
 #
 #   scripts/demo.sh            write into assets/screenshots/
 #   scripts/demo.sh DIR        write into DIR
@@ -17,7 +18,7 @@ check=false
 out=$committed
 case "${1:-}" in
     --check) check=true; out=$(mktemp -d); trap 'rm -rf "$out"' EXIT ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     "") ;;
     *) out=$1 ;;
 esac
@@ -29,7 +30,8 @@ bin=${CARGO_TARGET_DIR:-target}/release/rmapviz
 # The scheme compared with anon-vma in the hero picture: anonmm-naive loses the moved pte.
 naive=anonmm-naive
 
-run() { echo "+ rmapviz $*" >&2; "$bin" "$@"; }
+# --force: the committed files are regenerated in place.
+run() { echo "+ rmapviz $*" >&2; "$bin" "$@" --force; }
 
 # The hero picture: S3 at its walk step, anonmm-naive beside anon-vma.
 run shot S3 --step 5 --scheme "$naive" --compare anon-vma --size 120x40 -o "$out/s3-compare.png"
@@ -43,6 +45,9 @@ run shot S3 --step 5 --scheme anon-vma --size 120x40 -o "$out/s3-anon-vma.txt"
 run shot S3 --step 5 --scheme anon-vma --size 120x40 -o "$out/s3-anon-vma.html"
 # The whole replay of S3 as an asciicast, each walk candidate held too.
 run record S3 --scheme "$naive" --compare anon-vma --size 120x40 --delay 1.5 --walk -o "$out/s3.cast"
+# A traced program: `rmapviz trace -- sh -c 'ls /usr | wc -l'` (assets/traces/sh-ls-wc.ron),
+# right after the shell forked wc: three processes share the shell's pages.
+run shot assets/traces/sh-ls-wc.ron --step 100 --scheme modern --size 150x45 -o "$out/trace-sh-ls-wc.png"
 # The graph of the walk step as Graphviz DOT and JSON.
 run export S3 --step 5 --scheme "$naive" -o "$out/s3-$naive.dot"
 run export S3 --step 5 --scheme "$naive" -o "$out/s3-$naive.json"
