@@ -52,7 +52,7 @@ fn bad_input_gives_the_same_errors_as_replay() {
 mod linux {
     use super::*;
     use proptest::prelude::*;
-    use rmapviz::model::{Op, Prot};
+    use rmapviz::model::{Advice, Op, Prot};
     use rmapviz::oracle::{
         CheckOptions, CheckReport, Injection, OracleError, Verdict, procfs, run_check,
     };
@@ -360,6 +360,7 @@ mod linux {
             2 => (pid.clone(), addr.clone(), 1u64..5, prot).prop_map(|(pid, addr, pages, prot)| Op::Mprotect { pid, addr, pages, prot }),
             2 => (pid.clone(), addr.clone(), 1u64..5, prop::option::of(1u64..7), prop::option::of(addr.clone()))
                 .prop_map(|(pid, addr, pages, new_pages, to)| Op::Mremap { pid, addr, pages, new_pages, to }),
+            1 => (pid.clone(), addr.clone(), 1u64..5, prop::bool::ANY).prop_map(|(pid, addr, pages, free)| Op::Madvise { pid, addr, pages, advice: if free { Advice::Free } else { Advice::DontNeed } }),
             4 => (pid.clone(), addr.clone(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Read { pid, addr, pages }),
             6 => (pid.clone(), addr.clone(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Write { pid, addr, pages }),
             2 => (pid.clone(), pid.clone()).prop_map(|(pid, child)| Op::Fork { pid, child }),

@@ -3,7 +3,7 @@
 //! and all schemes but anonmm agree on which pages exist and which ptes map each page.
 
 use proptest::prelude::*;
-use rmapviz::model::{Op, PageId, Prot, PteVal, StepError, Vma, WalkKind};
+use rmapviz::model::{Advice, Op, PageId, Prot, PteVal, StepError, Vma, WalkKind};
 use rmapviz::schemes::scheme_names;
 use rmapviz::session::Simulation;
 
@@ -32,6 +32,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (pid(), addr(), 0u64..5, prot()).prop_map(|(pid, addr, pages, prot)| Op::Mprotect { pid, addr, pages, prot }),
         2 => (pid(), addr(), 1u64..5, prop::option::of(1u64..7), prop::option::of(addr()))
             .prop_map(|(pid, addr, pages, new_pages, to)| Op::Mremap { pid, addr, pages, new_pages, to }),
+        1 => (pid(), addr(), 0u64..5, prop::bool::ANY).prop_map(|(pid, addr, pages, free)| Op::Madvise { pid, addr, pages, advice: if free { Advice::Free } else { Advice::DontNeed } }),
         4 => (pid(), addr(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Read { pid, addr, pages }),
         6 => (pid(), addr(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Write { pid, addr, pages }),
         2 => (pid(), pid()).prop_map(|(pid, child)| Op::Fork { pid, child }),
@@ -182,7 +183,28 @@ fn check_all(ops: &[Op]) -> Result<(), TestCaseError> {
                 t.history
                     .push(format!("fork {i} copies {:?}", copied_ranges(&t.sim, *pid)));
             }
+            // Reclaim of a page freed with MADV_FREE clears ptes in walk order and stops at the
+            // first dirty one, so which ptes of a shared one go depends on the scheme's order.
+            let lazy_shared = match op {
+                Op::SwapOut { pid, addr } => match t.sim.machine.pte(*pid, *addr) {
+                    PteVal::Page { page, .. } => {
+                        let pg = t.sim.machine.pages.get(page);
+                        (pg.is_lazyfree() && pg.mapcount() > 1).then_some(page)
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
             let r = t.sim.step(op, false);
+            if let Some(page) = lazy_shared {
+                let left = if t.sim.machine.pages.is_alive(page) {
+                    t.sim.machine.ptes_of(page)
+                } else {
+                    Vec::new()
+                };
+                t.history
+                    .push(format!("step {i} left a lazily freed page at {left:?}"));
+            }
             let scheme = t.name;
             // An mprotect over a hole changes the vmas before the hole, as Linux does
             // (rmap-semantics.md §8.1); the ptes outside that prefix stay as they were.
@@ -205,6 +227,42 @@ fn check_all(ops: &[Op]) -> Result<(), TestCaseError> {
                     outside(before.clone()),
                     outside(t.sim.machine.all_ptes()),
                     "{}: step {} {} changed ptes outside the range before the hole",
+                    scheme,
+                    i,
+                    op
+                );
+            } else if let (
+                Some(
+                    StepError::MadviseUnmapped { advised: true, .. }
+                    | StepError::MadviseFreeNotAnon { .. },
+                ),
+                Op::Madvise {
+                    pid, addr, pages, ..
+                },
+            ) = (&r.error, op)
+            {
+                // A madvise that fails with a hole or at a vma it cannot advise has advised the
+                // vmas before, as Linux does: ptes change inside its range only, vmas never.
+                t.history
+                    .push(format!("step {i} advised part of its range"));
+                let end = addr + pages * 0x1000;
+                let outside = |v: Vec<(u32, u64, PteVal)>| -> Vec<(u32, u64, PteVal)> {
+                    v.into_iter()
+                        .filter(|(p, a, _)| p != pid || a < addr || *a >= end)
+                        .collect()
+                };
+                prop_assert_eq!(
+                    outside(before.clone()),
+                    outside(t.sim.machine.all_ptes()),
+                    "{}: step {} {} changed ptes outside its range",
+                    scheme,
+                    i,
+                    op
+                );
+                prop_assert_eq!(
+                    &vmas_before,
+                    &all_vmas(&t.sim),
+                    "{}: step {} {} changed vmas",
                     scheme,
                     i,
                     op

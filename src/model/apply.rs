@@ -11,7 +11,9 @@ use super::walk::{Walk, WalkKind};
 impl Machine {
     /// Applies `op`. On error nothing has changed, except for an mprotect over a hole that starts
     /// inside a vma ([`StepError::NotFullyMapped`] with `changed_to` past the start: the mapped
-    /// prefix was changed, as Linux does). Returns the walk for SwapOut / Referenced.
+    /// prefix was changed, as Linux does) and a madvise that was applied before it failed
+    /// ([`StepError::MadviseUnmapped`] with `advised`, [`StepError::MadviseFreeNotAnon`] after
+    /// earlier vmas of the range). Returns the walk for SwapOut / Referenced.
     pub fn apply(
         &mut self,
         scheme: &mut dyn Scheme,
@@ -59,6 +61,12 @@ impl Machine {
                 to,
                 ..
             } => self.op_mremap(scheme, ev, *pid, *addr, *pages, *new_pages, *to),
+            Op::Madvise {
+                pid,
+                addr,
+                pages,
+                advice,
+            } => self.op_madvise(scheme, ev, *pid, *addr, *pages, *advice),
             Op::Read {
                 pid, addr, pages, ..
             } => self.op_access(scheme, ev, *pid, *addr, *pages, false),

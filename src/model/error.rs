@@ -74,6 +74,21 @@ pub enum StepError {
         end: Addr,
         changed_to: Addr,
     },
+    /// madvise applies to the mapped parts of its range, then fails for the holes.
+    #[error(
+        "madvise: {start:#x}-{end:#x} is not fully mapped in pid {pid} (ENOMEM){}",
+        if *advised { "; its mapped parts were advised, as Linux does" } else { "" }
+    )]
+    MadviseUnmapped {
+        pid: Pid,
+        start: Addr,
+        end: Addr,
+        advised: bool,
+    },
+    #[error(
+        "madvise(MADV_FREE): the vma {vstart:#x}-{vend:#x} of pid {pid} is not private anonymous memory (EINVAL)"
+    )]
+    MadviseFreeNotAnon { pid: Pid, vstart: Addr, vend: Addr },
     #[error("mremap: pid {pid} has no vma at {addr:#x} (EFAULT)")]
     MremapNoVma { pid: Pid, addr: Addr },
     #[error(

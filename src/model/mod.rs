@@ -10,6 +10,7 @@ mod fault;
 pub mod file;
 mod invariants;
 pub mod machine;
+mod madvise;
 mod mapping;
 pub mod op;
 pub mod page;

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt::{self, Write as _};
 
-use super::types::{Addr, Pid, Prot};
+use super::types::{Addr, Advice, Pid, Prot};
 
 impl Serialize for Prot {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -16,6 +16,19 @@ impl<'de> Deserialize<'de> for Prot {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         Prot::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for Advice {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Advice {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Advice::parse(&s).map_err(serde::de::Error::custom)
     }
 }
 
@@ -108,6 +121,14 @@ ops! {
         new_pages: Option<u64>,
         #[serde(default)]
         to: Option<Addr>,
+    },
+    /// madvise(addr, pages, MADV_DONTNEED or MADV_FREE): the ptes go (or, for MADV_FREE,
+    /// become lazily freeable), the vmas stay.
+    Madvise {
+        pid: Pid,
+        addr: Addr,
+        pages: u64,
+        advice: Advice,
     },
     /// Loads from each page: read faults where nothing is mapped yet.
     Read {
@@ -209,6 +230,18 @@ impl Op {
                     ("prot", Value::Prot(*prot)),
                 ]);
             }
+            Op::Madvise {
+                addr,
+                pages,
+                advice,
+                ..
+            } => {
+                v.extend([
+                    ("addr", Hex(*addr)),
+                    ("pages", Dec(*pages)),
+                    ("advice", Value::Str(advice.as_str())),
+                ]);
+            }
             Op::Mmap {
                 addr,
                 pages,
@@ -249,6 +282,7 @@ impl Op {
             Op::Mmap { addr, pages, .. }
             | Op::Munmap { addr, pages, .. }
             | Op::Mprotect { addr, pages, .. }
+            | Op::Madvise { addr, pages, .. }
             | Op::Read { addr, pages, .. }
             | Op::Write { addr, pages, .. } => vec![("pages", *addr, *pages)],
             Op::Mremap {
@@ -290,6 +324,7 @@ impl Op {
             | Op::Munmap { pid, .. }
             | Op::Mprotect { pid, .. }
             | Op::Mremap { pid, .. }
+            | Op::Madvise { pid, .. }
             | Op::Read { pid, .. }
             | Op::Write { pid, .. }
             | Op::Fork { pid, .. }

@@ -14,6 +14,7 @@ const F_ALIVE: u8 = 1;
 const F_ANON: u8 = 2;
 const F_EXCLUSIVE: u8 = 4;
 const F_DIRTY: u8 = 8;
+const F_LAZYFREE: u8 = 16;
 
 /// The rmap words of a page: `page->mapping` and `page->index`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -48,6 +49,11 @@ impl Page {
     }
     pub fn is_dirty(&self) -> bool {
         self.flags & F_DIRTY != 0
+    }
+    /// Freed lazily with MADV_FREE (the kernel clears PG_swapbacked): while it stays clean,
+    /// reclaim discards it instead of writing it to swap.
+    pub fn is_lazyfree(&self) -> bool {
+        self.flags & F_LAZYFREE != 0
     }
     pub fn mapcount(&self) -> u32 {
         self.mapcount
@@ -205,6 +211,9 @@ impl PageStore {
     }
     pub fn set_dirty(&mut self, id: PageId, on: bool) {
         self.slot_mut(id).set_flag(F_DIRTY, on);
+    }
+    pub fn set_lazyfree(&mut self, id: PageId, on: bool) {
+        self.slot_mut(id).set_flag(F_LAZYFREE, on);
     }
     pub fn set_swap(&mut self, id: PageId, slot: Option<SlotId>) {
         self.slot_mut(id).swap = slot.map_or(0, |s| s.0 + 1);

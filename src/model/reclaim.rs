@@ -208,6 +208,10 @@ impl Machine {
         w: &mut Walk,
     ) {
         let pg = self.pages.get(page);
+        if pg.is_anon() && pg.is_lazyfree() && pg.swap_slot().is_none() {
+            self.discard_lazyfree(scheme, ev, page, hits, w);
+            return;
+        }
         if pg.is_anon() {
             let slot = match pg.swap_slot() {
                 Some(s) => s,
@@ -286,5 +290,57 @@ impl Machine {
             }
         }
         w.unmapped_all = self.pages.get(page).mapcount() == 0 || !self.pages.is_alive(page);
+    }
+
+    /// try_to_unmap_one for a page freed with MADV_FREE: each HIT pte in walk order is cleared
+    /// and the page discarded (no swap entry), until a pte is found dirty (written since the
+    /// advice): that pte stays, the page is swap-backed again (no longer lazily freeable) and
+    /// the walk stops, so it stays in memory. The ptes cleared before stay cleared.
+    fn discard_lazyfree(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        page: PageId,
+        hits: &[(Pid, Addr)],
+        w: &mut Walk,
+    ) {
+        let mut cleared = 0;
+        let mut dirty_at = None;
+        for &(p, a) in hits {
+            if let PteVal::Page { dirty: true, .. } = self.pte(p, a) {
+                dirty_at = Some((p, a));
+                break;
+            }
+            self.mm_mut(p).pt.take(a);
+            self.pages.dec_map(page);
+            scheme.pte_unmapped(self, p, a, page, ev);
+            cleared += 1;
+        }
+        let s = |n: usize| if n == 1 { "" } else { "s" };
+        if let Some((p, a)) = dirty_at {
+            self.pages.set_lazyfree(page, false);
+            self.pages.set_dirty(page, true);
+            ev.push(format!(
+                "try_to_unmap: {page} was freed with MADV_FREE but pid {p} {} wrote to it since: \
+                 it is swap-backed again and stays in memory ({cleared} clean pte{} cleared before)",
+                hex(a),
+                s(cleared)
+            ));
+        } else if self.pages.get(page).mapcount() == 0 {
+            self.pages.free(page);
+            scheme.page_freed(self, page, ev);
+            ev.push(format!(
+                "try_to_unmap: {page} was freed with MADV_FREE and is clean: {cleared} pte{} cleared, discarded without swap",
+                s(cleared)
+            ));
+        } else {
+            ev.push(format!(
+                "try_to_unmap failed: {page} was freed with MADV_FREE; {cleared} pte{} cleared, it is still mapped {} time{}",
+                s(cleared),
+                self.pages.get(page).mapcount(),
+                s(self.pages.get(page).mapcount() as usize)
+            ));
+        }
+        w.unmapped_all = !self.pages.is_alive(page);
     }
 }

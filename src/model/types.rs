@@ -123,6 +123,51 @@ impl fmt::Display for Prot {
     }
 }
 
+/// The advice of a Madvise op: the two that change which ptes exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Advice {
+    /// MADV_DONTNEED: zap the range's ptes; the vmas stay.
+    DontNeed,
+    /// MADV_FREE: free the range's swap entries; its exclusive anonymous pages stay mapped but
+    /// may be discarded by reclaim while they are not written again.
+    Free,
+}
+
+impl Advice {
+    /// Every advice, as written.
+    pub const NAMES: [&'static str; 2] = ["dontneed", "free"];
+
+    /// The advice as the scenario writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Advice::DontNeed => "dontneed",
+            Advice::Free => "free",
+        }
+    }
+
+    /// Reads "dontneed" or "free" (any case).
+    pub fn parse(s: &str) -> Result<Advice, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "dontneed" => Ok(Advice::DontNeed),
+            "free" => Ok(Advice::Free),
+            _ => Err(format!(
+                "advice \"{s}\": expected one of {}",
+                Advice::NAMES
+                    .iter()
+                    .map(|n| format!("\"{n}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Advice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Formats an address the way the kernel prints them in messages: lower-case hex with 0x.
 pub fn hex(a: u64) -> String {
     format!("{a:#x}")

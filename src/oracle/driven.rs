@@ -20,7 +20,7 @@ use nix::unistd::ForkResult;
 
 use super::access::{install_fault_handler, touch};
 use super::protocol::{MAX_MESSAGE, Outcome, Reply, Request};
-use crate::model::{PAGE_SIZE, Prot};
+use crate::model::{Advice, PAGE_SIZE, Prot};
 
 /// The control socket of a driven process.
 const CONTROL_FD: RawFd = 0;
@@ -226,6 +226,20 @@ fn handle(req: &Request, fd: Option<OwnedFd>) -> Reply {
             let r = ptr(*addr).and_then(|p| unsafe {
                 nix::sys::mman::mprotect(p, *n as usize, prot_flags(*prot))
             });
+            done(outcome(r), t)
+        }
+        Request::Madvise {
+            addr,
+            len: n,
+            advice,
+        } => {
+            let how = match advice {
+                Advice::DontNeed => MmapAdvise::MADV_DONTNEED,
+                Advice::Free => MmapAdvise::MADV_FREE,
+            };
+            // SAFETY: as for munmap: the scenario's own range.
+            let r =
+                ptr(*addr).and_then(|p| unsafe { nix::sys::mman::madvise(p, *n as usize, how) });
             done(outcome(r), t)
         }
         Request::Mremap {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Prot;
+use crate::model::{Advice, Prot};
 
 /// What the controller asks a driven process to do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +27,12 @@ pub enum Request {
         addr: u64,
         len: u64,
         prot: Prot,
+    },
+    /// madvise(addr, len, MADV_DONTNEED or MADV_FREE).
+    Madvise {
+        addr: u64,
+        len: u64,
+        advice: Advice,
     },
     /// mremap(addr, old_len, new_len, to ? MREMAP_MAYMOVE | MREMAP_FIXED : 0, to).
     Mremap {

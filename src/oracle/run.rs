@@ -241,6 +241,19 @@ impl Run<'_> {
                     prot: *prot,
                 },
             )?,
+            Op::Madvise {
+                addr,
+                pages,
+                advice,
+                ..
+            } => self.driver.request(
+                pid,
+                &Request::Madvise {
+                    addr: *addr,
+                    len: pages * PAGE_SIZE,
+                    advice: *advice,
+                },
+            )?,
             Op::Mremap {
                 addr,
                 pages,

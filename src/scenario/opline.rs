@@ -5,6 +5,7 @@
 //! mmap PID ADDR PAGES [PROT] [shared] [file=NAME] [offset=PAGES]
 //! munmap PID ADDR PAGES           mprotect PID ADDR PAGES PROT
 //! mremap PID ADDR PAGES [NEW_PAGES] [to=ADDR]
+//! madvise PID ADDR PAGES dontneed|free
 //! read PID ADDR [PAGES]           write PID ADDR [PAGES]
 //! fork PID CHILD                  swapout PID ADDR    referenced PID ADDR
 //! ```
@@ -18,7 +19,7 @@ use thiserror::Error;
 
 use crate::model::op::Value;
 use crate::model::op::quote;
-use crate::model::{Op, Prot, Step};
+use crate::model::{Advice, Op, Prot, Step};
 
 /// One line per op, in [`crate::model::OP_NAMES`]'s order: its syntax (the usage shown when a
 /// line does not parse), starting with the op's name in lower case.
@@ -28,6 +29,7 @@ pub const USAGE: &[&str] = &[
     "munmap PID ADDR PAGES",
     "mprotect PID ADDR PAGES PROT",
     "mremap PID ADDR PAGES [NEW_PAGES] [to=ADDR]",
+    "madvise PID ADDR PAGES dontneed|free",
     "read PID ADDR [PAGES]",
     "write PID ADDR [PAGES]",
     "fork PID CHILD",
@@ -313,6 +315,25 @@ pub fn parse(line: &str) -> Result<Step, OpLineError> {
                 to,
             }
         }
+        "madvise" => {
+            let pid = a.pid("PID")?;
+            let addr = a.num("ADDR", addr_m)?;
+            let pages = a.num("PAGES", pages_m)?;
+            let advice = match a.pos.next() {
+                None => {
+                    return Err(a.err(
+                        "expected the advice (dontneed or free), found the end of the line".into(),
+                    ));
+                }
+                Some(w) => Advice::parse(w).map_err(|m| a.err(m))?,
+            };
+            Op::Madvise {
+                pid,
+                addr,
+                pages,
+                advice,
+            }
+        }
         "read" | "write" => {
             let pid = a.pid("PID")?;
             let addr = a.num("ADDR", addr_m)?;
@@ -464,6 +485,8 @@ mod tests {
             "mprotect 1 0x10000 2 -",
             "mremap 1 0x10000 4 8 to=0x80000",
             "mremap 1 0x10000 4 2",
+            "madvise 1 0x10000 2 dontneed",
+            "madvise 1 0x10000 2 free",
             "read 2 0x10000 3",
             "write 2 0x10000 1",
             "fork 1 2",
@@ -526,6 +549,20 @@ mod tests {
         assert!(err("exec 99999999999").message.contains("too large"));
         assert!(err("mmap 1 0x1000 1 rq").message.contains("'q'"));
         assert!(err("mprotect 1 0x1000 1").message.contains("expected PROT"));
+        assert!(
+            err("madvise 1 0x1000 1")
+                .message
+                .contains("expected the advice")
+        );
+        let e = err("madvise 1 0x1000 1 willneed");
+        assert!(
+            e.message.contains("\"willneed\"") && e.message.contains("\"dontneed\", \"free\""),
+            "{e}"
+        );
+        assert_eq!(
+            ok("madvise 1 0x1000 1 DONTNEED"),
+            ok("madvise 1 0x1000 1 dontneed")
+        );
         assert!(
             err("munmap 1 0x1000 1 7")
                 .message

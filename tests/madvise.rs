@@ -1,0 +1,233 @@
+//! Madvise under every scheme: what MADV_DONTNEED and MADV_FREE do to ptes, pages and swap
+//! entries, as the running kernel was observed to do it (`rmapviz check --reclaim` on
+//! tests/corpus/madvise_dontneed.ron and madvise_free.ron agree step by step on Linux 6.18).
+
+use rmapviz::model::{Advice, Op, PteVal, StepError};
+use rmapviz::schemes::scheme_names;
+use rmapviz::session::Simulation;
+
+fn run(scheme: &str, ops: &[&str]) -> Simulation {
+    let mut s = Simulation::by_name(scheme).unwrap();
+    for line in ops {
+        let op = rmapviz::scenario::opline::parse(line).unwrap().op;
+        let r = s.step(&op, false);
+        assert!(r.error.is_none(), "{scheme}: {line}: {:?}", r.error);
+        s.machine.check_invariants().unwrap();
+    }
+    s
+}
+
+fn step(s: &mut Simulation, line: &str) -> Option<StepError> {
+    let op = rmapviz::scenario::opline::parse(line).unwrap().op;
+    let e = s.step(&op, false).error;
+    s.machine.check_invariants().unwrap();
+    e
+}
+
+fn page(s: &Simulation, pid: u32, addr: u64) -> rmapviz::model::PageId {
+    match s.machine.pte(pid, addr) {
+        PteVal::Page { page, .. } => page,
+        other => panic!("pid {pid} {addr:#x}: {other:?}"),
+    }
+}
+
+#[test]
+fn the_op_reads_and_writes_in_ron_and_as_an_op_line() {
+    let op = Op::Madvise {
+        pid: 2,
+        addr: 0x10000,
+        pages: 3,
+        advice: Advice::Free,
+    };
+    let ron = rmapviz::model::Step::from(op.clone()).to_ron();
+    assert_eq!(
+        ron,
+        r#"Madvise(pid: 2, addr: 0x10000, pages: 3, advice: "free")"#
+    );
+    let s =
+        rmapviz::scenario::Scenario::parse(&format!("Scenario(steps: [{ron}])"), "t.ron").unwrap();
+    assert_eq!(s.ops().next(), Some(&op));
+    assert_eq!(
+        rmapviz::scenario::opline::parse("madvise 2 0x10000 3 free")
+            .unwrap()
+            .op,
+        op
+    );
+    let e = rmapviz::scenario::Scenario::parse(
+        "Scenario(steps: [Madvise(pid: 1, addr: 0x1000, pages: 1, advice: \"willneed\")])",
+        "t.ron",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("willneed") && e.contains("t.ron:1:"), "{e}");
+}
+
+#[test]
+fn dontneed_zaps_ptes_keeps_vmas_and_frees_what_nothing_maps() {
+    for sc in scheme_names() {
+        let mut s = run(
+            sc,
+            &[
+                "mmap 1 0x10000 4",
+                "write 1 0x10000 4",
+                "fork 1 2",
+                "mmap 1 0x20000 3 rw file=lib.so",
+                "read 1 0x20000 3",
+                "write 1 0x21000",
+            ],
+        );
+        let shared = page(&s, 1, 0x10000);
+        let copy = page(&s, 1, 0x21000);
+        let vmas = s.machine.vma_count();
+        assert_eq!(s.machine.pages.get(shared).mapcount(), 2);
+        assert_eq!(step(&mut s, "madvise 2 0x10000 2 dontneed"), None);
+        assert_eq!(s.machine.pte(2, 0x10000), PteVal::None, "{sc}");
+        assert_eq!(s.machine.pte(2, 0x11000), PteVal::None, "{sc}");
+        assert!(matches!(s.machine.pte(2, 0x12000), PteVal::Page { .. }));
+        assert_eq!(s.machine.pages.get(shared).mapcount(), 1, "{sc}");
+        assert_eq!(s.machine.vma_count(), vmas, "{sc}: the vmas stay");
+        // The next read of anonymous memory finds the zero page, not the old data.
+        assert_eq!(step(&mut s, "read 2 0x10000"), None);
+        assert!(matches!(s.machine.pte(2, 0x10000), PteVal::Zero { .. }));
+        // A file range: the private copy is freed and the page-cache page comes back.
+        assert_eq!(step(&mut s, "madvise 1 0x20000 3 dontneed"), None);
+        assert!(!s.machine.pages.is_alive(copy), "{sc}: the copy is freed");
+        assert_eq!(step(&mut s, "read 1 0x21000"), None);
+        let p = page(&s, 1, 0x21000);
+        assert!(
+            !s.machine.pages.get(p).is_anon(),
+            "{sc}: the file page again"
+        );
+        assert_eq!(s.machine.vma_count(), vmas, "{sc}");
+    }
+}
+
+#[test]
+fn dontneed_frees_swap_entries() {
+    for sc in scheme_names() {
+        let mut s = run(
+            sc,
+            &["mmap 1 0x10000 2", "write 1 0x10000 2", "swapout 1 0x10000"],
+        );
+        assert!(matches!(s.machine.pte(1, 0x10000), PteVal::Swap { .. }));
+        assert_eq!(s.machine.swap.used(), 1);
+        assert_eq!(step(&mut s, "madvise 1 0x10000 2 dontneed"), None);
+        assert_eq!(s.machine.pte(1, 0x10000), PteVal::None);
+        assert_eq!(s.machine.swap.used(), 0, "{sc}");
+    }
+}
+
+#[test]
+fn a_range_with_a_hole_is_advised_where_mapped_and_fails_with_enomem() {
+    for sc in scheme_names() {
+        let mut s = run(
+            sc,
+            &[
+                "mmap 1 0x10000 2",
+                "mmap 1 0x14000 2",
+                "write 1 0x10000 2",
+                "write 1 0x14000 2",
+            ],
+        );
+        let e = step(&mut s, "madvise 1 0x10000 6 dontneed").expect("ENOMEM");
+        assert!(
+            matches!(e, StepError::MadviseUnmapped { advised: true, .. }),
+            "{sc}: {e}"
+        );
+        assert!(e.to_string().contains("0x10000-0x16000"), "{e}");
+        for a in [0x10000, 0x11000, 0x14000, 0x15000] {
+            assert_eq!(s.machine.pte(1, a), PteVal::None, "{sc} {a:#x}");
+        }
+        let e = step(&mut s, "madvise 1 0x30000 1 free").expect("ENOMEM");
+        assert!(matches!(
+            e,
+            StepError::MadviseUnmapped { advised: false, .. }
+        ));
+    }
+}
+
+#[test]
+fn free_is_refused_outside_private_anonymous_memory() {
+    for (what, map) in [
+        ("file", "mmap 1 0x10000 2 rw file=a.so"),
+        ("shmem", "mmap 1 0x10000 2 rw shared"),
+    ] {
+        let mut s = run("modern", &[map, "write 1 0x10000 2"]);
+        let e = step(&mut s, "madvise 1 0x10000 2 free").expect("EINVAL");
+        assert!(
+            matches!(e, StepError::MadviseFreeNotAnon { .. }),
+            "{what}: {e}"
+        );
+        assert!(e.to_string().contains("EINVAL"), "{e}");
+        assert!(matches!(s.machine.pte(1, 0x10000), PteVal::Page { .. }));
+    }
+}
+
+#[test]
+fn free_keeps_the_page_mapped_and_reclaim_discards_it_without_swap() {
+    for sc in scheme_names() {
+        let mut s = run(sc, &["mmap 1 0x10000 2", "write 1 0x10000 2"]);
+        let p = page(&s, 1, 0x10000);
+        assert_eq!(step(&mut s, "madvise 1 0x10000 2 free"), None);
+        // pagemap right after the advice: still present, same frame.
+        assert_eq!(page(&s, 1, 0x10000), p);
+        assert!(s.machine.pages.get(p).is_lazyfree());
+        assert!(matches!(
+            s.machine.pte(1, 0x10000),
+            PteVal::Page {
+                dirty: false,
+                young: false,
+                ..
+            }
+        ));
+        assert_eq!(step(&mut s, "swapout 1 0x10000"), None);
+        assert_eq!(s.machine.pte(1, 0x10000), PteVal::None, "{sc}: discarded");
+        assert!(!s.machine.pages.is_alive(p));
+        assert_eq!(s.machine.swap.used(), 0, "{sc}: no swap entry");
+        assert_eq!(step(&mut s, "read 1 0x10000"), None);
+        assert!(matches!(s.machine.pte(1, 0x10000), PteVal::Zero { .. }));
+        // Written after the advice: reclaim keeps it (the kernel makes it swap-backed again).
+        assert_eq!(step(&mut s, "write 1 0x11000"), None);
+        let q = page(&s, 1, 0x11000);
+        assert_eq!(step(&mut s, "swapout 1 0x11000"), None);
+        assert_eq!(page(&s, 1, 0x11000), q, "{sc}: still mapped");
+        assert!(!s.machine.pages.get(q).is_lazyfree());
+        // A second reclaim swaps it as usual.
+        assert_eq!(step(&mut s, "swapout 1 0x11000"), None);
+        assert!(
+            matches!(s.machine.pte(1, 0x11000), PteVal::Swap { .. }),
+            "{sc}"
+        );
+    }
+}
+
+#[test]
+fn free_of_a_shared_page_discards_only_the_clean_ptes() {
+    // Observed on Linux 6.18: MADV_FREE in the parent marks a page the child still maps; reclaim
+    // (the parent's pte first in modern's walk) clears the parent's clean pte and stops at the
+    // child's dirty one.
+    let mut s = run(
+        "modern",
+        &["mmap 1 0x20000 1", "write 1 0x20000", "fork 1 2"],
+    );
+    let p = page(&s, 1, 0x20000);
+    assert_eq!(step(&mut s, "madvise 1 0x20000 1 free"), None);
+    assert!(s.machine.pages.get(p).is_lazyfree());
+    assert_eq!(step(&mut s, "swapout 1 0x20000"), None);
+    assert_eq!(s.machine.pte(1, 0x20000), PteVal::None);
+    assert_eq!(page(&s, 2, 0x20000), p);
+    assert_eq!(s.machine.pages.get(p).mapcount(), 1);
+    assert_eq!(s.machine.swap.used(), 0);
+}
+
+#[test]
+fn free_frees_swap_entries_in_the_range() {
+    let mut s = run(
+        "modern",
+        &["mmap 1 0x10000 2", "write 1 0x10000 2", "swapout 1 0x11000"],
+    );
+    assert_eq!(s.machine.swap.used(), 1);
+    assert_eq!(step(&mut s, "madvise 1 0x10000 2 free"), None);
+    assert_eq!(s.machine.pte(1, 0x11000), PteVal::None);
+    assert_eq!(s.machine.swap.used(), 0);
+}
