@@ -66,7 +66,7 @@ fn summary(g: &GraphView) -> Summary {
             n.id.clone(),
             n.kind.as_str(),
             n.label.clone(),
-            n.fields.clone(),
+            n.listed_fields(),
             n.count,
             n.order,
         ));

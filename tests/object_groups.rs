@@ -132,7 +132,7 @@ fn the_storms_chains_are_one_group_until_expanded() {
     let mut under: BTreeSet<String> = BTreeSet::new();
     for c in chains {
         assert_eq!(field(&g, c, "kind"), Some("pte_chain"));
-        assert_eq!(field(&g, c, "group"), Some(gid.as_str()));
+        assert_eq!(g.node(c).member_of(), Some(gid.as_str()));
         let pages = neighbours(&g, c, Direction::Outgoing, EdgeKind::PageObject);
         assert_eq!(pages.len(), 1, "a chain is one page's");
         under.extend(pages);
@@ -229,13 +229,7 @@ fn check_fold(full: &GraphView, grouped: &GraphView, at: &str) -> usize {
     let mut folded = 0;
     for grp in of_kind(grouped, NodeKind::ObjectGroup) {
         let gid = &grouped.node(grp).id;
-        let members: Vec<String> = grouped
-            .node(grp)
-            .fields
-            .iter()
-            .filter(|(k, _)| k == "members")
-            .map(|(_, v)| v.clone())
-            .collect();
+        let members: Vec<String> = grouped.node(grp).members().expect("a group").listed.clone();
         assert!(
             members.len() == grouped.node(grp).count,
             "{at}: {gid} lists its members"
@@ -311,7 +305,7 @@ fn enter_expands_and_folds_a_group_of_chains() {
     let g = build_with(&sim, None, &BuildOptions::default());
     let grp = of_kind(&g, NodeKind::ObjectGroup)[0];
     let gid = g.node(grp).id.clone();
-    let member = field(&g, grp, "members").unwrap().to_string();
+    let member = g.node(grp).members().expect("a group").listed[0].clone();
 
     let opts = AppOptions {
         scheme: "pte-chain",
@@ -432,7 +426,7 @@ fn an_expanded_run_of_vmas_shows_every_vma() {
     let vmas = of_kind(&g, NodeKind::Vma);
     assert_eq!(vmas.len(), 20);
     for v in vmas {
-        assert_eq!(field(&g, v, "group"), Some(gid.as_str()));
+        assert_eq!(g.node(v).member_of(), Some(gid.as_str()));
     }
 
     // The same through the TUI's Enter.

@@ -94,8 +94,9 @@ pub fn to_dot(g: &GraphView, title: &str) -> String {
             }
             style.dedup();
             attrs.push(format!("style={}", quoted(&style.join(","))));
-            if !n.fields.is_empty() {
-                let tip: Vec<String> = n.fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            let fields = n.listed_fields();
+            if !fields.is_empty() {
+                let tip: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
                 attrs.push(format!("tooltip={}", quoted(&tip.join("\n"))));
             }
             let _ = writeln!(out, "    {} [{}];", quoted(&n.id), attrs.join(", "));

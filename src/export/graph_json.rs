@@ -42,7 +42,7 @@ struct NodeJson<'a> {
     /// Members a group stands for (1 for other nodes).
     count: usize,
     /// Inspector fields as [name, value] pairs (names can repeat).
-    fields: &'a [(String, String)],
+    fields: Vec<(String, String)>,
     on_path: bool,
     walked: bool,
     visits: Vec<VisitJson>,
@@ -102,7 +102,7 @@ pub fn to_json(g: &GraphView, context: &GraphContext<'_>) -> String {
                 column: n.kind.column(),
                 label: &n.label,
                 count: n.count,
-                fields: &n.fields,
+                fields: n.listed_fields(),
                 on_path: n.walk.on_path,
                 walked: n.walk.walked,
                 visits: n

@@ -1,26 +1,37 @@
 //! The TUI's whole state. [`App::headless`] builds it from a scenario and options, with no
 //! terminal, for the exports and the tests; the interactive loop ([`super::run`]) feeds it
 //! messages ([`super::update`]) and draws it ([`super::render::draw`]).
+//!
+//! The state is made of parts that own their fields and keep their rules: what is shown
+//! ([`Shown`]: scheme, compared scheme, step, target, candidate), the views built
+//! ([`ViewStore`]), the selection ([`Selection`]), the input line ([`Prompt`]) and autoplay
+//! ([`Playback`]). `App` ties them to the session and the terminal's settings; the methods
+//! here are the moves that touch several parts at once.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Instant;
 
 use thiserror::Error;
-use tui_input::Input;
 
-use super::cache::{Cached, ViewCache};
 use super::palette::Palette;
 use super::scroll::{Scrolled, SideScroll};
 use super::theme::{Theme, ThemeName, UnknownTheme};
 use crate::model::Walk;
 use crate::scenario::Scenario;
 use crate::schemes::{SchemeInfo, UnknownScheme, all_schemes, scheme_names, scheme_number};
-use crate::session::{Session, Simulation, StepResult};
-use crate::view::{BuildOptions, Detail, StepView};
+use crate::session::{Session, StepResult};
 
 mod idle;
+mod playback;
+mod prompt;
+mod selection;
+mod shown;
+mod views;
+
+pub use playback::{Playback, SPEEDS};
+pub use prompt::Prompt;
+pub use selection::Selection;
+pub use shown::Shown;
+pub use views::{Pane, ViewStore};
 
 /// The scheme shown when none is asked for.
 pub const DEFAULT_SCHEME: &str = "anon-vma";
@@ -107,15 +118,6 @@ pub struct Status {
     pub error: bool,
 }
 
-/// One graph pane's content: a scheme at the current step.
-#[derive(Clone)]
-pub struct Pane {
-    /// The scheme's number in the session.
-    pub scheme: usize,
-    pub view: Arc<StepView>,
-    pub sim: Arc<Simulation>,
-}
-
 /// Where things were drawn in the last frame, for mouse hit-testing (television's idea:
 /// never recompute the layout in the input handler).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -132,15 +134,6 @@ pub struct FrameInfo {
     pub narrative: Option<Scrolled>,
 }
 
-/// Views pushed out of the cache wait here to be freed by [`App::idle`]: a step view of the
-/// storm holds thousands of nodes and its state a thousand processes, and freeing them took a
-/// millisecond or two of the key that pushed them out. At most this many wait (keys that come
-/// faster than the loop idles free the rest at once).
-const GRAVEYARD_SIZE: usize = 8;
-
-/// Autoplay speeds: milliseconds per step.
-pub const SPEEDS: [u64; 6] = [3000, 2000, 1000, 500, 250, 100];
-
 /// The TUI's state.
 pub struct App {
     pub(crate) session: Session,
@@ -148,10 +141,15 @@ pub struct App {
     pub(crate) origin: String,
     /// Where `:w` writes without a name (the file the scenario was read from or saved to).
     pub(crate) file: Option<PathBuf>,
-    pub(crate) scheme: usize,
-    pub(crate) compare: Option<usize>,
-    pub(crate) step: usize,
-    pub(crate) candidate: Option<usize>,
+    /// The scheme, compared scheme, step, target and candidate shown.
+    pub(crate) shown: Shown,
+    /// The graph panes and the views cached.
+    pub(crate) views: ViewStore,
+    /// The node selected and the graph's viewport.
+    pub(crate) selection: Selection,
+    /// The `:` and `/` line.
+    pub(crate) prompt: Prompt,
+    pub(crate) playback: Playback,
     pub(crate) theme: Theme,
     /// The colours the terminal shows (the theme is converted to them).
     pub(crate) palette: Palette,
@@ -160,38 +158,9 @@ pub struct App {
     pub(crate) ascii: bool,
     pub(crate) focus: Focus,
     pub(crate) mode: Mode,
-    /// The selected node's id (kept across steps and schemes).
-    pub(crate) selected: Option<String>,
-    pub(crate) expanded: HashSet<String>,
-    pub(crate) focus_walk: bool,
-    /// The graph's top row and left column when not following the selection.
-    pub(crate) scroll: (u32, u16),
-    /// Keep the selection in view.
-    pub(crate) follow: bool,
-    pub(crate) panes: Vec<Pane>,
-    /// A step asked for whose shown schemes are not simulated that far yet (or whose view
-    /// waits for the last of several keys read together): the screen keeps showing `step`,
-    /// marked as moving there, while [`App::idle`] simulates in slices.
-    pub(crate) target: Option<usize>,
     /// Set while a key is handled that more keys follow in the same read ([`App::update_all`]).
     pub(crate) coalesce: bool,
-    /// Step views built so far (not found in the cache).
-    views_built: u64,
-    /// The level of detail the last view built was laid out at: the first guess for the next.
-    last_detail: Detail,
-    cache: ViewCache,
-    /// Views to free between keys (see [`GRAVEYARD_SIZE`]); headless apps free at once.
-    graveyard: Vec<Cached>,
-    /// Compute every scheme's results up to the shown step before drawing (headless use).
-    eager: bool,
-    pub(crate) input: Input,
-    pub(crate) history: Vec<String>,
-    pub(crate) history_pos: Option<usize>,
     pub(crate) status: Option<Status>,
-    /// Autoplay: index into [`SPEEDS`] when playing.
-    pub(crate) playing: bool,
-    pub(crate) speed: usize,
-    pub(crate) last_tick: Option<Instant>,
     /// Ops were typed or deleted since the last save.
     pub(crate) dirty: bool,
     pub(crate) mouse: bool,
@@ -229,9 +198,8 @@ impl App {
     ) -> Result<App, AppError> {
         let scheme = scheme_number(opts.scheme)?;
         let compare = opts.compare.map(scheme_number).transpose()?;
-        if compare == Some(scheme) {
-            return Err(AppError::CompareWithItself(opts.scheme.to_string()));
-        }
+        let shown = Shown::new(scheme, compare, opts.step)
+            .ok_or_else(|| AppError::CompareWithItself(opts.scheme.to_string()))?;
         let len = scenario.steps.len();
         if opts.step > len {
             return Err(AppError::StepOutOfRange {
@@ -246,36 +214,19 @@ impl App {
             session: Session::lazy(scenario, &scheme_names()),
             origin: origin.to_string(),
             file,
-            scheme,
-            compare,
-            step: opts.step,
-            candidate: None,
+            shown,
+            views: ViewStore::new(eager),
+            selection: Selection::default(),
+            prompt: Prompt::default(),
+            playback: Playback::default(),
             theme: Theme::new(opts.theme),
             palette: Palette::TrueColor,
             colour_off: false,
             ascii: opts.ascii,
             focus: Focus::Steps,
             mode: Mode::Normal,
-            selected: None,
-            expanded: HashSet::new(),
-            focus_walk: false,
-            scroll: (0, 0),
-            follow: true,
-            panes: Vec::new(),
-            target: None,
             coalesce: false,
-            views_built: 0,
-            last_detail: Detail::Full,
-            cache: ViewCache::default(),
-            graveyard: Vec::new(),
-            eager,
-            input: Input::default(),
-            history: Vec::new(),
-            history_pos: None,
             status: None,
-            playing: false,
-            speed: 2,
-            last_tick: None,
             dirty: false,
             mouse: false,
             quit: false,
@@ -294,7 +245,7 @@ impl App {
                     count,
                 });
             }
-            app.candidate = Some(k);
+            app.shown.follow_candidate(Some(k));
         }
         Ok(app)
     }
@@ -303,7 +254,7 @@ impl App {
 
     /// The step shown (1-based; 0 is before the first step).
     pub fn step(&self) -> usize {
-        self.step
+        self.shown.step()
     }
 
     /// Number of steps of the scenario.
@@ -326,19 +277,17 @@ impl App {
         // A key followed by more keys in the same read (a held key the app fell behind) only
         // moves the target: the step shown is built once, for the last of them.
         let cold = self.coalesce
-            && n != self.step
+            && n != self.step()
             && self
-                .shown_schemes()
+                .shown
+                .schemes()
                 .into_iter()
-                .any(|s| !self.cache.contains((s, n)));
-        if (behind || cold) && !self.eager {
-            self.target = (n != self.step).then_some(n);
+                .any(|s| !self.views.has(s, n));
+        if (behind || cold) && !self.views.eager() {
+            self.shown.aim(n);
             return;
         }
-        self.target = None;
-        if n != self.step {
-            self.step = n;
-            self.candidate = None;
+        if self.shown.show_step(n) {
             self.refresh();
         }
     }
@@ -346,7 +295,8 @@ impl App {
     /// Whether the shown schemes have simulated `n` steps (a target that only waited for the
     /// last of several keys can then be shown at once).
     pub(crate) fn caught_up(&self, n: usize) -> bool {
-        self.shown_schemes()
+        self.shown
+            .schemes()
             .into_iter()
             .all(|s| self.session.simulated(s) >= n)
     }
@@ -359,20 +309,21 @@ impl App {
 
     /// How many step views (graph and layout) the app has built: the costly part of a key.
     pub fn views_built(&self) -> u64 {
-        self.views_built
+        self.views.built()
     }
 
     /// The step that relative moves start from: the target while there is one.
     pub fn step_asked(&self) -> usize {
-        self.target.unwrap_or(self.step)
+        self.shown.asked()
     }
 
     /// The step asked for but not shown yet, and how far the slowest shown scheme has
     /// simulated towards it.
     pub fn target(&self) -> Option<(usize, usize)> {
-        self.target.map(|n| {
+        self.shown.target().map(|n| {
             let done = self
-                .shown_schemes()
+                .shown
+                .schemes()
                 .into_iter()
                 .map(|s| self.session.simulated(s))
                 .min()
@@ -385,10 +336,9 @@ impl App {
     /// are ignored.
     pub fn set_walk_candidate(&mut self, k: Option<usize>) {
         if k.is_none_or(|k| k < self.candidates()) {
-            self.candidate = k;
+            self.shown.follow_candidate(k);
             if let Some(id) = k.and_then(|k| self.candidate_node_id(k)) {
-                self.selected = Some(id);
-                self.follow = true;
+                self.selection.select(id);
             }
         }
     }
@@ -397,14 +347,13 @@ impl App {
     /// page, or else the first node of the graph. Recordings call it at every step so that each
     /// frame is the screen `shot` draws for that step.
     pub fn reset_selection(&mut self) {
-        self.selected = None;
-        self.follow = true;
-        self.fix_selection();
+        self.selection.reset();
+        self.keep_selection();
     }
 
     /// The candidate followed, if any.
     pub fn walk_candidate(&self) -> Option<usize> {
-        self.candidate
+        self.shown.candidate()
     }
 
     /// Number of candidates the current step's walk visited (0 without a walk).
@@ -414,7 +363,8 @@ impl App {
 
     /// The walk of the current step under the shown scheme.
     pub fn walk(&self) -> Option<&Walk> {
-        self.result(self.scheme).and_then(|r| r.walk.as_ref())
+        self.result(self.shown.scheme())
+            .and_then(|r| r.walk.as_ref())
     }
 
     pub fn theme(&self) -> &Theme {
@@ -447,60 +397,48 @@ impl App {
 
     /// The shown scheme's name.
     pub fn scheme_name(&self) -> &'static str {
-        self.session.schemes()[self.scheme]
+        self.session.schemes()[self.shown.scheme()]
     }
 
     /// The scheme shown beside it in compare mode.
     pub fn compared_name(&self) -> Option<&'static str> {
-        self.compare.map(|c| self.session.schemes()[c])
+        self.shown.compare().map(|c| self.session.schemes()[c])
     }
 
-    /// Selects the scheme called `name` for the left pane.
+    /// Shows the scheme called `name` in the main pane (if compare mode shows it beside, the
+    /// two swap).
     pub fn set_scheme(&mut self, name: &str) -> Result<(), AppError> {
-        let i = self.scheme_number(name)?;
-        self.scheme = i;
-        self.candidate = None;
-        self.refresh();
+        self.show_scheme(scheme_number(name)?);
         Ok(())
+    }
+
+    /// Shows scheme number `i` in the main pane.
+    pub(crate) fn show_scheme(&mut self, i: usize) {
+        self.shown.set_scheme(i);
+        self.refresh();
     }
 
     /// Compare mode with the scheme called `name` on the right, or off with None.
     pub fn set_compare(&mut self, name: Option<&str>) -> Result<(), AppError> {
-        let compare = name.map(|n| self.scheme_number(n)).transpose()?;
-        if compare == Some(self.scheme) {
+        let compare = name.map(scheme_number).transpose()?;
+        if !self.shown.set_compare(compare) {
             return Err(AppError::CompareWithItself(self.scheme_name().to_string()));
         }
-        self.compare = compare;
         self.refresh();
         Ok(())
     }
 
-    /// The number of the scheme called `name`: the session holds every scheme of the
-    /// registry, in its order.
-    fn scheme_number(&self, name: &str) -> Result<usize, AppError> {
-        Ok(scheme_number(name)?)
-    }
-
     /// The node selected in the graph, by id.
     pub fn selected(&self) -> Option<&str> {
-        self.selected.as_deref()
+        self.selection.id()
     }
 
-    /// Selects the node with id `id` (if the shown graph has it).
+    /// Selects the node with id `id`, or the group that holds it (if the shown graph has
+    /// either).
     pub fn select(&mut self, id: &str) -> bool {
-        let found = self.panes.first().and_then(|p| {
-            p.view
-                .graph
-                .find(id)
-                .or_else(|| p.view.graph.group_of(id))
-                .map(|n| p.view.graph.node(n).id.clone())
-        });
-        if let Some(f) = found {
-            self.selected = Some(f);
-            self.follow = true;
-            true
-        } else {
-            false
+        match self.views.main() {
+            Some(p) => self.selection.find_in(&p.view, id),
+            None => false,
         }
     }
 
@@ -508,139 +446,51 @@ impl App {
 
     /// The result of the current step under scheme number `scheme`, if simulated.
     pub(crate) fn result(&self, scheme: usize) -> Option<&StepResult> {
-        self.step
+        self.step()
             .checked_sub(1)
             .and_then(|i| self.session.result(scheme, i))
     }
 
-    pub(crate) fn shown_schemes(&self) -> Vec<usize> {
-        let mut v = vec![self.scheme];
-        if let Some(c) = self.compare {
-            v.push(c);
-        }
-        v
+    /// How wide the main graph pane was in the last frame (views are laid out for it).
+    fn pane_width(&self) -> Option<u16> {
+        self.frame.graphs.first().map(|(r, _, _)| r.width)
     }
 
-    pub(crate) fn build_options(&self) -> BuildOptions {
-        BuildOptions {
-            expanded: self.expanded.clone(),
-            focus_walk: self.focus_walk,
-            ..BuildOptions::default()
-        }
+    /// Builds (or finds) the view of scheme `scheme` at step `step` (between keys).
+    pub(crate) fn prepare_view(&mut self, scheme: usize, step: usize) {
+        let width = self.pane_width();
+        self.views.view(&mut self.session, (scheme, step), width);
     }
 
-    fn make_view(&mut self, scheme: usize, step: usize) -> (Arc<StepView>, Arc<Simulation>) {
-        if let Some(v) = self.cache.get((scheme, step)) {
-            return v;
-        }
-        self.views_built += 1;
-        self.session.simulate_to(scheme, step);
-        let sim = self
-            .session
-            .state_after(scheme, step)
-            .expect("scheme number in range");
-        let walk = step
-            .checked_sub(1)
-            .and_then(|i| self.session.result(scheme, i))
-            .and_then(|r| r.walk.clone());
-        let view = StepView::new(&sim, walk.as_ref(), &self.build_options());
-        // Lay it out for the pane it will be drawn in (as wide as the last frame's), so that a
-        // view built between keys needs no layout at the draw.
-        if let Some((r, _, _)) = self.frame.graphs.first() {
-            self.last_detail = view.fit_from(r.width, self.last_detail).detail;
-        }
-        let v = (Arc::new(view), Arc::new(sim));
-        let gone = self.cache.put((scheme, step), v.clone());
-        self.bury(gone);
-        v
-    }
-
-    /// Keeps `gone` for [`App::idle`] to free (headless apps, which never idle, free it now).
-    fn bury(&mut self, gone: Vec<Cached>) {
-        if self.eager {
-            return;
-        }
-        self.graveyard.extend(gone);
-        if self.graveyard.len() > GRAVEYARD_SIZE {
-            let keep = self.graveyard.len() - GRAVEYARD_SIZE;
-            self.graveyard.drain(..keep);
-        }
-    }
-
-    /// Brings the panes up to date with the step, schemes and view options.
+    /// Brings the panes up to date with the step, schemes and view options; keeps the
+    /// candidate and the selection on what is shown.
     pub(crate) fn refresh(&mut self) {
-        let step = self.step;
-        if self.eager {
-            for i in 0..self.session.schemes().len() {
-                self.session.simulate_to(i, step);
-            }
-        }
-        let mut panes = Vec::new();
-        for s in self.shown_schemes() {
-            let (view, sim) = self.make_view(s, step);
-            panes.push(Pane {
-                scheme: s,
-                view,
-                sim,
-            });
-        }
-        self.panes = panes;
-        if let Some(k) = self.candidate
-            && k >= self.candidates()
-        {
-            self.candidate = None;
-        }
-        self.fix_selection();
+        let width = self.pane_width();
+        let schemes = self.shown.schemes();
+        self.views
+            .show(&mut self.session, &schemes, self.shown.step(), width);
+        let count = self.candidates();
+        self.shown.keep_candidate_below(count);
+        self.keep_selection();
     }
 
-    /// Keeps the selection on a node of the shown graph: the same id, or the group that now
-    /// holds it, or the walked page, or the first mm.
-    fn fix_selection(&mut self) {
-        let Some(p) = self.panes.first() else { return };
-        let g = &p.view.graph;
-        if let Some(id) = &self.selected
-            && (g.find(id).is_some())
-        {
-            return;
+    /// Keeps the selection on a node of the main graph.
+    fn keep_selection(&mut self) {
+        if let Some(p) = self.views.main() {
+            self.selection.keep_in(&p.view);
         }
-        let regrouped = self
-            .selected
-            .as_deref()
-            .and_then(|id| g.group_of(id))
-            .map(|n| g.node(n).id.clone());
-        let walked = g
-            .walk
-            .as_ref()
-            .and_then(|w| w.page_node)
-            .map(|n| g.node(n).id.clone());
-        let first = p
-            .view
-            .any_layout()
-            .placed
-            .iter()
-            .find_map(|pl| pl.node)
-            .map(|n| g.node(n).id.clone());
-        self.selected = regrouped.or(walked).or(first);
     }
 
     pub(crate) fn candidate_node_id(&self, k: usize) -> Option<String> {
-        let p = self.panes.first()?;
+        let p = self.views.main()?;
         let w = p.view.graph.walk.as_ref()?;
         let n = (*w.candidate_nodes.get(k)?)?;
         Some(p.view.graph.node(n).id.clone())
     }
 
-    /// The view options changed (expand, focus): every cached view is stale.
-    pub(crate) fn views_changed(&mut self) {
-        let gone = self.cache.clear();
-        self.bury(gone);
-        self.refresh();
-    }
-
     /// The scenario changed from step `at` (0-based) on.
     pub(crate) fn scenario_changed(&mut self, at: usize) {
-        let gone = self.cache.forget_after(at);
-        self.bury(gone);
+        self.views.forget_after(at);
         self.refresh();
     }
 

@@ -119,14 +119,12 @@ impl App {
                 }
                 let at = self.step_asked();
                 self.session.insert(at, step);
-                self.target = None;
-                self.step = at + 1;
-                self.candidate = None;
+                self.shown.inserted(at);
                 self.dirty = true;
                 self.scenario_changed(at);
                 self.journal_write();
                 let refused = self
-                    .result(self.scheme)
+                    .result(self.shown.scheme())
                     .and_then(|r| r.error.as_ref().map(|e| e.to_string()));
                 match refused {
                     Some(e) => self.set_status(format!("step {} refused: {e}", at + 1), true),
@@ -158,16 +156,8 @@ impl App {
 
     fn delete_step(&mut self, n: usize) {
         if let Some(step) = self.session.remove(n - 1) {
-            if self.step >= n {
-                self.step -= 1;
-            }
-            if let Some(t) = self.target.as_mut()
-                && *t >= n
-            {
-                *t -= 1;
-            }
+            self.shown.deleted(n);
             self.dirty = true;
-            self.candidate = None;
             self.scenario_changed(n - 1);
             self.journal_write();
             self.set_status(
@@ -240,7 +230,7 @@ impl App {
 
     pub(crate) fn journal_write(&mut self) {
         if let Some(j) = &self.journal
-            && let Err(e) = j.write(self.session.scenario(), &self.origin, self.step)
+            && let Err(e) = j.write(self.session.scenario(), &self.origin, self.step())
         {
             let msg = format!("journal {}: {e}", j.path().display());
             self.set_status(msg, true);
@@ -249,7 +239,7 @@ impl App {
 
     /// Tab in the command line: completes the first word among the op names and commands.
     pub(crate) fn complete(&mut self) {
-        let v = self.input.value().to_string();
+        let v = self.prompt.value().to_string();
         if v.contains(char::is_whitespace) {
             return;
         }
@@ -263,7 +253,7 @@ impl App {
         match hits.as_slice() {
             [] => self.set_status(format!("nothing starts with \"{v}\""), true),
             [one] => {
-                self.input = tui_input::Input::new(format!("{one} "));
+                self.prompt.set(format!("{one} "));
                 if let Some(u) = opline::usage_of(one) {
                     self.set_status(u, false);
                 }
@@ -275,7 +265,7 @@ impl App {
                         common.pop();
                     }
                 }
-                self.input = tui_input::Input::new(common);
+                self.prompt.set(common);
                 self.set_status(many.join(" "), false);
             }
         }

@@ -24,13 +24,12 @@ impl App {
                     let (r, top, left) = self.frame.graphs[i];
                     let x = col - r.x + left;
                     let y = (row - r.y) as u32 + top;
-                    if let Some(n) = self
-                        .panes
-                        .get(i)
-                        .and_then(|p| p.view.fit(r.width).hit(x, y))
-                    {
-                        let id = self.panes[i].view.graph.node(n).id.clone();
-                        self.selected = Some(id);
+                    let hit = self.views.panes().get(i).and_then(|p| {
+                        let n = p.view.fit(r.width).hit(x, y)?;
+                        Some(p.view.graph.node(n).id.clone())
+                    });
+                    if let Some(id) = hit {
+                        self.selection.point_at(id);
                         self.focus = Focus::Graph;
                     }
                 } else if let Some((r, first)) = self.frame.timeline

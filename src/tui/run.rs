@@ -120,7 +120,7 @@ fn event_loop(
         // Idle with nothing to do, the loop sleeps in poll(2) until a key or a signal.
         let wait = if busy {
             Some(Duration::ZERO)
-        } else if app.playing {
+        } else if app.playback.playing() {
             Some(Duration::from_millis(50))
         } else {
             None
@@ -140,11 +140,11 @@ fn event_loop(
             Wake::Gone(why) => return Err(RunError::Gone(why)),
             Wake::Timeout => {}
         }
-        if app.playing {
+        if app.playback.playing() {
             let before = app.step();
             app.update(Msg::Tick);
             // A new step, or autoplay ending (the footer says whether it plays).
-            dirty |= app.step() != before || !app.playing;
+            dirty |= app.step() != before || !app.playback.playing();
         }
         if busy {
             dirty |= app.idle(IDLE_SLICE);

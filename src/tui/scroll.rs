@@ -60,15 +60,15 @@ pub const WHEEL_ROWS: usize = 3;
 impl App {
     fn anchor(&self, side: Side) -> Anchor {
         let mut a = Anchor {
-            step: self.step,
-            scheme: self.scheme,
+            step: self.step(),
+            scheme: self.shown.scheme(),
             candidate: None,
             selected: None,
         };
         match side {
             Side::Steps => a.scheme = 0,
-            Side::Walk => a.candidate = self.candidate,
-            Side::Inspector => a.selected = self.selected.clone(),
+            Side::Walk => a.candidate = self.shown.candidate(),
+            Side::Inspector => a.selected = self.selected().map(str::to_string),
             Side::Narrative => {}
         }
         a
@@ -146,15 +146,15 @@ impl App {
 
     /// Moves the graph's viewport to (`top`, `left`), no longer following the selection.
     pub(crate) fn scroll_graph_to(&mut self, top: u32, left: u16) {
-        self.follow = false;
-        self.scroll = (top, left);
+        self.selection.scroll_to(top, left);
     }
 
     /// `PgUp` `PgDn` `<` `>`: the graph by a page (down, up) or half its width (sideways).
     pub(crate) fn page_graph(&mut self, a: Action) {
-        let (r, top, left) =
-            self.graph_view(0)
-                .unwrap_or((Rect::new(0, 0, 40, 10), self.scroll.0, self.scroll.1));
+        let (top, left) = self.selection.scroll();
+        let (r, top, left) = self
+            .graph_view(0)
+            .unwrap_or((Rect::new(0, 0, 40, 10), top, left));
         let page = (r.height as u32).saturating_sub(2).max(1);
         let half = (r.width / 2).max(1);
         match a {

@@ -4,13 +4,12 @@
 use std::time::Instant;
 
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent};
-use tui_input::backend::crossterm::EventHandler;
 
-use super::app::{App, Focus, Mode, SPEEDS};
+use super::app::{App, Focus, Mode};
 use super::keymap::{Action, Context, lookup};
 use super::theme::ThemeName;
 use crate::schemes::scheme_number;
-use crate::view::{Detail, NodeKind};
+use crate::view::Detail;
 
 /// A message to the app.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,7 +84,7 @@ impl App {
     /// this key applies to the state those keys produced. (A step still being simulated stays
     /// a target; what is typed then goes after it, [`App::step_asked`].)
     fn reach_target(&mut self) {
-        if let Some(t) = self.target
+        if let Some(t) = self.shown.target()
             && self.caught_up(t)
         {
             let coalesce = std::mem::replace(&mut self.coalesce, false);
@@ -165,31 +164,29 @@ impl App {
                 if at < len {
                     self.step_to(at + 1);
                 } else {
-                    self.playing = false;
+                    self.playback.stop();
                     self.set_status("at the last step (: types a new op)", false);
                 }
             }
             Action::StepPrev => self.step_to(self.step_asked().saturating_sub(1)),
             Action::First => self.step_to(0),
             Action::Last => self.step_to(len),
-            Action::Autoplay => {
-                self.playing = !self.playing;
-                self.last_tick = Some(Instant::now());
-            }
-            Action::Faster => self.speed = (self.speed + 1).min(SPEEDS.len() - 1),
-            Action::Slower => self.speed = self.speed.saturating_sub(1),
+            Action::Autoplay => self.playback.toggle(Instant::now()),
+            Action::Faster => self.playback.faster(),
+            Action::Slower => self.playback.slower(),
             Action::NextScheme | Action::PrevScheme => {
                 let n = self.scheme_names().len();
+                let s = self.shown.scheme();
                 let next = if a == Action::NextScheme {
-                    (self.scheme + 1) % n
+                    (s + 1) % n
                 } else {
-                    (self.scheme + n - 1) % n
+                    (s + n - 1) % n
                 };
-                self.select_scheme(next);
+                self.show_scheme(next);
             }
             Action::Scheme(i) => {
                 if i < self.scheme_names().len() {
-                    self.select_scheme(i);
+                    self.show_scheme(i);
                 } else {
                     self.set_status(
                         format!("there are {} schemes", self.scheme_names().len()),
@@ -199,21 +196,17 @@ impl App {
             }
             Action::Compare => {
                 let n = self.scheme_names().len();
-                self.compare = match self.compare {
+                let c = match self.shown.compare() {
                     Some(_) => None,
                     None if n > 1 => Some(self.default_compared()),
                     None => None,
                 };
+                self.shown.set_compare(c);
                 self.refresh();
             }
             Action::NextCompared => {
-                let n = self.scheme_names().len();
-                if let Some(c) = self.compare {
-                    let mut next = (c + 1) % n;
-                    if next == self.scheme {
-                        next = (next + 1) % n;
-                    }
-                    self.compare = Some(next);
+                if self.shown.compare().is_some() {
+                    self.shown.next_compared(self.scheme_names().len());
                     self.refresh();
                 }
             }
@@ -224,13 +217,14 @@ impl App {
             },
             Action::Back => self.focus = Focus::Steps,
             Action::Find => {
-                self.input = tui_input::Input::default();
+                self.prompt.open();
                 self.mode = Mode::Search;
             }
             Action::FocusWalk => {
-                self.focus_walk = !self.focus_walk;
-                self.views_changed();
-                if self.focus_walk && self.walk().is_none() {
+                let on = !self.views.focus_walk();
+                self.views.set_focus_walk(on);
+                self.refresh();
+                if on && self.walk().is_none() {
                     self.set_status("focus is on, but this step has no walk to focus on", false);
                 }
             }
@@ -240,7 +234,7 @@ impl App {
                     self.set_status("no walk at this step", false);
                     return;
                 }
-                let next = match (a, self.candidate) {
+                let next = match (a, self.shown.candidate()) {
                     (Action::NextCandidate, None) => Some(0),
                     (Action::NextCandidate, Some(k)) if k + 1 < n => Some(k + 1),
                     (Action::NextCandidate, Some(_)) => None,
@@ -251,8 +245,7 @@ impl App {
                 self.set_walk_candidate(next);
             }
             Action::Command => {
-                self.input = tui_input::Input::default();
-                self.history_pos = None;
+                self.prompt.open();
                 self.mode = Mode::Command;
             }
             Action::Help => self.mode = Mode::Help { scroll: 0 },
@@ -280,25 +273,15 @@ impl App {
         }
     }
 
-    /// Shows scheme `i` in the main pane. Choosing the scheme that compare mode shows beside it
-    /// swaps the two panes, so the same scheme is never drawn twice.
-    fn select_scheme(&mut self, i: usize) {
-        if self.compare == Some(i) {
-            self.compare = Some(self.scheme);
-        }
-        self.scheme = i;
-        self.candidate = None;
-        self.refresh();
-    }
-
     /// The scheme compared by default: the shown scheme's partner (anonmm-naive against
     /// anon-vma, the S3 lesson), else the next scheme.
     fn default_compared(&self) -> usize {
-        self.scheme_info(self.scheme)
+        let s = self.shown.scheme();
+        self.scheme_info(s)
             .compare_with
             .and_then(|name| scheme_number(name).ok())
-            .filter(|&c| c != self.scheme)
-            .unwrap_or((self.scheme + 1) % self.scheme_names().len())
+            .filter(|&c| c != s)
+            .unwrap_or((s + 1) % self.scheme_names().len())
     }
 
     pub(crate) fn request_quit(&mut self) {
@@ -313,23 +296,15 @@ impl App {
     }
 
     fn tick(&mut self) {
-        if !self.playing {
-            return;
-        }
-        let now = Instant::now();
-        let due = self
-            .last_tick
-            .is_none_or(|t| now.duration_since(t).as_millis() as u64 >= SPEEDS[self.speed]);
-        if due {
-            self.last_tick = Some(now);
-            if self.target.is_some() {
+        if self.playback.due(Instant::now()) {
+            if self.shown.target().is_some() {
                 // Autoplay waits for the step it asked for.
-            } else if self.step < self.len() {
-                self.step_to(self.step + 1);
+            } else if self.step() < self.len() {
+                self.step_to(self.step() + 1);
             }
             // Autoplay ends on the last step (not one tick after it).
-            if self.target.is_none() && self.step >= self.len() {
-                self.playing = false;
+            if self.shown.target().is_none() && self.step() >= self.len() {
+                self.playback.stop();
             }
         }
     }
@@ -337,13 +312,13 @@ impl App {
     /// Moves the selection: up / down within the column, left / right to the nearest row of
     /// the next column that has nodes.
     fn move_selection(&mut self, a: Action) {
-        self.follow = true;
-        let Some(p) = self.panes.first() else { return };
+        self.selection.follow_again();
+        let Some(p) = self.views.main() else { return };
         let l = p.view.any_layout();
         let g = &p.view.graph;
         let cur = self
-            .selected
-            .as_deref()
+            .selection
+            .id()
             .and_then(|id| g.find(id))
             .and_then(|n| l.of(n))
             .cloned();
@@ -372,20 +347,16 @@ impl App {
             }
         };
         if let Some(n) = target {
-            self.selected = Some(g.node(n).id.clone());
+            self.selection.select(g.node(n).id.clone());
         }
     }
 
     /// Enter on a group shows its members one by one and selects the first; Enter on a member
-    /// of an expanded group (which names it in its `group` field) folds the group again and
+    /// of an expanded group folds the group again and
     /// selects it.
     fn toggle_group(&mut self) {
-        let Some(p) = self.panes.first() else { return };
-        let Some(n) = self
-            .selected
-            .as_deref()
-            .and_then(|id| p.view.graph.find(id))
-        else {
+        let Some(p) = self.views.main() else { return };
+        let Some(n) = self.selection.id().and_then(|id| p.view.graph.find(id)) else {
             return;
         };
         let node = p.view.graph.node(n);
@@ -398,10 +369,10 @@ impl App {
                 );
                 return;
             }
-            let first = first_member(node);
+            let first = node.members().map(|m| m.first.clone());
             let status = format!("expanded {name}; Enter on a member folds them again");
-            self.expanded.insert(gid);
-            self.views_changed();
+            self.views.set_expanded(&gid, true);
+            self.refresh();
             if let Some(id) = first {
                 self.select(&id);
             }
@@ -409,18 +380,17 @@ impl App {
             return;
         }
         let group = node
-            .fields
-            .iter()
-            .find(|(k, v)| k == "group" && self.expanded.contains(v))
-            .map(|(_, v)| v.clone());
+            .member_of()
+            .filter(|g| self.views.is_expanded(g))
+            .map(str::to_string);
         match group {
             Some(gid) => {
-                self.expanded.remove(&gid);
-                self.views_changed();
+                self.views.set_expanded(&gid, false);
+                self.refresh();
                 self.select(&gid);
                 let name = self
-                    .panes
-                    .first()
+                    .views
+                    .main()
                     .and_then(|p| p.view.graph.find(&gid).map(|n| p.view.graph.node(n)))
                     .map_or(gid.clone(), |n| n.label_at(Detail::Brief).to_string());
                 self.set_status(format!("folded into {name}"), false);
@@ -434,40 +404,21 @@ impl App {
         match k.code {
             KeyCode::Esc => self.mode = Mode::Normal,
             KeyCode::Enter => {
-                let line = self.input.value().trim().to_string();
+                let line = self.prompt.value().trim().to_string();
                 self.mode = Mode::Normal;
                 if command {
-                    if !line.is_empty() {
-                        self.history.retain(|h| h != &line);
-                        self.history.push(line.clone());
-                    }
+                    self.prompt.remember(&line);
                     self.run_command(&line);
                 } else {
                     self.find(&line);
                 }
             }
             KeyCode::Tab if command => self.complete(),
-            KeyCode::Up | KeyCode::Down if command => {
-                if self.history.is_empty() {
-                    return;
-                }
-                let n = self.history.len();
-                let pos = match (k.code, self.history_pos) {
-                    (KeyCode::Up, None) => Some(n - 1),
-                    (KeyCode::Up, Some(p)) => Some(p.saturating_sub(1)),
-                    (_, Some(p)) if p + 1 < n => Some(p + 1),
-                    _ => None,
-                };
-                self.history_pos = pos;
-                let v = pos.map_or(String::new(), |p| self.history[p].clone());
-                self.input = tui_input::Input::new(v);
-            }
+            KeyCode::Up | KeyCode::Down if command => self.prompt.recall(k.code == KeyCode::Up),
             KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
                 self.mode = Mode::Normal;
             }
-            _ => {
-                self.input.handle_event(&Event::Key(k));
-            }
+            _ => self.prompt.edit(k),
         }
     }
 
@@ -477,46 +428,9 @@ impl App {
         if q.is_empty() {
             return;
         }
-        let Some(p) = self.panes.first() else { return };
+        let Some(p) = self.views.main() else { return };
         let g = &p.view.graph;
-        let ql = q.to_ascii_lowercase();
-        let addr = crate::scenario::opline::number(q);
-        let mut hit = g.find(q).or_else(|| g.group_of(q));
-        if hit.is_none()
-            && let Some(a) = addr
-        {
-            hit = g.graph.node_indices().find(|&n| {
-                let nd = g.node(n);
-                nd.kind == NodeKind::Vma && {
-                    let f = |k: &str| {
-                        nd.fields
-                            .iter()
-                            .find(|(x, _)| x == k)
-                            .and_then(|(_, v)| crate::scenario::opline::number(v))
-                    };
-                    matches!((f("start"), f("end")), (Some(s), Some(e)) if s <= a && a < e)
-                }
-            });
-        }
-        if hit.is_none() {
-            // A page or object folded into a group whose ids run over a numbered range
-            // (`p2 .. p1000`, `chain p2 .. chain p1000`).
-            hit = g.graph.node_indices().find(|&n| {
-                let nd = g.node(n);
-                matches!(nd.kind, NodeKind::PageGroup | NodeKind::ObjectGroup)
-                    && nd.fields.iter().any(|(k, v)| {
-                        (k == "ids" || k == "keys")
-                            && v.split_once(" .. ")
-                                .is_some_and(|(a, b)| in_numbered_range(&ql, a, b))
-                    })
-            });
-        }
-        if hit.is_none() {
-            hit = g
-                .graph
-                .node_indices()
-                .find(|&n| g.node(n).label.to_ascii_lowercase().contains(&ql));
-        }
+        let hit = g.search(q);
         match hit {
             Some(n) => {
                 let nd = g.node(n);
@@ -530,62 +444,9 @@ impl App {
                     format!("found {}", nd.label_at(Detail::Compact))
                 };
                 self.set_status(status, false);
-                self.selected = Some(id);
-                self.follow = true;
+                self.selection.select(id);
             }
             None => self.set_status(format!("no node matches \"{q}\" at this step"), true),
         }
-    }
-}
-
-/// The id of the first member of a group node, from its fields: a vma group's `members`, a
-/// page group's `ids` range, an object group's `keys` range.
-fn first_member(n: &crate::view::Node) -> Option<String> {
-    let field = |k: &str| {
-        n.fields
-            .iter()
-            .find(|(f, _)| f == k)
-            .map(|(_, v)| v.as_str())
-    };
-    match n.kind {
-        NodeKind::VmaGroup => field("members").map(str::to_string),
-        NodeKind::PageGroup => field("ids")
-            .and_then(|r| r.split(" .. ").next())
-            .map(str::to_string),
-        NodeKind::ObjectGroup => field("keys")
-            .and_then(|r| r.split(" .. ").next())
-            .map(str::to_string),
-        _ => None,
-    }
-}
-
-/// Whether `q` (lower case) is `first`'s words with a number between the numbers that end
-/// `first` and `last`: `chain p3` in `chain p2 .. chain p1000`.
-fn in_numbered_range(q: &str, first: &str, last: &str) -> bool {
-    let split = |s: &str| {
-        let s = s.to_ascii_lowercase();
-        let at = s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-        let n = s[at..].parse::<u64>().ok()?;
-        Some((s[..at].to_string(), n))
-    };
-    match (split(q), split(first), split(last)) {
-        (Some((p, n)), Some((pa, a)), Some((pb, b))) => p == pa && p == pb && a <= n && n <= b,
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::in_numbered_range;
-
-    #[test]
-    fn a_folded_key_is_found_in_its_groups_range() {
-        assert!(in_numbered_range("chain p3", "chain p2", "chain p1000"));
-        assert!(in_numbered_range("chain p1000", "chain p2", "chain p1000"));
-        assert!(!in_numbered_range("chain p1", "chain p2", "chain p1000"));
-        assert!(!in_numbered_range("chain p1001", "chain p2", "chain p1000"));
-        assert!(!in_numbered_range("p3", "chain p2", "chain p1000"));
-        assert!(!in_numbered_range("chain", "chain p2", "chain p1000"));
-        assert!(in_numbered_range("av7", "av3", "av9"));
     }
 }

@@ -82,21 +82,23 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
             if j - i >= 3 && !expanded {
                 let run = &p.mm.vmas[i..j];
                 let members: Vec<String> = run.iter().map(|v| v.id.to_string()).collect();
-                let mut fields = vec![
+                let fields = vec![
                     ("vmas".to_string(), run.len().to_string()),
                     ("from".to_string(), hex(run[0].start)),
                     ("to".to_string(), hex(run[run.len() - 1].end)),
                 ];
-                fields.extend(members.iter().map(|id| ("members".to_string(), id.clone())));
-                let n = g.add(group_node(
-                    gid,
-                    NodeKind::VmaGroup,
-                    "vmas",
-                    run.len(),
-                    format!("{}-{}", hex(run[0].start), hex(run[run.len() - 1].end)),
-                    fields,
-                    (p.pid as u64, run[0].start),
-                ));
+                let n = g.add(Node {
+                    grouping: Grouping::Group(Members::listing(members)),
+                    ..group_node(
+                        gid,
+                        NodeKind::VmaGroup,
+                        "vmas",
+                        run.len(),
+                        format!("{}-{}", hex(run[0].start), hex(run[run.len() - 1].end)),
+                        fields,
+                        (p.pid as u64, run[0].start),
+                    )
+                });
                 g.link(mm, n, EdgeKind::MmVma, "vmas");
                 for v in run {
                     vma_node.insert(v.id, n);
@@ -113,12 +115,11 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
                 if let Some(extra) = extra_fields.get(&v.id) {
                     fields.extend(extra.iter().cloned());
                 }
-                if expanded {
-                    fields.push(("group".to_string(), gid.clone()));
-                }
                 let (label, short) = vma_labels(m, v, ps.as_ref());
                 let n = g.add(Node {
                     short,
+                    grouping: member_of(expanded, &gid),
+                    addrs: Some((v.start, v.end)),
                     ..node(
                         v.id.to_string(),
                         NodeKind::Vma,
@@ -180,12 +181,12 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
         }
         let mut fields = vec![("kind".to_string(), o.kind.to_string())];
         fields.extend(o.fields.iter().cloned());
-        if let Some(gid) = &groups.expanded_in[k] {
-            fields.push(("group".to_string(), gid.clone()));
-        }
         // Short: the object's key ("av1"); the inspector has the rest.
         let n = g.add(Node {
             short: [o.label.clone(), o.key.clone(), o.key.clone()],
+            grouping: groups.expanded_in[k]
+                .clone()
+                .map_or(Grouping::Alone, Grouping::Member),
             ..node(
                 o.key.clone(),
                 NodeKind::Object,
@@ -256,22 +257,22 @@ pub fn build_with(sim: &Simulation, walk: Option<&Walk>, opts: &BuildOptions) ->
                 .iter()
                 .find(|&&k| sets[k].contains(p))
                 .map_or(u.key, |&k| rv.objects[k].key.as_str());
-            let mut fields = page_fields(m, p, Some(owner));
-            if expanded {
-                fields.push(("group".to_string(), gid.clone()));
-            }
-            let n = g.add(page_node(m, p, fields, (u.first as u64, p.0 as u64)));
+            let fields = page_fields(m, p, Some(owner));
+            let n = g.add(Node {
+                grouping: member_of(expanded, &gid),
+                ..page_node(m, p, fields, (u.first as u64, p.0 as u64))
+            });
             g.link(u.node, n, EdgeKind::PageObject, word);
         }
         let folded = count - usize::from(walked_here.is_some());
         if !grouped || folded == 0 {
             continue;
         }
-        let members: Vec<(String, String)> = if count <= LISTED {
+        let members: Vec<String> = if count <= LISTED {
             pages
                 .iter()
                 .filter(|&p| Some(p) != walked)
-                .map(|p| ("members".to_string(), p.to_string()))
+                .map(|p| p.to_string())
                 .collect()
         } else {
             Vec::new()
@@ -424,11 +425,11 @@ fn add_direct_pages(
             let n = match g.find(&p.to_string()) {
                 Some(n) => n,
                 None => {
-                    let mut fields = page_fields(m, p, Some(format!("{v} ({label})").as_str()));
-                    if expanded {
-                        fields.push(("group".to_string(), gid.clone()));
-                    }
-                    g.add(page_node(m, p, fields, (u64::MAX, p.0 as u64)))
+                    let fields = page_fields(m, p, Some(format!("{v} ({label})").as_str()));
+                    g.add(Node {
+                        grouping: member_of(expanded, &gid),
+                        ..page_node(m, p, fields, (u64::MAX, p.0 as u64))
+                    })
                 }
             };
             g.link(vn, n, EdgeKind::VmaPage, label);
@@ -544,5 +545,14 @@ fn focus(g: &mut GraphView) {
         .collect();
     for i in drop {
         g.remove(i);
+    }
+}
+
+/// A node's place in group `gid`: a member shown on its own when the group is expanded.
+fn member_of(expanded: bool, gid: &str) -> Grouping {
+    if expanded {
+        Grouping::Member(gid.to_string())
+    } else {
+        Grouping::Alone
     }
 }

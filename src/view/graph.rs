@@ -128,6 +128,63 @@ impl WalkMark {
     }
 }
 
+/// Where a node stands with respect to groups.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Grouping {
+    /// Shown on its own, in no group.
+    #[default]
+    Alone,
+    /// A group node standing for these members.
+    Group(Members),
+    /// A member shown on its own because the user expanded its group, the one with this id
+    /// (Enter on the member folds it again).
+    Member(String),
+}
+
+/// The members a group node stands for, by their node ids.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Members {
+    /// The first and the last member in the column's order (`p2`, `p1000`; `chain p2`,
+    /// `chain p1000`; `vma3`, `vma9`).
+    pub first: String,
+    pub last: String,
+    /// Every member, when few enough to list (a run of vmas always is).
+    pub listed: Vec<String>,
+}
+
+impl Members {
+    /// Members known by their list (`listed` is not empty): the first and last of it.
+    pub fn listing(listed: Vec<String>) -> Members {
+        Members {
+            first: listed.first().cloned().unwrap_or_default(),
+            last: listed.last().cloned().unwrap_or_default(),
+            listed,
+        }
+    }
+
+    /// Whether `id` is among the members listed.
+    pub fn lists(&self, id: &str) -> bool {
+        self.listed.iter().any(|m| m == id)
+    }
+
+    /// Whether `id` (any case) has the words of the first member and a number between the
+    /// numbers that end the first and the last: `chain p3` in `chain p2` .. `chain p1000`.
+    /// Such an id may be of a node folded into this group (pages and alike objects are
+    /// numbered in the column's order) even when the group is too large to list it.
+    pub fn spans(&self, id: &str) -> bool {
+        let split = |s: &str| {
+            let s = s.to_ascii_lowercase();
+            let at = s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+            let n = s[at..].parse::<u64>().ok()?;
+            Some((s[..at].to_string(), n))
+        };
+        match (split(id), split(&self.first), split(&self.last)) {
+            (Some((p, n)), Some((pa, a)), Some((pb, b))) => p == pa && p == pb && a <= n && n <= b,
+            _ => false,
+        }
+    }
+}
+
 /// A node of the graph.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Node {
@@ -144,11 +201,47 @@ pub struct Node {
     pub walk: WalkMark,
     /// For groups: how many members the node stands for.
     pub count: usize,
+    /// The group the node is, or is a member of.
+    pub grouping: Grouping,
+    /// The addresses a vma node covers, `[start, end)`.
+    pub addrs: Option<(Addr, Addr)>,
     /// Order within the column (pid and address for vmas, id for pages ...).
     pub order: (u64, u64),
 }
 
 impl Node {
+    /// The members of a group node.
+    pub fn members(&self) -> Option<&Members> {
+        match &self.grouping {
+            Grouping::Group(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The id of the expanded group the node is shown as a member of.
+    pub fn member_of(&self) -> Option<&str> {
+        match &self.grouping {
+            Grouping::Member(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// The inspector fields followed by the group membership, as the exports list them: a
+    /// group's `members` (each one listed) or an expanded member's `group` (the group's id).
+    pub fn listed_fields(&self) -> Vec<(String, String)> {
+        let mut all = self.fields.clone();
+        match &self.grouping {
+            Grouping::Alone => {}
+            Grouping::Group(m) => all.extend(
+                m.listed
+                    .iter()
+                    .map(|id| ("members".to_string(), id.clone())),
+            ),
+            Grouping::Member(g) => all.push(("group".to_string(), g.clone())),
+        }
+        all
+    }
+
     /// The label followed by the walk badge, as the graph shows it.
     pub fn text(&self) -> String {
         match self.walk.badge() {
@@ -224,6 +317,8 @@ pub(super) fn node(
         fields,
         walk: WalkMark::default(),
         count,
+        grouping: Grouping::Alone,
+        addrs: None,
         order,
     }
 }
@@ -369,12 +464,11 @@ impl GraphView {
         self.graph.node_count() == 0
     }
 
-    /// The group node that holds the member with id `id` (a page or vma folded into a group).
+    /// The group node that lists the member with id `id` (a page or vma folded into a group).
     pub fn group_of(&self, id: &str) -> Option<NodeIndex> {
-        self.graph.node_indices().find(|&i| {
-            let n = &self.graph[i];
-            n.kind.is_group() && n.fields.iter().any(|(k, v)| k == "members" && v == id)
-        })
+        self.graph
+            .node_indices()
+            .find(|&i| self.graph[i].members().is_some_and(|m| m.lists(id)))
     }
 
     pub(super) fn add(&mut self, n: Node) -> NodeIndex {

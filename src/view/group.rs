@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 use crate::model::{MmId, VmaId};
 use crate::schemes::RmapView;
 
-use super::graph::{BuildOptions, Node, NodeKind};
+use super::graph::{BuildOptions, Grouping, Members, Node, NodeKind};
 use super::nodes::group_node;
 
 /// The inspector lists the members of groups up to this many.
@@ -129,28 +129,37 @@ impl ObjectGroups {
         let first = &rv.objects[grp.members[0]];
         let last = &rv.objects[grp.members[grp.members.len() - 1]];
         let count = grp.members.len();
-        let mut fields = vec![
+        let fields = vec![
             ("kind".to_string(), first.kind.to_string()),
             ("objects".to_string(), count.to_string()),
             ("keys".to_string(), format!("{} .. {}", first.key, last.key)),
             ("pages".to_string(), pages.to_string()),
         ];
-        if count <= LISTED {
-            fields.extend(
-                grp.members
-                    .iter()
-                    .map(|&m| ("members".to_string(), rv.objects[m].key.clone())),
-            );
+        let listed = if count <= LISTED {
+            grp.members
+                .iter()
+                .map(|&m| rv.objects[m].key.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let members = Members {
+            first: first.key.clone(),
+            last: last.key.clone(),
+            listed,
+        };
+        Node {
+            grouping: Grouping::Group(members),
+            ..group_node(
+                grp.id.clone(),
+                NodeKind::ObjectGroup,
+                &format!("{}s", first.kind),
+                count,
+                span(&first.key, &last.key),
+                fields,
+                (grp.members[0] as u64, 0),
+            )
         }
-        group_node(
-            grp.id.clone(),
-            NodeKind::ObjectGroup,
-            &format!("{}s", first.kind),
-            count,
-            span(&first.key, &last.key),
-            fields,
-            (grp.members[0] as u64, 0),
-        )
     }
 }
 

@@ -19,11 +19,12 @@ mod group;
 pub mod layout;
 pub mod nodes;
 pub mod route;
+mod search;
 
 pub use detail::Detail;
 pub use graph::{
-    BuildOptions, Edge, EdgeKind, GraphView, Node, NodeKind, Visited, WalkInfo, WalkMark, build,
-    build_with,
+    BuildOptions, Edge, EdgeKind, GraphView, Grouping, Members, Node, NodeKind, Visited, WalkInfo,
+    WalkMark, build, build_with,
 };
 pub use layout::{Layout, Placed, layout};
 

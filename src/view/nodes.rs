@@ -4,7 +4,7 @@
 
 use crate::model::{Machine, PageId, Pid, PteVal, Vma, hex};
 
-use super::graph::{Node, NodeKind, node};
+use super::graph::{Grouping, Members, Node, NodeKind, node};
 
 /// A vma's label at every level of detail: (full, [brief, compact, tight]).
 pub(super) fn vma_labels(m: &Machine, v: &Vma, ptes: Option<&PteStats>) -> (String, [String; 3]) {
@@ -185,28 +185,35 @@ pub(super) fn group_node(
 }
 
 /// A page group node `pages@OWNER`: `folded` pages from `first` to `last` whose rmap word
-/// names `mapping`, with `members` (the pages, when few enough to list) for the inspector.
+/// names `mapping`, listing `members` (the pages, when few enough to list).
 pub(super) fn page_group_node(
     gid: String,
     folded: usize,
     (first, last): (PageId, PageId),
     mapping: String,
-    members: Vec<(String, String)>,
+    members: Vec<String>,
     order: (u64, u64),
 ) -> Node {
-    let mut fields = vec![
+    let fields = vec![
         ("pages".to_string(), folded.to_string()),
         ("ids".to_string(), format!("{first} .. {last}")),
         ("mapping".to_string(), mapping),
     ];
-    fields.extend(members);
-    group_node(
-        gid,
-        NodeKind::PageGroup,
-        "pages",
-        folded,
-        format!("{first}..{last}"),
-        fields,
-        order,
-    )
+    let members = Members {
+        first: first.to_string(),
+        last: last.to_string(),
+        listed: members,
+    };
+    Node {
+        grouping: Grouping::Group(members),
+        ..group_node(
+            gid,
+            NodeKind::PageGroup,
+            "pages",
+            folded,
+            format!("{first}..{last}"),
+            fields,
+            order,
+        )
+    }
 }

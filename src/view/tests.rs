@@ -606,3 +606,27 @@ fn storms_with_groups_of_objects_lay_out_cleanly() {
         }
     }
 }
+
+#[test]
+fn search_finds_a_folded_page_as_its_group_and_an_address_as_its_vma() {
+    // The storm as above: 120 pages folded into `pages@av1`, too many to list one by one.
+    let sc = storm(5, 20);
+    let all = steps(&sc, "anon-vma");
+    let (sim, _) = &all[2 + 5 + 5];
+    let g = build_with(sim, None, &BuildOptions::default());
+    let grp = g.find(&page_group_id("av1")).expect("a page group");
+    assert!(g.find("p50").is_none(), "p50 is folded");
+    assert_eq!(
+        g.search("p50"),
+        Some(grp),
+        "found through its group's range"
+    );
+    assert_eq!(g.search("P50"), Some(grp), "any case");
+    // The parent's vma covers the storm's 20 pages from 0x1000_0000: an address inside it
+    // (in no label) finds it.
+    let v = g.search("0x10013abc").expect("the vma holding it");
+    assert_eq!(g.node(v).kind, NodeKind::Vma);
+    assert_eq!(g.search("pid3"), g.find("pid3"));
+    assert_eq!(g.search("no such node"), None);
+    assert_eq!(g.search(""), None);
+}

@@ -14,15 +14,14 @@ impl App {
     pub fn idle(&mut self, budget: Duration) -> bool {
         let start = Instant::now();
         let len = self.len();
-        let step = self.step;
+        let step = self.step();
         // 0. What the last keys pushed out of the cache.
-        if !self.graveyard.is_empty() {
-            self.graveyard.clear();
+        if self.views.free_buried() {
             return true;
         }
         // 1. The step asked for: simulate the shown schemes to it, then show it.
-        if let Some(n) = self.target {
-            for s in self.shown_schemes() {
+        if let Some(n) = self.shown.target() {
+            for s in self.shown.schemes() {
                 if self.session.simulated(s) < n {
                     let left = budget.saturating_sub(start.elapsed());
                     self.session.simulate_for(s, n, left);
@@ -41,16 +40,16 @@ impl App {
             }
         }
         // 3. The neighbours of the shown step, so that stepping is instant.
-        for s in self.shown_schemes() {
+        for s in self.shown.schemes() {
             for n in [step + 1, step.saturating_sub(1)] {
-                if n <= len && n != step && !self.cache.contains((s, n)) {
-                    self.make_view(s, n);
+                if n <= len && n != step && !self.views.has(s, n) {
+                    self.prepare_view(s, n);
                     return true;
                 }
             }
         }
         // 4. Everything else, to the end.
-        let shown = self.shown_schemes();
+        let shown = self.shown.schemes();
         let mut order = shown.clone();
         order.extend((0..self.session.schemes().len()).filter(|i| !shown.contains(i)));
         for i in order {
@@ -66,14 +65,14 @@ impl App {
 
     /// True when [`App::idle`] has nothing left to do.
     pub fn settled(&self) -> bool {
-        let step = self.step;
-        self.target.is_none()
-            && self.graveyard.is_empty()
+        let step = self.step();
+        self.shown.target().is_none()
+            && !self.views.any_buried()
             && self.session.complete()
-            && self.shown_schemes().iter().all(|&s| {
+            && self.shown.schemes().iter().all(|&s| {
                 [step + 1, step.saturating_sub(1)]
                     .iter()
-                    .all(|&n| n > self.len() || n == step || self.cache.contains((s, n)))
+                    .all(|&n| n > self.len() || n == step || self.views.has(s, n))
             })
     }
 }

@@ -40,10 +40,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
     let mut rows = Vec::new();
     for (i, name) in app.scheme_names().iter().enumerate() {
         let num = scheme_digit(i).map_or_else(|| (i + 1).to_string(), String::from);
-        let shown = i == app.scheme || Some(i) == app.compare;
-        let mark = if i == app.scheme {
+        let shown = i == app.shown.scheme() || Some(i) == app.shown.compare();
+        let mark = if i == app.shown.scheme() {
             if app.ascii { ">" } else { "▶" }
-        } else if Some(i) == app.compare {
+        } else if Some(i) == app.shown.compare() {
             "="
         } else {
             " "

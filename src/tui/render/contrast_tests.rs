@@ -31,7 +31,7 @@ fn lowest_contrast(app: &App) -> (f64, f64) {
         s.fg.contrast(s.bg)
     };
     let (r, top, left) = info.graphs[0];
-    let p = &app.panes[0];
+    let p = &app.views.panes()[0];
     let l = p.view.fit(r.width);
     let n = p.view.graph.find(app.selected().unwrap()).unwrap();
     let pl = l.of(n).unwrap();
@@ -51,7 +51,7 @@ fn lowest_contrast(app: &App) -> (f64, f64) {
             .fold(f64::MAX, f64::min)
     };
     let (cr, first) = info.compare.unwrap();
-    let table = line(cr.y + (app.scheme - first) as u16, cr);
+    let table = line(cr.y + (app.shown.scheme() - first) as u16, cr);
     (node, line(ty, tr).min(table))
 }
 
@@ -72,7 +72,7 @@ fn the_selected_node_has_aa_contrast_in_every_theme() {
             };
             let mut app = App::headless(s3.clone(), &opts).unwrap();
             let ids: Vec<String> = {
-                let g = &app.panes[0].view.graph;
+                let g = &app.views.panes()[0].view.graph;
                 g.graph
                     .node_indices()
                     .map(|i| g.node(i).id.clone())

@@ -27,10 +27,10 @@ fn check(app: &App, what: &str) {
     let b = t.backend().buffer();
     assert_eq!(
         info.graphs.len(),
-        app.panes.len(),
+        app.views.panes().len(),
         "{what}: a pane is missing"
     );
-    for ((r, top, left), p) in info.graphs.iter().zip(&app.panes) {
+    for ((r, top, left), p) in info.graphs.iter().zip(app.views.panes()) {
         let l = p.view.fit(r.width);
         assert!(
             l.width <= r.width,
@@ -252,7 +252,7 @@ fn a_graph_cut_on_the_right_says_which_columns_are_shown() {
     let app = global_vs_naive_at_the_swapout();
     let (b, info) = draw_at(&app, 110, 40);
     let (r, _, _) = info.graphs[1];
-    let l = app.panes[1].view.fit(r.width);
+    let l = app.views.panes()[1].view.fit(r.width);
     assert!(l.width > r.width, "the layout is wider than the pane");
     let border = cells(&b, r.x - 1, r.y + r.height, r.width + 2);
     let want = format!("cols 1-{} of {} < >", r.width, l.width);

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::cut;
-use crate::tui::app::{App, Focus, Mode, SPEEDS};
+use crate::tui::app::{App, Focus, Mode};
 use crate::tui::keymap::{Context, footer};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -20,12 +20,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     if let Some(p) = prompt {
         let width = w.saturating_sub(1);
-        let scroll = app.input.visual_scroll(width);
-        let text: String = app.input.value().chars().skip(scroll).collect();
+        let scroll = app.prompt.scroll(width);
+        let text: String = app.prompt.value().chars().skip(scroll).collect();
         let mut spans = vec![Span::styled(p, t.key), Span::styled(text, t.text)];
         // The hint of the line (completions, the op's usage) to the right of what is typed,
         // where there is room for it.
-        let used = 1 + app.input.value().chars().count().saturating_sub(scroll);
+        let used = 1 + app.prompt.value().chars().count().saturating_sub(scroll);
         if let Some(s) = &app.status {
             let room = w.saturating_sub(used + 3);
             if room >= 8 {
@@ -38,7 +38,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         }
         let line = Line::from(spans);
         frame.render_widget(Paragraph::new(line), area);
-        let x = (app.input.visual_cursor().max(scroll) - scroll) as u16 + 1;
+        let x = (app.prompt.cursor().max(scroll) - scroll) as u16 + 1;
         frame.set_cursor_position(Position::new(
             area.x + x.min(area.width.saturating_sub(1)),
             area.y,
@@ -58,10 +58,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Focus::Graph => Context::Graph,
     };
     let mut right = Vec::new();
-    if app.playing {
-        right.push(format!("playing {} ms/step", SPEEDS[app.speed]));
+    if app.playback.playing() {
+        right.push(format!("playing {} ms/step", app.playback.millis()));
     }
-    if app.focus_walk {
+    if app.views.focus_walk() {
         right.push("focus".to_string());
     }
     if app.mouse {

@@ -20,13 +20,13 @@ use crate::view::{Detail, Node, NodeKind, Placed};
 
 /// Where the viewport of a pane of `h` rows and `w` cells starts.
 pub fn viewport(app: &App, pane_index: usize, h: u32, w: u16) -> (u32, u16) {
-    let Some(p) = app.panes.get(pane_index) else {
+    let Some(p) = app.views.panes().get(pane_index) else {
         return (0, 0);
     };
     let l = p.view.fit(w);
-    let (mut top, mut left) = app.scroll;
-    if app.follow
-        && let Some(n) = app.selected.as_deref().and_then(|id| p.view.graph.find(id))
+    let (mut top, mut left) = app.selection.scroll();
+    if app.selection.follows()
+        && let Some(n) = app.selected().and_then(|id| p.view.graph.find(id))
         && let Some(pl) = l.of(n)
     {
         if pl.row < top || pl.row >= top + h {
@@ -65,13 +65,13 @@ fn node_style(app: &App, n: &Node) -> Style {
 /// Draws pane `i`; returns its inner area and the model row / column at its top left.
 pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32, u16) {
     let t = &app.theme;
-    let Some(p) = app.panes.get(i) else {
+    let Some(p) = app.views.panes().get(i) else {
         return (area, 0, 0);
     };
     let g = &p.view.graph;
     let name = app.scheme_names()[p.scheme];
     let mut title = format!(" {} ({}) ", name, app.scheme_info(p.scheme).era);
-    if app.focus_walk {
+    if app.views.focus_walk() {
         title.push_str("[focus] ");
     }
     let block = pane(app, title, app.focus == Focus::Graph && i == 0);
@@ -101,7 +101,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32,
     };
     // The routes of the candidate followed, drawn reversed.
     let mut current: HashSet<(u32, u16)> = HashSet::new();
-    if let Some(k) = app.candidate {
+    if let Some(k) = app.shown.candidate() {
         for r in &l.routes {
             if g.graph[r.edge].candidates.contains(&k) {
                 for s in &r.segs {
@@ -201,9 +201,9 @@ fn draw_node(
     y: u16,
 ) {
     let t = &app.theme;
-    let selected = app.selected.as_deref() == Some(node.id.as_str());
+    let selected = app.selected() == Some(node.id.as_str());
     let current = app
-        .candidate
+        .walk_candidate()
         .is_some_and(|k| node.walk.visits.iter().any(|v| v.candidate == k));
     let (label, badge) = node.parts_at(detail);
     let mut base = node_style(app, node);

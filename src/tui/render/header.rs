@@ -66,13 +66,13 @@ fn line2(app: &App, w: usize) -> (String, String) {
             s.push_str("scheme ");
         }
         if nums {
-            s.push_str(&format!("{}/{n} ", app.scheme + 1));
+            s.push_str(&format!("{}/{n} ", app.shown.scheme() + 1));
         }
-        s.push_str(names[app.scheme]);
+        s.push_str(names[app.shown.scheme()]);
         if era1 {
-            s.push_str(&era(app.scheme));
+            s.push_str(&era(app.shown.scheme()));
         }
-        if let Some(c) = app.compare {
+        if let Some(c) = app.shown.compare() {
             s.push_str(" vs ");
             if nums {
                 s.push_str(&format!("{} ", c + 1));

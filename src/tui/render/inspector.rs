@@ -15,9 +15,9 @@ use crate::view::{Detail, NodeKind};
 pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
     let t = &app.theme;
     let mut lines = Vec::new();
-    let pane_ = app.panes.first();
+    let pane_ = app.views.panes().first();
     let node = pane_.and_then(|p| {
-        let id = app.selected.as_deref()?;
+        let id = app.selected()?;
         p.view.graph.find(id).map(|n| p.view.graph.node(n))
     });
     let title = match node {
@@ -28,14 +28,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
     };
     match (node, pane_) {
         (Some(n), Some(p)) => {
-            // `group` names the expanded group a node belongs to, by its id: for Enter, not
-            // for reading (the node's place in the graph shows it).
-            let mut fields: Vec<(String, String)> = n
-                .fields
-                .iter()
-                .filter(|(k, _)| k != "group")
-                .cloned()
-                .collect();
+            let mut fields = n.fields.clone();
             // Large graphs leave the pte counts out; count them for the one vma shown here.
             if n.kind == NodeKind::Vma && !fields.iter().any(|(k, _)| k == "ptes") {
                 let id = n.id.trim_start_matches("vma").parse().ok().map(VmaId);
@@ -54,7 +47,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
                 .max()
                 .unwrap_or(0)
                 .min(16);
-            for (k, v) in fields.iter().filter(|(k, _)| k != "members") {
+            for (k, v) in &fields {
                 lines.push(Line::from(vec![
                     Span::styled(format!("{k:<key_w$} "), t.dim),
                     Span::styled(asciify(v, app.ascii), t.text),

@@ -68,7 +68,7 @@ pub fn screen(app: &App, area: Rect) -> Screen {
     };
     let compare_h = schemes + 3;
     let split_graphs = |r: Rect, wide: bool| -> Vec<Rect> {
-        if app.compare.is_none() {
+        if app.shown.compare().is_none() {
             return vec![r];
         }
         let l = if wide {
@@ -138,7 +138,7 @@ fn narrow(app: &App, body: Rect, compare_h: u16, s: &mut Screen) {
     let h = body.height;
     // The two graph panes of compare mode (stacked: side by side they would be too narrow for
     // the graph's columns) need more height before the narrative and the table take some.
-    let extra = if app.compare.is_some() { 6 } else { 0 };
+    let extra = if app.shown.compare().is_some() { 6 } else { 0 };
     let row_h = match h {
         0..12 => 0,
         12..18 => 5,

@@ -34,7 +34,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
                     t.text.add_modifier(Modifier::ITALIC),
                 ));
             }
-            match app.result(app.scheme) {
+            match app.result(app.shown.scheme()) {
                 None => lines.push(Line::styled("simulating...", t.dim)),
                 Some(r) => {
                     if let Some(e) = &r.error {

@@ -41,7 +41,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
             let step = &app.scenario().steps[k - 1];
             let refused = app
                 .session
-                .result(app.scheme, k - 1)
+                .result(app.shown.scheme(), k - 1)
                 .is_some_and(|r| r.error.is_some());
             (opline::format(&step.op), refused, step.note.is_some())
         };

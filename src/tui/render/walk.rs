@@ -28,17 +28,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
     let mut lines = Vec::new();
     let mut pinned = Vec::new();
     let mut followed = None;
-    let title = match app.candidate {
+    let title = match app.shown.candidate() {
         Some(k) => format!(" walk: candidate {}/{} ", k + 1, app.candidates()),
         None => " walk ".to_string(),
     };
-    match (app.walk(), app.result(app.scheme)) {
+    match (app.walk(), app.result(app.shown.scheme())) {
         (Some(w), _) => {
             lines.push(Line::styled(
                 format!("{} {} (mapcount {})", w.kind.as_str(), w.page, w.mapcount),
                 t.header,
             ));
-            let field = app.scheme_info(app.scheme).page_pointer();
+            let field = app.scheme_info(app.shown.scheme()).page_pointer();
             lines.push(Line::styled(format!("{field}: {}", w.object), t.dim));
             // Numbers and pids as wide as the widest (a walk of 1001 candidates would wrap
             // with fixed columns); the word "pid" goes when even that does not fit the pane.
@@ -65,7 +65,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
                 ));
             }
             for (k, v) in w.visits.iter().enumerate() {
-                let cur = app.candidate == Some(k);
+                let cur = app.shown.candidate() == Some(k);
                 if cur {
                     followed = Some(lines.len());
                 }

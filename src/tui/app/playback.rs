@@ -1,0 +1,65 @@
+//! Autoplay: whether it runs, how fast, and when it last stepped. Part of [`super::App`].
+
+use std::time::Instant;
+
+/// Autoplay speeds: milliseconds per step.
+pub const SPEEDS: [u64; 6] = [3000, 2000, 1000, 500, 250, 100];
+
+/// Autoplay's state; the speed is always an index into [`SPEEDS`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Playback {
+    playing: bool,
+    speed: usize,
+    last_tick: Option<Instant>,
+}
+
+impl Default for Playback {
+    fn default() -> Self {
+        Playback {
+            playing: false,
+            speed: 2,
+            last_tick: None,
+        }
+    }
+}
+
+impl Playback {
+    pub fn playing(&self) -> bool {
+        self.playing
+    }
+
+    /// Milliseconds per step.
+    pub fn millis(&self) -> u64 {
+        SPEEDS[self.speed]
+    }
+
+    /// Starts or stops autoplay; a start counts from `now`.
+    pub fn toggle(&mut self, now: Instant) {
+        self.playing = !self.playing;
+        self.last_tick = Some(now);
+    }
+
+    pub fn stop(&mut self) {
+        self.playing = false;
+    }
+
+    pub fn faster(&mut self) {
+        self.speed = (self.speed + 1).min(SPEEDS.len() - 1);
+    }
+
+    pub fn slower(&mut self) {
+        self.speed = self.speed.saturating_sub(1);
+    }
+
+    /// Whether a step is due at `now` while playing (and, if so, counts the next from `now`).
+    pub fn due(&mut self, now: Instant) -> bool {
+        let due = self.playing
+            && self
+                .last_tick
+                .is_none_or(|t| now.duration_since(t).as_millis() as u64 >= self.millis());
+        if due {
+            self.last_tick = Some(now);
+        }
+        due
+    }
+}

@@ -1,0 +1,206 @@
+//! The step views the app has built: the graph panes shown now, and a cache of the views of
+//! recently shown (scheme, step) pairs, with the options they were built with. Part of
+//! [`super::App`]; the rule it keeps: every cached view was built with the current options
+//! (expanded groups, focus on the walk), so changing them empties the cache.
+
+use std::sync::Arc;
+
+use super::super::cache::{Cached, ViewCache};
+use crate::session::{Session, Simulation};
+use crate::view::{BuildOptions, Detail, StepView};
+
+/// Views pushed out of the cache wait to be freed between keys ([`ViewStore::free_buried`]): a
+/// step view of the storm holds thousands of nodes and its state a thousand processes, and
+/// freeing them took a millisecond or two of the key that pushed them out. At most this many
+/// wait (keys that come faster than the loop idles free the rest at once).
+const GRAVEYARD_SIZE: usize = 8;
+
+/// One graph pane's content: a scheme at the current step.
+#[derive(Clone)]
+pub struct Pane {
+    /// The scheme's number in the session.
+    pub scheme: usize,
+    pub view: Arc<StepView>,
+    pub sim: Arc<Simulation>,
+}
+
+/// The panes shown and the views cached.
+pub struct ViewStore {
+    panes: Vec<Pane>,
+    cache: ViewCache,
+    options: BuildOptions,
+    /// Views to free between keys (see [`GRAVEYARD_SIZE`]); headless stores free at once.
+    graveyard: Vec<Cached>,
+    /// Headless: every scheme simulated up to the step shown before it is drawn, nothing left
+    /// for between keys.
+    eager: bool,
+    /// Step views built so far (not found in the cache).
+    built: u64,
+    /// The level of detail the last view built was laid out at: the first guess for the next.
+    last_detail: Detail,
+}
+
+impl ViewStore {
+    pub fn new(eager: bool) -> ViewStore {
+        ViewStore {
+            panes: Vec::new(),
+            cache: ViewCache::default(),
+            options: BuildOptions::default(),
+            graveyard: Vec::new(),
+            eager,
+            built: 0,
+            last_detail: Detail::Full,
+        }
+    }
+
+    /// Whether the store simulates and builds everything at once (headless).
+    pub fn eager(&self) -> bool {
+        self.eager
+    }
+
+    /// The graph panes: the shown scheme's, then the compared one's.
+    pub fn panes(&self) -> &[Pane] {
+        &self.panes
+    }
+
+    /// The main graph pane.
+    pub fn main(&self) -> Option<&Pane> {
+        self.panes.first()
+    }
+
+    /// How many step views were built (the costly part of a key).
+    pub fn built(&self) -> u64 {
+        self.built
+    }
+
+    /// Whether the view of scheme `scheme` at step `step` is ready.
+    pub fn has(&self, scheme: usize, step: usize) -> bool {
+        self.cache.contains((scheme, step))
+    }
+
+    /// The options views are built with.
+    pub fn options(&self) -> &BuildOptions {
+        &self.options
+    }
+
+    /// Whether group `id` is shown member by member.
+    pub fn is_expanded(&self, id: &str) -> bool {
+        self.options.expanded.contains(id)
+    }
+
+    /// Shows group `id` member by member (true) or folded.
+    pub fn set_expanded(&mut self, id: &str, expanded: bool) {
+        let changed = if expanded {
+            self.options.expanded.insert(id.to_string())
+        } else {
+            self.options.expanded.remove(id)
+        };
+        if changed {
+            self.forget_all();
+        }
+    }
+
+    /// Whether the graphs show only the walk path and the nodes next to it.
+    pub fn focus_walk(&self) -> bool {
+        self.options.focus_walk
+    }
+
+    pub fn set_focus_walk(&mut self, on: bool) {
+        if self.options.focus_walk != on {
+            self.options.focus_walk = on;
+            self.forget_all();
+        }
+    }
+
+    /// The view of scheme `scheme` at step `step`, built (and the scheme simulated that far)
+    /// unless cached. A pane `width` cells wide gets it laid out at once, so that a view built
+    /// between keys needs no layout when drawn.
+    pub fn view(
+        &mut self,
+        session: &mut Session,
+        (scheme, step): (usize, usize),
+        width: Option<u16>,
+    ) -> Cached {
+        if let Some(v) = self.cache.get((scheme, step)) {
+            return v;
+        }
+        self.built += 1;
+        session.simulate_to(scheme, step);
+        let sim = session
+            .state_after(scheme, step)
+            .expect("scheme number in range");
+        let walk = step
+            .checked_sub(1)
+            .and_then(|i| session.result(scheme, i))
+            .and_then(|r| r.walk.clone());
+        let view = StepView::new(&sim, walk.as_ref(), &self.options);
+        if let Some(w) = width {
+            self.last_detail = view.fit_from(w, self.last_detail).detail;
+        }
+        let v = (Arc::new(view), Arc::new(sim));
+        let gone = self.cache.put((scheme, step), v.clone());
+        self.bury(gone);
+        v
+    }
+
+    /// Shows `schemes` at `step` in the graph panes.
+    pub fn show(
+        &mut self,
+        session: &mut Session,
+        schemes: &[usize],
+        step: usize,
+        width: Option<u16>,
+    ) {
+        if self.eager {
+            for i in 0..session.schemes().len() {
+                session.simulate_to(i, step);
+            }
+        }
+        self.panes = schemes
+            .iter()
+            .map(|&s| {
+                let (view, sim) = self.view(session, (s, step), width);
+                Pane {
+                    scheme: s,
+                    view,
+                    sim,
+                }
+            })
+            .collect();
+    }
+
+    /// The scenario changed from step `at` (0-based) on: the views after it are stale.
+    pub fn forget_after(&mut self, at: usize) {
+        let gone = self.cache.forget_after(at);
+        self.bury(gone);
+    }
+
+    fn forget_all(&mut self) {
+        let gone = self.cache.clear();
+        self.bury(gone);
+    }
+
+    /// Keeps `gone` to be freed between keys (an eager store frees it now).
+    fn bury(&mut self, gone: Vec<Cached>) {
+        if self.eager {
+            return;
+        }
+        self.graveyard.extend(gone);
+        if self.graveyard.len() > GRAVEYARD_SIZE {
+            let keep = self.graveyard.len() - GRAVEYARD_SIZE;
+            self.graveyard.drain(..keep);
+        }
+    }
+
+    /// Frees the views pushed out of the cache; true if there were any.
+    pub fn free_buried(&mut self) -> bool {
+        let any = !self.graveyard.is_empty();
+        self.graveyard.clear();
+        any
+    }
+
+    /// Whether views wait to be freed.
+    pub fn any_buried(&self) -> bool {
+        !self.graveyard.is_empty()
+    }
+}
