@@ -15,7 +15,7 @@ fn line<'a>(c: &'a Cost, what: &str) -> &'a CostLine {
 
 fn cost_after(scenario: &str, scheme: &str) -> Cost {
     let sim = sim_after(scenario, scheme);
-    sim.scheme.cost(&sim.machine)
+    sim.scheme.cost(&sim.machine.census())
 }
 
 #[test]

@@ -24,7 +24,7 @@ fn cost_after(scheme: &str, text: &str) -> (Simulation, Cost) {
         let r = sim.step(op, false);
         assert!(r.error.is_none(), "{scheme}: {op}: {:?}", r.error);
     }
-    let c = sim.scheme.cost(&sim.machine);
+    let c = sim.scheme.cost(&sim.machine.census());
     (sim, c)
 }
 

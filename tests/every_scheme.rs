@@ -62,7 +62,7 @@ fn check_view(sim: &Simulation) -> Result<(), String> {
             }
         }
     }
-    let cost = sim.scheme.cost(&sim.machine);
+    let cost = sim.scheme.cost(&sim.machine.census());
     if cost.lines.is_empty() {
         return Err("no cost lines".to_string());
     }

@@ -1,6 +1,7 @@
 //! Random op sequences, valid and invalid, under every implemented scheme: nothing panics, after
-//! every step the machine's invariants hold, no walk loses a pte (LOST is anonmm-naive's alone),
-//! and all schemes but anonmm agree on which pages exist and which ptes map each page.
+//! every step the machine's invariants hold and the totals kept as ops run equal a recount from
+//! scratch, no walk loses a pte (LOST is anonmm-naive's alone), and all schemes but anonmm agree
+//! on which pages exist and which ptes map each page.
 
 use proptest::prelude::*;
 use rmapviz::model::{Advice, Op, PageId, Prot, PteVal, StepError, Vma, WalkKind};
@@ -292,6 +293,15 @@ fn check_all(ops: &[Op]) -> Result<(), TestCaseError> {
                     "{scheme}: after step {i} {op}: {e}"
                 )));
             }
+            // The totals are kept up to date as ops run; counted from scratch they are the same.
+            prop_assert_eq!(
+                &r.totals,
+                &t.sim.machine.recount(t.sim.scheme.as_ref()),
+                "{}: totals after step {} {} differ from a recount",
+                scheme,
+                i,
+                op
+            );
             if let Some(w) = &r.walk
                 && !w.lost.is_empty()
             {

@@ -98,6 +98,7 @@ impl Machine {
         f: impl FnOnce(&mut Machine, &mut dyn Scheme, &mut Events) -> Result<T, StepError>,
     ) -> Result<T, StepError> {
         let r = f(self, scheme, ev);
+        self.settle_counts();
         for (page, rmap) in scheme.drain_page_updates() {
             if self.pages.is_alive(page) {
                 self.set_rmap(page, rmap);

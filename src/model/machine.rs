@@ -25,6 +25,8 @@ pub struct Machine {
     next_vma: u32,
     next_mm: u32,
     next_shmem: u32,
+    /// Running vma and pte counts (see [`Machine::census`]).
+    pub(crate) counts: super::totals::Counts,
 }
 
 impl Machine {
@@ -38,8 +40,10 @@ impl Machine {
             next_vma: 1,
             next_mm: 1,
             next_shmem: 1,
+            counts: Default::default(),
         };
         m.create_process(scheme, ev, 1, MmOrigin::Spawn);
+        m.settle_counts();
         m
     }
 
@@ -49,7 +53,9 @@ impl Machine {
         self.procs.get(&pid).ok_or(StepError::NoSuchPid(pid))
     }
 
+    /// `pid`'s address space, to change: its vma and pte counts are settled at the end of the op.
     pub(crate) fn mm_mut(&mut self, pid: Pid) -> &mut Mm {
+        self.open_counts(pid);
         &mut self
             .procs
             .get_mut(&pid)
@@ -82,7 +88,7 @@ impl Machine {
 
     /// The vmas of every process.
     pub fn vma_count(&self) -> u64 {
-        self.procs.values().map(|p| p.mm.vmas.len() as u64).sum()
+        self.census().vmas
     }
 
     pub fn file(&self, id: FileId) -> &File {
@@ -164,6 +170,7 @@ impl Machine {
         origin: MmOrigin,
     ) -> MmId {
         let id = self.new_mm_id();
+        self.open_counts(pid);
         self.procs.insert(
             pid,
             Process {
@@ -173,6 +180,12 @@ impl Machine {
         );
         scheme.mm_created(self, pid, id, origin, ev);
         id
+    }
+
+    /// Removes process `pid` (its address space already torn down).
+    pub(crate) fn remove_process(&mut self, pid: Pid) {
+        self.open_counts(pid);
+        self.procs.remove(&pid);
     }
 
     // ----- ptes ----------------------------------------------------------------------------

@@ -36,7 +36,7 @@ pub use op::{OP_NAMES, Op, Step};
 pub use page::{Page, PageRmap, PageStore};
 pub use pageset::PageSet;
 pub use pte::{PageTable, Pte, PteVal};
-pub use totals::Totals;
+pub use totals::{Census, Totals};
 pub use types::*;
 pub use vma::{Mm, Process, Vma};
 pub use walk::{Candidate, Lost, Outcome, Visit, Walk, WalkKind, WalkPlan};

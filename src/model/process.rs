@@ -150,7 +150,7 @@ impl Machine {
     ) -> Result<(), StepError> {
         self.proc(pid)?;
         self.teardown(scheme, ev, pid, "exec");
-        self.procs.remove(&pid);
+        self.remove_process(pid);
         let mm = self.create_process(scheme, ev, pid, MmOrigin::Exec);
         ev.push(format!(
             "exec: pid {pid} continues in a fresh, empty address space ({mm})"
@@ -166,7 +166,7 @@ impl Machine {
     ) -> Result<(), StepError> {
         self.proc(pid)?;
         self.teardown(scheme, ev, pid, "exit");
-        self.procs.remove(&pid);
+        self.remove_process(pid);
         ev.push(format!("exit: pid {pid} is gone"));
         Ok(())
     }

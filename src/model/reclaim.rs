@@ -1,6 +1,8 @@
 //! SwapOut and Referenced: the reverse walks, classified against the page tables, and what
 //! reclaim does with the page afterwards.
 
+use std::collections::HashSet;
+
 use super::error::StepError;
 use super::events::Events;
 use super::machine::Machine;
@@ -101,18 +103,22 @@ impl Machine {
         if plan.nodes_per_candidate {
             w.nodes_visited = w.visits.len() as u32;
         }
-        let hits: Vec<(Pid, Addr)> = w
+        // A hit is a pte that maps the page and the mapcount counts those ptes: when the
+        // distinct hits reach it, no pte was missed and the page tables need no search.
+        let hits: HashSet<(Pid, Addr)> = w
             .visits
             .iter()
             .filter(|v| v.outcome == Outcome::Hit)
             .filter_map(|v| v.addr.map(|a| (v.pid, a)))
             .collect();
-        w.lost = self
-            .ptes_of(page)
-            .into_iter()
-            .filter(|x| !hits.contains(x))
-            .map(|(pid, addr)| Lost { pid, addr })
-            .collect();
+        if hits.len() < mapcount as usize {
+            w.lost = self
+                .ptes_of(page)
+                .into_iter()
+                .filter(|x| !hits.contains(x))
+                .map(|(pid, addr)| Lost { pid, addr })
+                .collect();
+        }
         w.unmapped_all = w.lost.is_empty();
         w
     }

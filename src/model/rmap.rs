@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{
-    Addr, Cost, Events, Machine, MmId, PageId, PageRmap, PageSet, Pid, Vma, VmaId, Walk, WalkKind,
-    WalkPlan,
+    Addr, Census, Cost, Events, Machine, MmId, PageId, PageRmap, PageSet, Pid, Vma, VmaId, Walk,
+    WalkKind, WalkPlan,
 };
 
 /// How an address space came to be.
@@ -345,8 +345,15 @@ pub trait Scheme: Send + Sync {
         Vec::new()
     }
 
-    /// rmap metadata held now.
-    fn cost(&self, m: &Machine) -> Cost;
+    /// rmap metadata held now, given the machine's counts ([`Machine::census`]). Runs after
+    /// every step: it reads counts kept up to date, never a pass over the scheme's objects.
+    fn cost(&self, n: &Census) -> Cost;
+
+    /// [`Scheme::cost`] counted from scratch, for the check that the kept counts are right;
+    /// schemes whose cost reads only the census and their collections' lengths keep the default.
+    fn recount_cost(&self, n: &Census) -> Cost {
+        self.cost(n)
+    }
 
     /// The rmap objects and their links, for the graph and the inspector.
     fn view(&self, m: &Machine) -> RmapView;

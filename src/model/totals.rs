@@ -1,4 +1,12 @@
-//! Step totals (the `totals` object of the replay JSON).
+//! Step totals (the `totals` object of the replay JSON), kept up to date as ops run.
+//!
+//! The machine counts its vmas and ptes incrementally: an op that changes a process's address
+//! space opens that process ([`Machine::mm_mut`] and friends note its counts before the change)
+//! and the end of the op settles the opened ones (their counts after minus before). A step thus
+//! costs what it touches, never a pass over every process. [`Machine::recount`] is the
+//! definition, counted from scratch; tests hold the two equal over random op sequences.
+
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -6,6 +14,7 @@ use super::machine::Machine;
 use super::pte::PteVal;
 use super::rmap::Scheme;
 use super::types::{Addr, Pid};
+use super::vma::Mm;
 
 /// Counts after a step.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -24,23 +33,122 @@ pub struct Totals {
     pub rmap_bytes_x86_64: u64,
 }
 
+/// The machine-wide counts a scheme's rmap cost is made of.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Census {
+    /// Live processes (one mm each).
+    pub processes: u64,
+    /// Vmas in all address spaces.
+    pub vmas: u64,
+    /// Non-empty ptes in all page tables.
+    pub ptes: u64,
+    /// Distinct pages mapped by at least one pte.
+    pub pages: u64,
+}
+
+/// One address space's share of the vma and pte counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct MmCounts {
+    vmas: u64,
+    ptes: u64,
+}
+
+impl MmCounts {
+    fn of(mm: &Mm) -> Self {
+        MmCounts {
+            vmas: mm.vmas.len() as u64,
+            ptes: mm.pt.len() as u64,
+        }
+    }
+}
+
+/// The running vma and pte counts of a machine.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Counts {
+    /// Sums over every process, with the opened ones as they were when opened.
+    settled: MmCounts,
+    /// Processes opened for change during the current op, with their counts at that moment.
+    open: HashMap<Pid, MmCounts>,
+}
+
 impl Machine {
-    pub fn totals(&self, scheme: &dyn Scheme) -> Totals {
-        let cost = scheme.cost(self);
-        let mut ptes = 0;
-        for p in self.procs.values() {
-            ptes += p.mm.pt.len() as u64;
+    /// Notes `pid`'s counts before its address space changes (or the process is created or
+    /// removed); a no-op when it is already open in this op.
+    pub(crate) fn open_counts(&mut self, pid: Pid) {
+        if !self.counts.open.contains_key(&pid) {
+            let before = self
+                .procs
+                .get(&pid)
+                .map_or_else(MmCounts::default, |p| MmCounts::of(&p.mm));
+            self.counts.open.insert(pid, before);
         }
-        let pages = self.pages.mapped_count() as u64;
-        Totals {
+    }
+
+    /// Folds the opened processes' changes into the running counts (the end of every op).
+    pub(crate) fn settle_counts(&mut self) {
+        let Counts { settled, open } = &mut self.counts;
+        for (pid, before) in open.drain() {
+            let after = self
+                .procs
+                .get(&pid)
+                .map_or_else(MmCounts::default, |p| MmCounts::of(&p.mm));
+            settled.vmas = settled.vmas - before.vmas + after.vmas;
+            settled.ptes = settled.ptes - before.ptes + after.ptes;
+        }
+    }
+
+    /// The counts now, in time proportional to the processes opened by the op in progress
+    /// (none between ops).
+    pub fn census(&self) -> Census {
+        let mut n = self.counts.settled;
+        for (pid, before) in &self.counts.open {
+            let after = self
+                .procs
+                .get(pid)
+                .map_or_else(MmCounts::default, |p| MmCounts::of(&p.mm));
+            n.vmas = n.vmas - before.vmas + after.vmas;
+            n.ptes = n.ptes - before.ptes + after.ptes;
+        }
+        Census {
             processes: self.procs.len() as u64,
-            vmas: self.vma_count(),
-            pages,
-            ptes,
-            rmap_objects: cost.objects(),
-            rmap_bytes_i386: cost.bytes_i386(),
-            rmap_bytes_x86_64: cost.bytes_x86_64(),
+            vmas: n.vmas,
+            ptes: n.ptes,
+            pages: u64::from(self.pages.mapped_count()),
         }
+    }
+
+    /// The counts by definition: every vma, pte and mapped page counted from scratch. For tests
+    /// and debugging; [`Machine::census`] must always equal it.
+    pub fn recount_census(&self) -> Census {
+        let mut n = Census {
+            processes: self.procs.len() as u64,
+            ..Census::default()
+        };
+        let mut pages = BTreeSet::new();
+        for p in self.procs.values() {
+            n.vmas += p.mm.vmas.len() as u64;
+            for (_, pte) in p.mm.pt.iter() {
+                n.ptes += 1;
+                if let PteVal::Page { page, .. } = pte.get() {
+                    pages.insert(page);
+                }
+            }
+        }
+        n.pages = pages.len() as u64;
+        n
+    }
+
+    /// The totals after a step, from the running counts: no pass over the processes.
+    pub fn totals(&self, scheme: &dyn Scheme) -> Totals {
+        let n = self.census();
+        Totals::new(n, &scheme.cost(&n))
+    }
+
+    /// The totals counted from scratch (the machine's counts by [`Machine::recount_census`], the
+    /// scheme's by [`Scheme::recount_cost`]): what [`Machine::totals`] must equal.
+    pub fn recount(&self, scheme: &dyn Scheme) -> Totals {
+        let n = self.recount_census();
+        Totals::new(n, &scheme.recount_cost(&n))
     }
 
     /// Every present or swapped pte, in pid then address order.
@@ -52,5 +160,19 @@ impl Machine {
             }
         }
         out
+    }
+}
+
+impl Totals {
+    fn new(n: Census, cost: &super::cost::Cost) -> Totals {
+        Totals {
+            processes: n.processes,
+            vmas: n.vmas,
+            pages: n.pages,
+            ptes: n.ptes,
+            rmap_objects: cost.objects(),
+            rmap_bytes_i386: cost.bytes_i386(),
+            rmap_bytes_x86_64: cost.bytes_x86_64(),
+        }
     }
 }

@@ -60,7 +60,7 @@ use super::file_rmap::{FileStructure, WithFiles};
 use super::interval::{Interval, stab};
 use super::{MmOrigin, NewAnonPage, NewVma, PageAt, RmapObject, RmapView, Scheme, VmaChange, VmaOrigin, candidate};
 use crate::model::{
-    Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, Pid, USER_END, Vma, VmaId,
+    Census, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, Pid, USER_END, Vma, VmaId,
     WalkKind, WalkPlan, hex,
 };
 
@@ -403,8 +403,8 @@ impl Scheme for AnonAsScheme {
         }
     }
 
-    fn cost(&self, m: &Machine) -> Cost {
-        let vmas = m.vma_count();
+    fn cost(&self, n: &Census) -> Cost {
+        let vmas = n.vmas;
         let mut c = Cost::default();
         c.add(
             "per-vma family prio_tree node (vm_set: list_head, parent, head)",
@@ -415,7 +415,7 @@ impl Scheme for AnonAsScheme {
         );
         c.add(
             "per-mm pointer to the family address_space",
-            m.procs.len() as u64,
+            n.processes,
             4,
             8,
             false,

@@ -33,7 +33,7 @@ use super::av_list::AvLists;
 use super::file_rmap::{FileStructure, WithFiles};
 use super::{MmOrigin, NewAnonPage, NewVma, PageAt, RmapView, Scheme, VmaChange, VmaOrigin};
 use crate::model::{
-    Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, WalkKind, WalkPlan,
+    Census, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, WalkKind, WalkPlan,
 };
 
 /// The `anon-vma` design as the CLI, the TUI and the docs name it.
@@ -250,8 +250,8 @@ impl Scheme for AnonVmaScheme {
             .walk(m, pg.rmap().mapping, pg.rmap().index, self.tree())
     }
 
-    fn cost(&self, m: &Machine) -> Cost {
-        let vmas = m.vma_count();
+    fn cost(&self, n: &Census) -> Cost {
+        let vmas = n.vmas;
         let objects = self.avs.count() as u64;
         let mut c = Cost::default();
         match self.flavor {

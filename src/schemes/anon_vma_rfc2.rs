@@ -49,7 +49,7 @@ use super::av_list::AvLists;
 use super::file_rmap::{FileStructure, WithFiles};
 use super::{AnonAdd, NewAnonPage, NewVma, PageAt, PteMove, Repoint, RmapView, Scheme, VmaChange, VmaOrigin, candidate};
 use crate::model::{
-    Addr, Cost, Events, Machine, PageId, PageRmap, PageSet, Pid, Tally, Vma, VmaId, WalkKind,
+    Census, Addr, Cost, Events, Machine, PageId, PageRmap, PageSet, Pid, Tally, Vma, VmaId, WalkKind,
     WalkPlan,
 };
 
@@ -335,8 +335,8 @@ impl Scheme for AnonVmaRfc2Scheme {
         std::mem::take(&mut self.pending).into_iter().collect()
     }
 
-    fn cost(&self, m: &Machine) -> Cost {
-        let vmas = m.vma_count();
+    fn cost(&self, n: &Census) -> Cost {
+        let vmas = n.vmas;
         let mut c = Cost::default();
         self.avs.add_cost(&mut c, vmas);
         c

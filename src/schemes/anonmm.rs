@@ -46,7 +46,7 @@ use super::SchemeInfo;
 use super::file_rmap::{FileStructure, WithFiles};
 use super::{MmOrigin, NewAnonPage, PageAt, PteMove, Repoint, RmapObject, RmapView, Scheme};
 use crate::model::{
-    Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, Walk,
+    Census, Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, Walk,
     WalkKind, WalkPlan,
 };
 
@@ -465,7 +465,7 @@ impl Scheme for AnonMmScheme {
         std::mem::take(&mut self.pending).into_iter().collect()
     }
 
-    fn cost(&self, _m: &Machine) -> Cost {
+    fn cost(&self, _n: &Census) -> Cost {
         let mut c = Cost::default();
         c.add(
             "anonmm (count, lock, mm, head, ring list_head)",

@@ -18,8 +18,8 @@ use super::{
     SchemeInfo, VmaChange, candidate,
 };
 use crate::model::{
-    Addr, Candidate, Cost, Events, FileId, Machine, MmId, PageId, PageRmap, PageSet, Pid, Vma,
-    VmaId, Walk, WalkKind, WalkPlan,
+    Addr, Candidate, Census, Cost, Events, FileId, Machine, MmId, PageId, PageRmap, PageSet, Pid,
+    Vma, VmaId, Walk, WalkKind, WalkPlan,
 };
 
 /// Which i_mmap structure.
@@ -357,9 +357,9 @@ impl<A: Scheme + Clone + 'static> Scheme for WithFiles<A> {
         self.anon.drain_page_updates()
     }
 
-    fn cost(&self, m: &Machine) -> Cost {
-        let mut c = self.anon.cost(m);
-        self.files.add_cost(&mut c, m.vma_count());
+    fn cost(&self, n: &Census) -> Cost {
+        let mut c = self.anon.cost(n);
+        self.files.add_cost(&mut c, n.vmas);
         c
     }
 

@@ -54,7 +54,7 @@ use super::file_rmap::{FileStructure, WithFiles};
 use super::interval::{Interval, stab};
 use super::{AnonAdd, NewAnonPage, NewVma, PageAt, Repoint, RmapObject, RmapView, Scheme, VmaChange, VmaOrigin, candidate};
 use crate::model::{
-    Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,
+    Census, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,
     WalkKind, WalkPlan,
 };
 
@@ -605,8 +605,8 @@ impl Scheme for ModernScheme {
         self.moved.flush(ev);
     }
 
-    fn cost(&self, m: &Machine) -> Cost {
-        let vmas = m.vma_count();
+    fn cost(&self, n: &Census) -> Cost {
+        let vmas = n.vmas;
         let mut c = Cost::default();
         c.add(
             "per-vma anon_vma_chain head + anon_vma pointer",

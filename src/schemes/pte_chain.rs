@@ -41,7 +41,7 @@ use std::fmt::Write;
 use super::SchemeInfo;
 use super::{MmOrigin, NewAnonPage, NewVma, Repoint, RmapObject, RmapView, Scheme, VmaOrigin};
 use crate::model::{
-    Addr, Candidate, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, PageSet, Pid, Vma,
+    Census, Addr, Candidate, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, PageSet, Pid, Vma,
     VmaId, Walk, WalkKind, WalkPlan, hex,
 };
 
@@ -471,24 +471,14 @@ impl Scheme for PteChainScheme {
         self.flush(ev);
     }
 
-    fn cost(&self, m: &Machine) -> Cost {
-        let mut c = Cost::default();
-        c.add(
-            "pte.direct / pte.chain word in struct page (mapped pages)",
-            u64::from(m.pages.mapped_count()),
-            4,
-            8,
-            false,
-        );
-        c.add(
-            format!("pte_chain block (one cache line: next_and_idx + {NRPTE} pte addresses)"),
-            self.blocks,
-            BLOCK_I386,
-            BLOCK_X86_64,
-            true,
-        );
-        c
+    fn cost(&self, n: &Census) -> Cost {
+        chain_cost(n, self.blocks)
     }
+
+    fn recount_cost(&self, n: &Census) -> Cost {
+        chain_cost(n, self.chains.blocks_in_use())
+    }
+
 
     /// Each chain is an object linked to its page (`pte.chain`) and to the vma of each pte it
     /// records (labelled with the pte's address): page -> chain -> ptes, as the walk follows it.
@@ -552,3 +542,24 @@ impl Scheme for PteChainScheme {
         view
     }
 }
+
+/// pte-chain's rmap memory: a word in every mapped page's struct page and the chain blocks.
+fn chain_cost(n: &Census, blocks: u64) -> Cost {
+    let mut c = Cost::default();
+    c.add(
+        "pte.direct / pte.chain word in struct page (mapped pages)",
+        n.pages,
+        4,
+        8,
+        false,
+    );
+    c.add(
+        format!("pte_chain block (one cache line: next_and_idx + {NRPTE} pte addresses)"),
+        blocks,
+        BLOCK_I386,
+        BLOCK_X86_64,
+        true,
+    );
+    c
+}
+

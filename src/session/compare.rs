@@ -28,7 +28,7 @@ impl Comparison {
             .iter()
             .filter_map(|s| replay_to_end(scenario, s, false))
             .map(|(run, sim)| ComparedRun {
-                cost: sim.scheme.cost(&sim.machine),
+                cost: sim.scheme.cost(&sim.machine.census()),
                 pages_made: u64::from(sim.machine.pages.made()),
                 run,
             })

@@ -217,6 +217,12 @@ impl Chains {
     }
 
     /// The ptes recorded in chains (a freed chain is empty).
+    /// Chain blocks held by every chain, counted from the chains (the scheme keeps the same
+    /// number up to date as chains grow and shrink).
+    pub(super) fn blocks_in_use(&self) -> u64 {
+        self.lists.iter().map(|l| l.len().div_ceil(NRPTE) as u64).sum()
+    }
+
     pub(super) fn in_chains(&self) -> usize {
         self.lists.iter().map(|l| l.len()).sum()
     }
