@@ -34,6 +34,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (pid(), addr(), 1u64..5, prop::option::of(1u64..7), prop::option::of(addr()))
             .prop_map(|(pid, addr, pages, new_pages, to)| Op::Mremap { pid, addr, pages, new_pages, to }),
         1 => (pid(), addr(), 0u64..5, prop::bool::ANY).prop_map(|(pid, addr, pages, free)| Op::Madvise { pid, addr, pages, advice: if free { Advice::Free } else { Advice::DontNeed } }),
+        1 => (pid(), prop::sample::select(vec![0x20000u64, 0x80000]), 0u64..8).prop_map(|(pid, start, pages)| Op::Brk { pid, start, pages }),
         4 => (pid(), addr(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Read { pid, addr, pages }),
         6 => (pid(), addr(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Write { pid, addr, pages }),
         2 => (pid(), pid()).prop_map(|(pid, child)| Op::Fork { pid, child }),

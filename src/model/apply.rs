@@ -67,6 +67,7 @@ impl Machine {
                 pages,
                 advice,
             } => self.op_madvise(scheme, ev, *pid, *addr, *pages, *advice),
+            Op::Brk { pid, start, pages } => self.op_brk(scheme, ev, *pid, *start, *pages),
             Op::Read {
                 pid, addr, pages, ..
             } => self.op_access(scheme, ev, *pid, *addr, *pages, false),

@@ -89,6 +89,19 @@ pub enum StepError {
         "madvise(MADV_FREE): the vma {vstart:#x}-{vend:#x} of pid {pid} is not private anonymous memory (EINVAL)"
     )]
     MadviseFreeNotAnon { pid: Pid, vstart: Addr, vend: Addr },
+    #[error(
+        "brk: the heap of pid {pid} starts at {heap:#x}, not {start:#x} (its first Brk after exec or spawn fixed it)"
+    )]
+    BrkStart { pid: Pid, start: Addr, heap: Addr },
+    #[error(
+        "brk: pid {pid} cannot grow its heap to {end:#x}: the vma {vstart:#x}-{vend:#x} is in the way (the heap must end a page before the next vma; brk returns the old break)"
+    )]
+    BrkNoRoom {
+        pid: Pid,
+        end: Addr,
+        vstart: Addr,
+        vend: Addr,
+    },
     #[error("mremap: pid {pid} has no vma at {addr:#x} (EFAULT)")]
     MremapNoVma { pid: Pid, addr: Addr },
     #[error(

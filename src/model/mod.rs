@@ -3,6 +3,7 @@
 //! Nothing here knows about terminals.
 
 mod apply;
+mod brk;
 pub mod cost;
 pub mod error;
 pub mod events;

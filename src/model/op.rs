@@ -130,6 +130,9 @@ ops! {
         pages: u64,
         advice: Advice,
     },
+    /// brk(start + pages * 4096): the heap that starts at `start` (mm->start_brk, fixed at
+    /// exec) grows or shrinks to `pages` pages; the first Brk of an address space fixes `start`.
+    Brk { pid: Pid, start: Addr, pages: u64 },
     /// Loads from each page: read faults where nothing is mapped yet.
     Read {
         pid: Pid,
@@ -216,6 +219,9 @@ impl Op {
             Op::Spawn { .. } | Op::Exec { .. } | Op::Exit { .. } => {}
             Op::Fork { child, .. } => v.push(("child", Dec(u64::from(*child)))),
             Op::SwapOut { addr, .. } | Op::Referenced { addr, .. } => v.push(("addr", Hex(*addr))),
+            Op::Brk { start, pages, .. } => {
+                v.extend([("start", Hex(*start)), ("pages", Dec(*pages))]);
+            }
             Op::Munmap { addr, pages, .. }
             | Op::Read { addr, pages, .. }
             | Op::Write { addr, pages, .. } => {
@@ -297,6 +303,8 @@ impl Op {
                 v.extend(to.map(|t| ("new_pages", t, new)));
                 v
             }
+            // A heap of no pages still has its start.
+            Op::Brk { start, pages, .. } => vec![("pages", *start, (*pages).max(1))],
             Op::SwapOut { addr, .. } | Op::Referenced { addr, .. } => vec![("pages", *addr, 1)],
             Op::Spawn { .. } | Op::Fork { .. } | Op::Exec { .. } | Op::Exit { .. } => vec![],
         }
@@ -325,6 +333,7 @@ impl Op {
             | Op::Mprotect { pid, .. }
             | Op::Mremap { pid, .. }
             | Op::Madvise { pid, .. }
+            | Op::Brk { pid, .. }
             | Op::Read { pid, .. }
             | Op::Write { pid, .. }
             | Op::Fork { pid, .. }

@@ -40,6 +40,7 @@ impl Machine {
         }
         let parent_mm = parent.mm.id;
         let vmas = parent.mm.vmas.clone();
+        let heap = parent.mm.heap;
         self.create_process(
             scheme,
             ev,
@@ -49,6 +50,7 @@ impl Machine {
                 parent_mm,
             },
         );
+        self.mm_mut(child).heap = heap;
         let mut copied = 0usize;
         let mut shared_now = 0usize;
         for pv in &vmas {

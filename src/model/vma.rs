@@ -87,6 +87,9 @@ pub struct Mm {
     pub id: MmId,
     pub vmas: Vec<Vma>,
     pub pt: PageTable,
+    /// The heap as brk left it: (mm->start_brk, mm->brk, page-aligned); None until the first Brk
+    /// of the address space. fork copies it, exec starts without one.
+    pub heap: Option<(Addr, Addr)>,
 }
 
 impl Mm {
@@ -95,6 +98,7 @@ impl Mm {
             id,
             vmas: Vec::new(),
             pt: PageTable::default(),
+            heap: None,
         }
     }
 

@@ -16,7 +16,7 @@ use super::reclaim::Reclaim;
 use super::referenced::{self, YoungReset};
 use super::report::{CheckReport, StepCheck, Verdict};
 use super::{CheckOptions, OracleError, REGION_END, procfs};
-use crate::model::{Addr, Machine, Op, PAGE_SIZE, Pid, StepError};
+use crate::model::{Addr, Machine, Op, PAGE_SIZE, Pid, Prot, StepError};
 use crate::scenario::Scenario;
 use crate::session::Simulation;
 
@@ -119,6 +119,46 @@ fn outcome_differences(pid: Pid, model: Option<&StepError>, kernel: Outcome) -> 
     }
 }
 
+/// The call that does to the driven process's vmas and pages what the model's Brk (already
+/// applied to `sim`) did to the scenario's heap, moving its break from `old` to `new`: the
+/// driven process's own break belongs to its allocator and starts where its exec put it, so the
+/// scenario's heap is made with mremap (the heap vma expanded in place), mmap (a new heap vma)
+/// and munmap (a shrink). None when the break stays.
+fn brk_request(sim: &Simulation, pid: Pid, old: Addr, new: Addr) -> Option<Request> {
+    if new < old {
+        return Some(Request::Munmap {
+            addr: new,
+            len: old - new,
+        });
+    }
+    if new == old {
+        return None;
+    }
+    let start = sim
+        .machine
+        .proc(pid)
+        .ok()
+        .and_then(|p| p.mm.vma_at(old))
+        .map_or(old, |v| v.start);
+    Some(if start < old {
+        Request::Mremap {
+            addr: start,
+            old_len: old - start,
+            new_len: new - start,
+            to: None,
+        }
+    } else {
+        Request::Mmap {
+            addr: old,
+            len: new - old,
+            prot: Prot::RW,
+            shared: false,
+            file: None,
+            offset: 0,
+        }
+    })
+}
+
 /// Each pid's model vmas as address ranges.
 fn model_ranges(m: &Machine) -> BTreeMap<Pid, Vec<(Addr, Addr)>> {
     m.procs
@@ -144,6 +184,7 @@ impl Run<'_> {
         sim: &Simulation,
         err: Option<&StepError>,
         young: Option<Result<Vec<YoungReset>, String>>,
+        brk_old: Option<Addr>,
     ) -> Result<Result<(Outcome, u64), String>, OracleError> {
         if let Some(e) = err
             && no_kernel_counterpart(e)
@@ -269,6 +310,19 @@ impl Run<'_> {
                     to: *to,
                 },
             )?,
+            Op::Brk { start, pages, .. } => {
+                if let Some(e) = err {
+                    return Ok(Err(format!(
+                        "brk fails without a change (it returns the old break), and the driven \
+                         process's own break is not the scenario's, so nothing runs ({e})"
+                    )));
+                }
+                let old = brk_old.unwrap_or(*start);
+                match brk_request(sim, pid, old, start + pages * PAGE_SIZE) {
+                    Some(req) => self.driver.request(pid, &req)?,
+                    None => (Outcome::Ok, 0),
+                }
+            }
             Op::Read { addr, pages, .. } | Op::Write { addr, pages, .. } => {
                 let write = matches!(op, Op::Write { .. });
                 match err.and_then(expected_fault) {
@@ -446,6 +500,12 @@ pub fn run_check(
         };
         let skip_model =
             matches!(op, Op::SwapOut { .. }) && !reclaiming || matches!(young, Some(Err(_)));
+        // Where the heap ended before a Brk: the kernel side needs it to choose its calls.
+        let brk_old = match op {
+            Op::Brk { pid, .. } => sim.machine.proc(*pid).ok().and_then(|p| p.mm.heap),
+            _ => None,
+        }
+        .map(|(_, end)| end);
         let t = Instant::now();
         let err = if skip_model {
             None
@@ -457,7 +517,7 @@ pub fn run_check(
         } else {
             t.elapsed().as_nanos() as u64
         };
-        let kernel = run.kernel_step(i, op, &sim, err.as_ref(), young)?;
+        let kernel = run.kernel_step(i, op, &sim, err.as_ref(), young, brk_old)?;
         if let (Op::Spawn { pid, .. }, Ok(_), Some(r)) = (op, &kernel, run.reclaim.as_mut())
             && let Some(real) = run.driver.real_pid(*pid)
         {

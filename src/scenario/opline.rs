@@ -5,7 +5,7 @@
 //! mmap PID ADDR PAGES [PROT] [shared] [file=NAME] [offset=PAGES]
 //! munmap PID ADDR PAGES           mprotect PID ADDR PAGES PROT
 //! mremap PID ADDR PAGES [NEW_PAGES] [to=ADDR]
-//! madvise PID ADDR PAGES dontneed|free
+//! madvise PID ADDR PAGES dontneed|free   brk PID START PAGES
 //! read PID ADDR [PAGES]           write PID ADDR [PAGES]
 //! fork PID CHILD                  swapout PID ADDR    referenced PID ADDR
 //! ```
@@ -30,6 +30,7 @@ pub const USAGE: &[&str] = &[
     "mprotect PID ADDR PAGES PROT",
     "mremap PID ADDR PAGES [NEW_PAGES] [to=ADDR]",
     "madvise PID ADDR PAGES dontneed|free",
+    "brk PID START PAGES",
     "read PID ADDR [PAGES]",
     "write PID ADDR [PAGES]",
     "fork PID CHILD",
@@ -334,6 +335,11 @@ pub fn parse(line: &str) -> Result<Step, OpLineError> {
                 advice,
             }
         }
+        "brk" => Op::Brk {
+            pid: a.pid("PID")?,
+            start: a.num("START", addr_m)?,
+            pages: a.num("PAGES", pages_m)?,
+        },
         "read" | "write" => {
             let pid = a.pid("PID")?;
             let addr = a.num("ADDR", addr_m)?;
@@ -487,6 +493,8 @@ mod tests {
             "mremap 1 0x10000 4 2",
             "madvise 1 0x10000 2 dontneed",
             "madvise 1 0x10000 2 free",
+            "brk 1 0x10000 3",
+            "brk 1 0x10000 0",
             "read 2 0x10000 3",
             "write 2 0x10000 1",
             "fork 1 2",

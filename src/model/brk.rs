@@ -1,0 +1,121 @@
+//! brk: the heap vma grows and shrinks at its end.
+//!
+//! As Linux 6.x's brk(2): the heap starts at `mm->start_brk` (placed by exec; in a scenario the
+//! first Brk of an address space names it). A shrink unmaps the pages past the new break the
+//! way munmap does. A growth must leave a page free before the next vma (otherwise brk fails
+//! and returns the old break), then `do_brk_flags` expands the heap vma in place when the vma
+//! ending at the old break lies inside the heap and could merge with the new range (same
+//! flags, the scheme's rmap rule), keeping its anon_vma; otherwise it makes a new vma, which is
+//! never merged with a neighbour outside the heap (unlike an anonymous mmap there).
+
+use super::error::StepError;
+use super::events::Events;
+use super::machine::Machine;
+use super::rmap::{NewVma, Scheme, VmaChange, VmaOrigin};
+use super::types::{Addr, PAGE_SHIFT, PAGE_SIZE, Pid, Prot, hex};
+use super::vma::Vma;
+
+impl Machine {
+    pub(crate) fn op_brk(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        start: Addr,
+        pages: u64,
+    ) -> Result<(), StepError> {
+        Self::check_range("pages", start, pages.max(1))?;
+        let new = start + pages * PAGE_SIZE;
+        let p = self.proc(pid)?;
+        let old = match p.mm.heap {
+            Some((heap, _)) if heap != start => {
+                return Err(StepError::BrkStart { pid, start, heap });
+            }
+            Some((_, end)) => end,
+            None => start,
+        };
+        if new > old {
+            let limit = new.saturating_add(PAGE_SIZE);
+            if let Some(v) = p.mm.vmas.iter().find(|v| v.end > old && v.start < limit) {
+                return Err(StepError::BrkNoRoom {
+                    pid,
+                    end: new,
+                    vstart: v.start,
+                    vend: v.end,
+                });
+            }
+        }
+
+        // Validated: from here on nothing fails.
+        self.mm_mut(pid).heap = Some((start, new));
+        if new < old {
+            ev.push(format!(
+                "brk: pid {pid} heap shrinks from {} to {}",
+                hex(old),
+                hex(new)
+            ));
+            self.unmap_range(scheme, ev, pid, new, old);
+        } else if new == old {
+            ev.push(format!(
+                "brk: pid {pid} heap {}-{}: the break stays",
+                hex(start),
+                hex(new)
+            ));
+        } else {
+            self.grow_heap(scheme, ev, pid, start, old, new);
+        }
+        Ok(())
+    }
+
+    /// do_brk_flags: expand the heap vma that ends at `old`, or make a new one.
+    fn grow_heap(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        start: Addr,
+        old: Addr,
+        new: Addr,
+    ) {
+        let piece = Vma {
+            id: self.new_vma_id(),
+            start: old,
+            end: new,
+            pgoff: old >> PAGE_SHIFT,
+            prot: Prot::RW,
+            shared: false,
+            file: None,
+            anon_faulted: false,
+            accounted: true,
+        };
+        let mm = &self.proc(pid).expect("validated").mm;
+        let heap_vma = mm
+            .find(old.wrapping_sub(1))
+            .filter(|&i| old > start && mm.vmas[i].end == old && mm.vmas[i].start >= start);
+        if let Some(i) = heap_vma.filter(|&i| {
+            let v = mm.vmas[i].clone();
+            self.can_merge(scheme, pid, &v, &piece)
+        }) {
+            let before = mm.vmas[i].clone();
+            let mut after = before.clone();
+            after.end = new;
+            ev.push(format!(
+                "brk: pid {pid} heap grows to {}: the heap vma {}-{} is expanded in place (it keeps its anon_vma)",
+                hex(new),
+                hex(before.start),
+                hex(before.end)
+            ));
+            self.mm_mut(pid).vmas[i] = after.clone();
+            scheme.vma_changed(self, VmaChange::resized(pid, &before, &after), ev);
+        } else {
+            ev.push(format!(
+                "brk: pid {pid} heap grows to {}: a new vma {}-{} \"rw\" private anonymous",
+                hex(new),
+                hex(old),
+                hex(new)
+            ));
+            self.mm_mut(pid).insert(piece.clone());
+            scheme.vma_added(self, NewVma::new(pid, &piece, VmaOrigin::Mmap), ev);
+        }
+    }
+}

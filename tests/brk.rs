@@ -1,0 +1,153 @@
+//! Brk under every scheme: the heap vma grows in place and shrinks like munmap (Linux 6.x
+//! brk(2) and do_brk_flags; the one-page gap before the next vma was measured on Linux 6.18:
+//! a break that reaches the next vma is refused, one that leaves a page free is not).
+
+use rmapviz::model::{Op, PteVal, StepError};
+use rmapviz::scenario::opline;
+use rmapviz::schemes::scheme_names;
+use rmapviz::session::Simulation;
+
+fn step(s: &mut Simulation, line: &str) -> Option<StepError> {
+    let op = opline::parse(line).unwrap().op;
+    let e = s.step(&op, false).error;
+    s.machine.check_invariants().unwrap();
+    e
+}
+
+fn run(scheme: &str, lines: &[&str]) -> Simulation {
+    let mut s = Simulation::by_name(scheme).unwrap();
+    for l in lines {
+        assert_eq!(step(&mut s, l), None, "{scheme}: {l}");
+    }
+    s
+}
+
+fn vmas(s: &Simulation, pid: u32) -> Vec<(u64, u64)> {
+    let p = s.machine.proc(pid).unwrap();
+    p.mm.vmas.iter().map(|v| (v.start, v.end)).collect()
+}
+
+#[test]
+fn the_op_reads_and_writes_in_ron_and_as_an_op_line() {
+    let op = Op::Brk {
+        pid: 1,
+        start: 0x20000,
+        pages: 0,
+    };
+    let ron = rmapviz::model::Step::from(op.clone()).to_ron();
+    assert_eq!(ron, "Brk(pid: 1, start: 0x20000, pages: 0)");
+    let s =
+        rmapviz::scenario::Scenario::parse(&format!("Scenario(steps: [{ron}])"), "t.ron").unwrap();
+    assert_eq!(s.ops().next(), Some(&op));
+    assert_eq!(opline::parse("brk 1 0x20000 0").unwrap().op, op);
+    let e = opline::parse("brk 1 0x20000").unwrap_err().to_string();
+    assert!(
+        e.contains("PAGES") && e.contains("brk PID START PAGES"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_heap_grows_in_place_and_keeps_its_pages() {
+    for sc in scheme_names() {
+        let mut s = run(sc, &["brk 1 0x20000 2", "write 1 0x20000 2"]);
+        let heap = s.machine.proc(1).unwrap().mm.vmas[0].id;
+        let before = s.machine.pte(1, 0x21000);
+        assert_eq!(step(&mut s, "brk 1 0x20000 6"), None);
+        assert_eq!(vmas(&s, 1), vec![(0x20000, 0x26000)], "{sc}");
+        assert_eq!(
+            s.machine.proc(1).unwrap().mm.vmas[0].id,
+            heap,
+            "{sc}: the same vma"
+        );
+        assert_eq!(s.machine.pte(1, 0x21000), before, "{sc}");
+        assert_eq!(s.machine.proc(1).unwrap().mm.heap, Some((0x20000, 0x26000)));
+    }
+}
+
+#[test]
+fn a_new_heap_is_not_merged_with_the_vma_below_it() {
+    for sc in scheme_names() {
+        let s = run(sc, &["mmap 1 0x1e000 2", "brk 1 0x20000 2"]);
+        assert_eq!(
+            vmas(&s, 1),
+            vec![(0x1e000, 0x20000), (0x20000, 0x22000)],
+            "{sc}: brk makes its own vma where an anonymous mmap would merge"
+        );
+    }
+}
+
+#[test]
+fn a_shrink_unmaps_the_tail_and_frees_its_pages() {
+    for sc in scheme_names() {
+        let mut s = run(sc, &["brk 1 0x20000 4", "write 1 0x20000 4"]);
+        let PteVal::Page { page, .. } = s.machine.pte(1, 0x23000) else {
+            panic!("no page");
+        };
+        assert_eq!(step(&mut s, "brk 1 0x20000 1"), None);
+        assert_eq!(vmas(&s, 1), vec![(0x20000, 0x21000)], "{sc}");
+        assert!(!s.machine.pages.is_alive(page), "{sc}");
+        assert_eq!(step(&mut s, "brk 1 0x20000 0"), None);
+        assert!(vmas(&s, 1).is_empty(), "{sc}");
+        // Growing from nothing makes a new heap vma again, with fresh pages.
+        assert_eq!(step(&mut s, "brk 1 0x20000 2"), None);
+        assert_eq!(vmas(&s, 1), vec![(0x20000, 0x22000)]);
+        assert_eq!(s.machine.pte(1, 0x20000), PteVal::None);
+    }
+}
+
+#[test]
+fn the_heap_must_end_a_page_before_the_next_vma() {
+    for sc in scheme_names() {
+        let mut s = run(sc, &["brk 1 0x20000 1", "mmap 1 0x30000 1"]);
+        let e = step(&mut s, "brk 1 0x20000 16").expect("refused");
+        assert!(
+            matches!(
+                e,
+                StepError::BrkNoRoom {
+                    vstart: 0x30000,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert_eq!(vmas(&s, 1), vec![(0x20000, 0x21000), (0x30000, 0x31000)]);
+        assert_eq!(s.machine.proc(1).unwrap().mm.heap, Some((0x20000, 0x21000)));
+        assert_eq!(step(&mut s, "brk 1 0x20000 15"), None);
+        assert_eq!(vmas(&s, 1), vec![(0x20000, 0x2f000), (0x30000, 0x31000)]);
+    }
+}
+
+#[test]
+fn the_start_is_fixed_until_exec_and_fork_copies_the_heap() {
+    let mut s = run("modern", &["brk 1 0x20000 2"]);
+    let e = step(&mut s, "brk 1 0x21000 2").expect("refused");
+    assert!(
+        matches!(e, StepError::BrkStart { heap: 0x20000, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("starts at 0x20000"), "{e}");
+    assert_eq!(step(&mut s, "fork 1 2"), None);
+    assert_eq!(s.machine.proc(2).unwrap().mm.heap, Some((0x20000, 0x22000)));
+    assert_eq!(step(&mut s, "brk 2 0x20000 3"), None);
+    assert_eq!(vmas(&s, 2), vec![(0x20000, 0x23000)]);
+    assert_eq!(
+        vmas(&s, 1),
+        vec![(0x20000, 0x22000)],
+        "the parent's heap stays"
+    );
+    assert_eq!(step(&mut s, "exec 2"), None);
+    assert_eq!(s.machine.proc(2).unwrap().mm.heap, None);
+    assert_eq!(step(&mut s, "brk 2 0x50000 1"), None);
+    assert_eq!(vmas(&s, 2), vec![(0x50000, 0x51000)]);
+}
+
+#[test]
+fn bad_ranges_are_refused_before_anything_changes() {
+    let mut s = Simulation::by_name("modern").unwrap();
+    let e = step(&mut s, "brk 1 0x20010 1").expect("unaligned");
+    assert!(matches!(e, StepError::Unaligned { .. }), "{e}");
+    let e = step(&mut s, "brk 1 0x7ffffffff000 2").expect("past the end");
+    assert!(matches!(e, StepError::OutOfRange { .. }), "{e}");
+    assert_eq!(s.machine.proc(1).unwrap().mm.heap, None);
+}
