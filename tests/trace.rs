@@ -14,7 +14,7 @@ mod common;
 mod linux {
     use std::process::Command;
 
-    use rmapviz::model::{Addr, Op};
+    use rmapviz::model::{Addr, Advice, Op};
     use rmapviz::scenario::Scenario;
     use rmapviz::session::Simulation;
     use rmapviz::trace::{ProgramOutput, Trace, TraceOptions, trace};
@@ -97,13 +97,29 @@ mod linux {
         unsafe { libc::getpid() };
     }
 
-    /// madvise(MADV_DONTNEED) zaps two of four written pages; the vma stays.
+    /// madvise(MADV_DONTNEED) zaps two of four written pages; the vma stays. MADV_FREE on
+    /// three more written pages, one of them written again. A MADV_DONTNEED over a range with a
+    /// hole fails with ENOMEM after zapping the mapped parts.
     fn madvise() {
         let p = map(BASE, 4);
         touch(p, 4, 1);
         // SAFETY: our own mapping.
         let r = unsafe { libc::madvise(p.add(PAGE).cast(), 2 * PAGE, libc::MADV_DONTNEED) };
         assert_eq!(r, 0);
+        let q = map(BASE + 0x10_0000, 3);
+        touch(q, 3, 1);
+        // SAFETY: our own mapping.
+        let r = unsafe { libc::madvise(q.cast(), 3 * PAGE, libc::MADV_FREE) };
+        assert_eq!(r, 0);
+        // SAFETY: writing our own mapping after the advice.
+        unsafe { std::ptr::write_volatile(q.add(PAGE), 2) };
+        let h = map(BASE + 0x20_0000, 1);
+        let h2 = map(BASE + 0x20_2000, 1);
+        touch(h, 1, 1);
+        touch(h2, 1, 1);
+        // SAFETY: our own mappings and the hole between them.
+        let r = unsafe { libc::madvise(h.cast(), 3 * PAGE, libc::MADV_DONTNEED) };
+        assert_eq!(r, -1, "a hole in the range: ENOMEM");
         // SAFETY: a system call so the state after madvise is observed.
         unsafe { libc::getpid() };
     }
@@ -157,13 +173,16 @@ mod linux {
         wait_child(pid);
     }
 
-    /// The heap grows with brk.
+    /// The heap grows with brk, then shrinks.
     fn brk() {
-        // SAFETY: sbrk(0) reads the break; then it grows by 64 KiB, whose first page is written.
+        // SAFETY: sbrk(0) reads the break; then it grows by 64 KiB, whose first page is written,
+        // and shrinks by 32 KiB (the allocator of this test binary does not use that memory).
         unsafe {
             let old = libc::sbrk(0) as usize;
             libc::sbrk(0x10000);
             std::ptr::write_volatile(((old + 0xfff) & !0xfff) as *mut u8, 1);
+            libc::getpid();
+            libc::sbrk(-0x8000);
             libc::getpid();
         }
     }
@@ -413,32 +432,76 @@ mod linux {
     }
 
     #[test]
-    fn brk_becomes_an_mmap_that_extends_the_heap() {
-        if !available("brk_becomes_an_mmap_that_extends_the_heap") {
+    fn brk_becomes_brk_steps_on_the_heap() {
+        if !available("brk_becomes_brk_steps_on_the_heap") {
             return;
         }
         let t = program("brk");
         let s = &t.scenario;
-        let grows = s
+        let brks: Vec<(u32, u64, u64, &str)> = s
             .steps
             .iter()
-            .filter(|st| {
-                matches!(
-                    st.op,
-                    Op::Mmap {
-                        shared: false,
-                        file: None,
-                        ..
-                    }
-                ) && st
-                    .note
-                    .as_deref()
-                    .is_some_and(|n| n.contains("brk(") && n.contains("the heap grows"))
+            .filter_map(|st| match st.op {
+                Op::Brk { pid, start, pages } => {
+                    Some((pid, start, pages, st.note.as_deref().unwrap_or("")))
+                }
+                _ => None,
             })
-            .count();
-        assert!(grows >= 1, "the heap grows");
+            .collect();
+        assert!(
+            brks.iter()
+                .any(|b| b.3.contains("brk(") && b.3.contains("the heap grows")),
+            "{brks:?}"
+        );
+        // The 32 KiB shrink: a Brk of the same heap eight pages shorter than the one before.
+        let shrink = brks
+            .windows(2)
+            .any(|w| w[0].1 == w[1].1 && w[0].2 == w[1].2 + 8 && w[1].3.contains("shrinks"));
+        assert!(shrink, "{brks:?}");
         replays_everywhere(s);
         agrees(&t, 99.0);
+    }
+
+    #[test]
+    fn madvise_becomes_madvise_steps_and_agrees() {
+        if !available("madvise_becomes_madvise_steps_and_agrees") {
+            return;
+        }
+        let t = program("madvise");
+        let s = &t.scenario;
+        let base = BASE as u64;
+        let advised: Vec<(u64, u64, Advice)> = s
+            .ops()
+            .filter_map(|o| match *o {
+                Op::Madvise {
+                    addr,
+                    pages,
+                    advice,
+                    ..
+                } if in_base(addr) => Some((addr - base, pages, advice)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            advised,
+            vec![
+                (0x1000, 2, Advice::DontNeed),
+                (0x10_0000, 3, Advice::Free),
+                (0x20_0000, 1, Advice::DontNeed),
+                (0x20_2000, 1, Advice::DontNeed),
+            ],
+            "the ENOMEM call is recorded for its two mapped parts"
+        );
+        replays_everywhere(s);
+        // The whole check agrees on these pages: after MADV_FREE the pages are still present.
+        agrees(&t, 99.0);
+        let c = t.check.as_ref().expect("check");
+        for p in &c.points {
+            for d in &p.differences {
+                let a = d.addr.unwrap_or(0);
+                assert!(!in_base(a), "{}", c.text(false));
+            }
+        }
     }
 
     /// The stack grows without a system call: dash recursing 900 function calls deep goes far

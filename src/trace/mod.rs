@@ -9,7 +9,7 @@
 //!   traced program if rmapviz dies.
 //! * **The recorder** ([`recorder`]): keeps the `modern` model in step with the kernel. The
 //!   memory system calls become ops at their exit (mmap, MAP_FIXED as munmap then mmap, munmap,
-//!   mprotect, mremap, brk as an mmap or munmap of the heap's end); fork, exec and exit become
+//!   mprotect, mremap, brk, madvise that zaps or lazily frees ptes); fork, exec and exit become
 //!   Fork, Exec (or Spawn for a vfork child) and Exit; the mappings execve makes are read from
 //!   `/proc/PID/maps`. At every stop the process's pagemap is read ([`crate::oracle::procfs`])
 //!   and the ptes the model lacks become Read and Write steps ([`faults`]); a stack vma that
@@ -152,7 +152,7 @@ fn about(command: &str, kernel: &str, processes: u32) -> String {
     format!(
         "Recorded by `rmapviz trace` from `{command}` on Linux {kernel} ({processes} process{}). \
          Steps are the program's memory system calls at their return (mmap; MAP_FIXED as munmap \
-         then mmap; munmap, mprotect, mremap; brk as an mmap or munmap at the heap's end), fork, \
+         then mmap; munmap, mprotect, mremap, brk; madvise with MADV_DONTNEED or MADV_FREE), fork, \
          exec (the mappings execve makes, read from /proc/PID/maps) and exit; a stack that grew \
          is an mmap below it. Page faults are not system calls: they are only observed at system \
          call boundaries and at exit, in /proc/PID/pagemap, and become Read and Write steps (a \

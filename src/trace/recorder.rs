@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::model::{Addr, Op, PAGE_SIZE, PageId, Pid, Prot, Step, USER_END};
+use crate::model::{Addr, Advice, Op, PAGE_SIZE, PageId, Pid, Prot, Step, USER_END};
 use crate::oracle::observed::{MapsEntry, ObsPte, Observed, ObservedProc, VmaShape};
 use crate::oracle::procfs::{Frames, read_ptes};
 use crate::session::Simulation;
@@ -34,8 +34,9 @@ struct Proc {
     /// The thread group that owns the address space (a vfork child has another).
     tgid: i32,
     snap: Snapshot,
-    /// The program break as last returned by brk.
-    brk: Option<u64>,
+    /// The heap as brk knows it: (`start_brk`, the break last returned by brk), read from
+    /// /proc/PID/stat at exec and copied at fork.
+    brk: Option<(u64, u64)>,
 }
 
 /// Special mappings the model has no counterpart for: the vdso and vvar pages (kernel pages
@@ -481,44 +482,82 @@ impl Recorder {
         self.emit(op, format!("pid {pid}: {desc}"));
     }
 
-    fn brk(&mut self, pid: Pid, tid: i32, ret: i64, desc: String) {
+    /// brk returns the new break, or the old one when it fails: the heap changes when the
+    /// page-aligned break does.
+    fn brk(&mut self, pid: Pid, ret: i64, desc: String) {
         let new = ret as u64;
         let Some(p) = self.procs.get_mut(&pid) else {
             return;
         };
-        let old = p.brk.replace(new);
-        let Some(old) = old else {
-            self.warn("a brk whose previous break was unknown was left out");
+        let Some((start, old)) = p.brk else {
+            self.warn("a brk whose heap start was unknown was left out");
             return;
         };
-        let (o, n) = (page_up(old), page_up(new));
-        if n > o {
-            let prot = read_maps(tid)
-                .and_then(|m| m.into_iter().find(|e| e.start <= o && o < e.end))
-                .map_or(Prot::RW, |e| e.prot);
-            self.emit(
-                Op::Mmap {
-                    pid,
-                    addr: o,
-                    pages: (n - o) / PAGE_SIZE,
-                    prot,
-                    shared: false,
-                    file: None,
-                    offset: 0,
-                },
-                format!(
-                    "pid {pid}: {desc}: the heap grows; recorded as an anonymous mmap that \
-                     extends the heap vma (do_brk_flags expands it in place and keeps its anon_vma)"
-                ),
+        p.brk = Some((start, new));
+        let (heap, o, n) = (page_up(start), page_up(old), page_up(new));
+        if n == o || n < heap {
+            return;
+        }
+        let what = if n > o { "grows" } else { "shrinks" };
+        self.emit(
+            Op::Brk {
+                pid,
+                start: heap,
+                pages: (n - heap) / PAGE_SIZE,
+            },
+            format!("pid {pid}: {desc}: the heap {what}"),
+        );
+    }
+
+    /// madvise(MADV_DONTNEED / MADV_FREE), recorded for the parts of the range the model has
+    /// mapped, one Madvise per mapped run: Linux advises those and fails with ENOMEM for the
+    /// holes, which a scenario step would report as an error.
+    fn madvise(&mut self, pid: Pid, call: &Call, desc: String) {
+        let Call::Madvise { addr, len, advice } = *call else {
+            return;
+        };
+        let a = advice as i32;
+        let how = if a == libc::MADV_DONTNEED || a == libc::MADV_DONTNEED_LOCKED {
+            Advice::DontNeed
+        } else if a == libc::MADV_FREE {
+            Advice::Free
+        } else if a == libc::MADV_REMOVE {
+            self.warn(
+                "madvise(MADV_REMOVE) is recorded as MADV_DONTNEED: the ptes go, but the file's \
+                 pages stay cached in the model (the kernel frees its backing store)",
             );
-        } else if n < o {
+            Advice::DontNeed
+        } else {
+            return;
+        };
+        let end = addr.saturating_add(pages(len) * PAGE_SIZE);
+        let runs: Vec<(Addr, Addr)> = match self.sim.machine.proc(pid) {
+            Ok(p) => {
+                let mut runs: Vec<(Addr, Addr)> = Vec::new();
+                for v in &p.mm.vmas[p.mm.overlapping(addr, end)] {
+                    let (s, e) = (v.start.max(addr), v.end.min(end));
+                    match runs.last_mut() {
+                        Some(last) if last.1 == s => last.1 = e,
+                        _ => runs.push((s, e)),
+                    }
+                }
+                runs
+            }
+            Err(_) => return,
+        };
+        for (s, e) in runs {
             self.emit(
-                Op::Munmap {
+                Op::Madvise {
                     pid,
-                    addr: n,
-                    pages: (o - n) / PAGE_SIZE,
+                    addr: s,
+                    pages: (e - s) / PAGE_SIZE,
+                    advice: how,
                 },
-                format!("pid {pid}: {desc}: the heap shrinks (the kernel unmaps its tail)"),
+                if (s, e) == (addr, end) {
+                    format!("pid {pid}: {desc}")
+                } else {
+                    format!("pid {pid}: {desc}: its mapped part {s:#x}-{e:#x}")
+                },
             );
         }
     }
@@ -618,8 +657,9 @@ impl Handler for Recorder {
         };
         self.tasks.insert(tid, pid);
         let mut gone = Snapshot::default();
+        let heap_start = start_brk(tid);
         if let Some(p) = self.procs.get_mut(&pid) {
-            p.brk = start_brk(tid);
+            p.brk = heap_start.map(|s| (s, s));
             gone = std::mem::take(&mut p.snap);
         }
         // The frames the old address space mapped are mapped once fewer now.
@@ -629,6 +669,26 @@ impl Handler for Recorder {
         };
         let program = std::fs::read_link(format!("/proc/{tid}/exe")).ok();
         for e in &maps {
+            // A heap that exec already made (the loader's brk for a bss) starts at start_brk.
+            if let Some(s) = heap_start.map(page_up)
+                && e.path == "[heap]"
+                && e.start == s
+            {
+                if let Some(p) = self.procs.get_mut(&pid) {
+                    p.brk = Some((s, e.end));
+                }
+                self.emit(
+                    Op::Brk {
+                        pid,
+                        start: s,
+                        pages: (e.end - s) / PAGE_SIZE,
+                    },
+                    format!(
+                        "pid {pid}: execve made the heap (read from /proc/PID/maps after the exec)"
+                    ),
+                );
+                continue;
+            }
             let (shared, file, offset, what) = if e.is_named_anon() {
                 let w = match e.path.as_str() {
                     "[stack]" => "the stack".to_string(),
@@ -687,7 +747,10 @@ impl Handler for Recorder {
         let Some(pid) = self.pid_of(tid) else {
             return Flow::Go;
         };
-        if (-4095..0).contains(&ret) && !matches!(call, Call::Brk { .. }) {
+        // brk reports failure by returning the old break; a madvise that fails with ENOMEM
+        // (a hole in its range) has advised the mapped parts.
+        let partly = matches!(call, Call::Madvise { .. }) && ret == -(libc::ENOMEM as i64);
+        if (-4095..0).contains(&ret) && !matches!(call, Call::Brk { .. }) && !partly {
             return Flow::Go;
         }
         let desc = describe(call, ret);
@@ -723,17 +786,8 @@ impl Handler for Recorder {
                 );
             }
             Call::Mremap { .. } => self.mremap(pid, call, ret, desc),
-            Call::Brk { .. } => self.brk(pid, tid, ret, desc),
-            Call::Madvise { advice, .. } => {
-                let a = advice as i32;
-                if a == libc::MADV_DONTNEED
-                    || a == libc::MADV_FREE
-                    || a == libc::MADV_DONTNEED_LOCKED
-                    || a == libc::MADV_REMOVE
-                {
-                    self.warn("madvise that zaps ptes is not recorded yet");
-                }
-            }
+            Call::Brk { .. } => self.brk(pid, ret, desc),
+            Call::Madvise { .. } => self.madvise(pid, call, desc),
             _ => return Flow::Go,
         }
         self.sync(pid, tid, "after the system call");
