@@ -47,7 +47,7 @@ run shot S3 --step 5 --scheme anon-vma --size 120x40 -o "$out/s3-anon-vma.html"
 run record S3 --scheme "$naive" --compare anon-vma --size 120x40 --delay 1.5 --walk -o "$out/s3.cast"
 # A traced program: `rmapviz trace -- sh -c 'ls /usr | wc -l'` (assets/traces/sh-ls-wc.ron),
 # right after the shell forked wc: three processes share the shell's pages.
-run shot assets/traces/sh-ls-wc.ron --step 100 --scheme modern --size 150x45 -o "$out/trace-sh-ls-wc.png"
+run shot assets/traces/sh-ls-wc.ron --step 108 --scheme modern --size 150x45 -o "$out/trace-sh-ls-wc.png"
 # The graph of the walk step as Graphviz DOT and JSON.
 run export S3 --step 5 --scheme "$naive" -o "$out/s3-$naive.dot"
 run export S3 --step 5 --scheme "$naive" -o "$out/s3-$naive.json"
