@@ -5,9 +5,11 @@
 //! writes the RON format; [`session`] runs one simulation per scheme and keeps history.
 
 pub mod cli;
+pub mod config;
 pub mod export;
 pub mod model;
 pub mod oracle;
+pub mod progress;
 pub mod report;
 pub mod scenario;
 pub mod schemes;

@@ -1,10 +1,10 @@
-use clap::Parser;
 use std::process::ExitCode;
 
 use rmapviz::cli::{self, Cli};
 
 fn main() -> ExitCode {
-    let args = Cli::parse();
+    let args = Cli::parse_args();
+    rmapviz::progress::set_quiet(args.quiet);
     let result = match args.command {
         Some(c) => cli::run(c),
         // The main job: the interactive TUI.

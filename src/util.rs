@@ -236,6 +236,17 @@ pub fn size_text(bytes: u64) -> String {
     }
 }
 
+/// A base directory of the XDG specification: `$VAR` when it is set to an absolute path (a
+/// relative one is ignored, as the specification says), else `$HOME/FALLBACK`.
+pub fn xdg_dir(var: &str, fallback: &str) -> Option<std::path::PathBuf> {
+    match std::env::var_os(var).map(std::path::PathBuf::from) {
+        Some(d) if d.is_absolute() => Some(d),
+        _ => std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| std::path::PathBuf::from(h).join(fallback)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,6 +61,8 @@ fn closing_the_terminal_ends_the_process() {
             state: &dir.join("state"),
             cwd: &dir,
             controlling_tty,
+            config: None,
+            env: &[],
         }) else {
             return;
         };

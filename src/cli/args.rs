@@ -1,22 +1,89 @@
 //! Command-line arguments (clap).
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueHint};
 use std::path::PathBuf;
 
 /// rmapviz: watch the Linux kernel's reverse mapping (rmap) designs find, miss and lose ptes.
 #[derive(Debug, Parser)]
-#[command(name = "rmapviz", version, about, long_about = None)]
+#[command(
+    name = "rmapviz",
+    version = env!("RMAPVIZ_VERSION"),
+    about,
+    long_about = None,
+    after_long_help = AFTER_LONG_HELP
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
     /// Scenario to open in the interactive TUI: a RON file or a built-in name (S1 ... S12); default S3
-    #[arg(value_name = "FILE_OR_BUILTIN")]
+    #[arg(value_name = "FILE_OR_BUILTIN", value_hint = ValueHint::FilePath)]
     pub scenario: Option<String>,
 
     #[command(flatten)]
     pub tui: TuiArgs,
+
+    /// Show no progress on standard error (it is shown only on a terminal, for long work)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
+
+impl Cli {
+    /// Parses the command line as [`Parser::parse`] does (clap's message and status 2 on an
+    /// error), and refuses the TUI's options before a command (`rmapviz --theme light config`),
+    /// which clap would leave unused without a word.
+    pub fn parse_args() -> Cli {
+        use clap::{CommandFactory, FromArgMatches, error::ErrorKind, parser::ValueSource};
+        let mut cmd = Cli::command();
+        let matches = cmd.get_matches_mut();
+        let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut cmd).exit());
+        if let Some(name) = matches.subcommand_name() {
+            let stray: Vec<String> = cmd
+                .get_arguments()
+                .filter(|a| !a.is_global_set())
+                .filter(|a| {
+                    matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine)
+                })
+                .map(|a| match a.get_long() {
+                    Some(long) => format!("--{long}"),
+                    None => a.get_id().to_string(),
+                })
+                .collect();
+            if !stray.is_empty() {
+                cmd.error(
+                    ErrorKind::ArgumentConflict,
+                    format!(
+                        "{} of the TUI, not of `{name}`: give `{name}`'s options after it \
+                         (rmapviz {name} --help lists them)",
+                        if stray.len() == 1 {
+                            format!("{} is an option", stray[0])
+                        } else {
+                            format!("{} are options", stray.join(", "))
+                        }
+                    ),
+                )
+                .exit();
+            }
+        }
+        cli
+    }
+}
+
+/// The end of `rmapviz --help` and of the man page: the files and the environment.
+const AFTER_LONG_HELP: &str = "\
+Files:
+  $XDG_CONFIG_HOME/rmapviz/config.toml (~/.config/rmapviz/config.toml)
+      what the TUI starts with: theme, color, ascii, mouse, scheme, compare, autoplay_ms;
+      flags override it; `rmapviz config` shows the settings in effect and where each comes from
+  $XDG_STATE_HOME/rmapviz/journal.ron (~/.local/state/rmapviz/journal.ron)
+      the journal of ops typed in the TUI and not saved yet
+
+Environment:
+  NO_COLOR     set and not empty: no colour (with --color auto)
+  COLORTERM    truecolor or 24bit: the themes' exact colours, else the nearest of 256
+
+Exit status: 0 success, 1 a step was refused or differs, 2 bad input or arguments, 77 (check) the
+machine does not allow the check.";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -41,6 +108,13 @@ pub enum Command {
     Check(CheckArgs),
     /// Record a real program's memory-management behaviour as a scenario (ptrace)
     Trace(TraceArgs),
+    /// Show the settings the TUI starts with (config file, flags, environment) and where each comes from
+    Config(ConfigArgs),
+    /// Print a shell's completion script for rmapviz (bash, zsh, fish, elvish, powershell)
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the man page of rmapviz or of one of its commands, or write them all to a directory
+    Man(ManArgs),
     /// Internal: a process driven by `check` (not for direct use)
     #[command(name = "__driven-process", hide = true)]
     DrivenProcess,
@@ -60,7 +134,7 @@ Exit status: 0 every checked step agrees, 1 a step differs, 2 bad input or over 
 )]
 pub struct CheckArgs {
     /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
-    #[arg(value_name = "FILE_OR_BUILTIN")]
+    #[arg(value_name = "FILE_OR_BUILTIN", value_hint = ValueHint::FilePath)]
     pub scenario: String,
 
     /// Really reclaim for SwapOut steps: a temporary swap file and memory cgroups (needs root)
@@ -141,7 +215,7 @@ pub struct TraceArgs {
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
-    #[arg(value_name = "FILE_OR_BUILTIN")]
+    #[arg(value_name = "FILE_OR_BUILTIN", value_hint = ValueHint::FilePath)]
     pub scenario: String,
 
     /// Scheme name, or "all"; may be repeated or comma-separated
@@ -171,7 +245,7 @@ pub struct ReplayArgs {
 )]
 pub struct CompareArgs {
     /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
-    #[arg(value_name = "FILE_OR_BUILTIN")]
+    #[arg(value_name = "FILE_OR_BUILTIN", value_hint = ValueHint::FilePath)]
     pub scenario: String,
 
     /// Schemes to compare: names, comma-separated or repeated, or "all"
@@ -200,7 +274,7 @@ pub struct StormArgs {
     pub pages: u64,
 
     /// Write the scenario here instead of standard output
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub output: Option<PathBuf>,
 
     /// Replace FILE if it exists (its mode is kept); without it an existing file is refused
@@ -215,7 +289,7 @@ pub struct StormArgs {
 )]
 pub struct ExportArgs {
     /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
-    #[arg(value_name = "FILE_OR_BUILTIN")]
+    #[arg(value_name = "FILE_OR_BUILTIN", value_hint = ValueHint::FilePath)]
     pub scenario: String,
 
     /// The step whose state is exported, 1-based (0 is before the first step)
@@ -236,7 +310,7 @@ pub struct ExportArgs {
     pub full: bool,
 
     /// Output file, or - for standard output
-    #[arg(short, long, value_name = "OUT")]
+    #[arg(short, long, value_name = "OUT", value_hint = ValueHint::FilePath)]
     pub output: std::path::PathBuf,
     /// Replace OUT if it exists (its mode is kept); without it an existing file is refused
     #[arg(long)]
@@ -244,43 +318,124 @@ pub struct ExportArgs {
 }
 
 /// Options of the interactive TUI (the command-less `rmapviz [FILE_OR_BUILTIN]`).
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct TuiArgs {
     /// Start from an empty scenario (type ops with `:`)
     #[arg(long)]
     pub new: bool,
 
-    /// The scheme shown first
-    #[arg(long, default_value = crate::tui::DEFAULT_SCHEME, value_name = "NAME")]
-    pub scheme: String,
-
-    /// Compare mode from the start: this scheme in a second graph pane
-    #[arg(long, value_name = "NAME")]
-    pub compare: Option<String>,
-
     /// The step shown first (0 is before the first step)
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub step: usize,
 
-    /// Colour theme: dark, light, colorblind or mono
-    #[arg(long, default_value = "dark", value_name = "NAME")]
-    pub theme: String,
-
-    /// Colour: auto (off when NO_COLOR is set), always or never (never is the mono theme)
-    #[arg(long, value_name = "WHEN", value_parser = ["auto", "always", "never"])]
-    pub color: Option<String>,
-
-    /// Draw with ASCII characters only
-    #[arg(long)]
-    pub ascii: bool,
-
-    /// Capture the mouse from the start: click selects, the wheel scrolls (`m` toggles)
-    #[arg(long)]
-    pub mouse: bool,
-
     /// Do not journal typed ops under the state directory
     #[arg(long)]
     pub no_journal: bool,
+
+    #[command(flatten)]
+    pub prefs: PrefArgs,
+}
+
+/// The TUI's options that the configuration file may set too (the flags win).
+#[derive(Debug, Args, Clone, Default)]
+pub struct PrefArgs {
+    /// The scheme shown first [default: anon-vma]
+    #[arg(long, value_name = "NAME")]
+    pub scheme: Option<String>,
+
+    /// Compare mode from the start: this scheme in a second graph pane
+    #[arg(long, value_name = "NAME", conflicts_with = "no_compare")]
+    pub compare: Option<String>,
+
+    /// No compare mode at the start (whatever the configuration file says)
+    #[arg(long)]
+    pub no_compare: bool,
+
+    /// Colour theme: dark, light, colorblind or mono [default: dark]
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+
+    /// Colour: auto (off when NO_COLOR is set), always or never (never is the mono theme) [default: auto]
+    #[arg(long, value_name = "WHEN", value_parser = crate::config::ColorWhen::NAMES)]
+    pub color: Option<String>,
+
+    /// Draw with ASCII characters only
+    #[arg(long, overrides_with = "no_ascii")]
+    pub ascii: bool,
+
+    /// Draw with box-drawing characters (whatever the configuration file says)
+    #[arg(long, overrides_with = "ascii")]
+    pub no_ascii: bool,
+
+    /// Capture the mouse from the start: click selects, the wheel scrolls (`m` toggles)
+    #[arg(long, overrides_with = "no_mouse")]
+    pub mouse: bool,
+
+    /// Leave the mouse to the terminal at the start (whatever the configuration file says)
+    #[arg(long, overrides_with = "mouse")]
+    pub no_mouse: bool,
+
+    /// Autoplay speed at the start, milliseconds per step: 3000, 2000, 1000, 500, 250 or 100 [default: 1000]
+    #[arg(long, value_name = "MS", value_parser = parse_autoplay_ms)]
+    pub autoplay_ms: Option<u64>,
+}
+
+fn parse_autoplay_ms(s: &str) -> Result<u64, String> {
+    s.parse::<u64>()
+        .ok()
+        .filter(|ms| crate::config::AUTOPLAY_MS.contains(ms))
+        .ok_or_else(|| crate::config::autoplay_expected(s))
+}
+
+/// `rmapviz config`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The flags are the TUI's: `rmapviz config --theme light` shows what \
+`rmapviz --theme light` would start with. The file is read from $XDG_CONFIG_HOME/rmapviz/config.toml \
+(~/.config/rmapviz/config.toml); its format is in README.md and in the output of this command."
+)]
+pub struct ConfigArgs {
+    /// Print the settings in effect, each with where it comes from (what `config` does by default)
+    #[arg(long)]
+    pub print: bool,
+
+    /// Print only the path of the configuration file (whether it exists or not)
+    #[arg(long, conflicts_with = "print")]
+    pub path: bool,
+
+    #[command(flatten)]
+    pub prefs: PrefArgs,
+}
+
+const COMPLETIONS_HELP: &str = "Install (see README.md, \"Install\"):
+  bash:  rmapviz completions bash > ~/.local/share/bash-completion/completions/rmapviz
+  zsh:   rmapviz completions zsh > ~/.zfunc/_rmapviz  (with fpath+=(~/.zfunc) before compinit in ~/.zshrc)
+  fish:  rmapviz completions fish > ~/.config/fish/completions/rmapviz.fish";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "`rmapviz man | man -l -` reads the page; `rmapviz man --dir ~/.local/share/man/man1` \
+installs them all for `man rmapviz`, `man rmapviz-check`, ..."
+)]
+pub struct ManArgs {
+    /// The command whose page is printed (`rmapviz man check`, `rmapviz man gen storm`); none: the program's own
+    #[arg(value_name = "COMMAND")]
+    pub command: Vec<String>,
+
+    /// Write every page (rmapviz.1, rmapviz-replay.1, ...) into this directory instead of printing one
+    #[arg(long, value_name = "DIR", conflicts_with = "command", value_hint = ValueHint::DirPath)]
+    pub dir: Option<PathBuf>,
+
+    /// With --dir: replace pages that are there already (an update)
+    #[arg(long, requires = "dir")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -311,7 +466,7 @@ pub struct ShotArgs {
     pub scale: u32,
 
     /// Output file, or - for standard output
-    #[arg(short, long, value_name = "OUT")]
+    #[arg(short, long, value_name = "OUT", value_hint = ValueHint::FilePath)]
     pub output: PathBuf,
     /// Replace OUT if it exists (its mode is kept); without it an existing file is refused
     #[arg(long)]
@@ -337,7 +492,7 @@ pub struct RecordArgs {
     pub walk: bool,
 
     /// Output file (.cast), or - for standard output
-    #[arg(short, long, value_name = "OUT")]
+    #[arg(short, long, value_name = "OUT", value_hint = ValueHint::FilePath)]
     pub output: PathBuf,
     /// Replace OUT if it exists (its mode is kept); without it an existing file is refused
     #[arg(long)]

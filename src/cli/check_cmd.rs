@@ -21,9 +21,16 @@ pub fn run(a: CheckArgs) -> Result<u8, CliError> {
             processes: a.max_processes,
         },
         wait: a.wait.map(std::time::Duration::from_secs),
+        progress: crate::progress::Progress::new(
+            &format!("check {}", a.scenario),
+            Some(scenario.steps.len() as u64),
+            "step",
+        ),
         ..CheckOptions::default()
     };
-    match run_check(&scenario, &name, &opts) {
+    let result = run_check(&scenario, &name, &opts);
+    opts.progress.finish();
+    match result {
         Ok(report) => {
             if a.json {
                 super::output::out_bytes(format!("{}\n", report.json()).as_bytes())?;

@@ -2,7 +2,7 @@
 
 use super::args::CompareArgs;
 use super::output::{out, out_bytes, say};
-use super::{CliError, EXIT_OK, EXIT_STEP_FAILED, resolve_schemes};
+use super::{CliError, EXIT_OK, EXIT_STEP_FAILED, resolve_schemes, steps_progress};
 use crate::report::{compare::compare_text, json};
 use crate::scenario::Scenario;
 use crate::session::{Comparison, SchemeRun};
@@ -10,7 +10,9 @@ use crate::session::{Comparison, SchemeRun};
 pub fn run(a: CompareArgs) -> Result<u8, CliError> {
     let schemes = resolve_schemes(&a.scheme)?;
     let (scenario, _origin) = Scenario::load(&a.scenario)?;
-    let c = Comparison::new(&scenario, &schemes);
+    let progress = steps_progress("compare", &a.scenario, &scenario, schemes.len());
+    let c = Comparison::observed(&scenario, &schemes, &mut || progress.inc(1));
+    progress.finish();
     if a.json {
         let runs: Vec<SchemeRun> = c.runs.iter().map(|r| r.run.clone()).collect();
         out_bytes(format!("{}\n", json::replay_json(&scenario.title, &runs)).as_bytes())?;

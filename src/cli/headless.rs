@@ -1,7 +1,7 @@
 //! The TUI without a terminal, as `shot` and `record` start it: a scenario, the schemes shown,
 //! the theme and the screen size.
 
-use clap::Args;
+use clap::{Args, ValueHint};
 
 use super::CliError;
 use super::output::parse_size;
@@ -12,7 +12,7 @@ use crate::tui::{App, AppOptions, DEFAULT_SCHEME, ThemeName};
 #[derive(Debug, Args, Clone)]
 pub struct ViewArgs {
     /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
-    #[arg(value_name = "FILE_OR_BUILTIN")]
+    #[arg(value_name = "FILE_OR_BUILTIN", value_hint = ValueHint::FilePath)]
     pub scenario: String,
 
     /// The scheme of the (left) graph pane (see `rmapviz schemes`)

@@ -3,20 +3,24 @@
 mod args;
 mod check_cmd;
 mod compare_cmd;
+mod completions_cmd;
+mod config_cmd;
 mod export_cmd;
 mod gen_cmd;
 mod headless;
 mod list;
+mod man_cmd;
 mod output;
 mod record_cmd;
 mod replay_cmd;
+pub mod settings;
 mod shot_cmd;
 mod trace_cmd;
 pub mod tui_cmd;
 
 pub use args::{
-    CheckArgs, Cli, Command, CompareArgs, ExportArgs, GenCommand, RecordArgs, ReplayArgs, ShotArgs,
-    StormArgs, TraceArgs, TuiArgs,
+    CheckArgs, Cli, Command, CompareArgs, CompletionsArgs, ConfigArgs, ExportArgs, GenCommand,
+    ManArgs, PrefArgs, RecordArgs, ReplayArgs, ShotArgs, StormArgs, TraceArgs, TuiArgs,
 };
 pub use headless::ViewArgs;
 pub use output::{GraphFormat, ShotFormat, Target, escape_controls, parse_size, say};
@@ -73,6 +77,9 @@ pub fn run(cmd: Command) -> Result<u8, CliError> {
         Command::Record(a) => record_cmd::run(a),
         Command::Check(a) => check_cmd::run(a),
         Command::Trace(a) => trace_cmd::run(a),
+        Command::Config(a) => config_cmd::run(a),
+        Command::Completions(a) => completions_cmd::run(a),
+        Command::Man(a) => man_cmd::run(a),
         Command::DrivenProcess => check_cmd::driven(),
     }
 }
@@ -111,4 +118,16 @@ pub fn resolve_one_scheme(name: &str) -> Result<&'static str, CliError> {
         .first()
         .copied()
         .ok_or_else(|| CliError::input(format!("unknown scheme \"{name}\"")))
+}
+
+/// The progress of `command` replaying every step of `scenario` (named `name` as typed) under
+/// `schemes` schemes.
+fn steps_progress(
+    command: &str,
+    name: &str,
+    scenario: &crate::scenario::Scenario,
+    schemes: usize,
+) -> crate::progress::Progress {
+    let total = scenario.steps.len() as u64 * schemes as u64;
+    crate::progress::Progress::new(&format!("{command} {name}"), Some(total), "step")
 }

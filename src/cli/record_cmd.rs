@@ -8,6 +8,7 @@ use super::output::Target;
 use super::{CliError, EXIT_OK};
 use crate::export::Palette;
 use crate::export::cast::Recorder;
+use crate::progress::Progress;
 use crate::tui::render::draw;
 
 pub fn run(a: RecordArgs) -> Result<u8, CliError> {
@@ -34,7 +35,13 @@ pub fn run(a: RecordArgs) -> Result<u8, CliError> {
     let (cols, rows) = a.view.size;
     let mut rec = Recorder::new(cols, rows).map_err(|e| CliError::input(e.to_string()))?;
     let fail = |e: crate::export::ExportError| CliError::input(e.to_string());
+    let progress = Progress::new(
+        &format!("record {}", a.view.scenario),
+        Some(app.len() as u64),
+        "step",
+    );
     for step in 0..=app.len() {
+        progress.set_position(step as u64);
         app.step_to(step);
         app.set_walk_candidate(None);
         app.reset_selection();
@@ -46,6 +53,7 @@ pub fn run(a: RecordArgs) -> Result<u8, CliError> {
             }
         }
     }
+    progress.finish();
     let title = format!("rmapviz: {}", app.scenario().title);
     let palette = Palette::from_theme(app.theme());
     let cast = rec.finish(Some(&title), Some(&palette));

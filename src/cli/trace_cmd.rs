@@ -15,7 +15,17 @@ const EXIT_DIFFER: u8 = 1;
 
 /// What the scenario holds, for the summary: steps per op, processes, the most vmas alive at
 /// once, pages made; and the schemes that refused a step.
+///
+/// This replays the trace eleven times, seconds for a big one, so it shows progress. The trace
+/// itself does not: the traced program writes on the same terminal, and a progress line redrawn
+/// there would erase the program's last line.
 fn summary(s: &Scenario) -> (String, Vec<String>) {
+    let names = crate::schemes::scheme_names();
+    let progress = crate::progress::Progress::new(
+        "trace: replaying the recording",
+        Some((1 + names.len() as u64) * s.steps.len() as u64),
+        "step",
+    );
     let mut ops: BTreeMap<&str, usize> = BTreeMap::new();
     for op in s.ops() {
         *ops.entry(op.name()).or_default() += 1;
@@ -24,6 +34,7 @@ fn summary(s: &Scenario) -> (String, Vec<String>) {
     let (mut vmas, mut ptes) = (0u64, 0u64);
     for op in s.ops() {
         let r = sim.step(op, false);
+        progress.inc(1);
         vmas = vmas.max(r.totals.vmas);
         ptes = ptes.max(r.totals.ptes);
     }
@@ -38,18 +49,23 @@ fn summary(s: &Scenario) -> (String, Vec<String>) {
         s.steps.len()
     );
     let mut refused = Vec::new();
-    for name in crate::schemes::scheme_names() {
+    for name in names {
+        progress.set_message(name);
         let Ok(mut sim) = Simulation::by_name(name) else {
             continue;
         };
         let n = s
             .ops()
-            .filter(|op| sim.step(op, false).error.is_some())
+            .filter(|op| {
+                progress.inc(1);
+                sim.step(op, false).error.is_some()
+            })
             .count();
         if n > 0 {
             refused.push(format!("{name}: {n} refused"));
         }
     }
+    progress.finish();
     (text, refused)
 }
 

@@ -3,9 +3,11 @@
 use std::io::IsTerminal;
 
 use super::args::TuiArgs;
+use super::output::say;
+use super::settings::Settings;
 use super::{CliError, EXIT_BAD_INPUT, EXIT_OK};
 use crate::scenario::{DEFAULT_BUILTIN, Scenario};
-use crate::tui::{AppOptions, RunError, RunOptions, ThemeName, theme};
+use crate::tui::{AppOptions, RunError, RunOptions};
 
 /// Exit status of the TUI when its terminal went away without a signal (EOF or an error on the
 /// terminal): the status of a hangup (128 + SIGHUP).
@@ -29,32 +31,38 @@ pub fn run(scenario: Option<String>, a: &TuiArgs) -> Result<u8, CliError> {
         };
         (sc, origin)
     };
-    let colour_off = theme::colour_disabled(a.color.as_deref());
-    let theme = if colour_off {
-        ThemeName::Mono
-    } else {
-        a.theme
-            .parse::<ThemeName>()
-            .map_err(|e| CliError::input(e.to_string()))?
-    };
+    let settings = Settings::resolve(&a.prefs)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(CliError::input(
             "the interactive TUI needs a terminal; for output to a file or a pipe use `rmapviz replay`",
         ));
     }
+    // A bad configuration file never keeps the TUI from starting: it starts with the defaults
+    // (and the flags), says so here (seen after it ends) and in its status line.
+    let mut status = None;
+    if let Some(e) = settings.file_error() {
+        say(&format!("rmapviz: {e} (config file not used)"));
+        status = Some(format!("config file not used: {e}"));
+    }
+    for note in &settings.notes {
+        say(&format!("rmapviz: {note}"));
+        status.get_or_insert_with(|| note.clone());
+    }
     let opts = RunOptions {
         app: AppOptions {
-            scheme: &a.scheme,
-            compare: a.compare.as_deref(),
+            scheme: settings.scheme.value,
+            compare: settings.compare.value,
             step: a.step,
-            theme,
-            ascii: a.ascii,
+            theme: settings.drawn_theme(),
+            ascii: settings.ascii.value,
             walk_candidate: None,
         },
         origin,
-        mouse: a.mouse,
+        mouse: settings.mouse.value,
         journal: !a.no_journal,
-        colour_off,
+        colour_off: settings.colour_off.value,
+        autoplay_ms: settings.autoplay_ms.value,
+        status,
     };
     crate::tui::run(scenario, &opts).map_err(|e| {
         let status = match &e {

@@ -102,6 +102,8 @@ pub struct CheckOptions {
     pub driven_exe: Option<PathBuf>,
     /// Test hook: a deliberately wrong model prediction, to show the check can fail.
     pub inject: Option<Injection>,
+    /// Moved one step at a time (hidden by default).
+    pub progress: crate::progress::Progress,
 }
 
 /// Why the check cannot run here at all (before any process was started).

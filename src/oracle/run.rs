@@ -488,6 +488,9 @@ pub fn run_check(
     }
     let mut prev: Option<(super::Expected, super::Observed)> = None;
     for (i, op) in scenario.ops().enumerate() {
+        opts.progress.set_position(i as u64 + 1);
+        opts.progress
+            .set_message(crate::scenario::opline::format(op));
         // A Referenced step that cannot run on the kernel is skipped in the model too, so that
         // the young bits stay comparable; likewise a SwapOut without --reclaim.
         let young = match op {

@@ -1,7 +1,7 @@
 //! One scenario under several schemes, with what each scheme holds at the end: the input of
 //! `rmapviz compare`.
 
-use super::replay::{SchemeRun, replay_to_end};
+use super::replay::{SchemeRun, replay_observed};
 use crate::model::Cost;
 use crate::scenario::Scenario;
 
@@ -24,9 +24,18 @@ pub struct Comparison {
 impl Comparison {
     /// Replays `scenario` under each named scheme (unknown names are skipped).
     pub fn new(scenario: &Scenario, schemes: &[&str]) -> Comparison {
+        Self::observed(scenario, schemes, &mut || {})
+    }
+
+    /// As [`Comparison::new`], calling `after_step` after each step of each scheme.
+    pub fn observed(
+        scenario: &Scenario,
+        schemes: &[&str],
+        after_step: &mut dyn FnMut(),
+    ) -> Comparison {
         let runs = schemes
             .iter()
-            .filter_map(|s| replay_to_end(scenario, s, false))
+            .filter_map(|s| replay_observed(scenario, s, false, after_step))
             .map(|(run, sim)| ComparedRun {
                 cost: sim.scheme.cost(&sim.machine.census()),
                 pages_made: u64::from(sim.machine.pages.made()),

@@ -8,5 +8,5 @@ mod simulation;
 
 pub use compare::{ComparedRun, Comparison};
 pub use history::Session;
-pub use replay::{SchemeRun, replay, replay_to_end};
+pub use replay::{SchemeRun, replay, replay_observed, replay_to_end};
 pub use simulation::{Simulation, StepResult};

@@ -29,8 +29,25 @@ pub fn replay_to_end(
     scheme: &str,
     with_ptes: bool,
 ) -> Option<(SchemeRun, Simulation)> {
+    replay_observed(scenario, scheme, with_ptes, &mut || {})
+}
+
+/// As [`replay_to_end`], calling `after_step` after each step (to show progress).
+pub fn replay_observed(
+    scenario: &Scenario,
+    scheme: &str,
+    with_ptes: bool,
+    after_step: &mut dyn FnMut(),
+) -> Option<(SchemeRun, Simulation)> {
     let mut sim = Simulation::new(make_scheme(scheme).ok()?);
-    let steps = scenario.ops().map(|op| sim.step(op, with_ptes)).collect();
+    let steps = scenario
+        .ops()
+        .map(|op| {
+            let r = sim.step(op, with_ptes);
+            after_step();
+            r
+        })
+        .collect();
     let run = SchemeRun {
         scheme: sim.scheme_name(),
         steps,

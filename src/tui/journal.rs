@@ -27,13 +27,7 @@ const HEADER: &str = "// rmapviz journal:";
 
 /// Where the journals live, if a state directory can be found.
 pub fn default_dir() -> Option<PathBuf> {
-    let base = match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?)
-            .join(".local")
-            .join("state"),
-    };
-    Some(base.join("rmapviz"))
+    crate::util::xdg_dir("XDG_STATE_HOME", ".local/state").map(|d| d.join("rmapviz"))
 }
 
 /// A journal found on disk.

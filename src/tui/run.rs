@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use super::app::{App, AppOptions};
+use super::app::{App, AppOptions, SPEEDS};
 use super::input::{Input, Wake};
 use super::journal::{self, Journal};
 use super::render;
@@ -26,6 +26,11 @@ pub struct RunOptions<'a> {
     pub journal: bool,
     /// Colour is off (`--color never`, or `NO_COLOR`): the mono theme stays.
     pub colour_off: bool,
+    /// Autoplay's speed at the start, milliseconds per step (one of [`SPEEDS`]; another is
+    /// taken as the nearest slower one).
+    pub autoplay_ms: u64,
+    /// A message for the status line at the start (a configuration file that was not used).
+    pub status: Option<String>,
 }
 
 /// A slice of background work between keys.
@@ -38,6 +43,10 @@ pub fn run(scenario: Scenario, opts: &RunOptions) -> Result<(), RunError> {
     let mut app = App::interactive(scenario, &opts.origin, &opts.app)?;
     app.mouse = opts.mouse;
     app.colour_off = opts.colour_off;
+    app.speed = SPEEDS
+        .iter()
+        .rposition(|&ms| ms >= opts.autoplay_ms)
+        .unwrap_or(0);
     if opts.journal
         && let Some(dir) = journal::default_dir()
     {
@@ -58,6 +67,14 @@ pub fn run(scenario: Scenario, opts: &RunOptions) -> Result<(), RunError> {
                 true,
             ),
         }
+    }
+    // The configuration file's error first, then what the journals said.
+    if let Some(text) = &opts.status {
+        let text = match &app.status {
+            Some(s) => format!("{text}; {}", s.text),
+            None => text.clone(),
+        };
+        app.set_status(text, true);
     }
     // With NO_COLOR crossterm would turn every colour command into an attribute reset; the mono
     // theme sets no colour, and forcing colour output keeps crossterm from rewriting the ones

@@ -326,16 +326,6 @@ impl Theme {
     }
 }
 
-/// Whether colour is off: `--color never`, or `NO_COLOR` set and not empty (no-color.org), unless
-/// `--color always`.
-pub fn colour_disabled(flag: Option<&str>) -> bool {
-    match flag {
-        Some("never") => true,
-        Some("always") => false,
-        _ => std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

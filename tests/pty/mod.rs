@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use portable_pty::{Child, CommandBuilder, ExitStatus, MasterPty, PtySize, native_pty_system};
+pub use portable_pty::CommandBuilder;
+use portable_pty::{Child, ExitStatus, MasterPty, PtySize, native_pty_system};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_rmapviz");
 pub const ROWS: u16 = 40;
@@ -24,6 +25,11 @@ pub struct Start<'a> {
     pub cwd: &'a Path,
     /// Make the pty the child's controlling terminal (then closing it sends SIGHUP).
     pub controlling_tty: bool,
+    /// `XDG_CONFIG_HOME` (where the configuration file is looked for); None: a directory with
+    /// no configuration, so that the user's own file never changes a test.
+    pub config: Option<&'a Path>,
+    /// More environment variables.
+    pub env: &'a [(&'a str, &'a str)],
 }
 
 pub struct Screen {
@@ -44,10 +50,30 @@ impl Screen {
             state,
             cwd,
             controlling_tty: true,
+            config: None,
+            env: &[],
         })
     }
 
     pub fn start_with(s: &Start) -> Option<Screen> {
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.args(s.args);
+        cmd.cwd(s.cwd);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("XDG_STATE_HOME", s.state);
+        let no_config = s.state.join("no-config");
+        cmd.env("XDG_CONFIG_HOME", s.config.unwrap_or(&no_config));
+        cmd.env_remove("NO_COLOR");
+        for (k, v) in s.env {
+            cmd.env(k, v);
+        }
+        cmd.set_controlling_tty(s.controlling_tty);
+        Screen::spawn(cmd)
+    }
+
+    /// Starts any command (its own environment, the pty's size) on a fresh pty; None (after
+    /// saying why) where no pty can be had.
+    pub fn spawn(cmd: CommandBuilder) -> Option<Screen> {
         let pty = native_pty_system();
         let pair = match pty.openpty(PtySize {
             rows: ROWS,
@@ -61,14 +87,7 @@ impl Screen {
                 return None;
             }
         };
-        let mut cmd = CommandBuilder::new(BIN);
-        cmd.args(s.args);
-        cmd.cwd(s.cwd);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("XDG_STATE_HOME", s.state);
-        cmd.env_remove("NO_COLOR");
-        cmd.set_controlling_tty(s.controlling_tty);
-        let child = pair.slave.spawn_command(cmd).expect("spawn rmapviz");
+        let child = pair.slave.spawn_command(cmd).expect("spawn the command");
         drop(pair.slave);
         let master = pair.master;
         let fd = master.as_raw_fd().expect("the master's descriptor");
@@ -148,6 +167,12 @@ impl Screen {
             }
         }
         None
+    }
+
+    /// The background colour of the cell at `row`, `col` (0-based).
+    pub fn bg_at(&self, row: u16, col: u16) -> Option<vt100::Color> {
+        let p = self.parser.lock().unwrap();
+        p.screen().cell(row, col).map(|c| c.bgcolor())
     }
 
     /// Everything the child wrote so far.

@@ -11,7 +11,7 @@ use ratatui::backend::TestBackend;
 use crate::export::palette::Palette;
 use crate::scenario::Scenario;
 use crate::tui::app::{App, AppOptions};
-use crate::tui::theme::{ThemeName, colour_disabled};
+use crate::tui::theme::ThemeName;
 
 const AA: f64 = 4.5;
 
@@ -57,8 +57,7 @@ fn lowest_contrast(app: &App) -> (f64, f64) {
 
 #[test]
 fn the_selected_node_has_aa_contrast_in_every_theme() {
-    // NO_COLOR and --color never select the mono theme (tui_cmd).
-    assert!(colour_disabled(Some("never")));
+    // NO_COLOR and --color never select the mono theme (cli::settings).
     let (s3, _) = Scenario::load("S3").unwrap();
     // S3's SwapOut (step 5): under anonmm-naive the walk MISSes the parent and a pte is LOST,
     // under anon-vma it HITs both (rmap-semantics.md §7 S3).

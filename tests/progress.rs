@@ -1,0 +1,134 @@
+//! Progress of long work (README "Command line"): shown on standard error when it is a terminal
+//! (a pseudo-terminal here, read back through vt100), never when standard error is piped or with
+//! `--quiet`, and cleared before the command ends. Skips, saying why, where no pseudo-terminal
+//! can be opened.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+mod pty;
+use pty::{BIN, CommandBuilder, Screen, tempdir};
+
+/// A copy-on-write storm of `n` children writing `n` pages, as `name`.
+fn storm(dir: &Path, name: &str, n: u32) -> PathBuf {
+    let path = dir.join(name);
+    let n = n.to_string();
+    let out = Command::new(BIN)
+        .args(["gen", "storm", "--children", &n, "--pages", &n, "-o"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    path
+}
+
+/// `rmapviz ARGS` in a pseudo-terminal, with standard output in the file `out` of `dir` (or on
+/// the terminal too), to its end: everything written on the terminal, and the screen at the end.
+fn on_a_terminal(dir: &Path, args: &[&str], out: Option<&str>) -> Option<(String, String)> {
+    let mut cmd = CommandBuilder::new("sh");
+    let redirect = out.map_or(String::new(), |f| format!(" > '{f}'"));
+    cmd.args(["-c", &format!("exec \"$0\" \"$@\"{redirect}"), BIN]);
+    cmd.args(args);
+    cmd.cwd(dir);
+    cmd.env("TERM", "xterm-256color");
+    let mut s = Screen::spawn(cmd)?;
+    let status = match s.exit_within(Duration::from_secs(300)) {
+        Some(st) => st,
+        None => panic!("rmapviz {args:?} did not end:\n{}", s.contents()),
+    };
+    s.drain();
+    assert!(status.success(), "{args:?}: {status:?}\n{}", s.contents());
+    Some((String::from_utf8_lossy(&s.raw()).into_owned(), s.contents()))
+}
+
+/// Whether `raw` holds the progress line of `command` on `name`:
+/// `command NAME [====>    ] step N of M ...`.
+fn shows_progress(raw: &str, command: &str, name: &str) -> bool {
+    raw.match_indices(&format!("{command} {name} ["))
+        .filter_map(|(at, _)| raw[at..].lines().next())
+        .any(|line| line.contains("] step ") && line.contains(" of ") && line.contains('='))
+}
+
+#[test]
+fn long_work_shows_progress_on_a_terminal_and_clears_it() {
+    let dir = tempdir("progress-tty");
+    // Big enough to take seconds (progress appears once work is older than 0.3 s): recording
+    // draws 301 frames; replaying and comparing make 640,000 copy-on-write faults per scheme.
+    storm(&dir, "small.ron", 150);
+    storm(&dir, "big.ron", 800);
+    let cases: [(&str, &str, &[&str], Option<&str>); 3] = [
+        (
+            "record",
+            "small.ron",
+            &["record", "small.ron", "-o", "small.cast"],
+            None,
+        ),
+        (
+            "replay",
+            "big.ron",
+            &["replay", "big.ron", "--scheme", "all"],
+            Some("replay.txt"),
+        ),
+        ("compare", "big.ron", &["compare", "big.ron"], None),
+    ];
+    for (command, name, args, out) in cases {
+        let Some((raw, screen)) = on_a_terminal(&dir, args, out) else {
+            return;
+        };
+        assert!(
+            shows_progress(&raw, command, name),
+            "{command}: no progress line in {} bytes: {:?}",
+            raw.len(),
+            &raw[..raw.len().min(2000)]
+        );
+        // Cleared at the end: no bar is left on the screen.
+        assert!(!screen.contains(&format!("{command} {name} [")), "{screen}");
+    }
+    // The commands did their work all the same.
+    assert!(std::fs::metadata(dir.join("small.cast")).unwrap().len() > 0);
+    let replayed = std::fs::read_to_string(dir.join("replay.txt")).unwrap();
+    assert!(
+        replayed.contains("== modern"),
+        "{}",
+        &replayed[..replayed.len().min(500)]
+    );
+
+    // --quiet: nothing on the terminal at all.
+    let Some((raw, _)) = on_a_terminal(
+        &dir,
+        &["--quiet", "replay", "big.ron", "--scheme", "all"],
+        Some("quiet.txt"),
+    ) else {
+        return;
+    };
+    assert_eq!(raw, "", "--quiet, yet something on the terminal");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn no_progress_when_standard_error_is_piped() {
+    let dir = tempdir("progress-pipe");
+    // The same work as on the terminal above, where it shows progress.
+    let small = storm(&dir, "small.ron", 150);
+    let big = storm(&dir, "big.ron", 800);
+    let cast = dir.join("small.cast");
+    let record = [small.as_os_str(), "-o".as_ref(), cast.as_os_str()];
+    for (command, args) in [
+        ("record", &record[..]),
+        (
+            "replay",
+            &[big.as_os_str(), "--scheme".as_ref(), "all".as_ref()][..],
+        ),
+        ("compare", &[big.as_os_str()][..]),
+    ] {
+        let out = Command::new(BIN).arg(command).args(args).output().unwrap();
+        assert!(out.status.success(), "{command}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{command}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
