@@ -12,7 +12,7 @@ pub fn run(a: ExportArgs) -> Result<u8, CliError> {
     let target = Target::new(&a.output, a.force);
     let format: GraphFormat = target.format(a.format)?;
     target.check_writable()?;
-    let scheme = resolve_one_scheme(&a.scheme)?;
+    let scheme = resolve_one_scheme(&a.scheme, "--scheme")?;
     let (scenario, origin) = Scenario::load(&a.scenario)?;
     let steps = scenario.steps.len();
     if a.step > steps {

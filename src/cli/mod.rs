@@ -105,19 +105,19 @@ pub fn resolve_schemes(names: &[String]) -> Result<Vec<&'static str>, CliError> 
     Ok(out)
 }
 
-/// Resolves a `--scheme` that must name exactly one scheme.
-pub fn resolve_one_scheme(name: &str) -> Result<&'static str, CliError> {
+/// Resolves the value of `flag` (`--scheme`, `--compare`) that must name exactly one scheme: the
+/// resolver of the configuration file's `scheme` and `compare` too ([`crate::schemes::find_scheme`]),
+/// so both accept and refuse the same names.
+pub fn resolve_one_scheme(name: &str, flag: &str) -> Result<&'static str, CliError> {
     if name.eq_ignore_ascii_case("all") || name.contains(',') {
         return Err(CliError::input(format!(
-            "--scheme takes one scheme here, not \"{name}\" (one of: {})",
+            "{flag} takes one scheme here, not \"{name}\" (one of: {})",
             crate::schemes::scheme_names().join(", ")
         )));
     }
-    let names = resolve_schemes(&[name.to_string()])?;
-    names
-        .first()
-        .copied()
-        .ok_or_else(|| CliError::input(format!("unknown scheme \"{name}\"")))
+    crate::schemes::find_scheme(name)
+        .map(|info| info.name)
+        .map_err(|e| CliError::input(e.to_string()))
 }
 
 /// The progress of `command` replaying every step of `scenario` (named `name` as typed) under

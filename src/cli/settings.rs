@@ -95,12 +95,12 @@ impl Settings {
         let flag_scheme = prefs
             .scheme
             .as_deref()
-            .map(resolve_one_scheme)
+            .map(|s| resolve_one_scheme(s, "--scheme"))
             .transpose()?;
         let flag_compare = prefs
             .compare
             .as_deref()
-            .map(resolve_one_scheme)
+            .map(|s| resolve_one_scheme(s, "--compare"))
             .transpose()?;
         let flag_theme = prefs
             .theme
@@ -433,6 +433,37 @@ mod tests {
             e.message.contains("cannot compare \"modern\" with itself"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_flag_and_the_file_refuse_a_scheme_name_alike() {
+        // One resolver for `--scheme`, `--compare` and the file: an unknown name offers the
+        // names, never "all", which none of them takes.
+        let flag = |prefs: PrefArgs| {
+            Settings::from_parts(
+                FileState::NoConfigDir,
+                &FileConfig::default(),
+                &prefs,
+                false,
+            )
+            .map(|_| ())
+            .unwrap_err()
+            .message
+        };
+        let unknown = flag(PrefArgs {
+            scheme: Some("rmap".into()),
+            ..PrefArgs::default()
+        });
+        let in_file = crate::config::parse(std::path::Path::new("c.toml"), "scheme = \"rmap\"")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(in_file, format!("c.toml:1:10: {unknown}"));
+        assert!(!unknown.contains("all or"), "{unknown}");
+        let all = flag(PrefArgs {
+            compare: Some("all".into()),
+            ..PrefArgs::default()
+        });
+        assert!(all.starts_with("--compare takes one scheme here"), "{all}");
     }
 
     #[test]
