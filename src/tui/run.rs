@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use super::app::{App, AppOptions, SPEEDS};
+use super::app::{App, AppOptions};
 use super::input::{Input, Wake};
 use super::journal::{self, Journal};
 use super::render;
@@ -26,7 +26,7 @@ pub struct RunOptions<'a> {
     pub journal: bool,
     /// Colour is off (`--color never`, or `NO_COLOR`): the mono theme stays.
     pub colour_off: bool,
-    /// Autoplay's speed at the start, milliseconds per step (one of [`SPEEDS`]; another is
+    /// Autoplay's speed at the start, milliseconds per step (one of [`super::app::SPEEDS`]; another is
     /// taken as the nearest slower one).
     pub autoplay_ms: u64,
     /// A message for the status line at the start (a configuration file that was not used).
@@ -43,10 +43,7 @@ pub fn run(scenario: Scenario, opts: &RunOptions) -> Result<(), RunError> {
     let mut app = App::interactive(scenario, &opts.origin, &opts.app)?;
     app.mouse = opts.mouse;
     app.colour_off = opts.colour_off;
-    app.speed = SPEEDS
-        .iter()
-        .rposition(|&ms| ms >= opts.autoplay_ms)
-        .unwrap_or(0);
+    app.playback.set_millis(opts.autoplay_ms);
     if opts.journal
         && let Some(dir) = journal::default_dir()
     {

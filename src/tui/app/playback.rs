@@ -43,6 +43,12 @@ impl Playback {
         self.playing = false;
     }
 
+    /// The speed of `ms` milliseconds per step, or the nearest slower one if `ms` is none of
+    /// [`SPEEDS`] (the slowest if none is slower).
+    pub fn set_millis(&mut self, ms: u64) {
+        self.speed = SPEEDS.iter().rposition(|&s| s >= ms).unwrap_or(0);
+    }
+
     pub fn faster(&mut self) {
         self.speed = (self.speed + 1).min(SPEEDS.len() - 1);
     }
@@ -61,5 +67,26 @@ impl Playback {
             self.last_tick = Some(now);
         }
         due
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_millis_takes_the_speed_or_the_nearest_slower_one() {
+        let mut p = Playback::default();
+        for (asked, got) in [
+            (250, 250),
+            (3000, 3000),
+            (100, 100),
+            (750, 1000),
+            (5000, 3000),
+            (50, 100),
+        ] {
+            p.set_millis(asked);
+            assert_eq!(p.millis(), got, "asked {asked}");
+        }
     }
 }
