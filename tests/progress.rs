@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+mod common;
 mod pty;
 use pty::{BIN, CommandBuilder, Screen, tempdir};
 
@@ -130,5 +131,55 @@ fn no_progress_when_standard_error_is_piped() {
         assert!(out.status.success(), "{command}");
         assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{command}");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Why `check` cannot run on this machine's kernel, if it cannot (as tests/oracle.rs asks).
+#[cfg(target_os = "linux")]
+fn oracle_unavailable() -> Option<String> {
+    if !cfg!(target_arch = "x86_64") {
+        return Some("the oracle drives x86_64 only".into());
+    }
+    match rmapviz::oracle::procfs::probe() {
+        Err(e) => Some(e.to_string()),
+        Ok(a) => a.missing,
+    }
+}
+
+/// `check` drives real processes step by step: its progress says the step it is at, on a
+/// terminal only.
+#[cfg(target_os = "linux")]
+#[test]
+fn check_shows_the_step_on_a_terminal_only() {
+    if !common::kernel_test_may_run(
+        "check_shows_the_step_on_a_terminal_only",
+        oracle_unavailable(),
+    ) {
+        return;
+    }
+    let dir = tempdir("progress-check");
+    // 40 children writing 40 pages each, step by step on the real kernel: seconds.
+    let storm = storm(&dir, "storm.ron", 40);
+    let Some((raw, screen)) = on_a_terminal(&dir, &["check", "storm.ron"], Some("check.txt"))
+    else {
+        return;
+    };
+    assert!(
+        shows_progress(&raw, "check", "storm.ron"),
+        "check: no progress line in {} bytes: {:?}",
+        raw.len(),
+        &raw[..raw.len().min(2000)]
+    );
+    assert!(!screen.contains("check storm.ron ["), "{screen}");
+    let report = std::fs::read_to_string(dir.join("check.txt")).unwrap();
+    assert!(report.contains("summary:"), "{report}");
+    // Piped: the report, and nothing on standard error.
+    let out = Command::new(BIN).arg("check").arg(&storm).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     let _ = std::fs::remove_dir_all(&dir);
 }
