@@ -262,9 +262,7 @@ impl Machine {
                 if let PteVal::Page { dirty: true, .. } = self.pte(p, a) {
                     self.pages.set_dirty(page, true);
                 }
-                self.mm_mut(p).pt.take(a);
-                self.pages.dec_map(page);
-                scheme.pte_unmapped(self, p, a, page, ev);
+                self.clear_pte(scheme, ev, p, a, page);
             }
             let pg = self.pages.get(page);
             let f = pg.file().expect("file page");
@@ -317,9 +315,7 @@ impl Machine {
                 dirty_at = Some((p, a));
                 break;
             }
-            self.mm_mut(p).pt.take(a);
-            self.pages.dec_map(page);
-            scheme.pte_unmapped(self, p, a, page, ev);
+            self.clear_pte(scheme, ev, p, a, page);
             cleared += 1;
         }
         let s = |n: usize| if n == 1 { "" } else { "s" };
@@ -348,5 +344,19 @@ impl Machine {
             ));
         }
         w.unmapped_all = !self.pages.is_alive(page);
+    }
+
+    /// try_to_unmap_one's pte clear: no swap entry is left in its place.
+    fn clear_pte(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        addr: Addr,
+        page: PageId,
+    ) {
+        self.mm_mut(pid).pt.take(addr);
+        self.pages.dec_map(page);
+        scheme.pte_unmapped(self, pid, addr, page, ev);
     }
 }
