@@ -1,10 +1,16 @@
 //! Replays Rik van Riel's copy-on-write storm (1000 children x 1000 pages: a million
-//! copy-on-write faults) under each scheme, and reports the model's memory per pte.
+//! copy-on-write faults) under each scheme, and reports the model's memory per pte; then the
+//! storm with many processes (2,500 to 100,000 children, 1 page each) under each scheme, with
+//! the kernel's time for the same forks and writes from a driver in the same run (up to 20,000
+//! children: the machine's pid_max is 32768).
 //!
-//! `cargo bench --bench replay`. The memory figure is printed before the timings: the live heap
-//! after the replay (counted by a wrapping global allocator) divided by the ptes it holds.
+//! `cargo bench --bench replay`; `cargo bench --bench replay -- "x 1 page"` for the many-process
+//! storms alone. The memory figure is printed before the timings: the live heap after the replay
+//! (counted by a wrapping global allocator) divided by the ptes it holds.
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+mod common;
+
+use criterion::{BatchSize, Criterion, criterion_group};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -47,20 +53,29 @@ fn run(name: &str, scenario: &rmapviz::scenario::Scenario) -> Simulation {
     sim
 }
 
+/// Replays `scenario` under `name` and prints the live heap it leaves per pte.
+fn print_memory(name: &str, scenario: &rmapviz::scenario::Scenario) {
+    let before = LIVE.load(Ordering::Relaxed);
+    let t = std::time::Instant::now();
+    let sim = run(name, scenario);
+    let took = t.elapsed();
+    let bytes = LIVE.load(Ordering::Relaxed) - before;
+    let ptes = sim.machine.census().ptes;
+    println!(
+        "memory {name} ({}): {:.1} MiB live for {ptes} ptes and {} pages = {:.1} bytes per pte (replayed in {took:.2?})",
+        scenario.title,
+        bytes as f64 / (1 << 20) as f64,
+        sim.machine.pages.mapped_count(),
+        bytes as f64 / ptes as f64
+    );
+}
+
 fn bench(c: &mut Criterion) {
+    // Ten million ptes: 1000 children x 10000 pages, under one scheme.
+    print_memory("modern", &storm(CHILDREN, 10 * PAGES));
     let scenario = storm(CHILDREN, PAGES);
     for name in scheme_names() {
-        let before = LIVE.load(Ordering::Relaxed);
-        let sim = run(name, &scenario);
-        let bytes = LIVE.load(Ordering::Relaxed) - before;
-        let ptes: usize = sim.machine.procs.values().map(|p| p.mm.pt.len()).sum();
-        println!(
-            "memory {name}: {:.1} MiB live for {ptes} ptes and {} pages = {:.1} bytes per pte",
-            bytes as f64 / (1 << 20) as f64,
-            sim.machine.pages.mapped_count(),
-            bytes as f64 / ptes as f64
-        );
-        drop(sim);
+        print_memory(name, &scenario);
     }
     let mut g = c.benchmark_group("storm 1000 children x 1000 pages");
     g.sample_size(10);
@@ -72,5 +87,34 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+/// Children of the many-process storms, 1 page each.
+const MANY: [u32; 5] = [2_500, 5_000, 10_000, 20_000, 100_000];
+/// The largest storm the kernel driver forks.
+const KERNEL_MAX: u32 = 20_000;
+
+fn bench_many(c: &mut Criterion) {
+    for children in MANY {
+        let scenario = storm(children, 1);
+        let mut g = c.benchmark_group(format!("storm {children} children x 1 page"));
+        g.sample_size(10);
+        if children <= KERNEL_MAX {
+            g.bench_function("kernel", |b| {
+                b.iter_custom(|n| (0..n).map(|_| common::kernel_storm(children, 1)).sum())
+            });
+        }
+        for name in scheme_names() {
+            g.bench_function(name, |b| {
+                b.iter_batched(|| (), |_| run(name, &scenario), BatchSize::PerIteration)
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench, bench_many);
+
+fn main() {
+    common::run_driver_if_asked();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
