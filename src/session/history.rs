@@ -3,6 +3,11 @@
 //! Every step's result is kept for every scheme. Machine states are checkpointed (every step
 //! for small scenarios, every k-th step for large ones); the state after any step is the
 //! nearest checkpoint at or before it, replayed forward, so going back costs at most k-1 steps.
+//! Only the schemes a front end shows need that ([`Session::keep_checkpoints`]): the others keep
+//! their results (the compare table), their latest state and their start, so that memory grows
+//! with one scheme's history, not ten. A scheme shown again gets its checkpoints back as its
+//! states are rebuilt ([`Session::state_after`] fills in those it replays past) or in the
+//! background ([`Session::fill_checkpoint`]).
 //!
 //! Simulation can be lazy ([`Session::lazy`]): each scheme is simulated only as far as it is
 //! asked for ([`Session::simulate_to`]) or in slices of time ([`Session::simulate_for`]), so a
@@ -23,8 +28,11 @@ const SPARSE_CHECKPOINTS: usize = 128;
 
 struct Track {
     results: Vec<StepResult>,
-    /// checkpoints[i] = state after `i * interval` steps (index 0: before any step).
-    checkpoints: Vec<Simulation>,
+    /// checkpoints[i] = state after `i * interval` steps (index 0: before any step), where kept;
+    /// the start is always kept.
+    checkpoints: Vec<Option<Simulation>>,
+    /// Keeps every checkpoint (a shown scheme); otherwise only the start.
+    dense: bool,
     /// The state after `results.len()` steps, where simulation goes on.
     frontier: Simulation,
 }
@@ -61,7 +69,8 @@ impl Session {
                 s.schemes.push(start.scheme_name());
                 s.tracks.push(Track {
                     results: Vec::new(),
-                    checkpoints: vec![start.clone()],
+                    checkpoints: vec![Some(start.clone())],
+                    dense: true,
                     frontier: start,
                 });
             }
@@ -115,11 +124,33 @@ impl Session {
         };
         t.results.push(t.frontier.step(&step.op, false));
         if (i + 1) % interval == 0 {
-            // Grouped once here, a checkpoint's pages cost the graph of any state rebuilt from
-            // it only the chunks that the replay changed.
-            t.frontier.machine.pages.group_mapped_anon();
-            t.checkpoints.push(t.frontier.clone());
+            t.checkpoints.push(t.dense.then(|| checkpoint(&t.frontier)));
         }
+    }
+
+    /// Keeps every checkpoint of the schemes numbered in `dense` (the ones shown) from now on,
+    /// and drops all but the start of the others'. Results are kept either way.
+    pub fn keep_checkpoints(&mut self, dense: &[usize]) {
+        for (i, t) in self.tracks.iter_mut().enumerate() {
+            let on = dense.contains(&i);
+            if t.dense && !on {
+                t.checkpoints.iter_mut().skip(1).for_each(|c| *c = None);
+            }
+            t.dense = on;
+        }
+    }
+
+    /// Rebuilds the first checkpoint that scheme number `scheme` keeps no more (after it was
+    /// not shown for a while), replaying from the one before it; false when none is missing.
+    pub fn fill_checkpoint(&mut self, scheme: usize) -> bool {
+        let Some(t) = self.tracks.get(scheme).filter(|t| t.dense) else {
+            return false;
+        };
+        let Some(c) = t.checkpoints.iter().position(Option::is_none) else {
+            return false;
+        };
+        self.state_after(scheme, c * self.interval);
+        true
     }
 
     /// Simulates scheme number `scheme` up to (at least) `steps` steps.
@@ -144,23 +175,42 @@ impl Session {
         self.simulated(scheme) >= steps
     }
 
+    /// True when scheme number `scheme` keeps every checkpoint it should (see
+    /// [`Session::fill_checkpoint`]).
+    pub fn checkpoints_complete(&self, scheme: usize) -> bool {
+        self.tracks
+            .get(scheme)
+            .is_none_or(|t| !t.dense || t.checkpoints.iter().all(Option::is_some))
+    }
+
     /// The result of step `step` (0-based) under scheme number `scheme`, if simulated.
     pub fn result(&self, scheme: usize, step: usize) -> Option<&StepResult> {
         self.tracks.get(scheme)?.results.get(step)
     }
 
     /// The state after `steps` steps (0 = before the first) under scheme number `scheme`,
-    /// from the nearest checkpoint (steps beyond the simulated ones are simulated on a copy).
-    pub fn state_after(&self, scheme: usize, steps: usize) -> Option<Simulation> {
-        let t = self.tracks.get(scheme)?;
+    /// from the nearest checkpoint kept (steps beyond the simulated ones are simulated on a
+    /// copy). A shown scheme keeps the checkpoints missing on the way.
+    pub fn state_after(&mut self, scheme: usize, steps: usize) -> Option<Simulation> {
+        let interval = self.interval;
+        let t = self.tracks.get_mut(scheme)?;
         let steps = steps.min(self.scenario.steps.len());
         if steps == t.results.len() {
             return Some(t.frontier.clone());
         }
-        let ci = (steps / self.interval).min(t.checkpoints.len() - 1);
-        let mut sim = t.checkpoints[ci].clone();
-        for op in self.scenario.ops().take(steps).skip(ci * self.interval) {
+        let want = (steps / interval).min(t.checkpoints.len() - 1);
+        let (ci, mut sim) = t.checkpoints[..=want]
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, c)| c.clone().map(|c| (i, c)))?;
+        let mut at = ci * interval;
+        for op in self.scenario.ops().take(steps).skip(at) {
             sim.step(op, false);
+            at += 1;
+            if t.dense && at.is_multiple_of(interval) && at / interval <= want {
+                t.checkpoints[at / interval] = Some(checkpoint(&sim));
+            }
         }
         Some(sim)
     }
@@ -197,12 +247,27 @@ impl Session {
             if t.results.len() <= from {
                 continue;
             }
-            let ci = (from / self.interval).min(t.checkpoints.len() - 1);
+            let last = (from / self.interval).min(t.checkpoints.len() - 1);
+            let Some((ci, start)) = t.checkpoints[..=last]
+                .iter()
+                .enumerate()
+                .rev()
+                .find_map(|(i, c)| c.clone().map(|c| (i, c)))
+            else {
+                continue;
+            };
             t.checkpoints.truncate(ci + 1);
             t.results.truncate(ci * self.interval);
-            t.frontier = t.checkpoints[ci].clone();
+            t.frontier = start;
         }
     }
+}
+
+/// A copy of `sim` to keep as a checkpoint. Grouped once here, a checkpoint's pages cost the
+/// graph of any state rebuilt from it only the chunks that the replay changed.
+fn checkpoint(sim: &Simulation) -> Simulation {
+    sim.machine.pages.group_mapped_anon();
+    sim.clone()
 }
 
 #[cfg(test)]
@@ -239,7 +304,7 @@ mod tests {
     #[test]
     fn state_after_any_step_matches_a_straight_replay() {
         let sc = storm(150, 3);
-        let s = Session::new(sc.clone(), &["anon-vma"]);
+        let mut s = Session::new(sc.clone(), &["anon-vma"]);
         for k in [0, 1, 7, 150, 151, 299, sc.steps.len()] {
             let mut sim = Simulation::by_name("anon-vma").unwrap();
             for op in sc.ops().take(k) {
@@ -252,6 +317,60 @@ mod tests {
                 "step {k}"
             );
         }
+    }
+
+    /// The totals of a straight replay of the first `k` steps under `scheme`.
+    fn replayed(sc: &Scenario, scheme: &str, k: usize) -> crate::model::Totals {
+        let mut sim = Simulation::by_name(scheme).unwrap();
+        for op in sc.ops().take(k) {
+            sim.step(op, false);
+        }
+        sim.machine.recount(sim.scheme.as_ref())
+    }
+
+    #[test]
+    fn a_scheme_not_shown_keeps_only_its_start_and_gets_its_checkpoints_back() {
+        let sc = storm(150, 3);
+        let names = ["anon-vma", "modern"];
+        let mut s = Session::lazy(sc.clone(), &names);
+        s.keep_checkpoints(&[0]);
+        s.simulate_to(0, s.len());
+        s.simulate_to(1, s.len());
+        assert!(
+            s.tracks[1].checkpoints.len() > 2,
+            "sparse checkpoints expected"
+        );
+        assert!(s.tracks[1].checkpoints[1..].iter().all(Option::is_none));
+        assert!(s.checkpoints_complete(0) && s.checkpoints_complete(1));
+        let steps = [0, 1, 7, 150, 151, 299, sc.steps.len()];
+        for k in steps {
+            let got = s.state_after(1, k).unwrap();
+            assert_eq!(
+                got.machine.totals(got.scheme.as_ref()),
+                replayed(&sc, "modern", k),
+                "step {k}"
+            );
+        }
+        // Shown now: the states rebuilt fill in checkpoints, the background the rest.
+        s.keep_checkpoints(&[1]);
+        assert!(s.tracks[0].checkpoints[1..].iter().all(Option::is_none));
+        assert!(!s.checkpoints_complete(1));
+        s.state_after(1, 160);
+        assert!(s.tracks[1].checkpoints[1].is_some());
+        while s.fill_checkpoint(1) {}
+        assert!(s.checkpoints_complete(1));
+        for k in steps {
+            let got = s.state_after(1, k).unwrap();
+            assert_eq!(
+                got.machine.totals(got.scheme.as_ref()),
+                replayed(&sc, "modern", k),
+                "step {k}"
+            );
+        }
+        // An edit re-simulates a scheme without checkpoints from its start.
+        s.remove(200);
+        assert_eq!(s.simulated(0), 0);
+        assert!(s.simulated(1) >= 192);
     }
 
     #[test]

@@ -9,7 +9,8 @@ use super::App;
 impl App {
     /// Work done between keys, for about `budget`: free the views the last keys pushed out of
     /// the cache, simulate the shown schemes to the end, build the neighbouring steps' views,
-    /// then simulate the other schemes for the compare table.
+    /// rebuild the shown schemes' dropped checkpoints, then simulate the other schemes for the
+    /// compare table.
     /// Returns true if something was done (the screen may need a redraw).
     pub fn idle(&mut self, budget: Duration) -> bool {
         let start = Instant::now();
@@ -48,7 +49,13 @@ impl App {
                 }
             }
         }
-        // 4. Everything else, to the end.
+        // 4. The checkpoints a shown scheme dropped while it was not shown.
+        for s in self.shown.schemes() {
+            if self.session.fill_checkpoint(s) {
+                return true;
+            }
+        }
+        // 5. Everything else, to the end.
         let shown = self.shown.schemes();
         let mut order = shown.clone();
         order.extend((0..self.session.schemes().len()).filter(|i| !shown.contains(i)));
@@ -69,6 +76,11 @@ impl App {
         self.shown.target().is_none()
             && !self.views.any_buried()
             && self.session.complete()
+            && self
+                .shown
+                .schemes()
+                .iter()
+                .all(|&s| self.session.checkpoints_complete(s))
             && self.shown.schemes().iter().all(|&s| {
                 [step + 1, step.saturating_sub(1)]
                     .iter()

@@ -151,6 +151,8 @@ impl ViewStore {
         step: usize,
         width: Option<u16>,
     ) {
+        // Only the shown schemes keep a history of states to rebuild steps from.
+        session.keep_checkpoints(schemes);
         if self.eager {
             for i in 0..session.schemes().len() {
                 session.simulate_to(i, step);
