@@ -4,8 +4,9 @@
 //! for small scenarios, every k-th step for large ones); the state after any step is the
 //! nearest checkpoint at or before it, replayed forward, so going back costs at most k-1 steps.
 //! Only the schemes a front end shows need that ([`Session::keep_checkpoints`]): the others keep
-//! their results (the compare table), their latest state and their start, so that memory grows
-//! with one scheme's history, not ten. A scheme shown again gets its checkpoints back as its
+//! their results (the compare table), their latest state and one checkpoint in
+//! [`SPARSE_KEEP`], so that memory grows with one scheme's history, not ten, and showing another
+//! scheme replays at most `SPARSE_KEEP * k - 1` steps. A scheme shown again gets its checkpoints back as its
 //! states are rebuilt ([`Session::state_after`] fills in those it replays past) or in the
 //! background ([`Session::fill_checkpoint`]).
 //!
@@ -23,15 +24,17 @@ use crate::schemes::make_scheme;
 
 /// Steps beyond which checkpoints are thinned out.
 const DENSE_STEPS: usize = 256;
-/// About how many checkpoints a large scenario keeps per scheme.
+/// About how many checkpoints a large scenario keeps per shown scheme.
 const SPARSE_CHECKPOINTS: usize = 128;
+/// A scheme not shown keeps one checkpoint in this many.
+const SPARSE_KEEP: usize = 8;
 
 struct Track {
     results: Vec<StepResult>,
     /// checkpoints[i] = state after `i * interval` steps (index 0: before any step), where kept;
-    /// the start is always kept.
+    /// every [`SPARSE_KEEP`]-th is always kept.
     checkpoints: Vec<Option<Simulation>>,
-    /// Keeps every checkpoint (a shown scheme); otherwise only the start.
+    /// Keeps every checkpoint (a shown scheme); otherwise one in [`SPARSE_KEEP`].
     dense: bool,
     /// The state after `results.len()` steps, where simulation goes on.
     frontier: Simulation,
@@ -124,17 +127,22 @@ impl Session {
         };
         t.results.push(t.frontier.step(&step.op, false));
         if (i + 1) % interval == 0 {
-            t.checkpoints.push(t.dense.then(|| checkpoint(&t.frontier)));
+            let keep = t.dense || t.checkpoints.len().is_multiple_of(SPARSE_KEEP);
+            t.checkpoints.push(keep.then(|| checkpoint(&t.frontier)));
         }
     }
 
     /// Keeps every checkpoint of the schemes numbered in `dense` (the ones shown) from now on,
-    /// and drops all but the start of the others'. Results are kept either way.
+    /// and only one in [`SPARSE_KEEP`] of the others'. Results are kept either way.
     pub fn keep_checkpoints(&mut self, dense: &[usize]) {
         for (i, t) in self.tracks.iter_mut().enumerate() {
             let on = dense.contains(&i);
             if t.dense && !on {
-                t.checkpoints.iter_mut().skip(1).for_each(|c| *c = None);
+                for (i, c) in t.checkpoints.iter_mut().enumerate() {
+                    if !i.is_multiple_of(SPARSE_KEEP) {
+                        *c = None;
+                    }
+                }
             }
             t.dense = on;
         }
@@ -329,18 +337,22 @@ mod tests {
     }
 
     #[test]
-    fn a_scheme_not_shown_keeps_only_its_start_and_gets_its_checkpoints_back() {
+    fn a_scheme_not_shown_keeps_one_checkpoint_in_eight_and_gets_the_others_back() {
         let sc = storm(150, 3);
         let names = ["anon-vma", "modern"];
         let mut s = Session::lazy(sc.clone(), &names);
         s.keep_checkpoints(&[0]);
         s.simulate_to(0, s.len());
         s.simulate_to(1, s.len());
-        assert!(
-            s.tracks[1].checkpoints.len() > 2,
-            "sparse checkpoints expected"
-        );
-        assert!(s.tracks[1].checkpoints[1..].iter().all(Option::is_none));
+        let kept = |s: &Session, t: usize| -> Vec<usize> {
+            let c = &s.tracks[t].checkpoints;
+            (0..c.len()).filter(|&i| c[i].is_some()).collect()
+        };
+        let n = s.tracks[1].checkpoints.len();
+        assert!(n > 2 * SPARSE_KEEP, "sparse checkpoints expected");
+        let sparse: Vec<usize> = (0..n).step_by(SPARSE_KEEP).collect();
+        assert_eq!(kept(&s, 1), sparse);
+        assert_eq!(kept(&s, 0), (0..n).collect::<Vec<_>>());
         assert!(s.checkpoints_complete(0) && s.checkpoints_complete(1));
         let steps = [0, 1, 7, 150, 151, 299, sc.steps.len()];
         for k in steps {
@@ -353,7 +365,7 @@ mod tests {
         }
         // Shown now: the states rebuilt fill in checkpoints, the background the rest.
         s.keep_checkpoints(&[1]);
-        assert!(s.tracks[0].checkpoints[1..].iter().all(Option::is_none));
+        assert_eq!(kept(&s, 0), sparse);
         assert!(!s.checkpoints_complete(1));
         s.state_after(1, 160);
         assert!(s.tracks[1].checkpoints[1].is_some());
@@ -367,10 +379,11 @@ mod tests {
                 "step {k}"
             );
         }
-        // An edit re-simulates a scheme without checkpoints from its start.
+        // An edit re-simulates a scheme from its last checkpoint kept before the edit (the
+        // interval stays 3: 304 steps, then 303).
         s.remove(200);
-        assert_eq!(s.simulated(0), 0);
-        assert!(s.simulated(1) >= 192);
+        assert_eq!(s.simulated(0), 64 * 3);
+        assert_eq!(s.simulated(1), 66 * 3);
     }
 
     #[test]
