@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod export;
+pub mod fuzz;
 pub mod model;
 pub mod oracle;
 pub mod progress;

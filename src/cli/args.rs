@@ -115,9 +115,38 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page of rmapviz or of one of its commands, or write them all to a directory
     Man(ManArgs),
+    /// Run random scenarios on the running Linux kernel against the model; shrink and write each disagreement
+    Fuzz(FuzzArgs),
     /// Internal: a process driven by `check` (not for direct use)
     #[command(name = "__driven-process", hide = true)]
     DrivenProcess,
+}
+
+/// `rmapviz fuzz`: exit 0 when no scenario disagrees, 1 when one does (it is shrunk and written
+/// as RON) or a check failed, 2 for bad arguments, 77 when this machine does not allow the
+/// (full) check.
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    /// The seed: the same seed always gives the same scenarios
+    #[arg(long)]
+    pub seed: u64,
+
+    /// How many scenarios to run
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: u64,
+
+    /// Steps per scenario: between half of this and this
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=10000))]
+    pub max_steps: u64,
+
+    /// Really reclaim for SwapOut steps, as `check --reclaim` (needs root)
+    #[arg(long)]
+    pub reclaim: bool,
+
+    /// The directory the shrunk scenarios are written to (fuzz-SEED-INDEX.ron; never over an
+    /// existing file)
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
 }
 
 /// `rmapviz check`: exit 0 when every checked step agrees, 1 when a step differs, 2 for bad

@@ -6,6 +6,7 @@ mod compare_cmd;
 mod completions_cmd;
 mod config_cmd;
 mod export_cmd;
+mod fuzz_cmd;
 mod gen_cmd;
 mod headless;
 mod list;
@@ -19,8 +20,8 @@ mod trace_cmd;
 pub mod tui_cmd;
 
 pub use args::{
-    CheckArgs, Cli, Command, CompareArgs, CompletionsArgs, ConfigArgs, ExportArgs, GenCommand,
-    ManArgs, PrefArgs, RecordArgs, ReplayArgs, ShotArgs, StormArgs, TraceArgs, TuiArgs,
+    CheckArgs, Cli, Command, CompareArgs, CompletionsArgs, ConfigArgs, ExportArgs, FuzzArgs,
+    GenCommand, ManArgs, PrefArgs, RecordArgs, ReplayArgs, ShotArgs, StormArgs, TraceArgs, TuiArgs,
 };
 pub use headless::ViewArgs;
 pub use output::{GraphFormat, ShotFormat, Target, escape_controls, parse_size, say};
@@ -80,6 +81,7 @@ pub fn run(cmd: Command) -> Result<u8, CliError> {
         Command::Config(a) => config_cmd::run(a),
         Command::Completions(a) => completions_cmd::run(a),
         Command::Man(a) => man_cmd::run(a),
+        Command::Fuzz(a) => fuzz_cmd::run(a),
         Command::DrivenProcess => check_cmd::driven(),
     }
 }

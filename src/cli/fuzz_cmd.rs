@@ -1,0 +1,146 @@
+//! `rmapviz fuzz`: random scenarios on the running kernel against the model.
+
+use super::CliError;
+use super::args::FuzzArgs;
+use crate::fuzz::{FuzzOptions, FuzzSummary};
+use crate::oracle::EXIT_UNSUPPORTED;
+
+fn options(a: &FuzzArgs) -> Result<FuzzOptions, CliError> {
+    if !a.out.is_dir() {
+        return Err(CliError::input(format!(
+            "fuzz: --out {}: not a directory (the shrunk scenarios are written there)",
+            a.out.display()
+        )));
+    }
+    Ok(FuzzOptions {
+        seed: a.seed,
+        count: a.count,
+        max_steps: a.max_steps as usize,
+        reclaim: a.reclaim,
+        out_dir: a.out.clone(),
+        driven_exe: None,
+    })
+}
+
+/// The closing summary.
+fn summary_text(o: &FuzzOptions, s: &FuzzSummary, secs: f64) -> String {
+    let ops: Vec<String> = s.ops.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let mut out = format!(
+        "fuzz: `{}` on Linux {}: {} scenarios, {} steps in {secs:.1} s ({:.0} scenarios a minute): \
+         {} agree, {} not checked, {} refused by the model and compared for the error\n\
+         ops: {}\n",
+        crate::fuzz::command_line(o),
+        s.kernel_release,
+        s.scenarios,
+        s.steps,
+        s.scenarios as f64 * 60.0 / secs.max(1e-9),
+        s.agree,
+        s.not_checked,
+        s.refused,
+        ops.join(", ")
+    );
+    out.push_str(&format!(
+        "{} disagreement{}\n",
+        s.findings.len(),
+        if s.findings.len() == 1 { "" } else { "s" }
+    ));
+    for f in &s.failures {
+        out.push_str(&format!("check failed: {f}\n"));
+    }
+    for m in &s.missing {
+        out.push_str(&format!("not a full check: {m}\n"));
+    }
+    out
+}
+
+#[cfg(target_os = "linux")]
+pub fn run(a: FuzzArgs) -> Result<u8, CliError> {
+    use crate::fuzz::run::Event;
+    use crate::oracle::OracleError;
+    use std::io::IsTerminal;
+
+    let o = options(&a)?;
+    let tty = std::io::stderr().is_terminal();
+    let every = (o.count / 20).max(1);
+    let start = std::time::Instant::now();
+    let mut on_event = |e: Event<'_>| match e {
+        Event::Checked { done, summary } => {
+            let line = format!(
+                "fuzz: {done}/{} scenarios, {} steps, {} disagreement{}, {:.0} s",
+                o.count,
+                summary.steps,
+                summary.findings.len(),
+                if summary.findings.len() == 1 { "" } else { "s" },
+                start.elapsed().as_secs_f64()
+            );
+            if tty {
+                eprint!("\r{line}\x1b[K");
+                if done == o.count {
+                    eprintln!();
+                }
+            } else if done % every == 0 || done == o.count {
+                eprintln!("{line}");
+            }
+        }
+        Event::Shrinking { index, signature } => {
+            if tty {
+                eprintln!();
+            }
+            eprintln!(
+                "fuzz: scenario {index}: step {} ({}) differs ({}); checking it again and shrinking",
+                signature.step + 1,
+                signature.op,
+                signature.what
+            );
+        }
+        Event::Found(f) => {
+            println!(
+                "scenario {}: {} step{}{}: step {} ({}) differs: {}\n  wrote {}",
+                f.index,
+                f.scenario.steps.len(),
+                if f.scenario.steps.len() == 1 { "" } else { "s" },
+                if f.reproduced {
+                    format!(" (shrunk from {})", f.generated_steps)
+                } else {
+                    " (not reproduced by a second check: not shrunk)".to_string()
+                },
+                f.signature.step + 1,
+                f.scenario
+                    .steps
+                    .get(f.signature.step)
+                    .map_or_else(String::new, |s| s.op.to_ron_line()),
+                f.difference,
+                f.file.display()
+            );
+        }
+    };
+    match crate::fuzz::run(&o, &mut on_event) {
+        Ok(s) => {
+            print!("{}", summary_text(&o, &s, start.elapsed().as_secs_f64()));
+            Ok(s.exit_code())
+        }
+        Err(OracleError::Unsupported(m)) => Err(CliError {
+            status: EXIT_UNSUPPORTED,
+            message: format!("fuzz: this machine does not allow the check: {m}"),
+        }),
+        Err(OracleError::Failed(m)) => Err(CliError {
+            status: crate::oracle::EXIT_DIFFER,
+            message: format!("fuzz: {m}"),
+        }),
+        Err(OracleError::OverLimit(m)) => Err(CliError::input(format!("fuzz: {m}"))),
+        Err(OracleError::Busy(m)) => Err(CliError {
+            status: crate::oracle::EXIT_BUSY,
+            message: format!("fuzz: {m}"),
+        }),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn run(a: FuzzArgs) -> Result<u8, CliError> {
+    options(&a)?;
+    Err(CliError {
+        status: EXIT_UNSUPPORTED,
+        message: "fuzz: not supported on this platform (it runs scenarios on the Linux kernel)"
+            .into(),
+    })
+}
