@@ -735,3 +735,17 @@ fn a_once_writable_piece_with_anonymous_pages_stays_apart_from_its_read_only_nei
     ok(&mut s, mprotect(0x402000, 2, "r"));
     assert_eq!(vmas(&s).len(), 4);
 }
+
+#[test]
+fn a_mapping_of_prot_x_alone_can_be_read() {
+    // Seen on Linux 6.18 (x86-64, no protection keys), found by `rmapviz fuzz --seed 1`: the
+    // page tables have no read permission of their own, so PROT_EXEC implies PROT_READ.
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x14000, 2, "x"));
+    ok(&mut s, read(1, 0x14000, 1));
+    assert!(matches!(pte(&s, 1, 0x14000), PteVal::Zero { .. }));
+    assert!(matches!(
+        err(&mut s, write(1, 0x15000, 1)),
+        StepError::Protection { .. }
+    ));
+}

@@ -102,9 +102,12 @@ impl Prot {
         Ok(p)
     }
 
-    /// Readable by a load. On x86 a writable page is also readable.
+    /// Readable by a load. On x86-64 a writable or executable page is also readable: the page
+    /// tables have no separate read permission. (Only on a CPU with protection keys does Linux
+    /// make a mapping of `prot: "x"` alone execute-only, with a key that forbids loads; the
+    /// model follows the common case, seen on Linux 6.18 on a CPU without them.)
     pub fn readable(self) -> bool {
-        self.read || self.write
+        self.read || self.write || self.exec
     }
 }
 
