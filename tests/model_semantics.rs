@@ -749,3 +749,35 @@ fn a_mapping_of_prot_x_alone_can_be_read() {
         StepError::Protection { .. }
     ));
 }
+
+#[test]
+fn a_read_past_the_end_of_a_file_maps_the_cached_window_before_the_sigbus() {
+    // Seen on Linux 6.18, found by `rmapviz fuzz --seed 1`: do_read_fault runs
+    // do_fault_around before filemap_fault finds the page past the end of the file.
+    let mut s = sim("modern");
+    ok(&mut s, mmap_file(1, 0x30000, 2, "f", false));
+    ok(
+        &mut s,
+        Op::Mremap {
+            pid: 1,
+            addr: 0x30000,
+            pages: 2,
+            new_pages: Some(5),
+            to: Some(0x50000),
+        },
+    );
+    assert!(matches!(
+        err(&mut s, read(1, 0x52000, 2)),
+        StepError::Sigbus { addr: 0x52000, .. }
+    ));
+    assert_eq!(pte_addrs(&s, 1, 0x50000, 0x55000), vec![0x50000, 0x51000]);
+    // A write fault past the end maps nothing (no fault-around for writes).
+    let mut s = sim("modern");
+    ok(&mut s, mmap_file(1, 0x30000, 1, "g", false));
+    ok(&mut s, mremap_in_place(1, 0x30000, 1, 3));
+    assert!(matches!(
+        err(&mut s, write(1, 0x31000, 1)),
+        StepError::Sigbus { .. }
+    ));
+    assert_eq!(pte_addrs(&s, 1, 0x30000, 0x33000), Vec::<u64>::new());
+}
