@@ -781,3 +781,35 @@ fn a_read_past_the_end_of_a_file_maps_the_cached_window_before_the_sigbus() {
     ));
     assert_eq!(pte_addrs(&s, 1, 0x30000, 0x33000), Vec::<u64>::new());
 }
+
+#[test]
+fn vmas_that_differ_in_vm_account_do_not_merge() {
+    // Seen on Linux 6.18 (small C programs and `rmapviz fuzz --seed 1`): mprotect_fixup
+    // charges a private vma made writable (VM_ACCOUNT) and keeps the charge when it is made
+    // read-only again, unless it is anonymous without an anon_vma; mmap charges a private
+    // writable mapping. Vmas whose VM_ACCOUNT differs never merge.
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x10000, 4, "rw"));
+    ok(&mut s, write(1, 0x10000, 1));
+    ok(&mut s, mprotect(1, 0x12000, 2, "r"));
+    ok(&mut s, mmap(1, 0x14000, 1, "r"));
+    assert_eq!(
+        vma_ranges(&s, 1),
+        vec![(0x10000, 0x12000), (0x12000, 0x14000), (0x14000, 0x15000)]
+    );
+    // No anon_vma: made read-only, the charge goes; the faulted piece keeps it.
+    ok(&mut s, mmap(1, 0x20000, 4, "rw"));
+    ok(&mut s, mprotect(1, 0x22000, 1, "r"));
+    ok(&mut s, write(1, 0x23000, 1));
+    ok(&mut s, mprotect(1, 0x20000, 4, "r"));
+    assert_eq!(
+        vma_ranges(&s, 1)[3..],
+        [(0x20000, 0x23000), (0x23000, 0x24000)]
+    );
+    // Made writable and then inaccessible without an anon_vma: all four merge again.
+    ok(&mut s, mmap(1, 0x40000, 4, "r"));
+    ok(&mut s, mprotect(1, 0x42000, 1, "rw"));
+    assert_eq!(vma_ranges(&s, 1).len(), 8);
+    ok(&mut s, mprotect(1, 0x40000, 4, ""));
+    assert_eq!(vma_ranges(&s, 1)[5..], [(0x40000, 0x44000)]);
+}
