@@ -36,6 +36,29 @@ pub struct Driver<'g> {
     exe: PathBuf,
     guard: &'g RunGuard,
     procs: BTreeMap<Pid, Proc>,
+    /// The one CPU every driven process runs on (see [`pin`]).
+    cpu: Option<usize>,
+}
+
+/// The first CPU this process may run on.
+fn first_cpu() -> Option<usize> {
+    let set = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).ok()?;
+    (0..nix::sched::CpuSet::count()).find(|&c| set.is_set(c).unwrap_or(false))
+}
+
+/// Keeps process `real` (and so the children it forks and the images it execs) on `cpu`.
+///
+/// Whether a write fault reuses a page mapped once or copies it depends on the page's reference
+/// count (`wp_can_reuse_anon_folio`), and a new page holds an extra reference while it waits in
+/// the per-CPU batch of pages to be put on an LRU list. The fault drains the batch of its own
+/// CPU only, so a process that moved to another CPU since it made the page gets a copy. With
+/// every driven process on one CPU the batch is always the faulting CPU's, and reuse is
+/// decided by the mappings alone, as the model decides it.
+fn pin(real: i32, cpu: usize) -> Result<(), OracleError> {
+    let mut set = nix::sched::CpuSet::new();
+    set.set(cpu).map_err(failed)?;
+    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(real), &set)
+        .map_err(|e| failed(format!("cannot keep driven process {real} on CPU {cpu}: {e}")))
 }
 
 fn failed(what: impl std::fmt::Display) -> OracleError {
@@ -48,6 +71,7 @@ impl<'g> Driver<'g> {
             exe,
             guard,
             procs: BTreeMap::new(),
+            cpu: first_cpu(),
         }
     }
 
@@ -133,6 +157,9 @@ impl<'g> Driver<'g> {
         self.guard.add_process(real).map_err(|e| {
             OracleError::Unsupported(format!("pidfd_open: {e} (Linux 5.3 or later is needed)"))
         })?;
+        if let Some(cpu) = self.cpu {
+            pin(real, cpu)?;
+        }
         self.procs.insert(
             pid,
             Proc {
