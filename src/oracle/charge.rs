@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Addr, Op, PageId, Pid, PteVal, SlotId};
+use crate::model::{Addr, Cached, FileId, Op, PageId, Pid, PteVal, SlotId};
 use crate::scenario::Scenario;
 use crate::session::Simulation;
 
@@ -50,6 +50,8 @@ impl ChargePlan {
         let mut origin: BTreeMap<PageId, Origin> = BTreeMap::new();
         let mut page_group: BTreeMap<PageId, usize> = BTreeMap::new();
         let mut slot_group: BTreeMap<SlotId, usize> = BTreeMap::new();
+        // Shmem pages on swap: a shmem page has no swap pte; its slot is in the object.
+        let mut shmem_swapped: BTreeMap<(FileId, u64), SlotId> = BTreeMap::new();
         let mut seen_max = 0u32;
         for (i, op) in scenario.ops().enumerate() {
             let before: BTreeMap<(Pid, Addr), PteVal> = sim
@@ -64,6 +66,20 @@ impl ChargePlan {
                 }
                 _ => None,
             };
+            // Which swap slots had a page in the swap cache before the step.
+            let before_cache: BTreeMap<SlotId, Option<PageId>> = before
+                .values()
+                .filter_map(|v| match v {
+                    PteVal::Swap { slot, .. } => Some((*slot, sim.machine.swap.cache_page(*slot))),
+                    _ => None,
+                })
+                .collect();
+            let shmem_target = target.and_then(|x| {
+                let pg = sim.machine.pages.get(x);
+                pg.file()
+                    .filter(|f| sim.machine.file(*f).shmem)
+                    .map(|f| (f, pg.rmap().index))
+            });
             let r = sim.step(op, false);
             if r.error.is_some() {
                 continue;
@@ -102,6 +118,12 @@ impl ChargePlan {
                     {
                         slot_group.insert(slot, g);
                     }
+                    if let Some((f, index)) = shmem_target
+                        && let Cached::Swap(slot) = sim.machine.file(f).lookup(index)
+                    {
+                        slot_group.insert(slot, g);
+                        shmem_swapped.insert((f, index), slot);
+                    }
                 }
             }
             // New pages of this step: where they came from.
@@ -118,8 +140,19 @@ impl ChargePlan {
                         name: sim.machine.file(f).name.clone(),
                         index: pg.rmap().index,
                     },
+                    // A shmem page read back from swap: charged like the page swapped out.
+                    Some(f) if shmem_swapped.contains_key(&(f, pg.rmap().index)) => {
+                        Origin::SwapIn(shmem_swapped[&(f, pg.rmap().index)])
+                    }
                     _ => match (op, before.get(&(pid, addr))) {
-                        (_, Some(PteVal::Swap { slot, .. })) if pg.is_anon() => {
+                        // Read back from swap, unless the fault then copied it (a write to
+                        // a page that the swap cache held before, or that stays there for
+                        // other sharers): a copy is a new page of the fault.
+                        (_, Some(PteVal::Swap { slot, .. }))
+                            if pg.is_anon()
+                                && before_cache.get(slot).copied().flatten().is_none()
+                                && sim.machine.swap.cache_page(*slot).is_none_or(|x| x == page) =>
+                        {
                             Origin::SwapIn(*slot)
                         }
                         (Op::Read { pid: p, .. } | Op::Write { pid: p, .. }, _) if *p == pid => {
@@ -201,6 +234,54 @@ mod tests {
         assert_eq!(p.group_of_step(3), Some(0));
         assert_eq!(p.group_of_step(7), Some(0));
         assert_eq!(p.group_of_fault(1, 0x10000), Some(0));
+    }
+
+    #[test]
+    fn a_shmem_page_read_back_from_swap_keeps_its_group() {
+        // The kernel charges a shmem page read back from swap to the cgroup recorded for its
+        // swap entry, like an anonymous one: found by `rmapviz fuzz --seed 3 --reclaim`, where
+        // the second SwapOut reclaimed an empty cgroup.
+        let s = Scenario::parse(
+            r#"Scenario(steps: [
+                Mmap(pid: 1, addr: 0x10000, pages: 2, shared: true),
+                Write(pid: 1, addr: 0x10000),
+                SwapOut(pid: 1, addr: 0x10000),
+                Read(pid: 1, addr: 0x10000),
+                SwapOut(pid: 1, addr: 0x10000),
+            ])"#,
+            "t",
+        )
+        .unwrap();
+        let p = ChargePlan::new(&s, "modern");
+        assert_eq!(p.groups(), 1);
+        assert_eq!(p.group_of_step(2), Some(0));
+        assert_eq!(p.group_of_step(4), Some(0));
+        assert_eq!(p.group_of_fault(3, 0x10000), None, "no second group for the read");
+    }
+
+    #[test]
+    fn a_copy_made_right_after_a_swap_in_is_charged_by_its_fault() {
+        // Found by `rmapviz fuzz --seed 4 --reclaim`: pid 2's write to a page it shares on swap
+        // with pid 1, which read it back first, maps the swap-cache page and copies it; the
+        // copy is charged to pid 2 at that fault, not to the swap entry's cgroup.
+        let s = Scenario::parse(
+            r#"Scenario(steps: [
+                Mmap(pid: 1, addr: 0x10000, pages: 3),
+                Write(pid: 1, addr: 0x10000, pages: 3),
+                SwapOut(pid: 1, addr: 0x12000),
+                Fork(pid: 1, child: 2),
+                Read(pid: 1, addr: 0x12000),
+                Write(pid: 2, addr: 0x12000),
+                SwapOut(pid: 2, addr: 0x12000),
+            ])"#,
+            "t",
+        )
+        .unwrap();
+        let p = ChargePlan::new(&s, "modern");
+        assert_eq!(p.groups(), 2);
+        let copy = p.group_of_step(6).unwrap();
+        assert_ne!(Some(copy), p.group_of_step(2));
+        assert_eq!(p.group_of_fault(5, 0x12000), Some(copy));
     }
 
     #[test]
