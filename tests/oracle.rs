@@ -237,7 +237,12 @@ mod linux {
             // holds the same swap entry; S9: swap-in shares one page).
             for (st, op) in r.steps.iter().zip(s.ops()) {
                 if matches!(op, Op::SwapOut { .. }) {
-                    assert_eq!(st.verdict, Verdict::Agree, "{name}: {}", r.text());
+                    // Except where the kernel keeps an active page (the one corpus scenario
+                    // about it): then the step is not checked and undone in the model.
+                    let kept = name == "reclaim_keeps_an_activated_file_page.ron"
+                        && st.verdict == Verdict::NotChecked
+                        && st.reason.as_deref().is_some_and(|r| r.contains("did not reclaim"));
+                    assert!(st.verdict == Verdict::Agree || kept, "{name}: {}", r.text());
                 }
             }
             assert_eq!(

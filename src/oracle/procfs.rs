@@ -215,6 +215,15 @@ pub fn observe(
     Ok(out)
 }
 
+/// Whether process `real` has a present pte at `addr` (pagemap bit 63).
+pub fn present(real: i32, addr: Addr) -> Result<bool, OracleError> {
+    let path = format!("/proc/{real}/pagemap");
+    let f = File::open(&path).map_err(|e| OracleError::Failed(format!("{path}: {e}")))?;
+    let e = read_u64(&f, addr / PAGE_SIZE)
+        .map_err(|e| OracleError::Failed(format!("{path} at {addr:#x}: {e}")))?;
+    Ok(e & super::observed::PM_PRESENT != 0)
+}
+
 /// The running kernel's release, for the report.
 pub fn kernel_release() -> String {
     std::fs::read_to_string("/proc/sys/kernel/osrelease")

@@ -252,6 +252,16 @@ impl<'g> Reclaim<'g> {
         r
     }
 
+    /// What group `g` still holds, in bytes (memory.usage_in_bytes).
+    pub fn usage(&self, g: usize) -> Result<u64, OracleError> {
+        let p = self.group(g)?.join("memory.usage_in_bytes");
+        let text = std::fs::read_to_string(&p)
+            .map_err(|e| OracleError::Failed(format!("{}: {e}", p.display())))?;
+        text.trim()
+            .parse()
+            .map_err(|e| OracleError::Failed(format!("{}: {e}: {text:?}", p.display())))
+    }
+
     /// Reclaims everything charged to group `g` (memory.force_empty).
     pub fn reclaim(&mut self, g: usize) -> Result<(Outcome, u64), OracleError> {
         let p = self.group(g)?.join("memory.force_empty");

@@ -221,7 +221,20 @@ impl Run<'_> {
                         "no cgroup holds the page at pid {pid} {addr:#x} (reclaim plan)"
                     )));
                 };
-                rec.reclaim(group)?
+                let done = rec.reclaim(group)?;
+                let real = self.driver.real_pid(pid);
+                if let Some(real) = real
+                    && procfs::present(real, *addr)?
+                {
+                    let left = rec.usage(group)?;
+                    return Ok(Err(format!(
+                        "the kernel did not reclaim the page: it is still mapped at pid {pid} \
+                         {addr:#x} and its cgroup holds {left} bytes after memory.force_empty \
+                         (LRU aging, which the model does not model, can keep a page on the \
+                         active list); the model's step is undone"
+                    )));
+                }
+                done
             }
             Op::Mmap {
                 addr,
@@ -509,6 +522,8 @@ pub fn run_check(
             _ => None,
         }
         .map(|(_, end)| end);
+        // A SwapOut the kernel does not carry out is undone in the model.
+        let undo = (matches!(op, Op::SwapOut { .. }) && !skip_model).then(|| sim.clone());
         let t = Instant::now();
         let err = if skip_model {
             None
@@ -521,6 +536,9 @@ pub fn run_check(
             t.elapsed().as_nanos() as u64
         };
         let kernel = run.kernel_step(i, op, &sim, err.as_ref(), young, brk_old)?;
+        if let (Err(_), Some(before), None) = (&kernel, undo, &err) {
+            sim = before;
+        }
         if let (Op::Spawn { pid, .. }, Ok(_), Some(r)) = (op, &kernel, run.reclaim.as_mut())
             && let Some(real) = run.driver.real_pid(*pid)
         {
