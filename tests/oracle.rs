@@ -241,7 +241,10 @@ mod linux {
                     // about it): then the step is not checked and undone in the model.
                     let kept = name == "reclaim_keeps_an_activated_file_page.ron"
                         && st.verdict == Verdict::NotChecked
-                        && st.reason.as_deref().is_some_and(|r| r.contains("did not reclaim"));
+                        && st
+                            .reason
+                            .as_deref()
+                            .is_some_and(|r| r.contains("did not reclaim"));
                     assert!(st.verdict == Verdict::Agree || kept, "{name}: {}", r.text());
                 }
             }

@@ -19,6 +19,7 @@ fn options(a: &FuzzArgs) -> Result<FuzzOptions, CliError> {
         reclaim: a.reclaim,
         out_dir: a.out.clone(),
         driven_exe: None,
+        inject: None,
     })
 }
 

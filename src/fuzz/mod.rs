@@ -30,6 +30,9 @@ pub struct FuzzOptions {
     pub out_dir: PathBuf,
     /// The rmapviz executable that driven processes run (default: the running one).
     pub driven_exe: Option<PathBuf>,
+    /// Test hook: a deliberately wrong model prediction in every check (as `check`'s), to show
+    /// that a disagreement is found, shrunk and written.
+    pub inject: Option<crate::oracle::Injection>,
 }
 
 /// The first disagreement of a check: its step, the step's op name and what differs.
@@ -222,6 +225,7 @@ pub mod run {
         let copts = CheckOptions {
             reclaim: o.reclaim,
             driven_exe: o.driven_exe.clone(),
+            inject: o.inject,
             ..CheckOptions::default()
         };
         let mut sum = FuzzSummary::default();
@@ -402,6 +406,7 @@ mod tests {
             reclaim: true,
             out_dir: dir.clone(),
             driven_exe: None,
+            inject: None,
         };
         let p = write_finding(&dir, 99, 3, "first").unwrap();
         assert_eq!(p, dir.join("fuzz-99-3.ron"));

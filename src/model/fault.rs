@@ -79,7 +79,10 @@ impl Machine {
                         let v = v.clone();
                         let mut t = Tally::default();
                         for page in self.fault_around(scheme, ev, pid, &v, a) {
-                            t.add("do_fault_around: cached page mapped before the SIGBUS", page);
+                            t.add(
+                                "do_fault_around: cached page mapped before the SIGBUS",
+                                page,
+                            );
                         }
                         t.flush(ev);
                     }

@@ -256,7 +256,11 @@ mod tests {
         assert_eq!(p.groups(), 1);
         assert_eq!(p.group_of_step(2), Some(0));
         assert_eq!(p.group_of_step(4), Some(0));
-        assert_eq!(p.group_of_fault(3, 0x10000), None, "no second group for the read");
+        assert_eq!(
+            p.group_of_fault(3, 0x10000),
+            None,
+            "no second group for the read"
+        );
     }
 
     #[test]

@@ -57,8 +57,11 @@ fn first_cpu() -> Option<usize> {
 fn pin(real: i32, cpu: usize) -> Result<(), OracleError> {
     let mut set = nix::sched::CpuSet::new();
     set.set(cpu).map_err(failed)?;
-    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(real), &set)
-        .map_err(|e| failed(format!("cannot keep driven process {real} on CPU {cpu}: {e}")))
+    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(real), &set).map_err(|e| {
+        failed(format!(
+            "cannot keep driven process {real} on CPU {cpu}: {e}"
+        ))
+    })
 }
 
 fn failed(what: impl std::fmt::Display) -> OracleError {
