@@ -254,18 +254,7 @@ impl Machine {
         let around = self.fault_around(scheme, ev, pid, vma, a);
         let faulted = if self.pte(pid, a) == PteVal::None {
             let page = self.file_page(scheme, ev, f, vma.linear_index(a));
-            self.install_pte(
-                scheme,
-                ev,
-                pid,
-                a,
-                PteVal::Page {
-                    page,
-                    writable: false,
-                    young: true,
-                    dirty: false,
-                },
-            );
+            self.map_cached(scheme, ev, pid, a, page);
             page
         } else {
             self.pte(pid, a).into_page().expect("just mapped")
@@ -274,6 +263,24 @@ impl Machine {
         for p in around.into_iter().filter(|&p| p != faulted) {
             t.add("do_fault_around: cached neighbour mapped too", p);
         }
+    }
+
+    /// Maps page-cache page `page` at `a`, read-only and young, as a read fault does.
+    fn map_cached(
+        &mut self,
+        scheme: &mut dyn Scheme,
+        ev: &mut Events,
+        pid: Pid,
+        a: Addr,
+        page: PageId,
+    ) {
+        let pte = PteVal::Page {
+            page,
+            writable: false,
+            young: true,
+            dirty: false,
+        };
+        self.install_pte(scheme, ev, pid, a, pte);
     }
 
     /// do_fault_around for a read fault at `a` in the file (or shmem) vma `vma`: maps every page
@@ -303,18 +310,7 @@ impl Machine {
                     Cached::Swap(_) | Cached::Absent => None,
                 };
                 if let Some(page) = page {
-                    self.install_pte(
-                        scheme,
-                        ev,
-                        pid,
-                        b,
-                        PteVal::Page {
-                            page,
-                            writable: false,
-                            young: true,
-                            dirty: false,
-                        },
-                    );
+                    self.map_cached(scheme, ev, pid, b, page);
                     mapped.push(page);
                 }
             }
