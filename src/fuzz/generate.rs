@@ -9,7 +9,7 @@
 //! So every generated scenario is one `check` can drive, and its ops meet each other.
 
 use super::rng::Rng;
-use crate::model::{Addr, Machine, Op, PAGE_SIZE, Pid, Prot, PteVal, Step};
+use crate::model::{Addr, Advice, Machine, Op, PAGE_SIZE, Pid, Prot, PteVal, Step};
 use crate::oracle::REGION_END;
 use crate::scenario::Scenario;
 use crate::session::Simulation;
@@ -31,6 +31,7 @@ enum Kind {
     Munmap,
     Mprotect,
     Mremap,
+    Madvise,
     Read,
     Write,
     Fork,
@@ -40,12 +41,13 @@ enum Kind {
     Referenced,
 }
 
-const KINDS: [(u64, Kind); 12] = [
+const KINDS: [(u64, Kind); 13] = [
     (1, Kind::Spawn),
     (14, Kind::Mmap),
     (5, Kind::Munmap),
     (7, Kind::Mprotect),
     (8, Kind::Mremap),
+    (4, Kind::Madvise),
     (13, Kind::Read),
     (16, Kind::Write),
     (6, Kind::Fork),
@@ -270,7 +272,7 @@ impl Gen {
         let mut kind = self.rng.weighted(&KINDS);
         let needs_vma = matches!(
             kind,
-            Kind::Munmap | Kind::Mprotect | Kind::Mremap | Kind::Read | Kind::Write
+            Kind::Munmap | Kind::Mprotect | Kind::Mremap | Kind::Madvise | Kind::Read | Kind::Write
         );
         if needs_vma && !has_vmas && self.rng.percent(85) {
             kind = Kind::Mmap;
@@ -307,6 +309,16 @@ impl Gen {
                 }
             }
             Kind::Mremap => self.mremap(pid),
+            Kind::Madvise => {
+                let (addr, pages) = self.target_range(pid, 15);
+                let advice = *self.rng.pick(&[Advice::DontNeed, Advice::Free]);
+                Op::Madvise {
+                    pid,
+                    addr,
+                    pages,
+                    advice,
+                }
+            }
             Kind::Read | Kind::Write => {
                 let (addr, pages) = self.target_range(pid, 6);
                 let pages = pages.min(8);

@@ -94,12 +94,14 @@ fn simplify(op: &Op) -> Vec<Op> {
         }
         Op::Munmap { pages, .. }
         | Op::Mprotect { pages, .. }
+        | Op::Madvise { pages, .. }
         | Op::Read { pages, .. }
         | Op::Write { pages, .. } => {
             for n in fewer(*pages) {
                 let mut o = op.clone();
                 if let Op::Munmap { pages, .. }
                 | Op::Mprotect { pages, .. }
+                | Op::Madvise { pages, .. }
                 | Op::Read { pages, .. }
                 | Op::Write { pages, .. } = &mut o
                 {
