@@ -2,7 +2,7 @@
 //! the model's page and swap-slot identities (only used to say which ptes share a frame or a swap
 //! entry, never compared with frame numbers).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::observed::{Backing, VmaShape};
 use crate::model::{Addr, Machine, PageId, Pid, PteVal, SlotId};
@@ -35,11 +35,17 @@ pub struct ExpectedProc {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Expected {
     pub procs: BTreeMap<Pid, ExpectedProc>,
+    /// The mapped anonymous pages that MADV_FREE made lazily freeable. Whether a write fault
+    /// reuses or copies such a page once it is mapped once is not compared: Linux 6.18 did
+    /// both on the same scenario, as the per-CPU LRU batches (shared with every other process
+    /// on the CPU) happened to be drained or not.
+    pub lazyfree: BTreeSet<PageId>,
 }
 
 /// Reads the prediction out of the model.
 pub fn expected(m: &Machine) -> Expected {
     let mut procs = BTreeMap::new();
+    let mut lazyfree = BTreeSet::new();
     for p in m.procs.values() {
         let vmas =
             p.mm.vmas
@@ -64,6 +70,9 @@ pub fn expected(m: &Machine) -> Expected {
                 PteVal::Zero { .. } => ExpPte::Zero,
                 PteVal::Page { page, young, .. } => {
                     let pg = m.pages.get(page);
+                    if pg.is_lazyfree() {
+                        lazyfree.insert(page);
+                    }
                     ExpPte::Page {
                         page,
                         anon: pg.is_anon(),
@@ -77,7 +86,7 @@ pub fn expected(m: &Machine) -> Expected {
         }
         procs.insert(p.pid, ExpectedProc { vmas, ptes });
     }
-    Expected { procs }
+    Expected { procs, lazyfree }
 }
 
 /// A deliberately wrong prediction, injected after one step to show that the check can fail.
