@@ -220,9 +220,10 @@ fn check(sim: &Simulation, walk: Option<&rmapviz::model::Walk>, at: &str) {
         "{at}: the store's grouped pages"
     );
     let opts = BuildOptions::default();
-    let grouped = build_with(sim, walk, &opts);
+    let grouped = build_with(&sim.machine, sim.scheme.as_ref(), walk, &opts);
     let full = build_with(
-        sim,
+        &sim.machine,
+        sim.scheme.as_ref(),
         walk,
         &BuildOptions {
             page_group: usize::MAX,
@@ -252,7 +253,12 @@ fn every_builtin_under_every_scheme_groups_as_the_full_graph_folded() {
     let mut groups = 0;
     common::each_builtin_step(|at, sim, r| {
         check(sim, r.walk.as_ref(), at);
-        let g = build_with(sim, r.walk.as_ref(), &BuildOptions::default());
+        let g = build_with(
+            &sim.machine,
+            sim.scheme.as_ref(),
+            r.walk.as_ref(),
+            &BuildOptions::default(),
+        );
         groups += g
             .graph
             .node_indices()

@@ -86,7 +86,12 @@ fn the_storms_chains_are_one_group_until_expanded() {
     let shared = shared_pages(&sim);
     assert_eq!(shared.len(), pages as usize, "every parent page is shared");
 
-    let g = build_with(&sim, None, &BuildOptions::default());
+    let g = build_with(
+        &sim.machine,
+        sim.scheme.as_ref(),
+        None,
+        &BuildOptions::default(),
+    );
     let groups = of_kind(&g, NodeKind::ObjectGroup);
     assert_eq!(groups.len(), 1, "one group of chains");
     let grp = groups[0];
@@ -125,7 +130,7 @@ fn the_storms_chains_are_one_group_until_expanded() {
     let mut opts = BuildOptions::default();
     opts.expanded.insert(gid.clone());
     opts.page_group = usize::MAX;
-    let g = build_with(&sim, None, &opts);
+    let g = build_with(&sim.machine, sim.scheme.as_ref(), None, &opts);
     assert!(of_kind(&g, NodeKind::ObjectGroup).is_empty());
     let chains = of_kind(&g, NodeKind::Object);
     assert_eq!(chains.len(), shared.len());
@@ -160,7 +165,12 @@ fn the_walked_chain_stands_beside_the_group() {
     let mut sim = after(&sc, "pte-chain", sc.steps.len() - 1);
     let r = sim.step(sc.ops().last().unwrap(), false);
     let w = r.walk.expect("Referenced walks");
-    let g = build_with(&sim, Some(&w), &BuildOptions::default());
+    let g = build_with(
+        &sim.machine,
+        sim.scheme.as_ref(),
+        Some(&w),
+        &BuildOptions::default(),
+    );
     let own = g
         .find(&w.object)
         .expect("the walked chain has its own node");
@@ -192,9 +202,15 @@ fn every_scheme_folds_only_classes_of_alike_objects() {
                 .and_then(|i| s.result(0, i))
                 .and_then(|r| r.walk.as_ref());
             let at = format!("{name} at step {k}");
-            let full = build_with(&sim, walk, &BuildOptions::full());
+            let full = build_with(
+                &sim.machine,
+                sim.scheme.as_ref(),
+                walk,
+                &BuildOptions::full(),
+            );
             let grouped = build_with(
-                &sim,
+                &sim.machine,
+                sim.scheme.as_ref(),
                 walk,
                 &BuildOptions {
                     object_group: OBJECT_GROUP,
@@ -302,7 +318,12 @@ fn enter_expands_and_folds_a_group_of_chains() {
     let sc = storm(3, 50);
     let step = 5;
     let sim = after(&sc, "pte-chain", step);
-    let g = build_with(&sim, None, &BuildOptions::default());
+    let g = build_with(
+        &sim.machine,
+        sim.scheme.as_ref(),
+        None,
+        &BuildOptions::default(),
+    );
     let grp = of_kind(&g, NodeKind::ObjectGroup)[0];
     let gid = g.node(grp).id.clone();
     let member = g.node(grp).members().expect("a group").listed[0].clone();
@@ -372,7 +393,12 @@ fn an_unlinked_group_is_drawn_at_the_top() {
     let sc = storm(children, pages);
     let sim = after(&sc, "pte-chain", 2 + children as usize);
     assert!((children as usize + 1) * pages as usize > LINKED_PTES);
-    let g = build_with(&sim, None, &BuildOptions::default());
+    let g = build_with(
+        &sim.machine,
+        sim.scheme.as_ref(),
+        None,
+        &BuildOptions::default(),
+    );
     let grp = of_kind(&g, NodeKind::ObjectGroup)[0];
     assert!(neighbours(&g, grp, Direction::Incoming, EdgeKind::VmaObject).is_empty());
     let l = layout(&g);
@@ -411,14 +437,19 @@ fn an_expanded_run_of_vmas_shows_every_vma() {
     }
     let sim = after(&sc, "anon-vma", 20);
     assert_eq!(sim.machine.procs[&1].mm.vmas.len(), 20);
-    let g = build_with(&sim, None, &BuildOptions::default());
+    let g = build_with(
+        &sim.machine,
+        sim.scheme.as_ref(),
+        None,
+        &BuildOptions::default(),
+    );
     let runs = of_kind(&g, NodeKind::VmaGroup);
     assert_eq!(runs.len(), 1, "twenty unlinked vmas are one run");
     let gid = g.node(runs[0]).id.clone();
     assert_eq!(g.node(runs[0]).count, 20);
     let mut opts = BuildOptions::default();
     opts.expanded.insert(gid.clone());
-    let g = build_with(&sim, None, &opts);
+    let g = build_with(&sim.machine, sim.scheme.as_ref(), None, &opts);
     assert!(
         of_kind(&g, NodeKind::VmaGroup).is_empty(),
         "no run left folded"
@@ -468,7 +499,12 @@ fn a_chain_the_walk_freed_is_drawn_as_walked() {
         sim.scheme.view(&sim.machine).index_of(&w.object).is_none(),
         "the chain is gone from the state"
     );
-    let g = build_with(&sim, Some(&w), &BuildOptions::default());
+    let g = build_with(
+        &sim.machine,
+        sim.scheme.as_ref(),
+        Some(&w),
+        &BuildOptions::default(),
+    );
     let chain = g.find(&w.object).expect("the walked chain is drawn");
     // Marked gone at every level of detail (a cross at the tightest).
     for d in rmapviz::view::Detail::ALL {

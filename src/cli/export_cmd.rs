@@ -32,7 +32,7 @@ pub fn run(a: ExportArgs) -> Result<u8, CliError> {
     } else {
         BuildOptions::default()
     };
-    let graph = view::build_with(&sim, walk, &opts);
+    let graph = view::build_with(&sim.machine, sim.scheme.as_ref(), walk, &opts);
     let op = last.as_ref().map(|r| r.op.to_ron_line());
     let bytes = match format {
         GraphFormat::Dot => {

@@ -6,7 +6,9 @@
 //! - [`layout`]: rows and columns of the nodes, computed once per step;
 //! - [`route`]: edges bundled into lanes, as per-cell direction masks;
 //! - [`glyph`]: the line glyphs for the masks;
-//! - [`build`]: the graph built from a state, walk marked, grouped and focused;
+//! - [`build`]: the graph built from a machine and its scheme, column by column, grouped;
+//! - `mark`: the walk marked on the graph, and focus mode;
+//! - `search`: finding a node from what a person types;
 //! - `group`: many alike rmap objects folded into one node;
 //! - [`nodes`]: what each node says (labels at every level, inspector fields);
 //! - [`detail`]: the levels of detail of the node texts, for panes too narrow for the full ones.
@@ -17,6 +19,7 @@ pub mod glyph;
 pub mod graph;
 mod group;
 pub mod layout;
+mod mark;
 pub mod nodes;
 pub mod route;
 mod search;
@@ -45,14 +48,16 @@ pub struct StepView {
 }
 
 impl StepView {
-    /// Builds the graph of `sim` with `walk` marked; layouts are made when asked for.
+    /// Builds the graph of `m` under `scheme` with `walk` marked; layouts are made when asked
+    /// for.
     pub fn new(
-        sim: &crate::session::Simulation,
+        m: &crate::model::Machine,
+        scheme: &dyn crate::model::rmap::Scheme,
         walk: Option<&crate::model::Walk>,
         opts: &BuildOptions,
     ) -> StepView {
         StepView {
-            graph: build_with(sim, walk, opts),
+            graph: build_with(m, scheme, walk, opts),
             layouts: Default::default(),
             widths: OnceLock::new(),
         }

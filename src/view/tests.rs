@@ -50,7 +50,12 @@ fn s3_walk_is_marked_on_the_graph_under_anon_vma() {
     // (2H). design.md §3: anon_vma lists are walked newest first, and the parent's moved vma
     // (made by mremap, step 4) is newer than the child's (made by fork, step 3).
     let (sim, walk) = steps(&builtin("S3"), "anon-vma").pop().unwrap();
-    let g = build_with(&sim, walk.as_ref(), &BuildOptions::default());
+    let g = build_with(
+        &sim.machine,
+        sim.scheme.as_ref(),
+        walk.as_ref(),
+        &BuildOptions::default(),
+    );
     let v = visits(&g);
     assert_eq!(v.len(), 2);
     assert_eq!((v[0].1, v[0].2), (1, Outcome::Hit));
@@ -86,7 +91,12 @@ fn s3_walk_under_modern_visits_in_interval_tree_order() {
     // rmap-semantics.md §7 S3: MOD 2H. design.md §3: interval trees visit equal pgoffs in
     // insertion order: the child's vma (fork) before the parent's moved one (mremap).
     let (sim, walk) = steps(&builtin("S3"), "modern").pop().unwrap();
-    let g = build_with(&sim, walk.as_ref(), &BuildOptions::default());
+    let g = build_with(
+        &sim.machine,
+        sim.scheme.as_ref(),
+        walk.as_ref(),
+        &BuildOptions::default(),
+    );
     let v = visits(&g);
     assert_eq!(
         v.iter().map(|x| (x.1, x.2)).collect::<Vec<_>>(),
@@ -101,7 +111,12 @@ fn shorter_texts_keep_what_a_student_needs() {
     // rmap-semantics.md §7 S3, AMM naive: the walk probes the parent at the old address
     // (MISS) and the child (HIT); the parent's pte at the moved address is LOST.
     let (sim, walk) = steps(&builtin("S3"), "anonmm-naive").pop().unwrap();
-    let g = build_with(&sim, walk.as_ref(), &BuildOptions::default());
+    let g = build_with(
+        &sim.machine,
+        sim.scheme.as_ref(),
+        walk.as_ref(),
+        &BuildOptions::default(),
+    );
     let text = |id: &str, d: Detail| g.node(g.find(id).expect(id)).text_at(d);
     let moved = g
         .graph
@@ -134,7 +149,12 @@ fn shorter_texts_keep_what_a_student_needs() {
 #[test]
 fn a_long_label_is_cut_but_its_walk_badge_is_kept() {
     let (sim, walk) = steps(&builtin("S3"), "anon-vma").pop().unwrap();
-    let mut g = build_with(&sim, walk.as_ref(), &BuildOptions::default());
+    let mut g = build_with(
+        &sim.machine,
+        sim.scheme.as_ref(),
+        walk.as_ref(),
+        &BuildOptions::default(),
+    );
     // The parent's vma, the walk's first candidate (rmap-semantics.md §7 S3: AV 2H).
     let n = g
         .graph
@@ -163,7 +183,12 @@ fn pte_chains_are_linked_to_their_page_and_to_the_vmas_of_their_ptes() {
     // one page_add_rmap each, so after S3's fork (step 3) each of the four pages has a chain
     // of two ptes, one in each process's vma at the same address.
     let all = steps(&builtin("S3"), "pte-chain");
-    let g = build_with(&all[3].0, None, &BuildOptions::default());
+    let g = build_with(
+        &all[3].0.machine,
+        all[3].0.scheme.as_ref(),
+        None,
+        &BuildOptions::default(),
+    );
     let vmas: HashSet<String> = g
         .graph
         .node_indices()
@@ -260,7 +285,12 @@ fn lanes_are_shared_only_by_edges_linked_each_to_each() {
     {
         for scheme in scheme_names() {
             for (k, (sim, walk)) in steps(&sc, scheme).iter().enumerate() {
-                let g = build_with(sim, walk.as_ref(), &BuildOptions::default());
+                let g = build_with(
+                    &sim.machine,
+                    sim.scheme.as_ref(),
+                    walk.as_ref(),
+                    &BuildOptions::default(),
+                );
                 let what = format!("{} step {k} {scheme}", sc.title);
                 check_shared_lanes_are_complete(&g, &layout(&g), &what);
             }
@@ -272,7 +302,12 @@ fn lanes_are_shared_only_by_edges_linked_each_to_each() {
 fn ids_are_stable_across_steps() {
     let all = steps(&builtin("S3"), "modern");
     let ids = |k: usize| -> HashSet<String> {
-        let g = build_with(&all[k].0, None, &BuildOptions::default());
+        let g = build_with(
+            &all[k].0.machine,
+            all[k].0.scheme.as_ref(),
+            None,
+            &BuildOptions::default(),
+        );
         g.graph
             .node_indices()
             .map(|i| g.node(i).id.clone())
@@ -294,7 +329,12 @@ fn pages_of_a_large_object_are_grouped_unless_expanded() {
     let all = steps(&sc, "anon-vma");
     let writes_done = 2 + 5 + 5; // mmap, write, 5 forks, 5 child writes
     let (sim, _) = &all[writes_done];
-    let g = build_with(sim, None, &BuildOptions::default());
+    let g = build_with(
+        &sim.machine,
+        sim.scheme.as_ref(),
+        None,
+        &BuildOptions::default(),
+    );
     let grp = g.find(&page_group_id("av1")).expect("a page group");
     // 20 originals + 5 x 20 copies.
     assert_eq!(g.node(grp).count, 120);
@@ -307,7 +347,7 @@ fn pages_of_a_large_object_are_grouped_unless_expanded() {
 
     let mut opts = BuildOptions::default();
     opts.expanded.insert(page_group_id("av1"));
-    let g = build_with(sim, None, &opts);
+    let g = build_with(&sim.machine, sim.scheme.as_ref(), None, &opts);
     let pages = g
         .graph
         .node_indices()
@@ -322,7 +362,12 @@ fn the_walked_page_is_shown_beside_its_group() {
     let sc = storm(5, 20);
     let (sim, walk) = steps(&sc, "anon-vma").pop().unwrap();
     let w = walk.expect("the storm ends with a SwapOut");
-    let g = build_with(&sim, Some(&w), &BuildOptions::default());
+    let g = build_with(
+        &sim.machine,
+        sim.scheme.as_ref(),
+        Some(&w),
+        &BuildOptions::default(),
+    );
     let p = g
         .find(&w.page.to_string())
         .expect("walked page shown on its own");
@@ -338,8 +383,13 @@ fn focus_keeps_the_walk_and_its_neighbours_only() {
         focus_walk: true,
         ..BuildOptions::default()
     };
-    let full = build_with(&sim, walk.as_ref(), &BuildOptions::default());
-    let g = build_with(&sim, walk.as_ref(), &opts);
+    let full = build_with(
+        &sim.machine,
+        sim.scheme.as_ref(),
+        walk.as_ref(),
+        &BuildOptions::default(),
+    );
+    let g = build_with(&sim.machine, sim.scheme.as_ref(), walk.as_ref(), &opts);
     assert!(g.len() < full.len());
     for i in g.graph.node_indices() {
         let near = g.node(i).walk.is_marked()
@@ -499,7 +549,12 @@ fn every_builtin_lays_out_cleanly_at_every_step_under_every_scheme() {
         let sc = builtin(b.name);
         for scheme in scheme_names() {
             for (k, (sim, walk)) in steps(&sc, scheme).iter().enumerate() {
-                let g = build_with(sim, walk.as_ref(), &BuildOptions::default());
+                let g = build_with(
+                    &sim.machine,
+                    sim.scheme.as_ref(),
+                    walk.as_ref(),
+                    &BuildOptions::default(),
+                );
                 let full = layout(&g);
                 for d in Detail::ALL {
                     let l = layout_at(&g, d);
@@ -530,7 +585,12 @@ fn a_storm_lays_out_with_few_lanes() {
     let sc = storm(50, 30);
     for scheme in scheme_names() {
         let (sim, walk) = steps(&sc, scheme).pop().unwrap();
-        let g = build_with(&sim, walk.as_ref(), &BuildOptions::default());
+        let g = build_with(
+            &sim.machine,
+            sim.scheme.as_ref(),
+            walk.as_ref(),
+            &BuildOptions::default(),
+        );
         let l = layout(&g);
         check_layout(&g, &l, scheme);
         assert!(l.width < 200, "{scheme}: {} cells wide", l.width);
@@ -556,7 +616,12 @@ fn node_widths_are_the_widths_of_the_texts_drawn() {
         let sc = builtin(b.name);
         for scheme in scheme_names() {
             for (sim, walk) in steps(&sc, scheme) {
-                let g = build_with(&sim, walk.as_ref(), &BuildOptions::default());
+                let g = build_with(
+                    &sim.machine,
+                    sim.scheme.as_ref(),
+                    walk.as_ref(),
+                    &BuildOptions::default(),
+                );
                 for i in g.graph.node_indices() {
                     let n = g.node(i);
                     for d in Detail::ALL {
@@ -592,7 +657,12 @@ fn storms_with_groups_of_objects_lay_out_cleanly() {
         let all = steps(&sc, "pte-chain");
         for k in [2 + children as usize, all.len() - 1] {
             let (sim, walk) = &all[k];
-            let g = build_with(sim, walk.as_ref(), &BuildOptions::default());
+            let g = build_with(
+                &sim.machine,
+                sim.scheme.as_ref(),
+                walk.as_ref(),
+                &BuildOptions::default(),
+            );
             assert!(
                 g.graph
                     .node_indices()
@@ -613,7 +683,12 @@ fn search_finds_a_folded_page_as_its_group_and_an_address_as_its_vma() {
     let sc = storm(5, 20);
     let all = steps(&sc, "anon-vma");
     let (sim, _) = &all[2 + 5 + 5];
-    let g = build_with(sim, None, &BuildOptions::default());
+    let g = build_with(
+        &sim.machine,
+        sim.scheme.as_ref(),
+        None,
+        &BuildOptions::default(),
+    );
     let grp = g.find(&page_group_id("av1")).expect("a page group");
     assert!(g.find("p50").is_none(), "p50 is folded");
     assert_eq!(

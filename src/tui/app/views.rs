@@ -133,7 +133,12 @@ impl ViewStore {
             .checked_sub(1)
             .and_then(|i| session.result(scheme, i))
             .and_then(|r| r.walk.clone());
-        let view = StepView::new(&sim, walk.as_ref(), &self.options);
+        let view = StepView::new(
+            &sim.machine,
+            sim.scheme.as_ref(),
+            walk.as_ref(),
+            &self.options,
+        );
         if let Some(w) = width {
             self.last_detail = view.fit_from(w, self.last_detail).detail;
         }
