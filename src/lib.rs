@@ -1,6 +1,6 @@
 //! rmapviz: make the Linux kernel's reverse mapping (rmap) visible.
 //!
-//! The crate is layered as design.md §2 describes: [`model`] (the scheme-independent machine)
+//! The crate is layered as docs/architecture.md §1 describes: [`model`] (the scheme-independent machine)
 //! and [`schemes`] (one rmap design per file) know nothing of terminals; [`scenario`] reads and
 //! writes the RON format; [`session`] runs one simulation per scheme and keeps history.
 

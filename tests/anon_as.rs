@@ -1,4 +1,4 @@
-//! `anon-as`, Rik van Riel's anonymous address_space per family, against rmap-semantics.md §3.6
+//! `anon-as`, Rik van Riel's anonymous address_space per family, against docs/semantics.md §3.6
 //! ("Simulator semantics (DERIVED)") and the teaching scenarios of §7 where an object-based
 //! design's behaviour follows from it.
 

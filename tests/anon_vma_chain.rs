@@ -1,4 +1,4 @@
-//! `anon-vma-chain` (2.6.34 - 3.6) against the AVC columns of rmap-semantics.md §7, the AVC
+//! `anon-vma-chain` (2.6.34 - 3.6) against the AVC columns of docs/semantics.md §7, the AVC
 //! storm of §5.4 and the repeated-fork chain of §5.6 / §7 S6.
 
 mod common;

@@ -1,4 +1,4 @@
-//! `anon-vma-global` and `anon-vma-global-prio` against rmap-semantics.md §3.5 and the AV / AVG
+//! `anon-vma-global` and `anon-vma-global-prio` against docs/semantics.md §3.5 and the AV / AVG
 //! columns of §7, and Andrea Arcangeli's two claims about them (12 Mar 2004): the global object
 //! scans vmas of other address spaces for memory made after fork, and a prio_tree on top cannot
 //! avoid the misses on copy-on-write copies.

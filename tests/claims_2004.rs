@@ -1,4 +1,4 @@
-//! The claims of the March 2004 debate, reproduced from the model (rmap-semantics.md §3.1,
+//! The claims of the March 2004 debate, reproduced from the model (docs/semantics.md §3.1,
 //! §3.3, §3.4, §5): Andrea Arcangeli's objection to anonmm, Hugh Dickins's rmap 11 answer, the
 //! per-pte cost of pte chains against the per-vma (or per-mm) cost of object-based rmap, and
 //! anonmm's handling of dead mms.

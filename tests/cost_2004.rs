@@ -1,4 +1,4 @@
-//! The memory cost of the 2004 designs on both ABIs, per object kind (rmap-semantics.md §4):
+//! The memory cost of the 2004 designs on both ABIs, per object kind (docs/semantics.md §4):
 //! i386 with 2004 layouts, x86_64 with 64-bit layouts.
 
 mod common;

@@ -1,4 +1,4 @@
-//! The memory-cost model against rmap-semantics.md §4, and the DERIVED historical sizes against
+//! The memory-cost model against docs/semantics.md §4, and the DERIVED historical sizes against
 //! a plain-C layout model (tests/layouts/historical.h) compiled with gcc for both ABIs.
 
 use rmapviz::model::{Cost, CostLine};

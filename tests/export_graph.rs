@@ -1,5 +1,5 @@
 //! `rmapviz export`: the graph of a state as JSON and Graphviz DOT, checked against the walk that
-//! rmap-semantics.md specifies, plus determinism and bad input.
+//! docs/semantics.md specifies, plus determinism and bad input.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -40,7 +40,7 @@ fn json(args: &[&str]) -> Value {
     serde_json::from_slice(&export(&a)).expect("valid JSON")
 }
 
-/// rmap-semantics.md §7 S3, row "AV / AVG / AVC / MOD": after the parent's mremap the new vma
+/// docs/semantics.md §7 S3, row "AV, AVG, AVC, MOD": after the parent's mremap the new vma
 /// keeps its vm_pgoff, so the walk of the shared page finds both ptes: 2 HIT, nothing LOST.
 #[test]
 fn s3_walk_under_anon_vma_is_two_hits_marked_on_the_graph() {
@@ -118,7 +118,7 @@ fn s3_walk_under_anon_vma_is_two_hits_marked_on_the_graph() {
     }
 }
 
-/// rmap-semantics.md §7 S3, row "AMM naive (no fix)": the walk probes the parent at the old
+/// docs/semantics.md §7 S3, row "AMM without a fix (`anonmm-naive`)": the walk probes the parent at the old
 /// address (MISS) and the child there (HIT); the parent's moved pte at 0x81000 is LOST, so the
 /// page cannot be unmapped. The graph marks the LOST pte on the parent's moved vma.
 #[test]

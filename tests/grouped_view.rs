@@ -311,7 +311,7 @@ fn storm_states_from_checkpoints_group_as_the_full_graph_folded() {
 
 /// pte-chain with more pages mapped once than it labels one by one (`LINKED_PTES`): a storm of
 /// 2 children x 3000 pages leaves each child's 3000 copy-on-write copies mapped by one pte,
-/// held in `pte.direct` (rmap-semantics.md §3.1), while the parent's originals keep their chains
+/// held in `pte.direct` (docs/semantics.md §3.1), while the parent's originals keep their chains
 /// (a chain does not collapse on removal). The view hands the direct pages over per vma; the
 /// expected links come from the page tables: every page a child maps, to that child's vma (the
 /// storm's step (a) swapped out one of them).
@@ -350,7 +350,7 @@ fn pte_chain_hands_many_direct_pages_over_per_vma() {
     assert_eq!(view.page_vma_links.len(), 2, "one set per child's vma");
 }
 
-/// Every page pte-chain links straight to a vma (`pte.direct`, rmap-semantics.md §3.1) is, by
+/// Every page pte-chain links straight to a vma (`pte.direct`, docs/semantics.md §3.1) is, by
 /// the page tables, mapped by exactly one pte, and that pte lies in that vma: on every built-in
 /// at every step (mprotect splits, mremap moves and partial munmaps included), and whatever the
 /// runs the view reads its pages in.

@@ -1,4 +1,4 @@
-//! The model against what the real kernel was observed to do (rmap-semantics.md §6.2, §6.2b,
+//! The model against what the real kernel was observed to do (docs/semantics.md §6.2, §6.2b,
 //! kernel-experiments/rmapcheck.c and pgoffcheck.c), and the step errors of the core issue.
 
 use rmapviz::model::{Op, Prot, PteVal, StepError};
@@ -535,7 +535,7 @@ fn pte_addrs(s: &Simulation, pid: u32, start: u64, end: u64) -> Vec<u64> {
 
 #[test]
 fn fault_around_starts_at_an_unaligned_vma_start_and_stops_at_the_page_table() {
-    // rmap-semantics.md §8.1 (do_fault_around): the 16-pte window starts at
+    // docs/semantics.md §8.1 (do_fault_around): the 16-pte window starts at
     // max(ALIGN_DOWN(addr, 64 KiB), vma start, page-table start) and ends at
     // min(window start + 16 ptes, vma end, page-table end).
     let mut s = sim("modern");
@@ -571,7 +571,7 @@ fn mremap_in_place(pid: u32, addr: u64, pages: u64, new_pages: u64) -> Op {
 
 #[test]
 fn an_mremap_in_place_that_does_not_grow_may_span_vmas_and_holes() {
-    // rmap-semantics.md §8.1: an mremap that keeps the size and does not move succeeds on 6.18
+    // docs/semantics.md §8.1: an mremap that keeps the size and does not move succeeds on 6.18
     // even where the range spans two vmas or a hole. Linux looks only for a vma at the start
     // (EFAULT without one); a shrink unmaps the tail past the new size, whatever it spans.
     let mut s = sim("modern");
@@ -622,7 +622,7 @@ fn vma_prots(s: &Simulation, pid: u32) -> Vec<(u64, u64, String)> {
 
 #[test]
 fn an_mprotect_over_a_hole_changes_the_mapped_prefix_and_fails() {
-    // rmap-semantics.md §8.1: mprotect over a range with a hole at its end returns ENOMEM after it
+    // docs/semantics.md §8.1: mprotect over a range with a hole at its end returns ENOMEM after it
     // has already changed the mapped prefix. A range that starts in a hole changes nothing.
     let mut s = sim("modern");
     ok(&mut s, mmap(1, 0x10000, 4, "rw"));

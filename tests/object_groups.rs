@@ -1,5 +1,5 @@
 //! Many alike rmap objects are drawn as one group node (`BuildOptions::object_group`): the
-//! storm under `pte-chain` has a chain for each of the parent's shared pages (rmap-semantics.md
+//! storm under `pte-chain` has a chain for each of the parent's shared pages (docs/semantics.md
 //! §3.1: a page mapped by more than one pte keeps its ptes in a chain). These tests take the
 //! expected chains from the page tables, hold the grouped graph to the ungrouped one under every
 //! scheme, and drive the TUI's Enter over a group.
@@ -482,7 +482,7 @@ fn an_expanded_run_of_vmas_shows_every_vma() {
 }
 
 /// S3's reclaim under pte-chain unmaps both ptes of the page, and the page's chain goes with
-/// its last pte (rmap-semantics.md §3.1: page_remove_rmap frees the chain). The graph draws the
+/// its last pte (docs/semantics.md §3.1: page_remove_rmap frees the chain). The graph draws the
 /// chain as the walk saw it, marked gone, between the two vmas the walk visited and the page.
 #[test]
 fn a_chain_the_walk_freed_is_drawn_as_walked() {

@@ -233,7 +233,7 @@ mod linux {
             let r = check(&s, name, &opts(true, None));
             assert!(r.reclaim, "{name}: reclaim was not set up: {:?}", r.missing);
             assert_agrees(&r);
-            // Every SwapOut was really checked: rmap-semantics.md §6.2 (S1, S3: every sharer
+            // Every SwapOut was really checked: docs/semantics.md §6.2 (S1, S3: every sharer
             // holds the same swap entry; S9: swap-in shares one page).
             for (st, op) in r.steps.iter().zip(s.ops()) {
                 if matches!(op, Op::SwapOut { .. }) {
@@ -304,7 +304,7 @@ mod linux {
         }
         let (s, _) = Scenario::load("S1").unwrap();
         // S1 step 3 forks: the parent's page at 0x10000 keeps its frame. Pretend the model gave
-        // it a new page: the kernel kept the frame (rmap-semantics.md §6.2 step 1).
+        // it a new page: the kernel kept the frame (docs/semantics.md §6.2 step 1).
         let r = check(
             &s,
             "S1",

@@ -48,7 +48,7 @@ fn op() -> impl Strategy<Value = Op> {
 
 /// Walks every mapped page and checks that the scheme reaches every pte that maps it; under
 /// `pte-chain` also that the walk has no other candidate: each chain holds exactly the ptes of
-/// its page, every entry a HIT (rmap-semantics.md §3.1).
+/// its page, every entry a HIT (docs/semantics.md §3.1).
 fn every_mapped_page_is_reachable(sim: &Simulation) -> Result<(), String> {
     let exact = sim.scheme_name() == "pte-chain";
     let mut seen = std::collections::BTreeSet::new();
@@ -210,7 +210,7 @@ fn check_all(ops: &[Op]) -> Result<(), TestCaseError> {
             }
             let scheme = t.name;
             // An mprotect over a hole changes the vmas before the hole, as Linux does
-            // (rmap-semantics.md §8.1); the ptes outside that prefix stay as they were.
+            // (docs/semantics.md §8.1); the ptes outside that prefix stay as they were.
             if let Some(StepError::NotFullyMapped {
                 pid,
                 start,

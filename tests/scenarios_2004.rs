@@ -1,4 +1,4 @@
-//! The teaching scenarios of rmap-semantics.md §7 under the four designs of the March 2004
+//! The teaching scenarios of docs/semantics.md §7 under the four designs of the March 2004
 //! debate: `pte-chain` (the PTEC column), `anonmm` and `anonmm-naive` (the AMM column, rmap 10
 //! with and without rmap 11, and the naive row of S3), and `anon-vma-rfc2` (the AV column once
 //! a fork has made an anon_vma; before a fork its pages point straight at their vma, §3.4

@@ -1,5 +1,5 @@
 //! The built-in teaching scenarios under `anon-vma` and `modern`, checked against the walk
-//! results that rmap-semantics.md §7 gives (and the kernel orders of design.md §3).
+//! results that docs/semantics.md §7 gives (and the kernel orders of its §2.2).
 
 mod common;
 use common::*;

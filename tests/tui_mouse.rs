@@ -64,7 +64,7 @@ fn clicks_select_a_step_and_a_node_and_the_wheel_scrolls_the_pane_under_it() {
     assert!(s.contents().contains("step 4/5"), "{}", s.contents());
 
     // S3's SwapOut under anonmm-naive (3): the narrative's last lines, that try_to_unmap
-    // failed (rmap-semantics.md §7 S3), are below its bottom until the wheel scrolls it.
+    // failed (docs/semantics.md §7 S3), are below its bottom until the wheel scrolls it.
     s.send("G3");
     s.wait_for("step 5/5");
     s.wait_for("scheme 3/10");

@@ -138,7 +138,7 @@ fn choosing_the_compared_scheme_swaps_the_panes() {
 }
 
 /// pte-chain keeps a page's ptes in its `pte` union, not in page->mapping
-/// (rmap-semantics.md §3.1); the walk pane names the field the walk starts from.
+/// (docs/semantics.md §3.1); the walk pane names the field the walk starts from.
 #[test]
 fn the_walk_pane_names_the_field_the_walk_starts_from() {
     let screen = |scheme: &str| {
@@ -198,7 +198,7 @@ fn a_far_step_is_simulated_between_keys() {
     assert_eq!(a.step(), len - 1);
     assert_eq!(a.target(), None);
     // Step len - 1 reclaims a child's private copy: under modern one candidate, the child's own
-    // anon_vma, a HIT (rmap-semantics.md §7 S2 (a)).
+    // anon_vma, a HIT (docs/semantics.md §7 S2 (a)).
     let w = a.walk().expect("the storm's step (a) walks");
     assert_eq!(w.visits.len(), 1);
     assert_eq!(w.hit, 1);
@@ -319,7 +319,7 @@ fn impossible_typed_ranges_change_nothing() {
 
 /// A walk of more than 999 candidates keeps each candidate on one row of the 30-column walk
 /// pane: the storm's reclaim of a child's copy under anon-vma scans the whole family, 1001
-/// vmas (rmap-semantics.md §7 S2 (a)), the last of them the HIT.
+/// vmas (docs/semantics.md §7 S2 (a)), the last of them the HIT.
 #[test]
 fn a_walk_of_a_thousand_candidates_keeps_one_row_each() {
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -473,7 +473,7 @@ fn the_recorder_api_steps_and_follows_candidates() {
     assert_eq!(a.candidates(), 0);
     a.step_to(5);
     assert_eq!(a.step(), 5);
-    // rmap-semantics.md §7 S3: anon-vma finds both ptes: two candidates.
+    // docs/semantics.md §7 S3: anon-vma finds both ptes: two candidates.
     assert_eq!(a.candidates(), 2);
     a.set_walk_candidate(Some(1));
     assert_eq!(a.walk_candidate(), Some(1));

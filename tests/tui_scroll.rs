@@ -15,7 +15,7 @@ use rmapviz::tui::app::FrameInfo;
 use rmapviz::tui::{App, AppOptions, Msg, render};
 
 /// Children of the storm: its last step walks the parent's anon_vma, which lists the parent's
-/// vma and the 30 children's (rmap-semantics.md §7 S2 (b): N MISS + 1 HIT under anon-vma).
+/// vma and the 30 children's (docs/semantics.md §7 S2 (b): N MISS + 1 HIT under anon-vma).
 const CHILDREN: u32 = 30;
 
 fn storm_app(scheme: &str) -> App {
@@ -182,7 +182,7 @@ fn the_wheel_scrolls_the_pane_under_it_and_not_the_graph() {
 #[test]
 fn the_wheel_and_the_keys_scroll_the_narrative_to_its_end() {
     // S3 at its SwapOut under anonmm-naive: the moved pte is LOST and try_to_unmap fails
-    // (rmap-semantics.md §7 S3); the narrative says so in its last lines.
+    // (docs/semantics.md §7 S3); the narrative says so in its last lines.
     let s3 = Scenario::load("S3").unwrap().0;
     let opts = AppOptions {
         scheme: "anonmm-naive",

@@ -1,4 +1,4 @@
-//! Memory cost of a scheme's rmap metadata, for two ABIs (rmap-semantics.md §4).
+//! Memory cost of a scheme's rmap metadata, for two ABIs (docs/semantics.md §4).
 
 use serde::Serialize;
 

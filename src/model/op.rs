@@ -1,4 +1,4 @@
-//! The operations a scenario is made of (design.md §3), and the steps (an op and its note) as
+//! The operations a scenario is made of (README's scenario format), and the steps (an op and its note) as
 //! RON reads and writes them.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -1,4 +1,4 @@
-//! The walk contract (design.md §3, rmap-semantics.md §2.2): what a reverse walk visits and finds.
+//! The walk contract (docs/semantics.md §2.2): what a reverse walk visits and finds.
 
 use serde::Serialize;
 use std::fmt;

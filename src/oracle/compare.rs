@@ -528,7 +528,7 @@ mod tests {
         }
     }
 
-    /// rmap-semantics.md §6.2 step 1: after fork parent and child map the same frames, mapcount 2.
+    /// docs/semantics.md §6.2 step 1: after fork parent and child map the same frames, mapcount 2.
     fn after_fork() -> (Expected, Observed) {
         let mut e = Expected::default();
         let mut o = Observed {
@@ -733,7 +733,7 @@ mod tests {
         );
     }
 
-    /// After the child's write to page 2 (rmap-semantics.md §6.2 step 2): the child maps a new
+    /// After the child's write to page 2 (docs/semantics.md §6.2 step 2): the child maps a new
     /// frame, the parent keeps the original, now exclusive.
     fn after_child_write() -> (Expected, Observed) {
         let (mut e, mut o) = after_fork();

@@ -1,5 +1,5 @@
 //! The scenario's files as memfds: shmem files like those of tmpfs (order-0 page-cache folios
-//! with the default `shmem_enabled = never`, rmap-semantics.md §6.2b) that have no name in any
+//! with the default `shmem_enabled = never`, docs/semantics.md §6.2b) that have no name in any
 //! directory, so they go away with the last process that has them open or mapped, the
 //! controller killed with SIGKILL included. A driven process maps one through the descriptor
 //! the controller sends with the request (`SCM_RIGHTS`), so every process maps the same open

@@ -1,6 +1,6 @@
 //! What the kernel shows after a step, decoded from `/proc/PID/maps` (or `/proc/PID/smaps`),
 //! `/proc/PID/pagemap`, `/proc/kpagecount` and `/proc/kpageflags` (bit layout from the kernel's
-//! `Documentation/admin-guide/mm/pagemap.rst`, rmap-semantics.md §6.1).
+//! `Documentation/admin-guide/mm/pagemap.rst`, docs/semantics.md §6.1).
 
 use std::collections::BTreeMap;
 use std::fmt;

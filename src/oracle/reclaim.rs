@@ -3,7 +3,7 @@
 //! What this 6.18 machine offers: the memory controller is mounted as cgroup v1
 //! (`/sys/fs/cgroup/memory`; the v2 hierarchy has no memory controller, so `memory.reclaim` is not
 //! available), and v1's `memory.force_empty` reclaims every page charged to a cgroup, swapping
-//! anonymous and shmem pages out (rmap-semantics.md §6.2). Reclaim through a cgroup reclaims
+//! anonymous and shmem pages out (docs/semantics.md §6.2). Reclaim through a cgroup reclaims
 //! shared pages as well: it walks the rmap and unmaps every pte (`MADV_PAGEOUT` would skip a page
 //! mapped by more than one process). To reclaim exactly one page, [`super::charge`] arranges
 //! that the target page is the only page charged to its cgroup.

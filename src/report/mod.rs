@@ -1,4 +1,4 @@
-//! Headless output of replays: JSON (the public contract of design.md §3 and README) and text.
+//! Headless output of replays: JSON (the public contract that README documents) and text.
 
 pub mod compare;
 pub mod json;

@@ -1,4 +1,4 @@
-//! The built-in teaching scenarios (rmap-semantics.md §7), embedded in the binary.
+//! The built-in teaching scenarios (docs/semantics.md §7), embedded in the binary.
 
 /// One built-in scenario.
 #[derive(Debug)]

@@ -6,7 +6,7 @@ use crate::model::{Op, PAGE_SIZE};
 /// Base address of the storm's vma.
 const STORM_BASE: u64 = 0x1000_0000;
 
-/// Rik van Riel's copy-on-write storm (rmap-semantics.md §5.4): a parent with a vma of `pages`
+/// Rik van Riel's copy-on-write storm (docs/semantics.md §5.4): a parent with a vma of `pages`
 /// written pages forks `children` children, every child writes every page, then reclaim looks
 /// at (a) a child's copy and (b) the parent's original.
 pub fn storm(children: u32, pages: u64) -> Scenario {

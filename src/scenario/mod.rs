@@ -1,4 +1,4 @@
-//! Scenarios: the RON format of design.md §3, its error messages, the built-in scenarios and
+//! Scenarios: the RON format (README's scenario format), its error messages, the built-in scenarios and
 //! generated ones.
 
 mod builtin;

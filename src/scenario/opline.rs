@@ -527,7 +527,7 @@ mod tests {
 
     #[test]
     fn defaults_follow_the_scenario_format() {
-        // design.md §3: prot "rw", shared false, offset 0; read/write pages 1.
+        // The scenario format's defaults (README): prot "rw", shared false, offset 0; read/write pages 1.
         assert_eq!(ok("read 1 0x1000"), ok("read 1 0x1000 1"));
         assert_eq!(ok("MMAP 1 4096 1"), ok("mmap 1 0x1000 1 rw"));
         assert_eq!(ok("SwapOut 1 0x1000").name(), "SwapOut");

@@ -1,4 +1,4 @@
-//! `anon-as`: Rik van Riel's anonymous `address_space` per exec family (rmap-semantics.md §3.6;
+//! `anon-as`: Rik van Riel's anonymous `address_space` per exec family (docs/semantics.md §3.6;
 //! proposal of 12 Mar 2004, never implemented). Anonymous memory is mapped like a file: every
 //! anonymous vma of the family sits in the family object's i_mmap, keyed by its pgoff range, and
 //! "there's no difference between mremap() of anonymous memory and mremap() of part of an

@@ -1,5 +1,5 @@
 //! `anon-vma`: Andrea Arcangeli's anon_vma as merged in 2.6.7 and kept until 2.6.33
-//! (rmap-semantics.md §3.4; mm/rmap.c of 2.6.11).
+//! (docs/semantics.md §3.4; mm/rmap.c of 2.6.11).
 //!
 //! What a page points to: an anonymous page's `mapping` is the anon_vma of the vma that first
 //! mapped it, `index` its linear page index (`vm_pgoff + (addr - vm_start) / PAGE_SIZE`; an

@@ -1,5 +1,5 @@
 //! `anon-vma-global` and `anon-vma-global-prio`: one anonymous object per exec family holding
-//! every anonymous vma of every member (rmap-semantics.md §3.5; Andrea Arcangeli, 12 and 13 Mar
+//! every anonymous vma of every member (docs/semantics.md §3.5; Andrea Arcangeli, 12 and 13 Mar
 //! 2004). A design that never existed in code: the choices below are this model's.
 //!
 //! What a page points to: the family object (`mapping`) and its linear page index (`index`), as

@@ -1,5 +1,5 @@
 //! `anon-vma-rfc2`: Andrea Arcangeli's "anon_vma RFC2" (11 Mar 2004, [A0311];
-//! rmap-semantics.md §3.4), the design as posted, before Hugh Dickins reworked it into the
+//! docs/semantics.md §3.4), the design as posted, before Hugh Dickins reworked it into the
 //! 2.6.7 anon_vma.
 //!
 //! What a page points to: an anonymous page starts out pointing straight at the vma that maps

@@ -1,4 +1,4 @@
-//! `anonmm` and `anonmm-naive`: Hugh Dickins's anonmm (rmap-semantics.md §3.3; "rmap 10 add
+//! `anonmm` and `anonmm-naive`: Hugh Dickins's anonmm (docs/semantics.md §3.3; "rmap 10 add
 //! anonmm rmap" and "rmap 11 mremap moves", Apr 2004; anobjrmap 5/6, Mar 2004). One
 //! implementation; a flag says whether rmap 11's mremap fix is in.
 //!

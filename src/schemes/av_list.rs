@@ -1,5 +1,5 @@
 //! The anon_vma object of the list era, shared by `anon-vma` (2.6.7 - 2.6.33), its global
-//! variants and Andrea Arcangeli's RFC2 (rmap-semantics.md §3.4, §3.5): a lock and a set of vmas.
+//! variants and Andrea Arcangeli's RFC2 (docs/semantics.md §3.4, §3.5): a lock and a set of vmas.
 //!
 //! - Members are linked at the head of the list (`list_add`), so the list runs newest first. A
 //!   tree walk (`anon-vma-global-prio`) orders them by start pgoff instead, equal starts in

@@ -1,5 +1,5 @@
 //! The file side of object-based rmap: each file's `i_mmap`, the set of vmas that map it, kept
-//! in the structure of the scheme's era (rmap-semantics.md §3.2, §3.7, §3.9):
+//! in the structure of the scheme's era (docs/semantics.md §3.2, §3.7, §3.9):
 //!
 //! - `List`: the 2.6.6-era `i_mmap` (private) and `i_mmap_shared` lists; every vma is a
 //!   candidate, in list order (private list first, each oldest first); out-of-range ones are OUT.

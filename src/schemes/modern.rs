@@ -1,5 +1,5 @@
 //! `modern`: anon_vma_chain with interval trees and anon_vma reuse, as in Linux 3.7 - 6.x
-//! (rmap-semantics.md §3.8 - §3.10; mm/rmap.c and mm/vma.c of 2025-2026), and its ancestor
+//! (docs/semantics.md §3.8 - §3.10; mm/rmap.c and mm/vma.c of 2025-2026), and its ancestor
 //! `anon-vma-chain`, the same design with lists, as in 2.6.34 - 3.6 ([`Era::Lists`], below).
 //!
 //! What a page points to: an anonymous page's `mapping` is an anon_vma: the faulting vma's own

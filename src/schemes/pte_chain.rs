@@ -1,5 +1,5 @@
 //! `pte-chain`: Rik van Riel's reverse mapping by pte chains, 2.5.27 - 2.6.6
-//! (rmap-semantics.md §3.1; the chain code removed by Andrea Arcangeli's RFC2 diff, [A0311]).
+//! (docs/semantics.md §3.1; the chain code removed by Andrea Arcangeli's RFC2 diff, [A0311]).
 //!
 //! What a page points to: every mapped page, anonymous or file, keeps a record of each pte
 //! that maps it, in one word of `struct page` (a union):

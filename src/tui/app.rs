@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use super::palette::Palette;
+use super::depth::ColourDepth;
 use super::scroll::{Scrolled, SideScroll};
 use super::theme::{Theme, ThemeName, UnknownTheme};
 use crate::model::Walk;
@@ -152,7 +152,7 @@ pub struct App {
     pub(crate) playback: Playback,
     pub(crate) theme: Theme,
     /// The colours the terminal shows (the theme is converted to them).
-    pub(crate) palette: Palette,
+    pub(crate) depth: ColourDepth,
     /// Colour is off (`--color never`, `NO_COLOR`): the theme key and `:theme` keep mono.
     pub(crate) colour_off: bool,
     pub(crate) ascii: bool,
@@ -220,7 +220,7 @@ impl App {
             prompt: Prompt::default(),
             playback: Playback::default(),
             theme: Theme::new(opts.theme),
-            palette: Palette::TrueColor,
+            depth: ColourDepth::TrueColor,
             colour_off: false,
             ascii: opts.ascii,
             focus: Focus::Steps,
@@ -372,13 +372,13 @@ impl App {
     }
 
     pub fn set_theme(&mut self, name: ThemeName) {
-        self.theme = Theme::new(name).in_palette(self.palette);
+        self.theme = Theme::new(name).at_depth(self.depth);
     }
 
-    /// Shows the theme's colours as `palette` can (the interactive TUI asks the terminal;
-    /// headless apps keep exact RGB for the exports).
-    pub fn set_palette(&mut self, palette: Palette) {
-        self.palette = palette;
+    /// Shows the theme's colours as a terminal of colour `depth` can (the interactive TUI asks
+    /// the terminal; headless apps keep exact RGB for the exports).
+    pub fn set_colour_depth(&mut self, depth: ColourDepth) {
+        self.depth = depth;
         self.set_theme(self.theme.name);
     }
 

@@ -1,4 +1,4 @@
-//! The one keymap table (gitui's idea, design.md §4): dispatch, the footer hints and the `?`
+//! The one keymap table (gitui's idea, docs/architecture.md §2): dispatch, the footer hints and the `?`
 //! help screen are all generated from [`BINDINGS`], so the help can never drift from the keys.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

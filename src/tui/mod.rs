@@ -6,18 +6,18 @@
 //!   `mouse`: clicks and the wheel; [`scroll`]: the side panes' offsets and the graph's pages;
 //! - [`keymap`]: the one key table behind dispatch, footer and help;
 //! - [`render`]: one function per pane, pure reads of the app;
-//! - [`theme`]: colours by role ([`palette`]: as the terminal can show them); [`journal`]: the crash-safe record of live edits (`restore`: offering the journals of ended sessions);
+//! - [`theme`]: colours by role ([`depth`]: as the terminal can show them); [`journal`]: the crash-safe record of live edits (`restore`: offering the journals of ended sessions);
 //! - [`terminal`], [`input`], [`signals`] and [`run`]: the terminal's lifecycle, its input,
 //!   the signals and the event loop (the only places that touch the terminal).
 
 pub mod app;
 mod cache;
 pub mod command;
+pub mod depth;
 pub mod input;
 pub mod journal;
 pub mod keymap;
 mod mouse;
-pub mod palette;
 pub mod render;
 mod restore;
 pub mod run;

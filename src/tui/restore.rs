@@ -76,7 +76,7 @@ impl App {
         app.dirty = true;
         app.mouse = self.mouse;
         app.colour_off = self.colour_off;
-        app.set_palette(self.palette);
+        app.set_colour_depth(self.depth);
         let saved = match &app.journal {
             Some(j) => j
                 .write(app.scenario(), &app.origin, app.step())

@@ -77,7 +77,7 @@ pub fn run(scenario: Scenario, opts: &RunOptions) -> Result<(), RunError> {
     // theme sets no colour, and forcing colour output keeps crossterm from rewriting the ones
     // ratatui emits to reset at the end of a frame.
     // A terminal that does not say it shows 24-bit colour gets the nearest of xterm's 256.
-    app.set_palette(super::palette::Palette::detect());
+    app.set_colour_depth(super::depth::ColourDepth::detect());
     if app.theme().name == super::theme::ThemeName::Mono {
         ratatui::crossterm::style::force_color_output(true);
     }

@@ -1,4 +1,4 @@
-//! Colour themes with semantic roles (tui-ecosystem.md §5): exact RGB colours, so that the
+//! Colour themes with semantic roles: exact RGB colours, so that the
 //! exports can paint the same colours, and a monochrome theme that keeps every highlight through
 //! bold, reverse and underline only (for `NO_COLOR`, `--color never` and terminals without colour).
 //! Colour is never the only cue: the walk is also drawn with heavy lines and marked with badges.
@@ -126,7 +126,7 @@ impl Theme {
         match name {
             ThemeName::Dark => Self::coloured(
                 name,
-                Palette {
+                Colours {
                     fg: rgb(0xd8dee9),
                     bg: rgb(0x1d2128),
                     dim: rgb(0x818a9c),
@@ -147,7 +147,7 @@ impl Theme {
             ),
             ThemeName::Light => Self::coloured(
                 name,
-                Palette {
+                Colours {
                     fg: rgb(0x24292f),
                     bg: rgb(0xfafafa),
                     dim: rgb(0x6a737d),
@@ -170,7 +170,7 @@ impl Theme {
             // protanopia.
             ThemeName::ColorBlind => Self::coloured(
                 name,
-                Palette {
+                Colours {
                     fg: rgb(0xe8e8e8),
                     bg: rgb(0x202020),
                     dim: rgb(0x8a8a8a),
@@ -229,7 +229,7 @@ impl Theme {
         }
     }
 
-    fn coloured(name: ThemeName, p: Palette) -> Theme {
+    fn coloured(name: ThemeName, p: Colours) -> Theme {
         let bold = Modifier::BOLD;
         Theme {
             name,
@@ -272,7 +272,8 @@ impl Theme {
     }
 }
 
-struct Palette {
+/// A theme's colours, by what they colour.
+struct Colours {
     fg: Color,
     bg: Color,
     dim: Color,
@@ -352,7 +353,7 @@ mod tests {
     #[test]
     fn mono_uses_no_colour_and_keeps_highlights_as_modifiers() {
         // crossterm 0.29 with NO_COLOR resets attributes on every colour command
-        // (tui-ecosystem.md §1.3): the mono theme must not set a single colour.
+        // so the mono theme must not set a single colour.
         let t = Theme::new(ThemeName::Mono);
         for s in styles(&t) {
             assert_eq!(s.fg, None);

@@ -1,4 +1,4 @@
-//! Line glyphs from direction masks (tui-ecosystem.md §3.2 step 4): light box drawing for
+//! Line glyphs from direction masks: light box drawing for
 //! ordinary edges, heavy for the walk path, and plain ASCII for `--ascii`.
 
 use super::route::{E, N, S, W};

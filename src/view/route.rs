@@ -1,4 +1,4 @@
-//! Edge routing in the gap between two columns (tui-ecosystem.md §3.2): edges are bundled, each
+//! Edge routing in the gap between two columns : edges are bundled, each
 //! bundle gets a vertical lane, and every route ORs direction bits into the cells it crosses.
 //! Glyphs are chosen from the bits only when drawing ([`super::glyph`]), so the order in which
 //! routes are added never matters.

@@ -46,8 +46,8 @@ fn visits(g: &GraphView) -> Vec<(String, u32, Outcome)> {
 
 #[test]
 fn s3_walk_is_marked_on_the_graph_under_anon_vma() {
-    // rmap-semantics.md §7 S3: AV keeps vm_pgoff across the move, so the walk finds both ptes
-    // (2H). design.md §3: anon_vma lists are walked newest first, and the parent's moved vma
+    // docs/semantics.md §7 S3: AV keeps vm_pgoff across the move, so the walk finds both ptes
+    // (2H). docs/semantics.md §2.2: anon_vma lists are walked newest first, and the parent's moved vma
     // (made by mremap, step 4) is newer than the child's (made by fork, step 3).
     let (sim, walk) = steps(&builtin("S3"), "anon-vma").pop().unwrap();
     let g = build_with(
@@ -88,7 +88,7 @@ fn s3_walk_is_marked_on_the_graph_under_anon_vma() {
 
 #[test]
 fn s3_walk_under_modern_visits_in_interval_tree_order() {
-    // rmap-semantics.md §7 S3: MOD 2H. design.md §3: interval trees visit equal pgoffs in
+    // docs/semantics.md §7 S3: MOD 2H. docs/semantics.md §2.2: interval trees visit equal pgoffs in
     // insertion order: the child's vma (fork) before the parent's moved one (mremap).
     let (sim, walk) = steps(&builtin("S3"), "modern").pop().unwrap();
     let g = build_with(
@@ -108,7 +108,7 @@ fn s3_walk_under_modern_visits_in_interval_tree_order() {
 
 #[test]
 fn shorter_texts_keep_what_a_student_needs() {
-    // rmap-semantics.md §7 S3, AMM naive: the walk probes the parent at the old address
+    // docs/semantics.md §7 S3, AMM naive: the walk probes the parent at the old address
     // (MISS) and the child (HIT); the parent's pte at the moved address is LOST.
     let (sim, walk) = steps(&builtin("S3"), "anonmm-naive").pop().unwrap();
     let g = build_with(
@@ -155,7 +155,7 @@ fn a_long_label_is_cut_but_its_walk_badge_is_kept() {
         walk.as_ref(),
         &BuildOptions::default(),
     );
-    // The parent's vma, the walk's first candidate (rmap-semantics.md §7 S3: AV 2H).
+    // The parent's vma, the walk's first candidate (docs/semantics.md §7 S3: AV 2H).
     let n = g
         .graph
         .node_indices()
@@ -179,7 +179,7 @@ fn a_long_label_is_cut_but_its_walk_badge_is_kept() {
 
 #[test]
 fn pte_chains_are_linked_to_their_page_and_to_the_vmas_of_their_ptes() {
-    // rmap-semantics.md §3.1: fork copies every pte of the parent's vma into the child with
+    // docs/semantics.md §3.1: fork copies every pte of the parent's vma into the child with
     // one page_add_rmap each, so after S3's fork (step 3) each of the four pages has a chain
     // of two ptes, one in each process's vma at the same address.
     let all = steps(&builtin("S3"), "pte-chain");
@@ -266,7 +266,7 @@ fn check_shared_lanes_are_complete(g: &GraphView, l: &Layout, what: &str) {
 fn lanes_are_shared_only_by_edges_linked_each_to_each() {
     // Two children, then one of them writes the first page: under pte-chain that page's chain
     // records the parent's and the other child's ptes, the second page's all three
-    // (rmap-semantics.md §3.1): two chains with different vmas, each linked to several.
+    // (docs/semantics.md §3.1): two chains with different vmas, each linked to several.
     let mut cow = Scenario::empty("two children, one writes");
     for line in [
         "mmap 1 0x10000 2 rw",

@@ -1,4 +1,4 @@
-/* Plain-C layout models of historical rmap structures (rmap-semantics.md §4: DERIVED sizes).
+/* Plain-C layout models of historical rmap structures (docs/semantics.md §4: DERIVED sizes).
  *
  * Types are modelled, not taken from kernel headers: a pointer is a pointer, spinlock_t and
  * atomic_t are 4-byte ints (SMP, no lock debugging), unsigned long is the word. Compiled with

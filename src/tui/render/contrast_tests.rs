@@ -60,7 +60,7 @@ fn the_selected_node_has_aa_contrast_in_every_theme() {
     // NO_COLOR and --color never select the mono theme (cli::settings).
     let (s3, _) = Scenario::load("S3").unwrap();
     // S3's SwapOut (step 5): under anonmm-naive the walk MISSes the parent and a pte is LOST,
-    // under anon-vma it HITs both (rmap-semantics.md §7 S3).
+    // under anon-vma it HITs both (docs/semantics.md §7 S3).
     for theme in ThemeName::ALL {
         for scheme in ["anonmm-naive", "anon-vma", "pte-chain"] {
             let opts = AppOptions {

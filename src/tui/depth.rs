@@ -10,7 +10,7 @@ use super::theme::Theme;
 
 /// How colours are sent to the terminal.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Palette {
+pub enum ColourDepth {
     /// 24-bit RGB, as the themes define them.
     #[default]
     TrueColor,
@@ -18,18 +18,18 @@ pub enum Palette {
     Indexed,
 }
 
-impl Palette {
-    /// The palette for a terminal whose `COLORTERM` is `colorterm`.
-    pub fn from_colorterm(colorterm: Option<&str>) -> Palette {
+impl ColourDepth {
+    /// The colour depth of a terminal whose `COLORTERM` is `colorterm`.
+    pub fn from_colorterm(colorterm: Option<&str>) -> ColourDepth {
         match colorterm.map(str::to_ascii_lowercase).as_deref() {
-            Some("truecolor" | "24bit") => Palette::TrueColor,
-            _ => Palette::Indexed,
+            Some("truecolor" | "24bit") => ColourDepth::TrueColor,
+            _ => ColourDepth::Indexed,
         }
     }
 
-    /// The palette of the terminal the TUI runs in.
-    pub fn detect() -> Palette {
-        Palette::from_colorterm(std::env::var("COLORTERM").ok().as_deref())
+    /// The colour depth of the terminal the TUI runs in.
+    pub fn detect() -> ColourDepth {
+        ColourDepth::from_colorterm(std::env::var("COLORTERM").ok().as_deref())
     }
 }
 
@@ -79,9 +79,9 @@ fn style(s: Style) -> Style {
 }
 
 impl Theme {
-    /// This theme as `palette` can show it.
-    pub fn in_palette(self, palette: Palette) -> Theme {
-        if palette == Palette::TrueColor {
+    /// This theme as a terminal of colour `depth` can show it.
+    pub fn at_depth(self, depth: ColourDepth) -> Theme {
+        if depth == ColourDepth::TrueColor {
             return self;
         }
         let mut t = self;
@@ -128,7 +128,7 @@ mod tests {
     fn every_theme_colour_gets_a_nearest_xterm_colour() {
         let all = xterm();
         for name in ThemeName::ALL {
-            let t = Theme::new(name).in_palette(Palette::Indexed);
+            let t = Theme::new(name).at_depth(ColourDepth::Indexed);
             assert_eq!(t.name, name);
             let (mut t, mut rgb) = (t, Theme::new(name));
             let styles: Vec<Style> = t.styles_mut().into_iter().map(|s| *s).collect();
@@ -153,14 +153,17 @@ mod tests {
     #[test]
     fn only_truecolor_terminals_get_rgb() {
         assert_eq!(
-            Palette::from_colorterm(Some("truecolor")),
-            Palette::TrueColor
+            ColourDepth::from_colorterm(Some("truecolor")),
+            ColourDepth::TrueColor
         );
-        assert_eq!(Palette::from_colorterm(Some("24bit")), Palette::TrueColor);
-        assert_eq!(Palette::from_colorterm(Some("")), Palette::Indexed);
-        assert_eq!(Palette::from_colorterm(None), Palette::Indexed);
         assert_eq!(
-            Theme::new(ThemeName::Dark).in_palette(Palette::TrueColor),
+            ColourDepth::from_colorterm(Some("24bit")),
+            ColourDepth::TrueColor
+        );
+        assert_eq!(ColourDepth::from_colorterm(Some("")), ColourDepth::Indexed);
+        assert_eq!(ColourDepth::from_colorterm(None), ColourDepth::Indexed);
+        assert_eq!(
+            Theme::new(ThemeName::Dark).at_depth(ColourDepth::TrueColor),
             Theme::new(ThemeName::Dark)
         );
     }
