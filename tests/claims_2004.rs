@@ -202,3 +202,209 @@ fn anonmm_skips_the_dead_parent_and_page_referenced_migrates_the_page() {
     let exit = sim.step(&rmapviz::model::Op::Exit { pid: 2 }, false);
     assert_eq!(exit.totals.rmap_objects, 0, "{:?}", exit.events);
 }
+
+// ----- `rmapviz claims`: Andrea Arcangeli's mail of 12 March 2004, checked ----------------------
+//
+// The expected verdicts and numbers come from the mail's words, rmap-semantics.md (§3.3 - §3.5,
+// §4) and the i386 layouts of 2004 (a pointer 4 bytes, a list_head two pointers, an SMP
+// spinlock_t an unsigned int), never from the command's output.
+
+mod claims_cmd {
+    use rmapviz::claims::{self, ClaimReport, Verdict, mail};
+    use std::process::Command;
+
+    fn claim(n: usize) -> ClaimReport {
+        let r = claims::check().expect("the claim scenarios replay");
+        assert_eq!(r.claims.len(), 5, "the mail makes five claims");
+        r.claims.into_iter().find(|c| c.number == n).expect("claim")
+    }
+
+    fn m(c: &ClaimReport, name: &str) -> u64 {
+        c.measures
+            .iter()
+            .find(|m| m.name == name)
+            .unwrap_or_else(|| panic!("claim {}: no measure {name}", c.number))
+            .value
+    }
+
+    const PTR: u64 = 4;
+    const LIST_HEAD: u64 = 2 * PTR;
+    const SMP_SPINLOCK: u64 = 4;
+
+    #[test]
+    fn the_mail_is_copied_as_sent_and_every_quote_is_its_words() {
+        // Lines of the mail as sent (author, date, and two lines of the text, line breaks kept).
+        for line in [
+            "From: Andrea Arcangeli",
+            "Date: Fri Mar 12 2004 - 12:14:37 EST",
+            "the anonmm simply cannot work because it's not reaching vmas, it only",
+            "direct memory now. Such model (let's call it anon_vma_global) would save",
+            "8 bytes per vma of anonvma objects. Maybe that's the model that DaveM",
+            "you would need the prio_tree adding another 12 bytes to each vma (on top",
+            "of the 12 bytes addred by the anon_vma_global), but the pages would be",
+        ] {
+            assert!(
+                mail::TEXT.lines().any(|l| l == line),
+                "not a line of the mail: {line}"
+            );
+        }
+        for c in claims::check().unwrap().claims {
+            assert!(mail::is_quoted(c.quote), "claim {}: {}", c.number, c.quote);
+        }
+    }
+
+    #[test]
+    fn claim_1_anonmm_naive_loses_the_moved_pte_anon_vma_does_not() {
+        // §3.3: anonmm as it stood probes the mm at the page's old address; the parent moved
+        // the vma, so its pte is LOST and the page is never fully unmapped. anon_vma finds the
+        // vma through its pgoff (§3.5).
+        let c = claim(1);
+        assert_eq!(c.verdict, Verdict::Holds);
+        assert_eq!(m(&c, "anonmm-naive.lost"), 1);
+        assert_eq!(m(&c, "anonmm-naive.unmapped"), 0);
+        assert_eq!(m(&c, "anon-vma.lost"), 0);
+        assert_eq!(m(&c, "anon-vma.unmapped"), 1);
+        assert_eq!(m(&c, "anonmm.lost"), 0);
+        // rmap 11 copies every shared page the moving mm maps: twice the pages.
+        assert_eq!(
+            m(&c, "anonmm.pages_after_mremap"),
+            2 * m(&c, "anonmm-naive.pages_after_mremap")
+        );
+        assert!(c.quote.contains("moved around by mremap"));
+    }
+
+    #[test]
+    fn claim_2_the_model_saves_a_whole_smp_anon_vma_per_vma_where_the_mail_counts_8() {
+        // Four separate vmas: four anon_vmas under anon-vma, one family object under
+        // anon-vma-global. One more vma costs anon-vma a struct anon_vma: on SMP i386 a
+        // spinlock_t and a list_head, 12 bytes; the mail's 8 are the list head alone (a
+        // uniprocessor kernel's spinlock_t is empty).
+        let c = claim(2);
+        assert_eq!(m(&c, "anon-vma.objects"), 4);
+        assert_eq!(m(&c, "anon-vma-global.objects"), 1);
+        assert_eq!(m(&c, "saved_per_vma_i386"), SMP_SPINLOCK + LIST_HEAD);
+        assert_eq!(c.verdict, Verdict::HoldsWithOtherNumbers);
+        let notes = c.notes.join(" ");
+        for field in [
+            "spinlock_t lock (4 B)",
+            "struct list_head head (8 B)",
+            "= 8 B",
+        ] {
+            assert!(notes.contains(field), "{field} not named: {notes}");
+        }
+    }
+
+    #[test]
+    fn claim_3_the_global_list_visits_other_address_spaces_for_the_childs_own_memory() {
+        // The child's memory made after the fork: anon-vma gave it an anon_vma of its own (one
+        // candidate, no other mm); anon-vma-global's family list holds every vma of the family:
+        // the parent's old segment, its copies in children 2, 3 and 4, and the child's new vma.
+        let c = claim(3);
+        assert_eq!(c.verdict, Verdict::Holds);
+        assert_eq!(m(&c, "anon-vma.planned"), 1);
+        assert_eq!(m(&c, "anon-vma.visited_elsewhere"), 0);
+        assert_eq!(m(&c, "anon-vma-global.planned"), 5);
+        assert!(m(&c, "anon-vma-global.visited_elsewhere") > 0);
+        assert_eq!(m(&c, "anon-vma-global.hit"), 1);
+        // A tree by pgoff rejects the old segment: only the new vma covers the index.
+        assert_eq!(m(&c, "anon-vma-global-prio.planned"), 1);
+    }
+
+    #[test]
+    fn claim_4_a_tree_still_misses_at_the_other_childrens_copies() {
+        // Four children copy both pages: every member's vma covers the reclaimed copy's index,
+        // so the tree yields five candidates and four MISS (the copy is mapped once); modern's
+        // per-process anon_vma yields the child's vma alone.
+        let c = claim(4);
+        assert_eq!(m(&c, "anon-vma-global-prio.planned"), 5);
+        assert_eq!(m(&c, "anon-vma-global-prio.hit"), 1);
+        assert!(m(&c, "anon-vma-global-prio.miss") > 0);
+        assert_eq!(m(&c, "modern.planned"), 1);
+        assert_eq!(m(&c, "modern.miss"), 0);
+        // Per vma: the list is anon_vma_node + anon_vma pointer; with the tree, 2.6.7's vm_set
+        // (list_head list, parent, head) replaces anon_vma_node: 8 bytes more, not 12.
+        let list = LIST_HEAD + PTR;
+        let tree = (LIST_HEAD + 2 * PTR) + PTR;
+        assert_eq!(m(&c, "anon-vma-global.per_vma_i386"), list);
+        assert_eq!(m(&c, "anon-vma-global-prio.per_vma_i386"), tree);
+        assert_eq!(m(&c, "prio_tree_extra_per_vma_i386"), tree - list);
+        assert_eq!(c.verdict, Verdict::HoldsWithOtherNumbers);
+        let notes = c.notes.join(" ");
+        // The mail's 12: a bare node of three pointers.
+        assert!(
+            notes.contains("left (4 B)") && notes.contains("= 12 B"),
+            "{notes}"
+        );
+        // "this cannot happen with an inode": S10's file walk.
+        assert_eq!(c.scenarios.len(), 2);
+    }
+
+    #[test]
+    fn claim_5_both_designs_put_the_same_12_bytes_in_every_vma() {
+        // anon_vma_node (a list_head) and the anon_vma pointer, in either design.
+        let c = claim(5);
+        assert_eq!(c.verdict, Verdict::Holds);
+        assert_eq!(m(&c, "anon-vma.per_vma_i386"), LIST_HEAD + PTR);
+        assert_eq!(m(&c, "anon-vma-global.per_vma_i386"), LIST_HEAD + PTR);
+        assert_eq!(
+            m(&c, "anon-vma.per_vma_x86_64"),
+            m(&c, "anon-vma-global.per_vma_x86_64")
+        );
+        assert_ne!(m(&c, "anon-vma.objects"), m(&c, "anon-vma-global.objects"));
+    }
+
+    fn rmapviz(args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_rmapviz"))
+            .args(args)
+            .output()
+            .expect("run rmapviz")
+    }
+
+    #[test]
+    fn the_command_prints_the_citation_quotes_and_verdicts() {
+        let o = rmapviz(&["claims", "--width", "80"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains("Andrea Arcangeli"));
+        assert!(out.contains("Fri Mar 12 2004 - 12:14:37 EST"));
+        for n in 1..=5 {
+            assert!(
+                out.contains(&format!("\n{n}. ")),
+                "claim {n} missing:\n{out}"
+            );
+        }
+        assert!(
+            out.lines()
+                .all(|l| l.chars().count() <= 80 || !l.contains(' '))
+        );
+        let one = rmapviz(&["claims", "3"]);
+        let one = String::from_utf8_lossy(&one.stdout);
+        assert!(one.contains("\n3. ") && !one.contains("\n1. ") && !one.contains("\n4. "));
+        let json = rmapviz(&["claims", "--json", "2"]);
+        let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+        assert_eq!(v["author"], "Andrea Arcangeli");
+        assert_eq!(v["claims"][0]["number"], 2);
+        assert_eq!(v["claims"][0]["verdict"], "holds_with_other_numbers");
+    }
+
+    #[test]
+    fn bad_arguments_are_refused_with_a_clear_error() {
+        for (args, says) in [
+            (&["claims", "6"][..], "6"),
+            (&["claims", "0"][..], "0"),
+            (&["claims", "two"][..], "two"),
+            (&["claims", "--width", "10"][..], "10"),
+            (&["claims", "1", "2"][..], "2"),
+        ] {
+            let o = rmapviz(args);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+            assert!(o.stdout.is_empty(), "{args:?}");
+            assert!(
+                err.contains("error") && err.contains(says),
+                "{args:?}: {err}"
+            );
+            assert!(!err.contains("panicked"), "{args:?}: {err}");
+        }
+    }
+}

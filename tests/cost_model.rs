@@ -276,3 +276,28 @@ fn derived_historical_sizes_match_a_c_layout_model() {
         }
     }
 }
+
+#[test]
+fn the_claims_byte_counts_match_the_c_layout_model() {
+    // `rmapviz claims` explains the mail's 8 and 12 bytes by i386 fields: every field it names
+    // must exist in the C model with that size, and every structure must add up to its fields.
+    use rmapviz::claims::layout::LAYOUTS;
+    let mut asserts = String::new();
+    for l in LAYOUTS {
+        let s = l.c_struct;
+        for f in l.fields {
+            asserts.push_str(&format!(
+                "_Static_assert(sizeof(((struct {s} *)0)->{}) == {}, \"{}: {}\");\n",
+                f.name, f.bytes, l.what, f.name
+            ));
+        }
+        asserts.push_str(&format!(
+            "_Static_assert(sizeof(struct {s}) == {}, \"{}\");\n",
+            l.bytes(),
+            l.what
+        ));
+    }
+    if let Err(why) = check_with_gcc(32, &asserts) {
+        println!("skipped the 32-bit layout check of the claims: {why}");
+    }
+}

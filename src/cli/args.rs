@@ -106,6 +106,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Run a scenario on the running Linux kernel and compare every step with the model
     Check(CheckArgs),
+    /// Check the claims of Andrea Arcangeli's mail of 12 March 2004 against the model
+    Claims(ClaimsArgs),
     /// Record a real program's memory-management behaviour as a scenario (ptrace)
     Trace(TraceArgs),
     /// Show the settings the TUI starts with (config file, flags, environment) and where each comes from
@@ -239,6 +241,30 @@ pub struct TraceArgs {
         last = true
     )]
     pub command: Vec<String>,
+}
+
+/// `rmapviz claims`: the five claims of Andrea Arcangeli's mail of 12 March 2004 ("Re: anon_vma
+/// RFC2"), each with its scenario, what the model gives (computed now), whether it holds, and
+/// where the model's accounting differs from the mail's arithmetic and why.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The claims: 1 anonmm cannot reach a vma that mremap moved; 2 anon_vma_global would \
+save 8 bytes per vma of anon_vma objects; 3 it would scan very old vma segments in other address \
+spaces; 4 a prio_tree would add 12 bytes per vma and still not fix it (copy-on-write); 5 the \
+per-vma cost of anon_vma and anon_vma_global is the same."
+)]
+pub struct ClaimsArgs {
+    /// Only this claim (1 to 5)
+    #[arg(value_name = "N", value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub claim: Option<u8>,
+
+    /// Print the claims as JSON (the format is documented in README.md)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Wrap the text at this many columns
+    #[arg(long, default_value_t = 100, value_name = "COLS", value_parser = clap::value_parser!(u16).range(40..=1000))]
+    pub width: u16,
 }
 
 #[derive(Debug, Args)]

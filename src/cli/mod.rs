@@ -2,6 +2,7 @@
 
 mod args;
 mod check_cmd;
+mod claims_cmd;
 mod compare_cmd;
 mod completions_cmd;
 mod config_cmd;
@@ -20,8 +21,9 @@ mod trace_cmd;
 pub mod tui_cmd;
 
 pub use args::{
-    CheckArgs, Cli, Command, CompareArgs, CompletionsArgs, ConfigArgs, ExportArgs, FuzzArgs,
-    GenCommand, ManArgs, PrefArgs, RecordArgs, ReplayArgs, ShotArgs, StormArgs, TraceArgs, TuiArgs,
+    CheckArgs, ClaimsArgs, Cli, Command, CompareArgs, CompletionsArgs, ConfigArgs, ExportArgs,
+    FuzzArgs, GenCommand, ManArgs, PrefArgs, RecordArgs, ReplayArgs, ShotArgs, StormArgs,
+    TraceArgs, TuiArgs,
 };
 pub use headless::ViewArgs;
 pub use output::{GraphFormat, ShotFormat, Target, escape_controls, parse_size, say};
@@ -77,6 +79,7 @@ pub fn run(cmd: Command) -> Result<u8, CliError> {
         Command::Shot(a) => shot_cmd::run(a),
         Command::Record(a) => record_cmd::run(a),
         Command::Check(a) => check_cmd::run(a),
+        Command::Claims(a) => claims_cmd::run(a),
         Command::Trace(a) => trace_cmd::run(a),
         Command::Config(a) => config_cmd::run(a),
         Command::Completions(a) => completions_cmd::run(a),

@@ -89,3 +89,15 @@ struct mm_anonmm { struct anonmm_r10 *anonmm; };
 
 /* anon_vma RFC2 (11 Mar 2004): anon_vma_t is a lock and a list head, the vma gains the same two
  * fields as in 2.6.7 (anon_vma_267, vma_anon_267). */
+
+/* Andrea Arcangeli's byte counts of 12 Mar 2004 (rmapviz claims, src/claims/layout.rs). On a
+ * uniprocessor kernel built with gcc 3 or later, spinlock_t is an empty struct (2.6
+ * include/linux/spinlock.h), so struct anon_vma is its list head alone. */
+typedef struct { } spinlock_up_t;
+struct anon_vma_267_up { spinlock_up_t lock; struct list_head head; };
+/* 2.6.7 include/linux/prio_tree.h: a bare tree node. */
+struct prio_tree_node_267 {
+	struct prio_tree_node_267 *left;
+	struct prio_tree_node_267 *right;
+	struct prio_tree_node_267 *parent;
+};

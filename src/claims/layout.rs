@@ -1,0 +1,125 @@
+//! The i386 structure layouts behind the byte counts of the mail: which fields make the 8 and
+//! the 12 bytes. Types as the 2.6 kernel of 2004 had them on i386: a pointer is 4 bytes, a
+//! `struct list_head` two pointers, `spinlock_t` an `unsigned int` on an SMP kernel and an empty
+//! struct (0 bytes, gcc 3 and later) on a uniprocessor one. `tests/cost_model.rs`
+//! compiles `tests/layouts/historical.h` with `gcc -m32` and checks every field's size and
+//! every structure's size here against it.
+
+/// One field of a structure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// Its C type, as the kernel wrote it.
+    pub ctype: &'static str,
+    /// Its name in the kernel and in `tests/layouts/historical.h`.
+    pub name: &'static str,
+    /// Its size on i386.
+    pub bytes: u64,
+}
+
+/// A structure, or the group of fields one structure adds to another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// What it is, as the text names it.
+    pub what: &'static str,
+    /// The struct of `tests/layouts/historical.h` that models it.
+    pub c_struct: &'static str,
+    pub fields: &'static [Field],
+}
+
+impl Layout {
+    /// Its size on i386: the fields' sizes added (none of these layouts has padding).
+    pub fn bytes(&self) -> u64 {
+        self.fields.iter().map(|f| f.bytes).sum()
+    }
+
+    /// "spinlock_t lock (4 B) + struct list_head head (8 B) = 12 B".
+    pub fn sum(&self) -> String {
+        let parts: Vec<String> = self
+            .fields
+            .iter()
+            .map(|f| format!("{} {} ({} B)", f.ctype, f.name, f.bytes))
+            .collect();
+        format!("{} = {} B", parts.join(" + "), self.bytes())
+    }
+}
+
+const fn field(ctype: &'static str, name: &'static str, bytes: u64) -> Field {
+    Field { ctype, name, bytes }
+}
+
+/// `struct anon_vma` of 2.6.7 on an SMP kernel: what the model counts per anon_vma.
+pub const ANON_VMA_SMP: Layout = Layout {
+    what: "struct anon_vma (2.6.7, SMP i386)",
+    c_struct: "anon_vma_267",
+    fields: &[
+        field("spinlock_t", "lock", 4),
+        field("struct list_head", "head", 8),
+    ],
+};
+
+/// `struct anon_vma` on a uniprocessor kernel, whose `spinlock_t` is an empty struct.
+pub const ANON_VMA_UP: Layout = Layout {
+    what: "struct anon_vma (2.6.7, uniprocessor i386)",
+    c_struct: "anon_vma_267_up",
+    fields: &[
+        field("spinlock_t", "lock", 0),
+        field("struct list_head", "head", 8),
+    ],
+};
+
+/// The anonymous fields every `vm_area_struct` gained with anon_vma (and would with
+/// anon_vma_global).
+pub const VMA_ANON_FIELDS: Layout = Layout {
+    what: "the anon_vma fields of struct vm_area_struct (2.6.7)",
+    c_struct: "vma_anon_267",
+    fields: &[
+        field("struct list_head", "anon_vma_node", 8),
+        field("struct anon_vma *", "anon_vma", 4),
+    ],
+};
+
+/// A bare prio_tree node (2.6.7 `struct prio_tree_node`).
+pub const PRIO_TREE_NODE: Layout = Layout {
+    what: "struct prio_tree_node (2.6.7)",
+    c_struct: "prio_tree_node_267",
+    fields: &[
+        field("struct prio_tree_node *", "left", 4),
+        field("struct prio_tree_node *", "right", 4),
+        field("struct prio_tree_node *", "parent", 4),
+    ],
+};
+
+/// The `vm_set` side of 2.6.7's `vm_area_struct.shared` union (the other side is the bare
+/// prio_tree node): a vma in the tree, or on the list of vmas with the same range.
+pub const VM_SET: Layout = Layout {
+    what: "vm_area_struct.shared.vm_set (2.6.7)",
+    c_struct: "vma_prio_267",
+    fields: &[
+        field("struct list_head", "list", 8),
+        field("void *", "parent", 4),
+        field("struct vm_area_struct *", "head", 4),
+    ],
+};
+
+/// Every layout the claims name.
+pub const LAYOUTS: [&Layout; 5] = [
+    &ANON_VMA_SMP,
+    &ANON_VMA_UP,
+    &VMA_ANON_FIELDS,
+    &PRIO_TREE_NODE,
+    &VM_SET,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_name_every_field() {
+        assert_eq!(
+            ANON_VMA_SMP.sum(),
+            "spinlock_t lock (4 B) + struct list_head head (8 B) = 12 B"
+        );
+        assert_eq!(ANON_VMA_UP.bytes(), 8);
+    }
+}
