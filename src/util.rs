@@ -247,6 +247,12 @@ pub fn xdg_dir(var: &str, fallback: &str) -> Option<std::path::PathBuf> {
     }
 }
 
+/// A count with its noun in the right number: `1 process`, `2 processes`, `0 vmas`.
+pub fn counted(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

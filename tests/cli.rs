@@ -22,6 +22,22 @@ fn temp(name: &str, text: &str) -> std::path::PathBuf {
 }
 
 #[test]
+fn the_replay_end_line_counts_in_the_right_number() {
+    let s = rmapviz::scenario::Scenario::parse(
+        "Scenario(steps: [Mmap(pid: 1, addr: 0x10000, pages: 1), Write(pid: 1, addr: 0x10000, pages: 1)])",
+        "one.ron",
+    )
+    .unwrap();
+    let r = rmapviz::session::replay(&s, "anon-vma", false).unwrap();
+    let t = rmapviz::report::text::run_text(&r, false);
+    // One process, its one vma, one written page, its pte, the one anon_vma.
+    assert!(
+        t.contains("end: 1 process, 1 vma, 1 page, 1 pte; 1 rmap object, "),
+        "{t}"
+    );
+}
+
+#[test]
 fn replay_of_s3_under_all_schemes_shows_each_walk() {
     let o = rmapviz(&["replay", "S3", "--scheme", "all"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -168,7 +184,9 @@ fn json_has_the_documented_keys() {
         ]
     );
     assert_eq!(walk["kind"], "try_to_unmap");
-    assert!(walk["page"].is_u64());
+    // Page ids are written as the TUI and `export` write them (issue 16 item 11): S3 reclaims
+    // its second page, p2.
+    assert_eq!(walk["page"], "p2");
     assert_eq!(
         keys(&walk["candidates"][0]),
         ["addr", "outcome", "pid", "vma_end", "vma_start"]
@@ -182,7 +200,8 @@ fn json_has_the_documented_keys() {
         ptes.iter()
             .any(|p| p["page"].as_str().is_some_and(|s| s.starts_with("swap:")))
     );
-    assert!(ptes.iter().any(|p| p["page"].is_u64()));
+    assert!(ptes.iter().any(|p| p["page"] == "p1"));
+    assert!(ptes.iter().all(|p| !p["page"].is_u64()));
     // Without --state there is no ptes key.
     let o = rmapviz(&["replay", "S1", "--scheme", "modern", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -243,4 +262,31 @@ fn every_command_has_help() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("S12"));
     let o = rmapviz(&["schemes"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("2.6.7 - 2.6.33"));
+}
+
+/// The quick start says how to get `rmapviz` on PATH, the Rust version `Cargo.toml` asks for,
+/// and what the tests need beyond the toolchain (issue 16 item 12).
+#[test]
+fn the_readme_says_how_to_install_and_what_the_tests_need() {
+    let readme = include_str!("../README.md");
+    let toml = include_str!("../Cargo.toml");
+    let version = toml
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = "))
+        .map(|v| v.trim_matches('"'))
+        .expect("Cargo.toml has a rust-version");
+    let start = readme.find("## Quick start").expect("a quick start");
+    let quick = &readme[start..];
+    let quick = &quick[..quick[3..].find("\n## ").map_or(quick.len(), |e| e + 3)];
+    for part in [
+        format!("Rust {version} or newer"),
+        "cargo install --path .".to_string(),
+        "gcc -m32".to_string(),
+        "as root".to_string(),
+    ] {
+        assert!(
+            quick.contains(&part),
+            "{part:?} not in the quick start:\n{quick}"
+        );
+    }
 }

@@ -53,7 +53,9 @@ fn compare_s3_has_one_aligned_row_per_scheme_under_the_notes_of_the_walk_step() 
     let lines = section(&out, "step 5: SwapOut(pid: 2, addr: 0x11000)");
     // The step's note comes first, as the heading of the table.
     assert!(
-        lines[0].trim_start().starts_with("Reclaim page 1."),
+        lines[0]
+            .trim_start()
+            .starts_with("Reclaim p2, the page at 0x11000."),
         "{lines:#?}"
     );
     let header = lines

@@ -392,13 +392,21 @@ fn bad_input_exits_2_and_leaves_no_file() {
         "COLSxROWS",
         &png,
     );
+    // Inside the TUI's minimum: refused, not a picture saying "needs at least 40x10".
+    assert_bad(
+        &["shot", "S3", "--step", "5", "--size", "30x8", "-o", p],
+        "30 columns is out of range 40..=1000",
+        &png,
+    );
     assert_bad(
         &["shot", "NoSuchScenario", "--step", "5", "-o", p],
         "neither a readable file nor a built-in",
         &png,
     );
     assert_bad(
-        &["shot", "S3", "--step", "5", "--size", "1000x500", "-o", p],
+        &[
+            "shot", "S3", "--step", "5", "--size", "1000x500", "--scale", "2", "-o", p,
+        ],
         "100 million pixels",
         &png,
     );

@@ -229,3 +229,328 @@ fn s12_parent_exits_first_and_the_child_is_still_found() {
     // av1 (root, kept) + av2 (child's) + the child's two AVCs.
     assert_eq!(r.steps[3].totals.rmap_objects, 4);
 }
+
+/// What a step's note says about its walk, under the schemes it names, with the expected
+/// result taken from rmap-semantics.md §7 (and the kernel orders of design.md §3), not from a
+/// run of the model.
+struct Claim {
+    builtin: &'static str,
+    /// 0-based step index.
+    step: usize,
+    /// The words of the note that the claim checks.
+    says: &'static str,
+    /// The schemes the claim is about; empty: every scheme.
+    schemes: &'static [&'static str],
+    holds: fn(&rmapviz::model::Walk) -> bool,
+}
+
+const EVERY: &[&str] = &[];
+
+/// The designs that find a file page through its file's i_mmap (all but pte-chain).
+const OBJECT_BASED: &[&str] = &[
+    "anonmm",
+    "anonmm-naive",
+    "anon-vma-rfc2",
+    "anon-vma",
+    "anon-vma-global",
+    "anon-vma-global-prio",
+    "anon-as",
+    "anon-vma-chain",
+    "modern",
+];
+
+fn claims() -> Vec<Claim> {
+    use rmapviz::model::Walk;
+    let c = |builtin, step, says, schemes, holds: fn(&Walk) -> bool| Claim {
+        builtin,
+        step,
+        says,
+        schemes,
+        holds,
+    };
+    vec![
+        // S1: "two HITs" (§7 S1: 2H in every design).
+        c("S1", 3, "two HITs", EVERY, |w| counts(w) == (2, 0, 0, 0, 0)),
+        // S2 (a): anon-vma MISSes in the newer children before the HIT; modern one HIT.
+        c(
+            "S2",
+            8,
+            "MISSes in every other child before the HIT",
+            &["anon-vma"],
+            |w| visits(w) == vec![(4, M), (3, M), (2, H)],
+        ),
+        c(
+            "S2",
+            8,
+            "modern looks only at child 2's own anon_vma: one HIT",
+            &["modern"],
+            |w| visits(w) == vec![(2, H)],
+        ),
+        // S2 (b): "up to N MISSes plus the HIT" (N = 3 children).
+        c(
+            "S2",
+            9,
+            "up to N MISSes plus the HIT",
+            &["anon-vma", "anon-vma-chain", "modern"],
+            |w| w.hit == 1 && w.miss <= 3 && w.out == 0 && w.lost.is_empty(),
+        ),
+        // S3: anon-vma and modern find both ptes; anonmm-naive MISSes the parent, LOSES its pte.
+        c("S3", 4, "find both ptes", &["anon-vma", "modern"], |w| {
+            counts(w) == (2, 0, 0, 0, 0)
+        }),
+        c(
+            "S3",
+            4,
+            "the parent's pte is LOST",
+            &["anonmm-naive"],
+            |w| {
+                visits(w) == vec![(1, M), (2, H)]
+                    && w.lost.iter().map(|l| (l.pid, l.addr)).eq([(1, 0x81000)])
+            },
+        ),
+        // S4: newest first, the fourteen pieces split after p1's come first: 14 OUT + 1 HIT;
+        // oldest first, the original vma (split at 0x11000 first, so p1's piece is the first
+        // new one): 1 OUT + 1 HIT; the interval tree: 1 HIT (§7 S4, §8.1).
+        c("S4", 10, "14 OUT, one HIT", &["anon-vma"], |w| {
+            counts(w) == (1, 0, 14, 0, 0)
+        }),
+        c(
+            "S4",
+            10,
+            "(one OUT), then reaches p1's piece",
+            &["anon-vma-chain"],
+            |w| visits(w) == vec![(1, O), (1, H)],
+        ),
+        c("S4", 10, "returns only that piece", &["modern"], |w| {
+            counts(w) == (1, 0, 0, 0, 0)
+        }),
+        // S4 after the re-merge: "one candidate".
+        c("S4", 12, "one candidate", EVERY, |w| {
+            w.candidates() == 1 && w.hit == 1
+        }),
+        // S5: two HITs, and no candidate in the exec'd children 2 and 3 (§7 S5).
+        c(
+            "S5",
+            9,
+            "two HITs, and no candidate in the exec'd children",
+            &["anon-vma", "anon-vma-chain", "modern"],
+            |w| w.hit == 2 && w.visits.iter().all(|v| v.pid == 1 || v.pid == 4),
+        ),
+        // S7: found through B's pgoff or, under anonmm, its rewritten address; anonmm-naive loses it.
+        c(
+            "S7",
+            5,
+            "still found through B's pgoff",
+            &["anon-vma", "modern", "anonmm"],
+            |w| counts(w) == (1, 0, 0, 0, 0),
+        ),
+        c("S7", 5, "loses the pte", &["anonmm-naive"], |w| {
+            w.lost.len() == 1
+        }),
+        // S8: anon-vma MISSes in child 3 before the HIT; modern searches child 2's anon_vma only.
+        c(
+            "S8",
+            7,
+            "MISSes in child 3 before the HIT",
+            &["anon-vma"],
+            |w| visits(w) == vec![(3, M), (2, H)],
+        ),
+        c(
+            "S8",
+            7,
+            "modern searches only child 2's anon_vma",
+            &["modern"],
+            |w| visits(w) == vec![(2, H)],
+        ),
+        // S9: "one HIT in the parent".
+        c("S9", 7, "one HIT in the parent", EVERY, |w| {
+            w.hit == 1 && w.visits.iter().any(|v| v.pid == 1 && v.outcome == H)
+        }),
+        // S10: the file walk MISSes in pid 1's vma, then HITs in pid 2's (§7 S10).
+        // (pte-chain has no i_mmap walk: its chains find the one pte at once.)
+        c(
+            "S10",
+            6,
+            "(its pte maps the copy: MISS), then pid 2's (HIT)",
+            OBJECT_BASED,
+            |w| visits(w) == vec![(1, M), (2, H)],
+        ),
+        // S11: anon-vma's list has the right piece first: OUT, then HIT; modern: the left piece.
+        c(
+            "S11",
+            3,
+            "OUT, then the left piece: HIT",
+            &["anon-vma"],
+            |w| visits(w) == vec![(1, O), (1, H)],
+        ),
+        c(
+            "S11",
+            3,
+            "modern's tree returns the left piece only",
+            &["modern"],
+            |w| visits(w) == vec![(1, H)],
+        ),
+    ]
+}
+
+/// Every built-in note that says how a walk goes (HIT, MISS, OUT, SKIP, LOST, candidates) is
+/// checked against the model under the schemes it names (issue 16 item 4: S4's note said
+/// "many OUT, one HIT" of anon-vma-chain, which meets one OUT).
+#[test]
+fn every_note_about_a_walk_says_what_the_model_does() {
+    let claims = claims();
+    for b in rmapviz::scenario::BUILTINS.iter() {
+        let scenario = rmapviz::scenario::Scenario::parse(b.source, b.name).unwrap();
+        for (i, step) in scenario.steps.iter().enumerate() {
+            let Some(note) = &step.note else { continue };
+            let words = note.split(|c: char| !c.is_alphanumeric());
+            let claims_walk = words
+                .clone()
+                .any(|w| ["HIT", "HITs", "MISS", "MISSes", "OUT", "SKIP", "LOST"].contains(&w))
+                || note.contains("candidate");
+            if claims_walk {
+                assert!(
+                    claims.iter().any(|c| c.builtin == b.name && c.step == i),
+                    "{} step {}: a note about the walk that no claim checks: {note}",
+                    b.name,
+                    i + 1
+                );
+            }
+        }
+    }
+    for c in &claims {
+        let names: Vec<&str> = if c.schemes.is_empty() {
+            rmapviz::schemes::scheme_names()
+        } else {
+            c.schemes.to_vec()
+        };
+        let (scenario, _) = rmapviz::scenario::Scenario::load(c.builtin).unwrap();
+        let note = scenario.steps[c.step].note.as_deref().unwrap_or_default();
+        assert!(
+            note.contains(c.says),
+            "{} step {}: the note no longer says {:?}: {note}",
+            c.builtin,
+            c.step + 1,
+            c.says
+        );
+        for s in names {
+            let r = run(c.builtin, s);
+            let w = r.steps[c.step]
+                .walk
+                .as_ref()
+                .unwrap_or_else(|| panic!("{} step {}: no walk", c.builtin, c.step + 1));
+            assert!(
+                (c.holds)(w),
+                "{s}: {} step {} does not do what its note says: {:?} {:?}\n{note}",
+                c.builtin,
+                c.step + 1,
+                visits(w),
+                counts(w),
+            );
+        }
+    }
+}
+
+/// Notes name pages as the UI does (`p2`), never by a number of their own ("page 1" was p2),
+/// and a walk step's note names the page the walk is about (issue 16 item 3).
+#[test]
+fn notes_name_pages_as_the_ui_does() {
+    for b in rmapviz::scenario::BUILTINS.iter() {
+        let scenario = rmapviz::scenario::Scenario::parse(b.source, b.name).unwrap();
+        for s in SCHEMES {
+            let r = run(b.name, s);
+            for (i, step) in scenario.steps.iter().enumerate() {
+                let Some(note) = &step.note else { continue };
+                let words: Vec<&str> = note
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                for pair in words.windows(2) {
+                    assert!(
+                        !(pair[0].eq_ignore_ascii_case("page")
+                            && pair[1].chars().all(|c| c.is_ascii_digit())),
+                        "{} step {}: \"{} {}\" is not how the UI names a page: {note}",
+                        b.name,
+                        i + 1,
+                        pair[0],
+                        pair[1]
+                    );
+                }
+                let named: Vec<&str> = words
+                    .iter()
+                    .copied()
+                    .filter(|w| {
+                        w.len() > 1
+                            && w.starts_with('p')
+                            && w[1..].chars().all(|c| c.is_ascii_digit())
+                    })
+                    .collect();
+                if let (Some(w), Some(first)) = (&r.steps[i].walk, named.first()) {
+                    assert_eq!(
+                        *first,
+                        w.page.to_string(),
+                        "{s}: {} step {}: the note's first page is the walked one: {note}",
+                        b.name,
+                        i + 1
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Every scenario the README names (`S3`, `S12`) is a built-in one (issue 16 item 8: the
+/// README named an S6 that did not exist).
+#[test]
+fn the_readme_names_only_built_in_scenarios() {
+    let readme = include_str!("../README.md");
+    let words = readme.split(|c: char| !c.is_ascii_alphanumeric());
+    let mut named = 0;
+    for w in words {
+        if w.len() > 1 && w.starts_with('S') && w[1..].chars().all(|c| c.is_ascii_digit()) {
+            named += 1;
+            assert!(
+                rmapviz::scenario::builtin(w).is_some(),
+                "README names {w}, which is not a built-in scenario"
+            );
+        }
+    }
+    assert!(named >= 10, "{named}");
+}
+
+/// The events say every change the graph shows (issue 16 item 10): at S3's mremap under
+/// anon-vma the new vma joins av1 while the old one is still on it (three vmas), and the old
+/// one's unlink leaves two, the child's and the moved one (§7 S3: the new vma keeps its pgoff,
+/// the old is unmapped); a second fork of the parent shares pages that an earlier fork already
+/// shared, and says so instead of "0 pages now shared".
+#[test]
+fn events_say_what_changed_on_the_anon_vma_and_at_a_second_fork() {
+    let r = run("S3", "anon-vma");
+    let e = events(&r, 3);
+    assert!(
+        e.contains("joins anon_vma av1") && e.contains("(3 vmas)"),
+        "{e}"
+    );
+    assert!(
+        e.contains("anon_vma_unlink: pid 1 0x10000-0x14000 leaves anon_vma av1 (2 vmas left)"),
+        "{e}"
+    );
+    // After S3 the parent maps p1, p3, p4 (shared with the child since its fork) and a swap
+    // entry for p2: a fork to pid 3 copies 4 ptes; the 3 pages were already shared.
+    let mut sim = sim_after("S3", "anon-vma");
+    let step = sim.step(&rmapviz::model::Op::Fork { pid: 1, child: 3 }, false);
+    let e = step.events.join("\n");
+    assert!(
+        e.contains(
+            "dup_mmap: pid 1 -> 3: 1 vma, 4 ptes copied, 3 pages shared copy-on-write (3 of them already shared)"
+        ),
+        "{e}"
+    );
+    // The first fork made them shared.
+    assert!(
+        events(&r, 2).contains("4 ptes copied, 4 pages shared copy-on-write\n")
+            || events(&r, 2).ends_with("4 ptes copied, 4 pages shared copy-on-write"),
+        "{}",
+        events(&r, 2)
+    );
+}

@@ -520,3 +520,192 @@ proptest! {
         prop_assert!(!a.is_empty());
     }
 }
+
+/// `? help` and `q quit` stay in the footer at every size and focus, alone and compared: the
+/// other keys give way to them (issue 16 item 5: 80x24 dropped both, 100x30 dropped `q quit`).
+#[test]
+fn the_footer_keeps_help_and_quit_at_every_size() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rmapviz::tui::Msg;
+    for compare in [None, Some("modern")] {
+        let mut a = app(&AppOptions {
+            step: 5,
+            compare,
+            ..AppOptions::default()
+        });
+        for focus_graph in [false, true] {
+            if focus_graph {
+                a.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+            }
+            for (w, h) in [(40, 10), (80, 24), (100, 30), (120, 40), (200, 60)] {
+                let t = text(&draw(&a, w, h));
+                let footer = t.lines().last().unwrap_or_default();
+                for k in ["? help", "q quit"] {
+                    assert!(
+                        footer.contains(k),
+                        "{w}x{h} {compare:?} graph {focus_graph}: {footer}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// In a scenario of 2004 steps, the steps pane's title is never cut into another number
+/// ("steps 0/200" for step 0 of 2004), and a fork's row says which fork it is (issue 16 item 7).
+#[test]
+fn a_long_scenario_keeps_its_step_count_and_names_each_fork() {
+    let s = rmapviz::scenario::storm(1000, 1);
+    let n = s.steps.len();
+    assert!(n >= 2000, "{n}");
+    // The last fork: pid 1 makes child 1001.
+    let last_fork = s
+        .steps
+        .iter()
+        .rposition(|st| matches!(st.op, rmapviz::model::Op::Fork { .. }))
+        .unwrap()
+        + 1;
+    for step in [0, last_fork] {
+        let a = App::headless(s.clone(), &at(step)).unwrap();
+        for (w, h) in [(80, 24), (100, 30), (120, 40), (160, 50), (200, 60)] {
+            let t = text(&draw(&a, w, h));
+            // Every "a/b" on the screen outside the header, b being a step count, is whole.
+            for line in t.lines().skip(2) {
+                let chars: Vec<char> = line.chars().collect();
+                for (i, c) in chars.iter().enumerate() {
+                    if *c != '/' || i == 0 || !chars[i - 1].is_ascii_digit() {
+                        continue;
+                    }
+                    let after: String = chars[i + 1..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_digit())
+                        .collect();
+                    if !after.is_empty() {
+                        assert_eq!(after, n.to_string(), "{w}x{h} step {step}: {line}");
+                    }
+                }
+            }
+            let body: String = t.lines().skip(2).collect::<Vec<_>>().join("\n");
+            assert!(
+                body.contains(&format!(" {step}/{n} ")),
+                "{w}x{h}: the steps title says step {step} of {n}\n{t}"
+            );
+            if step == last_fork {
+                assert!(t.contains("fork 1→1001"), "{w}x{h}:\n{t}");
+            }
+        }
+    }
+}
+
+/// Stepping to a walk step moves the inspector to the walked page, as `--step 5`, `shot` and
+/// the README's picture show it (issue 16 item 6: it stayed on "mm pid1").
+#[test]
+fn the_inspector_follows_the_walk_when_stepping_to_it() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rmapviz::tui::Msg;
+    let key = |c| Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    let inspects_p2 = |a: &App| text(&draw(a, 120, 40)).contains("┌ page p2 ");
+    // At step 3 (after the fork) the graph opens on its first node, not p2.
+    let mut a = app(&at(3));
+    assert!(!inspects_p2(&a));
+    a.update(key(KeyCode::Right));
+    a.update(key(KeyCode::Right));
+    assert_eq!(a.step(), 5);
+    assert!(inspects_p2(&a), "{}", text(&draw(&a, 120, 40)));
+    // A node chosen at the walk step stays chosen while the step does not change.
+    a.update(key(KeyCode::Enter));
+    a.update(key(KeyCode::Left));
+    assert!(!inspects_p2(&a));
+    a.update(key(KeyCode::Char('c')));
+    assert_eq!(a.step(), 5);
+    assert!(!inspects_p2(&a));
+}
+
+/// Below 29 lines a narrow screen has no narrative pane; `e` shows the step in words in a window
+/// and `Esc` closes it (issue 16 item 5).
+#[test]
+fn a_key_shows_the_narrative_where_it_has_no_pane() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rmapviz::tui::Msg;
+    let key = |c| Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    let mut a = app(&at(5));
+    let note = "Reclaim p2, the page at 0x11000.";
+    let shows = |a: &App| text(&draw(a, 80, 24)).contains(note);
+    assert!(!shows(&a), "no narrative pane at 80x24");
+    a.update(key(KeyCode::Char('e')));
+    assert!(shows(&a), "{}", text(&draw(&a, 80, 24)));
+    // Stepping under the window keeps it open on the new step.
+    a.update(key(KeyCode::Left));
+    assert_eq!(a.step(), 4);
+    assert!(text(&draw(&a, 80, 24)).contains("The parent moves the range."));
+    a.update(key(KeyCode::Right));
+    assert!(shows(&a));
+    a.update(key(KeyCode::Esc));
+    assert!(!shows(&a));
+    a.update(key(KeyCode::Char('e')));
+    a.update(key(KeyCode::Char('e')));
+    assert!(!shows(&a));
+}
+
+/// An error longer than the footer is wrapped over up to three lines, not cut with "…"
+/// (issue 16 item 11: ":w" into a long missing directory lost the reason at 120 columns).
+#[test]
+fn a_long_error_is_shown_whole() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rmapviz::tui::Msg;
+    let mut a = app(&at(5));
+    let path = format!("/nonexistent-rmapviz-dir/{}/s.ron", "long".repeat(20));
+    for c in format!(":w {path}").chars() {
+        a.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+    a.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let t = text(&draw(&a, 120, 40));
+    let bottom: String = t
+        .lines()
+        .rev()
+        .take(3)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    assert!(bottom.contains(&path[..60]), "{t}");
+    assert!(bottom.contains("No such file or directory"), "{t}");
+    assert!(!bottom.contains('…'), "{t}");
+    // The rest of the screen is still drawn above it.
+    assert!(
+        t.lines().nth(1).unwrap_or_default().contains("SwapOut"),
+        "{t}"
+    );
+}
+
+/// The inspector names the kind of every link of the selected node (issue 16 item 9: the ring
+/// of anonmm, an avc, a parent link were only in the DOT export): S9 at step 6 under anonmm,
+/// anonmm1 is on a ring with the child's anonmm2 (rmap-semantics §7 S9: the ring of the family).
+#[test]
+fn the_inspector_names_the_kinds_of_the_links() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rmapviz::tui::Msg;
+    let (sc, _) = Scenario::load("S9").unwrap();
+    let mut a = App::headless(
+        sc,
+        &AppOptions {
+            step: 6,
+            scheme: "anonmm",
+            ..AppOptions::default()
+        },
+    )
+    .unwrap();
+    for c in "/anonmm1".chars() {
+        a.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+    a.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let t = text(&draw(&a, 120, 40));
+    assert!(t.contains("┌ object anonmm1 "), "{t}");
+    assert!(t.contains("anonmm2 (ring)"), "{t}");
+}

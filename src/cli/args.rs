@@ -516,9 +516,10 @@ pub struct ShotArgs {
     #[arg(short, long, value_enum)]
     pub format: Option<super::output::ShotFormat>,
 
-    /// PNG only: device pixels per SVG pixel (1 gives 9x17 pixels per cell)
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=4))]
-    pub scale: u32,
+    /// PNG only: device pixels per SVG pixel (1 gives 9x17 pixels per cell; default 2, or 1
+    /// where 2 would pass 100 million pixels)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4))]
+    pub scale: Option<u32>,
 
     /// Output file, or - for standard output
     #[arg(short, long, value_name = "OUT", value_hint = ValueHint::FilePath)]

@@ -273,10 +273,11 @@ pub fn parse_size(s: &str) -> Result<(u16, u16), String> {
     ))
 }
 
-/// Smallest and largest sizes of a rendered terminal.
-pub const MIN_COLS: u16 = 20;
+/// Smallest and largest sizes of a rendered terminal: below the TUI's minimum the screen would
+/// only say what it needs, so such a size is refused as bad input.
+pub const MIN_COLS: u16 = crate::tui::render::MIN_WIDTH;
 pub const MAX_COLS: u16 = 1000;
-pub const MIN_ROWS: u16 = 5;
+pub const MIN_ROWS: u16 = crate::tui::render::MIN_HEIGHT;
 pub const MAX_ROWS: u16 = 500;
 
 #[cfg(test)]
@@ -326,6 +327,18 @@ mod tests {
         assert!(parse_size("120").unwrap_err().contains("COLSxROWS"));
         assert!(parse_size("abcx40").unwrap_err().contains("columns"));
         assert!(parse_size("10x40").unwrap_err().contains("out of range"));
+        // Inside the TUI's minimum of 40x10 (issue 16 item 11: 30x8 wrote "needs at least").
+        assert!(
+            parse_size("30x8")
+                .unwrap_err()
+                .contains("out of range 40..=1000")
+        );
+        assert!(
+            parse_size("40x9")
+                .unwrap_err()
+                .contains("out of range 10..=500")
+        );
+        assert_eq!(parse_size("40x10"), Ok((40, 10)));
         assert!(parse_size("120x0").unwrap_err().contains("rows"));
     }
 

@@ -28,8 +28,13 @@ pub fn run(a: ShotArgs) -> Result<u8, CliError> {
         ShotFormat::Ansi => ansi::to_ansi(&buf).into_bytes(),
         ShotFormat::Html => html::to_html(&buf, &palette, &title(&app, a.step)).into_bytes(),
         ShotFormat::Svg => svg::to_svg(&buf, &palette, &SvgOptions::default()).into_bytes(),
-        ShotFormat::Png => png::to_png(&buf, &palette, &SvgOptions::default(), a.scale)
-            .map_err(|e| CliError::input(e.to_string()))?,
+        ShotFormat::Png => {
+            let opts = SvgOptions::default();
+            let scale = a
+                .scale
+                .unwrap_or_else(|| png::default_scale(cols, rows, &opts));
+            png::to_png(&buf, &palette, &opts, scale).map_err(|e| CliError::input(e.to_string()))?
+        }
     };
     target.write(&bytes)?;
     Ok(EXIT_OK)

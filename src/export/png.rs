@@ -68,6 +68,17 @@ pub fn to_png(
 /// The largest picture rendered (about 400 MB of RGBA).
 const MAX_PIXELS: u64 = 100_000_000;
 
+/// The scale used when none is asked for: 2 where the picture stays within the largest one
+/// rendered, else 1 (so that every size up to 1000x500 cells gives a PNG by default).
+pub fn default_scale(cols: u16, rows: u16, opts: &SvgOptions) -> u32 {
+    let (w, h) = picture_size(cols, rows, opts);
+    if u64::from(w) * u64::from(h) * 4 > MAX_PIXELS {
+        1
+    } else {
+        2
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +95,23 @@ mod tests {
         };
         let png = to_png(buf, &palette, &SvgOptions { padding: 0 }, scale).unwrap();
         Pixmap::decode_png(&png).unwrap()
+    }
+
+    /// The documented largest size, 1000x500, renders at the default scale (issue 16 item 11:
+    /// the default of 2 made it 306 million pixels and an error); 120x40 keeps 2.
+    #[test]
+    fn the_default_scale_fits_every_documented_size() {
+        let opts = SvgOptions::default();
+        for (c, r) in [(40, 10), (120, 40), (240, 60), (500, 250), (1000, 500)] {
+            let s = default_scale(c, r, &opts);
+            let (w, h) = picture_size(c, r, &opts);
+            assert!(
+                u64::from(w * s) * u64::from(h * s) <= MAX_PIXELS,
+                "{c}x{r}: scale {s}"
+            );
+        }
+        assert_eq!(default_scale(120, 40, &opts), 2);
+        assert_eq!(default_scale(1000, 500, &opts), 1);
     }
 
     /// Whether the pixel at (x, y) is mostly ink (white text on black).

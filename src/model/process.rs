@@ -6,6 +6,7 @@ use super::machine::Machine;
 use super::pte::PteVal;
 use super::rmap::{MmOrigin, NewVma, Scheme, VmaOrigin};
 use super::types::Pid;
+use crate::util::counted;
 
 impl Machine {
     pub(crate) fn op_spawn(
@@ -53,6 +54,7 @@ impl Machine {
         self.mm_mut(child).heap = heap;
         let mut copied = 0usize;
         let mut shared_now = 0usize;
+        let mut shared_before = 0usize;
         for pv in &vmas {
             let mut cv = pv.clone();
             cv.id = self.new_vma_id();
@@ -80,6 +82,8 @@ impl Machine {
                         if pg.is_anon() {
                             if pg.is_exclusive() {
                                 shared_now += 1;
+                            } else {
+                                shared_before += 1;
                             }
                             self.pages.set_exclusive(page, false);
                         }
@@ -134,12 +138,17 @@ impl Machine {
                 copied += 1;
             }
         }
+        // Every anonymous page whose pte was copied is shared copy-on-write now; some already
+        // were (an earlier fork): they are mapped once more.
+        let already = match shared_before {
+            0 => String::new(),
+            n => format!(" ({n} of them already shared)"),
+        };
         ev.push(format!(
-            "dup_mmap: pid {pid} -> {child}: {} vma{}, {copied} pte{} copied, {shared_now} page{} now shared copy-on-write",
-            vmas.len(),
-            if vmas.len() == 1 { "" } else { "s" },
-            if copied == 1 { "" } else { "s" },
-            if shared_now == 1 { "" } else { "s" },
+            "dup_mmap: pid {pid} -> {child}: {}, {} copied, {} shared copy-on-write{already}",
+            counted(vmas.len() as u64, "vma", "vmas"),
+            counted(copied as u64, "pte", "ptes"),
+            counted((shared_now + shared_before) as u64, "page", "pages"),
         ));
         Ok(())
     }

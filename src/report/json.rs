@@ -33,7 +33,8 @@ struct StepJson {
 #[derive(Serialize)]
 struct WalkJson {
     kind: &'static str,
-    page: u32,
+    /// The page id as the TUI and `export` write it (`p2`).
+    page: String,
     mapcount: u32,
     candidates: Vec<Visit>,
     lost: Vec<Lost>,
@@ -54,7 +55,7 @@ struct PteJson {
 fn walk_json(w: &Walk) -> WalkJson {
     WalkJson {
         kind: w.kind.as_str(),
-        page: w.page.0,
+        page: w.page.to_string(),
         mapcount: w.mapcount,
         candidates: w.visits.clone(),
         lost: w.lost.clone(),
@@ -78,7 +79,7 @@ fn step_json(index: usize, s: &StepResult) -> StepJson {
             ptes.iter()
                 .filter_map(|&(pid, addr, v)| {
                     let page = match v {
-                        PteVal::Page { page, .. } => Value::from(page.0),
+                        PteVal::Page { page, .. } => Value::from(page.to_string()),
                         PteVal::Zero { .. } => Value::from("zero"),
                         PteVal::Swap { slot, .. } => Value::from(slot.to_string()),
                         PteVal::None => return None,

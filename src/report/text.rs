@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use crate::model::{Outcome, Walk, hex};
 use crate::session::{SchemeRun, StepResult};
+use crate::util::counted;
 
 /// One line for a walk: "try_to_unmap p2 via av1: pid 2 0x11000 HIT, pid 1 0x81000 HIT -> unmapped".
 pub fn walk_line(w: &Walk) -> String {
@@ -85,12 +86,12 @@ pub fn run_text(run: &SchemeRun, events: bool) -> String {
         let t = &last.totals;
         let _ = writeln!(
             out,
-            "      end: {} processes, {} vmas, {} pages, {} ptes; {} rmap objects, {} B (i386) / {} B (x86_64)",
-            t.processes,
-            t.vmas,
-            t.pages,
-            t.ptes,
-            t.rmap_objects,
+            "      end: {}, {}, {}, {}; {}, {} B (i386) / {} B (x86_64)",
+            counted(t.processes, "process", "processes"),
+            counted(t.vmas, "vma", "vmas"),
+            counted(t.pages, "page", "pages"),
+            counted(t.ptes, "pte", "ptes"),
+            counted(t.rmap_objects, "rmap object", "rmap objects"),
             t.rmap_bytes_i386,
             t.rmap_bytes_x86_64
         );

@@ -33,7 +33,7 @@ use super::av_list::AvLists;
 use super::file_rmap::{FileStructure, WithFiles};
 use super::{MmOrigin, NewAnonPage, NewVma, PageAt, RmapView, Scheme, VmaChange, VmaOrigin};
 use crate::model::{
-    Census, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, VmaId, WalkKind, WalkPlan,
+    Census, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, WalkKind, WalkPlan,
 };
 
 /// The `anon-vma` design as the CLI, the TUI and the docs name it.
@@ -98,7 +98,7 @@ impl AnonVmaScheme {
     }
 
     /// anon_vma_unlink; a freed family object leaves its family.
-    fn unlink(&mut self, vma: VmaId, ev: &mut Events) {
+    fn unlink(&mut self, vma: &Vma, ev: &mut Events) {
         if let Some(av) = self.avs.unlink(vma, ev) {
             self.families.object_freed(av);
         }
@@ -217,7 +217,7 @@ impl Scheme for AnonVmaScheme {
     }
 
     fn vma_removed(&mut self, _m: &Machine, _pid: Pid, vma: &Vma, ev: &mut Events) {
-        self.unlink(vma.id, ev);
+        self.unlink(vma, ev);
     }
 
     fn vma_changed(&mut self, m: &Machine, change: VmaChange<'_>, ev: &mut Events) {

@@ -238,7 +238,7 @@ impl Scheme for AnonVmaRfc2Scheme {
     }
 
     fn vma_removed(&mut self, _m: &Machine, _pid: Pid, vma: &Vma, ev: &mut Events) {
-        self.avs.unlink(vma.id, ev);
+        self.avs.unlink(vma, ev);
     }
 
     fn vma_changed(&mut self, m: &Machine, change: VmaChange<'_>, ev: &mut Events) {

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::interval::{Interval, stab};
 use super::{RmapObject, RmapView, candidate};
 use crate::model::{Candidate, Cost, Events, Machine, MmId, Pid, Vma, VmaId, WalkPlan};
+use crate::util::counted;
 
 /// A vma on an anon_vma.
 #[derive(Clone, Copy, Debug)]
@@ -136,13 +137,22 @@ impl AvLists {
         ));
     }
 
-    /// anon_vma_unlink: the vma leaves its anon_vma; one left empty is freed (with an event).
-    /// Returns the freed anon_vma.
-    pub fn unlink(&mut self, vma: VmaId, ev: &mut Events) -> Option<u32> {
-        let av = self.vma_av.remove(&vma)?;
+    /// anon_vma_unlink: the vma leaves its anon_vma (with an event, so that the list's length
+    /// the last join said stays true); one left empty is freed. Returns the freed anon_vma.
+    pub fn unlink(&mut self, vma: &Vma, ev: &mut Events) -> Option<u32> {
+        let av = self.vma_av.remove(&vma.id)?;
         let l = self.avs.get_mut(&av)?;
-        l.retain(|x| x.vma != vma);
+        let pid = l.iter().find(|x| x.vma == vma.id).map(|x| x.pid);
+        l.retain(|x| x.vma != vma.id);
         if !l.is_empty() {
+            if let Some(pid) = pid {
+                ev.push(format!(
+                    "anon_vma_unlink: pid {pid} {} leaves {} av{av} ({} left)",
+                    vma.span(),
+                    self.kind,
+                    counted(l.len() as u64, "vma", "vmas")
+                ));
+            }
             return None;
         }
         self.avs.remove(&av);
@@ -204,7 +214,7 @@ impl AvLists {
                 self.kind
             ));
         }
-        self.unlink(removed.id, ev)
+        self.unlink(removed, ev)
     }
 
     /// The walk of an anonymous page whose mapping is `av`, at linear index `index`: the list in

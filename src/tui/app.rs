@@ -104,6 +104,8 @@ pub enum Mode {
     Command,
     /// The `/` search line.
     Search,
+    /// `e`: the narrative in a window over the screen (other keys still work under it).
+    Narrative,
     /// `q` with unsaved typed ops.
     ConfirmQuit,
     /// Journals of sessions no longer running were found at start: the first of
@@ -477,7 +479,7 @@ impl App {
     /// Keeps the selection on a node of the main graph.
     fn keep_selection(&mut self) {
         if let Some(p) = self.views.main() {
-            self.selection.keep_in(&p.view);
+            self.selection.keep_in(&p.view, self.shown.step());
         }
     }
 

@@ -38,6 +38,8 @@ pub enum Action {
     PrevCandidate,
     Command,
     Help,
+    /// The step in words (the narrative) in a window, for screens too small to show its pane.
+    Narrative,
     Quit,
     ToggleMouse,
     NextTheme,
@@ -359,6 +361,13 @@ pub static BINDINGS: &[Binding] = &[
         None
     ),
     bind!(Main, [k('t')], Action::NextTheme, "next colour theme", None),
+    bind!(
+        Main,
+        [k('e')],
+        Action::Narrative,
+        "the step explained (note, walk, events) in a window; e or Esc closes it",
+        None
+    ),
     bind!(Main, [k('?')], Action::Help, "this help", Some("help")),
     bind!(
         Main,

@@ -142,7 +142,8 @@ impl App {
                 _ => {}
             },
             Mode::OfferRestore => self.restore_key(k),
-            Mode::Normal => {
+            Mode::Narrative if k.code == KeyCode::Esc => self.mode = Mode::Normal,
+            Mode::Normal | Mode::Narrative => {
                 self.status = None;
                 let ctx = match self.focus {
                     Focus::Steps => Context::Steps,
@@ -249,6 +250,13 @@ impl App {
                 self.mode = Mode::Command;
             }
             Action::Help => self.mode = Mode::Help { scroll: 0 },
+            Action::Narrative => {
+                self.mode = if self.mode == Mode::Narrative {
+                    Mode::Normal
+                } else {
+                    Mode::Narrative
+                }
+            }
             Action::Quit => self.request_quit(),
             Action::ToggleMouse => {
                 self.mouse = !self.mouse;

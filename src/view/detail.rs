@@ -3,12 +3,12 @@
 //! field). What a student needs stays at every level: the vma range and pgoff, the walk's
 //! outcome on each candidate, the LOST marker, the page id and its mapcount.
 //!
-//! | level     | vma                                  | page                  | object | walk badges              |
-//! |-----------|--------------------------------------|-----------------------|--------|--------------------------|
-//! | `Full`    | range, pgoff, prot, file, pte counts | id, index, mapcount … | label  | `[1 HIT]` `[LOST 0x11000]` |
-//! | `Brief`   | range, pgoff, prot, file             | id, mapcount          | label  | same                     |
-//! | `Compact` | range (end without `0x`), pgoff, file | id, mapcount         | key    | same                     |
-//! | `Tight`   | range (end without `0x`), pgoff      | as `Compact`          | key    | `[LOST]`, `◀`, no blank after arrowheads |
+//! | level     | vma                                  | page                  | object | walk badges                   |
+//! |-----------|--------------------------------------|-----------------------|--------|-------------------------------|
+//! | `Full`    | range, pgoff, prot, file, pte counts | id, index, mapcount … | label  | `[#1 HIT]` `[LOST 0x11000]`   |
+//! | `Brief`   | range, pgoff, prot, file             | id, mapcount          | label  | same                          |
+//! | `Compact` | range (end without `0x`), pgoff, file | id, mapcount         | key    | same                          |
+//! | `Tight`   | range (end without `0x`), pgoff      | as `Compact`          | key    | `#1 HIT`, `[LOST]`, `◀`, no blank after arrowheads |
 
 /// The widest a node text gets, at every level (a longer label, such as a vma's with a long
 /// file name, is cut with an ellipsis; the walk badge after it is kept).

@@ -96,13 +96,16 @@ impl WalkMark {
         self.on_path || !self.lost.is_empty()
     }
 
-    /// A short ASCII badge for the graph: `[1 HIT]`, `[2 MISS 3 OUT]`, `[LOST 0x11000]`, `<walked>`.
+    /// A short ASCII badge for the graph: `[#1 HIT]`, `[#2 MISS #3 OUT]`, `[LOST 0x11000]`,
+    /// `<walked>`. The number after `#` is the visit's place in the walk's order (a walk of a
+    /// thousand candidates shows `[#1001 HIT]` on the vma it visited last), never a count.
     pub fn badge(&self) -> Option<String> {
         self.badge_at(Detail::Full)
     }
 
-    /// The badge at a level of detail: at [`Detail::Tight`] the walked page is marked `◀` and
-    /// a LOST pte `[LOST]` without its address (the walk pane lists the addresses).
+    /// The badge at a level of detail: at [`Detail::Tight`] the walked page is marked `◀`, the
+    /// visits have no brackets (`#1 HIT`) and a LOST pte is `[LOST]` without its address (the
+    /// walk pane lists the addresses).
     pub fn badge_at(&self, d: Detail) -> Option<String> {
         let tight = d == Detail::Tight;
         let mut parts = Vec::new();
@@ -113,9 +116,14 @@ impl WalkMark {
             let v: Vec<String> = self
                 .visits
                 .iter()
-                .map(|v| format!("{} {}", v.candidate + 1, v.outcome))
+                .map(|v| format!("#{} {}", v.candidate + 1, v.outcome))
                 .collect();
-            parts.push(format!("[{}]", v.join(" ")));
+            // `#` sets the visits apart well enough for the tightest level to drop the brackets.
+            parts.push(if tight {
+                v.join(" ")
+            } else {
+                format!("[{}]", v.join(" "))
+            });
         }
         if tight && !self.lost.is_empty() {
             parts.push("[LOST]".to_string());

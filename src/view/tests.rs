@@ -102,8 +102,11 @@ fn s3_walk_under_modern_visits_in_interval_tree_order() {
         v.iter().map(|x| (x.1, x.2)).collect::<Vec<_>>(),
         vec![(2, Outcome::Hit), (1, Outcome::Hit)]
     );
-    let badge = g.node(g.find(&v[0].0).unwrap()).walk.badge().unwrap();
-    assert_eq!(badge, "[1 HIT]");
+    // The badge says the visit's place in the walk's order, marked `#` so that it does not read
+    // as a count of HITs (issue 16 item 2: "pid 1 [1001 HIT]" beside "pid 2 [1000 MISS]").
+    let badge = |id: &str| g.node(g.find(id).unwrap()).walk.badge().unwrap();
+    assert_eq!(badge(&v[0].0), "[#1 HIT]");
+    assert_eq!(badge(&v[1].0), "[#2 HIT]");
 }
 
 #[test]
@@ -131,7 +134,7 @@ fn shorter_texts_keep_what_a_student_needs() {
         assert!(v.starts_with("0x80000-"), "{d:?}: {v}");
         assert!(v.contains("84000 pg 0x10"), "{d:?}: {v}");
         assert!(v.contains("[LOST"), "{d:?}: {v}");
-        assert!(text("pid1", d).contains("[1 MISS]"), "{d:?}");
+        assert!(text("pid1", d).contains("#1 MISS"), "{d:?}");
         // The walked page: its id, its mapcount (the child's pte was unmapped, the parent's
         // remains) and the walk's mark.
         let p = text("p2", d);
@@ -173,7 +176,12 @@ fn a_long_label_is_cut_but_its_walk_badge_is_kept() {
     for d in Detail::ALL {
         let t = g.node(n).text_at(d);
         assert_eq!(t.chars().count(), MAX_TEXT as usize, "{d:?}: {t}");
-        assert!(t.ends_with("… [1 HIT]"), "{d:?}: {t}");
+        let badge = if d == Detail::Tight {
+            "… #1 HIT"
+        } else {
+            "… [#1 HIT]"
+        };
+        assert!(t.ends_with(badge), "{d:?}: {t}");
     }
 }
 

@@ -13,6 +13,9 @@ pub struct Selection {
     follow: bool,
     /// The graph's top row and left column when not following the selection.
     scroll: (u32, u16),
+    /// The step the selection was last kept at: stepping to another step that has a walk moves
+    /// the selection to the walked page, so the inspector follows the walk.
+    step: Option<usize>,
 }
 
 impl Default for Selection {
@@ -21,6 +24,7 @@ impl Default for Selection {
             id: None,
             follow: true,
             scroll: (0, 0),
+            step: None,
         }
     }
 }
@@ -81,15 +85,21 @@ impl Selection {
         }
     }
 
-    /// Keeps the selection on a node of `view`: the same id, or the group that now holds it,
+    /// Keeps the selection on a node of `view`, the graph of step `step`: the walked page when
+    /// the step changed to one with a walk; else the same id, or the group that now holds it,
     /// or the walked page, or the first node laid out.
-    pub fn keep_in(&mut self, view: &StepView) {
+    pub fn keep_in(&mut self, view: &StepView, step: usize) {
         let g = &view.graph;
+        let walked = g.walk.as_ref().and_then(|w| w.page_node);
+        let stepped = self.step.replace(step).is_some_and(|s| s != step);
+        if let Some(n) = walked.filter(|_| stepped) {
+            self.select(g.node(n).id.clone());
+            return;
+        }
         if self.id.as_deref().is_some_and(|id| g.find(id).is_some()) {
             return;
         }
         let regrouped = self.id.as_deref().and_then(|id| g.group_of(id));
-        let walked = g.walk.as_ref().and_then(|w| w.page_node);
         let first = view.any_layout().placed.iter().find_map(|pl| pl.node);
         self.id = regrouped.or(walked).or(first).map(|n| g.node(n).id.clone());
     }

@@ -1,7 +1,7 @@
 //! Every column of the graph fits a 120x40 screen (the default size of `rmapviz shot`, and a
-//! common terminal): for every built-in scenario, scheme and step, alone and compared with
-//! another scheme, the layout drawn is no wider than its pane, and the pages column (where the
-//! walked page is) is on the screen.
+//! common terminal) and the wider ones up to 240x60: for every built-in scenario, scheme and
+//! step, alone and compared with another scheme, the layout drawn is no wider than its pane, and
+//! the pages column (where the walked page is) and the walk's candidates are on the screen.
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -16,11 +16,18 @@ fn cells(b: &Buffer, x: u16, y: u16, n: u16) -> String {
     (x..x + n).map(|x| b[(x, y)].symbol()).collect()
 }
 
-/// Draws `app` at 120x40 and checks each graph pane: the layout it draws fits its inner width,
+/// The sizes the fit is checked at: the default of `shot`, and the wide terminals where compare
+/// mode could put the graphs side by side (issue 16 item 1: at 160 to 200 columns two halves of
+/// about 51 columns cut the pages column off).
+const SIZES: [(u16, u16); 5] = [(120, 40), (160, 50), (180, 50), (200, 60), (240, 60)];
+
+/// Draws `app` at `w`x`h` and checks each graph pane: the layout it draws fits its inner width,
 /// the column headings are all on the screen, and so is the whole text of every node of the
-/// pages column on the rows shown.
-fn check(app: &App, what: &str) {
-    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+/// pages column on the rows shown; the walked page and every walk candidate are drawn whole
+/// when their rows are shown.
+fn check(app: &App, (w, h): (u16, u16), what: &str) {
+    let what = &format!("{what} at {w}x{h}");
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     let mut info = None;
     t.draw(|f| info = Some(super::draw_frame(app, f))).unwrap();
     let info = info.unwrap();
@@ -50,7 +57,20 @@ fn check(app: &App, what: &str) {
                 "{what}: heading {name} not drawn"
             );
         }
-        for pl in l.placed.iter().filter(|pl| pl.column == 3) {
+        let walk = p.view.graph.walk.as_ref();
+        let walked: Vec<_> = walk
+            .into_iter()
+            .flat_map(|w| {
+                w.page_node
+                    .into_iter()
+                    .chain(w.candidate_nodes.iter().flatten().copied())
+            })
+            .collect();
+        for pl in l
+            .placed
+            .iter()
+            .filter(|pl| pl.column == 3 || pl.node.is_some_and(|n| walked.contains(&n)))
+        {
             let (Some(n), true) = (pl.node, pl.row >= *top && pl.row < top + r.height as u32)
             else {
                 continue;
@@ -60,14 +80,14 @@ fn check(app: &App, what: &str) {
             assert_eq!(
                 cells(b, r.x + pl.x, y, pl.width),
                 text,
-                "{what}: page node cut"
+                "{what}: page or walk candidate cut"
             );
         }
     }
 }
 
 #[test]
-fn every_column_of_every_builtin_fits_120x40_alone_and_compared() {
+fn every_column_of_every_builtin_fits_120x40_to_240x60_alone_and_compared() {
     let schemes = scheme_names();
     for bi in BUILTINS.iter() {
         let (sc, _) = Scenario::load(bi.name).unwrap();
@@ -83,7 +103,9 @@ fn every_column_of_every_builtin_fits_120x40_alone_and_compared() {
                 for step in 0..=sc.steps.len() {
                     app.step_to(step);
                     let what = format!("{} step {step} {scheme} compare {compare:?}", bi.name);
-                    check(&app, &what);
+                    for size in SIZES {
+                        check(&app, size, &what);
+                    }
                 }
             }
         }
@@ -156,7 +178,7 @@ fn a_click_on_a_step_in_the_narrow_layout_selects_it() {
     let (x, y) = (0..24)
         .find_map(|y| {
             let line = row(&b, y);
-            let x = line.find("3*fork 1 2")?;
+            let x = line.find("3*fork 1→2")?;
             Some((line[..x].chars().count() as u16, y))
         })
         .expect("step 3 on the screen");

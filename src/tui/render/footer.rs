@@ -4,11 +4,27 @@
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::cut;
 use crate::tui::app::{App, Focus, Mode};
 use crate::tui::keymap::{Context, footer};
+
+/// The footer's height in `area`: one line, or up to three for an error message that a line
+/// would cut (an error must be read whole), while the terminal keeps 20 lines for the rest.
+pub fn height(app: &App, area: Rect) -> u16 {
+    let Some(s) = app
+        .status
+        .as_ref()
+        .filter(|s| s.error && app.mode == Mode::Normal)
+    else {
+        return 1;
+    };
+    let lines = Paragraph::new(s.text.as_str())
+        .wrap(Wrap { trim: false })
+        .line_count(area.width) as u16;
+    lines.clamp(1, 3).min(area.height.saturating_sub(20).max(1))
+}
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
@@ -47,10 +63,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     if let Some(s) = &app.status {
         let style = if s.error { t.error } else { t.info };
-        frame.render_widget(
-            Paragraph::new(Line::styled(cut(&s.text, w, app.ascii), style)),
-            area,
-        );
+        // An error is shown whole (wrapped over up to three lines, see [`height`]); other
+        // messages are cut to the line.
+        let p = if s.error {
+            Paragraph::new(Line::styled(s.text.clone(), style)).wrap(Wrap { trim: false })
+        } else {
+            Paragraph::new(Line::styled(cut(&s.text, w, app.ascii), style))
+        };
+        frame.render_widget(p, area);
         return;
     }
     let ctx = match app.focus {
@@ -74,14 +94,28 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
     let mut used = 0;
     let room = w.saturating_sub(right.len() + 1);
-    for (keys, word) in footer(ctx, app.ascii) {
-        let len = keys.chars().count() + word.len() + 3;
-        if used + len > room {
-            break;
+    // `? help` and `q quit` are kept at every width (they come last and the other keys give
+    // way to them): a person who sees nothing else must still find the way to help and out.
+    let keys = footer(ctx, app.ascii);
+    let len = |(keys, word): &(String, &str)| keys.chars().count() + word.len() + 3;
+    let kept = |word: &str| matches!(word, "help" | "quit");
+    let reserved: usize = keys.iter().filter(|k| kept(k.1)).map(len).sum();
+    let mut others = room.saturating_sub(reserved);
+    for k in &keys {
+        let n = len(k);
+        if kept(k.1) {
+            if used + n > room {
+                continue;
+            }
+        } else if n > others {
+            others = 0;
+            continue;
+        } else {
+            others -= n;
         }
-        spans.push(Span::styled(format!(" {keys}"), t.key));
-        spans.push(Span::styled(format!(" {word} "), t.dim));
-        used += len;
+        spans.push(Span::styled(format!(" {}", k.0), t.key));
+        spans.push(Span::styled(format!(" {} ", k.1), t.dim));
+        used += n;
     }
     spans.push(Span::styled(" ".repeat(room.saturating_sub(used)), t.text));
     spans.push(Span::styled(right, t.info));

@@ -61,6 +61,23 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         "  SKIP not looked at; LOST a pte that maps the page but that the walk never visited",
         t.dim,
     ));
+    let (arrow, cross) = if app.ascii {
+        ("<", "x")
+    } else {
+        ("◀", "✗")
+    };
+    out.push(Line::styled(
+        format!(
+            "Walk badges: [#k HIT] the walk's k-th candidate (not a count); <walked> or {arrow}"
+        ),
+        t.dim,
+    ));
+    out.push(Line::styled(
+        format!(
+            "  the page walked; (gone) or {cross} a structure the walk freed (a page's pte chain)"
+        ),
+        t.dim,
+    ));
     out
 }
 
@@ -84,4 +101,47 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
         Paragraph::new(lines(app)).block(block).scroll((scroll, 0)),
         r,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+    use crate::tui::app::AppOptions;
+
+    fn text(ascii: bool) -> String {
+        let s = Scenario::load("S1").map(|l| l.0).unwrap();
+        let opts = AppOptions {
+            ascii,
+            ..AppOptions::default()
+        };
+        let app = App::headless(s, &opts).unwrap();
+        let lines = lines(&app);
+        lines
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The marks the graph draws are explained in the help and the README (issue 16 items 2
+    /// and 11: the badge's number read as a count, the freed-chain cross was explained nowhere).
+    #[test]
+    fn the_graphs_marks_are_explained() {
+        let t = text(false);
+        for mark in ["[#k HIT]", "k-th candidate", "(gone) or ✗", "<walked> or ◀"] {
+            assert!(t.contains(mark), "{mark}:\n{t}");
+        }
+        let a = text(true);
+        assert!(a.contains("(gone) or x") && a.is_ascii(), "{a}");
+        let readme = include_str!("../../../README.md");
+        assert!(
+            readme.contains("marked `(gone)` (`✗`"),
+            "README explains the cross"
+        );
+        assert!(
+            readme.contains("`[#k OUTCOME]`"),
+            "README explains the badge"
+        );
+    }
 }

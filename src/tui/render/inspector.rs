@@ -67,9 +67,42 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
                     t.dim,
                 ));
             }
+            // The node's links with their kinds (the graph's lines do not say them): a ring,
+            // an avc, a parent, a pte chain.
+            for l in links(&p.view.graph, &n.id) {
+                lines.push(Line::styled(asciify(&l, app.ascii), t.dim));
+            }
         }
         _ => lines.push(Line::styled("nothing selected", t.dim)),
     }
     let want = Want::Top(app.side_top(Side::Inspector).unwrap_or(0));
     scrolled::render(app, frame, area, title, lines, Vec::new(), want)
+}
+
+/// The links of node `id`, each as `-> av1 (avc)` (from the node) or `<- pid 1 (ring)` (to it):
+/// the node at the other end and what the scheme calls the link, else the link's kind.
+fn links(g: &crate::view::GraphView, id: &str) -> Vec<String> {
+    use petgraph::Direction::{Incoming, Outgoing};
+    use petgraph::visit::EdgeRef;
+    let Some(n) = g.find(id) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (dir, arrow) in [(Outgoing, "->"), (Incoming, "<-")] {
+        for e in g.graph.edges_directed(n, dir) {
+            let other = if dir == Outgoing {
+                e.target()
+            } else {
+                e.source()
+            };
+            let w = e.weight();
+            let kind = if w.label.is_empty() {
+                w.kind.as_str()
+            } else {
+                w.label.as_str()
+            };
+            out.push(format!("{arrow} {} ({kind})", g.node(other).id));
+        }
+    }
+    out
 }

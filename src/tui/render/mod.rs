@@ -19,7 +19,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::border;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::app::{App, FrameInfo, Mode};
 pub(crate) use graph::viewport as graph_viewport;
@@ -58,7 +58,7 @@ pub fn screen(app: &App, area: Rect) -> Screen {
     let [header, body, footer] = area.layout(&Layout::vertical([
         Constraint::Length(2),
         Constraint::Fill(1),
-        Constraint::Length(1),
+        Constraint::Length(footer::height(app, area)),
     ]));
     let schemes = app.scheme_names().len() as u16;
     let mut s = Screen {
@@ -71,6 +71,16 @@ pub fn screen(app: &App, area: Rect) -> Screen {
         if app.shown.compare().is_none() {
             return vec![r];
         }
+        // Side by side only where both graphs fit half the width whole (at their tightest
+        // level of detail): a graph cut at the side would hide the walked page and the
+        // candidates, so a wide terminal stacks them rather than show less.
+        let half = (r.width / 2).saturating_sub(2);
+        let wide = wide
+            && app
+                .views
+                .panes()
+                .iter()
+                .all(|p| p.view.fit(0).width <= half);
         let l = if wide {
             Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
         } else {
@@ -99,6 +109,11 @@ pub fn screen(app: &App, area: Rect) -> Screen {
         } else {
             (14, 30)
         };
+        // A scenario of a hundred steps or more widens the steps by three cells per extra digit
+        // (the step number, a parent and a child pid may each have it), so that its rows still
+        // say which fork they are (`▶1002*fork 1→1001`).
+        let digits = app.len().max(1).ilog10() as u16 + 1;
+        let tl_w = tl_w + 3 * digits.saturating_sub(2);
         let [tl, graph, side] = middle.layout(&Layout::horizontal([
             Constraint::Length(tl_w),
             Constraint::Fill(1),
@@ -205,6 +220,20 @@ pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
     footer::render(app, frame, s.footer);
     match &app.mode {
         Mode::Help { scroll } => help::render(app, frame, area, *scroll),
+        Mode::Narrative => {
+            // The narrative over the graph, as wide as the help and as tall as the screen
+            // allows, for a screen too small to give it a pane (or a lecture that wants it big).
+            let w = area.width.saturating_sub(4).min(100);
+            let h = area.height.saturating_sub(4).clamp(3, 16);
+            let r = Rect {
+                x: area.x + (area.width - w) / 2,
+                y: area.y + 2,
+                width: w,
+                height: h.min(area.height.saturating_sub(2)),
+            };
+            frame.render_widget(Clear, r);
+            info.narrative = Some(narrative::render(app, frame, r));
+        }
         Mode::ConfirmQuit | Mode::OfferRestore => popup::render(app, frame, area),
         _ => {}
     }

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{cut, pane};
+use crate::model::Op;
 use crate::scenario::opline;
 use crate::tui::app::{App, Focus};
 use crate::tui::scroll::Side;
@@ -13,7 +14,17 @@ use crate::tui::scroll::Side;
 /// Draws the list; returns its inner area and the step number of its first line.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
     let t = &app.theme;
-    let title = format!(" steps {}/{} ", app.step(), app.len());
+    // The longest title that fits the border whole: a number is never cut into another one.
+    let room = (area.width as usize).saturating_sub(2);
+    let title = [
+        format!(" steps {}/{} ", app.step(), app.len()),
+        format!(" {}/{} ", app.step(), app.len()),
+        format!("{}/{}", app.step(), app.len()),
+        format!(" {} ", app.step()),
+    ]
+    .into_iter()
+    .find(|t| t.chars().count() <= room)
+    .unwrap_or_default();
     let block = pane(app, title, app.focus == Focus::Steps);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -43,7 +54,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
                 .session
                 .result(app.shown.scheme(), k - 1)
                 .is_some_and(|r| r.error.is_some());
-            (opline::format(&step.op), refused, step.note.is_some())
+            (row_text(&step.op, app.ascii), refused, step.note.is_some())
         };
         let flag = if refused {
             "!"
@@ -68,4 +79,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
     }
     frame.render_widget(Paragraph::new(lines), inner);
     (inner, first)
+}
+
+/// A step's op in the short syntax, a fork written parent -> child (`fork 1→3`) so that a row
+/// cut short still says which fork it is.
+fn row_text(op: &Op, ascii: bool) -> String {
+    match op {
+        Op::Fork { pid, child } => {
+            format!("fork {pid}{}{child}", if ascii { ">" } else { "→" })
+        }
+        _ => opline::format(op),
+    }
 }
