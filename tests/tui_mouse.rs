@@ -39,7 +39,7 @@ fn clicks_select_a_step_and_a_node_and_the_wheel_scrolls_the_pane_under_it() {
 
     // Step 3 of the timeline (the fork).
     let fork = s
-        .find("fork 1 2", in_steps)
+        .find("fork 1→2", in_steps)
         .expect("step 3 in the timeline");
     click(&mut s, fork);
     s.wait_for("step 3/5");
