@@ -205,7 +205,7 @@ fn anonmm_skips_the_dead_parent_and_page_referenced_migrates_the_page() {
 
 // ----- `rmapviz claims`: Andrea Arcangeli's mail of 12 March 2004, checked ----------------------
 //
-// The expected verdicts and numbers come from the mail's words, rmap-semantics.md (§3.3 - §3.5,
+// The expected verdicts and numbers come from the mail's words, docs/semantics.md (§3.3 - §3.5,
 // §4) and the i386 layouts of 2004 (a pointer 4 bytes, a list_head two pointers, an SMP
 // spinlock_t an unsigned int), never from the command's output.
 

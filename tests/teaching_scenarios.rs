@@ -231,7 +231,7 @@ fn s12_parent_exits_first_and_the_child_is_still_found() {
 }
 
 /// What a step's note says about its walk, under the schemes it names, with the expected
-/// result taken from rmap-semantics.md §7 (and the kernel orders of design.md §3), not from a
+/// result taken from docs/semantics.md §7 (and the kernel orders of its §3), not from a
 /// run of the model.
 struct Claim {
     builtin: &'static str,

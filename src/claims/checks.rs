@@ -1,4 +1,4 @@
-//! The five claims, each computed from replays of its scenario (rmap-semantics.md §3.3 - §3.5,
+//! The five claims, each computed from replays of its scenario (docs/semantics.md §3.3 - §3.5,
 //! §4 say what the designs do; the numbers here are whatever the model gives).
 
 use super::layout::{ANON_VMA_SMP, ANON_VMA_UP, PRIO_TREE_NODE, VM_SET, VMA_ANON_FIELDS};
