@@ -12,7 +12,7 @@ const AVC: &str = "anon-vma-chain";
 /// Number of anon_vma objects a scheme holds now.
 fn anon_vmas(sim: &Simulation) -> usize {
     sim.scheme
-        .view(&sim.machine)
+        .rmap_graph(&sim.machine)
         .objects
         .iter()
         .filter(|o| o.kind == "anon_vma")

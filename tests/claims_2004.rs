@@ -193,7 +193,7 @@ fn anonmm_skips_the_dead_parent_and_page_referenced_migrates_the_page() {
     // The dead head stays while its bundle lives (rmap 10 exit_rmap); the child's exit ends it.
     let heads: Vec<String> = sim
         .scheme
-        .view(&sim.machine)
+        .rmap_graph(&sim.machine)
         .objects
         .iter()
         .map(|o| o.label.clone())

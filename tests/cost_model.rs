@@ -48,7 +48,7 @@ fn vmas(sim: &Simulation) -> u64 {
 }
 
 fn objects(sim: &Simulation, kind: &str) -> u64 {
-    let v = sim.scheme.view(&sim.machine);
+    let v = sim.scheme.rmap_graph(&sim.machine);
     v.objects.iter().filter(|o| o.kind == kind).count() as u64
 }
 

@@ -17,7 +17,7 @@ const OBJECT_BASED: [&str; 6] = [
 ];
 
 fn check_view(sim: &Simulation) -> Result<(), String> {
-    let v = sim.scheme.view(&sim.machine);
+    let v = sim.scheme.rmap_graph(&sim.machine);
     let n = v.objects.len();
     for o in &v.objects {
         if o.key.is_empty() || o.label.is_empty() || o.fields.is_empty() {

@@ -59,7 +59,7 @@ fn bad_arguments_are_refused_with_a_reason() {
 mod linux {
     use super::*;
     use rmapviz::fuzz::{FuzzOptions, run::run};
-    use rmapviz::oracle::{CheckOptions, Injection, Verdict, run_check};
+    use rmapviz::oracle::{CheckOptions, Injection, StepVerdict, run_check};
     use rmapviz::scenario::Scenario;
 
     /// Why the check (with `reclaim`: the reclaiming check) cannot run here, if it cannot.
@@ -170,7 +170,7 @@ mod linux {
                 ..CheckOptions::default()
             };
             let r = run_check(&back, "found", &copts).unwrap();
-            assert_eq!(r.steps[5].verdict, Verdict::Differ, "{}", r.text());
+            assert_eq!(r.steps[5].verdict, StepVerdict::Differ, "{}", r.text());
             assert!(
                 r.steps[5].differences.iter().any(|d| d.what == "pte"),
                 "{}",

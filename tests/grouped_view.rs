@@ -16,7 +16,7 @@ use rmapviz::model::{Machine, Op, PAGE_SIZE, PageId};
 use rmapviz::scenario::storm;
 use rmapviz::schemes::scheme_names;
 use rmapviz::session::{Session, Simulation};
-use rmapviz::view::{BuildOptions, EdgeKind, GraphView, NodeKind, WalkMark, build_with};
+use rmapviz::view::{BuildOptions, EdgeKind, Graph, NodeKind, WalkMark, build_with};
 
 mod common;
 
@@ -57,7 +57,7 @@ struct Summary {
     edges: BTreeSet<EdgeKey>,
 }
 
-fn summary(g: &GraphView) -> Summary {
+fn summary(g: &Graph) -> Summary {
     let mut nodes: BTreeMap<String, Vec<NodeKey>> = BTreeMap::new();
     let mut walk = BTreeMap::new();
     for i in g.graph.node_indices() {
@@ -102,7 +102,7 @@ fn field<'a>(fields: &'a [(String, String)], key: &str) -> Option<&'a str> {
 type Members = (String, u64, Vec<(u32, String)>);
 
 /// The full per-page graph folded into groups of more than `page_group` pages (none expanded).
-fn fold(full: &GraphView, page_group: usize) -> Summary {
+fn fold(full: &Graph, page_group: usize) -> Summary {
     let mut s = summary(full);
     let walked = full
         .walk
@@ -340,7 +340,7 @@ fn pte_chain_hands_many_direct_pages_over_per_vma() {
     // Step (a) swapped out child 2's copy of the last page.
     assert_eq!(want.len(), 5999);
     assert!(want.len() > LINKED_PTES);
-    let view = sim.scheme.view(m);
+    let view = sim.scheme.rmap_graph(m);
     let got: BTreeSet<_> = view
         .page_vma_links
         .iter()
@@ -371,7 +371,7 @@ fn pte_chain_direct_links_match_the_page_tables() {
                 }
             }
         }
-        for (set, vma, _) in &sim.scheme.view(m).page_vma_links {
+        for (set, vma, _) in &sim.scheme.rmap_graph(m).page_vma_links {
             for page in set.iter() {
                 assert_eq!(
                     mapped.get(&page),

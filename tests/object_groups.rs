@@ -14,7 +14,7 @@ use rmapviz::scenario::storm;
 use rmapviz::schemes::scheme_names;
 use rmapviz::session::{Session, Simulation};
 use rmapviz::tui::{App, AppOptions, Msg};
-use rmapviz::view::{BuildOptions, EdgeKind, GraphView, NodeKind, build_with};
+use rmapviz::view::{BuildOptions, EdgeKind, Graph, NodeKind, build_with};
 
 /// The default object threshold.
 const OBJECT_GROUP: usize = 32;
@@ -45,14 +45,14 @@ fn shared_pages(sim: &Simulation) -> BTreeSet<PageId> {
         .collect()
 }
 
-fn of_kind(g: &GraphView, k: NodeKind) -> Vec<NodeIndex> {
+fn of_kind(g: &Graph, k: NodeKind) -> Vec<NodeIndex> {
     g.graph
         .node_indices()
         .filter(|&i| g.node(i).kind == k)
         .collect()
 }
 
-fn field<'a>(g: &'a GraphView, n: NodeIndex, key: &str) -> Option<&'a str> {
+fn field<'a>(g: &'a Graph, n: NodeIndex, key: &str) -> Option<&'a str> {
     g.node(n)
         .fields
         .iter()
@@ -60,7 +60,7 @@ fn field<'a>(g: &'a GraphView, n: NodeIndex, key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn neighbours(g: &GraphView, n: NodeIndex, d: Direction, kind: EdgeKind) -> BTreeSet<String> {
+fn neighbours(g: &Graph, n: NodeIndex, d: Direction, kind: EdgeKind) -> BTreeSet<String> {
     g.graph
         .edges_directed(n, d)
         .filter(|e| e.weight().kind == kind)
@@ -224,7 +224,7 @@ fn every_scheme_folds_only_classes_of_alike_objects() {
 }
 
 /// Checks one step; returns the number of objects folded.
-fn check_fold(full: &GraphView, grouped: &GraphView, at: &str) -> usize {
+fn check_fold(full: &Graph, grouped: &Graph, at: &str) -> usize {
     // The class of an object of the full graph, or None when it may never be folded.
     let class = |n: NodeIndex| -> Option<(String, BTreeSet<String>, BTreeSet<String>)> {
         let linked = !neighbours(full, n, Direction::Incoming, EdgeKind::ObjectObject).is_empty()
@@ -496,7 +496,10 @@ fn a_chain_the_walk_freed_is_drawn_as_walked() {
     assert!(w.unmapped_all, "both ptes found (2 HIT)");
     assert_eq!(w.hit, 2);
     assert!(
-        sim.scheme.view(&sim.machine).index_of(&w.object).is_none(),
+        sim.scheme
+            .rmap_graph(&sim.machine)
+            .index_of(&w.object)
+            .is_none(),
         "the chain is gone from the state"
     );
     let g = build_with(

@@ -54,7 +54,7 @@ mod linux {
     use proptest::prelude::*;
     use rmapviz::model::{Advice, Op, Prot};
     use rmapviz::oracle::{
-        CheckOptions, CheckReport, Injection, OracleError, Verdict, procfs, run_check,
+        CheckOptions, CheckReport, Injection, OracleError, StepVerdict, procfs, run_check,
     };
     use rmapviz::scenario::BUILTINS;
     use rmapviz::session::Simulation;
@@ -98,7 +98,7 @@ mod linux {
 
     fn assert_agrees(r: &CheckReport) {
         assert_eq!(r.exit_code(), 0, "{}", r.text());
-        assert_eq!(r.count(Verdict::Differ), 0, "{}", r.text());
+        assert_eq!(r.count(StepVerdict::Differ), 0, "{}", r.text());
         assert!(r.cleanup_problems.is_empty(), "{:?}", r.cleanup_problems);
     }
 
@@ -117,7 +117,7 @@ mod linux {
             for (st, op) in r.steps.iter().zip(s.ops()) {
                 let unchecked = matches!(op, Op::SwapOut { .. });
                 assert_eq!(
-                    st.verdict == Verdict::NotChecked,
+                    st.verdict == StepVerdict::NotChecked,
                     unchecked,
                     "{}: {}",
                     b.name,
@@ -170,7 +170,7 @@ mod linux {
             // Every step but the walks (run only with --reclaim) was checked.
             for (st, op) in r.steps.iter().zip(s.ops()) {
                 if !op.is_walk() {
-                    assert_eq!(st.verdict, Verdict::Agree, "{name}: {}", r.text());
+                    assert_eq!(st.verdict, StepVerdict::Agree, "{name}: {}", r.text());
                 }
             }
         }
@@ -241,12 +241,16 @@ mod linux {
                     // not modelled: reclaim_keeps_an_activated_file_page.ron, and on this
                     // machine step 12 of madvise_free.ron, a lazily freed page written again):
                     // then the step is not checked and undone in the model.
-                    let kept = st.verdict == Verdict::NotChecked
+                    let kept = st.verdict == StepVerdict::NotChecked
                         && st
                             .reason
                             .as_deref()
                             .is_some_and(|r| r.contains("did not reclaim"));
-                    assert!(st.verdict == Verdict::Agree || kept, "{name}: {}", r.text());
+                    assert!(
+                        st.verdict == StepVerdict::Agree || kept,
+                        "{name}: {}",
+                        r.text()
+                    );
                 }
             }
             assert_eq!(
@@ -277,7 +281,7 @@ mod linux {
         // the first page is not shared.
         let r = check(&s, "S1", &opts(false, Some(Injection::Unshare { step: 2 })));
         assert_eq!(r.exit_code(), 1, "{}", r.text());
-        assert_eq!(r.steps[2].verdict, Verdict::Differ);
+        assert_eq!(r.steps[2].verdict, StepVerdict::Differ);
         let whats: Vec<_> = r.steps[2].differences.iter().map(|d| d.what).collect();
         assert!(
             whats.contains(&"frame") && whats.contains(&"mapcount"),
@@ -285,11 +289,11 @@ mod linux {
         );
         assert_eq!(
             r.steps[1].verdict,
-            Verdict::Agree,
+            StepVerdict::Agree,
             "only the injected step differs"
         );
         let r = check(&s, "S1", &opts(false, Some(Injection::Forget { step: 1 })));
-        assert_eq!(r.steps[1].verdict, Verdict::Differ, "{}", r.text());
+        assert_eq!(r.steps[1].verdict, StepVerdict::Differ, "{}", r.text());
         assert!(
             r.steps[1].differences.iter().any(|d| d.what == "pte"),
             "{}",
@@ -326,7 +330,7 @@ mod linux {
             "{}",
             r.text()
         );
-        assert_eq!(r.steps[0].verdict, Verdict::Agree, "{}", r.text());
+        assert_eq!(r.steps[0].verdict, StepVerdict::Agree, "{}", r.text());
     }
 
     #[test]
@@ -406,7 +410,7 @@ mod linux {
             }
             let s = Scenario { title: "random".into(), about: String::new(), steps: valid_only(ops).into_iter().map(Into::into).collect() };
             let r = check(&s, "random", &opts(false, None));
-            prop_assert_eq!(r.count(Verdict::Differ), 0, "{}\n{}", r.text(), s.to_ron());
+            prop_assert_eq!(r.count(StepVerdict::Differ), 0, "{}\n{}", r.text(), s.to_ron());
             prop_assert_eq!(r.exit_code(), 0, "{}", r.text());
         }
     }

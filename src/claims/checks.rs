@@ -2,7 +2,7 @@
 //! §4 say what the designs do; the numbers here are whatever the model gives).
 
 use super::layout::{ANON_VMA_SMP, ANON_VMA_UP, PRIO_TREE_NODE, VM_SET, VMA_ANON_FIELDS};
-use super::{ClaimReport, ClaimScenario, ClaimsError, FILES, Finding, Measure, ScenarioShown};
+use super::{ClaimFinding, ClaimReport, ClaimScenario, ClaimsError, FILES, Measure, ScenarioShown};
 use super::{Verdict, mail};
 use crate::model::{Cost, CostLine, Outcome, Walk};
 use crate::report::text::walk_line;
@@ -183,8 +183,8 @@ fn measure(name: impl Into<String>, value: u64) -> Measure {
     }
 }
 
-fn finding(scheme: Option<&'static str>, text: impl Into<String>) -> Finding {
-    Finding {
+fn finding(scheme: Option<&'static str>, text: impl Into<String>) -> ClaimFinding {
+    ClaimFinding {
         scheme,
         text: text.into(),
     }

@@ -18,7 +18,7 @@ pub struct Field {
 
 /// A structure, or the group of fields one structure adds to another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Layout {
+pub struct StructLayout {
     /// What it is, as the text names it.
     pub what: &'static str,
     /// The struct of `tests/layouts/historical.h` that models it.
@@ -26,7 +26,7 @@ pub struct Layout {
     pub fields: &'static [Field],
 }
 
-impl Layout {
+impl StructLayout {
     /// Its size on i386: the fields' sizes added (none of these layouts has padding).
     pub fn bytes(&self) -> u64 {
         self.fields.iter().map(|f| f.bytes).sum()
@@ -48,7 +48,7 @@ const fn field(ctype: &'static str, name: &'static str, bytes: u64) -> Field {
 }
 
 /// `struct anon_vma` of 2.6.7 on an SMP kernel: what the model counts per anon_vma.
-pub const ANON_VMA_SMP: Layout = Layout {
+pub const ANON_VMA_SMP: StructLayout = StructLayout {
     what: "struct anon_vma (2.6.7, SMP i386)",
     c_struct: "anon_vma_267",
     fields: &[
@@ -58,7 +58,7 @@ pub const ANON_VMA_SMP: Layout = Layout {
 };
 
 /// `struct anon_vma` on a uniprocessor kernel, whose `spinlock_t` is an empty struct.
-pub const ANON_VMA_UP: Layout = Layout {
+pub const ANON_VMA_UP: StructLayout = StructLayout {
     what: "struct anon_vma (2.6.7, uniprocessor i386)",
     c_struct: "anon_vma_267_up",
     fields: &[
@@ -69,7 +69,7 @@ pub const ANON_VMA_UP: Layout = Layout {
 
 /// The anonymous fields every `vm_area_struct` gained with anon_vma (and would with
 /// anon_vma_global).
-pub const VMA_ANON_FIELDS: Layout = Layout {
+pub const VMA_ANON_FIELDS: StructLayout = StructLayout {
     what: "the anon_vma fields of struct vm_area_struct (2.6.7)",
     c_struct: "vma_anon_267",
     fields: &[
@@ -79,7 +79,7 @@ pub const VMA_ANON_FIELDS: Layout = Layout {
 };
 
 /// A bare prio_tree node (2.6.7 `struct prio_tree_node`).
-pub const PRIO_TREE_NODE: Layout = Layout {
+pub const PRIO_TREE_NODE: StructLayout = StructLayout {
     what: "struct prio_tree_node (2.6.7)",
     c_struct: "prio_tree_node_267",
     fields: &[
@@ -91,7 +91,7 @@ pub const PRIO_TREE_NODE: Layout = Layout {
 
 /// The `vm_set` side of 2.6.7's `vm_area_struct.shared` union (the other side is the bare
 /// prio_tree node): a vma in the tree, or on the list of vmas with the same range.
-pub const VM_SET: Layout = Layout {
+pub const VM_SET: StructLayout = StructLayout {
     what: "vm_area_struct.shared.vm_set (2.6.7)",
     c_struct: "vma_prio_267",
     fields: &[
@@ -102,7 +102,7 @@ pub const VM_SET: Layout = Layout {
 };
 
 /// Every layout the claims name.
-pub const LAYOUTS: [&Layout; 5] = [
+pub const LAYOUTS: [&StructLayout; 5] = [
     &ANON_VMA_SMP,
     &ANON_VMA_UP,
     &VMA_ANON_FIELDS,

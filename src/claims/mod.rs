@@ -30,7 +30,7 @@ pub struct ClaimReport {
     /// The scenarios replayed.
     pub scenarios: Vec<ScenarioShown>,
     /// What the model gives, one line each, under a scheme or for the claim as a whole.
-    pub findings: Vec<Finding>,
+    pub findings: Vec<ClaimFinding>,
     /// The numbers the verdict is computed from.
     pub measures: Vec<Measure>,
     pub verdict: Verdict,
@@ -51,7 +51,7 @@ pub struct ScenarioShown {
 
 /// One line of what the model gives.
 #[derive(Clone, Debug, Serialize)]
-pub struct Finding {
+pub struct ClaimFinding {
     pub scheme: Option<&'static str>,
     pub text: String,
 }

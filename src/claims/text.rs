@@ -5,7 +5,7 @@ use super::{ClaimReport, Report, mail};
 
 /// What a line holds (a reader can style each kind its own way).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub enum LineKind {
     /// The mail's citation, and a claim's number and title.
     Heading,
     /// The mail's words.
@@ -24,7 +24,7 @@ pub enum Kind {
 /// One line of text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TextLine {
-    pub kind: Kind,
+    pub kind: LineKind,
     pub text: String,
 }
 
@@ -37,7 +37,7 @@ pub fn lines(report: &Report, width: usize) -> Vec<TextLine> {
         }
     };
     push(
-        Kind::Heading,
+        LineKind::Heading,
         "",
         "  ",
         &format!(
@@ -58,22 +58,22 @@ fn claim_lines(c: &ClaimReport, width: usize, out: &mut Vec<TextLine>) {
             out.push(TextLine { kind, text: t });
         }
     };
-    push(Kind::Blank, "", "", "");
+    push(LineKind::Blank, "", "", "");
     push(
-        Kind::Heading,
+        LineKind::Heading,
         "",
         "   ",
         &format!("{}. {}", c.number, c.title),
     );
     push(
-        Kind::Quote,
+        LineKind::Quote,
         "   \"",
         "    ",
         &format!("{}\"", mail::one_line(c.quote)),
     );
     for s in &c.scenarios {
         push(
-            Kind::Scenario,
+            LineKind::Scenario,
             "   scenario ",
             "     ",
             &format!("{} ({}): {}", s.name, s.title, s.steps.join("; ")),
@@ -84,16 +84,16 @@ fn claim_lines(c: &ClaimReport, width: usize, out: &mut Vec<TextLine>) {
             Some(s) => format!("{s}: {}", f.text),
             None => f.text.clone(),
         };
-        push(Kind::Finding, "   - ", "     ", &text);
+        push(LineKind::Finding, "   - ", "     ", &text);
     }
     push(
-        Kind::Verdict,
+        LineKind::Verdict,
         "   => ",
         "      ",
         &format!("{}: {}", c.verdict.as_str(), c.verdict_text),
     );
     for n in &c.notes {
-        push(Kind::Note, "   note: ", "      ", n);
+        push(LineKind::Note, "   note: ", "      ", n);
     }
 }
 

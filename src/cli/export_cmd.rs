@@ -1,4 +1,4 @@
-//! `rmapviz export`: the graph of one state (the TUI's `view::GraphView`) as DOT or JSON.
+//! `rmapviz export`: the graph of one state (the TUI's `view::Graph`) as DOT or JSON.
 
 use super::args::ExportArgs;
 use super::output::{GraphFormat, Target};

@@ -7,7 +7,7 @@ use super::args::RecordArgs;
 use super::output::Target;
 use super::{CliError, EXIT_OK};
 use crate::export::Palette;
-use crate::export::cast::Recorder;
+use crate::export::cast::CastRecorder;
 use crate::progress::Progress;
 use crate::tui::render::draw;
 
@@ -33,7 +33,7 @@ pub fn run(a: RecordArgs) -> Result<u8, CliError> {
     let hold = Duration::from_millis((a.delay * 1000.0).round() as u64);
     let (mut app, _origin) = a.view.app(0)?;
     let (cols, rows) = a.view.size;
-    let mut rec = Recorder::new(cols, rows).map_err(|e| CliError::input(e.to_string()))?;
+    let mut rec = CastRecorder::new(cols, rows).map_err(|e| CliError::input(e.to_string()))?;
     let fail = |e: crate::export::ExportError| CliError::input(e.to_string());
     let progress = Progress::new(
         &format!("record {}", a.view.scenario),

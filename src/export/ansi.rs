@@ -28,20 +28,20 @@ const MODIFIER_CODES: [(Modifier, u8); 9] = [
 
 /// Which colour slot a colour is written for.
 #[derive(Clone, Copy)]
-enum Slot {
+enum Layer {
     Fg,
     Bg,
     Underline,
 }
 
-fn push_colour(out: &mut String, c: Color, slot: Slot) {
+fn push_colour(out: &mut String, c: Color, slot: Layer) {
     if c == Color::Reset {
         return;
     }
-    if let (Some(i), Slot::Fg | Slot::Bg) = (ansi_index(c), slot) {
+    if let (Some(i), Layer::Fg | Layer::Bg) = (ansi_index(c), slot) {
         let base = match (slot, i < 8) {
-            (Slot::Fg, true) => 30,
-            (Slot::Fg, false) => 90 - 8,
+            (Layer::Fg, true) => 30,
+            (Layer::Fg, false) => 90 - 8,
             (_, true) => 40,
             (_, false) => 100 - 8,
         };
@@ -49,9 +49,9 @@ fn push_colour(out: &mut String, c: Color, slot: Slot) {
         return;
     }
     let lead = match slot {
-        Slot::Fg => 38,
-        Slot::Bg => 48,
-        Slot::Underline => 58,
+        Layer::Fg => 38,
+        Layer::Bg => 48,
+        Layer::Underline => 58,
     };
     match c {
         Color::Rgb(r, g, b) => {
@@ -76,10 +76,10 @@ pub fn sgr(style: &CellStyle) -> String {
             let _ = write!(out, ";{code}");
         }
     }
-    push_colour(&mut out, style.fg, Slot::Fg);
-    push_colour(&mut out, style.bg, Slot::Bg);
+    push_colour(&mut out, style.fg, Layer::Fg);
+    push_colour(&mut out, style.bg, Layer::Bg);
     if style.modifier.contains(Modifier::UNDERLINED) {
-        push_colour(&mut out, style.underline_color, Slot::Underline);
+        push_colour(&mut out, style.underline_color, Layer::Underline);
     }
     out.push('m');
     out

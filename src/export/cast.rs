@@ -42,7 +42,7 @@ const CLEAR: &str = "\x1b[0m\x1b[2J\x1b[H";
 const END: &str = "\x1b[0m\x1b[?25h";
 
 /// Records frames of a fixed-size terminal.
-pub struct Recorder {
+pub struct CastRecorder {
     terminal: Terminal<CrosstermBackend<Sink>>,
     sink: Sink,
     width: u16,
@@ -61,7 +61,7 @@ struct Header<'a> {
     title: Option<&'a str>,
     env: Env,
     #[serde(skip_serializing_if = "Option::is_none")]
-    theme: Option<Theme>,
+    theme: Option<CastTheme>,
 }
 
 #[derive(Serialize)]
@@ -71,13 +71,13 @@ struct Env {
 }
 
 #[derive(Serialize)]
-struct Theme {
+struct CastTheme {
     fg: String,
     bg: String,
     palette: String,
 }
 
-impl Recorder {
+impl CastRecorder {
     /// A recorder for a `width` x `height` terminal.
     ///
     /// This forces crossterm to write colours even when `NO_COLOR` is set (a process-wide
@@ -98,7 +98,7 @@ impl Recorder {
             },
         )
         .map_err(|e| ExportError::Terminal(e.to_string()))?;
-        Ok(Recorder {
+        Ok(CastRecorder {
             terminal,
             sink,
             width,
@@ -145,7 +145,7 @@ impl Recorder {
             env: Env {
                 term: "xterm-256color",
             },
-            theme: palette.map(|p| Theme {
+            theme: palette.map(|p| CastTheme {
                 fg: p.fg.hex(),
                 bg: p.bg.hex(),
                 palette: p.ansi.iter().map(|c| c.hex()).collect::<Vec<_>>().join(":"),
@@ -180,7 +180,7 @@ mod tests {
     use ratatui::widgets::{Block, Paragraph};
 
     fn record(texts: &[&str]) -> String {
-        let mut r = Recorder::new(20, 4).unwrap();
+        let mut r = CastRecorder::new(20, 4).unwrap();
         for t in texts {
             let text = t.to_string();
             r.frame(Duration::from_millis(1500), |f| {

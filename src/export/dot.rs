@@ -1,4 +1,4 @@
-//! A `GraphView` -> Graphviz DOT: the four columns (mm, vma, rmap objects, pages) as ranks laid
+//! A `Graph` -> Graphviz DOT: the four columns (mm, vma, rmap objects, pages) as ranks laid
 //! out left to right, every node with its label and walk badge, every edge with its link name,
 //! and the walk marked with more than colour: nodes and edges on the path are bold and orange,
 //! the walked page has a double border, nodes holding a LOST pte are dashed and red.
@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use crate::view::{EdgeKind, GraphView, NodeKind, graph::COLUMNS};
+use crate::view::{EdgeKind, Graph, NodeKind, graph::COLUMNS};
 
 use super::graph_order;
 
@@ -36,7 +36,7 @@ fn quoted(s: &str) -> String {
 }
 
 /// The graph as a DOT document; `title` is the graph's label.
-pub fn to_dot(g: &GraphView, title: &str) -> String {
+pub fn to_dot(g: &Graph, title: &str) -> String {
     let nodes = graph_order::nodes(g);
     let edges = graph_order::edges(g, &nodes);
     let mut out = String::new();

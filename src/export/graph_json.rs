@@ -1,11 +1,11 @@
-//! A `GraphView` -> JSON: the nodes (with their column, label, inspector fields and walk marks),
+//! A `Graph` -> JSON: the nodes (with their column, label, inspector fields and walk marks),
 //! the edges, and the walk (its candidates in visiting order with the node each landed on, the
 //! LOST ptes and the counts). The layout is documented in README.md.
 
 use serde::Serialize;
 
 use crate::model::Outcome;
-use crate::view::GraphView;
+use crate::view::Graph;
 
 use super::graph_order;
 
@@ -90,7 +90,7 @@ struct CandidateJson<'a> {
 }
 
 /// The graph as a pretty-printed JSON document.
-pub fn to_json(g: &GraphView, context: &GraphContext<'_>) -> String {
+pub fn to_json(g: &Graph, context: &GraphContext<'_>) -> String {
     let order = graph_order::nodes(g);
     let nodes = order
         .iter()

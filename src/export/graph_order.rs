@@ -1,13 +1,13 @@
-//! A stable order of a `GraphView`'s nodes and edges for the graph exports: column by column,
+//! A stable order of a `Graph`'s nodes and edges for the graph exports: column by column,
 //! in the order the TUI draws each column, so the same state always gives the same bytes.
 
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use std::collections::HashMap;
 
-use crate::view::GraphView;
+use crate::view::Graph;
 
 /// Nodes by column (mm, vma, rmap objects, pages), then by their order in the column, then id.
-pub fn nodes(g: &GraphView) -> Vec<NodeIndex> {
+pub fn nodes(g: &Graph) -> Vec<NodeIndex> {
     let mut v: Vec<NodeIndex> = g.graph.node_indices().collect();
     v.sort_by(|&a, &b| {
         let (na, nb) = (&g.graph[a], &g.graph[b]);
@@ -17,7 +17,7 @@ pub fn nodes(g: &GraphView) -> Vec<NodeIndex> {
 }
 
 /// Edges by the position of their source, then of their target (positions from [`nodes`]).
-pub fn edges(g: &GraphView, nodes: &[NodeIndex]) -> Vec<EdgeIndex> {
+pub fn edges(g: &Graph, nodes: &[NodeIndex]) -> Vec<EdgeIndex> {
     let pos: HashMap<NodeIndex, usize> = nodes.iter().enumerate().map(|(i, &n)| (n, i)).collect();
     let key = |e: EdgeIndex| {
         let (s, t) = g

@@ -130,7 +130,7 @@ pub fn ansi_index(c: Color) -> Option<u8> {
 
 /// The foreground and background a cell shows, after `REVERSED`, `DIM` and `HIDDEN`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shown {
+pub struct CellColours {
     pub fg: Rgb,
     pub bg: Rgb,
     /// False for `HIDDEN` text: the background alone is drawn.
@@ -178,7 +178,7 @@ impl Palette {
 
     /// What a cell with these colours and modifiers looks like. `DIM` text is drawn two thirds
     /// of the way from the background to the foreground, as most terminals do.
-    pub fn shown(&self, fg: Color, bg: Color, modifier: Modifier) -> Shown {
+    pub fn shown(&self, fg: Color, bg: Color, modifier: Modifier) -> CellColours {
         let (mut f, mut b) = (self.fg_of(fg), self.bg_of(bg));
         if modifier.contains(Modifier::REVERSED) {
             std::mem::swap(&mut f, &mut b);
@@ -186,7 +186,7 @@ impl Palette {
         if modifier.contains(Modifier::DIM) {
             f = f.mix(b, 1, 3);
         }
-        Shown {
+        CellColours {
             fg: f,
             bg: b,
             text_visible: !modifier.contains(Modifier::HIDDEN),

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::model::Step;
 use crate::oracle::CheckReport;
-use crate::oracle::report::Verdict;
+use crate::oracle::report::StepVerdict;
 use crate::scenario::Scenario;
 use crate::util::{Existing, WriteError};
 
@@ -48,7 +48,7 @@ impl Signature {
     pub fn of(s: &Scenario, r: &CheckReport) -> Option<Signature> {
         r.steps
             .iter()
-            .find(|st| st.verdict == Verdict::Differ)
+            .find(|st| st.verdict == StepVerdict::Differ)
             .and_then(|st| {
                 Some(Signature {
                     step: st.index,
@@ -122,8 +122,8 @@ impl FuzzSummary {
     fn add(&mut self, s: &Scenario, r: &CheckReport) {
         self.scenarios += 1;
         self.steps += r.steps.len();
-        self.agree += r.count(Verdict::Agree);
-        self.not_checked += r.count(Verdict::NotChecked);
+        self.agree += r.count(StepVerdict::Agree);
+        self.not_checked += r.count(StepVerdict::NotChecked);
         self.refused += r.steps.iter().filter(|x| x.model_error.is_some()).count();
         for op in s.ops() {
             *self.ops.entry(op.name()).or_default() += 1;
@@ -343,7 +343,7 @@ mod tests {
     use super::*;
     use crate::oracle::{Compared, Difference, StepCheck};
 
-    fn report(verdicts: &[(Verdict, &'static str)]) -> CheckReport {
+    fn report(verdicts: &[(StepVerdict, &'static str)]) -> CheckReport {
         CheckReport {
             scenario: "t".into(),
             kernel_release: "6.18".into(),
@@ -361,7 +361,7 @@ mod tests {
                     reason: None,
                     model_error: None,
                     kernel: "ok".into(),
-                    differences: if *v == Verdict::Differ {
+                    differences: if *v == StepVerdict::Differ {
                         vec![Difference {
                             pid: 1,
                             addr: Some(0x10000),
@@ -384,15 +384,15 @@ mod tests {
     fn the_signature_is_the_first_difference_and_is_found_again_by_op_and_kind() {
         let s = generate::scenario(3, 0, 4);
         let n = s.steps.len();
-        let mut v = vec![(Verdict::Agree, ""); n];
-        v[n - 1] = (Verdict::Differ, "pte");
+        let mut v = vec![(StepVerdict::Agree, ""); n];
+        v[n - 1] = (StepVerdict::Differ, "pte");
         let sig = Signature::of(&s, &report(&v)).unwrap();
         assert_eq!(sig.step, n - 1);
         assert_eq!(sig.op, s.steps[n - 1].op.name());
         assert_eq!(sig.found_in(&s, &report(&v)), Some(n - 1));
-        v[n - 1] = (Verdict::Differ, "mapcount");
+        v[n - 1] = (StepVerdict::Differ, "mapcount");
         assert_eq!(sig.found_in(&s, &report(&v)), None, "another kind");
-        assert!(Signature::of(&s, &report(&vec![(Verdict::Agree, ""); n])).is_none());
+        assert!(Signature::of(&s, &report(&vec![(StepVerdict::Agree, ""); n])).is_none());
     }
 
     #[test]

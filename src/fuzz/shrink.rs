@@ -6,7 +6,7 @@ use crate::model::{Op, Step};
 
 /// What a candidate did: still shows the disagreement (and where, the first differing step), or
 /// not.
-pub type Verdict = Option<usize>;
+pub type FirstDiffering = Option<usize>;
 
 /// Shrinks `steps`. `fails` runs a candidate and returns the index of its first step that shows
 /// the same disagreement, or None; it is only called with candidates that are shorter or
@@ -15,7 +15,7 @@ pub type Verdict = Option<usize>;
 pub fn shrink<E>(
     steps: Vec<Step>,
     first: usize,
-    fails: &mut dyn FnMut(&[Step]) -> Result<Verdict, E>,
+    fails: &mut dyn FnMut(&[Step]) -> Result<FirstDiffering, E>,
 ) -> Result<(Vec<Step>, usize), E> {
     let mut best = steps;
     let mut at = first;
@@ -130,7 +130,7 @@ mod tests {
 
     /// A "disagreement" that needs the steps writing 0x3000 and 0x7000 (in that order) and shows
     /// at the second of them.
-    fn needs_two(steps: &[Step]) -> Verdict {
+    fn needs_two(steps: &[Step]) -> FirstDiffering {
         let pos = |a| {
             steps
                 .iter()

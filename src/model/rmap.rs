@@ -153,7 +153,7 @@ pub struct RmapObject {
 
 /// The rmap side of the graph at one step.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RmapView {
+pub struct RmapGraph {
     pub objects: Vec<RmapObject>,
     /// vma -> object edges (e.g. an AVC, membership of an anon_vma list), with an edge label.
     pub vma_links: Vec<(VmaId, usize, String)>,
@@ -172,7 +172,7 @@ pub struct RmapView {
     pub vma_fields: Vec<(VmaId, Vec<(String, String)>)>,
 }
 
-impl RmapView {
+impl RmapGraph {
     pub fn index_of(&self, key: &str) -> Option<usize> {
         self.objects.iter().position(|o| o.key == key)
     }
@@ -356,7 +356,7 @@ pub trait Scheme: Send + Sync {
     }
 
     /// The rmap objects and their links, for the graph and the inspector.
-    fn view(&self, m: &Machine) -> RmapView;
+    fn rmap_graph(&self, m: &Machine) -> RmapGraph;
 }
 
 impl Clone for Box<dyn Scheme> {

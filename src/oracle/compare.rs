@@ -171,15 +171,15 @@ pub struct Compared {
 
 /// The result of comparing one step.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Comparison {
+pub struct StepComparison {
     pub differences: Vec<Difference>,
     pub compared: Compared,
 }
 
 /// Every difference between the prediction and the observation after a step. `prev` is the
 /// prediction and observation after the step before (None at the first step), for frame identity.
-pub fn compare(e: &Expected, o: &Observed, prev: Option<(&Expected, &Observed)>) -> Comparison {
-    let mut c = Comparison::default();
+pub fn compare(e: &Expected, o: &Observed, prev: Option<(&Expected, &Observed)>) -> StepComparison {
+    let mut c = StepComparison::default();
     let procs: BTreeSet<Pid> = e.procs.keys().chain(o.procs.keys()).copied().collect();
     c.compared.processes = procs.len();
     c.differences = compare_state(e, o, &mut c.compared);

@@ -19,7 +19,7 @@ use nix::sys::socket::{
 use nix::unistd::ForkResult;
 
 use super::access::{install_fault_handler, touch};
-use super::protocol::{MAX_MESSAGE, Outcome, Reply, Request};
+use super::protocol::{KernelOutcome, MAX_MESSAGE, Reply, Request};
 use crate::model::{Advice, PAGE_SIZE, Prot};
 
 /// The control socket of a driven process.
@@ -113,10 +113,10 @@ fn len(n: u64) -> Result<NonZeroUsize, Errno> {
     NonZeroUsize::new(n as usize).ok_or(Errno::EINVAL)
 }
 
-fn outcome(r: Result<(), Errno>) -> Outcome {
+fn outcome(r: Result<(), Errno>) -> KernelOutcome {
     match r {
-        Ok(()) => Outcome::Ok,
-        Err(e) => Outcome::Errno(e as i32),
+        Ok(()) => KernelOutcome::Ok,
+        Err(e) => KernelOutcome::Errno(e as i32),
     }
 }
 
@@ -196,7 +196,7 @@ fn flush_tlb() -> Result<(), Errno> {
 /// Runs one request, with the descriptor that came with it; returns the reply.
 fn handle(req: &Request, fd: Option<OwnedFd>) -> Reply {
     let t = Instant::now();
-    let done = |outcome: Outcome, t: Instant| Reply::Done {
+    let done = |outcome: KernelOutcome, t: Instant| Reply::Done {
         outcome,
         nanos: t.elapsed().as_nanos() as u64,
     };
@@ -265,10 +265,10 @@ fn handle(req: &Request, fd: Option<OwnedFd>) -> Reply {
             done(outcome(r), t)
         }
         Request::Access { addr, pages, write } => {
-            let mut o = Outcome::Ok;
+            let mut o = KernelOutcome::Ok;
             for i in 0..*pages {
                 if let Some((signo, fault)) = touch(addr + i * PAGE_SIZE, *write) {
-                    o = Outcome::Signal { signo, addr: fault };
+                    o = KernelOutcome::Signal { signo, addr: fault };
                     break;
                 }
             }
@@ -320,7 +320,7 @@ pub fn driven_main() -> ! {
         let reply = match req {
             Request::Exit => {
                 let done = Reply::Done {
-                    outcome: Outcome::Ok,
+                    outcome: KernelOutcome::Ok,
                     nanos: 0,
                 };
                 let _ = send_message(CONTROL_FD, &done, None);
@@ -352,7 +352,7 @@ fn exec_self() -> Reply {
         .err()
         .unwrap_or(Errno::EINVAL);
     Reply::Done {
-        outcome: Outcome::Errno(e as i32),
+        outcome: KernelOutcome::Errno(e as i32),
         nanos: t.elapsed().as_nanos() as u64,
     }
 }
@@ -368,7 +368,7 @@ fn fork_self() -> Option<Reply> {
     );
     let Ok((ours, theirs)) = pair else {
         return Some(Reply::Done {
-            outcome: Outcome::Errno(Errno::last() as i32),
+            outcome: KernelOutcome::Errno(Errno::last() as i32),
             nanos: 0,
         });
     };
@@ -376,7 +376,7 @@ fn fork_self() -> Option<Reply> {
     // SAFETY: this process is single-threaded, so the child may run any code after fork.
     match unsafe { nix::unistd::fork() } {
         Err(e) => Some(Reply::Done {
-            outcome: Outcome::Errno(e as i32),
+            outcome: KernelOutcome::Errno(e as i32),
             nanos: 0,
         }),
         Ok(ForkResult::Child) => {

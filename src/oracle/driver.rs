@@ -13,7 +13,7 @@ use nix::sys::time::TimeVal;
 
 use super::cleanup::RunGuard;
 use super::driven::{recv_message, send_message};
-use super::protocol::{Outcome, Reply, Request};
+use super::protocol::{KernelOutcome, Reply, Request};
 use super::runs::TAG_ENV;
 use super::{OracleError, REGION_END};
 use crate::model::Pid;
@@ -24,7 +24,7 @@ pub const DRIVEN_ARG: &str = "__driven-process";
 /// How long a driven process may take to answer one request.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 
-struct Proc {
+struct DrivenProc {
     real: i32,
     sock: OwnedFd,
     /// Set for processes the controller started itself (Spawn), to be waited for.
@@ -35,7 +35,7 @@ struct Proc {
 pub struct Driver<'g> {
     exe: PathBuf,
     guard: &'g RunGuard,
-    procs: BTreeMap<Pid, Proc>,
+    procs: BTreeMap<Pid, DrivenProc>,
     /// The one CPU every driven process runs on (see [`pin`]).
     cpu: Option<usize>,
 }
@@ -165,7 +165,7 @@ impl<'g> Driver<'g> {
         }
         self.procs.insert(
             pid,
-            Proc {
+            DrivenProc {
                 real,
                 sock: ours,
                 child: Some(child),
@@ -181,14 +181,18 @@ impl<'g> Driver<'g> {
         Ok(t.elapsed().as_nanos() as u64)
     }
 
-    fn sock(&self, pid: Pid) -> Result<&Proc, OracleError> {
+    fn sock(&self, pid: Pid) -> Result<&DrivenProc, OracleError> {
         self.procs
             .get(&pid)
             .ok_or_else(|| failed(format!("no driven process for pid {pid}")))
     }
 
     /// Sends a request and waits for its Done.
-    pub fn request(&mut self, pid: Pid, req: &Request) -> Result<(Outcome, u64), OracleError> {
+    pub fn request(
+        &mut self,
+        pid: Pid,
+        req: &Request,
+    ) -> Result<(KernelOutcome, u64), OracleError> {
         self.request_with(pid, req, None)
     }
 
@@ -198,7 +202,7 @@ impl<'g> Driver<'g> {
         pid: Pid,
         req: &Request,
         fd: Option<RawFd>,
-    ) -> Result<(Outcome, u64), OracleError> {
+    ) -> Result<(KernelOutcome, u64), OracleError> {
         let p = self.sock(pid)?;
         send_message(p.sock.as_raw_fd(), req, fd)
             .map_err(|e| failed(format!("pid {pid}: cannot send {req:?}: {e}")))?;
@@ -214,7 +218,7 @@ impl<'g> Driver<'g> {
     }
 
     /// fork() in `pid`'s process; `child` is the new scenario pid.
-    pub fn fork(&mut self, pid: Pid, child: Pid) -> Result<(Outcome, u64), OracleError> {
+    pub fn fork(&mut self, pid: Pid, child: Pid) -> Result<(KernelOutcome, u64), OracleError> {
         let p = self.sock(pid)?;
         send_message(p.sock.as_raw_fd(), &Request::Fork, None)
             .map_err(|e| failed(format!("pid {pid}: cannot send Fork: {e}")))?;
@@ -237,7 +241,7 @@ impl<'g> Driver<'g> {
         let hello = Self::hello(child, &sock, false)?;
         self.procs.insert(
             child,
-            Proc {
+            DrivenProc {
                 real,
                 sock,
                 child: None,
@@ -248,11 +252,11 @@ impl<'g> Driver<'g> {
                 "pid {child}: forked {real} but {hello} said hello"
             )));
         }
-        Ok((Outcome::Ok, nanos))
+        Ok((KernelOutcome::Ok, nanos))
     }
 
     /// execve() in `pid`'s process: the same process continues with a fresh image.
-    pub fn exec(&mut self, pid: Pid) -> Result<(Outcome, u64), OracleError> {
+    pub fn exec(&mut self, pid: Pid) -> Result<(KernelOutcome, u64), OracleError> {
         let t = Instant::now();
         let p = self.sock(pid)?;
         send_message(p.sock.as_raw_fd(), &Request::Exec, None)
@@ -275,7 +279,7 @@ impl<'g> Driver<'g> {
                         "after exec, pid {pid} has a mapping of its own at {lowest_mapping:#x}"
                     )));
                 }
-                Ok((Outcome::Ok, t.elapsed().as_nanos() as u64))
+                Ok((KernelOutcome::Ok, t.elapsed().as_nanos() as u64))
             }
             Ok((Reply::Done { outcome, nanos }, _)) => Ok((outcome, nanos)),
             Ok((other, _)) => Err(failed(format!(
@@ -286,7 +290,7 @@ impl<'g> Driver<'g> {
     }
 
     /// _exit() in `pid`'s process; returns once its address space is gone.
-    pub fn exit(&mut self, pid: Pid) -> Result<(Outcome, u64), OracleError> {
+    pub fn exit(&mut self, pid: Pid) -> Result<(KernelOutcome, u64), OracleError> {
         let t = Instant::now();
         let (outcome, _) = self.request(pid, &Request::Exit)?;
         let Some(mut p) = self.procs.remove(&pid) else {

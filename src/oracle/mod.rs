@@ -65,11 +65,11 @@ mod run;
 #[cfg(target_os = "linux")]
 pub mod runs;
 
-pub use compare::{Compared, Comparison, Difference, compare};
+pub use compare::{Compared, Difference, StepComparison, compare};
 pub use expected::{ExpPte, Expected, ExpectedProc, Injection, expected};
 pub use limits::{Limits, check_limits};
 pub use observed::{Backing, Frame, ObsPte, Observed, ObservedProc, VmaShape};
-pub use report::{CheckReport, StepCheck, Verdict};
+pub use report::{CheckReport, StepCheck, StepVerdict};
 
 #[cfg(target_os = "linux")]
 pub use run::run_check;

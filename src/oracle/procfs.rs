@@ -15,7 +15,7 @@ use crate::model::{Addr, PAGE_SIZE, Pid};
 
 /// What this machine lets the check see.
 #[derive(Clone, Debug)]
-pub struct Access {
+pub struct FrameAccess {
     /// Frame numbers, /proc/kpagecount and /proc/kpageflags are readable.
     pub frames: bool,
     /// Why not, when they are not: the missing permission or file, exactly.
@@ -29,7 +29,7 @@ fn read_u64(f: &File, index: u64) -> std::io::Result<u64> {
 }
 
 /// Finds out what can be read. Err when not even pagemap flags are available.
-pub fn probe() -> Result<Access, OracleError> {
+pub fn probe() -> Result<FrameAccess, OracleError> {
     let pm = File::open("/proc/self/pagemap").map_err(|e| {
         OracleError::Unsupported(format!(
             "cannot read /proc/self/pagemap ({e}): the check needs pagemap (CONFIG_PROC_PAGE_MONITOR)"
@@ -44,7 +44,7 @@ pub fn probe() -> Result<Access, OracleError> {
     std::hint::black_box(&probe);
     let uid = nix::unistd::geteuid();
     if e & super::observed::PM_PFN_MASK == 0 {
-        return Ok(Access {
+        return Ok(FrameAccess {
             frames: false,
             missing: Some(format!(
                 "/proc/PID/pagemap shows no frame numbers: CAP_SYS_ADMIN is needed (running as uid {uid}); \
@@ -54,7 +54,7 @@ pub fn probe() -> Result<Access, OracleError> {
     }
     for f in ["/proc/kpagecount", "/proc/kpageflags"] {
         if let Err(e) = File::open(f) {
-            return Ok(Access {
+            return Ok(FrameAccess {
                 frames: false,
                 missing: Some(format!(
                     "cannot read {f} ({e}; it needs root and CONFIG_PROC_PAGE_MONITOR); \
@@ -63,7 +63,7 @@ pub fn probe() -> Result<Access, OracleError> {
             });
         }
     }
-    Ok(Access {
+    Ok(FrameAccess {
         frames: true,
         missing: None,
     })

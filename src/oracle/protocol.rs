@@ -61,7 +61,7 @@ pub enum Request {
 
 /// How the kernel took a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Outcome {
+pub enum KernelOutcome {
     Ok,
     /// The system call failed with this errno.
     Errno(i32),
@@ -82,7 +82,7 @@ pub enum Reply {
         lowest_mapping: u64,
     },
     /// The request ran; `nanos` is the wall time of the system calls or accesses alone.
-    Done { outcome: Outcome, nanos: u64 },
+    Done { outcome: KernelOutcome, nanos: u64 },
     /// fork() returned `child` in the parent; the message carries a socket for the child.
     Forked { child: i32, nanos: u64 },
 }

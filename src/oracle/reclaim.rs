@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use super::OracleError;
 use super::cleanup::RunGuard;
-use super::protocol::Outcome;
+use super::protocol::KernelOutcome;
 use super::runs::{CGROUP_PREFIX, SWAP_PREFIX, reclaim_lock};
 use crate::model::PAGE_SIZE;
 
@@ -263,14 +263,17 @@ impl<'g> Reclaim<'g> {
     }
 
     /// Reclaims everything charged to group `g` (memory.force_empty).
-    pub fn reclaim(&mut self, g: usize) -> Result<(Outcome, u64), OracleError> {
+    pub fn reclaim(&mut self, g: usize) -> Result<(KernelOutcome, u64), OracleError> {
         let p = self.group(g)?.join("memory.force_empty");
         let t = Instant::now();
         let r = std::fs::write(&p, "0");
         let nanos = t.elapsed().as_nanos() as u64;
         match r {
-            Ok(()) => Ok((Outcome::Ok, nanos)),
-            Err(e) => Ok((Outcome::Errno(e.raw_os_error().unwrap_or(libc::EIO)), nanos)),
+            Ok(()) => Ok((KernelOutcome::Ok, nanos)),
+            Err(e) => Ok((
+                KernelOutcome::Errno(e.raw_os_error().unwrap_or(libc::EIO)),
+                nanos,
+            )),
         }
     }
 }

@@ -9,7 +9,7 @@ use super::{EXIT_AGREE, EXIT_DIFFER, EXIT_UNSUPPORTED};
 
 /// How one step came out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Verdict {
+pub enum StepVerdict {
     /// The kernel shows what the model predicts.
     #[serde(rename = "agree")]
     Agree,
@@ -26,7 +26,7 @@ pub enum Verdict {
 pub struct StepCheck {
     pub index: usize,
     pub op: String,
-    pub verdict: Verdict,
+    pub verdict: StepVerdict,
     /// Why the step was not checked.
     pub reason: Option<String>,
     /// The model's step error, if it refused the op.
@@ -63,7 +63,7 @@ fn ms(nanos: u64) -> String {
 }
 
 impl CheckReport {
-    pub fn count(&self, v: Verdict) -> usize {
+    pub fn count(&self, v: StepVerdict) -> usize {
         self.steps.iter().filter(|s| s.verdict == v).count()
     }
 
@@ -91,7 +91,7 @@ impl CheckReport {
 
     /// 0 every checked step agrees, 1 some step differs, 77 the full check was not possible.
     pub fn exit_code(&self) -> u8 {
-        if self.count(Verdict::Differ) > 0 || !self.cleanup_problems.is_empty() {
+        if self.count(StepVerdict::Differ) > 0 || !self.cleanup_problems.is_empty() {
             EXIT_DIFFER
         } else if !self.missing.is_empty() {
             EXIT_UNSUPPORTED
@@ -110,13 +110,13 @@ impl CheckReport {
         );
         for s in &self.steps {
             let verdict = match s.verdict {
-                Verdict::Agree => "agree".to_string(),
-                Verdict::Differ => format!(
+                StepVerdict::Agree => "agree".to_string(),
+                StepVerdict::Differ => format!(
                     "DIFFERS ({} difference{})",
                     s.differences.len(),
                     if s.differences.len() == 1 { "" } else { "s" }
                 ),
-                Verdict::NotChecked => format!(
+                StepVerdict::NotChecked => format!(
                     "not checked: {}",
                     s.reason.as_deref().unwrap_or("no reason given")
                 ),
@@ -136,9 +136,9 @@ impl CheckReport {
         }
         out.push_str(&format!(
             "summary: {} agree, {} differ, {} not checked; kernel {} for the ops, model {} for the same steps\n",
-            self.count(Verdict::Agree),
-            self.count(Verdict::Differ),
-            self.count(Verdict::NotChecked),
+            self.count(StepVerdict::Agree),
+            self.count(StepVerdict::Differ),
+            self.count(StepVerdict::NotChecked),
             ms(self.kernel_nanos()),
             ms(self.model_nanos())
         ));
@@ -166,9 +166,9 @@ impl CheckReport {
             "missing": self.missing,
             "steps": self.steps,
             "summary": {
-                "agree": self.count(Verdict::Agree),
-                "differ": self.count(Verdict::Differ),
-                "not_checked": self.count(Verdict::NotChecked),
+                "agree": self.count(StepVerdict::Agree),
+                "differ": self.count(StepVerdict::Differ),
+                "not_checked": self.count(StepVerdict::NotChecked),
                 "kernel_nanos": self.kernel_nanos(),
                 "model_nanos": self.model_nanos(),
                 "compared": self.compared(),

@@ -11,10 +11,10 @@ use super::compare::{Difference, compare};
 use super::driver::Driver;
 use super::expected::expected;
 use super::files::Files;
-use super::protocol::{Outcome, Request};
+use super::protocol::{KernelOutcome, Request};
 use super::reclaim::Reclaim;
 use super::referenced::{self, YoungReset};
-use super::report::{CheckReport, StepCheck, Verdict};
+use super::report::{CheckReport, StepCheck, StepVerdict};
 use super::{CheckOptions, OracleError, REGION_END, procfs};
 use crate::model::{Addr, Machine, Op, PAGE_SIZE, Pid, Prot, StepError};
 use crate::scenario::Scenario;
@@ -55,11 +55,11 @@ fn check_region(s: &Scenario) -> Result<(), OracleError> {
 }
 
 /// What the kernel did, as the report says it.
-fn describe(o: Outcome) -> String {
+fn describe(o: KernelOutcome) -> String {
     match o {
-        Outcome::Ok => "ok".into(),
-        Outcome::Errno(e) => format!("{:?}", Errno::from_raw(e)),
-        Outcome::Signal { signo, addr } => {
+        KernelOutcome::Ok => "ok".into(),
+        KernelOutcome::Errno(e) => format!("{:?}", Errno::from_raw(e)),
+        KernelOutcome::Signal { signo, addr } => {
             let name = nix::sys::signal::Signal::try_from(signo)
                 .map(|s| s.as_str().to_string())
                 .unwrap_or_else(|_| format!("signal {signo}"));
@@ -95,7 +95,11 @@ fn expected_fault(e: &StepError) -> Option<(i32, Addr)> {
 }
 
 /// Compares how the kernel took the op with whether the model refused it.
-fn outcome_differences(pid: Pid, model: Option<&StepError>, kernel: Outcome) -> Vec<Difference> {
+fn outcome_differences(
+    pid: Pid,
+    model: Option<&StepError>,
+    kernel: KernelOutcome,
+) -> Vec<Difference> {
     let d = |expected: String| Difference {
         pid,
         addr: None,
@@ -104,16 +108,16 @@ fn outcome_differences(pid: Pid, model: Option<&StepError>, kernel: Outcome) -> 
         observed: describe(kernel),
     };
     match (model, kernel) {
-        (None, Outcome::Ok) => vec![],
+        (None, KernelOutcome::Ok) => vec![],
         (None, _) => vec![d("success".into())],
-        (Some(e), Outcome::Ok) => vec![d(format!("refused ({e})"))],
-        (Some(e), Outcome::Signal { signo, addr }) => match expected_fault(e) {
+        (Some(e), KernelOutcome::Ok) => vec![d(format!("refused ({e})"))],
+        (Some(e), KernelOutcome::Signal { signo, addr }) => match expected_fault(e) {
             Some((s, a)) if s == signo && a == addr => vec![],
-            Some((s, a)) => vec![d(describe(Outcome::Signal { signo: s, addr: a }))],
+            Some((s, a)) => vec![d(describe(KernelOutcome::Signal { signo: s, addr: a }))],
             None => vec![d(format!("refused ({e})"))],
         },
-        (Some(e), Outcome::Errno(_)) => match expected_fault(e) {
-            Some((s, a)) => vec![d(describe(Outcome::Signal { signo: s, addr: a }))],
+        (Some(e), KernelOutcome::Errno(_)) => match expected_fault(e) {
+            Some((s, a)) => vec![d(describe(KernelOutcome::Signal { signo: s, addr: a }))],
             None => vec![],
         },
     }
@@ -167,14 +171,14 @@ fn model_ranges(m: &Machine) -> BTreeMap<Pid, Vec<(Addr, Addr)>> {
         .collect()
 }
 
-struct Run<'g> {
+struct CheckRun<'g> {
     driver: Driver<'g>,
     files: Files,
     reclaim: Option<Reclaim<'g>>,
     plan: ChargePlan,
 }
 
-impl Run<'_> {
+impl CheckRun<'_> {
     /// Runs `op` (step `i`) on the kernel. Returns the outcome and time, or None with a reason
     /// when the op has no kernel counterpart.
     fn kernel_step(
@@ -185,7 +189,7 @@ impl Run<'_> {
         err: Option<&StepError>,
         young: Option<Result<Vec<YoungReset>, String>>,
         brk_old: Option<Addr>,
-    ) -> Result<Result<(Outcome, u64), String>, OracleError> {
+    ) -> Result<Result<(KernelOutcome, u64), String>, OracleError> {
         if let Some(e) = err
             && no_kernel_counterpart(e)
         {
@@ -195,7 +199,7 @@ impl Run<'_> {
         }
         let pid = op.pid();
         let r = match op {
-            Op::Spawn { .. } => self.driver.spawn(pid).map(|n| (Outcome::Ok, n))?,
+            Op::Spawn { .. } => self.driver.spawn(pid).map(|n| (KernelOutcome::Ok, n))?,
             Op::Fork { child, .. } => self.driver.fork(pid, *child)?,
             Op::Exec { .. } => self.driver.exec(pid)?,
             Op::Exit { .. } => self.driver.exit(pid)?,
@@ -333,7 +337,7 @@ impl Run<'_> {
                 let old = brk_old.unwrap_or(*start);
                 match brk_request(sim, pid, old, start + pages * PAGE_SIZE) {
                     Some(req) => self.driver.request(pid, &req)?,
-                    None => (Outcome::Ok, 0),
+                    None => (KernelOutcome::Ok, 0),
                 }
             }
             Op::Read { addr, pages, .. } | Op::Write { addr, pages, .. } => {
@@ -350,7 +354,7 @@ impl Run<'_> {
 
     /// The kernel's side of a Referenced step (see [`referenced`]): for each process that maps
     /// the page, clear its young bits through clear_refs and load again from its other young ptes.
-    fn clear_young(&mut self, resets: &[YoungReset]) -> Result<(Outcome, u64), OracleError> {
+    fn clear_young(&mut self, resets: &[YoungReset]) -> Result<(KernelOutcome, u64), OracleError> {
         use std::io::Write as _;
         let mut nanos = 0;
         for r in resets {
@@ -377,13 +381,13 @@ impl Run<'_> {
                 nanos += self.must_succeed(r.pid, &load, &what)?;
             }
         }
-        Ok((Outcome::Ok, nanos))
+        Ok((KernelOutcome::Ok, nanos))
     }
 
     /// Sends a request that must succeed; returns its time.
     fn must_succeed(&mut self, pid: Pid, req: &Request, what: &str) -> Result<u64, OracleError> {
         match self.driver.request(pid, req)? {
-            (Outcome::Ok, n) => Ok(n),
+            (KernelOutcome::Ok, n) => Ok(n),
             (o, _) => Err(OracleError::Failed(format!(
                 "pid {pid}: {what} failed: {}",
                 describe(o)
@@ -400,7 +404,7 @@ impl Run<'_> {
         addr: Addr,
         pages: u64,
         write: bool,
-    ) -> Result<(Outcome, u64), OracleError> {
+    ) -> Result<(KernelOutcome, u64), OracleError> {
         let real = self.driver.real_pid(pid);
         let mut total = 0;
         let mut a = addr;
@@ -430,12 +434,12 @@ impl Run<'_> {
                 _ => self.driver.request(pid, &req)?,
             };
             total += n;
-            if o != Outcome::Ok {
+            if o != KernelOutcome::Ok {
                 return Ok((o, total));
             }
             a = stop;
         }
-        Ok((Outcome::Ok, total))
+        Ok((KernelOutcome::Ok, total))
     }
 }
 
@@ -485,7 +489,7 @@ pub fn run_check(
     };
     let reclaiming = reclaim.is_some();
     let files = Files::new();
-    let mut run = Run {
+    let mut run = CheckRun {
         driver: Driver::new(exe, &guard),
         files,
         reclaim,
@@ -570,11 +574,11 @@ pub fn run_check(
         differences.extend(c.differences);
         prev = Some((exp, observed));
         let verdict = if !differences.is_empty() {
-            Verdict::Differ
+            StepVerdict::Differ
         } else if reason.is_some() {
-            Verdict::NotChecked
+            StepVerdict::NotChecked
         } else {
-            Verdict::Agree
+            StepVerdict::Agree
         };
         steps.push(StepCheck {
             index: i,

@@ -7,7 +7,7 @@ use crate::model::{Lost, PteVal, Totals, Visit, Walk};
 use crate::session::{SchemeRun, StepResult};
 
 #[derive(Serialize)]
-struct Replay<'a> {
+struct ReplayJson<'a> {
     scenario: &'a str,
     schemes: Vec<SchemeJson>,
 }
@@ -93,7 +93,7 @@ fn step_json(index: usize, s: &StepResult) -> StepJson {
 
 /// The replay document for `runs` of the scenario titled `title`.
 pub fn replay_json(title: &str, runs: &[SchemeRun]) -> String {
-    let doc = Replay {
+    let doc = ReplayJson {
         scenario: title,
         schemes: runs
             .iter()

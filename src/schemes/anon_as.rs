@@ -58,7 +58,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::SchemeInfo;
 use super::file_rmap::{FileStructure, WithFiles};
 use super::interval::{Interval, stab};
-use super::{MmOrigin, NewAnonPage, NewVma, PageAt, RmapObject, RmapView, Scheme, VmaChange, VmaOrigin, candidate};
+use super::{MmOrigin, NewAnonPage, NewVma, PageAt, RmapObject, RmapGraph, Scheme, VmaChange, VmaOrigin, candidate};
 use crate::model::{
     Census, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, Pid, USER_END, Vma, VmaId,
     WalkKind, WalkPlan, hex,
@@ -81,7 +81,7 @@ pub const WINDOW_PAGES: u64 = USER_END >> PAGE_SHIFT;
 
 /// A vma in a family's tree.
 #[derive(Clone, Debug)]
-struct Entry {
+struct TreeVma {
     pid: Pid,
     mm: MmId,
     vma: VmaId,
@@ -96,7 +96,7 @@ struct Space {
     next_member: u64,
     /// Live mms of the family.
     mms: u32,
-    tree: Vec<Entry>,
+    tree: Vec<TreeVma>,
 }
 
 /// Per private vma: its family, its window offset, whether it is in the tree.
@@ -181,7 +181,7 @@ impl AnonAsScheme {
         self.seq += 1;
         let seq = self.seq;
         if let Some(s) = self.spaces.get_mut(&space) {
-            s.tree.push(Entry {
+            s.tree.push(TreeVma {
                 pid,
                 mm: mm_of(m, pid),
                 vma: vma.id,
@@ -368,7 +368,7 @@ impl Scheme for AnonAsScheme {
                 ..WalkPlan::default()
             };
         };
-        let live: Vec<(&Entry, &Vma, u64)> = s
+        let live: Vec<(&TreeVma, &Vma, u64)> = s
             .tree
             .iter()
             .filter_map(|e| {
@@ -430,8 +430,8 @@ impl Scheme for AnonAsScheme {
         c
     }
 
-    fn view(&self, m: &Machine) -> RmapView {
-        let mut view = RmapView::default();
+    fn rmap_graph(&self, m: &Machine) -> RmapGraph {
+        let mut view = RmapGraph::default();
         let mut index = HashMap::new();
         for (&id, s) in &self.spaces {
             index.insert(id, view.objects.len());

@@ -31,7 +31,7 @@ use super::anon_vma_global::{ANON_VMA_GLOBAL, ANON_VMA_GLOBAL_PRIO};
 use super::anon_vma_global::Families;
 use super::av_list::AvLists;
 use super::file_rmap::{FileStructure, WithFiles};
-use super::{MmOrigin, NewAnonPage, NewVma, PageAt, RmapView, Scheme, VmaChange, VmaOrigin};
+use super::{MmOrigin, NewAnonPage, NewVma, PageAt, RmapGraph, Scheme, VmaChange, VmaOrigin};
 use crate::model::{
     Census, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, WalkKind, WalkPlan,
 };
@@ -276,8 +276,8 @@ impl Scheme for AnonVmaScheme {
         c
     }
 
-    fn view(&self, m: &Machine) -> RmapView {
-        let mut view = RmapView::default();
+    fn rmap_graph(&self, m: &Machine) -> RmapGraph {
+        let mut view = RmapGraph::default();
         self.avs.add_to_view(m, &mut view, self.tree(), |av| {
             self.families
                 .describe(av)

@@ -47,7 +47,7 @@ use std::collections::BTreeMap;
 use super::SchemeInfo;
 use super::av_list::AvLists;
 use super::file_rmap::{FileStructure, WithFiles};
-use super::{AnonAdd, NewAnonPage, NewVma, PageAt, PteMove, Repoint, RmapView, Scheme, VmaChange, VmaOrigin, candidate};
+use super::{AnonAdd, NewAnonPage, NewVma, PageAt, PteMove, Repoint, RmapGraph, Scheme, VmaChange, VmaOrigin, candidate};
 use crate::model::{
     Census, Addr, Cost, Events, Machine, PageId, PageRmap, PageSet, Pid, Tally, Vma, VmaId, WalkKind,
     WalkPlan,
@@ -342,8 +342,8 @@ impl Scheme for AnonVmaRfc2Scheme {
         c
     }
 
-    fn view(&self, m: &Machine) -> RmapView {
-        let mut view = RmapView::default();
+    fn rmap_graph(&self, m: &Machine) -> RmapGraph {
+        let mut view = RmapGraph::default();
         self.avs.add_to_view(m, &mut view, false, |_| Vec::new());
         // Pages by the vma they point at. Words not yet handed to the model (none between ops)
         // override the stored ones.

@@ -44,7 +44,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::SchemeInfo;
 use super::file_rmap::{FileStructure, WithFiles};
-use super::{MmOrigin, NewAnonPage, PageAt, PteMove, Repoint, RmapObject, RmapView, Scheme};
+use super::{MmOrigin, NewAnonPage, PageAt, PteMove, Repoint, RmapObject, RmapGraph, Scheme};
 use crate::model::{
     Census, Addr, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, Walk,
     WalkKind, WalkPlan,
@@ -484,8 +484,8 @@ impl Scheme for AnonMmScheme {
         c
     }
 
-    fn view(&self, m: &Machine) -> RmapView {
-        let mut view = RmapView::default();
+    fn rmap_graph(&self, m: &Machine) -> RmapGraph {
+        let mut view = RmapGraph::default();
         let mut index = HashMap::new();
         let pages = m.pages.mapped_anon();
         for (&head, ring) in &self.rings {
@@ -562,7 +562,7 @@ mod tests {
         for op in storm(40, 1).ops().take(42) {
             sim.step(op, false);
         }
-        let v = sim.scheme.view(&sim.machine);
+        let v = sim.scheme.rmap_graph(&sim.machine);
         let ring: Vec<&str> = v
             .objects
             .iter()

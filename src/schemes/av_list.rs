@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::interval::{Interval, stab};
-use super::{RmapObject, RmapView, candidate};
+use super::{RmapGraph, RmapObject, candidate};
 use crate::model::{Candidate, Cost, Events, Machine, MmId, Pid, Vma, VmaId, WalkPlan};
 use crate::util::counted;
 
@@ -264,7 +264,7 @@ impl AvLists {
     pub fn add_to_view(
         &self,
         m: &Machine,
-        view: &mut RmapView,
+        view: &mut RmapGraph,
         tree: bool,
         describe: impl Fn(u32) -> Vec<(String, String)>,
     ) {

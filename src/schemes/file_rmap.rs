@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use super::interval::{Interval, stab};
 use super::{
-    MmOrigin, NewAnonPage, NewVma, PageAt, PteMove, Repoint, RmapObject, RmapView, Scheme,
+    MmOrigin, NewAnonPage, NewVma, PageAt, PteMove, Repoint, RmapGraph, RmapObject, Scheme,
     SchemeInfo, VmaChange, candidate,
 };
 use crate::model::{
@@ -58,7 +58,7 @@ impl FileStructure {
 }
 
 #[derive(Clone, Debug)]
-struct Entry {
+struct FileVma {
     vma: VmaId,
     pid: Pid,
     mm: MmId,
@@ -70,7 +70,7 @@ struct Entry {
 #[derive(Clone, Debug)]
 pub struct FileRmap {
     structure: FileStructure,
-    files: BTreeMap<FileId, Vec<Entry>>,
+    files: BTreeMap<FileId, Vec<FileVma>>,
     seq: u64,
 }
 
@@ -94,7 +94,7 @@ impl FileRmap {
             return;
         };
         self.seq += 1;
-        self.files.entry(f).or_default().push(Entry {
+        self.files.entry(f).or_default().push(FileVma {
             vma: vma.id,
             pid,
             mm,
@@ -161,14 +161,14 @@ impl FileRmap {
         let index = pg.rmap().index;
         let object = format!("i_mmap {}", m.file(f).name);
         let entries = self.files.get(&f).map(Vec::as_slice).unwrap_or_default();
-        let live: Vec<(&Entry, &Vma)> = entries
+        let live: Vec<(&FileVma, &Vma)> = entries
             .iter()
             .filter_map(|e| m.vma(e.pid, e.vma).map(|v| (e, v)))
             .collect();
-        let cand = |e: &Entry, v: &Vma| candidate(e.pid, e.mm, v, index, &object);
+        let cand = |e: &FileVma, v: &Vma| candidate(e.pid, e.mm, v, index, &object);
         match self.structure {
             FileStructure::List => {
-                let mut ordered: Vec<&(&Entry, &Vma)> =
+                let mut ordered: Vec<&(&FileVma, &Vma)> =
                     live.iter().filter(|(e, _)| !e.shared).collect();
                 ordered.extend(live.iter().filter(|(e, _)| e.shared));
                 let candidates: Vec<Candidate> = ordered.iter().map(|(e, v)| cand(e, v)).collect();
@@ -201,7 +201,7 @@ impl FileRmap {
     }
 
     /// Adds one object per file with its vmas and mapped pages to a view.
-    pub fn add_to_view(&self, m: &Machine, view: &mut RmapView) {
+    pub fn add_to_view(&self, m: &Machine, view: &mut RmapGraph) {
         for (&f, entries) in &self.files {
             let file = m.file(f);
             let idx = view.objects.len();
@@ -363,8 +363,8 @@ impl<A: Scheme + Clone + 'static> Scheme for WithFiles<A> {
         c
     }
 
-    fn view(&self, m: &Machine) -> RmapView {
-        let mut view = self.anon.view(m);
+    fn rmap_graph(&self, m: &Machine) -> RmapGraph {
+        let mut view = self.anon.rmap_graph(m);
         self.files.add_to_view(m, &mut view);
         view
     }

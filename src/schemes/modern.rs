@@ -52,7 +52,7 @@ mod view;
 use super::SchemeInfo;
 use super::file_rmap::{FileStructure, WithFiles};
 use super::interval::{Interval, stab};
-use super::{AnonAdd, NewAnonPage, NewVma, PageAt, Repoint, RmapObject, RmapView, Scheme, VmaChange, VmaOrigin, candidate};
+use super::{AnonAdd, NewAnonPage, NewVma, PageAt, Repoint, RmapObject, RmapGraph, Scheme, VmaChange, VmaOrigin, candidate};
 use crate::model::{
     Census, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,
     WalkKind, WalkPlan,
@@ -642,7 +642,7 @@ impl Scheme for ModernScheme {
         c
     }
 
-    fn view(&self, m: &Machine) -> RmapView {
+    fn rmap_graph(&self, m: &Machine) -> RmapGraph {
         self.rmap_view(m)
     }
 }

@@ -39,7 +39,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use super::SchemeInfo;
-use super::{MmOrigin, NewAnonPage, NewVma, Repoint, RmapObject, RmapView, Scheme, VmaOrigin};
+use super::{MmOrigin, NewAnonPage, NewVma, Repoint, RmapObject, RmapGraph, Scheme, VmaOrigin};
 use crate::model::{
     Census, Addr, Candidate, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, PageSet, Pid, Vma,
     VmaId, Walk, WalkKind, WalkPlan, hex,
@@ -353,7 +353,7 @@ impl DirectLinks {
         }
     }
 
-    fn finish(mut self, view: &mut RmapView) {
+    fn finish(mut self, view: &mut RmapGraph) {
         view.page_vma_links.append(&mut self.labelled);
         for (vma, set) in self.sets {
             view.page_vma_links
@@ -484,8 +484,8 @@ impl Scheme for PteChainScheme {
     /// records (labelled with the pte's address): page -> chain -> ptes, as the walk follows it.
     /// Beyond [`LINKED_PTES`] recorded ptes in all (the storm) the chains are not linked to
     /// vmas; each chain's inspector fields list its ptes.
-    fn view(&self, m: &Machine) -> RmapView {
-        let mut view = RmapView::default();
+    fn rmap_graph(&self, m: &Machine) -> RmapGraph {
+        let mut view = RmapGraph::default();
         let recorded = self.chains.in_chains();
         let link = recorded <= LINKED_PTES;
         let direct_pages = self

@@ -20,50 +20,50 @@ use crate::oracle::observed::ObsPte;
 
 /// A fault the recorder infers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Access {
+pub enum FaultAccess {
     Read,
     Write,
 }
 
 /// What a present pte maps, as far as the observation tells.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+enum Mapped {
     Zero,
     File,
     Anon { pfn: Option<u64>, exclusive: bool },
 }
 
-fn kind(p: &ObsPte) -> Option<Kind> {
+fn kind(p: &ObsPte) -> Option<Mapped> {
     match *p {
         ObsPte::Present {
             frame: Some(f),
             exclusive,
             ..
         } => Some(if f.zero {
-            Kind::Zero
+            Mapped::Zero
         } else if f.anon {
-            Kind::Anon {
+            Mapped::Anon {
                 pfn: Some(f.pfn),
                 exclusive,
             }
         } else {
-            Kind::File
+            Mapped::File
         }),
         ObsPte::Present {
             frame: None,
             file: true,
             ..
-        } => Some(Kind::File),
+        } => Some(Mapped::File),
         ObsPte::Present {
             frame: None,
             exclusive: false,
             ..
-        } => Some(Kind::Zero),
+        } => Some(Mapped::Zero),
         ObsPte::Present {
             frame: None,
             exclusive: true,
             ..
-        } => Some(Kind::Anon {
+        } => Some(Mapped::Anon {
             pfn: None,
             exclusive: true,
         }),
@@ -78,20 +78,20 @@ fn needed(
     a: Addr,
     obs: &ObsPte,
     pfn_of: &HashMap<PageId, u64>,
-) -> Option<Access> {
+) -> Option<FaultAccess> {
     let k = kind(obs)?;
     match (m.pte(pid, a), k) {
-        (PteVal::None, Kind::Zero | Kind::File) => Some(Access::Read),
-        (PteVal::None | PteVal::Zero { .. }, Kind::Anon { .. }) => Some(Access::Write),
-        (PteVal::Swap { .. }, _) => Some(Access::Read),
-        (PteVal::Page { page, .. }, Kind::Anon { pfn, exclusive }) => {
+        (PteVal::None, Mapped::Zero | Mapped::File) => Some(FaultAccess::Read),
+        (PteVal::None | PteVal::Zero { .. }, Mapped::Anon { .. }) => Some(FaultAccess::Write),
+        (PteVal::Swap { .. }, _) => Some(FaultAccess::Read),
+        (PteVal::Page { page, .. }, Mapped::Anon { pfn, exclusive }) => {
             let pg = m.pages.get(page);
             if !pg.is_anon() {
-                return Some(Access::Write);
+                return Some(FaultAccess::Write);
             }
             match (pfn, pfn_of.get(&page)) {
-                (Some(now), Some(&before)) if now != before => Some(Access::Write),
-                (None, _) if exclusive && pg.mapcount() > 1 => Some(Access::Write),
+                (Some(now), Some(&before)) if now != before => Some(FaultAccess::Write),
+                (None, _) if exclusive && pg.mapcount() > 1 => Some(FaultAccess::Write),
                 _ => None,
             }
         }
@@ -103,7 +103,7 @@ fn needed(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refused {
     pub addr: Addr,
-    pub access: Access,
+    pub access: FaultAccess,
     pub why: String,
 }
 
@@ -119,7 +119,7 @@ pub fn fault_steps(
     let Ok(proc) = m.proc(pid) else {
         return (Vec::new(), Vec::new());
     };
-    let mut runs: Vec<(Access, Addr, u64, Addr)> = Vec::new();
+    let mut runs: Vec<(FaultAccess, Addr, u64, Addr)> = Vec::new();
     let mut refused = Vec::new();
     for (&a, obs) in ptes {
         let Some(acc) = needed(m, pid, a, obs, pfn_of) else {
@@ -134,8 +134,8 @@ pub fn fault_steps(
             continue;
         };
         let allowed = match acc {
-            Access::Read => v.prot.readable(),
-            Access::Write => v.prot.write,
+            FaultAccess::Read => v.prot.readable(),
+            FaultAccess::Write => v.prot.write,
         };
         if !allowed {
             refused.push(Refused {
@@ -158,8 +158,8 @@ pub fn fault_steps(
     let ops = runs
         .into_iter()
         .map(|(acc, addr, pages, _)| match acc {
-            Access::Read => Op::Read { pid, addr, pages },
-            Access::Write => Op::Write { pid, addr, pages },
+            FaultAccess::Read => Op::Read { pid, addr, pages },
+            FaultAccess::Write => Op::Write { pid, addr, pages },
         })
         .collect();
     (ops, refused)
@@ -310,15 +310,15 @@ mod tests {
         .into();
         let (ops, refused) = fault_steps(&s.machine, 1, &ptes, &HashMap::new());
         assert!(ops.is_empty());
-        let why: Vec<(Addr, Access, &str)> = refused
+        let why: Vec<(Addr, FaultAccess, &str)> = refused
             .iter()
             .map(|r| (r.addr, r.access, r.why.as_str()))
             .collect();
         assert_eq!(
             why,
             [
-                (0x10000, Access::Write, "its vma is \"r\""),
-                (0x90000, Access::Write, "no vma of the model there"),
+                (0x10000, FaultAccess::Write, "its vma is \"r\""),
+                (0x90000, FaultAccess::Write, "no vma of the model there"),
             ]
         );
     }

@@ -29,7 +29,7 @@ struct Snapshot {
 
 /// A process of the scenario: an address space and the tasks that use it.
 #[derive(Debug)]
-struct Proc {
+struct Tracee {
     tids: BTreeSet<i32>,
     /// The thread group that owns the address space (a vfork child has another).
     tgid: i32,
@@ -91,7 +91,7 @@ fn page_up(a: u64) -> u64 {
 pub struct Recorder {
     sim: Simulation,
     steps: Vec<Step>,
-    procs: BTreeMap<Pid, Proc>,
+    procs: BTreeMap<Pid, Tracee>,
     /// Which process each task belongs to.
     tasks: HashMap<i32, Pid>,
     next_pid: Pid,
@@ -117,7 +117,7 @@ impl Recorder {
         let mut procs = BTreeMap::new();
         procs.insert(
             1,
-            Proc {
+            Tracee {
                 tids: [root].into(),
                 tgid: root,
                 snap: Snapshot::default(),
@@ -230,8 +230,8 @@ impl Recorder {
             self.warn(&format!(
                 "a {} fault the model would refuse ({})",
                 match r.access {
-                    super::faults::Access::Read => "read",
-                    super::faults::Access::Write => "write",
+                    super::faults::FaultAccess::Read => "read",
+                    super::faults::FaultAccess::Write => "write",
                 },
                 r.why
             ));
@@ -646,7 +646,7 @@ impl Handler for Recorder {
             );
             self.procs.insert(
                 pid,
-                Proc {
+                Tracee {
                     tids: [tid].into(),
                     tgid,
                     snap: Snapshot::default(),
@@ -816,7 +816,7 @@ impl Handler for Recorder {
         );
         self.procs.insert(
             cpid,
-            Proc {
+            Tracee {
                 tids: [child].into(),
                 tgid,
                 snap: Snapshot::default(),

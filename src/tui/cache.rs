@@ -10,13 +10,13 @@ use crate::view::StepView;
 pub(super) type CacheKey = (usize, usize);
 
 /// A step's view and the state it shows.
-pub(super) type Cached = (Arc<StepView>, Arc<Simulation>);
+pub(super) type CachedView = (Arc<StepView>, Arc<Simulation>);
 
 /// Step views by (scheme, step), least recently used first out. What leaves the cache is
 /// handed back, for the app to free between keys.
 #[derive(Default)]
 pub(super) struct ViewCache {
-    map: HashMap<CacheKey, Cached>,
+    map: HashMap<CacheKey, CachedView>,
     order: VecDeque<CacheKey>,
 }
 
@@ -32,8 +32,8 @@ impl ViewCache {
 
     /// Caches `v`; returns what that pushed out.
     #[must_use]
-    pub(super) fn put(&mut self, k: CacheKey, v: Cached) -> Vec<Cached> {
-        let mut out: Vec<Cached> = self.map.insert(k, v).into_iter().collect();
+    pub(super) fn put(&mut self, k: CacheKey, v: CachedView) -> Vec<CachedView> {
+        let mut out: Vec<CachedView> = self.map.insert(k, v).into_iter().collect();
         self.order.retain(|&o| o != k);
         self.order.push_back(k);
         while self.order.len() > CACHE_SIZE {
@@ -49,14 +49,14 @@ impl ViewCache {
     }
 
     #[must_use]
-    pub(super) fn clear(&mut self) -> Vec<Cached> {
+    pub(super) fn clear(&mut self) -> Vec<CachedView> {
         self.order.clear();
         self.map.drain().map(|(_, v)| v).collect()
     }
 
     /// Forgets the views of steps after `step` (the scenario changed there).
     #[must_use]
-    pub(super) fn forget_after(&mut self, step: usize) -> Vec<Cached> {
+    pub(super) fn forget_after(&mut self, step: usize) -> Vec<CachedView> {
         self.order.retain(|k| k.1 <= step);
         let gone: Vec<CacheKey> = self.map.keys().filter(|k| k.1 > step).copied().collect();
         gone.iter().filter_map(|k| self.map.remove(k)).collect()

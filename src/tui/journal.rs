@@ -32,7 +32,7 @@ pub fn default_dir() -> Option<PathBuf> {
 
 /// A journal found on disk.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
+pub struct SavedJournal {
     pub scenario: Scenario,
     /// Where the session's scenario came from.
     pub origin: String,
@@ -149,7 +149,7 @@ impl Drop for Journal {
 }
 
 /// Reads journal `path`, or says why it cannot be read.
-pub fn read(path: &Path) -> Result<Entry, String> {
+pub fn read(path: &Path) -> Result<SavedJournal, String> {
     let text = read_limited(path, READ_LIMIT).map_err(|e| e.to_string())?;
     let first = text
         .lines()
@@ -171,7 +171,7 @@ pub fn read(path: &Path) -> Result<Entry, String> {
         .ok()
         .and_then(|t| SystemTime::now().duration_since(t).ok())
         .map_or("some time ago".to_string(), |d| ago(d.as_secs()));
-    Ok(Entry {
+    Ok(SavedJournal {
         scenario,
         origin: origin.to_string(),
         step,
@@ -183,7 +183,7 @@ pub fn read(path: &Path) -> Result<Entry, String> {
 /// restored, discarded or let go (dropped: it stays for a later start).
 #[derive(Debug)]
 pub struct Orphan {
-    pub entry: Entry,
+    pub entry: SavedJournal,
     path: PathBuf,
     lock: Option<Flock<File>>,
 }

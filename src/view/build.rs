@@ -9,7 +9,7 @@
 use petgraph::stable_graph::NodeIndex;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::model::rmap::{RmapView, Scheme};
+use crate::model::rmap::{RmapGraph, Scheme};
 use crate::model::{Machine, PageId, PageSet, Process, Vma, VmaId, Walk, hex};
 
 use super::graph::*;
@@ -20,7 +20,7 @@ use super::nodes::{
 };
 
 /// The graph of `m` under `scheme` with `walk` marked, with the default options.
-pub fn build(m: &Machine, scheme: &dyn Scheme, walk: Option<&Walk>) -> GraphView {
+pub fn build(m: &Machine, scheme: &dyn Scheme, walk: Option<&Walk>) -> Graph {
     build_with(m, scheme, walk, &BuildOptions::default())
 }
 
@@ -31,8 +31,8 @@ pub fn build_with(
     scheme: &dyn Scheme,
     walk: Option<&Walk>,
     opts: &BuildOptions,
-) -> GraphView {
-    let rv = scheme.view(m);
+) -> Graph {
+    let rv = scheme.rmap_graph(m);
     // Objects on the walk are never folded into a group.
     let mut keep: HashSet<&str> = HashSet::new();
     if let Some(w) = walk {
@@ -50,10 +50,10 @@ pub fn build_with(
 /// The graph of one state while it is built: what each column needs from the ones before it.
 struct Builder<'a> {
     m: &'a Machine,
-    rv: &'a RmapView,
+    rv: &'a RmapGraph,
     walk: Option<&'a Walk>,
     opts: &'a BuildOptions,
-    g: GraphView,
+    g: Graph,
     /// Every vma (grouped or not) to the node that shows it.
     vma_node: HashMap<VmaId, NodeIndex>,
     /// The node that shows each object of the view: its own, or its group's.
@@ -81,7 +81,7 @@ impl<'a> Builder<'a> {
     fn new(
         m: &'a Machine,
         scheme: &'static str,
-        rv: &'a RmapView,
+        rv: &'a RmapGraph,
         walk: Option<&'a Walk>,
         opts: &'a BuildOptions,
     ) -> Builder<'a> {
@@ -100,7 +100,7 @@ impl<'a> Builder<'a> {
             rv,
             walk,
             opts,
-            g: GraphView::new(scheme),
+            g: Graph::new(scheme),
             vma_node: HashMap::new(),
             obj_node: Vec::new(),
             sets,
@@ -463,7 +463,7 @@ impl<'a> Builder<'a> {
 
     /// The graph: the walked page added if no column showed it (linked by `word` from its
     /// object), the walk marked, and focus mode applied.
-    fn finish(mut self, word: &str) -> GraphView {
+    fn finish(mut self, word: &str) -> Graph {
         let (m, rv) = (self.m, self.rv);
         if let Some(w) = self.walk {
             // The walked page is always shown, even when no object links it any more (swapped

@@ -434,7 +434,7 @@ impl BuildOptions {
 
 /// The graph of one simulation at one step.
 #[derive(Clone, Debug)]
-pub struct GraphView {
+pub struct Graph {
     pub graph: StableGraph<Node, Edge>,
     /// The step's walk, if the step ran one.
     pub walk: Option<WalkInfo>,
@@ -443,10 +443,10 @@ pub struct GraphView {
     ids: HashMap<String, NodeIndex>,
 }
 
-impl GraphView {
+impl Graph {
     /// An empty graph of scheme `scheme`.
-    pub(super) fn new(scheme: &'static str) -> GraphView {
-        GraphView {
+    pub(super) fn new(scheme: &'static str) -> Graph {
+        Graph {
             graph: StableGraph::new(),
             walk: None,
             scheme,
@@ -517,7 +517,7 @@ pub fn page_group_id(object_key: &str) -> String {
 }
 
 /// Counts of the nodes by kind (for summaries and tests).
-pub fn kind_counts(g: &GraphView) -> BTreeMap<&'static str, usize> {
+pub fn kind_counts(g: &Graph) -> BTreeMap<&'static str, usize> {
     let mut c = BTreeMap::new();
     for i in g.graph.node_indices() {
         *c.entry(g.graph[i].kind.as_str()).or_insert(0) += 1;

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::model::{MmId, VmaId};
-use crate::schemes::RmapView;
+use crate::schemes::RmapGraph;
 
 use super::graph::{BuildOptions, Grouping, Members, Node, NodeKind};
 use super::nodes::group_node;
@@ -23,7 +23,7 @@ pub(super) struct ObjectGroup {
     /// The node id: `objects@KIND`, then `@` and the first linked vma or mm and how many more
     /// when the members are linked (`objects@pte_chain@vma3+1`).
     pub id: String,
-    /// The members' indexes in [`RmapView::objects`], in order.
+    /// The members' indexes in [`RmapGraph::objects`], in order.
     pub members: Vec<usize>,
 }
 
@@ -41,7 +41,7 @@ pub(super) struct ObjectGroups {
 impl ObjectGroups {
     /// Finds the classes of `rv`'s objects to fold. `keep` holds the keys of the objects on the
     /// walk, which stay on their own.
-    pub fn find(rv: &RmapView, keep: &HashSet<&str>, opts: &BuildOptions) -> ObjectGroups {
+    pub fn find(rv: &RmapGraph, keep: &HashSet<&str>, opts: &BuildOptions) -> ObjectGroups {
         let n = rv.objects.len();
         let mut out = ObjectGroups {
             groups: Vec::new(),
@@ -124,7 +124,7 @@ impl ObjectGroups {
     }
 
     /// The node of group `gi`, with `pages` pages among its members.
-    pub fn node(&self, gi: usize, rv: &RmapView, pages: usize) -> Node {
+    pub fn node(&self, gi: usize, rv: &RmapGraph, pages: usize) -> Node {
         let grp = &self.groups[gi];
         let first = &rv.objects[grp.members[0]];
         let last = &rv.objects[grp.members[grp.members.len() - 1]];

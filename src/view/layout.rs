@@ -1,4 +1,4 @@
-//! Where every node of a [`GraphView`] goes: four columns (mm | vma | rmap objects | pages),
+//! Where every node of a [`Graph`] goes: four columns (mm | vma | rmap objects | pages),
 //! one row per node, rows chosen so that edges run straight where they can.
 //!
 //! Placement, in model coordinates (rows are unbounded; the viewport shows a window of them):
@@ -21,7 +21,7 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 
 use super::detail::{Detail, MAX_TEXT};
-use super::graph::{EdgeKind, GraphView};
+use super::graph::{EdgeKind, Graph};
 use super::route::{self, Cell, Route};
 
 /// How often a gap is re-routed to resolve rows where unrelated edges would meet.
@@ -103,13 +103,13 @@ impl Layout {
     }
 }
 
-fn text_width(g: &GraphView, n: NodeIndex, d: Detail) -> u16 {
+fn text_width(g: &Graph, n: NodeIndex, d: Detail) -> u16 {
     let w = g.node(n).width_at(d);
     (w.min(MAX_TEXT as usize)) as u16
 }
 
 /// The width of each column at level `d`: its widest node text, at least its heading.
-pub fn column_widths(g: &GraphView, d: Detail) -> [u16; 4] {
+pub fn column_widths(g: &Graph, d: Detail) -> [u16; 4] {
     let mut widths = [0u16; 4];
     for i in g.graph.node_indices() {
         let c = g.node(i).kind.column();
@@ -136,18 +136,18 @@ fn gap_width(lanes: u16, d: Detail) -> u16 {
 
 /// The width `g` would take laid out at level `d`, given `base`, a layout of `g` at any
 /// level: rows and lanes do not depend on the level, only the column widths do.
-pub fn width_at(g: &GraphView, base: &Layout, d: Detail) -> u16 {
+pub fn width_at(g: &Graph, base: &Layout, d: Detail) -> u16 {
     let w = column_widths(g, d);
     w.iter().sum::<u16>() + base.lanes.iter().map(|&l| gap_width(l, d)).sum::<u16>()
 }
 
 /// Lays `g` out with the full texts.
-pub fn layout(g: &GraphView) -> Layout {
+pub fn layout(g: &Graph) -> Layout {
     layout_at(g, Detail::Full)
 }
 
 /// Lays `g` out with the node texts of level `d`.
-pub fn layout_at(g: &GraphView, d: Detail) -> Layout {
+pub fn layout_at(g: &Graph, d: Detail) -> Layout {
     let mut cols: [Vec<Item>; 4] = Default::default();
 
     // Column 1 (vmas) in pid/address order, with an empty row for an mm without vmas and a
@@ -373,7 +373,7 @@ impl Item {
 /// later node of this column down, so one object with two pages costs one row, not a
 /// staircase of offsets down the rest of the graph.
 fn place_column(
-    g: &GraphView,
+    g: &Graph,
     c: usize,
     cols: &mut [Vec<Item>; 4],
     rows: &HashMap<NodeIndex, u32>,
@@ -495,7 +495,7 @@ fn bump(items: &mut [Item], rows: &[u32]) {
 impl Layout {
     /// The whole layout as plain text lines: node texts and line glyphs, no colour (for
     /// tests, logs and text exports).
-    pub fn text(&self, g: &GraphView, style: super::glyph::LineStyle) -> Vec<String> {
+    pub fn text(&self, g: &Graph, style: super::glyph::LineStyle) -> Vec<String> {
         let mut rows: Vec<Vec<char>> =
             vec![vec![' '; self.width as usize + 1]; self.height as usize];
         for (r, cells) in self.cells.iter().enumerate() {

@@ -8,10 +8,10 @@ use std::collections::HashSet;
 
 use crate::model::{Machine, Walk};
 
-use super::graph::{GraphView, Visited, WalkInfo, mm_id};
+use super::graph::{Graph, Visited, WalkInfo, mm_id};
 
 /// Marks the walk's page, object, candidates and LOST ptes, and the edges it followed.
-pub(super) fn mark_walk(g: &mut GraphView, m: &Machine, w: &Walk) {
+pub(super) fn mark_walk(g: &mut Graph, m: &Machine, w: &Walk) {
     let page = g.find(&w.page.to_string());
     let object = g.find(&w.object);
     if let Some(p) = page {
@@ -84,7 +84,7 @@ pub(super) fn mark_walk(g: &mut GraphView, m: &Machine, w: &Walk) {
 }
 
 /// Keeps the nodes on the walk path, with LOST ptes, and their neighbours.
-pub(super) fn focus(g: &mut GraphView) {
+pub(super) fn focus(g: &mut Graph) {
     let marked: Vec<NodeIndex> = g
         .graph
         .node_indices()

@@ -26,7 +26,7 @@ mod search;
 
 pub use detail::Detail;
 pub use graph::{
-    BuildOptions, Edge, EdgeKind, GraphView, Grouping, Members, Node, NodeKind, Visited, WalkInfo,
+    BuildOptions, Edge, EdgeKind, Graph, Grouping, Members, Node, NodeKind, Visited, WalkInfo,
     WalkMark, build, build_with,
 };
 pub use layout::{Layout, Placed, layout};
@@ -40,7 +40,7 @@ use std::sync::OnceLock;
 /// previous view fitted at ([`StepView::fit_from`]).
 #[derive(Clone, Debug)]
 pub struct StepView {
-    pub graph: GraphView,
+    pub graph: Graph,
     /// The layout at each level of [`Detail::ALL`].
     layouts: [OnceLock<Layout>; 4],
     /// The width of the layout at each level, from the first layout made.

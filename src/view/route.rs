@@ -14,7 +14,7 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::{EdgeRef, IntoEdgeReferences};
 use std::collections::BTreeMap;
 
-use super::graph::{EdgeKind, GraphView};
+use super::graph::{EdgeKind, Graph};
 use super::layout::{ColumnGeom, Item};
 
 /// Direction bits of a line cell.
@@ -107,7 +107,7 @@ fn has_arrow(k: EdgeKind, gap: usize) -> bool {
 
 /// Plans the routes of gap `gap` (between columns `gap` and `gap + 1`).
 pub(crate) fn plan_gap(
-    g: &GraphView,
+    g: &Graph,
     gap: usize,
     cols: &[Vec<Item>; 4],
     left: ColumnGeom,
@@ -137,7 +137,7 @@ pub(crate) fn plan_gap(
 
     // (edge, hub key, left end, right end or None for a bracket)
     #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-    enum Key {
+    enum BundleKey {
         Source(u32),
         /// The targets that have one set of sources (numbered in the order met).
         Target(u32),
@@ -229,16 +229,16 @@ pub(crate) fn plan_gap(
             bus_of.insert(t, *buses.entry(v).or_insert(next));
         }
     }
-    let mut bundles: BTreeMap<Key, Bundle> = BTreeMap::new();
+    let mut bundles: BTreeMap<BundleKey, Bundle> = BTreeMap::new();
     for &(id, l, r, s, t) in &edges {
         let Some(r) = r else { continue };
         let key = match (s, t) {
-            (Some(_), Some(t)) if !r.right => Key::Bracket(t.index() as u32),
-            (_, Some(t)) if bus_of.contains_key(&t) => Key::Target(bus_of[&t]),
-            (Some(s), _) => Key::Source(s.index() as u32),
-            (None, _) => Key::Edge(id.index() as u32),
+            (Some(_), Some(t)) if !r.right => BundleKey::Bracket(t.index() as u32),
+            (_, Some(t)) if bus_of.contains_key(&t) => BundleKey::Target(bus_of[&t]),
+            (Some(s), _) => BundleKey::Source(s.index() as u32),
+            (None, _) => BundleKey::Edge(id.index() as u32),
         };
-        let bracket = matches!(key, Key::Bracket(_));
+        let bracket = matches!(key, BundleKey::Bracket(_));
         let b = bundles.entry(key).or_insert_with(|| Bundle {
             ends: Vec::new(),
             edges: Vec::new(),
@@ -322,7 +322,7 @@ pub(crate) fn plan_gap(
 
 /// Turns a plan into routes and cells: lane `k` is at cell `lane0 + k`, arrowheads at `arrow_x`.
 pub(crate) fn draw_plan(
-    g: &GraphView,
+    g: &Graph,
     plan: &GapPlan,
     lane0: u16,
     arrow_x: u16,

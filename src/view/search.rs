@@ -4,10 +4,10 @@
 
 use petgraph::stable_graph::NodeIndex;
 
-use super::graph::{GraphView, Grouping, NodeKind};
+use super::graph::{Graph, Grouping, NodeKind};
 use crate::scenario::opline::number;
 
-impl GraphView {
+impl Graph {
     /// The node that `q` names, tried in this order: the node with id `q` (`p7`, `av1`, `vma3`,
     /// `pid2`, `chain p7`); the group that lists it as a member; the vma that holds address `q`;
     /// the page or object group whose numbered members span `q` (`p3` in a group of `p2` ..

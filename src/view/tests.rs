@@ -7,7 +7,7 @@ use super::detail::{Detail, MAX_TEXT};
 use super::graph::{BuildOptions, EdgeKind, NodeKind, build_with, page_group_id};
 use super::layout::{layout, layout_at, width_at};
 use super::route::{Seg, raster};
-use super::{GraphView, Layout};
+use super::{Graph, Layout};
 use crate::model::{Outcome, Walk};
 use crate::scenario::{BUILTINS, Scenario, storm};
 use crate::schemes::scheme_names;
@@ -28,7 +28,7 @@ fn builtin(name: &str) -> Scenario {
     Scenario::load(name).expect("built-in").0
 }
 
-fn visits(g: &GraphView) -> Vec<(String, u32, Outcome)> {
+fn visits(g: &Graph) -> Vec<(String, u32, Outcome)> {
     let w = g.walk.as_ref().expect("a walk");
     w.walk
         .visits
@@ -241,7 +241,7 @@ fn pte_chains_are_linked_to_their_page_and_to_the_vmas_of_their_ptes() {
 /// edges run down the same cell, every source among them is linked to every target among them
 /// (one source fanning out, several sources gathering into one target, or a bus between
 /// targets that have exactly the same sources).
-fn check_shared_lanes_are_complete(g: &GraphView, l: &Layout, what: &str) {
+fn check_shared_lanes_are_complete(g: &Graph, l: &Layout, what: &str) {
     let mut lanes: HashMap<(u32, u16), HashSet<petgraph::stable_graph::EdgeIndex>> = HashMap::new();
     for r in &l.routes {
         for s in &r.segs {
@@ -421,7 +421,7 @@ fn route_cells(l: &Layout) -> HashMap<(u32, u16), u8> {
     m
 }
 
-fn check_layout(g: &GraphView, l: &Layout, what: &str) {
+fn check_layout(g: &Graph, l: &Layout, what: &str) {
     // No two nodes overlap, and each sits inside its column.
     let mut taken: HashMap<(u32, u16), String> = HashMap::new();
     for p in &l.placed {
@@ -505,7 +505,7 @@ fn check_layout(g: &GraphView, l: &Layout, what: &str) {
 /// Two edges that share no node never share a line (no common horizontal cells, no common
 /// stretch of lane), unless an edge joins them, whose line it then is (a vma linked to an
 /// anon_vma on its own row, and through a lane to a page elsewhere).
-fn check_no_false_joins(g: &GraphView, l: &Layout, what: &str) {
+fn check_no_false_joins(g: &Graph, l: &Layout, what: &str) {
     let ends = |e| {
         let (a, b) = g.graph.edge_endpoints(e).unwrap();
         [a, b]

@@ -7,8 +7,8 @@ use super::*;
 impl ModernScheme {
     /// The graph's side of the state: the anon_vmas with their fields, the vmas linked to each
     /// through their AVCs (and their own anon_vma), the parent and root links, the pages.
-    pub(super) fn rmap_view(&self, m: &Machine) -> RmapView {
-        let mut view = RmapView::default();
+    pub(super) fn rmap_view(&self, m: &Machine) -> RmapGraph {
+        let mut view = RmapGraph::default();
         let mut index = HashMap::new();
         for (&id, a) in &self.avs {
             index.insert(id, view.objects.len());

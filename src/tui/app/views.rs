@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::super::cache::{Cached, ViewCache};
+use super::super::cache::{CachedView, ViewCache};
 use crate::session::{Session, Simulation};
 use crate::view::{BuildOptions, Detail, StepView};
 
@@ -30,7 +30,7 @@ pub struct ViewStore {
     cache: ViewCache,
     options: BuildOptions,
     /// Views to free between keys (see [`GRAVEYARD_SIZE`]); headless stores free at once.
-    graveyard: Vec<Cached>,
+    graveyard: Vec<CachedView>,
     /// Headless: every scheme simulated up to the step shown before it is drawn, nothing left
     /// for between keys.
     eager: bool,
@@ -120,7 +120,7 @@ impl ViewStore {
         session: &mut Session,
         (scheme, step): (usize, usize),
         width: Option<u16>,
-    ) -> Cached {
+    ) -> CachedView {
         if let Some(v) = self.cache.get((scheme, step)) {
             return v;
         }
@@ -188,7 +188,7 @@ impl ViewStore {
     }
 
     /// Keeps `gone` to be freed between keys (an eager store frees it now).
-    fn bury(&mut self, gone: Vec<Cached>) {
+    fn bury(&mut self, gone: Vec<CachedView>) {
         if self.eager {
             return;
         }

@@ -81,7 +81,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
 
 /// The links of node `id`, each as `-> av1 (avc)` (from the node) or `<- pid 1 (ring)` (to it):
 /// the node at the other end and what the scheme calls the link, else the link's kind.
-fn links(g: &crate::view::GraphView, id: &str) -> Vec<String> {
+fn links(g: &crate::view::Graph, id: &str) -> Vec<String> {
     use petgraph::Direction::{Incoming, Outgoing};
     use petgraph::visit::EdgeRef;
     let Some(n) = g.find(id) else {
