@@ -12,14 +12,19 @@
 //! themselves are never compared. Without frame numbers (no CAP_SYS_ADMIN) only the pagemap flags
 //! and the vmas are compared.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod frames;
+mod vmas;
+
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::Serialize;
 
 use super::expected::{ExpPte, Expected};
-use super::observed::{ObsPte, Observed, VmaShape};
+use super::observed::{ObsPte, Observed};
 use crate::model::{Addr, PageId, Pid, SlotId};
+use frames::{Partition, compare_identity};
+use vmas::{compare_vmas, compare_young};
 
 /// One thing the kernel shows differently from the model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -104,55 +109,6 @@ fn obs_class(o: Option<&ObsPte>) -> u8 {
     }
 }
 
-/// Tracks a bijection between model identities (pages, slots) and kernel ones (frames, swap
-/// entries), reporting each pte that breaks it.
-struct Partition<M: Ord + Copy + fmt::Display> {
-    what: &'static str,
-    by_model: BTreeMap<M, (u64, Pid, Addr)>,
-    by_kernel: BTreeMap<u64, (M, Pid, Addr)>,
-}
-
-impl<M: Ord + Copy + fmt::Display> Partition<M> {
-    fn new(what: &'static str) -> Self {
-        Partition {
-            what,
-            by_model: BTreeMap::new(),
-            by_kernel: BTreeMap::new(),
-        }
-    }
-
-    fn add(&mut self, m: M, k: u64, pid: Pid, addr: Addr, out: &mut Vec<Difference>) {
-        let first_m = *self.by_model.entry(m).or_insert((k, pid, addr));
-        let first_k = *self.by_kernel.entry(k).or_insert((m, pid, addr));
-        if first_m.0 != k {
-            out.push(diff(
-                pid,
-                Some(addr),
-                self.what,
-                format!(
-                    "the same {} as pid {} {:#x} (model {m})",
-                    self.what, first_m.1, first_m.2
-                ),
-                format!("a different {}", self.what),
-            ));
-        } else if first_k.0 != m {
-            out.push(diff(
-                pid,
-                Some(addr),
-                self.what,
-                format!(
-                    "a {} of its own (model {m}), not the one of pid {} {:#x} (model {})",
-                    self.what, first_k.1, first_k.2, first_k.0
-                ),
-                format!(
-                    "the same {} as pid {} {:#x}",
-                    self.what, first_k.1, first_k.2
-                ),
-            ));
-        }
-    }
-}
-
 /// What one step's comparison looked at (the report's `compared`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Compared {
@@ -191,156 +147,6 @@ pub fn compare(e: &Expected, o: &Observed, prev: Option<(&Expected, &Observed)>)
         c.compared.frame_identity = n;
     }
     c
-}
-
-/// The vmas of one process, matched by their start.
-fn compare_vmas(pid: Pid, ev: &[VmaShape], ov: &[VmaShape], out: &mut Vec<Difference>) -> usize {
-    let starts: BTreeSet<Addr> = ev.iter().chain(ov).map(|v| v.start).collect();
-    for s in &starts {
-        let a = ev.iter().find(|v| v.start == *s);
-        let b = ov.iter().find(|v| v.start == *s);
-        if a != b {
-            let show = |v: Option<&VmaShape>| {
-                v.map_or_else(|| "no vma starting here".to_string(), |v| v.to_string())
-            };
-            out.push(diff(pid, Some(*s), "vma", show(a), show(b)));
-        }
-    }
-    starts.len()
-}
-
-/// The young ptes of every vma both sides agree on against smaps' `Referenced:`. smaps counts a
-/// present pte (not the zero page) that is young or maps a page with PG_referenced, which the
-/// kernel shows per frame; so the prediction is the model's young ptes plus the ptes whose frame
-/// has PG_referenced.
-fn compare_young(
-    pid: Pid,
-    ep: &super::expected::ExpectedProc,
-    op: &super::observed::ObservedProc,
-    out: &mut Vec<Difference>,
-) -> usize {
-    let mut n = 0;
-    for v in ep.vmas.iter().filter(|v| op.vmas.contains(v)) {
-        n += 1;
-        let observed = op.referenced.get(&v.start).copied().unwrap_or(0);
-        let mut young = Vec::new();
-        for (a, pte) in ep.ptes.range(v.start..v.end) {
-            if let ExpPte::Page { young: y, .. } = pte {
-                let flagged = matches!(
-                    op.ptes.get(a),
-                    Some(ObsPte::Present { frame: Some(f), .. }) if f.referenced
-                );
-                if *y || flagged {
-                    young.push(*a);
-                }
-            }
-        }
-        if young.len() as u64 != observed {
-            let list: Vec<String> = young.iter().take(8).map(|a| format!("{a:#x}")).collect();
-            let more = if young.len() > 8 { ", ..." } else { "" };
-            out.push(diff(
-                pid,
-                Some(v.start),
-                "referenced",
-                format!(
-                    "{} referenced pte{} in the vma {} ({}{more}; young, or PG_referenced)",
-                    young.len(),
-                    if young.len() == 1 { "" } else { "s" },
-                    v,
-                    if list.is_empty() {
-                        "none".to_string()
-                    } else {
-                        list.join(", ")
-                    }
-                ),
-                format!(
-                    "smaps Referenced: {} kB ({observed} page{})",
-                    observed * super::super::model::PAGE_SIZE / 1024,
-                    if observed == 1 { "" } else { "s" }
-                ),
-            ));
-        }
-    }
-    n
-}
-
-/// Each mapped page's frame, with the first pte that maps it: the model's page ids and the
-/// kernel's frame numbers, paired pte by pte (zero page left out).
-#[derive(Default)]
-struct FrameMap {
-    by_page: BTreeMap<PageId, (u64, Pid, Addr)>,
-    by_pfn: BTreeMap<u64, (PageId, Pid, Addr)>,
-}
-
-impl FrameMap {
-    fn new(e: &Expected, o: &Observed) -> FrameMap {
-        let mut m = FrameMap::default();
-        for (pid, ep) in &e.procs {
-            let Some(op) = o.procs.get(pid) else {
-                continue;
-            };
-            for (a, pte) in &ep.ptes {
-                if let (ExpPte::Page { page, .. }, Some(ObsPte::Present { frame: Some(f), .. })) =
-                    (pte, op.ptes.get(a))
-                    && !f.zero
-                {
-                    m.by_page.entry(*page).or_insert((f.pfn, *pid, *a));
-                    m.by_pfn.entry(f.pfn).or_insert((*page, *pid, *a));
-                }
-            }
-        }
-        m
-    }
-}
-
-/// Frame identity across one step: a page mapped after the previous step and after this one
-/// keeps its frame exactly when the model keeps its page id. Returns the differences (at most
-/// one per page) and how many pages were compared.
-fn compare_identity(
-    pe: &Expected,
-    po: &Observed,
-    e: &Expected,
-    o: &Observed,
-) -> (Vec<Difference>, usize) {
-    let before = FrameMap::new(pe, po);
-    let now = FrameMap::new(e, o);
-    let mut out = Vec::new();
-    let mut compared = 0;
-    for (page, (pfn, pid, a)) in &now.by_page {
-        let kept_page = before.by_page.get(page);
-        let kept_frame = before.by_pfn.get(pfn);
-        // A lazily freed page (see Expected::lazyfree): reuse or copy is the kernel's choice.
-        if pe.lazyfree.contains(page) || kept_frame.is_some_and(|(p, ..)| pe.lazyfree.contains(p)) {
-            continue;
-        }
-        if kept_page.is_some() || kept_frame.is_some() {
-            compared += 1;
-        }
-        match (kept_page, kept_frame) {
-            (Some((old_pfn, bp, ba)), _) if old_pfn != pfn => out.push(diff(
-                *pid,
-                Some(*a),
-                "frame identity",
-                format!(
-                    "the frame {page} had after the previous step (at pid {bp} {ba:#x}): the model kept the page"
-                ),
-                "a different frame: the kernel copied or replaced the page".to_string(),
-            )),
-            (_, Some((old_page, bp, ba))) if old_page != page => out.push(diff(
-                *pid,
-                Some(*a),
-                "frame identity",
-                format!(
-                    "a new frame: the model replaced {old_page} (at pid {bp} {ba:#x} after the previous step) by {page}"
-                ),
-                format!(
-                    "the frame that mapped {old_page} at pid {bp} {ba:#x}: the kernel kept (reused) it"
-                ),
-            )),
-            _ => {}
-        }
-    }
-    (out, compared)
 }
 
 /// The differences within one step's state.
@@ -493,6 +299,7 @@ mod tests {
     use crate::model::Prot;
     use crate::oracle::expected::ExpectedProc;
     use crate::oracle::observed::{Backing, Frame, ObservedProc, VmaShape};
+    use std::collections::BTreeMap;
 
     fn vma() -> VmaShape {
         VmaShape {

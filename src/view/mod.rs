@@ -107,4 +107,6 @@ impl StepView {
 }
 
 #[cfg(test)]
+mod layout_tests;
+#[cfg(test)]
 mod tests;
