@@ -63,10 +63,11 @@ fn unsaved_ops_are_journaled_and_offered_at_the_next_start() {
     s.wait_for("step 0/0");
     s.send(":mmap 1 0x10000 4 rw\r");
     s.wait_for("step 1/1");
-    // A mistyped op changes nothing and says what was expected.
+    // A mistyped op changes nothing and says what was expected; Esc gives the line up.
     s.send(":mmap 1 0x20000\r");
     s.wait_for("expected PAGES");
     s.wait_for("step 1/1");
+    s.send("\x1b");
     s.send("q");
     s.wait_for("Typed ops are not saved");
     // Killed while asking: the journal keeps the typed op.

@@ -301,10 +301,14 @@ fn impossible_typed_ranges_change_nothing() {
         }
         a.update(key(KeyCode::Enter));
         assert_eq!(a.len(), 0, "{line}: nothing inserted");
+        // The error above the line, which stays open as typed to be fixed.
         let screen = text(&draw(&a, 120, 40));
-        let footer = screen.lines().last().unwrap_or_default();
-        assert!(footer.contains(says), "{line}: {footer}");
-        assert!(footer.contains("nothing inserted"), "{line}: {footer}");
+        let rows: Vec<&str> = screen.lines().collect();
+        let (error, prompt) = (rows[rows.len() - 2], rows[rows.len() - 1]);
+        assert!(error.contains(says), "{line}: {error}");
+        assert!(error.contains("nothing inserted"), "{line}: {error}");
+        assert_eq!(prompt.trim_end(), format!(":{line}"));
+        a.update(key(KeyCode::Esc));
     }
     // A possible op goes in.
     for c in ":mmap 1 0x10000 1\r".chars() {

@@ -25,12 +25,14 @@ mod playback;
 mod prompt;
 mod selection;
 mod shown;
+mod undo;
 mod views;
 
 pub use playback::{Playback, SPEEDS};
 pub use prompt::Prompt;
 pub use selection::Selection;
 pub use shown::Shown;
+pub use undo::{Edit, History};
 pub use views::{Pane, ViewStore};
 
 /// The scheme shown when none is asked for.
@@ -165,6 +167,8 @@ pub struct App {
     pub(crate) status: Option<Status>,
     /// Ops were typed or deleted since the last save.
     pub(crate) dirty: bool,
+    /// The edits that `u` undoes and `Ctrl-R` redoes.
+    pub(crate) edits: History,
     pub(crate) mouse: bool,
     pub(crate) quit: bool,
     pub(crate) journal: Option<super::journal::Journal>,
@@ -230,6 +234,7 @@ impl App {
             coalesce: false,
             status: None,
             dirty: false,
+            edits: History::default(),
             mouse: false,
             quit: false,
             journal: None,

@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use super::app::{App, Mode};
+use super::app::{App, Edit, Mode};
 use crate::scenario::{Scenario, opline};
 
 /// The commands besides ops, with their help (the help screen lists them).
-pub const COMMANDS: [(&str, &str); 10] = [
+pub const COMMANDS: [(&str, &str); 12] = [
     ("goto N", "show step N (0 is before the first)"),
     (
         "w [FILE]",
@@ -21,6 +21,8 @@ pub const COMMANDS: [(&str, &str); 10] = [
         "d [N]",
         "delete step N (default: the current one); later steps re-simulate",
     ),
+    ("undo", "undo the last typed op or deletion (the key u)"),
+    ("redo", "redo what undo undid (the key Ctrl-R)"),
     ("q", "quit (asks if typed ops are unsaved)"),
     ("q!", "quit without asking"),
     ("scheme NAME", "show scheme NAME"),
@@ -33,31 +35,41 @@ pub const COMMANDS: [(&str, &str); 10] = [
 ];
 
 /// Command words for completion (`write` is the op; `w` saves).
-const WORDS: [&str; 11] = [
-    "goto", "w", "w!", "d", "q", "q!", "scheme", "compare", "theme", "help", "delete",
+const WORDS: [&str; 13] = [
+    "goto", "w", "w!", "d", "q", "q!", "scheme", "compare", "theme", "help", "delete", "undo",
+    "redo",
 ];
 
 impl App {
-    /// Runs one command line (without the `:`).
-    pub fn run_command(&mut self, line: &str) {
+    /// Runs one command line (without the `:`). False when the line was not understood or
+    /// could not be carried out as typed (a mistyped op, a step out of range, a file that
+    /// exists): the status says why, and the command line stays open with it to be fixed.
+    pub fn run_command(&mut self, line: &str) -> bool {
         let line = line.trim();
         if line.is_empty() {
-            return;
+            return true;
         }
         let (word, rest) = line
             .split_once(char::is_whitespace)
             .map_or((line, ""), |(a, b)| (a, b.trim()));
+        let fail = |app: &mut App, msg: String| {
+            app.set_status(msg, true);
+            false
+        };
         match word {
             "goto" | "g" => match rest.parse::<usize>() {
-                Ok(n) if n <= self.len() => self.step_to(n),
-                Ok(n) => self.set_status(
+                Ok(n) if n <= self.len() => {
+                    self.step_to(n);
+                    true
+                }
+                Ok(n) => fail(
+                    self,
                     format!(
                         "goto {n}: the scenario has {} steps (0 is the start)",
                         self.len()
                     ),
-                    true,
                 ),
-                Err(_) => self.set_status("goto N: N is a step number (0 is the start)", true),
+                Err(_) => fail(self, "goto N: N is a step number (0 is the start)".into()),
             },
             "w" => self.write(rest, false),
             "w!" => self.write(rest, true),
@@ -68,75 +80,79 @@ impl App {
                     rest.parse::<usize>()
                 };
                 match n {
-                    Ok(n) if n >= 1 && n <= self.len() => self.delete_step(n),
-                    _ => self.set_status(
+                    Ok(n) if n >= 1 && n <= self.len() => {
+                        self.delete_step(n);
+                        true
+                    }
+                    _ => fail(
+                        self,
                         format!(
                             "d N: N is a step from 1 to {} (default the current one)",
                             self.len()
                         ),
-                        true,
                     ),
                 }
             }
-            "q" | "quit" => self.request_quit(),
+            "undo" | "u" if rest.is_empty() => {
+                self.undo();
+                true
+            }
+            "redo" if rest.is_empty() => {
+                self.redo();
+                true
+            }
+            "q" | "quit" => {
+                self.request_quit();
+                true
+            }
             "q!" => {
                 self.dirty = false;
                 self.request_quit();
+                true
             }
-            "scheme" => {
-                if let Err(e) = self.set_scheme(rest) {
-                    self.set_status(e.to_string(), true);
-                }
-            }
+            "scheme" => match self.set_scheme(rest) {
+                Ok(()) => true,
+                Err(e) => fail(self, e.to_string()),
+            },
             "compare" => {
                 let r = if rest.is_empty() {
                     self.set_compare(None)
                 } else {
                     self.set_compare(Some(rest))
                 };
-                if let Err(e) = r {
-                    self.set_status(e.to_string(), true);
+                match r {
+                    Ok(()) => true,
+                    Err(e) => fail(self, e.to_string()),
                 }
             }
             "theme" => match rest.parse() {
-                Ok(t) => self.choose_theme(t),
-                Err(e) => self.set_status(format!("{e}"), true),
+                Ok(t) => {
+                    self.choose_theme(t);
+                    true
+                }
+                Err(e) => fail(self, format!("{e}")),
             },
-            "help" | "h" => self.mode = Mode::Help { scroll: 0 },
+            "help" | "h" => {
+                self.mode = Mode::Help { scroll: 0 };
+                true
+            }
             _ => self.insert_op(line),
         }
     }
 
     /// Parses `line` as an op and inserts it after the current step (the step asked for, while
-    /// it is still being simulated); a line that is not an op changes nothing and says what
-    /// was expected.
-    fn insert_op(&mut self, line: &str) {
+    /// it is still being simulated); a line that is not an op changes nothing, says what was
+    /// expected and returns false.
+    fn insert_op(&mut self, line: &str) -> bool {
         match opline::parse(line) {
             Ok(step) => {
                 if let Some(e) = step.op.range_error() {
                     self.set_status(format!("{e}: nothing inserted"), true);
-                    return;
+                    return false;
                 }
                 let at = self.step_asked();
-                self.session.insert(at, step);
-                self.shown.inserted(at);
-                self.dirty = true;
-                self.scenario_changed(at);
-                self.journal_write();
-                let refused = self
-                    .result(self.shown.scheme())
-                    .and_then(|r| r.error.as_ref().map(|e| e.to_string()));
-                match refused {
-                    Some(e) => self.set_status(format!("step {} refused: {e}", at + 1), true),
-                    None => self.set_status(
-                        format!(
-                            "inserted step {} ({} steps after it re-simulated)",
-                            at + 1,
-                            self.len() - at - 1
-                        ),
-                        false,
-                    ),
-                }
+                self.edit(Edit::Insert { at, step });
+                true
             }
             Err(e) => {
                 let known = COMMANDS
@@ -150,27 +166,21 @@ impl App {
                     e.to_string()
                 };
                 self.set_status(msg, true);
+                false
             }
         }
     }
 
     fn delete_step(&mut self, n: usize) {
-        if let Some(step) = self.session.remove(n - 1) {
-            self.shown.deleted(n);
-            self.dirty = true;
-            self.scenario_changed(n - 1);
-            self.journal_write();
-            self.set_status(
-                format!("deleted step {n}: {}", opline::format(&step.op)),
-                false,
-            );
+        if let Some(step) = self.scenario().steps.get(n - 1).cloned() {
+            self.edit(Edit::Delete { at: n - 1, step });
         }
     }
 
     /// `:w [FILE]`: the whole scenario as RON (through [`crate::util::write_file`]). An
     /// existing file is replaced only if it is the one the session reads and writes (the file
     /// opened, or last written), or with `:w!` (`force`).
-    fn write(&mut self, name: &str, force: bool) {
+    fn write(&mut self, name: &str, force: bool) -> bool {
         let path = if name.is_empty() {
             match &self.file {
                 Some(p) => p.clone(),
@@ -179,7 +189,7 @@ impl App {
                         "w FILE: name a file (this scenario was not read from one)",
                         true,
                     );
-                    return;
+                    return false;
                 }
             }
         } else {
@@ -192,13 +202,14 @@ impl App {
                 "internal error: the scenario would not read back; not written",
                 true,
             );
-            return;
+            return false;
         }
         let own = self.file.as_ref().is_some_and(|f| same_file(f, &path));
         let existing = crate::util::Existing::replace_if(force || own);
         match crate::util::write_file(&path, text.as_bytes(), existing) {
             Ok(()) => {
                 self.dirty = false;
+                self.edits.mark_saved();
                 self.file = Some(path.clone());
                 // The session now comes from this file (the journal records it, so a session
                 // restored after a crash saves to it again).
@@ -215,16 +226,23 @@ impl App {
                     ),
                     false,
                 );
+                true
             }
-            Err(crate::util::WriteError::Exists(p)) => self.set_status(
-                format!(
-                    "{} exists: not written (:w! {} replaces it)",
-                    p.display(),
-                    p.display()
-                ),
-                true,
-            ),
-            Err(e) => self.set_status(e.to_string(), true),
+            Err(crate::util::WriteError::Exists(p)) => {
+                self.set_status(
+                    format!(
+                        "{} exists: not written (:w! {} replaces it)",
+                        p.display(),
+                        p.display()
+                    ),
+                    true,
+                );
+                false
+            }
+            Err(e) => {
+                self.set_status(e.to_string(), true);
+                false
+            }
         }
     }
 

@@ -37,6 +37,9 @@ pub enum Action {
     NextCandidate,
     PrevCandidate,
     Command,
+    /// Undo the newest typed op or deletion; redo what was undone.
+    Undo,
+    Redo,
     Help,
     /// The step in words (the narrative) in a window, for screens too small to show its pane.
     Narrative,
@@ -355,6 +358,14 @@ pub static BINDINGS: &[Binding] = &[
     ),
     bind!(
         Main,
+        [k('u')],
+        Action::Undo,
+        "undo the last typed op or step deletion",
+        None
+    ),
+    bind!(Main, [ctrl('r')], Action::Redo, "redo what u undid", None),
+    bind!(
+        Main,
         [k('m')],
         Action::ToggleMouse,
         "mouse on / off (click selects, the wheel scrolls the pane under it)",
@@ -567,6 +578,10 @@ mod tests {
         assert_eq!(lookup(s, &ev(KeyCode::Char('q'))), Some(Quit));
         let c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(lookup(s, &c), Some(Quit), "Ctrl-C quits, plain c compares");
+        assert_eq!(lookup(s, &ev(KeyCode::Char('u'))), Some(Undo));
+        let r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL);
+        assert_eq!(lookup(Context::Graph, &r), Some(Redo));
+        assert_eq!(lookup(s, &ev(KeyCode::Char('r'))), None, "plain r is free");
         // In the graph, the arrows move the selection instead of stepping.
         let g = Context::Graph;
         assert_eq!(lookup(g, &ev(KeyCode::Right)), Some(Right));

@@ -74,6 +74,7 @@ impl App {
         };
         app.journal = self.journal.take();
         app.dirty = true;
+        app.edits = super::app::History::unsaved();
         app.mouse = self.mouse;
         app.colour_off = self.colour_off;
         app.set_colour_depth(self.depth);

@@ -249,6 +249,8 @@ impl App {
                 self.prompt.open();
                 self.mode = Mode::Command;
             }
+            Action::Undo => self.undo(),
+            Action::Redo => self.redo(),
             Action::Help => self.mode = Mode::Help { scroll: 0 },
             Action::Narrative => {
                 self.mode = if self.mode == Mode::Narrative {
@@ -416,7 +418,11 @@ impl App {
                 self.mode = Mode::Normal;
                 if command {
                     self.prompt.remember(&line);
-                    self.run_command(&line);
+                    // A line that failed stays open, as typed, with the error above it.
+                    if !self.run_command(&line) && self.mode == Mode::Normal {
+                        self.prompt.set(line);
+                        self.mode = Mode::Command;
+                    }
                 } else {
                     self.find(&line);
                 }

@@ -12,18 +12,21 @@ use crate::tui::keymap::{Context, footer};
 
 /// The footer's height in `area`: one line, or up to three for an error message that a line
 /// would cut (an error must be read whole), while the terminal keeps 20 lines for the rest.
+/// On the command line, an error (a mistyped op, kept open to be fixed) takes lines of its
+/// own above the line.
 pub fn height(app: &App, area: Rect) -> u16 {
-    let Some(s) = app
-        .status
-        .as_ref()
-        .filter(|s| s.error && app.mode == Mode::Normal)
-    else {
+    let prompt = match app.mode {
+        Mode::Normal => 0,
+        Mode::Command => 1,
+        _ => return 1,
+    };
+    let Some(s) = app.status.as_ref().filter(|s| s.error) else {
         return 1;
     };
     let lines = Paragraph::new(s.text.as_str())
         .wrap(Wrap { trim: false })
         .line_count(area.width) as u16;
-    lines.clamp(1, 3).min(area.height.saturating_sub(20).max(1))
+    (lines.clamp(1, 3) + prompt).min(area.height.saturating_sub(20).max(1))
 }
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -35,6 +38,23 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         _ => None,
     };
     if let Some(p) = prompt {
+        let mut area = area;
+        let above = app.status.as_ref().filter(|s| s.error && area.height > 1);
+        if let Some(s) = above {
+            // The error whole above the line, which keeps the last row.
+            let above = Rect {
+                height: area.height - 1,
+                ..area
+            };
+            let p =
+                Paragraph::new(Line::styled(s.text.clone(), t.error)).wrap(Wrap { trim: false });
+            frame.render_widget(p, above);
+            area = Rect {
+                y: area.y + area.height - 1,
+                height: 1,
+                ..area
+            };
+        }
         let width = w.saturating_sub(1);
         let scroll = app.prompt.scroll(width);
         let text: String = app.prompt.value().chars().skip(scroll).collect();
@@ -42,7 +62,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         // The hint of the line (completions, the op's usage) to the right of what is typed,
         // where there is room for it.
         let used = 1 + app.prompt.value().chars().count().saturating_sub(scroll);
-        if let Some(s) = &app.status {
+        if let Some(s) = app.status.as_ref().filter(|_| above.is_none()) {
             let room = w.saturating_sub(used + 3);
             if room >= 8 {
                 let hint = cut(&s.text, room, app.ascii);
