@@ -12,6 +12,7 @@ pub mod fuzz;
 pub mod model;
 pub mod oracle;
 pub mod progress;
+pub mod quiz;
 pub mod report;
 pub mod scenario;
 pub mod schemes;

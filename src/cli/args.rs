@@ -108,6 +108,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Check the claims of Andrea Arcangeli's mail of 12 March 2004 against the model
     Claims(ClaimsArgs),
+    /// A quiz: predict each reverse walk of a scenario (HIT, MISS, OUT, SKIP, LOST), then see it
+    Quiz(QuizArgs),
     /// Record a real program's memory-management behaviour as a scenario (ptrace)
     Trace(TraceArgs),
     /// Show the settings the TUI starts with (config file, flags, environment) and where each comes from
@@ -265,6 +267,40 @@ pub struct ClaimsArgs {
     /// Wrap the text at this many columns
     #[arg(long, default_value_t = 100, value_name = "COLS", value_parser = clap::value_parser!(u16).range(40..=1000))]
     pub width: u16,
+}
+
+/// `rmapviz quiz`: before each reverse walk, predict what it finds under one scheme; the walk
+/// is then revealed one candidate at a time and scored.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "A prediction is one letter per candidate in visiting order, h HIT, m MISS, o OUT, \
+s SKIP (a number repeats a letter: 3m h), then / and how many ptes the walk LOSES (none written: 0): \
+`mh/1`. On a terminal the quiz asks walk by walk; with --answers FILE (or answers piped in) it reads \
+one line per walk (blank lines and # comments skipped) and prints the marked quiz.\n\n\
+Exit status: 0 the quiz ran (whatever the score), 2 bad input (an unreadable answer names its \
+line and column)."
+)]
+pub struct QuizArgs {
+    /// A RON scenario file or a built-in name (see `rmapviz scenarios`); default S3
+    #[arg(value_name = "FILE_OR_BUILTIN", value_hint = ValueHint::FilePath)]
+    pub scenario: Option<String>,
+
+    /// The scheme whose walks are predicted
+    #[arg(long, default_value = crate::tui::DEFAULT_SCHEME, value_name = "NAME")]
+    pub scheme: String,
+
+    /// Read the predictions from FILE, one line per walk (- is standard input), and print the
+    /// marked quiz
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub answers: Option<PathBuf>,
+
+    /// Print the marked quiz as JSON (reads the answers as --answers does)
+    #[arg(long)]
+    pub json: bool,
+
+    /// On a terminal, seconds between the candidates revealed
+    #[arg(long, default_value_t = 0.6, value_name = "SECONDS")]
+    pub delay: f64,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ mod headless;
 mod list;
 mod man_cmd;
 mod output;
+mod quiz_cmd;
 mod record_cmd;
 mod replay_cmd;
 pub mod settings;
@@ -80,6 +81,7 @@ pub fn run(cmd: Command) -> Result<u8, CliError> {
         Command::Record(a) => record_cmd::run(a),
         Command::Check(a) => check_cmd::run(a),
         Command::Claims(a) => claims_cmd::run(a),
+        Command::Quiz(a) => quiz_cmd::run(a),
         Command::Trace(a) => trace_cmd::run(a),
         Command::Config(a) => config_cmd::run(a),
         Command::Completions(a) => completions_cmd::run(a),

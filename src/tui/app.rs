@@ -113,6 +113,8 @@ pub enum Mode {
     /// Journals of sessions no longer running were found at start: the first of
     /// [`App::restores`] is offered.
     OfferRestore,
+    /// The quiz asks for a prediction of the next walk, or reveals it.
+    Quiz,
 }
 
 /// A status line message.
@@ -169,6 +171,8 @@ pub struct App {
     pub(crate) dirty: bool,
     /// The edits that `u` undoes and `Ctrl-R` redoes.
     pub(crate) edits: History,
+    /// The quiz, while `Q` has it on.
+    pub(crate) quiz: Option<super::quiz::Quiz>,
     pub(crate) mouse: bool,
     pub(crate) quit: bool,
     pub(crate) journal: Option<super::journal::Journal>,
@@ -235,6 +239,7 @@ impl App {
             status: None,
             dirty: false,
             edits: History::default(),
+            quiz: None,
             mouse: false,
             quit: false,
             journal: None,
@@ -366,6 +371,16 @@ impl App {
     /// Number of candidates the current step's walk visited (0 without a walk).
     pub fn candidates(&self) -> usize {
         self.walk().map_or(0, |w| w.visits.len())
+    }
+
+    /// Whether autoplay runs.
+    pub fn playing(&self) -> bool {
+        self.playback.playing()
+    }
+
+    /// The quiz's question on screen, if any.
+    pub fn quiz(&self) -> Option<&super::quiz::Quiz> {
+        self.quiz.as_ref()
     }
 
     /// The walk of the current step under the shown scheme.

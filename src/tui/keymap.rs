@@ -14,6 +14,8 @@ pub enum Action {
     First,
     Last,
     Autoplay,
+    /// Autoplay follows each walk's candidates too (on / off).
+    AutoplayWalk,
     Faster,
     Slower,
     NextScheme,
@@ -40,6 +42,8 @@ pub enum Action {
     /// Undo the newest typed op or deletion; redo what was undone.
     Undo,
     Redo,
+    /// The quiz on / off: stop before each walk and ask for a prediction.
+    Quiz,
     Help,
     /// The step in words (the narrative) in a window, for screens too small to show its pane.
     Narrative,
@@ -252,6 +256,13 @@ pub static BINDINGS: &[Binding] = &[
     ),
     bind!(
         Main,
+        [k('a')],
+        Action::AutoplayWalk,
+        "autoplay follows each walk's candidates one by one too (on / off)",
+        None
+    ),
+    bind!(
+        Main,
         [k('+'), k('=')],
         Action::Faster,
         "autoplay faster",
@@ -364,6 +375,13 @@ pub static BINDINGS: &[Binding] = &[
         None
     ),
     bind!(Main, [ctrl('r')], Action::Redo, "redo what u undid", None),
+    bind!(
+        Main,
+        [k('Q')],
+        Action::Quiz,
+        "quiz on / off: stepping on stops before each walk to ask what it finds, then reveals it",
+        None
+    ),
     bind!(
         Main,
         [k('m')],

@@ -3,7 +3,7 @@
 //! - [`app`]: the state, and [`App::headless`] for drawing without a terminal (its work between
 //!   keys in `app/idle.rs`); `cache`: the step views kept for the steps shown last;
 //! - [`update`]: messages (keys, mouse, ticks) and what they do; [`command`]: the `:` line;
-//!   `edit`: typed ops and deletions, undo and redo;
+//!   `edit`: typed ops and deletions, undo and redo; [`quiz`]: the quiz key;
 //!   `mouse`: clicks and the wheel; [`scroll`]: the side panes' offsets and the graph's pages;
 //! - [`keymap`]: the one key table behind dispatch, footer and help;
 //! - [`render`]: one function per pane, pure reads of the app;
@@ -20,6 +20,7 @@ pub mod input;
 pub mod journal;
 pub mod keymap;
 mod mouse;
+pub mod quiz;
 pub mod render;
 mod restore;
 pub mod run;

@@ -142,6 +142,7 @@ impl App {
                 _ => {}
             },
             Mode::OfferRestore => self.restore_key(k),
+            Mode::Quiz => self.quiz_key(k),
             Mode::Narrative if k.code == KeyCode::Esc => self.mode = Mode::Normal,
             Mode::Normal | Mode::Narrative => {
                 self.status = None;
@@ -162,7 +163,9 @@ impl App {
         match a {
             Action::StepNext => {
                 let at = self.step_asked();
-                if at < len {
+                if self.quiz_stops_before(at) {
+                    // The quiz asks before the walk is shown.
+                } else if at < len {
                     self.step_to(at + 1);
                 } else {
                     self.playback.stop();
@@ -173,6 +176,17 @@ impl App {
             Action::First => self.step_to(0),
             Action::Last => self.step_to(len),
             Action::Autoplay => self.playback.toggle(Instant::now()),
+            Action::AutoplayWalk => {
+                let on = self.playback.toggle_walk();
+                self.set_status(
+                    if on {
+                        "autoplay follows each walk's candidates one by one (p plays)"
+                    } else {
+                        "autoplay steps without following the walks"
+                    },
+                    false,
+                );
+            }
             Action::Faster => self.playback.faster(),
             Action::Slower => self.playback.slower(),
             Action::NextScheme | Action::PrevScheme => {
@@ -249,6 +263,7 @@ impl App {
                 self.prompt.open();
                 self.mode = Mode::Command;
             }
+            Action::Quiz => self.toggle_quiz(),
             Action::Undo => self.undo(),
             Action::Redo => self.redo(),
             Action::Help => self.mode = Mode::Help { scroll: 0 },
@@ -309,14 +324,35 @@ impl App {
         if self.playback.due(Instant::now()) {
             if self.shown.target().is_some() {
                 // Autoplay waits for the step it asked for.
-            } else if self.step() < self.len() {
+            } else if self.playback.follows_walk() && self.follow_next_candidate() {
+                // A candidate of this step's walk this tick.
+            } else if self.step() < self.len() && !self.quiz_stops_before(self.step()) {
                 self.step_to(self.step() + 1);
             }
-            // Autoplay ends on the last step (not one tick after it).
-            if self.shown.target().is_none() && self.step() >= self.len() {
+            // Autoplay ends on the last step (not one tick after it), and its walk's last
+            // candidate when it follows them.
+            let candidates_left = self.playback.follows_walk()
+                && self
+                    .shown
+                    .candidate()
+                    .map_or(self.candidates(), |k| self.candidates() - k - 1)
+                    > 0;
+            if self.shown.target().is_none() && self.step() >= self.len() && !candidates_left {
                 self.playback.stop();
             }
         }
+    }
+
+    /// Follows the next candidate of the shown walk; false when there is none left.
+    fn follow_next_candidate(&mut self) -> bool {
+        let n = self.candidates();
+        let next = match self.shown.candidate() {
+            None if n > 0 => 0,
+            Some(k) if k + 1 < n => k + 1,
+            _ => return false,
+        };
+        self.set_walk_candidate(Some(next));
+        true
     }
 
     /// Moves the selection: up / down within the column, left / right to the nearest row of

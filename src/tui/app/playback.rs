@@ -11,6 +11,8 @@ pub struct Playback {
     playing: bool,
     speed: usize,
     last_tick: Option<Instant>,
+    /// Each walk's candidates are followed one by one (a tick each) before the next step.
+    walk: bool,
 }
 
 impl Default for Playback {
@@ -19,6 +21,7 @@ impl Default for Playback {
             playing: false,
             speed: 2,
             last_tick: None,
+            walk: false,
         }
     }
 }
@@ -37,6 +40,17 @@ impl Playback {
     pub fn toggle(&mut self, now: Instant) {
         self.playing = !self.playing;
         self.last_tick = Some(now);
+    }
+
+    /// Whether autoplay follows each walk's candidates.
+    pub fn follows_walk(&self) -> bool {
+        self.walk
+    }
+
+    /// Autoplay follows each walk's candidates, or not.
+    pub fn toggle_walk(&mut self) -> bool {
+        self.walk = !self.walk;
+        self.walk
     }
 
     pub fn stop(&mut self) {

@@ -99,7 +99,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     let mut right = Vec::new();
     if app.playback.playing() {
-        right.push(format!("playing {} ms/step", app.playback.millis()));
+        let walk = if app.playback.follows_walk() {
+            " + walk"
+        } else {
+            ""
+        };
+        right.push(format!("playing {} ms/step{walk}", app.playback.millis()));
     }
     if app.views.focus_walk() {
         right.push("focus".to_string());

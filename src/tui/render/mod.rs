@@ -10,6 +10,7 @@ mod help;
 mod inspector;
 mod narrative;
 mod popup;
+mod quiz;
 mod scrolled;
 mod timeline;
 mod walk;
@@ -235,6 +236,7 @@ pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
             info.narrative = Some(narrative::render(app, frame, r));
         }
         Mode::ConfirmQuit | Mode::OfferRestore => popup::render(app, frame, area),
+        Mode::Quiz => quiz::render(app, frame, area),
         _ => {}
     }
     info
