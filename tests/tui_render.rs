@@ -381,6 +381,40 @@ fn a_walk_of_a_thousand_candidates_keeps_one_row_each() {
     }
 }
 
+/// A frame of a walk of 1001 candidates builds the walk pane's lines it shows, not the other
+/// thousand: the pane says how many lines it built (`Scrolled::built`), and that count is
+/// bounded by the rows on screen wherever the pane is scrolled to, while the bottom border
+/// still counts every line ("lines a-b of 1004").
+#[test]
+fn a_long_walk_builds_only_the_lines_in_view() {
+    use rmapviz::scenario::storm;
+    let sc = storm(1000, 1);
+    let len = sc.steps.len();
+    let opts = AppOptions {
+        scheme: "anon-vma",
+        step: len,
+        ..AppOptions::default()
+    };
+    let mut a = App::headless(sc, &opts).unwrap();
+    assert_eq!(a.candidates(), 1001);
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    for cand in [None, Some(0), Some(500), Some(1000)] {
+        a.set_walk_candidate(cand);
+        let mut info = None;
+        t.draw(|f| info = Some(render::draw_frame(&a, f))).unwrap();
+        let walk = info.unwrap().walk.expect("a walk pane at 120x40");
+        // Two lines about the page, a heading, 1001 candidates.
+        assert_eq!(walk.max_top + walk.rows, 1004, "{cand:?}");
+        assert!(
+            walk.built <= walk.rows + 1,
+            "{cand:?}: {} lines built for {} rows",
+            walk.built,
+            walk.rows
+        );
+        assert!(walk.built >= walk.rows, "{cand:?}: {walk:?}");
+    }
+}
+
 #[test]
 fn s3_walk_highlight_in_mono() {
     // The mono theme keeps the walk visible through modifiers only (NO_COLOR).

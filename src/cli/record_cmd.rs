@@ -9,7 +9,8 @@ use super::{CliError, EXIT_OK};
 use crate::export::Palette;
 use crate::export::cast::CastRecorder;
 use crate::progress::Progress;
-use crate::tui::render::draw;
+use crate::tui::App;
+use crate::tui::render::draw_frame;
 
 pub fn run(a: RecordArgs) -> Result<u8, CliError> {
     let target = Target::new(&a.output, a.force);
@@ -45,11 +46,11 @@ pub fn run(a: RecordArgs) -> Result<u8, CliError> {
         app.step_to(step);
         app.set_walk_candidate(None);
         app.reset_selection();
-        rec.frame(hold, |f| draw(&app, f)).map_err(fail)?;
+        frame(&mut rec, &mut app, hold).map_err(fail)?;
         if a.walk {
             for k in 0..app.candidates() {
                 app.set_walk_candidate(Some(k));
-                rec.frame(hold, |f| draw(&app, f)).map_err(fail)?;
+                frame(&mut rec, &mut app, hold).map_err(fail)?;
             }
         }
     }
@@ -59,4 +60,20 @@ pub fn run(a: RecordArgs) -> Result<u8, CliError> {
     let cast = rec.finish(Some(&title), Some(&palette));
     target.write(cast.as_bytes())?;
     Ok(EXIT_OK)
+}
+
+/// Records the screen of `app` for `hold`, and tells the app where its panes went, as the
+/// interactive loop does: the next steps' graphs are then laid out once, for the pane's width,
+/// instead of in full first and again for the pane.
+fn frame(
+    rec: &mut CastRecorder,
+    app: &mut App,
+    hold: Duration,
+) -> Result<(), crate::export::ExportError> {
+    let mut info = None;
+    rec.frame(hold, |f| info = Some(draw_frame(app, f)))?;
+    if let Some(info) = info {
+        app.set_frame(info);
+    }
+    Ok(())
 }

@@ -52,6 +52,9 @@ pub struct Scrolled {
     pub rows: usize,
     /// The largest useful `top`: the text's last row at the bottom.
     pub max_top: usize,
+    /// How many lines of the text the frame built: those in view, and those too wide for the
+    /// pane (their wrapping needs them). Not the whole text of a long walk.
+    pub built: usize,
 }
 
 /// Rows one notch of the wheel scrolls.
@@ -104,6 +107,7 @@ impl App {
                     top: first,
                     rows,
                     max_top: (self.len() + 1).saturating_sub(rows),
+                    built: rows,
                 }
             }),
             Side::Walk => self.frame.walk,

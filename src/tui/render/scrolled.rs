@@ -1,6 +1,10 @@
-//! A side pane of wrapped text that scrolls: only the lines in view are drawn, a pinned part
-//! (the walk's verdict) stays at the bottom whatever the offset, and the bottom border says
-//! which lines are shown ("lines 1-9 of 1003") when they are not all.
+//! A side pane of wrapped text that scrolls: only the lines in view are built and drawn, a
+//! pinned part (the walk's verdict) stays at the bottom whatever the offset, and the bottom
+//! border says which lines are shown ("lines 1-9 of 1003") when they are not all.
+//!
+//! The text is a [`Text`]: it says how many lines it has and how wide each is without building
+//! them, so that a walk of a thousand candidates costs the rows in view (and the few lines too
+//! wide for the pane, whose wrapping needs them built) instead of all of them every frame.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -20,25 +24,50 @@ pub(crate) enum Want {
     Show(usize),
 }
 
-/// The rows `line` takes when wrapped to `width` cells.
-fn rows_of(line: &Line, width: u16) -> usize {
-    if line.width() <= width as usize {
+/// The lines of a scrolled pane, built one at a time.
+pub(crate) trait Text<'a> {
+    /// How many lines there are.
+    fn count(&self) -> usize;
+    /// The width in cells of line `k` unwrapped (what `self.line(k).width()` gives), without
+    /// building it.
+    fn width(&self, k: usize) -> usize;
+    /// Line `k`.
+    fn line(&self, k: usize) -> Line<'a>;
+}
+
+impl<'a> Text<'a> for Vec<Line<'a>> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn width(&self, k: usize) -> usize {
+        self[k].width()
+    }
+    fn line(&self, k: usize) -> Line<'a> {
+        self[k].clone()
+    }
+}
+
+/// The rows line `k` of `text` takes when wrapped to `width` cells; a line wider than that is
+/// built (and counted in `built`) to be wrapped.
+fn rows_of<'a>(text: &impl Text<'a>, k: usize, width: u16, built: &mut usize) -> usize {
+    if text.width(k) <= width as usize {
         1
     } else {
-        Paragraph::new(line.clone())
+        *built += 1;
+        Paragraph::new(text.line(k))
             .wrap(Wrap { trim: false })
             .line_count(width)
     }
 }
 
-/// Draws `lines` in a pane titled `title` with `pinned` below them, showing the part `want`
-/// asks for; returns where the pane is and what it shows.
+/// Draws `text` in a pane titled `title` with `pinned` below it, showing the part `want` asks
+/// for; returns where the pane is and what it shows.
 pub(crate) fn render<'a>(
     app: &App,
     frame: &mut Frame,
     area: Rect,
     title: impl Into<Line<'a>>,
-    mut lines: Vec<Line<'a>>,
+    text: impl Text<'a>,
     pinned: Vec<Line<'a>>,
     want: Want,
 ) -> Scrolled {
@@ -53,12 +82,20 @@ pub(crate) fn render<'a>(
     if w == 0 || h == 0 {
         return info;
     }
-    let heights: Vec<usize> = lines.iter().map(|l| rows_of(l, w)).collect();
+    // Lines built to measure their wrapping.
+    let mut built = 0;
+    let heights: Vec<usize> = (0..text.count())
+        .map(|k| rows_of(&text, k, w, &mut built))
+        .collect();
     let body: usize = heights.iter().sum();
-    let pinned_rows: usize = pinned.iter().map(|l| rows_of(l, w)).sum();
+    let pinned_rows: usize = (0..pinned.len())
+        .map(|k| rows_of(&pinned, k, w, &mut built))
+        .sum();
     let wrap = Wrap { trim: false };
     if body + pinned_rows <= h {
         info.rows = h;
+        info.built = text.count();
+        let mut lines: Vec<Line> = (0..text.count()).map(|k| text.line(k)).collect();
         lines.extend(pinned);
         frame.render_widget(Paragraph::new(lines).wrap(wrap), inner);
         return info;
@@ -84,17 +121,18 @@ pub(crate) fn render<'a>(
     }
     let skip = top - above;
     let mut covered = 0;
-    let visible: Vec<Line> = lines
-        .into_iter()
-        .zip(&heights)
+    let visible: Vec<Line> = heights
+        .iter()
+        .enumerate()
         .skip(first)
         .take_while(|(_, rows)| {
             let more = covered < skip + view_h;
             covered += **rows;
             more
         })
-        .map(|(l, _)| l)
+        .map(|(k, _)| text.line(k))
         .collect();
+    info.built = built + visible.len();
     let body_area = Rect {
         height: view_h as u16,
         ..inner
