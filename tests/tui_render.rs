@@ -321,23 +321,28 @@ fn impossible_typed_ranges_change_nothing() {
     assert_eq!(a.len(), 1);
 }
 
+/// The storm of 1000 children of 1 page at its last step under anon-vma: the reclaim of a
+/// child's copy, a walk of 1001 candidates.
+fn storm_reclaim_under_anon_vma() -> App {
+    let sc = rmapviz::scenario::storm(1000, 1);
+    let opts = AppOptions {
+        scheme: "anon-vma",
+        step: sc.steps.len(),
+        ..AppOptions::default()
+    };
+    let a = App::headless(sc, &opts).unwrap();
+    assert_eq!(a.candidates(), 1001);
+    a
+}
+
 /// A walk of more than 999 candidates keeps each candidate on one row of the 30-column walk
 /// pane: the storm's reclaim of a child's copy under anon-vma scans the whole family, 1001
 /// vmas (docs/semantics.md §7 S2 (a)), the last of them the HIT.
 #[test]
 fn a_walk_of_a_thousand_candidates_keeps_one_row_each() {
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use rmapviz::scenario::storm;
     use rmapviz::tui::Msg;
-    let sc = storm(1000, 1);
-    let len = sc.steps.len();
-    let opts = AppOptions {
-        scheme: "anon-vma",
-        step: len,
-        ..AppOptions::default()
-    };
-    let mut a = App::headless(sc, &opts).unwrap();
-    assert_eq!(a.candidates(), 1001);
+    let mut a = storm_reclaim_under_anon_vma();
     a.update(Msg::Key(KeyEvent::new(
         KeyCode::Char('N'),
         KeyModifiers::SHIFT,
@@ -387,16 +392,7 @@ fn a_walk_of_a_thousand_candidates_keeps_one_row_each() {
 /// still counts every line ("lines a-b of 1004").
 #[test]
 fn a_long_walk_builds_only_the_lines_in_view() {
-    use rmapviz::scenario::storm;
-    let sc = storm(1000, 1);
-    let len = sc.steps.len();
-    let opts = AppOptions {
-        scheme: "anon-vma",
-        step: len,
-        ..AppOptions::default()
-    };
-    let mut a = App::headless(sc, &opts).unwrap();
-    assert_eq!(a.candidates(), 1001);
+    let mut a = storm_reclaim_under_anon_vma();
     let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
     for cand in [None, Some(0), Some(500), Some(1000)] {
         a.set_walk_candidate(cand);
