@@ -348,11 +348,20 @@ fn a_walk_of_a_thousand_candidates_keeps_one_row_each() {
         KeyModifiers::SHIFT,
     )));
     assert_eq!(a.walk_candidate(), Some(1000));
-    let screen = text(&draw(&a, 120, 40));
-    // The walk pane is the right-hand column, 30 cells wide at 120 columns.
+    // The walk pane is 30 cells wide wherever the layout puts it (the storm's graph is too wide
+    // for the pane beside the steps and the walk, so the panes are stacked under it).
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let mut at = None;
+    t.draw(|f| at = render::draw_frame(&a, f).walk.map(|w| w.area))
+        .unwrap();
+    let at = at.expect("a walk pane");
+    assert_eq!(at.width, 30);
+    let screen = text(t.backend().buffer());
     let walk: Vec<String> = screen
         .lines()
-        .map(|l| l.chars().skip(90).collect())
+        .skip(at.y as usize)
+        .take(at.height as usize)
+        .map(|l| l.chars().skip(at.x as usize).take(30).collect())
         .collect();
     let row_of = |n: &str| {
         walk.iter()
@@ -377,10 +386,16 @@ fn a_walk_of_a_thousand_candidates_keeps_one_row_each() {
     // top of the list, shown when no candidate is followed).
     if !last.contains("pid") {
         a.set_walk_candidate(None);
-        let top = text(&draw(&a, 120, 40));
+        // At 120x60, where the walk pane has the rows for the heading above the verdict.
+        let mut t = Terminal::new(TestBackend::new(120, 60)).unwrap();
+        let mut at = None;
+        t.draw(|f| at = render::draw_frame(&a, f).walk.map(|w| w.area))
+            .unwrap();
+        let at = at.expect("a walk pane");
+        let top = text(t.backend().buffer());
         let heading = top
             .lines()
-            .map(|l| l.chars().skip(90).collect::<String>())
+            .map(|l| l.chars().skip(at.x as usize).take(30).collect::<String>())
             .any(|l| l.contains("# pid"));
         assert!(heading, "{top}");
     }

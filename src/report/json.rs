@@ -3,32 +3,46 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::walk_json::WalkJson;
-use crate::model::{PteVal, Totals};
+use crate::model::{Lost, PteVal, Totals, Visit, Walk};
 use crate::session::{SchemeRun, StepResult};
 
 #[derive(Serialize)]
 struct ReplayJson<'a> {
     scenario: &'a str,
-    schemes: Vec<SchemeJson<'a>>,
+    schemes: Vec<SchemeJson>,
 }
 
 #[derive(Serialize)]
-struct SchemeJson<'a> {
+struct SchemeJson {
     scheme: &'static str,
-    steps: Vec<StepJson<'a>>,
+    steps: Vec<StepJson>,
 }
 
 #[derive(Serialize)]
-struct StepJson<'a> {
+struct StepJson {
     index: usize,
     op: String,
     error: Option<String>,
     events: Vec<String>,
-    walk: Option<WalkJson<'a>>,
+    walk: Option<WalkJson>,
     totals: Totals,
     #[serde(skip_serializing_if = "Option::is_none")]
     ptes: Option<Vec<PteJson>>,
+}
+
+#[derive(Serialize)]
+struct WalkJson {
+    kind: &'static str,
+    /// The page id as the TUI and `export` write it (`p2`).
+    page: String,
+    mapcount: u32,
+    candidates: Vec<Visit>,
+    lost: Vec<Lost>,
+    hit: u32,
+    miss: u32,
+    out: u32,
+    skip: u32,
+    unmapped_all: bool,
 }
 
 #[derive(Serialize)]
@@ -38,13 +52,28 @@ struct PteJson {
     page: Value,
 }
 
-fn step_json(index: usize, s: &StepResult) -> StepJson<'_> {
+fn walk_json(w: &Walk) -> WalkJson {
+    WalkJson {
+        kind: w.kind.as_str(),
+        page: w.page.to_string(),
+        mapcount: w.mapcount,
+        candidates: w.visits.clone(),
+        lost: w.lost.clone(),
+        hit: w.hit,
+        miss: w.miss,
+        out: w.out,
+        skip: w.skip,
+        unmapped_all: w.unmapped_all,
+    }
+}
+
+fn step_json(index: usize, s: &StepResult) -> StepJson {
     StepJson {
         index,
         op: s.op.to_ron_line(),
         error: s.error.as_ref().map(ToString::to_string),
         events: s.events.clone(),
-        walk: s.walk.as_ref().map(WalkJson::new),
+        walk: s.walk.as_ref().map(walk_json),
         totals: s.totals.clone(),
         ptes: s.ptes.as_ref().map(|ptes| {
             ptes.iter()

@@ -3,4 +3,3 @@
 pub mod compare;
 pub mod json;
 pub mod text;
-pub mod walk_json;

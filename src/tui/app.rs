@@ -130,6 +130,9 @@ pub struct Status {
 pub struct FrameInfo {
     /// Each graph pane's inner area and the model row / column at its top left.
     pub graphs: Vec<(ratatui::layout::Rect, u32, u16)>,
+    /// Each graph pane's model row at each screen row, where its rows were folded to keep the
+    /// walk in view (None: the rows from the top row on).
+    pub graph_rows: Vec<Option<Vec<u32>>>,
     /// The steps list's inner area and the step number of its first line.
     pub timeline: Option<(ratatui::layout::Rect, usize)>,
     /// The compare table's inner area, first data row's scheme number.
@@ -138,6 +141,10 @@ pub struct FrameInfo {
     pub walk: Option<Scrolled>,
     pub inspector: Option<Scrolled>,
     pub narrative: Option<Scrolled>,
+    /// Compare mode: the compared scheme's walk and events, beside the shown one's (they
+    /// scroll with them).
+    pub compare_walk: Option<Scrolled>,
+    pub compare_narrative: Option<Scrolled>,
 }
 
 /// The TUI's state.

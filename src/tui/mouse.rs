@@ -23,7 +23,14 @@ impl App {
                 if let Some(i) = graph {
                     let (r, top, left) = self.frame.graphs[i];
                     let x = col - r.x + left;
-                    let y = (row - r.y) as u32 + top;
+                    let folded = self.frame.graph_rows.get(i).and_then(Option::as_ref);
+                    let y = match folded {
+                        Some(rows) => match rows.get((row - r.y) as usize) {
+                            Some(&y) => y,
+                            None => return,
+                        },
+                        None => (row - r.y) as u32 + top,
+                    };
                     let hit = self.views.panes().get(i).and_then(|p| {
                         let n = p.view.fit(r.width).hit(x, y)?;
                         Some(p.view.graph.node(n).id.clone())

@@ -110,14 +110,22 @@ impl App {
                     built: rows,
                 }
             }),
-            Side::Walk => self.frame.walk,
+            Side::Walk => twins(self.frame.walk, self.frame.compare_walk),
             Side::Inspector => self.frame.inspector,
-            Side::Narrative => self.frame.narrative,
+            Side::Narrative => twins(self.frame.narrative, self.frame.compare_narrative),
         }
     }
 
-    /// The side pane under the screen cell (`column`, `row`) in the last frame.
+    /// The side pane under the screen cell (`column`, `row`) in the last frame (the compared
+    /// scheme's walk and events scroll with the shown one's).
     pub(crate) fn side_at(&self, column: u16, row: u16) -> Option<Side> {
+        let twin = |d: Option<Scrolled>| d.is_some_and(|d| inside(d.area, column, row));
+        if twin(self.frame.compare_walk) {
+            return Some(Side::Walk);
+        }
+        if twin(self.frame.compare_narrative) {
+            return Some(Side::Narrative);
+        }
         [Side::Steps, Side::Walk, Side::Inspector, Side::Narrative]
             .into_iter()
             .find(|&s| self.drawn(s).is_some_and(|d| inside(d.area, column, row)))
@@ -168,6 +176,18 @@ impl App {
             Action::ScrollLeft => self.scroll_graph_to(top, left.saturating_sub(half)),
             _ => {}
         }
+    }
+}
+
+/// A pane and its twin of compare mode, which scroll together: as far as the longer one goes.
+fn twins(a: Option<Scrolled>, b: Option<Scrolled>) -> Option<Scrolled> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(Scrolled {
+            max_top: a.max_top.max(b.max_top),
+            rows: a.rows.min(b.rows),
+            ..a
+        }),
+        (a, b) => a.or(b),
     }
 }
 

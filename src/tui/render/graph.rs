@@ -12,37 +12,161 @@ use unicode_width::UnicodeWidthStr;
 
 use super::walk::outcome_style;
 use super::{asciify, cut, pane};
+use crate::tui::app::Pane;
 use crate::tui::app::{App, Focus};
 use crate::tui::keymap::{Action, first_key};
 use crate::view::glyph::{self, LineStyle};
 use crate::view::route::raster;
-use crate::view::{Detail, Node, NodeKind, Placed};
+use crate::view::{Detail, Layout, Node, NodeKind, Placed};
+use petgraph::stable_graph::NodeIndex;
 
-/// Where the viewport of a pane of `h` rows and `w` cells starts.
+/// The rows of the walk's nodes in pane `i` (the walked page and every candidate), sorted, when
+/// the pane keeps the walk in view: the graph follows the selection and, in the main pane, the
+/// selection is on the walk or nothing is selected (the compared pane always shows its walk).
+fn walk_rows(app: &App, i: usize, p: &Pane, l: &Layout) -> Option<Vec<u32>> {
+    let w = p.view.graph.walk.as_ref()?;
+    if !app.selection.follows() {
+        return None;
+    }
+    let nodes: Vec<NodeIndex> = w
+        .page_node
+        .into_iter()
+        .chain(w.candidate_nodes.iter().flatten().copied())
+        .collect();
+    let on_walk = app
+        .selected()
+        .and_then(|id| p.view.graph.find(id))
+        .is_none_or(|n| nodes.contains(&n));
+    if i == 0 && !on_walk {
+        return None;
+    }
+    let mut rows: Vec<u32> = nodes
+        .iter()
+        .filter_map(|&n| l.of(n))
+        .map(|pl| pl.row)
+        .collect();
+    rows.sort_unstable();
+    rows.dedup();
+    (!rows.is_empty()).then_some(rows)
+}
+
+/// The rows each graph pane needs to show its walk whole: the walk's distinct rows (the walked
+/// page and the candidates, folded together by [`shown_rows`]), its border and its headings.
+pub fn rows_for_walks(app: &App) -> Vec<u16> {
+    app.views
+        .panes()
+        .iter()
+        .map(|p| {
+            let l = p.view.any_layout();
+            let mut rows: Vec<u32> = p
+                .view
+                .graph
+                .walk
+                .iter()
+                .flat_map(|w| {
+                    w.page_node
+                        .into_iter()
+                        .chain(w.candidate_nodes.iter().flatten().copied())
+                })
+                .filter_map(|n| l.of(n))
+                .map(|pl| pl.row)
+                .collect();
+            rows.sort_unstable();
+            rows.dedup();
+            rows.len().min(u16::MAX as usize / 4) as u16 + 3
+        })
+        .collect()
+}
+
+/// Where the viewport of a pane of `h` rows and `w` cells starts. The walked page and the
+/// walk's candidates are kept in view while the graph follows the walk (they are folded
+/// together by [`shown_rows`] when they are more rows apart than the pane has).
 pub fn viewport(app: &App, pane_index: usize, h: u32, w: u16) -> (u32, u16) {
     let Some(p) = app.views.panes().get(pane_index) else {
         return (0, 0);
     };
     let l = p.view.fit(w);
     let (mut top, mut left) = app.selection.scroll();
-    if app.selection.follows()
+    if let Some(rows) = walk_rows(app, pane_index, p, l) {
+        let (lo, hi) = (rows[0], rows[rows.len() - 1]);
+        if hi >= top + h {
+            top = (hi + 1).saturating_sub(h);
+        }
+        if lo < top || hi - lo >= h {
+            top = lo;
+        }
+    } else if app.selection.follows()
         && let Some(n) = app.selected().and_then(|id| p.view.graph.find(id))
         && let Some(pl) = l.of(n)
+        && (pl.row < top || pl.row >= top + h)
     {
-        if pl.row < top || pl.row >= top + h {
-            top = pl.row.saturating_sub(h / 3);
-        }
+        top = pl.row.saturating_sub(h / 3);
+    }
+    if app.selection.follows()
+        && app.focus == Focus::Graph
+        && pane_index == 0
+        && let Some(n) = app.selected().and_then(|id| p.view.graph.find(id))
+        && let Some(pl) = l.of(n)
+        && (pl.x < left || pl.end() > left + w)
+    {
         // Sideways only while the user moves through the graph: otherwise the mm and vma
         // columns, where the walk's outcomes are, stay in view.
-        if app.focus == Focus::Graph && (pl.x < left || pl.end() > left + w) {
-            left = if pl.end() > w { pl.end() - w } else { 0 }.min(pl.x);
-        }
+        left = if pl.end() > w { pl.end() - w } else { 0 }.min(pl.x);
     }
     let top = top.min(l.height.saturating_sub(h));
     let left = left.min(l.width.saturating_sub(w));
     (top, left)
 }
 
+/// The model rows pane `pane_index` shows in `h` rows: `top..top + h` of [`viewport`], or, when
+/// the walk's nodes are more than `h` rows apart and the pane keeps the walk in view, a fold:
+/// the rows of the walk's nodes, then of the nodes on its path, then their nearest neighbours,
+/// as many as fit, in order (the lanes between them run on; the border says rows are folded).
+/// The second value says whether the rows are folded.
+pub fn shown_rows(app: &App, pane_index: usize, h: u32, w: u16) -> (Vec<u32>, bool) {
+    let (top, _) = viewport(app, pane_index, h, w);
+    let Some(p) = app.views.panes().get(pane_index) else {
+        return (Vec::new(), false);
+    };
+    let l = p.view.fit(w);
+    let plain = || (top..(top + h).min(l.height)).collect::<Vec<u32>>();
+    let Some(key) = walk_rows(app, pane_index, p, l) else {
+        return (plain(), false);
+    };
+    let (lo, hi) = (key[0], key[key.len() - 1]);
+    if hi - lo < h {
+        return (plain(), false);
+    }
+    let on_path: HashSet<u32> = l
+        .placed
+        .iter()
+        .filter(|pl| pl.node.is_some_and(|n| p.view.graph.node(n).walk.on_path))
+        .map(|pl| pl.row)
+        .collect();
+    let near = |r: u32| key.iter().map(|&k| k.abs_diff(r)).min().unwrap_or(0);
+    let mut others: Vec<u32> = (lo..=hi)
+        .filter(|r| key.binary_search(r).is_err())
+        .collect();
+    others.sort_by_key(|&r| (!on_path.contains(&r), near(r), r));
+    // The walked page first: a walk of more candidates than the pane has rows (S4's
+    // checkerboard, compare mode on a small screen) shows its page and the first candidates.
+    let page = p
+        .view
+        .graph
+        .walk
+        .as_ref()
+        .and_then(|w| w.page_node)
+        .and_then(|n| l.of(n))
+        .map(|pl| pl.row);
+    let mut rows: Vec<u32> = page
+        .into_iter()
+        .chain(key.iter().copied().filter(|&r| Some(r) != page))
+        .chain(others)
+        .take(h as usize)
+        .collect();
+    rows.sort_unstable();
+    (rows, true)
+}
 fn node_style(app: &App, n: &Node) -> Style {
     let t = &app.theme;
     if n.walk.walked {
@@ -62,11 +186,15 @@ fn node_style(app: &App, n: &Node) -> Style {
     }
 }
 
-/// Draws pane `i`; returns its inner area and the model row / column at its top left.
-pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32, u16) {
+/// Where a graph pane was drawn: its rows' area, the model row and column at its top left, and
+/// the model row of each screen row when the rows are folded ([`shown_rows`]).
+pub type Drawn = (Rect, u32, u16, Option<Vec<u32>>);
+
+/// Draws pane `i`; returns where it went.
+pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> Drawn {
     let t = &app.theme;
     let Some(p) = app.views.panes().get(i) else {
-        return (area, 0, 0);
+        return (area, 0, 0, None);
     };
     let g = &p.view.graph;
     let name = app.scheme_names()[p.scheme];
@@ -78,13 +206,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32,
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height < 2 {
-        return (inner, 0, 0);
+        return (inner, 0, 0, None);
     }
     // The most detailed layout that fits the pane's width.
     let l = p.view.fit(inner.width);
     // Column headings, then the rows.
     let rows_h = (inner.height - 1) as u32;
     let (top, left) = viewport(app, i, rows_h, inner.width);
+    let (shown, folded) = shown_rows(app, i, rows_h, inner.width);
     let buf = frame.buffer_mut();
     for (c, name) in l.detail.headings().iter().enumerate() {
         let x = l.columns[c].x as i32 - left as i32;
@@ -110,9 +239,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32,
             }
         }
     }
-    let visible = top..(top + rows_h).min(l.height);
-    for row in visible.clone() {
-        let y = y0 + (row - top) as u16;
+    for (k, &row) in shown.iter().enumerate() {
+        let y = y0 + k as u16;
         for c in &l.cells[row as usize] {
             if c.x < left || c.x - left >= inner.width {
                 continue;
@@ -146,13 +274,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32,
     let below = l.height.saturating_sub(top + rows_h);
     // Where the rows note starts (the columns note must end before it).
     let mut rows_x = area.x + area.width.saturating_sub(1);
-    if area.height > 0 && (above > 0 || below > 0) {
-        let hint = format!(
-            " rows {}-{} of {} ",
-            top + 1,
-            (top + rows_h).min(l.height),
-            l.height
-        );
+    if area.height > 0 && (above > 0 || below > 0 || folded) {
+        let hint = if folded {
+            format!(" walk: {} of {} rows ", shown.len(), l.height)
+        } else {
+            format!(
+                " rows {}-{} of {} ",
+                top + 1,
+                (top + rows_h).min(l.height),
+                l.height
+            )
+        };
         rows_x = area.x + area.width.saturating_sub(hint.len() as u16 + 2);
         buf.set_stringn(rows_x, area.y + area.height - 1, &hint, hint.len(), t.dim);
     }
@@ -170,6 +302,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> (Rect, u32,
         },
         top,
         left,
+        folded.then_some(shown),
     )
 }
 

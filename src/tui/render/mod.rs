@@ -24,6 +24,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::app::{App, FrameInfo, Mode};
 pub(crate) use graph::viewport as graph_viewport;
+use narrative::Told;
 
 /// Below this size the screen only says what size it needs.
 pub const MIN_WIDTH: u16 = 40;
@@ -51,11 +52,58 @@ pub struct Screen {
     pub narrative: Option<Rect>,
     pub compare: Option<Rect>,
     pub footer: Rect,
+    /// Compare mode: the compared scheme's walk, beside the shown one's.
+    pub compare_walk: Option<Rect>,
+    /// Compare mode: the compared scheme's events in a pane of their own (else the narrative
+    /// pane tells both schemes).
+    pub compare_narrative: Option<Rect>,
+}
+
+/// A narrative pane at least this wide is split in two in compare mode, one scheme each.
+const SPLIT_NARRATIVE: u16 = 84;
+
+/// Whether every graph pane of `s` shows the whole width of its graph at the tightest level of
+/// detail (so that the walked page and the candidates are not cut at the side).
+fn graphs_fit(app: &App, s: &Screen) -> bool {
+    s.graphs
+        .iter()
+        .zip(app.views.panes())
+        .all(|(r, p)| p.view.fit(0).width <= r.width.saturating_sub(2))
+}
+
+/// Puts the narrative in `r`: one pane, or in compare mode two side by side when `r` is wide
+/// enough.
+fn place_narrative(app: &App, r: Rect, s: &mut Screen) {
+    if app.shown.compare().is_some() && r.width >= SPLIT_NARRATIVE {
+        let [a, b] = r.layout(&Layout::horizontal([Constraint::Fill(1); 2]));
+        s.narrative = Some(a);
+        s.compare_narrative = Some(b);
+    } else {
+        s.narrative = Some(r);
+    }
 }
 
 /// Splits `area` into panes: wide terminals put the steps left and the walk and inspector right
-/// of the graph; narrow ones stack the panes (see [`narrow`]).
+/// of the graph; narrow ones stack the panes (see [`narrow`]), and so do wide ones at a walk
+/// whose graph would be cut at the side beside the steps and the walk (the whole width keeps the
+/// walked page and the candidates on the screen; steps without a walk keep the panes in place).
 pub fn screen(app: &App, area: Rect) -> Screen {
+    let s = screen_at(app, area, area.width >= WIDE);
+    let walks = app
+        .views
+        .panes()
+        .iter()
+        .any(|p| p.view.graph.walk.is_some());
+    if area.width >= WIDE && walks && !graphs_fit(app, &s) {
+        let stacked = screen_at(app, area, false);
+        if graphs_fit(app, &stacked) {
+            return stacked;
+        }
+    }
+    s
+}
+
+fn screen_at(app: &App, area: Rect, wide: bool) -> Screen {
     let [header, body, footer] = area.layout(&Layout::vertical([
         Constraint::Length(2),
         Constraint::Fill(1),
@@ -82,21 +130,41 @@ pub fn screen(app: &App, area: Rect) -> Screen {
                 .panes()
                 .iter()
                 .all(|p| p.view.fit(0).width <= half);
+        // Stacked, each pane gets the rows its walk needs, and half the rest.
+        let need = graph::rows_for_walks(app);
+        let (na, nb) = (
+            need.first().copied().unwrap_or(0),
+            need.get(1).copied().unwrap_or(0),
+        );
+        let a_h = if r.height >= na + nb {
+            na + (r.height - na - nb) / 2
+        } else {
+            r.height / 2
+        };
         let l = if wide {
             Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
         } else {
-            Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)])
+            Layout::vertical([Constraint::Length(a_h), Constraint::Fill(1)])
         };
         let [a, b] = r.layout(&l);
         vec![a, b]
     };
-    if area.width >= WIDE {
+    if wide {
         let bottom_h = if body.height >= 28 {
             compare_h.max(6)
         } else if body.height >= 16 {
             4
         } else {
             0
+        };
+        // The walks must be whole in the graph panes: the narrative and the compare table
+        // give way (`e` still shows the narrative).
+        let need: u16 = graph::rows_for_walks(app).iter().sum();
+        let bottom_h = match body.height.saturating_sub(need) {
+            _ if need > body.height => bottom_h,
+            room if room >= bottom_h => bottom_h,
+            room if room >= 4 && bottom_h > 0 => 4,
+            _ => 0,
         };
         let [middle, bottom] = body.layout(&Layout::vertical([
             Constraint::Fill(1),
@@ -120,23 +188,35 @@ pub fn screen(app: &App, area: Rect) -> Screen {
             Constraint::Fill(1),
             Constraint::Length(side_w),
         ]));
-        let [walk, insp] = side.layout(&Layout::vertical([
-            Constraint::Percentage(55),
-            Constraint::Percentage(45),
-        ]));
+        if app.shown.compare().is_some() {
+            // Both walks, one above the other, the inspector below them.
+            let [walk, twin, insp] = side.layout(&Layout::vertical([
+                Constraint::Fill(2),
+                Constraint::Fill(2),
+                Constraint::Fill(1),
+            ]));
+            s.walk = Some(walk);
+            s.compare_walk = Some(twin);
+            s.inspector = Some(insp);
+        } else {
+            let [walk, insp] = side.layout(&Layout::vertical([
+                Constraint::Percentage(55),
+                Constraint::Percentage(45),
+            ]));
+            s.walk = Some(walk);
+            s.inspector = Some(insp);
+        }
         s.timeline = Some(tl);
         s.graphs = split_graphs(graph, graph.width >= SIDE_BY_SIDE);
-        s.walk = Some(walk);
-        s.inspector = Some(insp);
         if bottom_h >= 6 {
             let [narr, cmp] = bottom.layout(&Layout::horizontal([
                 Constraint::Fill(1),
                 Constraint::Length(76.min(bottom.width / 2 + 16)),
             ]));
-            s.narrative = Some(narr);
+            place_narrative(app, narr, &mut s);
             s.compare = Some(cmp);
         } else if bottom_h > 0 {
-            s.narrative = Some(bottom);
+            place_narrative(app, bottom, &mut s);
         }
     } else {
         narrow(app, body, compare_h, &mut s);
@@ -160,8 +240,30 @@ fn narrow(app: &App, body: Rect, compare_h: u16, s: &mut Screen) {
         12..18 => 5,
         _ => (7 + h.saturating_sub(40) / 8).min(11),
     };
-    let narr_h = if h >= 26 + extra { 4 } else { 0 };
-    let cmp_h = if h >= 34 + extra { compare_h } else { 0 };
+    let mut narr_h = if h >= 26 + extra { 4 } else { 0 };
+    let mut cmp_h = if h >= 34 + extra { compare_h } else { 0 };
+    let mut row_h = row_h;
+    // The walks must be whole in the graph panes: the panes below give way, the compare table
+    // first, then the narrative, then the row shrinks to 5 lines and goes (the header still says
+    // the step; `e` shows the narrative).
+    // A walk that cannot be whole even so (more candidates than the screen has rows) changes
+    // nothing: the graph folds its rows, the walk pane lists every candidate.
+    let need: u16 = graph::rows_for_walks(app).iter().sum();
+    let graph_h = |row: u16, narr: u16, cmp: u16| h.saturating_sub(row + narr + cmp);
+    if need <= h {
+        if graph_h(row_h, narr_h, cmp_h) < need {
+            cmp_h = 0;
+        }
+        if graph_h(row_h, narr_h, cmp_h) < need {
+            narr_h = 0;
+        }
+        if graph_h(row_h, narr_h, cmp_h) < need && row_h > 5 {
+            row_h = 5;
+        }
+        if graph_h(row_h, narr_h, cmp_h) < need {
+            row_h = 0;
+        }
+    }
     let [graph, row, narr, cmp] = body.layout(&Layout::vertical([
         Constraint::Fill(1),
         Constraint::Length(row_h),
@@ -169,7 +271,27 @@ fn narrow(app: &App, body: Rect, compare_h: u16, s: &mut Screen) {
         Constraint::Length(cmp_h),
     ]));
     s.graphs = vec![graph];
-    if row_h > 0 {
+    if row_h > 0 && app.shown.compare().is_some() {
+        // Compare mode: both walks beside the steps; the inspector gives way (its fields are
+        // one `Enter` away in a wider terminal, and the graph labels say most of them).
+        let widths = if row.width >= 16 + 60 {
+            [
+                Constraint::Fill(1),
+                Constraint::Length(30),
+                Constraint::Length(30),
+            ]
+        } else {
+            [
+                Constraint::Percentage(30),
+                Constraint::Percentage(35),
+                Constraint::Percentage(35),
+            ]
+        };
+        let [tl, w, twin] = row.layout(&Layout::horizontal(widths));
+        s.timeline = Some(tl);
+        s.walk = Some(w);
+        s.compare_walk = Some(twin);
+    } else if row_h > 0 {
         // The walk and the inspector keep the widths they have beside a wide graph (their
         // lines are made for 28 cells); the steps get the rest, at least 16 cells.
         if row.width >= 16 + 60 {
@@ -190,7 +312,9 @@ fn narrow(app: &App, body: Rect, compare_h: u16, s: &mut Screen) {
             s.timeline = Some(tl);
         }
     }
-    s.narrative = (narr_h > 0).then_some(narr);
+    if narr_h > 0 {
+        place_narrative(app, narr, s);
+    }
     s.compare = (cmp_h > 0).then_some(cmp);
 }
 
@@ -210,11 +334,26 @@ pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
         info.timeline = Some(timeline::render(app, frame, r));
     }
     for (i, r) in s.graphs.iter().enumerate() {
-        info.graphs.push(graph::render(app, frame, *r, i));
+        let (r, top, left, rows) = graph::render(app, frame, *r, i);
+        info.graphs.push((r, top, left));
+        info.graph_rows.push(rows);
     }
-    info.walk = s.walk.map(|r| walk::render(app, frame, r));
+    info.walk = s
+        .walk
+        .map(|r| walk::render(app, frame, r, app.shown.scheme()));
+    if let (Some(r), Some(c)) = (s.compare_walk, app.shown.compare()) {
+        info.compare_walk = Some(walk::render(app, frame, r, c));
+    }
     info.inspector = s.inspector.map(|r| inspector::render(app, frame, r));
-    info.narrative = s.narrative.map(|r| narrative::render(app, frame, r));
+    let told = if s.compare_narrative.is_some() {
+        Told::Shown
+    } else {
+        Told::Both
+    };
+    info.narrative = s.narrative.map(|r| narrative::render(app, frame, r, told));
+    info.compare_narrative = s
+        .compare_narrative
+        .map(|r| narrative::render(app, frame, r, Told::Compared));
     if let Some(r) = s.compare {
         info.compare = Some(compare::render(app, frame, r));
     }
@@ -226,16 +365,12 @@ pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
             // allows, for a screen too small to give it a pane (or a lecture that wants it big).
             let w = area.width.saturating_sub(4).min(100);
             let h = area.height.saturating_sub(4).clamp(3, 16);
-            let r = Rect {
-                x: area.x + (area.width - w) / 2,
-                y: area.y + 2,
-                width: w,
-                height: h.min(area.height.saturating_sub(2)),
-            };
+            let r = popup::window(area, &s.graphs, w.min(76).max(w.min(40)), h);
             frame.render_widget(Clear, r);
-            info.narrative = Some(narrative::render(app, frame, r));
+            info.narrative = Some(narrative::render(app, frame, r, Told::Both));
+            info.compare_narrative = None;
         }
-        Mode::ConfirmQuit | Mode::OfferRestore => popup::render(app, frame, area),
+        Mode::ConfirmQuit | Mode::OfferRestore => popup::render(app, frame, area, &s.graphs),
         Mode::Quiz => quiz::render(app, frame, area),
         _ => {}
     }

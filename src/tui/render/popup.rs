@@ -8,7 +8,27 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use super::pane;
 use crate::tui::app::{App, Mode};
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+/// The area a window over the screen goes in: centred on the graph panes when it fits within them
+/// (`w` x `h` cells), so that it does not cover part of a side pane and cut its border; else
+/// centred on `area`.
+pub(crate) fn window(area: Rect, graphs: &[Rect], w: u16, h: u16) -> Rect {
+    let over = graphs
+        .iter()
+        .copied()
+        .reduce(|a, b| a.union(b))
+        .filter(|g| g.width >= w && g.height >= h)
+        .unwrap_or(area);
+    let w = w.min(over.width);
+    let h = h.min(over.height);
+    Rect {
+        x: over.x + (over.width - w) / 2,
+        y: over.y + (over.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect, graphs: &[Rect]) {
     let t = &app.theme;
     let (title, lines) = match &app.mode {
         Mode::ConfirmQuit => (
@@ -51,18 +71,74 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         }
         _ => return,
     };
-    let w = area.width.saturating_sub(4).min(64);
-    let h = 9.min(area.height);
-    let r = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let r = window(area, graphs, area.width.saturating_sub(4).min(64), 9);
     frame.render_widget(Clear, r);
     let block = pane(app, title, true).style(t.text.bg(t.bg));
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
         r,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::buffer::Buffer;
+
+    use crate::scenario::Scenario;
+    use crate::tui::app::{App, AppOptions, Mode};
+
+    fn draw(app: &App) -> (Buffer, crate::tui::app::FrameInfo) {
+        let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        let mut info = None;
+        t.draw(|f| info = Some(super::super::draw_frame(app, f)))
+            .unwrap();
+        (t.backend().buffer().clone(), info.unwrap())
+    }
+
+    /// Issue 16 item 11: at 120x40 in compare mode the quit question covered the left border of
+    /// the inspector. Every side pane's border is the same with the question open as without.
+    #[test]
+    fn the_question_in_compare_mode_leaves_the_side_panes_borders_alone() {
+        let (sc, _) = Scenario::load("S3").unwrap();
+        let opts = AppOptions {
+            compare: Some("anonmm-naive"),
+            step: 5,
+            ..AppOptions::default()
+        };
+        let mut app = App::headless(sc, &opts).unwrap();
+        let (before, info) = draw(&app);
+        app.mode = Mode::ConfirmQuit;
+        let (after, _) = draw(&app);
+        let sides = [info.walk, info.compare_walk, info.inspector]
+            .into_iter()
+            .flatten()
+            .map(|s| s.area)
+            .chain(
+                info.timeline
+                    .map(|(r, _)| r.outer(ratatui::layout::Margin::new(1, 1))),
+            );
+        let mut n = 0;
+        for r in sides {
+            for y in r.y..r.y + r.height {
+                for x in [r.x, r.x + r.width - 1] {
+                    assert_eq!(
+                        before[(x, y)],
+                        after[(x, y)],
+                        "border cell ({x}, {y}) of {r:?}"
+                    );
+                    n += 1;
+                }
+            }
+        }
+        assert!(n >= 90, "the side panes were checked ({n} cells)");
+        let text: String = (0..40)
+            .map(|y| (0..120).map(|x| after[(x, y)].symbol()).collect::<String>())
+            .collect();
+        assert!(
+            text.contains("Typed ops are not saved."),
+            "the question is shown"
+        );
+    }
 }

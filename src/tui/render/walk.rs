@@ -35,8 +35,8 @@ fn hex_width(a: u64) -> usize {
     2 + (a.checked_ilog2().unwrap_or(0) / 4 + 1) as usize
 }
 
-/// The walk pane's text: a few lines about the page, one per candidate, one per LOST pte.
-/// Each line is built only when the pane shows it; [`Text::width`] measures it without building
+/// The walk pane's text: a few lines about the page, one per candidate (the LOST ptes are
+/// pinned with the verdict). Each line is built only when the pane shows it; [`Text::width`] measures it without building
 /// it (the two agree, `tests::every_width_is_its_line_s`).
 struct WalkText<'w> {
     walk: &'w Walk,
@@ -54,7 +54,14 @@ struct WalkText<'w> {
 }
 
 impl<'w> WalkText<'w> {
-    fn new(app: &'w App, w: &'w Walk, width: u16) -> WalkText<'w> {
+    /// The text of walk `w` of scheme number `scheme`, candidate `current` followed.
+    fn new(
+        app: &'w App,
+        w: &'w Walk,
+        width: u16,
+        scheme: usize,
+        current: Option<usize>,
+    ) -> WalkText<'w> {
         let t = &app.theme;
         let mut head = vec![
             Line::styled(
@@ -62,11 +69,7 @@ impl<'w> WalkText<'w> {
                 t.header,
             ),
             Line::styled(
-                format!(
-                    "{}: {}",
-                    app.scheme_info(app.shown.scheme()).page_pointer(),
-                    w.object
-                ),
+                format!("{}: {}", app.scheme_info(scheme).page_pointer(), w.object),
                 t.dim,
             ),
         ];
@@ -96,7 +99,7 @@ impl<'w> WalkText<'w> {
             walk: w,
             head,
             theme: t,
-            current: app.shown.candidate(),
+            current,
             ascii: app.ascii,
             nw,
             pw,
@@ -167,9 +170,11 @@ impl<'w> WalkText<'w> {
             + via
     }
 
-    fn lost(&self, l: &Lost) -> Line<'static> {
+    /// The line of a LOST pte (without the words "never visited" in a narrow pane).
+    fn lost(&self, l: &Lost, width: u16) -> Line<'static> {
+        let why = if width >= 40 { ": never visited" } else { "" };
         Line::styled(
-            format!("!! LOST pid {} {}: never visited", l.pid, hex(l.addr)),
+            format!("!! LOST pid {} {}{why}", l.pid, hex(l.addr)),
             self.theme.lost,
         )
     }
@@ -177,7 +182,7 @@ impl<'w> WalkText<'w> {
 
 impl<'w> Text<'static> for WalkText<'w> {
     fn count(&self) -> usize {
-        self.head.len() + self.walk.visits.len() + self.walk.lost.len()
+        self.head.len() + self.walk.visits.len()
     }
 
     fn width(&self, k: usize) -> usize {
@@ -185,14 +190,7 @@ impl<'w> Text<'static> for WalkText<'w> {
         match k.checked_sub(self.head.len()) {
             None => self.head[k].width(),
             Some(i) if i < n => self.visit_width(i),
-            Some(i) => {
-                let l = &self.walk.lost[i - n];
-                "!! LOST pid ".len()
-                    + digits(l.pid as usize)
-                    + 1
-                    + hex_width(l.addr)
-                    + ": never visited".len()
-            }
+            Some(_) => 0,
         }
     }
 
@@ -201,27 +199,40 @@ impl<'w> Text<'static> for WalkText<'w> {
         match k.checked_sub(self.head.len()) {
             None => self.head[k].clone(),
             Some(i) if i < n => self.visit(i),
-            Some(i) => self.lost(&self.walk.lost[i - n]),
+            Some(_) => Line::default(),
         }
     }
 }
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
+/// Draws the walk of scheme number `scheme` (the shown one, or the compared one beside it in
+/// compare mode: then the title names the scheme, and only the shown one's walk follows `n`).
+pub fn render(app: &App, frame: &mut Frame, area: Rect, scheme: usize) -> Scrolled {
     let t = &app.theme;
-    let title = match app.shown.candidate() {
-        Some(k) => format!(" walk: candidate {}/{} ", k + 1, app.candidates()),
-        None => " walk ".to_string(),
+    let candidate = app
+        .shown
+        .candidate()
+        .filter(|_| scheme == app.shown.scheme());
+    let name = match app.shown.compare() {
+        Some(_) => format!("walk {}", app.scheme_names()[scheme]),
+        None => "walk".to_string(),
+    };
+    let title = match candidate {
+        Some(k) => format!(" {name}: candidate {}/{} ", k + 1, app.candidates()),
+        None => format!(" {name} "),
     };
     let want = |followed: Option<usize>| match (app.side_top(Side::Walk), followed) {
         (Some(top), _) => Want::Top(top),
         (None, Some(k)) => Want::Show(k),
         (None, None) => Want::Top(0),
     };
-    let w = match (app.walk(), app.result(app.shown.scheme())) {
+    let result = app.result(scheme);
+    let w = match (result.and_then(|r| r.walk.as_ref()), result) {
         (Some(w), _) => w,
         (None, r) => {
             let lines = if r.is_some_and(|r| r.error.is_some()) {
                 vec![Line::styled("the step was refused: no walk", t.error)]
+            } else if r.is_none() && app.step() > 0 {
+                vec![Line::styled("simulating...", t.dim)]
             } else {
                 vec![
                     Line::styled("no walk at this step", t.dim),
@@ -231,7 +242,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
             return scrolled::render(app, frame, area, title, lines, Vec::new(), want(None));
         }
     };
-    let text = WalkText::new(app, w, area.width);
+    let text = WalkText::new(app, w, area.width, scheme, candidate);
     let verdict = match (w.kind, w.unmapped_all) {
         (WalkKind::TryToUnmap, true) => "page unmapped".to_string(),
         (WalkKind::TryToUnmap, false) => format!(
@@ -246,16 +257,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
             w.lost.len()
         ),
     };
-    let pinned = vec![Line::styled(
+    // The LOST ptes stay in view with the verdict, whatever the offset: they are what a lecture
+    // points at.
+    let mut pinned: Vec<Line> = w.lost.iter().map(|l| text.lost(l, area.width)).collect();
+    pinned.push(Line::styled(
         format!(
             "{} HIT {} MISS {} OUT {} SKIP of {} planned; {verdict}",
             w.hit, w.miss, w.out, w.skip, w.planned
         ),
         if w.unmapped_all { t.hit } else { t.lost },
-    )];
-    let followed = app
-        .shown
-        .candidate()
+    ));
+    let followed = candidate
         .filter(|&k| k < w.visits.len())
         .map(|k| text.head.len() + k);
     scrolled::render(app, frame, area, title, text, pinned, want(followed))
@@ -293,7 +305,13 @@ mod tests {
                     for (cand, ascii, width) in [(None, false, 30), (Some(0), true, 20)] {
                         app.set_walk_candidate(cand);
                         app.ascii = ascii;
-                        let text = WalkText::new(&app, &w, width);
+                        let text = WalkText::new(
+                            &app,
+                            &w,
+                            width,
+                            app.shown.scheme(),
+                            app.shown.candidate(),
+                        );
                         for k in 0..text.count() {
                             assert_eq!(
                                 text.width(k),
