@@ -177,6 +177,7 @@ fn json_has_the_documented_keys() {
             "lost",
             "mapcount",
             "miss",
+            "object",
             "out",
             "page",
             "skip",
@@ -184,6 +185,10 @@ fn json_has_the_documented_keys() {
         ]
     );
     assert_eq!(walk["kind"], "try_to_unmap");
+    // The object the walk starts from: the page was written by pid 1 before the fork, so its
+    // mapping is the parent's own anon_vma, the first one made; the child gets its own at the
+    // fork (docs/semantics.md §3.8).
+    assert_eq!(walk["object"], "av1");
     // Page ids are written as the TUI and `export` write them (issue 16 item 11): S3 reclaims
     // its second page, p2.
     assert_eq!(walk["page"], "p2");

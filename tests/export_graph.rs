@@ -367,3 +367,30 @@ fn bad_input_exits_2_and_leaves_no_file() {
         );
     }
 }
+
+/// A walk has one JSON shape: the graph export writes the walk of `replay --json`, plus the
+/// node each part of it landed on (`page_node`, `object_node`, each candidate's `node`).
+#[test]
+fn the_graph_exports_walk_is_the_replays_walk_with_its_nodes() {
+    let o = rmapviz(&["replay", "S3", "--scheme", "anon-vma", "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let replay: Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let replayed = &replay["schemes"][0]["steps"][4]["walk"];
+    let mut exported = json(&["S3", "--step", "5", "--scheme", "anon-vma"])["walk"].clone();
+    let w = exported.as_object_mut().unwrap();
+    assert!(w.remove("page_node").unwrap().is_string());
+    assert!(w.remove("object_node").unwrap().is_string());
+    for c in w["candidates"].as_array_mut().unwrap() {
+        assert!(
+            c.as_object_mut()
+                .unwrap()
+                .remove("node")
+                .unwrap()
+                .is_string()
+        );
+    }
+    assert_eq!(&exported, replayed);
+    // The page S3 reclaims was written by pid 1 before the fork: its mapping is the parent's
+    // anon_vma, the first one made (docs/semantics.md §3.4), which the child's vma joined.
+    assert_eq!(replayed["object"], "av1");
+}

@@ -84,7 +84,7 @@ fn report(t: &Trace, a: &TraceArgs, to_stdout: bool) -> u8 {
         t.files.len()
     ));
     if refused.is_empty() {
-        say("rmapviz: it replays under all ten schemes with no refused step");
+        say("rmapviz: it replays under every scheme with no refused step");
     } else {
         say(&format!(
             "rmapviz: some schemes refuse steps of it: {}",

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::model::Outcome;
+use crate::report::walk_json::{WalkJson, WalkNodes};
 use crate::view::Graph;
 
 use super::graph_order;
@@ -65,30 +66,6 @@ struct EdgeJson<'a> {
     candidates: &'a [usize],
 }
 
-#[derive(Serialize)]
-struct WalkJson<'a> {
-    kind: &'static str,
-    page: String,
-    page_node: Option<&'a str>,
-    object: &'a str,
-    object_node: Option<&'a str>,
-    mapcount: u32,
-    candidates: Vec<CandidateJson<'a>>,
-    lost: &'a [crate::model::Lost],
-    hit: u32,
-    miss: u32,
-    out: u32,
-    skip: u32,
-    unmapped_all: bool,
-}
-
-#[derive(Serialize)]
-struct CandidateJson<'a> {
-    node: Option<&'a str>,
-    #[serde(flatten)]
-    visit: &'a crate::model::Visit,
-}
-
 /// The graph as a pretty-printed JSON document.
 pub fn to_json(g: &Graph, context: &GraphContext<'_>) -> String {
     let order = graph_order::nodes(g);
@@ -138,30 +115,14 @@ pub fn to_json(g: &Graph, context: &GraphContext<'_>) -> String {
             .map(|n| n.id.as_str())
     };
     let walk = g.walk.as_ref().map(|info| {
-        let w = &info.walk;
-        WalkJson {
-            kind: w.kind.as_str(),
-            page: w.page.to_string(),
-            page_node: id(info.page_node),
-            object: &w.object,
-            object_node: id(info.object_node),
-            mapcount: w.mapcount,
-            candidates: w
-                .visits
-                .iter()
-                .enumerate()
-                .map(|(k, v)| CandidateJson {
-                    node: id(info.candidate_nodes.get(k).copied().flatten()),
-                    visit: v,
-                })
-                .collect(),
-            lost: &w.lost,
-            hit: w.hit,
-            miss: w.miss,
-            out: w.out,
-            skip: w.skip,
-            unmapped_all: w.unmapped_all,
-        }
+        WalkJson::with_nodes(
+            &info.walk,
+            WalkNodes {
+                page: id(info.page_node),
+                object: id(info.object_node),
+                candidates: info.candidate_nodes.iter().map(|&n| id(n)).collect(),
+            },
+        )
     });
     let doc = Doc {
         context,

@@ -9,7 +9,7 @@
 //! So every generated scenario is one `check` can drive, and its ops meet each other.
 
 use super::rng::Rng;
-use crate::model::{Addr, Advice, Machine, Op, PAGE_SIZE, Pid, Prot, PteVal, Step};
+use crate::model::{Addr, Advice, Machine, Op, OpKind, PAGE_SIZE, Pid, Prot, PteVal, Step};
 use crate::oracle::REGION_END;
 use crate::scenario::Scenario;
 use crate::session::Simulation;
@@ -23,40 +23,22 @@ const MAX_PROCS: usize = 8;
 /// The page-table span: 512 ptes.
 const TABLE_BYTES: u64 = 512 * PAGE_SIZE;
 
-/// What kind of op to make next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Spawn,
-    Mmap,
-    Munmap,
-    Mprotect,
-    Mremap,
-    Madvise,
-    Brk,
-    Read,
-    Write,
-    Fork,
-    Exec,
-    Exit,
-    SwapOut,
-    Referenced,
-}
-
-const KINDS: [(u64, Kind); 14] = [
-    (1, Kind::Spawn),
-    (14, Kind::Mmap),
-    (5, Kind::Munmap),
-    (7, Kind::Mprotect),
-    (8, Kind::Mremap),
-    (4, Kind::Madvise),
-    (4, Kind::Brk),
-    (13, Kind::Read),
-    (16, Kind::Write),
-    (6, Kind::Fork),
-    (2, Kind::Exec),
-    (3, Kind::Exit),
-    (6, Kind::SwapOut),
-    (4, Kind::Referenced),
+/// How often each kind of op is made, relative to the others.
+const KINDS: [(u64, OpKind); 14] = [
+    (1, OpKind::Spawn),
+    (14, OpKind::Mmap),
+    (5, OpKind::Munmap),
+    (7, OpKind::Mprotect),
+    (8, OpKind::Mremap),
+    (4, OpKind::Madvise),
+    (4, OpKind::Brk),
+    (13, OpKind::Read),
+    (16, OpKind::Write),
+    (6, OpKind::Fork),
+    (2, OpKind::Exec),
+    (3, OpKind::Exit),
+    (6, OpKind::SwapOut),
+    (4, OpKind::Referenced),
 ];
 
 const PROTS: [(u64, &str); 7] = [
@@ -274,33 +256,38 @@ impl Gen {
         let mut kind = self.rng.weighted(&KINDS);
         let needs_vma = matches!(
             kind,
-            Kind::Munmap | Kind::Mprotect | Kind::Mremap | Kind::Madvise | Kind::Read | Kind::Write
+            OpKind::Munmap
+                | OpKind::Mprotect
+                | OpKind::Mremap
+                | OpKind::Madvise
+                | OpKind::Read
+                | OpKind::Write
         );
         if needs_vma && !has_vmas && self.rng.percent(85) {
-            kind = Kind::Mmap;
+            kind = OpKind::Mmap;
         }
-        if matches!(kind, Kind::Fork | Kind::Spawn) && pids.len() >= MAX_PROCS {
-            kind = Kind::Exit;
+        if matches!(kind, OpKind::Fork | OpKind::Spawn) && pids.len() >= MAX_PROCS {
+            kind = OpKind::Exit;
         }
-        if kind == Kind::Exit && pids.len() == 1 && self.rng.percent(80) {
-            kind = Kind::Write;
+        if kind == OpKind::Exit && pids.len() == 1 && self.rng.percent(80) {
+            kind = OpKind::Write;
         }
         match kind {
-            Kind::Spawn => Op::Spawn {
+            OpKind::Spawn => Op::Spawn {
                 pid: self.new_pid(),
             },
-            Kind::Fork => Op::Fork {
+            OpKind::Fork => Op::Fork {
                 pid,
                 child: self.new_pid(),
             },
-            Kind::Exec => Op::Exec { pid },
-            Kind::Exit => Op::Exit { pid },
-            Kind::Mmap => self.mmap(pid),
-            Kind::Munmap => {
+            OpKind::Exec => Op::Exec { pid },
+            OpKind::Exit => Op::Exit { pid },
+            OpKind::Mmap => self.mmap(pid),
+            OpKind::Munmap => {
                 let (addr, pages) = self.target_range(pid, 25);
                 Op::Munmap { pid, addr, pages }
             }
-            Kind::Mprotect => {
+            OpKind::Mprotect => {
                 let (addr, pages) = self.target_range(pid, 25);
                 let prot = self.prot();
                 Op::Mprotect {
@@ -310,9 +297,9 @@ impl Gen {
                     prot,
                 }
             }
-            Kind::Mremap => self.mremap(pid),
-            Kind::Brk => self.brk(pid),
-            Kind::Madvise => {
+            OpKind::Mremap => self.mremap(pid),
+            OpKind::Brk => self.brk(pid),
+            OpKind::Madvise => {
                 let (addr, pages) = self.target_range(pid, 15);
                 let advice = *self.rng.pick(&[Advice::DontNeed, Advice::Free]);
                 Op::Madvise {
@@ -322,7 +309,7 @@ impl Gen {
                     advice,
                 }
             }
-            Kind::Read | Kind::Write => {
+            OpKind::Read | OpKind::Write => {
                 let (addr, pages) = self.target_range(pid, 6);
                 let pages = pages.min(8);
                 // Mostly a store where stores are allowed, a load elsewhere.
@@ -332,18 +319,18 @@ impl Gen {
                     .get(&pid)
                     .and_then(|p| p.mm.vma_at(addr))
                     .is_some_and(|v| v.prot.write);
-                let kind = if kind == Kind::Write && !writable && self.rng.percent(70) {
-                    Kind::Read
+                let kind = if kind == OpKind::Write && !writable && self.rng.percent(70) {
+                    OpKind::Read
                 } else {
                     kind
                 };
-                if kind == Kind::Read {
+                if kind == OpKind::Read {
                     Op::Read { pid, addr, pages }
                 } else {
                     Op::Write { pid, addr, pages }
                 }
             }
-            Kind::SwapOut | Kind::Referenced => {
+            OpKind::SwapOut | OpKind::Referenced => {
                 let mapped = self.mapped_pages();
                 if mapped.is_empty() && self.rng.percent(90) {
                     return self.fault_something(pid);
@@ -353,7 +340,7 @@ impl Gen {
                 } else {
                     *self.rng.pick(&mapped)
                 };
-                if kind == Kind::SwapOut {
+                if kind == OpKind::SwapOut {
                     Op::SwapOut { pid, addr }
                 } else {
                     Op::Referenced { pid, addr }
@@ -402,15 +389,7 @@ impl Gen {
                 (k >= 17, Some(name), offset)
             }
         };
-        Op::Mmap {
-            pid,
-            addr,
-            pages,
-            prot,
-            shared,
-            file,
-            offset,
-        }
+        Op::mmap(pid, addr, pages, prot, shared, file, offset)
     }
 
     /// brk: the heap grows or shrinks (to nothing at times); the first Brk of an address space

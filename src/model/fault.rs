@@ -195,35 +195,13 @@ impl Machine {
                 let r = scheme.anon_page_added(self, at.added(AnonAdd::New), ev);
                 self.set_rmap(page, r);
                 self.pages.set_dirty(page, true);
-                self.install_pte(
-                    scheme,
-                    ev,
-                    pid,
-                    a,
-                    PteVal::Page {
-                        page,
-                        writable: true,
-                        young: true,
-                        dirty: true,
-                    },
-                );
+                self.install_pte(scheme, ev, pid, a, PteVal::written(page));
                 t.add("do_anonymous_page: new anonymous page", page);
             }
             Some(f) if vma.shared => {
                 let page = self.file_page(scheme, ev, f, vma.linear_index(a));
                 self.pages.set_dirty(page, true);
-                self.install_pte(
-                    scheme,
-                    ev,
-                    pid,
-                    a,
-                    PteVal::Page {
-                        page,
-                        writable: true,
-                        young: true,
-                        dirty: true,
-                    },
-                );
+                self.install_pte(scheme, ev, pid, a, PteVal::written(page));
                 t.add("do_shared_fault: page-cache page mapped writable", page);
             }
             Some(f) => {
@@ -332,55 +310,32 @@ impl Machine {
     ) {
         let pg = self.pages.get(page);
         if vma.shared {
-            self.update_pte(
-                pid,
-                a,
-                PteVal::Page {
-                    page,
-                    writable: true,
-                    young: true,
-                    dirty: true,
-                },
-            );
-            self.pages.set_dirty(page, true);
+            self.map_written(pid, a, page);
             t.add("wp_page_shared: shared page made writable", page);
         } else if !pg.is_anon() {
             let p = self.cow_copy(scheme, ev, pid, vma, a, Some(page), true);
             t.add("wp_page_copy: private copy of a file page", p);
         } else if pg.is_exclusive() {
-            self.update_pte(
-                pid,
-                a,
-                PteVal::Page {
-                    page,
-                    writable: true,
-                    young: true,
-                    dirty: true,
-                },
-            );
-            self.pages.set_dirty(page, true);
+            self.map_written(pid, a, page);
             t.add("do_wp_page: exclusive page made writable", page);
         } else if pg.mapcount() == 1 && pg.swap_slot().is_none() {
             self.pages.set_exclusive(page, true);
             if let Some(r) = scheme.anon_page_reused(self, PageAt::new(pid, vma, a, page), ev) {
                 self.set_rmap(page, r);
             }
-            self.update_pte(
-                pid,
-                a,
-                PteVal::Page {
-                    page,
-                    writable: true,
-                    young: true,
-                    dirty: true,
-                },
-            );
-            self.pages.set_dirty(page, true);
+            self.map_written(pid, a, page);
             t.add("do_wp_page: reuse (the writer is the only mapper)", page);
         } else {
             let p = self.cow_copy(scheme, ev, pid, vma, a, Some(page), true);
             t.add("wp_page_copy: copy-on-write copy", p);
         }
+    }
+
+    /// A store through an existing pte that may now write: the pte becomes writable, young and
+    /// dirty, and so does the page.
+    fn map_written(&mut self, pid: Pid, a: Addr, page: PageId) {
+        self.update_pte(pid, a, PteVal::written(page));
+        self.pages.set_dirty(page, true);
     }
 
     /// Replaces whatever the pte at (pid, a) maps by a new anonymous page copied from `from`

@@ -40,7 +40,7 @@ fn one() -> u64 {
     1
 }
 
-/// Defines [`Op`], [`OP_NAMES`], [`Op::name`] and the form in which a scenario file writes a
+/// Defines [`Op`], [`OpKind`], [`OP_NAMES`], [`Op::name`] and the form in which a scenario file writes a
 /// step, from one list of the ops: RON writes a step as its op with the note among the op's
 /// fields (`Fork(pid: 1, child: 2, note: "...")`), so that form is an enum like `Op` with a
 /// `note` field in every variant. The `#[serde(...)]` attributes apply to that form only.
@@ -58,12 +58,36 @@ macro_rules! ops {
         /// The op names, in the order the documentation lists them.
         pub const OP_NAMES: &[&str] = &[$(stringify!($name)),*];
 
+        /// What kind of op an [`Op`] is, without its fields: one per variant, so that code that
+        /// chooses or tallies ops (the fuzzer) names the ops as the model does.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum OpKind {
+            $( $name, )*
+        }
+
+        impl OpKind {
+            /// Every kind, in [`OP_NAMES`]'s order.
+            pub const ALL: &[OpKind] = &[$(OpKind::$name),*];
+
+            /// The name as the scenario writes it.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( OpKind::$name => stringify!($name), )*
+                }
+            }
+        }
+
         impl Op {
+            /// The op's kind.
+            pub fn kind(&self) -> OpKind {
+                match self {
+                    $( Op::$name { .. } => OpKind::$name, )*
+                }
+            }
+
             /// The op's name as the scenario writes it.
             pub fn name(&self) -> &'static str {
-                match self {
-                    $( Op::$name { .. } => stringify!($name), )*
-                }
+                self.kind().name()
             }
         }
 
@@ -205,6 +229,30 @@ pub enum Value<'a> {
     /// A flag that is set (a flag that is not set is left out).
     Flag,
     Str(&'a str),
+}
+
+impl Op {
+    /// An [`Op::Mmap`] with every field given, for the code that builds one from parts
+    /// (the op line, the fuzzer).
+    pub fn mmap(
+        pid: Pid,
+        addr: Addr,
+        pages: u64,
+        prot: Prot,
+        shared: bool,
+        file: Option<String>,
+        offset: u64,
+    ) -> Op {
+        Op::Mmap {
+            pid,
+            addr,
+            pages,
+            prot,
+            shared,
+            file,
+            offset,
+        }
+    }
 }
 
 impl Op {

@@ -44,6 +44,16 @@ pub enum PteVal {
 pub struct Pte(u64);
 
 impl PteVal {
+    /// The pte a store leaves: `page` mapped writable, young and dirty.
+    pub fn written(page: PageId) -> PteVal {
+        PteVal::Page {
+            page,
+            writable: true,
+            young: true,
+            dirty: true,
+        }
+    }
+
     /// The page this pte maps, if it maps a page of the model.
     pub fn into_page(self) -> Option<PageId> {
         match self {

@@ -215,6 +215,12 @@ mod tests {
         ChargePlan::new(&s, "modern")
     }
 
+    /// The plan under `modern` of a scenario of these steps, one op a line.
+    fn plan_of(steps: &[&str]) -> ChargePlan {
+        let text = format!("Scenario(steps: [{}])", steps.join(", "));
+        ChargePlan::new(&Scenario::parse(&text, "t").unwrap(), "modern")
+    }
+
     #[test]
     fn s1_charges_the_reclaimed_page_where_the_parent_wrote_it() {
         // S1: Mmap, Write 4 pages (step 2), Fork, SwapOut pid 1 0x11000 (step 4).
@@ -241,18 +247,13 @@ mod tests {
         // The kernel charges a shmem page read back from swap to the cgroup recorded for its
         // swap entry, like an anonymous one: found by `rmapviz fuzz --seed 3 --reclaim`, where
         // the second SwapOut reclaimed an empty cgroup.
-        let s = Scenario::parse(
-            r#"Scenario(steps: [
-                Mmap(pid: 1, addr: 0x10000, pages: 2, shared: true),
-                Write(pid: 1, addr: 0x10000),
-                SwapOut(pid: 1, addr: 0x10000),
-                Read(pid: 1, addr: 0x10000),
-                SwapOut(pid: 1, addr: 0x10000),
-            ])"#,
-            "t",
-        )
-        .unwrap();
-        let p = ChargePlan::new(&s, "modern");
+        let p = plan_of(&[
+            "Mmap(pid: 1, addr: 0x10000, pages: 2, shared: true)",
+            "Write(pid: 1, addr: 0x10000)",
+            "SwapOut(pid: 1, addr: 0x10000)",
+            "Read(pid: 1, addr: 0x10000)",
+            "SwapOut(pid: 1, addr: 0x10000)",
+        ]);
         assert_eq!(p.groups(), 1);
         assert_eq!(p.group_of_step(2), Some(0));
         assert_eq!(p.group_of_step(4), Some(0));
@@ -268,20 +269,15 @@ mod tests {
         // Found by `rmapviz fuzz --seed 4 --reclaim`: pid 2's write to a page it shares on swap
         // with pid 1, which read it back first, maps the swap-cache page and copies it; the
         // copy is charged to pid 2 at that fault, not to the swap entry's cgroup.
-        let s = Scenario::parse(
-            r#"Scenario(steps: [
-                Mmap(pid: 1, addr: 0x10000, pages: 3),
-                Write(pid: 1, addr: 0x10000, pages: 3),
-                SwapOut(pid: 1, addr: 0x12000),
-                Fork(pid: 1, child: 2),
-                Read(pid: 1, addr: 0x12000),
-                Write(pid: 2, addr: 0x12000),
-                SwapOut(pid: 2, addr: 0x12000),
-            ])"#,
-            "t",
-        )
-        .unwrap();
-        let p = ChargePlan::new(&s, "modern");
+        let p = plan_of(&[
+            "Mmap(pid: 1, addr: 0x10000, pages: 3)",
+            "Write(pid: 1, addr: 0x10000, pages: 3)",
+            "SwapOut(pid: 1, addr: 0x12000)",
+            "Fork(pid: 1, child: 2)",
+            "Read(pid: 1, addr: 0x12000)",
+            "Write(pid: 2, addr: 0x12000)",
+            "SwapOut(pid: 2, addr: 0x12000)",
+        ]);
         assert_eq!(p.groups(), 2);
         let copy = p.group_of_step(6).unwrap();
         assert_ne!(Some(copy), p.group_of_step(2));

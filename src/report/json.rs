@@ -3,46 +3,32 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::{Lost, PteVal, Totals, Visit, Walk};
+use super::walk_json::WalkJson;
+use crate::model::{PteVal, Totals};
 use crate::session::{SchemeRun, StepResult};
 
 #[derive(Serialize)]
 struct ReplayJson<'a> {
     scenario: &'a str,
-    schemes: Vec<SchemeJson>,
+    schemes: Vec<SchemeJson<'a>>,
 }
 
 #[derive(Serialize)]
-struct SchemeJson {
+struct SchemeJson<'a> {
     scheme: &'static str,
-    steps: Vec<StepJson>,
+    steps: Vec<StepJson<'a>>,
 }
 
 #[derive(Serialize)]
-struct StepJson {
+struct StepJson<'a> {
     index: usize,
     op: String,
     error: Option<String>,
     events: Vec<String>,
-    walk: Option<WalkJson>,
+    walk: Option<WalkJson<'a>>,
     totals: Totals,
     #[serde(skip_serializing_if = "Option::is_none")]
     ptes: Option<Vec<PteJson>>,
-}
-
-#[derive(Serialize)]
-struct WalkJson {
-    kind: &'static str,
-    /// The page id as the TUI and `export` write it (`p2`).
-    page: String,
-    mapcount: u32,
-    candidates: Vec<Visit>,
-    lost: Vec<Lost>,
-    hit: u32,
-    miss: u32,
-    out: u32,
-    skip: u32,
-    unmapped_all: bool,
 }
 
 #[derive(Serialize)]
@@ -52,28 +38,13 @@ struct PteJson {
     page: Value,
 }
 
-fn walk_json(w: &Walk) -> WalkJson {
-    WalkJson {
-        kind: w.kind.as_str(),
-        page: w.page.to_string(),
-        mapcount: w.mapcount,
-        candidates: w.visits.clone(),
-        lost: w.lost.clone(),
-        hit: w.hit,
-        miss: w.miss,
-        out: w.out,
-        skip: w.skip,
-        unmapped_all: w.unmapped_all,
-    }
-}
-
-fn step_json(index: usize, s: &StepResult) -> StepJson {
+fn step_json(index: usize, s: &StepResult) -> StepJson<'_> {
     StepJson {
         index,
         op: s.op.to_ron_line(),
         error: s.error.as_ref().map(ToString::to_string),
         events: s.events.clone(),
-        walk: s.walk.as_ref().map(walk_json),
+        walk: s.walk.as_ref().map(WalkJson::new),
         totals: s.totals.clone(),
         ptes: s.ptes.as_ref().map(|ptes| {
             ptes.iter()

@@ -3,3 +3,4 @@
 pub mod compare;
 pub mod json;
 pub mod text;
+pub mod walk_json;

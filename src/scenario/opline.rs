@@ -264,15 +264,7 @@ pub fn parse(line: &str) -> Result<Step, OpLineError> {
                 return Err(a.err("file= needs a name".into()));
             }
             let offset = a.opt_number("offset", "a page offset")?.unwrap_or(0);
-            Op::Mmap {
-                pid,
-                addr,
-                pages,
-                prot,
-                shared,
-                file,
-                offset,
-            }
+            Op::mmap(pid, addr, pages, prot, shared, file, offset)
         }
         "munmap" => Op::Munmap {
             pid: a.pid("PID")?,
