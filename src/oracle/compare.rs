@@ -335,6 +335,16 @@ mod tests {
         }
     }
 
+    /// Sets the model's pte of `pid` at `addr`.
+    fn set_exp(e: &mut Expected, pid: Pid, addr: Addr, pte: ExpPte) {
+        e.procs.get_mut(&pid).unwrap().ptes.insert(addr, pte);
+    }
+
+    /// Sets the kernel's pte of `pid` at `addr`.
+    fn set_obs(o: &mut Observed, pid: Pid, addr: Addr, pte: ObsPte) {
+        o.procs.get_mut(&pid).unwrap().ptes.insert(addr, pte);
+    }
+
     /// docs/semantics.md §6.2 step 1: after fork parent and child map the same frames, mapcount 2.
     fn after_fork() -> (Expected, Observed) {
         let mut e = Expected::default();
@@ -374,11 +384,7 @@ mod tests {
         // The child got its own frame for page 2 (as a copy-on-write break would do).
         let c = o.procs.get_mut(&2).unwrap();
         c.ptes.insert(0x11000, present(0x777, 1));
-        o.procs
-            .get_mut(&1)
-            .unwrap()
-            .ptes
-            .insert(0x11000, present(0x501, 1));
+        set_obs(&mut o, 1, 0x11000, present(0x501, 1));
         let d = compare(&e, &o, None).differences;
         assert!(
             d.iter()
@@ -393,11 +399,7 @@ mod tests {
     fn two_model_pages_on_one_frame_are_reported() {
         let (e, mut o) = after_fork();
         for p in [1, 2] {
-            o.procs
-                .get_mut(&p)
-                .unwrap()
-                .ptes
-                .insert(0x11000, present(0x500, 2));
+            set_obs(&mut o, p, 0x11000, present(0x500, 2));
         }
         let d = compare(&e, &o, None).differences;
         assert!(
@@ -411,11 +413,7 @@ mod tests {
     fn raw_frame_numbers_do_not_matter() {
         let (e, mut o) = after_fork();
         for p in [1, 2] {
-            o.procs
-                .get_mut(&p)
-                .unwrap()
-                .ptes
-                .insert(0x10000, present(0x9999, 2));
+            set_obs(&mut o, p, 0x10000, present(0x9999, 2));
         }
         assert_eq!(compare(&e, &o, None).differences, vec![]);
     }
@@ -425,34 +423,14 @@ mod tests {
         let (mut e, mut o) = after_fork();
         // Model: both swapped to one slot; kernel: two different swap entries.
         for p in [1, 2] {
-            e.procs
-                .get_mut(&p)
-                .unwrap()
-                .ptes
-                .insert(0x10000, ExpPte::Swap { slot: SlotId(0) });
+            set_exp(&mut e, p, 0x10000, ExpPte::Swap { slot: SlotId(0) });
         }
-        o.procs
-            .get_mut(&1)
-            .unwrap()
-            .ptes
-            .insert(0x10000, ObsPte::Swapped { entry: Some(0x20) });
-        o.procs
-            .get_mut(&2)
-            .unwrap()
-            .ptes
-            .insert(0x10000, ObsPte::Swapped { entry: Some(0x40) });
+        set_obs(&mut o, 1, 0x10000, ObsPte::Swapped { entry: Some(0x20) });
+        set_obs(&mut o, 2, 0x10000, ObsPte::Swapped { entry: Some(0x40) });
         // Model: zero page; kernel: an anonymous page.
-        e.procs
-            .get_mut(&1)
-            .unwrap()
-            .ptes
-            .insert(0x11000, ExpPte::Zero);
+        set_exp(&mut e, 1, 0x11000, ExpPte::Zero);
         // Model: nothing; kernel: a pte.
-        o.procs
-            .get_mut(&2)
-            .unwrap()
-            .ptes
-            .insert(0x13000, present(0x600, 1));
+        set_obs(&mut o, 2, 0x13000, present(0x600, 1));
         let d = compare(&e, &o, None).differences;
         let whats: Vec<_> = d.iter().map(|d| (d.pid, d.what)).collect();
         assert!(whats.contains(&(2, "swap entry")), "{d:?}");
@@ -544,26 +522,10 @@ mod tests {
     /// frame, the parent keeps the original, now exclusive.
     fn after_child_write() -> (Expected, Observed) {
         let (mut e, mut o) = after_fork();
-        e.procs
-            .get_mut(&1)
-            .unwrap()
-            .ptes
-            .insert(0x11000, page(2, 1));
-        e.procs
-            .get_mut(&2)
-            .unwrap()
-            .ptes
-            .insert(0x11000, page(3, 1));
-        o.procs
-            .get_mut(&1)
-            .unwrap()
-            .ptes
-            .insert(0x11000, present(0x501, 1));
-        o.procs
-            .get_mut(&2)
-            .unwrap()
-            .ptes
-            .insert(0x11000, present(0x777, 1));
+        set_exp(&mut e, 1, 0x11000, page(2, 1));
+        set_exp(&mut e, 2, 0x11000, page(3, 1));
+        set_obs(&mut o, 1, 0x11000, present(0x501, 1));
+        set_obs(&mut o, 2, 0x11000, present(0x777, 1));
         (e, o)
     }
 
@@ -577,12 +539,7 @@ mod tests {
         assert_eq!(c.compared.frame_identity, 2);
         // The kernel copied where the model kept the page (the parent's page 2 got a new frame).
         let mut copied = o1.clone();
-        copied
-            .procs
-            .get_mut(&1)
-            .unwrap()
-            .ptes
-            .insert(0x11000, present(0x888, 1));
+        set_obs(&mut copied, 1, 0x11000, present(0x888, 1));
         let d = compare(&e1, &copied, Some((&e0, &o0))).differences;
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(
@@ -593,12 +550,7 @@ mod tests {
         // The model copied where the kernel reused: the writer's page got a new id, the frame
         // stayed (as do_wp_page's reuse of a page mapped once does).
         let mut e_copy = e1.clone();
-        e_copy
-            .procs
-            .get_mut(&1)
-            .unwrap()
-            .ptes
-            .insert(0x11000, page(9, 1));
+        set_exp(&mut e_copy, 1, 0x11000, page(9, 1));
         let d = compare(&e_copy, &o1, Some((&e1, &o1))).differences;
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(
@@ -624,12 +576,7 @@ mod tests {
         let (e0, o0) = after_fork();
         let (e1, o1) = after_child_write();
         let mut copied = o1.clone();
-        copied
-            .procs
-            .get_mut(&1)
-            .unwrap()
-            .ptes
-            .insert(0x11000, present(0x888, 1));
+        set_obs(&mut copied, 1, 0x11000, present(0x888, 1));
         let mut lazy = e0.clone();
         lazy.lazyfree.insert(PageId(2));
         let c = compare(&e1, &copied, Some((&lazy, &o0)));
