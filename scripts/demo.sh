@@ -45,6 +45,9 @@ run shot S3 --step 5 --scheme anon-vma --size 120x40 -o "$out/s3-anon-vma.txt"
 run shot S3 --step 5 --scheme anon-vma --size 120x40 -o "$out/s3-anon-vma.html"
 # The whole replay of S3 as an asciicast, each walk candidate held too.
 run record S3 --scheme "$naive" --compare anon-vma --size 120x40 --delay 1.5 --walk -o "$out/s3.cast"
+# The same replay as an animated GIF and an animated SVG, with the steps' notes as captions.
+run record S3 --scheme "$naive" --compare anon-vma --size 120x43 --delay 1.5 --walk --captions -o "$out/s3.gif"
+run record S3 --scheme "$naive" --compare anon-vma --size 120x43 --delay 1.5 --walk --captions -o "$out/s3-anim.svg"
 # A traced program: `rmapviz trace -- sh -c 'ls /usr | wc -l'` (assets/traces/sh-ls-wc.ron),
 # right after the shell forked wc: three processes share the shell's pages.
 run shot assets/traces/sh-ls-wc.ron --step 108 --scheme modern --size 150x45 -o "$out/trace-sh-ls-wc.png"

@@ -453,11 +453,11 @@ fn bad_input_exits_2_and_leaves_no_file() {
         "--delay NaN",
         &cast,
     );
-    let gif = d.join("r.gif");
+    let mp4 = d.join("r.mp4");
     assert_bad(
-        &["record", "S3", "-o", gif.to_str().unwrap()],
-        "name it .cast",
-        &gif,
+        &["record", "S3", "-o", mp4.to_str().unwrap()],
+        "one of .cast, .gif, .svg",
+        &mp4,
     );
     let proc_cast = Path::new("/proc/rmapviz-record-test.cast");
     assert_bad(

@@ -100,7 +100,7 @@ pub enum Command {
     Gen(GenCommand),
     /// Draw one screen of the TUI to a file: text, ANSI, HTML, SVG or PNG
     Shot(ShotArgs),
-    /// Record the replay of a scenario as the TUI shows it, as an asciicast v2 file
+    /// Record the replay of a scenario as the TUI shows it: asciicast v2, animated GIF or SVG
     Record(RecordArgs),
     /// Write the graph of one state (mm, vma, rmap objects, pages, walk) as Graphviz DOT or JSON
     Export(ExportArgs),
@@ -568,8 +568,11 @@ pub struct ShotArgs {
 #[derive(Debug, Args)]
 #[command(
     after_help = "Frames: the state before the first step, then every step (with --walk \
-each walk candidate after its step), each held for --delay seconds. Play it with \
-`asciinema play OUT.cast`; times are synthetic, so the same scenario gives the same bytes."
+each walk candidate after its step), each held for --delay seconds. The format comes from \
+--format or OUT's extension: .cast (asciicast v2, `asciinema play OUT.cast`), .gif (an animated \
+GIF of the PNG export's pictures), .svg (an animated SVG). Times are synthetic, so the same \
+scenario gives the same bytes. A GIF or SVG holds every frame whole: more than --max-frames \
+frames are refused before any is drawn."
 )]
 pub struct RecordArgs {
     #[command(flatten)]
@@ -583,7 +586,19 @@ pub struct RecordArgs {
     #[arg(long)]
     pub walk: bool,
 
-    /// Output file (.cast), or - for standard output
+    /// Show each step's note as a caption under the screen (the last 3 rows of --size)
+    #[arg(long)]
+    pub captions: bool,
+
+    /// The format (default: from OUT's extension; asciicast for -o -)
+    #[arg(long, value_enum)]
+    pub format: Option<super::output::RecordFormat>,
+
+    /// The most frames a GIF or SVG may have (each is a whole picture)
+    #[arg(long, default_value_t = 600, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_frames: u32,
+
+    /// Output file (.cast, .gif, .svg), or - for standard output
     #[arg(short, long, value_name = "OUT", value_hint = ValueHint::FilePath)]
     pub output: PathBuf,
     /// Replace OUT if it exists (its mode is kept); without it an existing file is refused

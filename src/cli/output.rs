@@ -29,6 +29,26 @@ pub enum ShotFormat {
     Png,
 }
 
+/// Formats of `rmapviz record`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RecordFormat {
+    /// asciicast v2 (asciinema)
+    Cast,
+    /// An animated GIF (the PNG export's pictures)
+    Gif,
+    /// An animated SVG (the SVG export's pictures, shown in turn)
+    Svg,
+}
+
+impl FileFormat for RecordFormat {
+    const EXTENSIONS: &'static [(&'static str, Self)] = &[
+        ("cast", RecordFormat::Cast),
+        ("gif", RecordFormat::Gif),
+        ("svg", RecordFormat::Svg),
+    ];
+    const STDOUT_DEFAULT: Self = RecordFormat::Cast;
+}
+
 /// Formats of `rmapviz export`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum GraphFormat {

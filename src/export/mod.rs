@@ -1,5 +1,6 @@
 //! Exports: a ratatui `Buffer` (the TUI's own drawing of a state, made through `TestBackend`)
-//! to text, ANSI, HTML, SVG and PNG; replays to asciicast v2 recordings.
+//! to text, ANSI, HTML, SVG and PNG; replays to asciicast v2 recordings, animated GIFs and
+//! animated SVGs.
 //!
 //! Every function here is pure: the same buffer and options give the same bytes on every
 //! machine (no clock, no system fonts, no environment), so pictures and recordings can be
@@ -10,6 +11,7 @@ pub mod cast;
 pub mod cells;
 pub mod dot;
 pub mod font;
+pub mod gif;
 pub mod graph_json;
 pub mod graph_order;
 pub mod html;
@@ -18,6 +20,7 @@ pub mod palette;
 pub mod png;
 pub mod snapshot;
 pub mod svg;
+pub mod svg_anim;
 pub mod text;
 
 use thiserror::Error;

@@ -33,8 +33,9 @@ fn fonts() -> Arc<fontdb::Database> {
     .clone()
 }
 
-/// Renders an SVG document to PNG bytes, `scale` device pixels per SVG pixel.
-pub fn svg_to_png(svg: &str, scale: u32) -> Result<Vec<u8>, ExportError> {
+/// `svg` rendered with the shipped font, `scale` pixels per SVG pixel: premultiplied RGBA
+/// (opaque wherever the picture has a background, which is everywhere).
+pub fn svg_to_pixmap(svg: &str, scale: u32) -> Result<Pixmap, ExportError> {
     let opt = usvg::Options {
         font_family: FAMILY.to_string(),
         fontdb: fonts(),
@@ -46,9 +47,7 @@ pub fn svg_to_png(svg: &str, scale: u32) -> Result<Vec<u8>, ExportError> {
     let mut pixmap = Pixmap::new(w, h).ok_or(ExportError::Pixmap(w, h))?;
     let s = scale as f32;
     resvg::render(&tree, Transform::from_scale(s, s), &mut pixmap.as_mut());
-    pixmap
-        .encode_png()
-        .map_err(|e| ExportError::Png(e.to_string()))
+    Ok(pixmap)
 }
 
 /// The buffer as a PNG: its SVG rendered at `scale` (1 gives the SVG's pixel size).
@@ -58,11 +57,24 @@ pub fn to_png(
     opts: &SvgOptions,
     scale: u32,
 ) -> Result<Vec<u8>, ExportError> {
+    to_pixmap(buf, palette, opts, scale)?
+        .encode_png()
+        .map_err(|e| ExportError::Png(e.to_string()))
+}
+
+/// The PNG's picture of `buf` as pixels, for the frames of an animated GIF (the same size
+/// limit as [`to_png`]).
+pub fn to_pixmap(
+    buf: &Buffer,
+    palette: &Palette,
+    opts: &SvgOptions,
+    scale: u32,
+) -> Result<Pixmap, ExportError> {
     let (w, h) = picture_size(buf.area.width, buf.area.height, opts);
     if u64::from(w) * u64::from(h) * u64::from(scale) * u64::from(scale) > MAX_PIXELS {
         return Err(ExportError::Pixmap(w * scale, h * scale));
     }
-    svg_to_png(&to_svg(buf, palette, opts), scale)
+    svg_to_pixmap(&to_svg(buf, palette, opts), scale)
 }
 
 /// The largest picture rendered (about 400 MB of RGBA).

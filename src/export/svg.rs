@@ -43,13 +43,25 @@ pub fn picture_size(cols: u16, rows: u16, opts: &SvgOptions) -> (u32, u32) {
 /// The buffer as a standalone SVG document.
 pub fn to_svg(buf: &Buffer, palette: &Palette, opts: &SvgOptions) -> String {
     let (w, h) = picture_size(buf.area.width, buf.area.height, opts);
-    let pad = opts.padding;
     let mut out = String::with_capacity(64 * 1024);
-    let _ = writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
-    let _ = writeln!(
-        out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">"#
-    );
+    out.push_str(&document_start(w, h));
+    write_picture(&mut out, buf, palette, opts);
+    out.push_str("</svg>\n");
+    out
+}
+
+/// The XML declaration and the `<svg>` start tag of a `w` x `h` pixel document.
+pub fn document_start(w: u32, h: u32) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">\n"
+    )
+}
+
+/// The picture of the buffer (its background, the cells' backgrounds, the text, the lines),
+/// the content of an `<svg>` element or of one frame of an animation.
+pub fn write_picture(out: &mut String, buf: &Buffer, palette: &Palette, opts: &SvgOptions) {
+    let (w, h) = picture_size(buf.area.width, buf.area.height, opts);
+    let pad = opts.padding;
     let _ = writeln!(
         out,
         r#"<rect width="{w}" height="{h}" fill="{}"/>"#,
@@ -58,7 +70,7 @@ pub fn to_svg(buf: &Buffer, palette: &Palette, opts: &SvgOptions) -> String {
 
     out.push_str("<g shape-rendering=\"crispEdges\">\n");
     for y in 0..buf.area.height {
-        write_backgrounds(&mut out, buf, y, palette, pad);
+        write_backgrounds(out, buf, y, palette, pad);
     }
     out.push_str("</g>\n");
 
@@ -73,7 +85,7 @@ pub fn to_svg(buf: &Buffer, palette: &Palette, opts: &SvgOptions) -> String {
         let top = pad + u32::from(y) * CELL_HEIGHT;
         let _ = write!(out, r#"<text y="{}">"#, top + BASELINE);
         for run in row_runs(buf, y) {
-            write_run_text(&mut out, &run, palette, pad);
+            write_run_text(out, &run, palette, pad);
             write_run_lines(&mut lines, &run, palette, pad, top);
         }
         out.push_str("</text>\n");
@@ -84,8 +96,6 @@ pub fn to_svg(buf: &Buffer, palette: &Palette, opts: &SvgOptions) -> String {
         out.push_str(&lines);
         out.push_str("</g>\n");
     }
-    out.push_str("</svg>\n");
-    out
 }
 
 /// Background rectangles of row `y`: one per run of cells showing the same non-default colour.
