@@ -1,6 +1,9 @@
 //! Brk under every scheme: the heap vma grows in place and shrinks like munmap (Linux 6.x
 //! brk(2) and do_brk_flags; the one-page gap before the next vma was measured on Linux 6.18:
-//! a break that reaches the next vma is refused, one that leaves a page free is not).
+//! a break that reaches the next vma is refused, one that leaves a page free is not). The
+//! expected vmas of the heap beside an anonymous vma, and of a shrink with nothing mapped, are
+//! what brk(2) itself did on Linux 6.18 (a C program reading /proc/self/maps; see
+//! tests/corpus/brk_next_to_an_anon_vma.ron, which `check` runs against the kernel).
 
 use rmapviz::model::{Op, PteVal, StepError};
 use rmapviz::scenario::opline;
@@ -74,6 +77,79 @@ fn a_new_heap_is_not_merged_with_the_vma_below_it() {
             vec![(0x1e000, 0x20000), (0x20000, 0x22000)],
             "{sc}: brk makes its own vma where an anonymous mmap would merge"
         );
+    }
+}
+
+#[test]
+fn a_vma_an_mmap_merged_below_the_heap_start_is_expanded_in_place() {
+    // Linux 6.18: a heap of 3 pages, 7 anonymous pages mmapped right below its start (one vma
+    // with the heap's), brk to 5 pages: still one vma, 12 pages long.
+    for sc in scheme_names() {
+        let mut s = run(sc, &["brk 1 0x20000 3", "mmap 1 0x19000 7"]);
+        assert_eq!(vmas(&s, 1), vec![(0x19000, 0x23000)], "{sc}: mmap merged");
+        let id = s.machine.proc(1).unwrap().mm.vmas[0].id;
+        assert_eq!(step(&mut s, "brk 1 0x20000 5"), None);
+        assert_eq!(vmas(&s, 1), vec![(0x19000, 0x25000)], "{sc}");
+        assert_eq!(
+            s.machine.proc(1).unwrap().mm.vmas[0].id,
+            id,
+            "{sc}: in place"
+        );
+    }
+}
+
+#[test]
+fn a_shrink_with_nothing_mapped_fails_and_keeps_the_break() {
+    // Linux 6.18: the whole heap munmapped, brk to a smaller break returns the old break.
+    for sc in scheme_names() {
+        let mut s = run(sc, &["brk 1 0x20000 5", "munmap 1 0x20000 5"]);
+        let e = step(&mut s, "brk 1 0x20000 2").expect("refused");
+        assert!(
+            matches!(
+                e,
+                StepError::BrkNothingMapped {
+                    new: 0x22000,
+                    old: 0x25000,
+                    ..
+                }
+            ),
+            "{sc}: {e}"
+        );
+        assert_eq!(s.machine.proc(1).unwrap().mm.heap, Some((0x20000, 0x25000)));
+        // Growing from the old break makes a new vma there.
+        assert_eq!(step(&mut s, "brk 1 0x20000 6"), None);
+        assert_eq!(vmas(&s, 1), vec![(0x25000, 0x26000)], "{sc}");
+        // A shrink that meets a vma succeeds and unmaps only what is mapped.
+        assert_eq!(step(&mut s, "brk 1 0x20000 1"), None);
+        assert!(vmas(&s, 1).is_empty(), "{sc}");
+    }
+}
+
+#[test]
+fn mprotect_that_changes_nothing_leaves_the_heap_apart() {
+    // Linux 6.18 (tests/corpus/mprotect_leaves_unchanged_vmas_alone.ron, checked by `check`):
+    // mprotect_fixup does nothing to a vma whose flags stay, so the heap vma brk kept apart
+    // from the vma below stays apart; a page of that vma changed and changed back merges with
+    // both neighbours.
+    for sc in scheme_names() {
+        let mut s = run(sc, &["mmap 1 0x100000 11", "brk 1 0x10b000 6"]);
+        let apart = vec![(0x100000, 0x10b000), (0x10b000, 0x111000)];
+        assert_eq!(step(&mut s, "mprotect 1 0x10b000 1 rw"), None);
+        assert_eq!(vmas(&s, 1), apart, "{sc}");
+        assert_eq!(step(&mut s, "mprotect 1 0x10a000 2 rw"), None);
+        assert_eq!(vmas(&s, 1), apart, "{sc}");
+        assert_eq!(step(&mut s, "mprotect 1 0x10a000 1 r"), None);
+        assert_eq!(
+            vmas(&s, 1),
+            vec![
+                (0x100000, 0x10a000),
+                (0x10a000, 0x10b000),
+                (0x10b000, 0x111000)
+            ],
+            "{sc}"
+        );
+        assert_eq!(step(&mut s, "mprotect 1 0x10a000 1 rw"), None);
+        assert_eq!(vmas(&s, 1), vec![(0x100000, 0x111000)], "{sc}");
     }
 }
 

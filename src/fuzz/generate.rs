@@ -404,19 +404,25 @@ impl Gen {
                 _ => self.addr(),
             },
         };
-        // A Brk whose heap starts right at the end of one of the process's vmas is not
-        // generated: the model keeps the heap vma apart, the kernel (as `check` drives Brk,
-        // with mmap) merges it with that vma; a known disagreement of the Brk model, left to it.
+        // Now and then a new heap starts right where one of the process's vmas ends: brk keeps
+        // it apart where an mmap would merge.
+        let ends: Vec<Addr> = match self.m().procs.get(&pid) {
+            Some(p) if heap.is_none() => {
+                p.mm.vmas
+                    .iter()
+                    .map(|v| v.end)
+                    .filter(|&e| !p.mm.vmas.iter().any(|w| w.start == e))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let start = if !ends.is_empty() && self.rng.percent(20) {
+            ends[self.rng.below(ends.len() as u64) as usize]
+        } else {
+            start
+        };
         let now = heap.map_or(0, |(s, e)| (e - s) / PAGE_SIZE);
-        let below = self
-            .m()
-            .procs
-            .get(&pid)
-            .is_some_and(|p| p.mm.vmas.iter().any(|v| v.end == start));
-        if below {
-            return self.mmap(pid);
-        }
-        let room = (self.end() - start) / PAGE_SIZE;
+        let room = self.end().saturating_sub(start) / PAGE_SIZE;
         let pages = match self.rng.below(4) {
             0 => 0,
             1 => now.saturating_sub(self.rng.range(1, 4)),

@@ -2,11 +2,15 @@
 //!
 //! As Linux 6.x's brk(2): the heap starts at `mm->start_brk` (placed by exec; in a scenario the
 //! first Brk of an address space names it). A shrink unmaps the pages past the new break the
-//! way munmap does. A growth must leave a page free before the next vma (otherwise brk fails
-//! and returns the old break), then `do_brk_flags` expands the heap vma in place when the vma
-//! ending at the old break lies inside the heap and could merge with the new range (same
-//! flags, the scheme's rmap rule), keeping its anon_vma; otherwise it makes a new vma, which is
-//! never merged with a neighbour outside the heap (unlike an anonymous mmap there).
+//! way munmap does, and fails (brk returns the old break) when no vma lies between the new
+//! break and the old one. A growth must leave a page free before the next vma (otherwise brk
+//! fails and returns the old break). Then `do_brk_flags` expands in place the vma that ends at
+//! the old break and reaches into the heap (`vma_prev_limit` from `start_brk`: it may start
+//! below the heap, as when an mmap below the heap merged with it) when it could merge with the
+//! new range (same flags, the scheme's rmap rule), keeping its anon_vma; otherwise it makes a
+//! new vma, which is never merged with a neighbour: a vma that ends at the heap's start while
+//! the heap is empty is not the heap's and stays apart (unlike an anonymous mmap there).
+//! Measured on Linux 6.18 with brk(2) itself (docs/semantics.md).
 
 use super::error::StepError;
 use super::events::Events;
@@ -34,6 +38,9 @@ impl Machine {
             Some((_, end)) => end,
             None => start,
         };
+        if new < old && !p.mm.vmas.iter().any(|v| v.end > new && v.start < old) {
+            return Err(StepError::BrkNothingMapped { pid, new, old });
+        }
         if new > old {
             let limit = new.saturating_add(PAGE_SIZE);
             if let Some(v) = p.mm.vmas.iter().find(|v| v.end > old && v.start < limit) {
@@ -91,7 +98,7 @@ impl Machine {
         let mm = &self.proc(pid).expect("validated").mm;
         let heap_vma = mm
             .find(old.wrapping_sub(1))
-            .filter(|&i| old > start && mm.vmas[i].end == old && mm.vmas[i].start >= start);
+            .filter(|&i| old > start && mm.vmas[i].end == old);
         if let Some(i) = heap_vma.filter(|&i| {
             let v = mm.vmas[i].clone();
             self.can_merge(scheme, pid, &v, &piece)

@@ -102,6 +102,10 @@ pub enum StepError {
         vstart: Addr,
         vend: Addr,
     },
+    #[error(
+        "brk: pid {pid} cannot shrink its heap to {new:#x}: nothing is mapped between {new:#x} and the break {old:#x} (brk returns the old break)"
+    )]
+    BrkNothingMapped { pid: Pid, new: Addr, old: Addr },
     #[error("mremap: pid {pid} has no vma at {addr:#x} (EFAULT)")]
     MremapNoVma { pid: Pid, addr: Addr },
     #[error(

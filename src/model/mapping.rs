@@ -199,8 +199,12 @@ impl Machine {
         Ok(())
     }
 
-    /// mprotect of a range that is fully mapped: split at its ends, change each vma and its
-    /// ptes, re-merge around it.
+    /// mprotect of a range that is fully mapped, as mprotect_fixup on each vma in it: a vma
+    /// whose protection stays is left alone (its flags do not change, so it is neither split
+    /// nor merged, even with a compatible neighbour it was never merged with, such as a heap
+    /// vma brk made beside it); the part of a vma that changes is split off at the range's
+    /// ends, changed with its ptes, and merged with the vmas next to it where the rules allow
+    /// (vma_modify_flags).
     fn mprotect_mapped(
         &mut self,
         scheme: &mut dyn Scheme,
@@ -210,9 +214,21 @@ impl Machine {
         end: Addr,
         prot: Prot,
     ) {
-        self.split_at_bounds(scheme, ev, pid, addr, end, true);
+        // The vma that `a` falls inside, if it changes.
+        let split_at = |m: &Machine, a: Addr| {
+            let mm = &m.proc(pid).expect("validated").mm;
+            mm.find(a)
+                .filter(|&i| mm.vmas[i].start < a && mm.vmas[i].prot != prot)
+        };
+        if let Some(i) = split_at(self, addr) {
+            self.split_vma(scheme, ev, pid, i, addr, true);
+        }
+        if let Some(i) = split_at(self, end) {
+            self.split_vma(scheme, ev, pid, i, end, false);
+        }
         let r = self.proc(pid).expect("validated").mm.overlapping(addr, end);
-        for i in r.clone() {
+        let mut changed = Vec::new();
+        for i in r {
             let before = self.proc(pid).expect("validated").mm.vmas[i].clone();
             if before.prot == prot {
                 continue;
@@ -227,17 +243,27 @@ impl Machine {
             self.mm_mut(pid).vmas[i] = after.clone();
             self.reprotect_ptes(pid, &after, before.prot);
             scheme.vma_changed(self, VmaChange::resized(pid, &before, &after), ev);
+            changed.push(after.id);
         }
-        let lo = r.start.saturating_sub(1);
-        let hi = r.end.min(
-            self.proc(pid)
+        // Each changed vma merges with its neighbours (a vma merged away is already done).
+        for id in changed {
+            let Some(i) = self
+                .proc(pid)
                 .expect("validated")
                 .mm
                 .vmas
-                .len()
-                .saturating_sub(1),
-        );
-        self.merge_around(scheme, ev, pid, lo, hi);
+                .iter()
+                .position(|v| v.id == id)
+            else {
+                continue;
+            };
+            let i = if i > 0 && self.try_merge(scheme, ev, pid, i - 1) {
+                i - 1
+            } else {
+                i
+            };
+            self.try_merge(scheme, ev, pid, i);
+        }
     }
 
     /// change_protection: write permission removed makes every pte read-only; write permission

@@ -155,8 +155,6 @@ fn do_mmap(
         unsafe { nix::sys::mman::munmap(got, n as usize)? };
         return Err(Errno::EEXIST);
     }
-    // SAFETY: advice on the mapping just made; it changes no contents.
-    unsafe { nix::sys::mman::madvise(got, n as usize, MmapAdvise::MADV_NOHUGEPAGE)? };
     Ok(())
 }
 
@@ -275,6 +273,10 @@ fn handle(req: &Request, fd: Option<OwnedFd>) -> Reply {
             done(o, t)
         }
         Request::FlushTlb => done(outcome(flush_tlb()), t),
+        Request::Brk { start, old, new } => {
+            let (outcome, nanos) = super::heap::scenario_brk(*start, *old, *new);
+            Reply::Done { outcome, nanos }
+        }
         Request::Fork | Request::Exec | Request::Exit => unreachable!("handled by the loop"),
     }
 }
@@ -294,9 +296,19 @@ fn lowest_mapping() -> u64 {
         .unwrap_or(0)
 }
 
+/// No transparent huge pages in this process and the images it forks and execs
+/// (`PR_SET_THP_DISABLE`, inherited by both), so every page stays 4 KiB as in the model.
+/// A flag of the mm, not of each vma: `MADV_NOHUGEPAGE` on each mapping would set
+/// `VM_NOHUGEPAGE`, which brk's heap vma lacks, and vmas merge only with equal flags.
+fn disable_thp() -> Result<(), Errno> {
+    // SAFETY: PR_SET_THP_DISABLE takes integers only.
+    let r = unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1 as libc::c_ulong, 0, 0, 0) };
+    if r == 0 { Ok(()) } else { Err(Errno::last()) }
+}
+
 /// The driven process's main loop. Never returns.
 pub fn driven_main() -> ! {
-    if install_fault_handler().is_err() {
+    if install_fault_handler().is_err() || disable_thp().is_err() {
         // SAFETY: _exit is always safe to call.
         unsafe { libc::_exit(3) };
     }

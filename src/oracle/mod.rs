@@ -7,7 +7,8 @@
 //!   "driven process" mode ([`driven`]). It owns nothing but its control socket (a `SOCK_SEQPACKET`
 //!   pair, one message per request) and waits for requests: `mmap` / `munmap` / `mprotect` /
 //!   `mremap` at the scenario's exact addresses (`MAP_FIXED_NOREPLACE`,
-//!   `MREMAP_MAYMOVE | MREMAP_FIXED`, `MADV_NOHUGEPAGE` on every new mapping), one-byte loads and
+//!   `MREMAP_MAYMOVE | MREMAP_FIXED`; no huge pages: `PR_SET_THP_DISABLE`), `brk` on a break
+//!   lent to the scenario's heap for the one call ([`heap`]), one-byte loads and
 //!   stores for `Read` / `Write`, `fork`, `execve` and `_exit`. `Fork` really forks the driven
 //!   process: the child keeps a fresh socket pair and the parent hands the other end to the
 //!   controller with `SCM_RIGHTS`. `Exec` re-executes `/proc/self/exe` in driven mode, so the pid
@@ -56,6 +57,8 @@ pub mod driven;
 mod driver;
 #[cfg(target_os = "linux")]
 mod files;
+#[cfg(target_os = "linux")]
+mod heap;
 #[cfg(target_os = "linux")]
 pub mod procfs;
 #[cfg(target_os = "linux")]

@@ -9,7 +9,7 @@ use crate::model::{Advice, Prot};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
     /// mmap(addr, len, prot, MAP_FIXED_NOREPLACE | MAP_PRIVATE or MAP_SHARED, file or
-    /// anonymous, offset), then madvise(MADV_NOHUGEPAGE).
+    /// anonymous, offset). (The process has transparent huge pages off: PR_SET_THP_DISABLE.)
     Mmap {
         addr: u64,
         len: u64,
@@ -40,6 +40,15 @@ pub enum Request {
         old_len: u64,
         new_len: u64,
         to: Option<u64>,
+    },
+    /// brk(new) with the process's break lent to the scenario's heap (`start_brk` = `start`,
+    /// `brk` = `old`) for the call. Done(Ok): the break is `new`; Done(Errno(ENOMEM)): brk
+    /// returned another break (it refused); Done(Errno(e)), any other e: the break could not
+    /// be lent (PR_SET_MM_MAP failed with e) and nothing ran.
+    Brk {
+        start: u64,
+        old: u64,
+        new: u64,
     },
     /// One-byte loads (or stores) at the start of each of `pages` pages from `addr`; stops at
     /// the first fault.

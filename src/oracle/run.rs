@@ -123,11 +123,11 @@ fn outcome_differences(
     }
 }
 
-/// The call that does to the driven process's vmas and pages what the model's Brk (already
-/// applied to `sim`) did to the scenario's heap, moving its break from `old` to `new`: the
-/// driven process's own break belongs to its allocator and starts where its exec put it, so the
-/// scenario's heap is made with mremap (the heap vma expanded in place), mmap (a new heap vma)
-/// and munmap (a shrink). None when the break stays.
+/// Where brk(2) itself cannot run (the break cannot be lent: no PR_SET_MM_MAP): the call
+/// that does to the driven process's vmas and pages what the model's Brk (already applied to
+/// `sim`) did to the scenario's heap, moving its break from `old` to `new`, with mremap (the
+/// heap vma expanded in place), mmap (a new heap vma; unlike brk, it merges with a compatible
+/// vma right below) and munmap (a shrink). None when the break stays.
 fn brk_request(sim: &Simulation, pid: Pid, old: Addr, new: Addr) -> Option<Request> {
     if new < old {
         return Some(Request::Munmap {
@@ -328,16 +328,38 @@ impl CheckRun<'_> {
                 },
             )?,
             Op::Brk { start, pages, .. } => {
-                if let Some(e) = err {
+                if let Some(e @ StepError::BrkStart { .. }) = err {
                     return Ok(Err(format!(
-                        "brk fails without a change (it returns the old break), and the driven \
-                         process's own break is not the scenario's, so nothing runs ({e})"
+                        "the scenario names another heap start than its first Brk did, which \
+                         brk(2) cannot express, so nothing runs ({e})"
                     )));
                 }
                 let old = brk_old.unwrap_or(*start);
-                match brk_request(sim, pid, old, start + pages * PAGE_SIZE) {
-                    Some(req) => self.driver.request(pid, &req)?,
-                    None => (KernelOutcome::Ok, 0),
+                let new = start + pages * PAGE_SIZE;
+                match self.driver.request(
+                    pid,
+                    &Request::Brk {
+                        start: *start,
+                        old,
+                        new,
+                    },
+                )? {
+                    // The break could not be lent (a kernel without CONFIG_CHECKPOINT_RESTORE
+                    // has no PR_SET_MM_MAP): do about the same to the vmas with other calls.
+                    (KernelOutcome::Errno(e), _) if e != libc::ENOMEM => {
+                        if let Some(me) = err {
+                            return Ok(Err(format!(
+                                "brk(2) cannot run here (PR_SET_MM_MAP: {}), and a refused \
+                                 brk changes nothing ({me})",
+                                describe(KernelOutcome::Errno(e))
+                            )));
+                        }
+                        match brk_request(sim, pid, old, new) {
+                            Some(req) => self.driver.request(pid, &req)?,
+                            None => (KernelOutcome::Ok, 0),
+                        }
+                    }
+                    r => r,
                 }
             }
             Op::Read { addr, pages, .. } | Op::Write { addr, pages, .. } => {
