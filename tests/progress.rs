@@ -50,9 +50,16 @@ fn on_a_terminal(dir: &Path, args: &[&str], out: Option<&str>) -> Option<(String
 /// Whether `raw` holds the progress line of `command` on `name`:
 /// `command NAME [====>    ] step N of M ...`.
 fn shows_progress(raw: &str, command: &str, name: &str) -> bool {
-    raw.match_indices(&format!("{command} {name} ["))
+    shows_units(raw, &format!("{command} {name}"), "step")
+}
+
+/// Whether `raw` holds a progress line `WHAT [====>    ] UNIT N of M ...`.
+fn shows_units(raw: &str, what: &str, unit: &str) -> bool {
+    raw.match_indices(&format!("{what} ["))
         .filter_map(|(at, _)| raw[at..].lines().next())
-        .any(|line| line.contains("] step ") && line.contains(" of ") && line.contains('='))
+        .any(|line| {
+            line.contains(&format!("] {unit} ")) && line.contains(" of ") && line.contains('=')
+        })
 }
 
 #[test]
@@ -181,5 +188,59 @@ fn check_shows_the_step_on_a_terminal_only() {
         String::from_utf8_lossy(&out.stdout)
     );
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `fuzz` checks scenario after scenario on the real kernel: its progress says the scenario it
+/// is at, on a terminal only; the summary goes to standard output either way.
+#[cfg(target_os = "linux")]
+#[test]
+fn fuzz_shows_the_scenario_on_a_terminal_only() {
+    if !common::kernel_test_may_run(
+        "fuzz_shows_the_scenario_on_a_terminal_only",
+        oracle_unavailable(),
+    ) {
+        return;
+    }
+    let dir = tempdir("progress-fuzz");
+    // 60 scenarios of up to 30 steps on the real kernel: seconds.
+    let args = ["fuzz", "--seed", "2026", "--count", "60"];
+    let Some((raw, screen)) = on_a_terminal(&dir, &args, Some("fuzz.txt")) else {
+        return;
+    };
+    assert!(
+        shows_units(&raw, "fuzz seed 2026", "scenario"),
+        "fuzz: no progress line in {} bytes: {:?}",
+        raw.len(),
+        &raw[..raw.len().min(2000)]
+    );
+    assert!(!screen.contains("fuzz seed 2026 ["), "{screen}");
+    let report = std::fs::read_to_string(dir.join("fuzz.txt")).unwrap();
+    assert!(
+        report.contains(": 60 scenarios, ") && report.contains("0 disagreements"),
+        "{report}"
+    );
+    // Piped: the same summary on standard output, and nothing on standard error.
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(": 60 scenarios, ") && stdout.contains("0 disagreements"),
+        "{stdout}"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    // --quiet on a terminal: nothing but the summary (standard output is the file).
+    let Some((raw, _)) = on_a_terminal(
+        &dir,
+        &["--quiet", "fuzz", "--seed", "2026", "--count", "20"],
+        Some("quiet.txt"),
+    ) else {
+        return;
+    };
+    assert_eq!(raw, "", "--quiet, yet something on the terminal");
     let _ = std::fs::remove_dir_all(&dir);
 }

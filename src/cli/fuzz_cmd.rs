@@ -54,68 +54,65 @@ fn summary_text(o: &FuzzOptions, s: &FuzzSummary, secs: f64) -> String {
     out
 }
 
+/// What a finding says on standard output: the scenario, how far it shrank, its first
+/// difference and where it was written.
+#[cfg(target_os = "linux")]
+fn finding_text(f: &crate::fuzz::Finding) -> String {
+    format!(
+        "scenario {}: {} step{}{}: step {} ({}) differs: {}\n  wrote {}",
+        f.index,
+        f.scenario.steps.len(),
+        if f.scenario.steps.len() == 1 { "" } else { "s" },
+        if f.reproduced {
+            format!(" (shrunk from {})", f.generated_steps)
+        } else {
+            " (not reproduced by a second check: not shrunk)".to_string()
+        },
+        f.signature.step + 1,
+        f.scenario
+            .steps
+            .get(f.signature.step)
+            .map_or_else(String::new, |s| s.op.to_ron_line()),
+        f.difference,
+        f.file.display()
+    )
+}
+
+/// Runs the fuzzing. Progress (scenario n of N, and what is being shrunk) goes through
+/// [`crate::progress`]: on standard error when it is a terminal, never with `--quiet` or when
+/// piped. The findings and the summary go to standard output.
 #[cfg(target_os = "linux")]
 pub fn run(a: FuzzArgs) -> Result<u8, CliError> {
     use crate::fuzz::run::Event;
     use crate::oracle::OracleError;
-    use std::io::IsTerminal;
 
     let o = options(&a)?;
-    let tty = std::io::stderr().is_terminal();
-    let every = (o.count / 20).max(1);
+    let progress =
+        crate::progress::Progress::new(&format!("fuzz seed {}", o.seed), Some(o.count), "scenario");
     let start = std::time::Instant::now();
     let mut on_event = |e: Event<'_>| match e {
         Event::Checked { done, summary } => {
-            let line = format!(
-                "fuzz: {done}/{} scenarios, {} steps, {} disagreement{}, {:.0} s",
-                o.count,
+            progress.set_position(done);
+            let n = summary.findings.len();
+            progress.set_message(format!(
+                "{} steps, {n} disagreement{}",
                 summary.steps,
-                summary.findings.len(),
-                if summary.findings.len() == 1 { "" } else { "s" },
-                start.elapsed().as_secs_f64()
-            );
-            if tty {
-                eprint!("\r{line}\x1b[K");
-                if done == o.count {
-                    eprintln!();
-                }
-            } else if done % every == 0 || done == o.count {
-                eprintln!("{line}");
-            }
+                if n == 1 { "" } else { "s" }
+            ));
         }
         Event::Shrinking { index, signature } => {
-            if tty {
-                eprintln!();
-            }
-            eprintln!(
-                "fuzz: scenario {index}: step {} ({}) differs ({}); checking it again and shrinking",
+            progress.set_message(format!(
+                "scenario {index}: step {} ({}) differs ({}): checking it again and shrinking",
                 signature.step + 1,
                 signature.op,
                 signature.what
-            );
+            ));
         }
-        Event::Found(f) => {
-            println!(
-                "scenario {}: {} step{}{}: step {} ({}) differs: {}\n  wrote {}",
-                f.index,
-                f.scenario.steps.len(),
-                if f.scenario.steps.len() == 1 { "" } else { "s" },
-                if f.reproduced {
-                    format!(" (shrunk from {})", f.generated_steps)
-                } else {
-                    " (not reproduced by a second check: not shrunk)".to_string()
-                },
-                f.signature.step + 1,
-                f.scenario
-                    .steps
-                    .get(f.signature.step)
-                    .map_or_else(String::new, |s| s.op.to_ron_line()),
-                f.difference,
-                f.file.display()
-            );
-        }
+        Event::Found(f) => progress.suspend(|| println!("{}", finding_text(f))),
     };
-    match crate::fuzz::run(&o, &mut on_event) {
+    let result = crate::fuzz::run(&o, &mut on_event);
+    progress.finish();
+    match result {
         Ok(s) => {
             print!("{}", summary_text(&o, &s, start.elapsed().as_secs_f64()));
             Ok(s.exit_code())

@@ -93,7 +93,10 @@ pub fn scenario_brk(start: u64, old: u64, new: u64) -> (KernelOutcome, u64) {
     let stat = match std::fs::read_to_string("/proc/self/stat") {
         Ok(s) => s,
         Err(e) => {
-            return (KernelOutcome::Errno(e.raw_os_error().unwrap_or(libc::EIO)), 0);
+            return (
+                KernelOutcome::Errno(e.raw_os_error().unwrap_or(libc::EIO)),
+                0,
+            );
         }
     };
     let Some(own) = parse_stat(&stat, sys_brk(0)) else {

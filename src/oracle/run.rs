@@ -484,11 +484,12 @@ pub fn run_check(
     for line in super::runs::clean_dead_runs(cgroups.as_deref()) {
         super::cleanup::say(&format!("rmapviz: {line}"));
     }
-    let exe = match &opts.driven_exe {
-        Some(p) => p.clone(),
-        None => std::env::current_exe()
-            .map_err(|e| OracleError::Failed(format!("cannot find the rmapviz executable: {e}")))?,
-    };
+    // This very executable, even if its file was replaced or removed since it started (a
+    // rebuild during a long fuzz run): /proc/self/exe names the running image, not the path.
+    let exe = opts
+        .driven_exe
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from("/proc/self/exe"));
     let plan = if opts.reclaim {
         ChargePlan::new(scenario, SCHEME)
     } else {
