@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{Outcome, Walk, hex};
+use crate::model::{Outcome, Totals, Walk, hex};
 use crate::session::{SchemeRun, StepResult};
 use crate::util::counted;
 
@@ -55,7 +55,8 @@ pub fn walk_line(w: &Walk) -> String {
     s
 }
 
-fn step_line(i: usize, s: &StepResult, events: bool) -> String {
+/// Step `i`'s lines (0-based; numbered from 1): its op, its walk or refusal, its events.
+pub fn step_line(i: usize, s: &StepResult, events: bool) -> String {
     let mut out = format!("{:>4}  {}", i + 1, s.op.to_ron_line());
     match (&s.error, &s.walk) {
         (Some(e), _) => {
@@ -74,16 +75,31 @@ fn step_line(i: usize, s: &StepResult, events: bool) -> String {
     out
 }
 
-/// The text report of one scheme's run.
+/// The text report of one scheme's run: [`run_head`], a [`step_line`] per step, [`run_end`].
 pub fn run_text(run: &SchemeRun, events: bool) -> String {
-    let info = crate::schemes::find_scheme(run.scheme);
-    let mut out = format!("== {} ({})\n", run.scheme, info.map_or("", |i| i.era));
+    let mut out = run_head(run.scheme);
     for (i, s) in run.steps.iter().enumerate() {
         out.push_str(&step_line(i, s, events));
         out.push('\n');
     }
-    if let Some(last) = run.steps.last() {
-        let t = &last.totals;
+    out.push_str(&run_end(
+        run.steps.last().map(|s| &s.totals),
+        run.failures(),
+    ));
+    out
+}
+
+/// The line that opens scheme `scheme`'s report.
+pub fn run_head(scheme: &str) -> String {
+    let info = crate::schemes::find_scheme(scheme);
+    format!("== {} ({})\n", scheme, info.map_or("", |i| i.era))
+}
+
+/// The lines that close a report: the totals after the last step (`last`, none without
+/// steps) and how many steps were refused.
+pub fn run_end(last: Option<&Totals>, failures: usize) -> String {
+    let mut out = String::new();
+    if let Some(t) = last {
         let _ = writeln!(
             out,
             "      end: {}, {}, {}, {}; {}, {} B (i386) / {} B (x86_64)",
@@ -96,7 +112,7 @@ pub fn run_text(run: &SchemeRun, events: bool) -> String {
             t.rmap_bytes_x86_64
         );
     }
-    let f = run.failures();
+    let f = failures;
     if f > 0 {
         let _ = writeln!(
             out,

@@ -4,11 +4,12 @@
 //! for small scenarios, every k-th step for large ones); the state after any step is the
 //! nearest checkpoint at or before it, replayed forward, so going back costs at most k-1 steps.
 //! Only the schemes a front end shows need that ([`Session::keep_checkpoints`]): the others keep
-//! their results (the compare table), their latest state and one checkpoint in
-//! [`SPARSE_KEEP`], so that memory grows with one scheme's history, not ten, and showing another
-//! scheme replays at most `SPARSE_KEEP * k - 1` steps. A scheme shown again gets its checkpoints back as its
-//! states are rebuilt ([`Session::state_after`] fills in those it replays past) or in the
-//! background ([`Session::fill_checkpoint`]).
+//! their results (the compare table) and their start, and their latest state only while they
+//! have steps left to simulate, so that memory grows with one scheme's states, not ten (at the
+//! end of the 1000 x 1000 storm a state is about 45 MB). Showing another scheme replays it from
+//! its start to the step shown; it then gets its checkpoints back as its states are rebuilt
+//! ([`Session::state_after`] fills in those it replays past) or in the background
+//! ([`Session::fill_checkpoint`]).
 //!
 //! Simulation can be lazy ([`Session::lazy`]): each scheme is simulated only as far as it is
 //! asked for ([`Session::simulate_to`]) or in slices of time ([`Session::simulate_for`]), so a
@@ -26,18 +27,17 @@ use crate::schemes::make_scheme;
 const DENSE_STEPS: usize = 256;
 /// About how many checkpoints a large scenario keeps per shown scheme.
 const SPARSE_CHECKPOINTS: usize = 128;
-/// A scheme not shown keeps one checkpoint in this many.
-const SPARSE_KEEP: usize = 8;
 
 struct Track {
     results: Vec<StepResult>,
     /// checkpoints[i] = state after `i * interval` steps (index 0: before any step), where kept;
-    /// every [`SPARSE_KEEP`]-th is always kept.
+    /// the start is always kept.
     checkpoints: Vec<Option<Simulation>>,
-    /// Keeps every checkpoint (a shown scheme); otherwise one in [`SPARSE_KEEP`].
+    /// Keeps every checkpoint (a shown scheme); otherwise only the start.
     dense: bool,
-    /// The state after `results.len()` steps, where simulation goes on.
-    frontier: Simulation,
+    /// The state after `results.len()` steps, where simulation goes on; none for a scheme not
+    /// shown that has simulated every step (its results are all the compare table needs).
+    frontier: Option<Simulation>,
 }
 
 /// A scenario being stepped through, under several schemes at once.
@@ -74,7 +74,7 @@ impl Session {
                     results: Vec::new(),
                     checkpoints: vec![Some(start.clone())],
                     dense: true,
-                    frontier: start,
+                    frontier: Some(start),
                 });
             }
         }
@@ -117,6 +117,18 @@ impl Session {
     }
 
     fn step_track(&mut self, scheme: usize) {
+        // A scheme parked at the end gets its latest state back when the scenario grows.
+        if self
+            .tracks
+            .get(scheme)
+            .is_some_and(|t| t.frontier.is_none())
+        {
+            let at = self.simulated(scheme);
+            let sim = self.state_after(scheme, at);
+            if let Some(t) = self.tracks.get_mut(scheme) {
+                t.frontier = sim;
+            }
+        }
         let interval = self.interval;
         let Some(t) = self.tracks.get_mut(scheme) else {
             return;
@@ -125,26 +137,30 @@ impl Session {
         let Some(step) = self.scenario.steps.get(i) else {
             return;
         };
-        t.results.push(t.frontier.step(&step.op, false));
+        let Some(frontier) = t.frontier.as_mut() else {
+            return;
+        };
+        t.results.push(frontier.step(&step.op, false));
         if (i + 1) % interval == 0 {
-            let keep = t.dense || t.checkpoints.len().is_multiple_of(SPARSE_KEEP);
-            t.checkpoints.push(keep.then(|| checkpoint(&t.frontier)));
+            t.checkpoints.push(t.dense.then(|| checkpoint(frontier)));
         }
+        t.park(self.scenario.steps.len());
     }
 
     /// Keeps every checkpoint of the schemes numbered in `dense` (the ones shown) from now on,
-    /// and only one in [`SPARSE_KEEP`] of the others'. Results are kept either way.
+    /// and only the start of the others (and their latest state while they have steps left to
+    /// simulate). Results are kept either way.
     pub fn keep_checkpoints(&mut self, dense: &[usize]) {
+        let len = self.scenario.steps.len();
         for (i, t) in self.tracks.iter_mut().enumerate() {
             let on = dense.contains(&i);
             if t.dense && !on {
-                for (i, c) in t.checkpoints.iter_mut().enumerate() {
-                    if !i.is_multiple_of(SPARSE_KEEP) {
-                        *c = None;
-                    }
+                for c in t.checkpoints.iter_mut().skip(1) {
+                    *c = None;
                 }
             }
             t.dense = on;
+            t.park(len);
         }
     }
 
@@ -165,8 +181,19 @@ impl Session {
     pub fn simulate_to(&mut self, scheme: usize, steps: usize) {
         let steps = steps.min(self.len());
         while self.simulated(scheme) < steps {
+            let before = self.simulated(scheme);
             self.step_track(scheme);
+            if self.simulated(scheme) == before {
+                break;
+            }
         }
+    }
+
+    /// Whether scheme number `scheme` holds its latest state (see [`Track::frontier`]).
+    pub fn holds_latest(&self, scheme: usize) -> bool {
+        self.tracks
+            .get(scheme)
+            .is_some_and(|t| t.frontier.is_some())
     }
 
     /// Simulates scheme number `scheme` towards `steps` for about `budget`; returns true when it
@@ -175,8 +202,9 @@ impl Session {
         let steps = steps.min(self.len());
         let start = Instant::now();
         while self.simulated(scheme) < steps {
+            let before = self.simulated(scheme);
             self.step_track(scheme);
-            if start.elapsed() >= budget {
+            if self.simulated(scheme) == before || start.elapsed() >= budget {
                 break;
             }
         }
@@ -203,8 +231,10 @@ impl Session {
         let interval = self.interval;
         let t = self.tracks.get_mut(scheme)?;
         let steps = steps.min(self.scenario.steps.len());
-        if steps == t.results.len() {
-            return Some(t.frontier.clone());
+        if steps == t.results.len()
+            && let Some(f) = &t.frontier
+        {
+            return Some(f.clone());
         }
         let want = (steps / interval).min(t.checkpoints.len() - 1);
         let (ci, mut sim) = t.checkpoints[..=want]
@@ -266,7 +296,16 @@ impl Session {
             };
             t.checkpoints.truncate(ci + 1);
             t.results.truncate(ci * self.interval);
-            t.frontier = start;
+            t.frontier = Some(start);
+        }
+    }
+}
+
+impl Track {
+    /// Drops the latest state of a scheme not shown once it has simulated all `len` steps.
+    fn park(&mut self, len: usize) {
+        if !self.dense && self.results.len() == len {
+            self.frontier = None;
         }
     }
 }
@@ -337,7 +376,7 @@ mod tests {
     }
 
     #[test]
-    fn a_scheme_not_shown_keeps_one_checkpoint_in_eight_and_gets_the_others_back() {
+    fn a_scheme_not_shown_keeps_its_start_and_its_results_and_gets_its_states_back() {
         let sc = storm(150, 3);
         let names = ["anon-vma", "modern"];
         let mut s = Session::lazy(sc.clone(), &names);
@@ -349,10 +388,17 @@ mod tests {
             (0..c.len()).filter(|&i| c[i].is_some()).collect()
         };
         let n = s.tracks[1].checkpoints.len();
-        assert!(n > 2 * SPARSE_KEEP, "sparse checkpoints expected");
-        let sparse: Vec<usize> = (0..n).step_by(SPARSE_KEEP).collect();
-        assert_eq!(kept(&s, 1), sparse);
+        assert!(n > 16, "sparse checkpoints expected");
+        // The shown scheme keeps every checkpoint and its latest state; the other its start
+        // and every result, but no state once it has simulated every step.
         assert_eq!(kept(&s, 0), (0..n).collect::<Vec<_>>());
+        assert_eq!(kept(&s, 1), [0]);
+        assert!(s.holds_latest(0) && !s.holds_latest(1));
+        assert_eq!(s.simulated(1), s.len());
+        assert_eq!(
+            s.result(1, s.len() - 1).unwrap().totals,
+            replayed(&sc, "modern", s.len())
+        );
         assert!(s.checkpoints_complete(0) && s.checkpoints_complete(1));
         let states_match = |s: &mut Session| {
             for k in [0, 1, 7, 150, 151, 299, sc.steps.len()] {
@@ -364,25 +410,43 @@ mod tests {
                 );
             }
         };
+        // Rebuilt from its start, keeping nothing on the way while not shown.
         states_match(&mut s);
-        // Shown now: the states rebuilt fill in checkpoints, the background the rest.
+        assert_eq!(kept(&s, 1), [0]);
+        // Shown now: the states rebuilt fill in checkpoints, the background the rest; the
+        // other scheme drops its checkpoints and its latest state.
         s.keep_checkpoints(&[1]);
-        assert_eq!(kept(&s, 0), sparse);
+        assert_eq!(kept(&s, 0), [0]);
+        assert!(!s.holds_latest(0));
         assert!(!s.checkpoints_complete(1));
-        // Step 160 is 1 past checkpoint 53 (interval 3); the nearest kept is 48.
+        // Step 160 is 1 past checkpoint 53 (interval 3); the nearest kept is the start.
         s.state_after(1, 160);
-        let mut refilled = sparse.clone();
-        refilled.extend(49..=53);
-        refilled.sort();
-        assert_eq!(kept(&s, 1), refilled);
+        assert_eq!(kept(&s, 1), (0..=53).collect::<Vec<_>>());
         while s.fill_checkpoint(1) {}
         assert!(s.checkpoints_complete(1));
         states_match(&mut s);
         // An edit re-simulates a scheme from its last checkpoint kept before the edit (the
-        // interval stays 3: 304 steps, then 303).
+        // interval stays 3: 304 steps, then 303): the one not shown from its start.
         s.remove(200);
-        assert_eq!(s.simulated(0), 64 * 3);
+        assert_eq!(s.simulated(0), 0);
         assert_eq!(s.simulated(1), 66 * 3);
+        // A scheme without its latest state gets it back when a step is added at the end.
+        s.simulate_to(0, s.len());
+        assert!(!s.holds_latest(0));
+        let end = s.len();
+        s.insert(end, Op::Exit { pid: 2 }.into());
+        s.simulate_to(0, s.len());
+        assert_eq!(s.simulated(0), end + 1);
+        let mut grown = s.scenario().clone();
+        assert_eq!(
+            s.result(0, end).unwrap().totals,
+            replayed(&grown, "anon-vma", end + 1)
+        );
+        grown.steps.pop();
+        assert_eq!(
+            s.result(0, end - 1).unwrap().totals,
+            replayed(&grown, "anon-vma", end)
+        );
     }
 
     #[test]
