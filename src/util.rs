@@ -79,9 +79,12 @@ pub fn write_file(path: &Path, bytes: &[u8], existing: Existing) -> Result<(), W
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    // The temporary name is the target's plus 16 random characters (no pid, no counter): another
+    // user cannot guess it to plant a file or link there, and create_new + O_NOFOLLOW refuse one
+    // that is there anyway.
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{}.", name.to_string_lossy()))
-        .suffix(".tmp")
+        .rand_bytes(16)
         .make_in(dir, |p| {
             OpenOptions::new()
                 .write(true)
