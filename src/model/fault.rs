@@ -132,7 +132,7 @@ impl Machine {
             PteVal::None if write => self.write_fault_none(scheme, ev, t, pid, &vma, a),
             PteVal::None => self.read_fault_none(scheme, ev, t, pid, &vma, a),
             PteVal::Zero { .. } if write => {
-                let p = self.cow_copy(scheme, ev, pid, &vma, a, None, true);
+                let p = self.cow_copy(scheme, ev, pid, a, None, true);
                 t.add("wp_page_copy: the zero page replaced by a new page", p);
             }
             PteVal::Zero { .. } => self.update_pte(pid, a, PteVal::Zero { young: true }),
@@ -206,7 +206,7 @@ impl Machine {
             }
             Some(f) => {
                 let from = self.file_page(scheme, ev, f, vma.linear_index(a));
-                let page = self.cow_copy(scheme, ev, pid, vma, a, Some(from), true);
+                let page = self.cow_copy(scheme, ev, pid, a, Some(from), true);
                 t.add("do_cow_fault: private copy of a file page", page);
             }
         }
@@ -313,7 +313,7 @@ impl Machine {
             self.map_written(pid, a, page);
             t.add("wp_page_shared: shared page made writable", page);
         } else if !pg.is_anon() {
-            let p = self.cow_copy(scheme, ev, pid, vma, a, Some(page), true);
+            let p = self.cow_copy(scheme, ev, pid, a, Some(page), true);
             t.add("wp_page_copy: private copy of a file page", p);
         } else if pg.is_exclusive() {
             self.map_written(pid, a, page);
@@ -326,7 +326,7 @@ impl Machine {
             self.map_written(pid, a, page);
             t.add("do_wp_page: reuse (the writer is the only mapper)", page);
         } else {
-            let p = self.cow_copy(scheme, ev, pid, vma, a, Some(page), true);
+            let p = self.cow_copy(scheme, ev, pid, a, Some(page), true);
             t.add("wp_page_copy: copy-on-write copy", p);
         }
     }
@@ -345,12 +345,10 @@ impl Machine {
         scheme: &mut dyn Scheme,
         ev: &mut Events,
         pid: Pid,
-        vma: &Vma,
         a: Addr,
         from: Option<PageId>,
         writable: bool,
     ) -> PageId {
-        let _ = vma;
         let vma = self.mark_anon_faulted(pid, a);
         let page = self.pages.alloc_anon();
         let at = PageAt::new(pid, &vma, a, page);

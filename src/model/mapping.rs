@@ -568,7 +568,7 @@ impl Machine {
             if let PteVal::Page { page, .. } = pte.get() {
                 let pg = self.pages.get(page);
                 if pg.is_anon() && pg.mapcount() > 1 {
-                    self.cow_copy(scheme, ev, pid, vma, a, Some(page), vma.prot.write);
+                    self.cow_copy(scheme, ev, pid, a, Some(page), vma.prot.write);
                     n += 1;
                 }
             }
