@@ -107,6 +107,21 @@ fn rmapviz(args: &[&str]) {
     );
 }
 
+/// Records S3 under anonmm-naive to `out` (its format from the extension), `delay` seconds a frame.
+fn record_s3(out: &Path, delay: &str) {
+    let out = out.to_str().unwrap();
+    rmapviz(&[
+        "record",
+        "S3",
+        "--scheme",
+        "anonmm-naive",
+        "--delay",
+        delay,
+        "-o",
+        out,
+    ]);
+}
+
 fn png(path: &Path) -> Pixmap {
     Pixmap::decode_png(&std::fs::read(path).unwrap()).unwrap()
 }
@@ -233,16 +248,7 @@ fn the_animated_svg_in_chromium_shows_each_frame_as_the_png() {
     let step0 = shot_cells(&dir, 0, &[]);
     // Ten minutes a frame: the file as it is, at load, shows the first frame.
     let slow = dir.join("slow.svg");
-    rmapviz(&[
-        "record",
-        "S3",
-        "--scheme",
-        "anonmm-naive",
-        "--delay",
-        "600",
-        "-o",
-        slow.to_str().unwrap(),
-    ]);
+    record_s3(&slow, "600");
     let first = cells(&screenshot(&browser, &dir, &slow, size), (8, 8));
     let d = differing(&first, &step0);
     eprintln!(
@@ -252,16 +258,7 @@ fn the_animated_svg_in_chromium_shows_each_frame_as_the_png() {
     assert!(d < 0.01, "{:.2}%", d * 100.0);
     // One frame a second (the start, then steps 1 to 5), its clock at 5.5 s: step 5, the walk.
     let svg = dir.join("s3.svg");
-    rmapviz(&[
-        "record",
-        "S3",
-        "--scheme",
-        "anonmm-naive",
-        "--delay",
-        "1",
-        "-o",
-        svg.to_str().unwrap(),
-    ]);
+    record_s3(&svg, "1");
     let later = cells(
         &screenshot(&browser, &dir, &at_time(&svg, 5.5), size),
         (8, 8),
