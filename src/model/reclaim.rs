@@ -105,12 +105,7 @@ impl Machine {
         }
         // A hit is a pte that maps the page and the mapcount counts those ptes: when the
         // distinct hits reach it, no pte was missed and the page tables need no search.
-        let hits: HashSet<(Pid, Addr)> = w
-            .visits
-            .iter()
-            .filter(|v| v.outcome == Outcome::Hit)
-            .filter_map(|v| v.addr.map(|a| (v.pid, a)))
-            .collect();
+        let hits: HashSet<(Pid, Addr)> = w.hit_ptes().collect();
         if hits.len() < mapcount as usize {
             w.lost = self
                 .ptes_of(page)
@@ -158,12 +153,7 @@ impl Machine {
                 hex(l.addr)
             ));
         }
-        let hits: Vec<(Pid, Addr)> = w
-            .visits
-            .iter()
-            .filter(|v| v.outcome == Outcome::Hit)
-            .filter_map(|v| v.addr.map(|a| (v.pid, a)))
-            .collect();
+        let hits: Vec<(Pid, Addr)> = w.hit_ptes().collect();
         match kind {
             WalkKind::PageReferenced => {
                 for &(p, a) in &hits {

@@ -134,4 +134,12 @@ impl Walk {
     pub fn candidates(&self) -> u32 {
         self.visits.len() as u32
     }
+
+    /// The ptes the walk found mapping the page, as (pid, address), in visit order.
+    pub fn hit_ptes(&self) -> impl Iterator<Item = (Pid, Addr)> + '_ {
+        self.visits
+            .iter()
+            .filter(|v| v.outcome == Outcome::Hit)
+            .filter_map(|v| v.addr.map(|a| (v.pid, a)))
+    }
 }
