@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use crate::model::op::quote_with;
 use crate::view::{EdgeKind, Graph, NodeKind, graph::COLUMNS};
 
 use super::graph_order;
@@ -18,21 +19,9 @@ const LOST: &str = "#b2182b";
 /// Colour of edges off the path.
 const EDGE: &str = "#7f8c99";
 
-/// A DOT double-quoted string.
+/// A DOT double-quoted string (control characters other than the newline are left out).
 fn quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    quote_with(s, |_, _| {})
 }
 
 /// The graph as a DOT document; `title` is the graph's label.

@@ -454,6 +454,19 @@ impl Fields {
 
 /// A RON string literal for `s`.
 pub fn quote(s: &str) -> String {
+    quote_with(s, |out, c| match c {
+        '\t' => out.push_str("\\t"),
+        '\r' => out.push_str("\\r"),
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    })
+}
+
+/// `s` in double quotes with `"`, `\` and newlines escaped by a backslash; every other control
+/// character is given to `control`, which writes what stands for it (RON's escapes in
+/// [`quote`], nothing in a DOT label).
+pub fn quote_with(s: &str, control: impl Fn(&mut String, char)) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -461,11 +474,7 @@ pub fn quote(s: &str) -> String {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
+            c if c.is_control() => control(&mut out, c),
             c => out.push(c),
         }
     }
