@@ -7,7 +7,7 @@ use crate::scenario::Scenario;
 
 #[cfg(target_os = "linux")]
 pub fn run(a: CheckArgs) -> Result<u8, CliError> {
-    use crate::oracle::{CheckOptions, OracleError, run_check};
+    use crate::oracle::{CheckOptions, run_check};
     let (scenario, origin) = Scenario::load(&a.scenario)?;
     let name = match origin.strip_prefix("builtin:") {
         Some(b) => b.to_string(),
@@ -39,19 +39,27 @@ pub fn run(a: CheckArgs) -> Result<u8, CliError> {
             }
             Ok(report.exit_code())
         }
-        Err(OracleError::Unsupported(m)) => Err(CliError {
-            status: EXIT_UNSUPPORTED,
-            message: format!("check: this machine does not allow the check: {m}"),
-        }),
-        Err(OracleError::Failed(m)) => Err(CliError {
-            status: crate::oracle::EXIT_DIFFER,
-            message: format!("check: {m}"),
-        }),
-        Err(OracleError::OverLimit(m)) => Err(CliError::input(format!("check: {m}"))),
-        Err(OracleError::Busy(m)) => Err(CliError {
-            status: crate::oracle::EXIT_BUSY,
-            message: format!("check: {m}"),
-        }),
+        Err(e) => Err(oracle_error("check", e)),
+    }
+}
+
+/// A run on the kernel that could not be done (`check`, `fuzz`), as the exit status and message
+/// of `command`.
+#[cfg(target_os = "linux")]
+pub(super) fn oracle_error(command: &str, e: crate::oracle::OracleError) -> CliError {
+    use crate::oracle::{EXIT_BUSY, EXIT_DIFFER, OracleError};
+    let (status, message) = match e {
+        OracleError::Unsupported(m) => (
+            EXIT_UNSUPPORTED,
+            format!("this machine does not allow the check: {m}"),
+        ),
+        OracleError::Failed(m) => (EXIT_DIFFER, m),
+        OracleError::OverLimit(m) => return CliError::input(format!("{command}: {m}")),
+        OracleError::Busy(m) => (EXIT_BUSY, m),
+    };
+    CliError {
+        status,
+        message: format!("{command}: {message}"),
     }
 }
 

@@ -3,6 +3,7 @@
 use super::CliError;
 use super::args::FuzzArgs;
 use crate::fuzz::{FuzzOptions, FuzzSummary};
+#[cfg(not(target_os = "linux"))]
 use crate::oracle::EXIT_UNSUPPORTED;
 
 fn options(a: &FuzzArgs) -> Result<FuzzOptions, CliError> {
@@ -84,7 +85,6 @@ fn finding_text(f: &crate::fuzz::Finding) -> String {
 #[cfg(target_os = "linux")]
 pub fn run(a: FuzzArgs) -> Result<u8, CliError> {
     use crate::fuzz::run::Event;
-    use crate::oracle::OracleError;
 
     let o = options(&a)?;
     let progress =
@@ -117,19 +117,7 @@ pub fn run(a: FuzzArgs) -> Result<u8, CliError> {
             print!("{}", summary_text(&o, &s, start.elapsed().as_secs_f64()));
             Ok(s.exit_code())
         }
-        Err(OracleError::Unsupported(m)) => Err(CliError {
-            status: EXIT_UNSUPPORTED,
-            message: format!("fuzz: this machine does not allow the check: {m}"),
-        }),
-        Err(OracleError::Failed(m)) => Err(CliError {
-            status: crate::oracle::EXIT_DIFFER,
-            message: format!("fuzz: {m}"),
-        }),
-        Err(OracleError::OverLimit(m)) => Err(CliError::input(format!("fuzz: {m}"))),
-        Err(OracleError::Busy(m)) => Err(CliError {
-            status: crate::oracle::EXIT_BUSY,
-            message: format!("fuzz: {m}"),
-        }),
+        Err(e) => Err(super::check_cmd::oracle_error("fuzz", e)),
     }
 }
 
