@@ -5,10 +5,10 @@
 use std::collections::{HashMap, HashSet};
 
 use super::detail::Detail;
-use super::graph::{BuildOptions, EdgeKind, NodeKind, build_with};
+use super::graph::{EdgeKind, NodeKind};
 use super::layout::{layout, layout_at, width_at};
 use super::route::{Seg, raster};
-use super::tests::{builtin, steps};
+use super::tests::{builtin, graph_of, steps};
 use super::{Graph, Layout};
 use crate::scenario::{BUILTINS, Scenario, storm};
 use crate::schemes::scheme_names;
@@ -69,12 +69,7 @@ fn lanes_are_shared_only_by_edges_linked_each_to_each() {
     {
         for scheme in scheme_names() {
             for (k, (sim, walk)) in steps(&sc, scheme).iter().enumerate() {
-                let g = build_with(
-                    &sim.machine,
-                    sim.scheme.as_ref(),
-                    walk.as_ref(),
-                    &BuildOptions::default(),
-                );
+                let g = graph_of(sim, walk.as_ref());
                 let what = format!("{} step {k} {scheme}", sc.title);
                 check_shared_lanes_are_complete(&g, &layout(&g), &what);
             }
@@ -231,12 +226,7 @@ fn every_builtin_lays_out_cleanly_at_every_step_under_every_scheme() {
         let sc = builtin(b.name);
         for scheme in scheme_names() {
             for (k, (sim, walk)) in steps(&sc, scheme).iter().enumerate() {
-                let g = build_with(
-                    &sim.machine,
-                    sim.scheme.as_ref(),
-                    walk.as_ref(),
-                    &BuildOptions::default(),
-                );
+                let g = graph_of(sim, walk.as_ref());
                 let full = layout(&g);
                 for d in Detail::ALL {
                     let l = layout_at(&g, d);
@@ -267,12 +257,7 @@ fn a_storm_lays_out_with_few_lanes() {
     let sc = storm(50, 30);
     for scheme in scheme_names() {
         let (sim, walk) = steps(&sc, scheme).pop().unwrap();
-        let g = build_with(
-            &sim.machine,
-            sim.scheme.as_ref(),
-            walk.as_ref(),
-            &BuildOptions::default(),
-        );
+        let g = graph_of(&sim, walk.as_ref());
         let l = layout(&g);
         check_layout(&g, &l, scheme);
         assert!(l.width < 200, "{scheme}: {} cells wide", l.width);
@@ -298,12 +283,7 @@ fn node_widths_are_the_widths_of_the_texts_drawn() {
         let sc = builtin(b.name);
         for scheme in scheme_names() {
             for (sim, walk) in steps(&sc, scheme) {
-                let g = build_with(
-                    &sim.machine,
-                    sim.scheme.as_ref(),
-                    walk.as_ref(),
-                    &BuildOptions::default(),
-                );
+                let g = graph_of(&sim, walk.as_ref());
                 for i in g.graph.node_indices() {
                     let n = g.node(i);
                     for d in Detail::ALL {
@@ -339,12 +319,7 @@ fn storms_with_groups_of_objects_lay_out_cleanly() {
         let all = steps(&sc, "pte-chain");
         for k in [2 + children as usize, all.len() - 1] {
             let (sim, walk) = &all[k];
-            let g = build_with(
-                &sim.machine,
-                sim.scheme.as_ref(),
-                walk.as_ref(),
-                &BuildOptions::default(),
-            );
+            let g = graph_of(sim, walk.as_ref());
             assert!(
                 g.graph
                     .node_indices()

@@ -23,6 +23,16 @@ pub(super) fn steps(sc: &Scenario, scheme: &str) -> Vec<(Simulation, Option<Walk
     out
 }
 
+/// The graph of a state and its walk, with the default options.
+pub(super) fn graph_of(sim: &Simulation, walk: Option<&Walk>) -> Graph {
+    build_with(
+        &sim.machine,
+        sim.scheme.as_ref(),
+        walk,
+        &BuildOptions::default(),
+    )
+}
+
 pub(super) fn builtin(name: &str) -> Scenario {
     Scenario::load(name).expect("built-in").0
 }
@@ -49,12 +59,7 @@ fn s3_walk_is_marked_on_the_graph_under_anon_vma() {
     // (2H). docs/semantics.md §2.2: anon_vma lists are walked newest first, and the parent's moved vma
     // (made by mremap, step 4) is newer than the child's (made by fork, step 3).
     let (sim, walk) = steps(&builtin("S3"), "anon-vma").pop().unwrap();
-    let g = build_with(
-        &sim.machine,
-        sim.scheme.as_ref(),
-        walk.as_ref(),
-        &BuildOptions::default(),
-    );
+    let g = graph_of(&sim, walk.as_ref());
     let v = visits(&g);
     assert_eq!(v.len(), 2);
     assert_eq!((v[0].1, v[0].2), (1, Outcome::Hit));
@@ -90,12 +95,7 @@ fn s3_walk_under_modern_visits_in_interval_tree_order() {
     // docs/semantics.md §7 S3: MOD 2H. docs/semantics.md §2.2: interval trees visit equal pgoffs in
     // insertion order: the child's vma (fork) before the parent's moved one (mremap).
     let (sim, walk) = steps(&builtin("S3"), "modern").pop().unwrap();
-    let g = build_with(
-        &sim.machine,
-        sim.scheme.as_ref(),
-        walk.as_ref(),
-        &BuildOptions::default(),
-    );
+    let g = graph_of(&sim, walk.as_ref());
     let v = visits(&g);
     assert_eq!(
         v.iter().map(|x| (x.1, x.2)).collect::<Vec<_>>(),
@@ -113,12 +113,7 @@ fn shorter_texts_keep_what_a_student_needs() {
     // docs/semantics.md §7 S3, AMM naive: the walk probes the parent at the old address
     // (MISS) and the child (HIT); the parent's pte at the moved address is LOST.
     let (sim, walk) = steps(&builtin("S3"), "anonmm-naive").pop().unwrap();
-    let g = build_with(
-        &sim.machine,
-        sim.scheme.as_ref(),
-        walk.as_ref(),
-        &BuildOptions::default(),
-    );
+    let g = graph_of(&sim, walk.as_ref());
     let text = |id: &str, d: Detail| g.node(g.find(id).expect(id)).text_at(d);
     let moved = g
         .graph
@@ -151,12 +146,7 @@ fn shorter_texts_keep_what_a_student_needs() {
 #[test]
 fn a_long_label_is_cut_but_its_walk_badge_is_kept() {
     let (sim, walk) = steps(&builtin("S3"), "anon-vma").pop().unwrap();
-    let mut g = build_with(
-        &sim.machine,
-        sim.scheme.as_ref(),
-        walk.as_ref(),
-        &BuildOptions::default(),
-    );
+    let mut g = graph_of(&sim, walk.as_ref());
     // The parent's vma, the walk's first candidate (docs/semantics.md §7 S3: AV 2H).
     let n = g
         .graph
@@ -190,12 +180,7 @@ fn pte_chains_are_linked_to_their_page_and_to_the_vmas_of_their_ptes() {
     // one page_add_rmap each, so after S3's fork (step 3) each of the four pages has a chain
     // of two ptes, one in each process's vma at the same address.
     let all = steps(&builtin("S3"), "pte-chain");
-    let g = build_with(
-        &all[3].0.machine,
-        all[3].0.scheme.as_ref(),
-        None,
-        &BuildOptions::default(),
-    );
+    let g = graph_of(&all[3].0, None);
     let vmas: HashSet<String> = g
         .graph
         .node_indices()
@@ -240,12 +225,7 @@ fn pte_chains_are_linked_to_their_page_and_to_the_vmas_of_their_ptes() {
 fn ids_are_stable_across_steps() {
     let all = steps(&builtin("S3"), "modern");
     let ids = |k: usize| -> HashSet<String> {
-        let g = build_with(
-            &all[k].0.machine,
-            all[k].0.scheme.as_ref(),
-            None,
-            &BuildOptions::default(),
-        );
+        let g = graph_of(&all[k].0, None);
         g.graph
             .node_indices()
             .map(|i| g.node(i).id.clone())
@@ -267,12 +247,7 @@ fn pages_of_a_large_object_are_grouped_unless_expanded() {
     let all = steps(&sc, "anon-vma");
     let writes_done = 2 + 5 + 5; // mmap, write, 5 forks, 5 child writes
     let (sim, _) = &all[writes_done];
-    let g = build_with(
-        &sim.machine,
-        sim.scheme.as_ref(),
-        None,
-        &BuildOptions::default(),
-    );
+    let g = graph_of(sim, None);
     let grp = g.find(&page_group_id("av1")).expect("a page group");
     // 20 originals + 5 x 20 copies.
     assert_eq!(g.node(grp).count, 120);
@@ -300,12 +275,7 @@ fn the_walked_page_is_shown_beside_its_group() {
     let sc = storm(5, 20);
     let (sim, walk) = steps(&sc, "anon-vma").pop().unwrap();
     let w = walk.expect("the storm ends with a SwapOut");
-    let g = build_with(
-        &sim.machine,
-        sim.scheme.as_ref(),
-        Some(&w),
-        &BuildOptions::default(),
-    );
+    let g = graph_of(&sim, Some(&w));
     let p = g
         .find(&w.page.to_string())
         .expect("walked page shown on its own");
@@ -321,12 +291,7 @@ fn focus_keeps_the_walk_and_its_neighbours_only() {
         focus_walk: true,
         ..BuildOptions::default()
     };
-    let full = build_with(
-        &sim.machine,
-        sim.scheme.as_ref(),
-        walk.as_ref(),
-        &BuildOptions::default(),
-    );
+    let full = graph_of(&sim, walk.as_ref());
     let g = build_with(&sim.machine, sim.scheme.as_ref(), walk.as_ref(), &opts);
     assert!(g.len() < full.len());
     for i in g.graph.node_indices() {
@@ -344,12 +309,7 @@ fn search_finds_a_folded_page_as_its_group_and_an_address_as_its_vma() {
     let sc = storm(5, 20);
     let all = steps(&sc, "anon-vma");
     let (sim, _) = &all[2 + 5 + 5];
-    let g = build_with(
-        &sim.machine,
-        sim.scheme.as_ref(),
-        None,
-        &BuildOptions::default(),
-    );
+    let g = graph_of(sim, None);
     let grp = g.find(&page_group_id("av1")).expect("a page group");
     assert!(g.find("p50").is_none(), "p50 is folded");
     assert_eq!(
