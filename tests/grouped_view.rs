@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use petgraph::visit::{EdgeRef, IntoEdgeReferences};
-use rmapviz::model::{Machine, Op, PAGE_SIZE, PageId};
+use rmapviz::model::{Machine, MmapArgs, Op, PAGE_SIZE, PageId};
 use rmapviz::scenario::storm;
 use rmapviz::schemes::scheme_names;
 use rmapviz::session::{Session, Simulation};
@@ -276,7 +276,7 @@ fn every_builtin_under_every_scheme_groups_as_the_full_graph_folded() {
 #[test]
 fn storm_states_from_checkpoints_group_as_the_full_graph_folded() {
     let mut sc = storm(130, 20);
-    let Op::Mmap { addr: base, .. } = sc.steps[0].op else {
+    let Op::Mmap(MmapArgs { addr: base, .. }) = sc.steps[0].op else {
         panic!("the storm starts with the parent's mmap");
     };
     for (pid, page) in [(1, 0), (2, 0), (3, 7), (4, 19)] {

@@ -1,7 +1,7 @@
 //! The model against what the real kernel was observed to do (docs/semantics.md §6.2, §6.2b,
 //! kernel-experiments/rmapcheck.c and pgoffcheck.c), and the step errors of the core issue.
 
-use rmapviz::model::{Op, Prot, PteVal, StepError};
+use rmapviz::model::{MmapArgs, Op, Prot, PteVal, StepError};
 use rmapviz::session::Simulation;
 
 fn sim(scheme: &str) -> Simulation {
@@ -9,7 +9,7 @@ fn sim(scheme: &str) -> Simulation {
 }
 
 fn mmap(pid: u32, addr: u64, pages: u64, prot: &str) -> Op {
-    Op::Mmap {
+    Op::Mmap(MmapArgs {
         pid,
         addr,
         pages,
@@ -17,11 +17,11 @@ fn mmap(pid: u32, addr: u64, pages: u64, prot: &str) -> Op {
         shared: false,
         file: None,
         offset: 0,
-    }
+    })
 }
 
 fn mmap_file(pid: u32, addr: u64, pages: u64, file: &str, shared: bool) -> Op {
-    Op::Mmap {
+    Op::Mmap(MmapArgs {
         pid,
         addr,
         pages,
@@ -29,7 +29,7 @@ fn mmap_file(pid: u32, addr: u64, pages: u64, file: &str, shared: bool) -> Op {
         shared,
         file: Some(file.into()),
         offset: 0,
-    }
+    })
 }
 
 fn write(pid: u32, addr: u64, pages: u64) -> Op {
@@ -92,7 +92,7 @@ fn fork_copies_ptes_only_of_private_vmas_with_anonymous_pages() {
         ok(&mut s, mmap(1, 0x20000, 1, "rw")); // only read: zero page, no anon_vma: not copied
         ok(
             &mut s,
-            Op::Mmap {
+            Op::Mmap(MmapArgs {
                 pid: 1,
                 addr: 0x30000,
                 pages: 1,
@@ -100,7 +100,7 @@ fn fork_copies_ptes_only_of_private_vmas_with_anonymous_pages() {
                 shared: true,
                 file: None,
                 offset: 0,
-            },
+            }),
         );
         ok(&mut s, mmap_file(1, 0x40000, 1, "f", true));
         ok(&mut s, mmap_file(1, 0x50000, 1, "g", false));
@@ -325,7 +325,7 @@ fn growing_a_shared_anonymous_mapping_does_not_grow_its_shmem_object() {
     let mut s = sim("modern");
     ok(
         &mut s,
-        Op::Mmap {
+        Op::Mmap(MmapArgs {
             pid: 1,
             addr: 0x10000,
             pages: 2,
@@ -333,7 +333,7 @@ fn growing_a_shared_anonymous_mapping_does_not_grow_its_shmem_object() {
             shared: true,
             file: None,
             offset: 0,
-        },
+        }),
     );
     ok(
         &mut s,
@@ -509,7 +509,7 @@ fn munmap_op(pid: u32, addr: u64, pages: u64) -> Op {
 }
 
 fn mmap_ro_file(pid: u32, addr: u64, pages: u64, file: &str, offset: u64) -> Op {
-    Op::Mmap {
+    Op::Mmap(MmapArgs {
         pid,
         addr,
         pages,
@@ -517,7 +517,7 @@ fn mmap_ro_file(pid: u32, addr: u64, pages: u64, file: &str, offset: u64) -> Op 
         shared: false,
         file: Some(file.into()),
         offset,
-    }
+    })
 }
 
 /// The addresses of `pid`'s ptes in `[start, end)`.
@@ -695,11 +695,11 @@ fn a_once_writable_piece_with_anonymous_pages_stays_apart_from_its_read_only_nei
     };
     let mut s = sim("modern");
     let mut data = mmap_file(1, 0x104000, 4, "lib.so", false);
-    if let Op::Mmap { offset, .. } = &mut data {
+    if let Op::Mmap(MmapArgs { offset, .. }) = &mut data {
         *offset = 4;
     }
     let mut text = mmap_file(1, 0x100000, 4, "lib.so", false);
-    if let Op::Mmap { prot, .. } = &mut text {
+    if let Op::Mmap(MmapArgs { prot, .. }) = &mut text {
         *prot = Prot::R;
     }
     ok(&mut s, text);
@@ -710,14 +710,16 @@ fn a_once_writable_piece_with_anonymous_pages_stays_apart_from_its_read_only_nei
 
     // Anonymous, never written: read-only again, it merges.
     let mut s = sim("modern");
-    let anon = |addr, prot: &str| Op::Mmap {
-        pid: 1,
-        addr,
-        pages: 2,
-        prot: Prot::parse(prot).unwrap(),
-        shared: false,
-        file: None,
-        offset: 0,
+    let anon = |addr, prot: &str| {
+        Op::Mmap(MmapArgs {
+            pid: 1,
+            addr,
+            pages: 2,
+            prot: Prot::parse(prot).unwrap(),
+            shared: false,
+            file: None,
+            offset: 0,
+        })
     };
     ok(&mut s, anon(0x200000, "r"));
     ok(&mut s, anon(0x202000, "rw"));

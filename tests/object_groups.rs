@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use petgraph::Direction;
 use petgraph::stable_graph::NodeIndex;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use rmapviz::model::{Op, PAGE_SIZE, PageId};
+use rmapviz::model::{MmapArgs, Op, PAGE_SIZE, PageId};
 use rmapviz::scenario::storm;
 use rmapviz::schemes::scheme_names;
 use rmapviz::session::{Session, Simulation};
@@ -152,7 +152,7 @@ fn the_walked_chain_stands_beside_the_group() {
     let (children, pages) = (3u32, 50u64);
     let mut sc = storm(children, pages);
     sc.steps.truncate(2 + children as usize);
-    let Op::Mmap { addr: base, .. } = sc.steps[0].op else {
+    let Op::Mmap(MmapArgs { addr: base, .. }) = sc.steps[0].op else {
         panic!("the storm starts with the parent's mmap");
     };
     sc.steps.push(
@@ -423,7 +423,7 @@ fn an_expanded_run_of_vmas_shows_every_vma() {
     let mut sc = Scenario::empty("twenty vmas");
     for k in 0..20u64 {
         sc.steps.push(
-            Op::Mmap {
+            Op::Mmap(MmapArgs {
                 pid: 1,
                 addr: 0x100000 + k * 0x10000,
                 pages: 1,
@@ -431,7 +431,7 @@ fn an_expanded_run_of_vmas_shows_every_vma() {
                 shared: false,
                 file: None,
                 offset: 0,
-            }
+            })
             .into(),
         );
     }

@@ -52,7 +52,7 @@ fn bad_input_gives_the_same_errors_as_replay() {
 mod linux {
     use super::*;
     use proptest::prelude::*;
-    use rmapviz::model::{Advice, Op, Prot};
+    use rmapviz::model::{Advice, MmapArgs, Op, Prot};
     use rmapviz::oracle::{
         CheckOptions, CheckReport, Injection, OracleError, StepVerdict, procfs, run_check,
     };
@@ -366,9 +366,9 @@ mod linux {
         prop_oneof![
             3 => (pid.clone(), addr.clone(), 1u64..6, prot.clone(), prop::bool::weighted(0.2),
                   prop::option::weighted(0.3, prop::sample::select(vec!["a.so", "b.dat"])), 0u64..3)
-                .prop_map(|(pid, addr, pages, prot, shared, file, offset)| Op::Mmap {
+                .prop_map(|(pid, addr, pages, prot, shared, file, offset)| Op::Mmap(MmapArgs {
                     pid, addr, pages, prot, shared, file: file.map(String::from),
-                    offset: if file.is_some() { offset } else { 0 } }),
+                    offset: if file.is_some() { offset } else { 0 } })),
             1 => (pid.clone(), addr.clone(), 1u64..5).prop_map(|(pid, addr, pages)| Op::Munmap { pid, addr, pages }),
             2 => (pid.clone(), addr.clone(), 1u64..5, prot).prop_map(|(pid, addr, pages, prot)| Op::Mprotect { pid, addr, pages, prot }),
             2 => (pid.clone(), addr.clone(), 1u64..5, prop::option::of(1u64..7), prop::option::of(addr.clone()))

@@ -4,7 +4,7 @@
 //! on which pages exist and which ptes map each page.
 
 use proptest::prelude::*;
-use rmapviz::model::{Advice, Op, PageId, Prot, PteVal, StepError, Vma, WalkKind};
+use rmapviz::model::{Advice, MmapArgs, Op, PageId, Prot, PteVal, StepError, Vma, WalkKind};
 use rmapviz::schemes::scheme_names;
 use rmapviz::session::Simulation;
 
@@ -26,9 +26,9 @@ fn pid() -> impl Strategy<Value = u32> {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (pid(), addr(), 0u64..6, prot(), prop::bool::weighted(0.2), prop::option::weighted(0.25, prop::sample::select(vec!["a.so", "b.dat"])), 0u64..3)
-            .prop_map(|(pid, addr, pages, prot, shared, file, offset)| Op::Mmap {
+            .prop_map(|(pid, addr, pages, prot, shared, file, offset)| Op::Mmap(MmapArgs {
                 pid, addr, pages, prot, shared, file: file.map(String::from), offset: if file.is_some() { offset } else { 0 }
-            }),
+            })),
         1 => (pid(), addr(), 0u64..5).prop_map(|(pid, addr, pages)| Op::Munmap { pid, addr, pages }),
         2 => (pid(), addr(), 0u64..5, prot()).prop_map(|(pid, addr, pages, prot)| Op::Mprotect { pid, addr, pages, prot }),
         2 => (pid(), addr(), 1u64..5, prop::option::of(1u64..7), prop::option::of(addr()))
@@ -82,14 +82,16 @@ fn every_mapped_page_is_reachable(sim: &Simulation) -> Result<(), String> {
 /// A start that gives the random ops something to work on: two anonymous vmas and a file
 /// mapping, written and read, and a fork.
 fn prelude() -> Vec<Op> {
-    let mm = |addr, pages, file: Option<&str>| Op::Mmap {
-        pid: 1,
-        addr,
-        pages,
-        prot: Prot::RW,
-        shared: false,
-        file: file.map(String::from),
-        offset: 0,
+    let mm = |addr, pages, file: Option<&str>| {
+        Op::Mmap(MmapArgs {
+            pid: 1,
+            addr,
+            pages,
+            prot: Prot::RW,
+            shared: false,
+            file: file.map(String::from),
+            offset: 0,
+        })
     };
     vec![
         mm(0x10000, 4, None),

@@ -14,7 +14,7 @@ mod common;
 mod linux {
     use std::process::Command;
 
-    use rmapviz::model::{Addr, Advice, Op};
+    use rmapviz::model::{Addr, Advice, MmapArgs, Op};
     use rmapviz::scenario::Scenario;
     use rmapviz::session::Simulation;
     use rmapviz::trace::{ProgramOutput, Trace, TraceOptions, trace};
@@ -294,7 +294,7 @@ mod linux {
         let s = &t.scenario;
         let mmap = has(
             s,
-            |o| matches!(o, Op::Mmap { pid: 1, addr, pages: 4, .. } if *addr == BASE as u64),
+            |o| matches!(o, Op::Mmap(MmapArgs { pid: 1, addr, pages: 4, .. }) if *addr == BASE as u64),
         )
         .expect("the program's mmap");
         let write = has(
@@ -360,7 +360,7 @@ mod linux {
         assert!(
             has(
                 s,
-                |o| matches!(o, Op::Mmap { pid: 1, addr, pages: 3, .. } if *addr == BASE as u64)
+                |o| matches!(o, Op::Mmap(MmapArgs { pid: 1, addr, pages: 3, .. }) if *addr == BASE as u64)
             )
             .is_some()
         );
@@ -401,11 +401,9 @@ mod linux {
         let exec = has(s, |o| matches!(o, Op::Exec { pid: 2, .. })).expect("exec");
         assert!(fork < exec);
         // After the exec, /bin/true's mappings, read from /proc/PID/maps.
-        assert!(
-            s.steps[exec..].iter().map(|st| &st.op).any(
-                |o| matches!(o, Op::Mmap { pid: 2, file: Some(f), .. } if f.ends_with("true"))
-            )
-        );
+        assert!(s.steps[exec..].iter().map(|st| &st.op).any(
+            |o| matches!(o, Op::Mmap(MmapArgs { pid: 2, file: Some(f), .. }) if f.ends_with("true"))
+        ));
         replays_everywhere(s);
         agrees(&t, 99.0);
     }
@@ -422,11 +420,9 @@ mod linux {
             !s.ops().any(|o| matches!(o, Op::Fork { .. })),
             "vfork copies nothing"
         );
-        assert!(
-            s.steps[spawn..].iter().map(|st| &st.op).any(
-                |o| matches!(o, Op::Mmap { pid: 2, file: Some(f), .. } if f.ends_with("true"))
-            )
-        );
+        assert!(s.steps[spawn..].iter().map(|st| &st.op).any(
+            |o| matches!(o, Op::Mmap(MmapArgs { pid: 2, file: Some(f), .. }) if f.ends_with("true"))
+        ));
         replays_everywhere(s);
         agrees(&t, 99.0);
     }
@@ -520,11 +516,11 @@ mod linux {
         assert!(
             s.steps.iter().any(|st| matches!(
                 st.op,
-                Op::Mmap {
+                Op::Mmap(MmapArgs {
                     pid: 1,
                     file: None,
                     ..
-                }
+                })
             ) && st
                 .note
                 .as_deref()

@@ -6,7 +6,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use rmapviz::model::{Op, Outcome, Step};
+use rmapviz::model::{MmapArgs, Op, Outcome, Step};
 use rmapviz::scenario::Scenario;
 use rmapviz::tui::{App, AppOptions, Msg, render};
 
@@ -103,7 +103,7 @@ fn typed_ops_undo_newest_first_and_a_new_edit_drops_the_redo() {
     );
     assert_eq!(a.len(), 3);
     keys(&mut a, "uu");
-    let mmap: Step = Op::Mmap {
+    let mmap: Step = Op::Mmap(MmapArgs {
         pid: 1,
         addr: 0x10000,
         pages: 2,
@@ -111,7 +111,7 @@ fn typed_ops_undo_newest_first_and_a_new_edit_drops_the_redo() {
         shared: false,
         file: None,
         offset: 0,
-    }
+    })
     .into();
     assert_eq!(a.scenario().steps, vec![mmap.clone()]);
     assert_eq!(a.step(), 1);
@@ -199,7 +199,7 @@ fn undo_redo_and_a_mistyped_line_in_a_terminal() {
     let mut want = s3();
     want.steps.push(Op::Fork { pid: 2, child: 3 }.into());
     want.steps.push(
-        Op::Mmap {
+        Op::Mmap(MmapArgs {
             pid: 1,
             addr: 0x20000,
             pages: 2,
@@ -207,7 +207,7 @@ fn undo_redo_and_a_mistyped_line_in_a_terminal() {
             shared: false,
             file: None,
             offset: 0,
-        }
+        })
         .into(),
     );
     assert_eq!(got, want);

@@ -473,6 +473,7 @@ impl Gen {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MmapArgs;
 
     #[test]
     fn a_seed_gives_the_same_scenarios() {
@@ -509,12 +510,12 @@ mod tests {
             for op in s.ops() {
                 names.insert(op.name());
                 match op {
-                    Op::Mmap {
+                    Op::Mmap(MmapArgs {
                         file: Some(_),
                         addr,
                         offset,
                         ..
-                    } if (addr / PAGE_SIZE) % 16 != offset % 16 => unaligned_file = true,
+                    }) if (addr / PAGE_SIZE) % 16 != offset % 16 => unaligned_file = true,
                     Op::Mremap {
                         to: Some(_),
                         new_pages: None,

@@ -2,7 +2,7 @@
 //! follows the first differing step, drop runs of steps (halving the run length down to single
 //! steps, as delta debugging does), then make the remaining ops smaller.
 
-use crate::model::{Op, Step};
+use crate::model::{MmapArgs, Op, Step};
 
 /// What a candidate did: still shows the disagreement (and where, the first differing step), or
 /// not.
@@ -76,17 +76,17 @@ fn simplify(op: &Op) -> Vec<Op> {
         v
     };
     match op {
-        Op::Mmap { pages, offset, .. } => {
+        Op::Mmap(MmapArgs { pages, offset, .. }) => {
             for n in fewer(*pages) {
                 let mut o = op.clone();
-                if let Op::Mmap { pages, .. } = &mut o {
+                if let Op::Mmap(MmapArgs { pages, .. }) = &mut o {
                     *pages = n;
                 }
                 out.push(o);
             }
             if *offset > 0 {
                 let mut o = op.clone();
-                if let Op::Mmap { offset, .. } = &mut o {
+                if let Op::Mmap(MmapArgs { offset, .. }) = &mut o {
                     *offset = 0;
                 }
                 out.push(o);

@@ -3,7 +3,6 @@
 use super::error::StepError;
 use super::events::Events;
 use super::machine::Machine;
-use super::mapping::MmapArgs;
 use super::op::Op;
 use super::rmap::Scheme;
 use super::walk::{Walk, WalkKind};
@@ -22,27 +21,7 @@ impl Machine {
     ) -> Result<Option<Walk>, StepError> {
         let r = match op {
             Op::Spawn { pid, .. } => self.op_spawn(scheme, ev, *pid),
-            Op::Mmap {
-                pid,
-                addr,
-                pages,
-                prot,
-                shared,
-                file,
-                offset,
-                ..
-            } => {
-                let a = MmapArgs {
-                    pid: *pid,
-                    addr: *addr,
-                    pages: *pages,
-                    prot: *prot,
-                    shared: *shared,
-                    file: file.as_deref(),
-                    offset: *offset,
-                };
-                self.op_mmap(scheme, ev, &a)
-            }
+            Op::Mmap(a) => self.op_mmap(scheme, ev, a),
             Op::Munmap {
                 pid, addr, pages, ..
             } => self.op_munmap(scheme, ev, *pid, *addr, *pages),

@@ -3,29 +3,18 @@
 use super::error::StepError;
 use super::events::Events;
 use super::machine::Machine;
+use super::op::MmapArgs;
 use super::pte::PteVal;
 use super::rmap::{NewVma, PteMove, Scheme, VmaChange, VmaOrigin};
 use super::types::{Addr, PAGE_SHIFT, PAGE_SIZE, Pid, Prot, hex};
 use super::vma::Vma;
-
-/// The arguments of an Mmap op.
-#[derive(Clone, Debug)]
-pub struct MmapArgs<'a> {
-    pub pid: Pid,
-    pub addr: Addr,
-    pub pages: u64,
-    pub prot: Prot,
-    pub shared: bool,
-    pub file: Option<&'a str>,
-    pub offset: u64,
-}
 
 impl Machine {
     pub(crate) fn op_mmap(
         &mut self,
         scheme: &mut dyn Scheme,
         ev: &mut Events,
-        a: &MmapArgs<'_>,
+        a: &MmapArgs,
     ) -> Result<(), StepError> {
         let end = Self::check_range("pages", a.addr, a.pages)?;
         let p = self.proc(a.pid)?;
@@ -38,7 +27,7 @@ impl Machine {
                 vend: v.end,
             });
         }
-        match a.file {
+        match a.file.as_deref() {
             None if a.offset != 0 => return Err(StepError::OffsetWithoutFile),
             Some("") => return Err(StepError::EmptyFileName),
             _ => {}
@@ -51,7 +40,7 @@ impl Machine {
         }
 
         // Validated: from here on nothing fails.
-        let (file, pgoff, kind) = match (a.file, a.shared) {
+        let (file, pgoff, kind) = match (a.file.as_deref(), a.shared) {
             (Some(name), shared) => {
                 let f = self.file_for_mmap(name, a.offset + a.pages);
                 (

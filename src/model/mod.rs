@@ -33,7 +33,7 @@ pub use events::{Events, Tally, page_list};
 pub use fault::FAULT_AROUND_PAGES;
 pub use file::{Cached, File};
 pub use machine::Machine;
-pub use op::{OP_NAMES, Op, OpKind, Step};
+pub use op::{MmapArgs, OP_NAMES, Op, OpKind, Step};
 pub use page::{Page, PageRmap, PageStore};
 pub use pageset::PageSet;
 pub use pte::{PageTable, Pte, PteVal};

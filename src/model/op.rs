@@ -40,19 +40,47 @@ fn one() -> u64 {
     1
 }
 
-/// Defines [`Op`], [`OpKind`], [`OP_NAMES`], [`Op::name`] and the form in which a scenario file writes a
-/// step, from one list of the ops: RON writes a step as its op with the note among the op's
-/// fields (`Fork(pid: 1, child: 2, note: "...")`), so that form is an enum like `Op` with a
-/// `note` field in every variant. The `#[serde(...)]` attributes apply to that form only.
-macro_rules! ops {
-    ($(
-        $(#[doc = $doc:literal])*
-        $name:ident { $( $(#[serde($($attr:tt)*)])* $field:ident : $ty:ty ),* $(,)? }
-    ),* $(,)?) => {
+/// Writes [`Op`] from [`ops!`]'s list, one op at a time: an op with an argument struct holds it
+/// (`Mmap(MmapArgs)`), the others hold their fields.
+macro_rules! op_enum {
+    ([$($done:tt)*]) => {
         /// One memory-management operation. A scenario's [`Step`] is an op and its note.
         #[derive(Clone, Debug, PartialEq, Eq)]
         pub enum Op {
-            $( $(#[doc = $doc])* $name { $($field: $ty),* }, )*
+            $($done)*
+        }
+    };
+    ([$($done:tt)*] [$($doc:tt)*] $name:ident ($args:ident) { $($field:ident: $ty:ty),* } $($rest:tt)*) => {
+        op_enum! { [$($done)* $($doc)* $name($args),] $($rest)* }
+    };
+    ([$($done:tt)*] [$($doc:tt)*] $name:ident () { $($field:ident: $ty:ty),* } $($rest:tt)*) => {
+        op_enum! { [$($done)* $($doc)* $name { $($field: $ty),* },] $($rest)* }
+    };
+}
+
+/// The [`Op`] of [`ops!`]'s op `$name` with the fields that are in scope.
+macro_rules! op_value {
+    ($name:ident ($args:ident) { $($field:ident),* }) => {
+        Op::$name($args { $($field),* })
+    };
+    ($name:ident () { $($field:ident),* }) => {
+        Op::$name { $($field),* }
+    };
+}
+
+/// Defines [`Op`], [`OpKind`], [`OP_NAMES`], [`Op::name`] and the form in which a scenario file writes a
+/// step, from one list of the ops: RON writes a step as its op with the note among the op's
+/// fields (`Fork(pid: 1, child: 2, note: "...")`), so that form is an enum like `Op` with a
+/// `note` field in every variant. The `#[serde(...)]` attributes apply to that form only. An op
+/// written `Name(Args) { fields }` holds its fields in the struct `Args` ([`MmapArgs`]).
+macro_rules! ops {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident $(($args:ident))? { $( $(#[serde($($attr:tt)*)])* $field:ident : $ty:ty ),* $(,)? }
+    ),* $(,)?) => {
+        op_enum! {
+            []
+            $( [$(#[doc = $doc])*] $name ($($args)?) { $($field: $ty),* } )*
         }
 
         /// The op names, in the order the documentation lists them.
@@ -106,7 +134,7 @@ macro_rules! ops {
             fn from(r: StepRecord) -> Step {
                 match r {
                     $( StepRecord::$name { $($field,)* note } => Step {
-                        op: Op::$name { $($field),* },
+                        op: op_value!($name ($($args)?) { $($field),* }),
                         note,
                     }, )*
                 }
@@ -119,7 +147,7 @@ ops! {
     /// A new process with an empty address space, unrelated to any other.
     Spawn { pid: Pid },
     /// mmap(addr, pages, prot, MAP_FIXED_NOREPLACE | MAP_PRIVATE or MAP_SHARED, file or anonymous).
-    Mmap {
+    Mmap(MmapArgs) {
         pid: Pid,
         addr: Addr,
         pages: u64,
@@ -183,6 +211,20 @@ ops! {
     Referenced { pid: Pid, addr: Addr },
 }
 
+/// The arguments of an [`Op::Mmap`]: `pages` pages at `addr` in process `pid` with `prot`, private
+/// or `shared`, of `file` from page `offset` on, or anonymous (no file, offset 0).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MmapArgs {
+    pub pid: Pid,
+    pub addr: Addr,
+    pub pages: u64,
+    pub prot: Prot,
+    pub shared: bool,
+    pub file: Option<String>,
+    /// The file offset, in pages.
+    pub offset: u64,
+}
+
 /// One step of a scenario: an op and its teaching note. A scenario file writes it as the op
 /// with a `note` field, `Mmap(pid: 1, addr: 0x10000, pages: 4, note: "...")`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -243,7 +285,7 @@ impl Op {
         file: Option<String>,
         offset: u64,
     ) -> Op {
-        Op::Mmap {
+        Op::Mmap(MmapArgs {
             pid,
             addr,
             pages,
@@ -251,7 +293,7 @@ impl Op {
             shared,
             file,
             offset,
-        }
+        })
     }
 }
 
@@ -296,23 +338,15 @@ impl Op {
                     ("advice", Value::Str(advice.as_str())),
                 ]);
             }
-            Op::Mmap {
-                addr,
-                pages,
-                prot,
-                shared,
-                file,
-                offset,
-                ..
-            } => {
+            Op::Mmap(m) => {
                 v.extend([
-                    ("addr", Hex(*addr)),
-                    ("pages", Dec(*pages)),
-                    ("prot", Value::Prot(*prot)),
+                    ("addr", Hex(m.addr)),
+                    ("pages", Dec(m.pages)),
+                    ("prot", Value::Prot(m.prot)),
                 ]);
-                v.extend(shared.then_some(("shared", Value::Flag)));
-                v.extend(file.as_deref().map(|f| ("file", Value::Str(f))));
-                v.extend((*offset != 0).then_some(("offset", Dec(*offset))));
+                v.extend(m.shared.then_some(("shared", Value::Flag)));
+                v.extend(m.file.as_deref().map(|f| ("file", Value::Str(f))));
+                v.extend((m.offset != 0).then_some(("offset", Dec(m.offset))));
             }
             Op::Mremap {
                 addr,
@@ -333,7 +367,7 @@ impl Op {
     /// `addr`, and for mremap the new size at the old and (with `to`) the new address.
     pub fn ranges(&self) -> Vec<(&'static str, Addr, u64)> {
         match self {
-            Op::Mmap { addr, pages, .. }
+            Op::Mmap(MmapArgs { addr, pages, .. })
             | Op::Munmap { addr, pages, .. }
             | Op::Mprotect { addr, pages, .. }
             | Op::Madvise { addr, pages, .. }
@@ -376,7 +410,7 @@ impl Op {
     fn pid_ref(&self) -> &Pid {
         match self {
             Op::Spawn { pid, .. }
-            | Op::Mmap { pid, .. }
+            | Op::Mmap(MmapArgs { pid, .. })
             | Op::Munmap { pid, .. }
             | Op::Mprotect { pid, .. }
             | Op::Mremap { pid, .. }

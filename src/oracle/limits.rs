@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Op, PAGE_SIZE};
+use crate::model::{MmapArgs, Op, PAGE_SIZE};
 use crate::scenario::Scenario;
 use crate::util::size_text;
 
@@ -61,12 +61,12 @@ pub fn check_limits(s: &Scenario, l: &Limits) -> Result<(), String> {
     };
     for (i, op) in s.ops().enumerate() {
         match op {
-            Op::Mmap {
+            Op::Mmap(MmapArgs {
                 file: Some(name),
                 pages,
                 offset,
                 ..
-            } => {
+            }) => {
                 let size = files.entry(name).or_insert(0);
                 *size = (*size).max(bytes(offset.saturating_add(*pages)));
                 let total = files.values().fold(0u64, |a, b| a.saturating_add(*b));

@@ -240,16 +240,8 @@ impl CheckRun<'_> {
                 }
                 done
             }
-            Op::Mmap {
-                addr,
-                pages,
-                prot,
-                shared,
-                file,
-                offset,
-                ..
-            } => {
-                let fd = match file {
+            Op::Mmap(m) => {
+                let fd = match &m.file {
                     Some(name) => {
                         if err.is_none()
                             && let Some(f) = sim.machine.file_by_name(name)
@@ -272,12 +264,12 @@ impl CheckRun<'_> {
                 self.driver.request_with(
                     pid,
                     &Request::Mmap {
-                        addr: *addr,
-                        len: pages * PAGE_SIZE,
-                        prot: *prot,
-                        shared: *shared,
-                        file: file.clone(),
-                        offset: offset * PAGE_SIZE,
+                        addr: m.addr,
+                        len: m.pages * PAGE_SIZE,
+                        prot: m.prot,
+                        shared: m.shared,
+                        file: m.file.clone(),
+                        offset: m.offset * PAGE_SIZE,
                     },
                     fd,
                 )?

@@ -1,7 +1,7 @@
 //! Generated scenarios.
 
 use super::Scenario;
-use crate::model::{Op, PAGE_SIZE};
+use crate::model::{MmapArgs, Op, PAGE_SIZE};
 
 /// Base address of the storm's vma.
 const STORM_BASE: u64 = 0x1000_0000;
@@ -11,7 +11,7 @@ const STORM_BASE: u64 = 0x1000_0000;
 /// at (a) a child's copy and (b) the parent's original.
 pub fn storm(children: u32, pages: u64) -> Scenario {
     let mut steps = vec![
-        Op::Mmap {
+        Op::Mmap(MmapArgs {
             pid: 1,
             addr: STORM_BASE,
             pages,
@@ -19,7 +19,7 @@ pub fn storm(children: u32, pages: u64) -> Scenario {
             shared: false,
             file: None,
             offset: 0,
-        }
+        })
         .with_note(format!("the parent's {pages}-page private anonymous vma")),
         Op::Write {
             pid: 1,

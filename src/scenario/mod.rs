@@ -167,6 +167,7 @@ impl Scenario {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MmapArgs;
     use crate::model::Prot;
 
     #[test]
@@ -186,13 +187,13 @@ mod tests {
         .unwrap();
         assert_eq!(s.steps.len(), 4);
         match &s.steps[1].op {
-            Op::Mmap {
+            Op::Mmap(MmapArgs {
                 prot,
                 file,
                 shared,
                 offset,
                 ..
-            } => {
+            }) => {
                 assert_eq!(*prot, Prot::R);
                 assert_eq!(file.as_deref(), Some("lib.so"));
                 assert!(!shared);
@@ -202,7 +203,7 @@ mod tests {
         }
         assert_eq!(s.steps[0].note.as_deref(), Some("private anonymous, rw"));
         match &s.steps[0].op {
-            Op::Mmap { prot, .. } => assert_eq!(*prot, Prot::RW),
+            Op::Mmap(MmapArgs { prot, .. }) => assert_eq!(*prot, Prot::RW),
             other => panic!("parsed {other:?}"),
         }
     }

@@ -403,6 +403,7 @@ fn word(w: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MmapArgs;
     use crate::model::OP_NAMES;
 
     fn ok(line: &str) -> Op {
@@ -422,7 +423,7 @@ mod tests {
         assert_eq!(ok("fork 1 2"), Op::Fork { pid: 1, child: 2 });
         assert_eq!(
             ok("mmap 1 0x10000 4 rw"),
-            Op::Mmap {
+            Op::Mmap(MmapArgs {
                 pid: 1,
                 addr: 0x10000,
                 pages: 4,
@@ -430,11 +431,11 @@ mod tests {
                 shared: false,
                 file: None,
                 offset: 0
-            }
+            })
         );
         assert_eq!(
             ok("mmap 1 0x20000 2 r file=lib.so"),
-            Op::Mmap {
+            Op::Mmap(MmapArgs {
                 pid: 1,
                 addr: 0x20000,
                 pages: 2,
@@ -442,7 +443,7 @@ mod tests {
                 shared: false,
                 file: Some("lib.so".into()),
                 offset: 0
-            }
+            })
         );
         assert_eq!(
             ok("write 2 0x10000 1"),

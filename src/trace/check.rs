@@ -238,7 +238,7 @@ impl TraceCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Op, Prot};
+    use crate::model::{MmapArgs, Op, Prot};
     use crate::oracle::observed::{Backing, Frame, ObservedProc, VmaShape};
     use crate::session::Simulation;
 
@@ -260,7 +260,7 @@ mod tests {
     fn model() -> Machine {
         let mut s = Simulation::by_name("modern").unwrap();
         for op in [
-            Op::Mmap {
+            Op::Mmap(MmapArgs {
                 pid: 1,
                 addr: 0x10000,
                 pages: 1,
@@ -268,7 +268,7 @@ mod tests {
                 shared: false,
                 file: Some("lib".into()),
                 offset: 0,
-            },
+            }),
             Op::Read {
                 pid: 1,
                 addr: 0x10000,

@@ -185,6 +185,7 @@ pub fn learn_frames(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MmapArgs;
     use crate::oracle::observed::Frame;
     use crate::session::Simulation;
 
@@ -198,7 +199,7 @@ mod tests {
     }
 
     fn mmap(addr: Addr, pages: u64, file: Option<&str>) -> Op {
-        Op::Mmap {
+        Op::Mmap(MmapArgs {
             pid: 1,
             addr,
             pages,
@@ -206,7 +207,7 @@ mod tests {
             shared: false,
             file: file.map(String::from),
             offset: 0,
-        }
+        })
     }
 
     fn present(pfn: u64, anon: bool, zero: bool, exclusive: bool) -> ObsPte {
@@ -294,7 +295,7 @@ mod tests {
 
     #[test]
     fn faults_the_model_would_refuse_are_left_out() {
-        let s = sim(&[Op::Mmap {
+        let s = sim(&[Op::Mmap(MmapArgs {
             pid: 1,
             addr: 0x10000,
             pages: 1,
@@ -302,7 +303,7 @@ mod tests {
             shared: false,
             file: None,
             offset: 0,
-        }]);
+        })]);
         let ptes: BTreeMap<Addr, ObsPte> = [
             (0x10000, present(5, true, false, true)),
             (0x90000, present(6, true, false, true)),

@@ -12,7 +12,7 @@ mod observe;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::model::{Addr, Advice, Op, PAGE_SIZE, PageId, Pid, Prot, Step};
+use crate::model::{Addr, Advice, MmapArgs, Op, PAGE_SIZE, PageId, Pid, Prot, Step};
 use crate::oracle::observed::MapsEntry;
 use crate::oracle::procfs::Frames;
 use crate::session::Simulation;
@@ -256,7 +256,7 @@ impl Recorder {
             let off = e.offset / PAGE_SIZE + (start - e.start) / PAGE_SIZE;
             (e.shared, Some(name), off)
         };
-        let op = Op::Mmap {
+        let op = Op::Mmap(MmapArgs {
             pid,
             addr: start,
             pages: n,
@@ -264,7 +264,7 @@ impl Recorder {
             shared,
             file,
             offset,
-        };
+        });
         self.emit(op, format!("pid {pid}: {desc}"));
     }
 
@@ -379,7 +379,7 @@ impl Recorder {
                  range",
             );
             self.emit(
-                Op::Mmap {
+                Op::Mmap(MmapArgs {
                     pid,
                     addr,
                     pages: pages_old,
@@ -387,7 +387,7 @@ impl Recorder {
                     shared: false,
                     file: None,
                     offset: 0,
-                },
+                }),
                 format!("pid {pid}: {desc}: MREMAP_DONTUNMAP leaves the old range mapped, empty"),
             );
         }
@@ -493,7 +493,7 @@ impl Handler for Recorder {
                 };
                 (e.shared, Some(name), e.offset / PAGE_SIZE, what.to_string())
             };
-            let op = Op::Mmap {
+            let op = Op::Mmap(MmapArgs {
                 pid,
                 addr: e.start,
                 pages: (e.end - e.start) / PAGE_SIZE,
@@ -501,7 +501,7 @@ impl Handler for Recorder {
                 shared,
                 file,
                 offset,
-            };
+            });
             self.emit(
                 op,
                 format!(

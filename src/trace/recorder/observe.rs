@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Addr, Op, PAGE_SIZE, Pid, USER_END};
+use crate::model::{Addr, MmapArgs, Op, PAGE_SIZE, Pid, USER_END};
 use crate::oracle::observed::{MapsEntry, ObsPte, Observed, ObservedProc, VmaShape};
 use crate::oracle::procfs::read_ptes;
 
@@ -152,7 +152,7 @@ impl Recorder {
             }
         }
         for (start, old, prot, name) in grows {
-            let op = Op::Mmap {
+            let op = Op::Mmap(MmapArgs {
                 pid,
                 addr: start,
                 pages: (old - start) / PAGE_SIZE,
@@ -160,7 +160,7 @@ impl Recorder {
                 shared: false,
                 file: None,
                 offset: 0,
-            };
+            });
             let note = format!(
                 "pid {pid}: the {} grew down to {start:#x} (observed {why}; no system call: the \
                  kernel extends the vma on a fault below it), recorded as an mmap that merges \
