@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::interval::{Interval, stab};
+use super::interval::stab_vmas;
 use super::{RmapGraph, RmapObject, candidate};
 use crate::model::{Candidate, Cost, Events, Machine, MmId, Pid, Vma, VmaId, WalkPlan};
 use crate::util::counted;
@@ -233,15 +233,7 @@ impl AvLists {
             .collect();
         let candidate = |&(x, v): &(&Member, &Vma)| candidate(x.pid, x.mm, v, index, &object);
         if tree {
-            let ivs: Vec<Interval> = live
-                .iter()
-                .map(|(x, v)| Interval {
-                    first: v.pgoff,
-                    last: v.last_pgoff(),
-                    seq: x.seq,
-                })
-                .collect();
-            let s = stab(&ivs, index);
+            let s = stab_vmas(live.iter().map(|(x, v)| (*v, x.seq)), index);
             return WalkPlan {
                 candidates: s.hits.iter().map(|&i| candidate(&live[i])).collect(),
                 nodes_visited: s.visited,

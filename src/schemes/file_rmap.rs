@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use super::interval::{Interval, stab};
+use super::interval::stab_vmas;
 use super::{
     MmOrigin, NewAnonPage, NewVma, PageAt, PteMove, Repoint, RmapGraph, RmapObject, Scheme,
     SchemeInfo, VmaChange, candidate,
@@ -180,15 +180,7 @@ impl FileRmap {
                 }
             }
             FileStructure::PrioTree | FileStructure::IntervalTree => {
-                let ivs: Vec<Interval> = live
-                    .iter()
-                    .map(|(e, v)| Interval {
-                        first: v.pgoff,
-                        last: v.last_pgoff(),
-                        seq: e.seq,
-                    })
-                    .collect();
-                let s = stab(&ivs, index);
+                let s = stab_vmas(live.iter().map(|(e, v)| (*v, e.seq)), index);
                 let candidates = s.hits.iter().map(|&i| cand(live[i].0, live[i].1)).collect();
                 WalkPlan {
                     candidates,

@@ -7,12 +7,29 @@
 //! O(log n + m) nodes a well-balanced kernel tree would; results come in start order, equal
 //! starts in insertion order.
 
+use crate::model::Vma;
+
 /// One interval `[first, last]` (inclusive, in pages) with its insertion sequence number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Interval {
     pub first: u64,
     pub last: u64,
     pub seq: u64,
+}
+
+/// The vmas that contain the page at `point` of their object (a file's page offset, an
+/// anon_vma's index): each vma covers `[vm_pgoff, its last page]` and comes with its insertion
+/// sequence number.
+pub fn stab_vmas<'a>(vmas: impl IntoIterator<Item = (&'a Vma, u64)>, point: u64) -> Stab {
+    let ivs: Vec<Interval> = vmas
+        .into_iter()
+        .map(|(v, seq)| Interval {
+            first: v.pgoff,
+            last: v.last_pgoff(),
+            seq,
+        })
+        .collect();
+    stab(&ivs, point)
 }
 
 /// The result of a stabbing query.

@@ -51,7 +51,7 @@ mod view;
 
 use super::SchemeInfo;
 use super::file_rmap::{FileStructure, WithFiles};
-use super::interval::{Interval, stab};
+use super::interval::stab_vmas;
 use super::{AnonAdd, NewAnonPage, NewVma, PageAt, Repoint, RmapObject, RmapGraph, Scheme, VmaChange, VmaOrigin, candidate};
 use crate::model::{
     Census, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,
@@ -583,15 +583,7 @@ impl Scheme for ModernScheme {
                 object,
             };
         }
-        let ivs: Vec<Interval> = entries
-            .iter()
-            .map(|(c, v)| Interval {
-                first: v.pgoff,
-                last: v.last_pgoff(),
-                seq: c.seq,
-            })
-            .collect();
-        let s = stab(&ivs, index);
+        let s = stab_vmas(entries.iter().map(|(c, v)| (*v, c.seq)), index);
         let candidates = s.hits.iter().map(|&i| candidate(entries[i])).collect();
         WalkPlan {
             candidates,
