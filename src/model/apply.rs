@@ -54,8 +54,8 @@ impl Machine {
                 pid, addr, pages, ..
             } => self.op_access(scheme, ev, *pid, *addr, *pages, true),
             Op::Fork { pid, child, .. } => self.op_fork(scheme, ev, *pid, *child),
-            Op::Exec { pid, .. } => self.op_exec(scheme, ev, *pid),
-            Op::Exit { pid, .. } => self.op_exit(scheme, ev, *pid),
+            Op::Exec { pid, .. } => self.op_exec_or_exit(scheme, ev, *pid, true),
+            Op::Exit { pid, .. } => self.op_exec_or_exit(scheme, ev, *pid, false),
             Op::SwapOut { pid, addr, .. } => {
                 return self.finish(scheme, ev, |m, s, e| {
                     m.op_walk(s, e, *pid, *addr, WalkKind::TryToUnmap).map(Some)

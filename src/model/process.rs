@@ -153,32 +153,26 @@ impl Machine {
         Ok(())
     }
 
-    pub(crate) fn op_exec(
+    /// exec and exit: the address space is torn down and the process removed; exec then gives
+    /// the same pid a fresh, empty address space.
+    pub(crate) fn op_exec_or_exit(
         &mut self,
         scheme: &mut dyn Scheme,
         ev: &mut Events,
         pid: Pid,
+        exec: bool,
     ) -> Result<(), StepError> {
         self.proc(pid)?;
-        self.teardown(scheme, ev, pid, "exec");
+        self.teardown(scheme, ev, pid, if exec { "exec" } else { "exit" });
         self.remove_process(pid);
-        let mm = self.create_process(scheme, ev, pid, MmOrigin::Exec);
-        ev.push(format!(
-            "exec: pid {pid} continues in a fresh, empty address space ({mm})"
-        ));
-        Ok(())
-    }
-
-    pub(crate) fn op_exit(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        pid: Pid,
-    ) -> Result<(), StepError> {
-        self.proc(pid)?;
-        self.teardown(scheme, ev, pid, "exit");
-        self.remove_process(pid);
-        ev.push(format!("exit: pid {pid} is gone"));
+        if exec {
+            let mm = self.create_process(scheme, ev, pid, MmOrigin::Exec);
+            ev.push(format!(
+                "exec: pid {pid} continues in a fresh, empty address space ({mm})"
+            ));
+        } else {
+            ev.push(format!("exit: pid {pid} is gone"));
+        }
         Ok(())
     }
 
