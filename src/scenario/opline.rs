@@ -147,6 +147,15 @@ impl Args<'_> {
         u32::try_from(v).map_err(|_| self.err(format!("{what} {v} is too large")))
     }
 
+    /// `PID ADDR PAGES`, the range that mmap, munmap, mprotect, mremap and madvise begin with.
+    fn range(&mut self) -> Result<(u32, u64, u64), OpLineError> {
+        Ok((
+            self.pid("PID")?,
+            self.num("ADDR", ADDR_MEANING)?,
+            self.num("PAGES", PAGES_MEANING)?,
+        ))
+    }
+
     fn opt_num(&mut self, what: &str, meaning: &str) -> Result<Option<u64>, OpLineError> {
         match self.pos.as_slice().first() {
             None => Ok(None),
@@ -236,8 +245,7 @@ pub fn parse(line: &str) -> Result<Step, OpLineError> {
         flags,
     };
     let note = a.take_opt("note");
-    let addr_m = "an address, e.g. 0x10000";
-    let pages_m = "a number of 4 KiB pages";
+    let (addr_m, pages_m) = (ADDR_MEANING, PAGES_MEANING);
     let op = match name {
         "spawn" => Op::Spawn { pid: a.pid("PID")? },
         "exec" => Op::Exec { pid: a.pid("PID")? },
@@ -247,9 +255,7 @@ pub fn parse(line: &str) -> Result<Step, OpLineError> {
             child: a.pid("CHILD")?,
         },
         "mmap" => {
-            let pid = a.pid("PID")?;
-            let addr = a.num("ADDR", addr_m)?;
-            let pages = a.num("PAGES", pages_m)?;
+            let (pid, addr, pages) = a.range()?;
             let prot = match a.pos.next() {
                 None => Prot::RW,
                 Some(w) => {
@@ -266,15 +272,12 @@ pub fn parse(line: &str) -> Result<Step, OpLineError> {
             let offset = a.opt_number("offset", "a page offset")?.unwrap_or(0);
             Op::mmap(pid, addr, pages, prot, shared, file, offset)
         }
-        "munmap" => Op::Munmap {
-            pid: a.pid("PID")?,
-            addr: a.num("ADDR", addr_m)?,
-            pages: a.num("PAGES", pages_m)?,
-        },
+        "munmap" => {
+            let (pid, addr, pages) = a.range()?;
+            Op::Munmap { pid, addr, pages }
+        }
         "mprotect" => {
-            let pid = a.pid("PID")?;
-            let addr = a.num("ADDR", addr_m)?;
-            let pages = a.num("PAGES", pages_m)?;
+            let (pid, addr, pages) = a.range()?;
             let prot = match a.pos.next() {
                 None => {
                     return Err(a.err(
@@ -295,23 +298,17 @@ pub fn parse(line: &str) -> Result<Step, OpLineError> {
             }
         }
         "mremap" => {
-            let pid = a.pid("PID")?;
-            let addr = a.num("ADDR", addr_m)?;
-            let pages = a.num("PAGES", pages_m)?;
-            let new_pages = a.opt_num("NEW_PAGES", pages_m)?;
-            let to = a.opt_number("to", addr_m)?;
+            let (pid, addr, pages) = a.range()?;
             Op::Mremap {
                 pid,
                 addr,
                 pages,
-                new_pages,
-                to,
+                new_pages: a.opt_num("NEW_PAGES", pages_m)?,
+                to: a.opt_number("to", addr_m)?,
             }
         }
         "madvise" => {
-            let pid = a.pid("PID")?;
-            let addr = a.num("ADDR", addr_m)?;
-            let pages = a.num("PAGES", pages_m)?;
+            let (pid, addr, pages) = a.range()?;
             let advice = match a.pos.next() {
                 None => {
                     return Err(a.err(
@@ -357,6 +354,10 @@ pub fn parse(line: &str) -> Result<Step, OpLineError> {
         note: note.filter(|n| !n.is_empty()),
     })
 }
+
+/// What an ADDR and a PAGES are, for the errors.
+const ADDR_MEANING: &str = "an address, e.g. 0x10000";
+const PAGES_MEANING: &str = "a number of 4 KiB pages";
 
 /// Options written `key=VALUE`; the other fields are positional, and a set flag is a bare word.
 const KEYED: [&str; 3] = ["file", "offset", "to"];
