@@ -143,27 +143,9 @@ impl Machine {
                 ..
             } => {
                 if !write {
-                    self.update_pte(
-                        pid,
-                        a,
-                        PteVal::Page {
-                            page,
-                            writable,
-                            young: true,
-                            dirty,
-                        },
-                    );
+                    self.update_pte(pid, a, PteVal::young(page, writable, dirty));
                 } else if writable {
-                    self.update_pte(
-                        pid,
-                        a,
-                        PteVal::Page {
-                            page,
-                            writable,
-                            young: true,
-                            dirty: true,
-                        },
-                    );
+                    self.update_pte(pid, a, PteVal::young(page, writable, true));
                     self.pages.set_dirty(page, true);
                 } else {
                     self.wp_fault(scheme, ev, t, pid, &vma, a, page);
@@ -252,12 +234,7 @@ impl Machine {
         a: Addr,
         page: PageId,
     ) {
-        let pte = PteVal::Page {
-            page,
-            writable: false,
-            young: true,
-            dirty: false,
-        };
+        let pte = PteVal::young(page, false, false);
         self.install_pte(scheme, ev, pid, a, pte);
     }
 
@@ -357,18 +334,7 @@ impl Machine {
         self.pages.set_dirty(page, true);
         let old = self.mm_mut(pid).pt.take(a).get();
         let writable = writable && vma.prot.write;
-        self.install_pte(
-            scheme,
-            ev,
-            pid,
-            a,
-            PteVal::Page {
-                page,
-                writable,
-                young: true,
-                dirty: true,
-            },
-        );
+        self.install_pte(scheme, ev, pid, a, PteVal::young(page, writable, true));
         if let PteVal::Page { page: o, .. } = old {
             self.pages.dec_map(o);
             scheme.pte_unmapped(self, pid, a, o, ev);
@@ -389,7 +355,9 @@ impl Machine {
         slot: SlotId,
         exclusive: bool,
     ) {
-        match self.swap.cache_page(slot) {
+        // Each case makes the page's new pte; then the pte replaces the swap entry, which lets
+        // go of its slot.
+        let (page, pte, what) = match self.swap.cache_page(slot) {
             Some(p)
                 if self.pages.get(p).is_anon()
                     && scheme.swapin_must_copy(self, PageAt::new(pid, vma, a, p)) =>
@@ -400,23 +368,11 @@ impl Machine {
                 let at = PageAt::new(pid, vma, a, page);
                 let r = scheme.anon_page_added(self, at.added(how), ev);
                 self.set_rmap(page, r);
-                self.install_pte(
-                    scheme,
-                    ev,
-                    pid,
-                    a,
-                    PteVal::Page {
-                        page,
-                        writable: vma.prot.write,
-                        young: true,
-                        dirty: true,
-                    },
-                );
-                self.put_slot(scheme, ev, slot);
-                t.add(
-                    "do_swap_page: swap-cache page copied (it is indexed at another address)",
+                (
                     page,
-                );
+                    PteVal::young(page, vma.prot.write, true),
+                    "do_swap_page: swap-cache page copied (it is indexed at another address)",
+                )
             }
             Some(p) => {
                 self.mm_mut(pid).pt.take(a);
@@ -424,20 +380,11 @@ impl Machine {
                 if excl {
                     self.pages.set_exclusive(p, true);
                 }
-                self.install_pte(
-                    scheme,
-                    ev,
-                    pid,
-                    a,
-                    PteVal::Page {
-                        page: p,
-                        writable: excl && vma.prot.write,
-                        young: true,
-                        dirty: false,
-                    },
-                );
-                self.put_slot(scheme, ev, slot);
-                t.add("do_swap_page: page found in the swap cache and mapped", p);
+                (
+                    p,
+                    PteVal::young(p, excl && vma.prot.write, false),
+                    "do_swap_page: page found in the swap cache and mapped",
+                )
             }
             None => {
                 self.mm_mut(pid).pt.take(a);
@@ -448,28 +395,20 @@ impl Machine {
                 let at = PageAt::new(pid, vma, a, page);
                 let r = scheme.anon_page_added(self, at.added(AnonAdd::SwapIn { exclusive }), ev);
                 self.set_rmap(page, r);
-                self.install_pte(
-                    scheme,
-                    ev,
-                    pid,
-                    a,
-                    PteVal::Page {
-                        page,
-                        writable: exclusive && vma.prot.write,
-                        young: true,
-                        dirty: false,
-                    },
-                );
-                self.put_slot(scheme, ev, slot);
-                t.add(
-                    &format!(
-                        "do_swap_page: read from swap into a new page{}",
-                        if exclusive { " (exclusive)" } else { "" }
-                    ),
+                (
                     page,
-                );
+                    PteVal::young(page, exclusive && vma.prot.write, false),
+                    if exclusive {
+                        "do_swap_page: read from swap into a new page (exclusive)"
+                    } else {
+                        "do_swap_page: read from swap into a new page"
+                    },
+                )
             }
-        }
+        };
+        self.install_pte(scheme, ev, pid, a, pte);
+        self.put_slot(scheme, ev, slot);
+        t.add(what, page);
     }
 
     /// Gives an id to a cached page of a named file.

@@ -44,14 +44,20 @@ pub enum PteVal {
 pub struct Pte(u64);
 
 impl PteVal {
-    /// The pte a store leaves: `page` mapped writable, young and dirty.
-    pub fn written(page: PageId) -> PteVal {
+    /// The pte an access leaves: `page` mapped and young (just used), `writable` and `dirty`
+    /// as given.
+    pub fn young(page: PageId, writable: bool, dirty: bool) -> PteVal {
         PteVal::Page {
             page,
-            writable: true,
+            writable,
             young: true,
-            dirty: true,
+            dirty,
         }
+    }
+
+    /// The pte a store leaves: `page` mapped writable, young and dirty.
+    pub fn written(page: PageId) -> PteVal {
+        PteVal::young(page, true, true)
     }
 
     /// The page this pte maps, if it maps a page of the model.
