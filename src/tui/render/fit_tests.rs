@@ -88,13 +88,7 @@ fn check(app: &App, (w, h): (u16, u16), what: &str) {
                     .chain(w.candidate_nodes.iter().flatten().copied())
             })
             .collect();
-        let mut walk_rows: Vec<u32> = walked
-            .iter()
-            .filter_map(|&n| l.of(n))
-            .map(|p| p.row)
-            .collect();
-        walk_rows.sort_unstable();
-        walk_rows.dedup();
+        let walk_rows = super::graph::rows_of(l, &walked);
         for pl in l
             .placed
             .iter()
@@ -162,32 +156,54 @@ fn check(app: &App, (w, h): (u16, u16), what: &str) {
 
 #[test]
 fn the_walk_of_every_builtin_is_on_the_screen_from_80x24_to_240x60_alone_and_compared() {
-    let schemes = scheme_names();
-    for bi in BUILTINS.iter() {
-        let (sc, _) = Scenario::load(bi.name).unwrap();
-        for (k, scheme) in schemes.iter().enumerate() {
-            let other = schemes[(k + 1) % schemes.len()];
-            for compare in [None, Some(other)] {
-                let opts = AppOptions {
-                    scheme,
-                    compare,
-                    ..AppOptions::default()
-                };
-                let mut app = App::headless(sc.clone(), &opts).unwrap();
-                for step in 0..=sc.steps.len() {
-                    app.step_to(step);
-                    let what = format!("{} step {step} {scheme} compare {compare:?}", bi.name);
-                    for size in SIZES {
-                        check(&app, size, &what);
-                    }
+    for (name, sc, scheme, other) in every_builtin_with_the_next_scheme() {
+        for compare in [None, Some(other)] {
+            let opts = AppOptions {
+                scheme,
+                compare,
+                ..AppOptions::default()
+            };
+            let mut app = App::headless(sc.clone(), &opts).unwrap();
+            for step in 0..=sc.steps.len() {
+                app.step_to(step);
+                let what = format!("{} step {step} {scheme} compare {compare:?}", name);
+                for size in SIZES {
+                    check(&app, size, &what);
                 }
             }
         }
     }
 }
 
+/// Every built-in under every scheme, with the scheme after it in the registry (the first after
+/// the last) to compare it with: (the built-in's name, its scenario, the scheme, the other).
+fn every_builtin_with_the_next_scheme() -> Vec<(&'static str, Scenario, &'static str, &'static str)>
+{
+    let schemes = scheme_names();
+    let mut out = Vec::new();
+    for bi in BUILTINS.iter() {
+        let (sc, _) = Scenario::load(bi.name).unwrap();
+        for (k, &scheme) in schemes.iter().enumerate() {
+            let other = schemes[(k + 1) % schemes.len()];
+            out.push((bi.name, sc.clone(), scheme, other));
+        }
+    }
+    out
+}
+
+/// S3 at its SwapOut (step 5) under anon-vma, compared with anonmm-naive.
+pub(super) fn s3_swapout_compared_with_anonmm_naive() -> App {
+    let (sc, _) = Scenario::load("S3").unwrap();
+    let opts = AppOptions {
+        compare: Some("anonmm-naive"),
+        step: 5,
+        ..AppOptions::default()
+    };
+    App::headless(sc, &opts).unwrap()
+}
+
 /// Draws `app` at `w`x`h`; the buffer and where the panes went.
-fn draw_at(app: &App, w: u16, h: u16) -> (Buffer, crate::tui::app::FrameInfo) {
+pub(super) fn draw_at(app: &App, w: u16, h: u16) -> (Buffer, crate::tui::app::FrameInfo) {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     let mut info = None;
     t.draw(|f| info = Some(super::draw_frame(app, f))).unwrap();
@@ -283,42 +299,37 @@ fn a_click_on_a_step_in_the_narrow_layout_selects_it() {
 /// too.
 #[test]
 fn the_header_names_both_compared_schemes() {
-    let schemes = scheme_names();
-    for bi in BUILTINS.iter() {
-        let (sc, _) = Scenario::load(bi.name).unwrap();
-        for (k, scheme) in schemes.iter().enumerate() {
-            let other = schemes[(k + 1) % schemes.len()];
-            let opts = AppOptions {
-                scheme,
-                compare: Some(other),
-                step: sc.steps.len(),
-                ..AppOptions::default()
-            };
-            let app = App::headless(sc.clone(), &opts).unwrap();
-            for w in [80, 100, 110, 120] {
-                let (b, _) = draw_at(&app, w, 40);
-                let line = row(&b, 1);
-                // "… NAME[ (era)] vs [N ]OTHER[ (era)] ": each name whole, not a prefix of
-                // a longer one.
-                let (a, z) = line
-                    .split_once(" vs ")
-                    .unwrap_or_else(|| panic!("{} at {w}: no vs in {line:?}", bi.name));
-                let z = z.trim_start_matches(|c: char| c.is_ascii_digit()).trim();
-                let whole = |s: &str, name: &str, at_end: bool| {
-                    let rest = if at_end {
-                        s.strip_prefix(name)
-                    } else {
-                        s.rsplit_once(&format!(" {name}")).map(|(_, r)| r)
-                    };
-                    rest.is_some_and(|r| r.is_empty() || r.starts_with(" ("))
+    for (name, sc, scheme, other) in every_builtin_with_the_next_scheme() {
+        let opts = AppOptions {
+            scheme,
+            compare: Some(other),
+            step: sc.steps.len(),
+            ..AppOptions::default()
+        };
+        let app = App::headless(sc.clone(), &opts).unwrap();
+        for w in [80, 100, 110, 120] {
+            let (b, _) = draw_at(&app, w, 40);
+            let line = row(&b, 1);
+            // "… NAME[ (era)] vs [N ]OTHER[ (era)] ": each name whole, not a prefix of
+            // a longer one.
+            let (a, z) = line
+                .split_once(" vs ")
+                .unwrap_or_else(|| panic!("{} at {w}: no vs in {line:?}", name));
+            let z = z.trim_start_matches(|c: char| c.is_ascii_digit()).trim();
+            let whole = |s: &str, name: &str, at_end: bool| {
+                let rest = if at_end {
+                    s.strip_prefix(name)
+                } else {
+                    s.rsplit_once(&format!(" {name}")).map(|(_, r)| r)
                 };
-                assert!(
-                    whole(a, scheme, false) && whole(z, other, true),
-                    "{} {scheme} vs {other} at {w}: {line:?}",
-                    bi.name
-                );
-                assert!(!line.contains('…'), "{} at {w}: {line:?}", bi.name);
-            }
+                rest.is_some_and(|r| r.is_empty() || r.starts_with(" ("))
+            };
+            assert!(
+                whole(a, scheme, false) && whole(z, other, true),
+                "{} {scheme} vs {other} at {w}: {line:?}",
+                name
+            );
+            assert!(!line.contains('…'), "{} at {w}: {line:?}", name);
         }
     }
 }
@@ -398,13 +409,7 @@ fn a_wide_terminal_stacks_the_panes_rather_than_cut_the_graph() {
 /// have a pane beside the shown one's.
 #[test]
 fn compare_mode_shows_both_walks_and_both_schemes_events() {
-    let (sc, _) = Scenario::load("S3").unwrap();
-    let opts = AppOptions {
-        compare: Some("anonmm-naive"),
-        step: 5,
-        ..AppOptions::default()
-    };
-    let app = App::headless(sc, &opts).unwrap();
+    let app = s3_swapout_compared_with_anonmm_naive();
     let (b, info) = draw_at(&app, 160, 50);
     let text = |a: ratatui::layout::Rect| -> String {
         (a.y..a.y + a.height)

@@ -40,6 +40,12 @@ fn walk_rows(app: &App, i: usize, p: &Pane, l: &Layout) -> Option<Vec<u32>> {
     if i == 0 && !on_walk {
         return None;
     }
+    let rows = rows_of(l, &nodes);
+    (!rows.is_empty()).then_some(rows)
+}
+
+/// The distinct rows, sorted, that `nodes` are placed on in `l` (a node not placed has none).
+pub(super) fn rows_of(l: &Layout, nodes: &[NodeIndex]) -> Vec<u32> {
     let mut rows: Vec<u32> = nodes
         .iter()
         .filter_map(|&n| l.of(n))
@@ -47,7 +53,7 @@ fn walk_rows(app: &App, i: usize, p: &Pane, l: &Layout) -> Option<Vec<u32>> {
         .collect();
     rows.sort_unstable();
     rows.dedup();
-    (!rows.is_empty()).then_some(rows)
+    rows
 }
 
 /// The rows each graph pane needs to show its walk whole: the walk's distinct rows (the walked

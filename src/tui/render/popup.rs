@@ -82,32 +82,20 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, graphs: &[Rect]) {
 
 #[cfg(test)]
 mod tests {
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
     use ratatui::buffer::Buffer;
 
-    use crate::scenario::Scenario;
-    use crate::tui::app::{App, AppOptions, Mode};
+    use super::super::fit_tests::{draw_at, s3_swapout_compared_with_anonmm_naive};
+    use crate::tui::app::{App, Mode};
 
     fn draw(app: &App) -> (Buffer, crate::tui::app::FrameInfo) {
-        let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
-        let mut info = None;
-        t.draw(|f| info = Some(super::super::draw_frame(app, f)))
-            .unwrap();
-        (t.backend().buffer().clone(), info.unwrap())
+        draw_at(app, 120, 40)
     }
 
     /// Issue 16 item 11: at 120x40 in compare mode the quit question covered the left border of
     /// the inspector. Every side pane's border is the same with the question open as without.
     #[test]
     fn the_question_in_compare_mode_leaves_the_side_panes_borders_alone() {
-        let (sc, _) = Scenario::load("S3").unwrap();
-        let opts = AppOptions {
-            compare: Some("anonmm-naive"),
-            step: 5,
-            ..AppOptions::default()
-        };
-        let mut app = App::headless(sc, &opts).unwrap();
+        let mut app = s3_swapout_compared_with_anonmm_naive();
         let (before, info) = draw(&app);
         app.mode = Mode::ConfirmQuit;
         let (after, _) = draw(&app);
