@@ -256,13 +256,21 @@ pub fn counted(n: impl Into<u64>, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// A path in the temporary directory for the test `name` of this process, with nothing left
+/// at it by an earlier run; the test creates what it needs there.
+#[cfg(test)]
+pub(crate) fn fresh_test_path(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("rmapviz-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn dir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("rmapviz-util-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
+        let d = fresh_test_path(&format!("util-{tag}"));
         std::fs::create_dir_all(&d).unwrap();
         d
     }

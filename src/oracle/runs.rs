@@ -504,16 +504,11 @@ fn holder(m: &std::fs::Metadata) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn dir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("rmapviz-runs-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        d
-    }
+    use crate::util::fresh_test_path;
 
     #[test]
     fn a_directory_others_can_write_to_or_a_symlink_is_not_trusted() {
-        let d = dir("private");
+        let d = fresh_test_path("runs-private");
         private_dir(&d).unwrap();
         let mode = std::fs::metadata(&d).unwrap().mode() & 0o7777;
         assert_eq!(mode, 0o700);
@@ -535,7 +530,7 @@ mod tests {
 
     #[test]
     fn a_lock_file_is_opened_without_following_symlinks_and_must_be_private() {
-        let d = dir("lockfile");
+        let d = fresh_test_path("runs-lockfile");
         private_dir(&d).unwrap();
         let victim = d.join("victim");
         std::fs::write(&victim, "precious").unwrap();

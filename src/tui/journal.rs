@@ -302,16 +302,11 @@ fn ago(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn dir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("rmapviz-journal-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        d
-    }
+    use crate::util::fresh_test_path;
 
     #[test]
     fn a_journal_reads_back_what_was_written() {
-        let d = dir("rw");
+        let d = fresh_test_path("journal-rw");
         let j = Journal::create(&d.join("sub"), "builtin:S3").unwrap();
         assert!(
             j.path()
@@ -335,7 +330,7 @@ mod tests {
 
     #[test]
     fn a_running_sessions_journal_is_not_offered_a_finished_ones_is() {
-        let d = dir("orphans");
+        let d = fresh_test_path("journal-orphans");
         let (sc, _) = Scenario::load("S1").unwrap();
         let running = Journal::create(&d, "builtin:S1").unwrap();
         running.write(&sc, "builtin:S1", 1).unwrap();
@@ -362,7 +357,7 @@ mod tests {
 
     #[test]
     fn an_unreadable_journal_is_moved_aside_not_lost() {
-        let d = dir("bad");
+        let d = fresh_test_path("journal-bad");
         std::fs::create_dir_all(&d).unwrap();
         let p = d.join("journal.ron");
         let text = "// rmapviz journal: step=1 origin=x\nScenario(steps: [Fork(";
