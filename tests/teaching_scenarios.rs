@@ -127,7 +127,7 @@ fn s5_exec_removes_children_from_the_walk() {
 fn s7_faulted_neighbours_do_not_merge() {
     // §7 S7: AV / AVC / MOD: no merge; a later single mremap spanning A+B fails with EFAULT
     // (a resizing one: since Linux 6.17 a size-keeping move may span vmas, see
-    // model_semantics.rs).
+    // model_ranges.rs).
     for s in SCHEMES {
         let r = run("S7", s);
         assert_eq!(r.steps[4].totals.vmas, 2, "{s}");

@@ -1,6 +1,8 @@
 #![allow(dead_code)]
 //! Helpers shared by the integration tests.
 
+pub mod model;
+
 use rmapviz::model::{Outcome, Walk};
 use rmapviz::scenario::Scenario;
 use rmapviz::session::{SchemeRun, replay};

@@ -1,0 +1,68 @@
+//! The ops and checks the model's tests are written with (`model_semantics.rs`,
+//! `model_ranges.rs`).
+
+use rmapviz::model::{MmapArgs, Op, PageId, Prot, PteVal, StepError};
+use rmapviz::session::Simulation;
+
+pub fn sim(scheme: &str) -> Simulation {
+    Simulation::by_name(scheme).unwrap()
+}
+
+pub fn mmap(pid: u32, addr: u64, pages: u64, prot: &str) -> Op {
+    Op::Mmap(MmapArgs {
+        pid,
+        addr,
+        pages,
+        prot: Prot::parse(prot).unwrap(),
+        shared: false,
+        file: None,
+        offset: 0,
+    })
+}
+
+pub fn mmap_file(pid: u32, addr: u64, pages: u64, file: &str, shared: bool) -> Op {
+    Op::Mmap(MmapArgs {
+        pid,
+        addr,
+        pages,
+        prot: Prot::RW,
+        shared,
+        file: Some(file.into()),
+        offset: 0,
+    })
+}
+
+pub fn write(pid: u32, addr: u64, pages: u64) -> Op {
+    Op::Write { pid, addr, pages }
+}
+
+pub fn read(pid: u32, addr: u64, pages: u64) -> Op {
+    Op::Read { pid, addr, pages }
+}
+
+pub fn fork(pid: u32, child: u32) -> Op {
+    Op::Fork { pid, child }
+}
+
+pub fn ok(s: &mut Simulation, op: Op) {
+    let r = s.step(&op, false);
+    assert!(r.error.is_none(), "{op}: {:?}", r.error);
+}
+
+pub fn err(s: &mut Simulation, op: Op) -> StepError {
+    let r = s.step(&op, false);
+    r.error.unwrap_or_else(|| panic!("{op} should be refused"))
+}
+
+pub fn pte(s: &Simulation, pid: u32, addr: u64) -> PteVal {
+    s.machine.pte(pid, addr)
+}
+
+pub fn page(s: &Simulation, pid: u32, addr: u64) -> PageId {
+    match pte(s, pid, addr) {
+        PteVal::Page { page, .. } => page,
+        other => panic!("pid {pid} {addr:#x}: {other:?}"),
+    }
+}
+
+pub const BOTH: [&str; 2] = ["modern", "anon-vma"];

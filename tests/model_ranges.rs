@@ -1,0 +1,474 @@
+//! The model on ranges that cross vmas and holes, against what the real kernel was observed to
+//! do (docs/semantics.md §6.2, §6.2b, and `rmapviz check` on Linux 6.18): the step errors of
+//! refused ops, mremap and mprotect over several vmas and gaps, fault-around at the edges of a
+//! vma and of a page table, reads past the end of a file, VM_ACCOUNT and merging.
+
+mod common;
+
+use common::model::*;
+use rmapviz::model::{MmapArgs, Op, Prot, PteVal, StepError};
+use rmapviz::session::Simulation;
+
+#[test]
+fn refused_ops_name_the_reason_and_change_nothing() {
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x10000, 4, "r"));
+    ok(&mut s, mmap(1, 0x20000, 2, "rw"));
+    ok(&mut s, write(1, 0x20000, 1));
+    let before = s.machine.all_ptes();
+    assert!(matches!(
+        err(&mut s, write(1, 0x10000, 1)),
+        StepError::Protection { .. }
+    ));
+    assert!(matches!(
+        err(&mut s, write(1, 0x30000, 1)),
+        StepError::Unmapped { .. }
+    ));
+    // A write that would fault part-way is refused as a whole.
+    assert!(matches!(
+        err(&mut s, write(1, 0x21000, 3)),
+        StepError::Unmapped { addr: 0x22000, .. }
+    ));
+    assert!(matches!(
+        err(&mut s, write(9, 0x20000, 1)),
+        StepError::NoSuchPid(9)
+    ));
+    assert!(matches!(
+        err(&mut s, write(1, 0x20010, 1)),
+        StepError::Unaligned { .. }
+    ));
+    assert!(matches!(
+        err(&mut s, write(1, 0x20000, 0)),
+        StepError::ZeroPages { .. }
+    ));
+    assert!(matches!(
+        err(&mut s, mmap(1, 0x11000, 1, "rw")),
+        StepError::Overlap { .. }
+    ));
+    ok(&mut s, fork(1, 2));
+    assert!(matches!(err(&mut s, fork(1, 2)), StepError::PidExists(2)));
+    assert!(matches!(
+        err(
+            &mut s,
+            Op::Mremap {
+                pid: 1,
+                addr: 0x10000,
+                pages: 8,
+                new_pages: Some(9),
+                to: Some(0x80000),
+            }
+        ),
+        StepError::MremapSpan { .. }
+    ));
+    assert!(matches!(
+        err(
+            &mut s,
+            Op::SwapOut {
+                pid: 1,
+                addr: 0x11000,
+            }
+        ),
+        StepError::NoPage { .. }
+    ));
+    ok(&mut s, read(1, 0x11000, 1));
+    assert!(matches!(
+        err(
+            &mut s,
+            Op::SwapOut {
+                pid: 1,
+                addr: 0x11000,
+            }
+        ),
+        StepError::ZeroPage { .. }
+    ));
+    let msg = err(&mut s, write(1, 0x10000, 1)).to_string();
+    assert!(msg.contains("SIGSEGV") && msg.contains("0x10000"), "{msg}");
+    let after: Vec<_> = s
+        .machine
+        .all_ptes()
+        .into_iter()
+        .filter(|(p, _, _)| *p == 1)
+        .collect();
+    let mut expected: Vec<_> = before;
+    expected.push((1, 0x11000, PteVal::Zero { young: true }));
+    expected.sort_by_key(|(p, a, _)| (*p, *a));
+    let after_sorted = {
+        let mut a = after;
+        a.sort_by_key(|(p, a, _)| (*p, *a));
+        a
+    };
+    assert_eq!(after_sorted.len(), expected.len());
+}
+
+fn mremap(pid: u32, addr: u64, pages: u64, new_pages: Option<u64>, to: u64) -> Op {
+    Op::Mremap {
+        pid,
+        addr,
+        pages,
+        new_pages,
+        to: Some(to),
+    }
+}
+
+fn vma_ranges(s: &Simulation, pid: u32) -> Vec<(u64, u64)> {
+    s.machine
+        .proc(pid)
+        .unwrap()
+        .mm
+        .vmas
+        .iter()
+        .map(|v| (v.start, v.end))
+        .collect()
+}
+
+#[test]
+fn a_size_keeping_mremap_move_may_span_several_vmas_and_gaps() {
+    // Found by `rmapviz check S7` on Linux 6.18 and confirmed with a small C program: since
+    // Linux 6.17 (d23cb648e365, "mm/mremap: permit mremap() move of multiple VMAs") an mremap
+    // with MREMAP_MAYMOVE | MREMAP_FIXED that keeps the size may span several vmas and gaps
+    // between them. Each vma is moved on its own, keeping its offset in the range; the
+    // destination of a gap is left alone. A range starting in a gap, or a resize, is EFAULT.
+    for sc in BOTH {
+        let mut s = sim(sc);
+        ok(&mut s, mmap(1, 0x10000, 4, "rw"));
+        ok(&mut s, mmap(1, 0x15000, 4, "rw"));
+        ok(&mut s, mmap(1, 0x84000, 1, "r")); // where the gap lands
+        ok(&mut s, write(1, 0x10000, 4));
+        ok(&mut s, write(1, 0x15000, 4));
+        let moved = page(&s, 1, 0x15000);
+        ok(&mut s, mremap(1, 0x10000, 9, None, 0x80000));
+        assert_eq!(
+            vma_ranges(&s, 1),
+            vec![(0x80000, 0x84000), (0x84000, 0x85000), (0x85000, 0x89000)],
+            "{sc}"
+        );
+        assert_eq!(
+            page(&s, 1, 0x85000),
+            moved,
+            "{sc}: ptes move with their vma"
+        );
+        assert_eq!(pte(&s, 1, 0x15000), PteVal::None, "{sc}");
+        // A range that starts in a gap, and a multi-vma move that resizes: EFAULT.
+        ok(&mut s, munmap_op(1, 0x84000, 1));
+        assert!(matches!(
+            err(&mut s, mremap(1, 0x84000, 2, None, 0x300000)),
+            StepError::MremapNoVma { .. }
+        ));
+        assert!(matches!(
+            err(&mut s, mremap(1, 0x80000, 6, Some(8), 0x400000)),
+            StepError::MremapSpan { .. }
+        ));
+    }
+}
+
+fn munmap_op(pid: u32, addr: u64, pages: u64) -> Op {
+    Op::Munmap { pid, addr, pages }
+}
+
+fn mmap_ro_file(pid: u32, addr: u64, pages: u64, file: &str, offset: u64) -> Op {
+    Op::Mmap(MmapArgs {
+        pid,
+        addr,
+        pages,
+        prot: Prot::R,
+        shared: false,
+        file: Some(file.into()),
+        offset,
+    })
+}
+
+/// The addresses of `pid`'s ptes in `[start, end)`.
+fn pte_addrs(s: &Simulation, pid: u32, start: u64, end: u64) -> Vec<u64> {
+    s.machine
+        .proc(pid)
+        .unwrap()
+        .mm
+        .pt
+        .range(start, end)
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect()
+}
+
+#[test]
+fn fault_around_starts_at_an_unaligned_vma_start_and_stops_at_the_page_table() {
+    // docs/semantics.md §8.1 (do_fault_around): the 16-pte window starts at
+    // max(ALIGN_DOWN(addr, 64 KiB), vma start, page-table start) and ends at
+    // min(window start + 16 ptes, vma end, page-table end).
+    let mut s = sim("modern");
+    // A 20-page private file vma at 0x13000, inside the aligned window 0x10000-0x20000: a read of
+    // its first page maps 16 ptes from the vma's start, 0x13000-0x23000 (the aligned window cut
+    // at the vma would hold 13).
+    ok(&mut s, mmap_ro_file(1, 0x13000, 20, "f", 0));
+    ok(&mut s, read(1, 0x13000, 1));
+    let want: Vec<u64> = (0..16).map(|i| 0x13000 + i * 0x1000).collect();
+    assert_eq!(pte_addrs(&s, 1, 0, 0x100000), want);
+    // An 8-page vma at 0x1ff000 straddles the page tables' 2 MiB boundary at 0x200000: the window
+    // of a read at 0x1ff000 is cut there (one pte), and a read at 0x200000 maps the vma's pages
+    // in the next page table, 0x200000-0x207000.
+    ok(&mut s, mmap_ro_file(1, 0x1ff000, 8, "g", 3));
+    ok(&mut s, read(1, 0x1ff000, 1));
+    assert_eq!(pte_addrs(&s, 1, 0x100000, 0x300000), vec![0x1ff000]);
+    ok(&mut s, read(1, 0x200000, 1));
+    let want: Vec<u64> = std::iter::once(0x1ff000)
+        .chain((0..7).map(|i| 0x200000 + i * 0x1000))
+        .collect();
+    assert_eq!(pte_addrs(&s, 1, 0x100000, 0x300000), want);
+}
+
+fn mremap_in_place(pid: u32, addr: u64, pages: u64, new_pages: u64) -> Op {
+    Op::Mremap {
+        pid,
+        addr,
+        pages,
+        new_pages: Some(new_pages),
+        to: None,
+    }
+}
+
+#[test]
+fn an_mremap_in_place_that_does_not_grow_may_span_vmas_and_holes() {
+    // docs/semantics.md §8.1: an mremap that keeps the size and does not move succeeds on 6.18
+    // even where the range spans two vmas or a hole. Linux looks only for a vma at the start
+    // (EFAULT without one); a shrink unmaps the tail past the new size, whatever it spans.
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x10000, 2, "rw"));
+    ok(&mut s, mmap(1, 0x12000, 2, "r"));
+    ok(&mut s, write(1, 0x10000, 2));
+    let before = vma_ranges(&s, 1);
+    ok(&mut s, mremap_in_place(1, 0x10000, 4, 4)); // two vmas
+    ok(&mut s, mremap_in_place(1, 0x10000, 6, 6)); // two vmas and a hole
+    assert_eq!(vma_ranges(&s, 1), before, "nothing moves");
+    assert!(matches!(pte(&s, 1, 0x11000), PteVal::Page { .. }));
+    // A shrink over both vmas and the hole: everything from 0x13000 on is unmapped.
+    ok(&mut s, mremap_in_place(1, 0x11000, 6, 2));
+    assert_eq!(
+        vma_ranges(&s, 1),
+        vec![(0x10000, 0x12000), (0x12000, 0x13000)]
+    );
+    // No vma at the start: EFAULT; a growth across vmas: still EFAULT.
+    assert!(matches!(
+        err(&mut s, mremap_in_place(1, 0x20000, 1, 1)),
+        StepError::MremapNoVma { addr: 0x20000, .. }
+    ));
+    assert!(matches!(
+        err(&mut s, mremap_in_place(1, 0x10000, 3, 4)),
+        StepError::MremapSpan { .. }
+    ));
+}
+
+fn mprotect(pid: u32, addr: u64, pages: u64, prot: &str) -> Op {
+    Op::Mprotect {
+        pid,
+        addr,
+        pages,
+        prot: Prot::parse(prot).unwrap(),
+    }
+}
+
+fn vma_prots(s: &Simulation, pid: u32) -> Vec<(u64, u64, String)> {
+    s.machine
+        .proc(pid)
+        .unwrap()
+        .mm
+        .vmas
+        .iter()
+        .map(|v| (v.start, v.end, v.prot.to_string()))
+        .collect()
+}
+
+#[test]
+fn an_mprotect_over_a_hole_changes_the_mapped_prefix_and_fails() {
+    // docs/semantics.md §8.1: mprotect over a range with a hole at its end returns ENOMEM after it
+    // has already changed the mapped prefix. A range that starts in a hole changes nothing.
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x10000, 4, "rw"));
+    ok(&mut s, mmap(1, 0x16000, 2, "rw"));
+    ok(&mut s, write(1, 0x10000, 4));
+    let e = err(&mut s, mprotect(1, 0x11000, 4, "r"));
+    assert!(
+        matches!(
+            e,
+            StepError::NotFullyMapped {
+                changed_to: 0x14000,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("ENOMEM"), "{e}");
+    let rw = String::from("rw");
+    let r = String::from("r");
+    assert_eq!(
+        vma_prots(&s, 1),
+        vec![
+            (0x10000, 0x11000, rw.clone()),
+            (0x11000, 0x14000, r.clone()),
+            (0x16000, 0x18000, rw.clone()),
+        ]
+    );
+    // The prefix really is read-only: a write there faults.
+    assert!(matches!(
+        err(&mut s, write(1, 0x12000, 1)),
+        StepError::Protection { .. }
+    ));
+    // A hole in the middle: the vmas before it are changed (and merge again), not those after.
+    ok(&mut s, mprotect(1, 0x16000, 2, "r"));
+    assert!(matches!(
+        err(&mut s, mprotect(1, 0x10000, 8, "rw")),
+        StepError::NotFullyMapped {
+            changed_to: 0x14000,
+            ..
+        }
+    ));
+    assert_eq!(
+        vma_prots(&s, 1),
+        vec![(0x10000, 0x14000, rw), (0x16000, 0x18000, r.clone())]
+    );
+    // Starting in a hole: nothing changes.
+    let before = vma_prots(&s, 1);
+    assert!(matches!(
+        err(&mut s, mprotect(1, 0xf000, 3, "r")),
+        StepError::NotFullyMapped {
+            changed_to: 0xf000,
+            ..
+        }
+    ));
+    assert_eq!(vma_prots(&s, 1), before);
+}
+
+/// VM_ACCOUNT (mprotect_fixup), seen on 6.18 with `rmapviz check`: a private file vma that was
+/// writable and has an anon_vma keeps VM_ACCOUNT when made read-only, so it does not merge with
+/// its read-only neighbour (a library's RELRO piece); an anonymous vma without an anon_vma drops
+/// VM_ACCOUNT with the write permission and merges; shared vmas are never accounted.
+#[test]
+fn a_once_writable_piece_with_anonymous_pages_stays_apart_from_its_read_only_neighbour() {
+    let vmas = |s: &Simulation| vma_ranges(s, 1);
+    let mprotect = |addr, pages, prot: &str| Op::Mprotect {
+        pid: 1,
+        addr,
+        pages,
+        prot: Prot::parse(prot).unwrap(),
+    };
+    let mut s = sim("modern");
+    let mut data = mmap_file(1, 0x104000, 4, "lib.so", false);
+    if let Op::Mmap(MmapArgs { offset, .. }) = &mut data {
+        *offset = 4;
+    }
+    let mut text = mmap_file(1, 0x100000, 4, "lib.so", false);
+    if let Op::Mmap(MmapArgs { prot, .. }) = &mut text {
+        *prot = Prot::R;
+    }
+    ok(&mut s, text);
+    ok(&mut s, data);
+    ok(&mut s, write(1, 0x104000, 1));
+    ok(&mut s, mprotect(0x104000, 4, "r"));
+    assert_eq!(vmas(&s), vec![(0x100000, 0x104000), (0x104000, 0x108000)]);
+
+    // Anonymous, never written: read-only again, it merges.
+    let mut s = sim("modern");
+    let anon = |addr, prot: &str| {
+        Op::Mmap(MmapArgs {
+            pid: 1,
+            addr,
+            pages: 2,
+            prot: Prot::parse(prot).unwrap(),
+            shared: false,
+            file: None,
+            offset: 0,
+        })
+    };
+    ok(&mut s, anon(0x200000, "r"));
+    ok(&mut s, anon(0x202000, "rw"));
+    ok(&mut s, mprotect(0x202000, 2, "r"));
+    assert_eq!(vmas(&s), vec![(0x200000, 0x204000)]);
+    ok(&mut s, anon(0x300000, "r"));
+    ok(&mut s, anon(0x302000, "r"));
+    ok(&mut s, mprotect(0x302000, 2, "rw"));
+    ok(&mut s, mprotect(0x302000, 2, "r"));
+    assert_eq!(vmas(&s), vec![(0x200000, 0x204000), (0x300000, 0x304000)]);
+    // Anonymous and written: it keeps VM_ACCOUNT.
+    ok(&mut s, anon(0x400000, "r"));
+    ok(&mut s, anon(0x402000, "rw"));
+    ok(&mut s, write(1, 0x402000, 1));
+    ok(&mut s, mprotect(0x402000, 2, "r"));
+    assert_eq!(vmas(&s).len(), 4);
+}
+
+#[test]
+fn a_mapping_of_prot_x_alone_can_be_read() {
+    // Seen on Linux 6.18 (x86-64, no protection keys), found by `rmapviz fuzz --seed 1`: the
+    // page tables have no read permission of their own, so PROT_EXEC implies PROT_READ.
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x14000, 2, "x"));
+    ok(&mut s, read(1, 0x14000, 1));
+    assert!(matches!(pte(&s, 1, 0x14000), PteVal::Zero { .. }));
+    assert!(matches!(
+        err(&mut s, write(1, 0x15000, 1)),
+        StepError::Protection { .. }
+    ));
+}
+
+#[test]
+fn a_read_past_the_end_of_a_file_maps_the_cached_window_before_the_sigbus() {
+    // Seen on Linux 6.18, found by `rmapviz fuzz --seed 1`: do_read_fault runs
+    // do_fault_around before filemap_fault finds the page past the end of the file.
+    let mut s = sim("modern");
+    ok(&mut s, mmap_file(1, 0x30000, 2, "f", false));
+    ok(
+        &mut s,
+        Op::Mremap {
+            pid: 1,
+            addr: 0x30000,
+            pages: 2,
+            new_pages: Some(5),
+            to: Some(0x50000),
+        },
+    );
+    assert!(matches!(
+        err(&mut s, read(1, 0x52000, 2)),
+        StepError::Sigbus { addr: 0x52000, .. }
+    ));
+    assert_eq!(pte_addrs(&s, 1, 0x50000, 0x55000), vec![0x50000, 0x51000]);
+    // A write fault past the end maps nothing (no fault-around for writes).
+    let mut s = sim("modern");
+    ok(&mut s, mmap_file(1, 0x30000, 1, "g", false));
+    ok(&mut s, mremap_in_place(1, 0x30000, 1, 3));
+    assert!(matches!(
+        err(&mut s, write(1, 0x31000, 1)),
+        StepError::Sigbus { .. }
+    ));
+    assert_eq!(pte_addrs(&s, 1, 0x30000, 0x33000), Vec::<u64>::new());
+}
+
+#[test]
+fn vmas_that_differ_in_vm_account_do_not_merge() {
+    // Seen on Linux 6.18 (small C programs and `rmapviz fuzz --seed 1`): mprotect_fixup
+    // charges a private vma made writable (VM_ACCOUNT) and keeps the charge when it is made
+    // read-only again, unless it is anonymous without an anon_vma; mmap charges a private
+    // writable mapping. Vmas whose VM_ACCOUNT differs never merge.
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x10000, 4, "rw"));
+    ok(&mut s, write(1, 0x10000, 1));
+    ok(&mut s, mprotect(1, 0x12000, 2, "r"));
+    ok(&mut s, mmap(1, 0x14000, 1, "r"));
+    assert_eq!(
+        vma_ranges(&s, 1),
+        vec![(0x10000, 0x12000), (0x12000, 0x14000), (0x14000, 0x15000)]
+    );
+    // No anon_vma: made read-only, the charge goes; the faulted piece keeps it.
+    ok(&mut s, mmap(1, 0x20000, 4, "rw"));
+    ok(&mut s, mprotect(1, 0x22000, 1, "r"));
+    ok(&mut s, write(1, 0x23000, 1));
+    ok(&mut s, mprotect(1, 0x20000, 4, "r"));
+    assert_eq!(
+        vma_ranges(&s, 1)[3..],
+        [(0x20000, 0x23000), (0x23000, 0x24000)]
+    );
+    // Made writable and then inaccessible without an anon_vma: all four merge again.
+    ok(&mut s, mmap(1, 0x40000, 4, "r"));
+    ok(&mut s, mprotect(1, 0x42000, 1, "rw"));
+    assert_eq!(vma_ranges(&s, 1).len(), 8);
+    ok(&mut s, mprotect(1, 0x40000, 4, ""));
+    assert_eq!(vma_ranges(&s, 1)[5..], [(0x40000, 0x44000)]);
+}
