@@ -2,6 +2,7 @@
 //! Helpers shared by the integration tests.
 
 pub mod model;
+pub mod screen;
 
 use rmapviz::model::{Outcome, Walk};
 use rmapviz::scenario::Scenario;
