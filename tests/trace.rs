@@ -4,6 +4,9 @@
 //! Each traced scenario must hold the ops the program did, replay under every scheme with no
 //! refused step, and agree with the kernel under `--check`.
 //!
+//! The `rmapviz trace` command itself (its files, errors, caps, an ordinary user) is tested in
+//! `trace_cli.rs`.
+//!
 //! Tracing needs Linux, ptrace and /proc/PID/pagemap; the full check (frame numbers) needs root.
 //! Where the machine does not allow it the tests print why and pass as skipped, unless
 //! `RMAPVIZ_REQUIRE_ORACLE=1` (set by `.ci/run`), which turns a skip into a failure.
@@ -12,12 +15,12 @@ mod common;
 
 #[cfg(target_os = "linux")]
 mod linux {
-    use std::process::Command;
 
     use rmapviz::model::{Addr, Advice, MmapArgs, Op};
     use rmapviz::scenario::Scenario;
-    use rmapviz::session::Simulation;
     use rmapviz::trace::{ProgramOutput, Trace, TraceOptions, trace};
+
+    use super::common::{full_check_may_run, replays_everywhere};
 
     /// The environment variable that turns this test binary into a traced program.
     const MODE: &str = "RMAPVIZ_TRACED_PROGRAM";
@@ -207,18 +210,6 @@ mod linux {
 
     // ----- tracing them -------------------------------------------------------------------------
 
-    /// Why tracing with the full check cannot run here, if it cannot.
-    fn unavailable() -> Option<String> {
-        match rmapviz::oracle::procfs::probe() {
-            Err(e) => Some(e.to_string()),
-            Ok(a) => a.missing,
-        }
-    }
-
-    fn available(test: &str) -> bool {
-        super::common::kernel_test_may_run(test, unavailable())
-    }
-
     /// Traces `argv` with the check on.
     fn traced(argv: &[&str]) -> Trace {
         let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
@@ -250,22 +241,6 @@ mod linux {
         ])
     }
 
-    /// Every scheme replays the scenario without refusing a step.
-    fn replays_everywhere(s: &Scenario) {
-        for name in rmapviz::schemes::scheme_names() {
-            let mut sim = Simulation::by_name(name).expect("scheme");
-            for (i, op) in s.ops().enumerate() {
-                let r = sim.step(op, false);
-                assert!(
-                    r.error.is_none(),
-                    "{name} refused step {} {op}: {:?}",
-                    i + 1,
-                    r.error
-                );
-            }
-        }
-    }
-
     /// The check agreed on at least `pct` percent of the observed ptes.
     fn agrees(t: &Trace, pct: f64) {
         let c = t.check.as_ref().expect("check");
@@ -287,7 +262,7 @@ mod linux {
 
     #[test]
     fn fork_with_copy_on_write_is_recorded_and_agrees() {
-        if !available("fork_with_copy_on_write_is_recorded_and_agrees") {
+        if !full_check_may_run("fork_with_copy_on_write_is_recorded_and_agrees") {
             return;
         }
         let t = program("fork_cow");
@@ -327,7 +302,7 @@ mod linux {
 
     #[test]
     fn mremap_is_recorded_and_agrees() {
-        if !available("mremap_is_recorded_and_agrees") {
+        if !full_check_may_run("mremap_is_recorded_and_agrees") {
             return;
         }
         let t = program("mremap");
@@ -352,7 +327,7 @@ mod linux {
 
     #[test]
     fn a_threads_ops_belong_to_its_process() {
-        if !available("a_threads_ops_belong_to_its_process") {
+        if !full_check_may_run("a_threads_ops_belong_to_its_process") {
             return;
         }
         let t = program("threads");
@@ -382,7 +357,7 @@ mod linux {
 
     #[test]
     fn exec_in_a_forked_child_is_recorded_and_agrees() {
-        if !available("exec_in_a_forked_child_is_recorded_and_agrees") {
+        if !full_check_may_run("exec_in_a_forked_child_is_recorded_and_agrees") {
             return;
         }
         let t = program("exec");
@@ -410,7 +385,7 @@ mod linux {
 
     #[test]
     fn a_vfork_child_gets_a_new_address_space_when_it_execs() {
-        if !available("a_vfork_child_gets_a_new_address_space_when_it_execs") {
+        if !full_check_may_run("a_vfork_child_gets_a_new_address_space_when_it_execs") {
             return;
         }
         let t = program("vfork");
@@ -429,7 +404,7 @@ mod linux {
 
     #[test]
     fn brk_becomes_brk_steps_on_the_heap() {
-        if !available("brk_becomes_brk_steps_on_the_heap") {
+        if !full_check_may_run("brk_becomes_brk_steps_on_the_heap") {
             return;
         }
         let t = program("brk");
@@ -460,7 +435,7 @@ mod linux {
 
     #[test]
     fn madvise_becomes_madvise_steps_and_agrees() {
-        if !available("madvise_becomes_madvise_steps_and_agrees") {
+        if !full_check_may_run("madvise_becomes_madvise_steps_and_agrees") {
             return;
         }
         let t = program("madvise");
@@ -504,7 +479,7 @@ mod linux {
     /// below the stack vma it started with.
     #[test]
     fn stack_growth_becomes_an_mmap_below_the_stack() {
-        if !available("stack_growth_becomes_an_mmap_below_the_stack") {
+        if !full_check_may_run("stack_growth_becomes_an_mmap_below_the_stack") {
             return;
         }
         let t = traced(&[
@@ -533,7 +508,7 @@ mod linux {
 
     #[test]
     fn a_shell_pipeline_is_recorded_and_agrees() {
-        if !available("a_shell_pipeline_is_recorded_and_agrees") {
+        if !full_check_may_run("a_shell_pipeline_is_recorded_and_agrees") {
             return;
         }
         let t = traced(&["sh", "-c", "ls /usr | wc -l"]);
@@ -565,7 +540,7 @@ mod linux {
 
     #[test]
     fn ls_is_recorded_and_agrees() {
-        if !available("ls_is_recorded_and_agrees") {
+        if !full_check_may_run("ls_is_recorded_and_agrees") {
             return;
         }
         let t = traced(&["ls", "/"]);
@@ -574,169 +549,5 @@ mod linux {
         // The scenario reads back identically.
         let again = Scenario::parse(&t.scenario.to_ron(), "again").expect("parses");
         assert_eq!(again, t.scenario);
-    }
-
-    // ----- the command line ---------------------------------------------------------------------
-
-    fn rmapviz(args: &[&str]) -> std::process::Output {
-        Command::new(env!("CARGO_BIN_EXE_rmapviz"))
-            .args(args)
-            .output()
-            .expect("run rmapviz")
-    }
-
-    fn temp_dir(tag: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("rmapviz-trace-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
-
-    #[test]
-    fn the_command_writes_a_scenario_and_reports_the_check() {
-        if !available("the_command_writes_a_scenario_and_reports_the_check") {
-            return;
-        }
-        let dir = temp_dir("cli");
-        let out = dir.join("t.ron");
-        let o = rmapviz(&[
-            "trace",
-            "-o",
-            out.to_str().unwrap(),
-            "--check",
-            "--",
-            "sh",
-            "-c",
-            "true",
-        ]);
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        let stdout = String::from_utf8_lossy(&o.stdout);
-        assert!(
-            o.status.code() == Some(0) || o.status.code() == Some(1),
-            "{stderr}"
-        );
-        assert!(stderr.contains("wrote"), "{stderr}");
-        assert!(
-            stderr.contains("replays under every scheme with no refused step"),
-            "{stderr}"
-        );
-        assert!(stdout.contains("observed ptes agree"), "{stdout}");
-        let (s, _) = Scenario::load(out.to_str().unwrap()).expect("a scenario");
-        assert!(s.title.contains("sh -c true"));
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn bad_commands_get_clear_errors_and_no_file() {
-        let dir = temp_dir("bad");
-        let out = dir.join("t.ron");
-        let o = rmapviz(&[
-            "trace",
-            "-o",
-            out.to_str().unwrap(),
-            "--",
-            "no-such-command-xyz",
-        ]);
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_ne!(o.status.code(), Some(0));
-        assert!(
-            stderr.contains("no-such-command-xyz") && stderr.contains("not found"),
-            "{stderr}"
-        );
-        assert!(!out.exists());
-        // An existing file is not replaced without --force, and nothing is traced.
-        std::fs::write(&out, "mine").unwrap();
-        let o = rmapviz(&["trace", "-o", out.to_str().unwrap(), "--", "true"]);
-        assert_eq!(o.status.code(), Some(2));
-        assert!(
-            !String::from_utf8_lossy(&o.stderr).contains("tracing"),
-            "refused before tracing"
-        );
-        assert_eq!(std::fs::read_to_string(&out).unwrap(), "mine");
-        // No command at all.
-        let o = rmapviz(&["trace"]);
-        assert_eq!(o.status.code(), Some(2));
-        // An output directory that does not exist: refused before anything runs.
-        let o = rmapviz(&["trace", "-o", "/nonexistent/dir/t.ron", "--", "true"]);
-        assert_eq!(o.status.code(), Some(2));
-        assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist"));
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn caps_stop_the_trace_and_keep_what_was_recorded() {
-        if !available("caps_stop_the_trace_and_keep_what_was_recorded") {
-            return;
-        }
-        let dir = temp_dir("cap");
-        let out = dir.join("t.ron");
-        let o = rmapviz(&[
-            "trace",
-            "-o",
-            out.to_str().unwrap(),
-            "--max-steps",
-            "20",
-            "--",
-            "sh",
-            "-c",
-            "ls /usr | wc -l",
-        ]);
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(1), "{stderr}");
-        assert!(stderr.contains("cap of 20 steps (--max-steps)"), "{stderr}");
-        let (s, _) = Scenario::load(out.to_str().unwrap()).expect("a scenario");
-        assert!(
-            s.steps.len() >= 20 && s.steps.len() < 40,
-            "{}",
-            s.steps.len()
-        );
-        replays_everywhere(&s);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    /// An ordinary user can trace too, where ptrace and pagemap allow; frame numbers read as
-    /// zero then, and the output says so. Run as `nobody` from root.
-    #[test]
-    fn an_ordinary_user_traces_without_frame_numbers() {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
-            eprintln!(
-                "an_ordinary_user_traces_without_frame_numbers: skipped: needs root to become nobody"
-            );
-            return;
-        }
-        let dir = std::env::temp_dir().join(format!("rmapviz-trace-nobody-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
-            .unwrap();
-        let out = dir.join("t.ron");
-        let o = Command::new(env!("CARGO_BIN_EXE_rmapviz"))
-            .args([
-                "trace",
-                "--check",
-                "-o",
-                out.to_str().unwrap(),
-                "--",
-                "sh",
-                "-c",
-                "ls / | wc -l",
-            ])
-            .uid(65534)
-            .gid(65534)
-            .current_dir(&dir)
-            .output()
-            .expect("run rmapviz as nobody");
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        if o.status.code() == Some(77) || stderr.contains("Permission denied") {
-            eprintln!("an_ordinary_user_traces_without_frame_numbers: skipped: {stderr}");
-            let _ = std::fs::remove_dir_all(&dir);
-            return;
-        }
-        assert!(stderr.contains("CAP_SYS_ADMIN"), "{stderr}");
-        assert!(stderr.contains("only partly known"), "{stderr}");
-        let (s, _) = Scenario::load(out.to_str().unwrap()).expect("a scenario");
-        assert!(s.ops().any(|o| matches!(o, Op::Fork { .. })));
-        replays_everywhere(&s);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -89,3 +89,35 @@ pub fn kernel_test_may_run(test: &str, reason: Option<String>) -> bool {
         }
     }
 }
+
+/// Why tracing with the full check (frame numbers from /proc/PID/pagemap) cannot run here, if it
+/// cannot.
+#[cfg(target_os = "linux")]
+fn full_check_unavailable() -> Option<String> {
+    match rmapviz::oracle::procfs::probe() {
+        Err(e) => Some(e.to_string()),
+        Ok(a) => a.missing,
+    }
+}
+
+/// True when a test that traces with the full check should run (see [`kernel_test_may_run`]).
+#[cfg(target_os = "linux")]
+pub fn full_check_may_run(test: &str) -> bool {
+    kernel_test_may_run(test, full_check_unavailable())
+}
+
+/// Every scheme replays the scenario without refusing a step.
+pub fn replays_everywhere(s: &Scenario) {
+    for name in rmapviz::schemes::scheme_names() {
+        let mut sim = rmapviz::session::Simulation::by_name(name).expect("scheme");
+        for (i, op) in s.ops().enumerate() {
+            let r = sim.step(op, false);
+            assert!(
+                r.error.is_none(),
+                "{name} refused step {} {op}: {:?}",
+                i + 1,
+                r.error
+            );
+        }
+    }
+}
