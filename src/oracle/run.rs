@@ -16,7 +16,7 @@ use super::reclaim::Reclaim;
 use super::referenced::{self, YoungReset};
 use super::report::{CheckReport, StepCheck, StepVerdict};
 use super::{CheckOptions, OracleError, REGION_END, procfs};
-use crate::model::{Addr, Machine, Op, PAGE_SIZE, Pid, Prot, StepError};
+use crate::model::{Addr, Machine, Op, PAGE_SIZE, Pid, Prot, PteVal, StepError};
 use crate::scenario::Scenario;
 use crate::session::Simulation;
 
@@ -163,6 +163,13 @@ fn brk_request(sim: &Simulation, pid: Pid, old: Addr, new: Addr) -> Option<Reque
     })
 }
 
+/// Whether the model, after a `SwapOut` of `addr` in `pid`, still maps a page there: its
+/// reclaim kept the page (only then may the kernel's page stay mapped and the step still be
+/// compared).
+fn model_keeps_mapped(m: &Machine, pid: Pid, addr: Addr) -> bool {
+    matches!(m.pte(pid, addr), PteVal::Page { .. })
+}
+
 /// Each pid's model vmas as address ranges.
 fn model_ranges(m: &Machine) -> BTreeMap<Pid, Vec<(Addr, Addr)>> {
     m.procs
@@ -227,7 +234,11 @@ impl CheckRun<'_> {
                 };
                 let done = rec.reclaim(group)?;
                 let real = self.driver.real_pid(pid);
-                if let Some(real) = real
+                // A page the model's reclaim keeps mapped too (a lazily freed page written
+                // again, whose dirty pte stops the unmap) is compared like any other step; only
+                // a page the model unmapped and the kernel kept is outside the model.
+                if !model_keeps_mapped(&sim.machine, pid, *addr)
+                    && let Some(real) = real
                     && procfs::present(real, *addr)?
                 {
                     let left = rec.usage(group)?;
