@@ -1,7 +1,52 @@
 //! Line glyphs from direction masks: light box drawing for
-//! ordinary edges, heavy for the walk path, and plain ASCII for `--ascii`.
+//! ordinary edges, heavy for the walk path, and plain ASCII for `--ascii`; the stroke of an
+//! edge's kind ([`Stroke`]) makes lines that skip a column dashed and links between rmap
+//! objects double ([`cell`] picks the glyph of one drawn cell).
 
-use super::route::{E, N, S, W};
+use super::route::{Cell, E, N, S, W};
+
+/// How the lines of one kind of edge are drawn (see
+/// [`EdgeKind::stroke`](super::graph::EdgeKind::stroke)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stroke {
+    /// `─ │`: an edge between neighbouring columns.
+    Solid,
+    /// `┄ ┆`: an edge that skips a column, through a row of its own there.
+    Dashed,
+    /// `═ ║`: a link between two rmap objects, in the gutter before the objects' texts.
+    Double,
+}
+
+impl Stroke {
+    pub const ALL: [Stroke; 3] = [Stroke::Solid, Stroke::Dashed, Stroke::Double];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stroke::Solid => "solid",
+            Stroke::Dashed => "dashed",
+            Stroke::Double => "double",
+        }
+    }
+
+    /// A horizontal and a vertical piece of the stroke, as the graph draws them (off the walk
+    /// path), for the legend.
+    pub fn sample(self, style: LineStyle) -> String {
+        let piece = |mask: u8| {
+            let mut c = Cell {
+                x: 0,
+                mask,
+                path: 0,
+                arrow: false,
+                solid: 0,
+                dashed: 0,
+                double: 0,
+            };
+            c.add_stroke(self);
+            cell(&c, style)
+        };
+        [piece(E | W), piece(E | W), piece(N | S)].iter().collect()
+    }
+}
 
 /// Which set of glyphs to draw lines with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +85,84 @@ pub fn line(mask: u8, heavy: u8, style: LineStyle) -> char {
             }
         }
     }
+}
+
+/// All-double glyphs by direction mask.
+const DOUBLE: &str = " ║═╚║║╔╠═╝═╩╗╣╦╬";
+/// Double verticals with light horizontals.
+const DOUBLE_V: &str = " ║─╙║║╓╟─╜─╨╖╢╥╫";
+/// Double horizontals with light verticals.
+const DOUBLE_H: &str = " │═╘││╒╞═╛═╧╕╡╤╪";
+/// Dashed straight lines: light horizontal, light vertical, heavy horizontal, heavy vertical.
+const DASHED: [char; 4] = ['┄', '┆', '┅', '┇'];
+
+fn nth(table: &str, i: u8) -> char {
+    table.chars().nth(i as usize).unwrap_or(' ')
+}
+
+/// The glyph of one drawn cell: its arrowhead, or its arms in the stroke of the edges through
+/// it. Double arms (links between rmap objects) are drawn double whatever else crosses them;
+/// a straight piece that only dashed edges use is dashed (heavy on the walk path); every other
+/// cell is [`line`]'s light or heavy glyph.
+pub fn cell(c: &Cell, style: LineStyle) -> char {
+    if c.arrow {
+        return arrow(style);
+    }
+    let m = c.mask & (N | E | S | W);
+    let vertical = m & (N | S) != 0;
+    let horizontal = m & (E | W) != 0;
+    if c.double & m != 0 {
+        if style == LineStyle::Ascii {
+            return match (vertical, horizontal) {
+                (true, false) => '!',
+                (false, true) => '~',
+                _ => '+',
+            };
+        }
+        let table = match (c.double & (N | S) != 0, c.double & (E | W) != 0) {
+            (true, true) => DOUBLE,
+            (true, false) => DOUBLE_V,
+            _ => DOUBLE_H,
+        };
+        return nth(table, m);
+    }
+    let straight = m == E | W || m == N | S;
+    let path = c.path & m;
+    if straight && c.solid & m == 0 && c.dashed & m == m && (path == 0 || path == m) {
+        let heavy = path != 0 || style == LineStyle::Heavy;
+        return match (style, m == E | W, heavy) {
+            (LineStyle::Ascii, _, true) => line(m, path, style),
+            (LineStyle::Ascii, true, false) => '.',
+            (LineStyle::Ascii, false, false) => ':',
+            (_, true, false) => DASHED[0],
+            (_, false, false) => DASHED[1],
+            (_, true, true) => DASHED[2],
+            (_, false, true) => DASHED[3],
+        };
+    }
+    line(m, c.path, style)
+}
+
+/// The arms and the stroke of a glyph that [`cell`] draws (None for an arrowhead, a blank or
+/// any other character): Unicode box drawing only.
+pub fn arms_of(ch: char) -> Option<(u8, Stroke)> {
+    if let Some(i) = DASHED.iter().position(|&d| d == ch) {
+        return Some((if i % 2 == 0 { E | W } else { N | S }, Stroke::Dashed));
+    }
+    if !matches!(ch, ' ' | '─' | '│') {
+        for table in [DOUBLE, DOUBLE_V, DOUBLE_H] {
+            if let Some(i) = table.chars().position(|g| g == ch) {
+                // Half lines have no double glyph: the tables repeat the full line there.
+                let m = match ch {
+                    '║' => N | S,
+                    '═' => E | W,
+                    _ => i as u8,
+                };
+                return Some((m, Stroke::Double));
+            }
+        }
+    }
+    mask_of(ch).map(|(m, _)| (m, Stroke::Solid))
 }
 
 /// The arrowhead into a node on the right.

@@ -17,6 +17,7 @@ use crate::model::{Addr, Outcome, Pid, Walk, hex};
 
 pub use super::build::{build, build_with};
 use super::detail::{Detail, MAX_TEXT, cut_to, cut_width};
+pub use super::glyph::Stroke;
 use unicode_width::UnicodeWidthStr;
 
 /// The four columns of the graph, left to right.
@@ -332,7 +333,7 @@ pub(super) fn node(
 }
 
 /// What an edge stands for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EdgeKind {
     /// An address space owns a vma.
     MmVma,
@@ -350,6 +351,40 @@ pub enum EdgeKind {
 }
 
 impl EdgeKind {
+    /// Every kind, in the order the legend lists them.
+    pub const ALL: [EdgeKind; 6] = [
+        EdgeKind::MmVma,
+        EdgeKind::VmaObject,
+        EdgeKind::MmObject,
+        EdgeKind::PageObject,
+        EdgeKind::VmaPage,
+        EdgeKind::ObjectObject,
+    ];
+
+    /// How the graph draws the kind's lines: edges between neighbouring columns solid, edges
+    /// that skip a column (passing a dummy row of the column between) dashed, links between two
+    /// rmap objects (a ring, a parent or root) double, in a gutter of their own before the
+    /// objects' texts, where no other kind of line runs.
+    pub fn stroke(self) -> Stroke {
+        match self {
+            EdgeKind::MmVma | EdgeKind::VmaObject | EdgeKind::PageObject => Stroke::Solid,
+            EdgeKind::MmObject | EdgeKind::VmaPage => Stroke::Dashed,
+            EdgeKind::ObjectObject => Stroke::Double,
+        }
+    }
+
+    /// What the kind is, in words, for the legend.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            EdgeKind::MmVma => "an address space owns the vma",
+            EdgeKind::VmaObject => "the vma is linked into the rmap object",
+            EdgeKind::MmObject => "the mm is linked to the rmap object (skips the vma column)",
+            EdgeKind::PageObject => "the page's mapping word names the object",
+            EdgeKind::VmaPage => "the page's rmap word points straight at the vma or pte",
+            EdgeKind::ObjectObject => "one rmap object points at another (ring, parent, root)",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EdgeKind::MmVma => "mm->vma",

@@ -62,6 +62,9 @@ pub struct Layout {
     pub columns: [ColumnGeom; 4],
     /// Lanes of each gap between two columns (the same at every level of detail).
     pub lanes: [u16; 3],
+    /// Lanes of the gutter before the objects' texts, where links between rmap objects are
+    /// drawn ([`route::plan_links`]; the same at every level of detail).
+    pub links: u16,
     /// Total width in cells.
     pub width: u16,
     /// Total height in rows.
@@ -134,11 +137,23 @@ fn gap_width(lanes: u16, d: Detail) -> u16 {
     1 + lanes + 1 + 1 + d.arrow_gap()
 }
 
+/// Cells of the gutter before the objects column that has `links` lanes (none without links):
+/// a blank after the arrowheads where the level leaves none, the lanes, the stubs' last cell.
+pub fn gutter_width(links: u16, d: Detail) -> u16 {
+    if links == 0 {
+        0
+    } else {
+        u16::from(d.arrow_gap() == 0) + links + 1
+    }
+}
+
 /// The width `g` would take laid out at level `d`, given `base`, a layout of `g` at any
 /// level: rows and lanes do not depend on the level, only the column widths do.
 pub fn width_at(g: &Graph, base: &Layout, d: Detail) -> u16 {
     let w = column_widths(g, d);
-    w.iter().sum::<u16>() + base.lanes.iter().map(|&l| gap_width(l, d)).sum::<u16>()
+    w.iter().sum::<u16>()
+        + base.lanes.iter().map(|&l| gap_width(l, d)).sum::<u16>()
+        + gutter_width(base.links, d)
 }
 
 /// Lays `g` out with the full texts.
@@ -260,6 +275,17 @@ pub fn layout_at(g: &Graph, d: Detail) -> Layout {
         let (r, cells) = route::draw_plan(g, &plan, lane0, arrow_x);
         routes.extend(r);
         all_cells.append(cells);
+        if right == 2 {
+            // The objects' rows are final: their links take a gutter before their texts.
+            let links = route::plan_links(g, &cols[2]);
+            lay.links = links.lanes;
+            let gutter = gutter_width(links.lanes, d);
+            lay.columns[2].x += gutter;
+            let stub_x = lay.columns[2].x - 1;
+            let (r, cells) = route::draw_links(g, &links, stub_x - links.lanes, stub_x);
+            routes.extend(r);
+            all_cells.append(cells);
+        }
     }
     lay.width = lay.columns[3].x + widths[3];
 
@@ -296,23 +322,36 @@ pub fn layout_at(g: &Graph, d: Detail) -> Layout {
     }
     // Dummy rows carry their edge straight through the vma (or objects) column, from the blank
     // cell after the arrow column of the gap before, where that gap's stub ends.
+    // The objects column's dummies also cross the links' gutter.
+    let mut on_path = Vec::new();
     for c in 1..3 {
+        let gutter = if c == 2 {
+            gutter_width(lay.links, d)
+        } else {
+            0
+        };
         for it in &cols[c] {
             let Some(e) = it.dummy else { continue };
             let seg = route::Seg::H {
                 row: it.row,
-                x0: lay.columns[c].x - 1,
+                x0: lay.columns[c].x - 1 - gutter,
                 x1: lay.columns[c].x + widths[c],
                 w: true,
                 e: true,
             };
-            all_cells.add_seg(&seg, g.graph[e].on_path, false);
+            all_cells.add_seg(&seg, g.graph[e].kind.stroke(), false);
+            if g.graph[e].on_path {
+                on_path.push(seg);
+            }
             routes.push(Route {
                 edge: e,
                 segs: vec![seg],
                 arrow: None,
             });
         }
+    }
+    for seg in &on_path {
+        all_cells.mark_path(seg);
     }
     lay.cells = all_cells.into_rows(height);
     lay.routes = routes;
@@ -501,11 +540,7 @@ impl Layout {
         for (r, cells) in self.cells.iter().enumerate() {
             for c in cells {
                 if let Some(slot) = rows[r].get_mut(c.x as usize) {
-                    *slot = if c.arrow {
-                        super::glyph::arrow(style)
-                    } else {
-                        super::glyph::line(c.mask, c.path, style)
-                    };
+                    *slot = super::glyph::cell(c, style);
                 }
             }
         }

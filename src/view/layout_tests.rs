@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::detail::Detail;
 use super::graph::{EdgeKind, NodeKind};
-use super::layout::{layout, layout_at, width_at};
+use super::layout::{gutter_width, layout, layout_at, width_at};
 use super::route::{Seg, raster};
 use super::tests::{builtin, graph_of, steps};
 use super::{Graph, Layout};
@@ -33,6 +33,27 @@ fn check_shared_lanes_are_complete(g: &Graph, l: &Layout, what: &str) {
             .iter()
             .map(|&e| g.graph.edge_endpoints(e).unwrap())
             .collect();
+        // Links between objects share a bracket when they have one target (a parent's
+        // children) or are the edges of one cycle (a ring): each end reaches every other
+        // through the links.
+        if es
+            .iter()
+            .all(|&e| g.graph[e].kind == EdgeKind::ObjectObject)
+        {
+            let links = petgraph::visit::EdgeFiltered::from_fn(&g.graph, |e| {
+                e.weight().kind == EdgeKind::ObjectObject
+            });
+            let one_target = ends.iter().all(|&(_, t)| t == ends[0].1);
+            let ring = ends.iter().all(|&(a, _)| {
+                ends.iter()
+                    .all(|&(b, _)| petgraph::algo::has_path_connecting(&links, a, b, None))
+            });
+            assert!(
+                one_target || ring,
+                "{what}: links share the lane at {cell:?}"
+            );
+            continue;
+        }
         for &(s, _) in &ends {
             for &(_, t) in &ends {
                 assert!(
@@ -90,6 +111,10 @@ fn route_cells(l: &Layout) -> HashMap<(u32, u16), u8> {
     m
 }
 
+fn n_of(p: &super::layout::Placed) -> petgraph::stable_graph::NodeIndex {
+    p.node.unwrap()
+}
+
 fn check_layout(g: &Graph, l: &Layout, what: &str) {
     // No two nodes overlap, and each sits inside its column.
     let mut taken: HashMap<(u32, u16), String> = HashMap::new();
@@ -123,6 +148,20 @@ fn check_layout(g: &Graph, l: &Layout, what: &str) {
         assert!(!rs.is_empty(), "{what}: edge {e:?} not routed");
         let (a, b) = g.graph.edge_endpoints(e).unwrap();
         let (pa, pb) = (l.of(a).unwrap(), l.of(b).unwrap());
+        if g.graph[e].kind == EdgeKind::ObjectObject {
+            // A bracket in the gutter before the objects: a stub into each object's text.
+            for p in [pa, pb] {
+                let reaches = rs.iter().flat_map(|r| r.segs.iter()).any(|s| {
+                    matches!(*s, Seg::H { row, x1, e: true, .. } if row == p.row && x1 + 1 == p.x)
+                });
+                assert!(
+                    reaches,
+                    "{what}: link {e:?} does not reach {}",
+                    g.node(n_of(p)).id
+                );
+            }
+            continue;
+        }
         let first = rs
             .iter()
             .flat_map(|r| r.segs.iter())
@@ -137,7 +176,14 @@ fn check_layout(g: &Graph, l: &Layout, what: &str) {
         );
         let touches_b = rs.iter().flat_map(|r| r.segs.iter()).any(|s| match *s {
             Seg::H { row, x0, x1, .. } => {
-                row == pb.row && (x1 + 1 + l.detail.arrow_gap() == pb.x || x0 == pb.end() + 1)
+                // Into the arrowhead before the target (and the links' gutter before an object).
+                let gutter = if pb.column == 2 {
+                    gutter_width(l.links, l.detail)
+                } else {
+                    0
+                };
+                row == pb.row
+                    && (x1 + 1 + l.detail.arrow_gap() + gutter == pb.x || x0 == pb.end() + 1)
             }
             _ => false,
         });
@@ -237,6 +283,7 @@ fn every_builtin_lays_out_cleanly_at_every_step_under_every_scheme() {
                     // lanes, and the width width_at predicts from the full layout.
                     assert_eq!(l.height, full.height, "{what}");
                     assert_eq!(l.lanes, full.lanes, "{what}");
+                    assert_eq!(l.links, full.links, "{what}");
                     assert_eq!(l.width, width_at(&g, &full, d), "{what}");
                     for p in &full.placed {
                         let q = p.node.and_then(|n| l.of(n));

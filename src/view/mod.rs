@@ -109,4 +109,6 @@ impl StepView {
 #[cfg(test)]
 mod layout_tests;
 #[cfg(test)]
+mod stroke_tests;
+#[cfg(test)]
 mod tests;

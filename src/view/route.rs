@@ -5,16 +5,20 @@
 //!
 //! A bundle is the fan of edges around one hub node: the edges into a target with several
 //! sources (anon_vma <- vmas), or out of a source whose targets have no other source
-//! (mm -> its vmas). Object -> object edges stay in the objects column and are drawn as
-//! brackets in the gap to its right. A route is: a stub from the left node's text to the lane,
-//! the lane between the two rows, a stub from the lane to the arrow before the right node.
+//! (mm -> its vmas). A route is: a stub from the left node's text to the lane, the lane between
+//! the two rows, a stub from the lane to the arrow before the right node.
+//!
+//! Object -> object edges (an anonmm ring, an anon_vma's parent or root) stay in the objects
+//! column: [`plan_links`] draws them as brackets in a gutter of their own before the objects'
+//! texts, after the arrowheads of the vma -> object edges, so that they never share a cell with
+//! an edge that leads to a page (where a ring would read as a second mapping of the page).
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::{EdgeRef, IntoEdgeReferences};
 use std::collections::BTreeMap;
 
-use super::graph::{EdgeKind, Graph};
+use super::graph::{EdgeKind, Graph, Stroke};
 use super::layout::{ColumnGeom, Item};
 
 /// Direction bits of a line cell.
@@ -33,6 +37,23 @@ pub struct Cell {
     pub path: u8,
     /// An arrowhead into the node to the right.
     pub arrow: bool,
+    /// The parts of `mask` drawn by edges of each stroke ([`Stroke`]): a cell several edges
+    /// pass through may carry more than one.
+    pub solid: u8,
+    pub dashed: u8,
+    pub double: u8,
+}
+
+impl Cell {
+    /// Records that the cell's arms are drawn by an edge of stroke `s`.
+    pub fn add_stroke(&mut self, s: Stroke) {
+        let m = self.mask;
+        match s {
+            Stroke::Solid => self.solid |= m,
+            Stroke::Dashed => self.dashed |= m,
+            Stroke::Double => self.double |= m,
+        }
+    }
 }
 
 /// A straight piece of a route.
@@ -73,7 +94,6 @@ struct End {
 struct Bundle {
     ends: Vec<End>,
     edges: Vec<(EdgeIndex, End, End)>,
-    bracket: bool,
     lane: Option<u16>,
 }
 
@@ -135,13 +155,11 @@ pub(crate) fn plan_gap(
         text_end: 0,
     };
 
-    // (edge, hub key, left end, right end or None for a bracket)
     #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
     enum BundleKey {
         Source(u32),
         /// The targets that have one set of sources (numbered in the order met).
         Target(u32),
-        Bracket(u32),
         /// An edge alone: one of its ends is a dummy row, unique to it.
         Edge(u32),
     }
@@ -180,19 +198,8 @@ pub(crate) fn plan_gap(
                     edges.push((e.id(), end, Some(right_end(rt)), None, Some(t)));
                 }
             }
-            EdgeKind::ObjectObject if gap == 2 => {
-                if let (Some(&rs), Some(&rt)) = (row_of.get(&s), row_of.get(&t))
-                    && s != t
-                {
-                    edges.push((
-                        e.id(),
-                        left_end(s, rs),
-                        Some(left_end(t, rt)),
-                        Some(s),
-                        Some(t),
-                    ));
-                }
-            }
+            // Drawn in the gutter before the objects' texts ([`plan_links`]).
+            EdgeKind::ObjectObject => {}
             _ if ks == gap && kt == gap + 1 => {
                 if let (Some(&rs), Some(&rt)) = (row_of.get(&s), row_of.get(&t)) {
                     edges.push((
@@ -233,16 +240,13 @@ pub(crate) fn plan_gap(
     for &(id, l, r, s, t) in &edges {
         let Some(r) = r else { continue };
         let key = match (s, t) {
-            (Some(_), Some(t)) if !r.right => BundleKey::Bracket(t.index() as u32),
             (_, Some(t)) if bus_of.contains_key(&t) => BundleKey::Target(bus_of[&t]),
             (Some(s), _) => BundleKey::Source(s.index() as u32),
             (None, _) => BundleKey::Edge(id.index() as u32),
         };
-        let bracket = matches!(key, BundleKey::Bracket(_));
         let b = bundles.entry(key).or_insert_with(|| Bundle {
             ends: Vec::new(),
             edges: Vec::new(),
-            bracket,
             lane: None,
         });
         b.ends.push(l);
@@ -255,30 +259,15 @@ pub(crate) fn plan_gap(
         b.ends.dedup();
     }
 
-    // Lanes: first fit, brackets first, then by top row.
+    // Lanes: first fit, by top row.
     let mut order: Vec<usize> = (0..bundles.len())
         .filter(|&i| {
             let (lo, hi) = bundles[i].span();
-            lo != hi || bundles[i].bracket
+            lo != hi
         })
         .collect();
-    order.sort_by_key(|&i| (!bundles[i].bracket, bundles[i].span()));
-    let mut lanes: Vec<Vec<(u32, u32)>> = Vec::new();
-    for i in order {
-        let (lo, hi) = bundles[i].span();
-        let free = lanes
-            .iter()
-            .position(|spans| spans.iter().all(|&(a, b)| hi < a || lo > b));
-        let lane = match free {
-            Some(l) => l,
-            None => {
-                lanes.push(Vec::new());
-                lanes.len() - 1
-            }
-        };
-        lanes[lane].push((lo, hi));
-        bundles[i].lane = Some(lane as u16);
-    }
+    order.sort_by_key(|&i| bundles[i].span());
+    let lanes = assign_lanes(&mut bundles, order);
 
     // Conflicts: a row whose left and right nodes share no bundle, where the left node's stubs
     // reach as far as the right node's.
@@ -315,9 +304,162 @@ pub(crate) fn plan_gap(
     GapPlan {
         gap,
         bundles,
-        lanes: lanes.len() as u16,
+        lanes,
         conflicts,
     }
+}
+
+/// Gives each bundle of `order`, in that order, the first lane free over its rows; returns the
+/// number of lanes.
+fn assign_lanes(bundles: &mut [Bundle], order: Vec<usize>) -> u16 {
+    let mut lanes: Vec<Vec<(u32, u32)>> = Vec::new();
+    for i in order {
+        let (lo, hi) = bundles[i].span();
+        let free = lanes
+            .iter()
+            .position(|spans| spans.iter().all(|&(a, b)| hi < a || lo > b));
+        let lane = match free {
+            Some(l) => l,
+            None => {
+                lanes.push(Vec::new());
+                lanes.len() - 1
+            }
+        };
+        lanes[lane].push((lo, hi));
+        bundles[i].lane = Some(lane as u16);
+    }
+    lanes.len() as u16
+}
+
+/// Plans the brackets of the object -> object edges between the objects of `col` (the objects
+/// column, its rows chosen). The edges of a cycle (an anonmm ring) share one bracket: a ring
+/// reads as one line through its members. Every other edge is bundled with the edges into the
+/// same target (the children of one parent). Long brackets take the outer lanes (lane 0 is the
+/// leftmost), so that shorter ones nest inside them.
+pub(crate) fn plan_links(g: &Graph, col: &[Item]) -> GapPlan {
+    let empty = GapPlan {
+        gap: 2,
+        bundles: Vec::new(),
+        lanes: 0,
+        conflicts: Vec::new(),
+    };
+    let links: Vec<EdgeIndex> = g
+        .graph
+        .edge_indices()
+        .filter(|&e| g.graph[e].kind == EdgeKind::ObjectObject)
+        .collect();
+    if links.is_empty() {
+        return empty;
+    }
+    let row_of: HashMap<NodeIndex, u32> = col
+        .iter()
+        .filter_map(|it| it.node.map(|n| (n, it.row)))
+        .collect();
+    let only_links = petgraph::visit::EdgeFiltered::from_fn(&g.graph, |e| {
+        e.weight().kind == EdgeKind::ObjectObject
+    });
+    let mut cycle_of: HashMap<NodeIndex, u32> = HashMap::new();
+    for (k, scc) in petgraph::algo::tarjan_scc(&only_links)
+        .into_iter()
+        .enumerate()
+    {
+        if scc.len() > 1 {
+            for n in scc {
+                cycle_of.insert(n, k as u32);
+            }
+        }
+    }
+    // (cycle or not, the cycle's number or the target's index) -> bundle
+    let mut bundles: BTreeMap<(bool, u32), Bundle> = BTreeMap::new();
+    for e in links {
+        let Some((s, t)) = g.graph.edge_endpoints(e) else {
+            continue;
+        };
+        let (Some(&rs), Some(&rt)) = (row_of.get(&s), row_of.get(&t)) else {
+            continue;
+        };
+        if s == t {
+            continue;
+        }
+        let key = match (cycle_of.get(&s), cycle_of.get(&t)) {
+            (Some(a), Some(b)) if a == b => (true, *a),
+            _ => (false, t.index() as u32),
+        };
+        let end = |row| End {
+            row,
+            right: true,
+            text_end: 0,
+        };
+        let b = bundles.entry(key).or_insert_with(|| Bundle {
+            ends: Vec::new(),
+            edges: Vec::new(),
+            lane: None,
+        });
+        b.ends.extend([end(rs), end(rt)]);
+        b.edges.push((e, end(rs), end(rt)));
+    }
+    let mut bundles: Vec<Bundle> = bundles.into_values().collect();
+    for b in &mut bundles {
+        b.ends.sort();
+        b.ends.dedup();
+    }
+    let mut order: Vec<usize> = (0..bundles.len()).collect();
+    order.sort_by_key(|&i| {
+        let (lo, hi) = bundles[i].span();
+        (std::cmp::Reverse(hi - lo), lo)
+    });
+    let lanes = assign_lanes(&mut bundles, order);
+    GapPlan {
+        lanes,
+        bundles,
+        ..empty
+    }
+}
+
+/// Turns a plan of [`plan_links`] into routes and cells: lane `k` is at cell `lane0 + k`, each
+/// bracket's stubs run from its lane to cell `stub_x`, the one before the objects' texts.
+pub(crate) fn draw_links(
+    g: &Graph,
+    plan: &GapPlan,
+    lane0: u16,
+    stub_x: u16,
+) -> (Vec<Route>, CellGrid) {
+    let mut cells = CellGrid::default();
+    let mut routes = Vec::new();
+    for b in &plan.bundles {
+        let Some(x) = b.lane.map(|l| lane0 + l) else {
+            continue;
+        };
+        let (r0, r1) = b.span();
+        cells.add_seg(&Seg::V { x, r0, r1 }, Stroke::Double, false);
+        let stub = |row| Seg::H {
+            row,
+            x0: x,
+            x1: stub_x,
+            w: false,
+            e: true,
+        };
+        for e in &b.ends {
+            cells.add_seg(&stub(e.row), Stroke::Double, false);
+        }
+        for &(id, l, r) in &b.edges {
+            routes.push(Route {
+                edge: id,
+                segs: vec![
+                    stub(l.row),
+                    Seg::V {
+                        x,
+                        r0: l.row.min(r.row),
+                        r1: l.row.max(r.row),
+                    },
+                    stub(r.row),
+                ],
+                arrow: None,
+            });
+        }
+    }
+    mark_path_of(g, &routes, &mut cells);
+    (routes, cells)
 }
 
 /// Turns a plan into routes and cells: lane `k` is at cell `lane0 + k`, arrowheads at `arrow_x`.
@@ -331,30 +473,44 @@ pub(crate) fn draw_plan(
     let mut routes = Vec::new();
     for b in &plan.bundles {
         let lane_x = b.lane.map(|l| lane0 + l);
-        // The bundle's own lines, once.
-        let mut segs: Vec<(Seg, bool)> = Vec::new();
-        if let Some(x) = lane_x {
+        // The bundle's own lines, once, each in the stroke of the edges that draw it. The lane
+        // of a bundle whose edges share one stroke is drawn whole at once (a thousand routes
+        // may run down it); in a bundle of several strokes (an mm's vmas and its anonmm), each
+        // edge draws its own stretch of the lane.
+        let strokes: Vec<Stroke> = b.edges.iter().map(|e| g.graph[e.0].kind.stroke()).collect();
+        let one_stroke = strokes
+            .first()
+            .filter(|&&s| strokes.iter().all(|&t| t == s));
+        let mut segs: Vec<(Seg, bool, Stroke)> = Vec::new();
+        if let (Some(x), Some(&stroke)) = (lane_x, one_stroke) {
             let (r0, r1) = b.span();
             if r0 != r1 {
-                segs.push((Seg::V { x, r0, r1 }, false));
+                segs.push((Seg::V { x, r0, r1 }, false, stroke));
             }
         }
         for &(id, l, r) in &b.edges {
-            let arrow = has_arrow(g.graph[id].kind, plan.gap) && r.right;
+            let kind = g.graph[id].kind;
+            let arrow = has_arrow(kind, plan.gap) && r.right;
             let route = edge_route(id, l, r, lane_x, arrow_x, arrow);
             for s in &route.segs {
-                if matches!(s, Seg::H { .. }) {
-                    segs.push((*s, arrow && is_arrow_seg(s, arrow_x)));
+                if matches!(s, Seg::H { .. }) || one_stroke.is_none() {
+                    segs.push((*s, arrow && is_arrow_seg(s, arrow_x), kind.stroke()));
                 }
             }
             routes.push(route);
         }
-        segs.sort_by_key(|(s, a)| (seg_key(s), *a));
+        segs.sort_by_key(|(s, a, k)| (seg_key(s), *a, *k));
         segs.dedup();
-        for (s, arrow) in segs {
-            cells.add_seg(&s, false, arrow);
+        for (s, arrow, stroke) in segs {
+            cells.add_seg(&s, stroke, arrow);
         }
     }
+    mark_path_of(g, &routes, &mut cells);
+    (routes, cells)
+}
+
+/// ORs the bits of the routes of the edges on the walk path into the path bits of `cells`.
+fn mark_path_of(g: &Graph, routes: &[Route], cells: &mut CellGrid) {
     // Path bits, from the routes of the edges on the walk. A walk of a thousand candidates
     // sends a thousand routes down one lane: their vertical pieces are merged first (where they
     // overlap or touch, which ORs the same bits), so each cell is visited once, not once per
@@ -381,7 +537,6 @@ pub(crate) fn draw_plan(
     for s in &path_segs {
         cells.mark_path(s);
     }
-    (routes, cells)
 }
 
 fn seg_key(s: &Seg) -> (u8, u32, u16, u32) {
@@ -406,7 +561,7 @@ fn node_stub(e: End, x: u16) -> Seg {
     }
 }
 
-/// The route of one edge with ends `l` and `r` (r on the left too for a bracket).
+/// The route of one edge with ends `l` and `r`.
 fn edge_route(
     id: EdgeIndex,
     l: End,
@@ -433,17 +588,13 @@ fn edge_route(
                     r1: l.row.max(r.row),
                 });
             }
-            if r.right {
-                segs.push(Seg::H {
-                    row: r.row,
-                    x0: x,
-                    x1: arrow_x,
-                    w: false,
-                    e: true,
-                });
-            } else {
-                segs.push(node_stub(r, x));
-            }
+            segs.push(Seg::H {
+                row: r.row,
+                x0: x,
+                x1: arrow_x,
+                w: false,
+                e: true,
+            });
         }
     }
     Route {
@@ -468,6 +619,9 @@ pub fn raster_each(s: &Seg, path: bool, arrow: bool, mut f: impl FnMut(u32, Cell
         mask,
         path: if path { mask } else { 0 },
         arrow: false,
+        solid: 0,
+        dashed: 0,
+        double: 0,
     };
     match *s {
         Seg::H { row, x0, x1, w, e } => {
@@ -523,9 +677,13 @@ impl CellGrid {
         self.merged = false;
     }
 
-    /// The cells of `seg`.
-    pub fn add_seg(&mut self, seg: &Seg, path: bool, arrow: bool) {
-        raster_each(seg, path, arrow, |row, c| self.add(row, c));
+    /// The cells of `seg`, drawn in `stroke` (never on the walk path: [`Self::mark_path`]
+    /// marks that afterwards).
+    pub fn add_seg(&mut self, seg: &Seg, stroke: Stroke, arrow: bool) {
+        raster_each(seg, false, arrow, |row, mut c| {
+            c.add_stroke(stroke);
+            self.add(row, c)
+        });
     }
 
     /// Every cell of `other`.
@@ -551,6 +709,9 @@ impl CellGrid {
                 kept.mask |= later.mask;
                 kept.path |= later.path;
                 kept.arrow |= later.arrow;
+                kept.solid |= later.solid;
+                kept.dashed |= later.dashed;
+                kept.double |= later.double;
                 true
             });
         }

@@ -252,11 +252,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> Drawn {
                 continue;
             }
             let x = inner.x + (c.x - left);
-            let ch = if c.arrow {
-                glyph::arrow(style)
-            } else {
-                glyph::line(c.mask, c.path, style)
-            };
+            let ch = glyph::cell(c, style);
             let st = if current.contains(&(row, c.x)) {
                 t.current
             } else if c.path != 0 {
