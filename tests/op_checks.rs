@@ -1,0 +1,159 @@
+//! What an op says about itself before it runs: the errors of its addresses and sizes, which
+//! the TUI asks for before it changes anything (`Op::range_error`), and whether it runs an rmap
+//! walk (`Op::is_walk`). Both must agree with what the machine does when it applies the op.
+
+use std::collections::BTreeSet;
+
+use rmapviz::model::{OpKind, StepError};
+use rmapviz::scenario::Scenario;
+use rmapviz::session::Simulation;
+
+/// The ops of `ron`, a list of steps in scenario syntax.
+fn ops(ron: &str) -> Vec<rmapviz::model::Op> {
+    Scenario::parse(&format!("Scenario(steps: [{ron}])"), "t.ron")
+        .unwrap()
+        .ops()
+        .cloned()
+        .collect()
+}
+
+/// A machine where pid 1 maps 0x10000-0x12000, written.
+fn machine() -> Simulation {
+    let mut s = Simulation::by_name("modern").unwrap();
+    for op in ops("Mmap(pid: 1, addr: 0x10000, pages: 2), Write(pid: 1, addr: 0x10000, pages: 2)") {
+        assert!(s.step(&op, false).error.is_none(), "{op}");
+    }
+    s
+}
+
+/// The top of the user address space (x86-64, 4-level page tables: 128 TiB).
+const USER_END: u64 = 0x8000_0000_0000;
+
+#[test]
+fn a_bad_address_or_size_is_named_before_the_op_runs_and_the_machine_refuses_it_alike() {
+    // mmap(2), munmap(2), mprotect(2), madvise(2), mremap(2): an address that is not a multiple
+    // of the page size and a length of 0 are EINVAL; a range past TASK_SIZE is ENOMEM. The
+    // error names the argument that is wrong (`pages`, or mremap's `new_pages`).
+    let last = USER_END - 0x1000;
+    let cases = [
+        (
+            "Mmap(pid: 1, addr: 0x20800, pages: 1)".to_string(),
+            StepError::Unaligned {
+                what: "addr",
+                addr: 0x20800,
+            },
+        ),
+        (
+            "Munmap(pid: 1, addr: 0x10000, pages: 0)".to_string(),
+            StepError::ZeroPages { what: "pages" },
+        ),
+        (
+            format!("Write(pid: 1, addr: {last:#x}, pages: 2)"),
+            StepError::OutOfRange {
+                start: last,
+                pages: 2,
+            },
+        ),
+        (
+            "Mremap(pid: 1, addr: 0x10000, pages: 2, new_pages: 0)".to_string(),
+            StepError::ZeroPages { what: "new_pages" },
+        ),
+        (
+            format!("Mremap(pid: 1, addr: 0x10000, pages: 2, new_pages: 3, to: {last:#x})"),
+            StepError::OutOfRange {
+                start: last,
+                pages: 3,
+            },
+        ),
+        (
+            format!(
+                "Madvise(pid: 1, addr: 0x10000, pages: {}, advice: \"dontneed\")",
+                1u64 << 23
+            ),
+            StepError::TooManyPages {
+                what: "pages",
+                pages: 1 << 23,
+            },
+        ),
+        (
+            "SwapOut(pid: 1, addr: 0x10800)".to_string(),
+            StepError::Unaligned {
+                what: "addr",
+                addr: 0x10800,
+            },
+        ),
+    ];
+    for (ron, want) in cases {
+        let op = ops(&ron).remove(0);
+        assert_eq!(op.range_error(), Some(want.clone()), "{ron}");
+        let mut s = machine();
+        assert_eq!(s.step(&op, false).error, Some(want), "{ron}: the machine");
+    }
+    // Ops whose ranges are fine, or that name none, have nothing to say before they run.
+    for ron in [
+        "Mmap(pid: 1, addr: 0x20000, pages: 1)",
+        "Mremap(pid: 1, addr: 0x10000, pages: 2, new_pages: 3, to: 0x40000)",
+        "Fork(pid: 1, child: 2)",
+        "Exit(pid: 1)",
+    ] {
+        let op = ops(ron).remove(0);
+        assert_eq!(op.range_error(), None, "{ron}");
+    }
+}
+
+#[test]
+fn exactly_swap_out_and_referenced_walk_the_rmap() {
+    // Reclaim (try_to_unmap) and page_referenced are the rmap walks; no other op walks.
+    let steps = ops(r#"
+        Mmap(pid: 1, addr: 0x10000, pages: 4),
+        Write(pid: 1, addr: 0x10000, pages: 4),
+        Read(pid: 1, addr: 0x10000, pages: 1),
+        Fork(pid: 1, child: 2),
+        Mprotect(pid: 1, addr: 0x10000, pages: 1, prot: "r"),
+        Mremap(pid: 1, addr: 0x13000, pages: 1, to: 0x30000),
+        Madvise(pid: 1, addr: 0x11000, pages: 1, advice: "dontneed"),
+        Referenced(pid: 1, addr: 0x12000),
+        SwapOut(pid: 1, addr: 0x12000),
+        Brk(pid: 1, start: 0x50000, pages: 1),
+        Munmap(pid: 1, addr: 0x10000, pages: 1),
+        Spawn(pid: 3),
+        Exec(pid: 2),
+        Exit(pid: 3),
+    "#);
+    let mut s = Simulation::by_name("modern").unwrap();
+    let mut kinds = BTreeSet::new();
+    for op in &steps {
+        let r = s.step(op, false);
+        assert!(r.error.is_none(), "{op}: {:?}", r.error);
+        assert_eq!(
+            op.is_walk(),
+            r.walk.is_some(),
+            "{op}: is_walk against the walk the step ran"
+        );
+        assert_eq!(
+            op.is_walk(),
+            matches!(op.kind(), OpKind::SwapOut | OpKind::Referenced),
+            "{op}"
+        );
+        kinds.insert(op.kind());
+    }
+    assert_eq!(
+        kinds,
+        OpKind::ALL.iter().copied().collect(),
+        "every kind of op"
+    );
+}
+
+#[test]
+fn an_op_is_shown_as_its_line_of_scenario_ron() {
+    // What error messages and the step list show: the op as written in a scenario, addresses in
+    // hex, without a note.
+    for ron in [
+        "Fork(pid: 1, child: 2)",
+        "Write(pid: 1, addr: 0x10000, pages: 2)",
+        "SwapOut(pid: 2, addr: 0x11000)",
+    ] {
+        let op = ops(ron).remove(0);
+        assert_eq!(op.to_string(), ron);
+    }
+}
