@@ -157,3 +157,16 @@ fn an_op_is_shown_as_its_line_of_scenario_ron() {
         assert_eq!(op.to_string(), ron);
     }
 }
+
+#[test]
+fn a_note_with_control_characters_is_written_escaped_and_reads_back_the_same() {
+    // A scenario written by rmapviz is text: a control character in a note (a bell, an escape
+    // sequence pasted in) is written as a RON escape, never raw, and reads back the same.
+    let note = "bell\u{7}, escape\u{1b}[2J, delete\u{7f}, tab\t";
+    let step = ops("Fork(pid: 1, child: 2)").remove(0).with_note(note);
+    let ron = step.to_ron();
+    assert!(!ron.chars().any(char::is_control), "{ron:?}");
+    let back = Scenario::parse(&format!("Scenario(steps: [{ron}])"), "t.ron").unwrap();
+    assert_eq!(back.steps[0].note.as_deref(), Some(note));
+    assert_eq!(back.steps[0].op, step.op);
+}
