@@ -578,3 +578,42 @@ fn the_inspector_names_the_kinds_of_the_links() {
     assert!(t.contains("┌ object anonmm1 "), "{t}");
     assert!(t.contains("anonmm2 (ring)"), "{t}");
 }
+
+/// A frame of the storm's walk of 1001 candidates costs what it shows. The graph pane lays its
+/// graph out once, when the view is built for the pane's width (as between keys), and a frame
+/// makes no other layout, not even to learn whether the graph fits beside the other panes; it
+/// draws the rows in view of the layout, not its 1000-odd rows. The narrative's walk in one line
+/// (30,000 characters) is wrapped without ratatui's grapheme wrapper (`Scrolled::wrapped`).
+#[test]
+fn a_frame_of_a_big_walk_lays_out_nothing_and_draws_the_rows_in_view() {
+    for (w, h) in [(120, 40), (200, 60)] {
+        let mut a = storm_reclaim_under_anon_vma();
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        let mut draw_once = |a: &App| {
+            let mut info = None;
+            t.draw(|f| info = Some(render::draw_frame(a, f))).unwrap();
+            info.unwrap()
+        };
+        // The first frame tells the app the pane's width; views built after it are laid out
+        // for it.
+        let first = draw_once(&a);
+        a.set_frame(first);
+        a.set_scheme("anon-vma-global").unwrap();
+        assert_eq!(a.candidates(), 1001);
+        for frame in 0..3 {
+            let info = draw_once(&a);
+            assert_eq!(info.graph_work.len(), 1);
+            let work = info.graph_work[0];
+            assert_eq!(work.layouts, 0, "{w}x{h}, frame {frame}: {work:?}");
+            let rows = info.graphs[0].0.height as usize;
+            assert!(work.rows > 0 && work.rows <= rows, "{w}x{h}: {work:?}");
+            let n = info.narrative.expect("a narrative pane");
+            assert_eq!(n.wrapped, 0, "{w}x{h}: {n:?}");
+            assert!(
+                n.max_top > 0,
+                "the walk line takes more rows than the pane: {n:?}"
+            );
+            a.set_frame(info);
+        }
+    }
+}

@@ -133,6 +133,10 @@ pub struct FrameInfo {
     /// Each graph pane's model row at each screen row, where its rows were folded to keep the
     /// walk in view (None: the rows from the top row on).
     pub graph_rows: Vec<Option<Vec<u32>>>,
+    /// The work each graph pane did in the frame: the layouts it made (a pane drawn again, or
+    /// whose view was laid out for it between keys, makes none) and the model rows it drew
+    /// (those in view: the layout is not gone through).
+    pub graph_work: Vec<GraphWork>,
     /// The steps list's inner area and the step number of its first line.
     pub timeline: Option<(ratatui::layout::Rect, usize)>,
     /// The compare table's inner area, first data row's scheme number.
@@ -145,6 +149,15 @@ pub struct FrameInfo {
     /// scroll with them).
     pub compare_walk: Option<Scrolled>,
     pub compare_narrative: Option<Scrolled>,
+}
+
+/// What drawing one graph pane took (see [`FrameInfo::graph_work`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GraphWork {
+    /// Layouts of the graph made while drawing the frame.
+    pub layouts: usize,
+    /// Rows of the layout drawn.
+    pub rows: usize,
 }
 
 /// The TUI's state.

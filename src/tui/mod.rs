@@ -30,7 +30,7 @@ pub mod terminal;
 pub mod theme;
 pub mod update;
 
-pub use app::{App, AppError, AppOptions, DEFAULT_SCHEME};
+pub use app::{App, AppError, AppOptions, DEFAULT_SCHEME, GraphWork};
 pub use run::{RunError, RunOptions, run};
 pub use theme::{Theme, ThemeName};
 pub use update::Msg;

@@ -55,6 +55,10 @@ pub struct Scrolled {
     /// How many lines of the text the frame built: those in view, and those too wide for the
     /// pane (their wrapping needs them). Not the whole text of a long walk.
     pub built: usize,
+    /// How many of those lines, wider than the pane, ratatui wrapped (it goes through every
+    /// grapheme of the line, twice a frame): lines of printable ASCII are wrapped by
+    /// `render::wrap`, at a fraction of the cost.
+    pub wrapped: usize,
 }
 
 /// Rows one notch of the wheel scrolls.
@@ -108,6 +112,7 @@ impl App {
                     rows,
                     max_top: (self.len() + 1).saturating_sub(rows),
                     built: rows,
+                    wrapped: 0,
                 }
             }),
             Side::Walk => twins(self.frame.walk, self.frame.compare_walk),

@@ -77,6 +77,23 @@ pub struct Layout {
     /// One route per edge that is drawn.
     pub routes: Vec<Route>,
     index: HashMap<NodeIndex, usize>,
+    /// Where the walk is, found when first asked for ([`Layout::walk_rows`]).
+    walk_rows: std::sync::OnceLock<WalkRows>,
+}
+
+/// Where the walk of a layout's graph is: what a pane that keeps the walk in view needs at
+/// every frame, found once per layout rather than at every frame (a walk of a thousand
+/// candidates has as many nodes to look up).
+#[derive(Clone, Debug, Default)]
+pub struct WalkRows {
+    /// The walked page's node and the candidates' nodes, sorted.
+    pub nodes: Vec<NodeIndex>,
+    /// Their rows, sorted, each once.
+    pub rows: Vec<u32>,
+    /// The walked page's row.
+    pub page: Option<u32>,
+    /// The rows of the nodes on the walk's path, sorted, each once.
+    pub path: Vec<u32>,
 }
 
 impl Layout {
@@ -97,6 +114,43 @@ impl Layout {
         r.iter().flatten().find_map(|&p| {
             let p = &self.placed[p as usize];
             (p.node.is_some() && x >= p.x && x < p.end()).then_some(p.node?)
+        })
+    }
+
+    /// Where the walk of `g` (the graph this layout was made of) is.
+    pub fn walk_rows(&self, g: &Graph) -> &WalkRows {
+        self.walk_rows.get_or_init(|| {
+            let Some(w) = &g.walk else {
+                return WalkRows::default();
+            };
+            let mut nodes: Vec<NodeIndex> = w
+                .page_node
+                .into_iter()
+                .chain(w.candidate_nodes.iter().flatten().copied())
+                .collect();
+            let mut rows: Vec<u32> = nodes
+                .iter()
+                .filter_map(|&n| self.of(n))
+                .map(|p| p.row)
+                .collect();
+            nodes.sort_unstable();
+            nodes.dedup();
+            rows.sort_unstable();
+            rows.dedup();
+            let mut path: Vec<u32> = self
+                .placed
+                .iter()
+                .filter(|p| p.node.is_some_and(|n| g.node(n).walk.on_path))
+                .map(|p| p.row)
+                .collect();
+            path.sort_unstable();
+            path.dedup();
+            WalkRows {
+                nodes,
+                rows,
+                page: w.page_node.and_then(|n| self.of(n)).map(|p| p.row),
+                path,
+            }
         })
     }
 

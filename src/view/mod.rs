@@ -91,18 +91,35 @@ impl StepView {
     /// [`StepView::fit`], laying out at level `guess` first when no layout is made yet: with
     /// the level the pane's previous view fitted at, that is usually the one layout needed.
     pub fn fit_from(&self, width: u16, guess: Detail) -> &Layout {
-        let widths = self.widths.get_or_init(|| {
+        let widths = self.widths(guess);
+        let k = (0..Detail::ALL.len())
+            .find(|&k| widths[k] <= width)
+            .unwrap_or(Detail::ALL.len() - 1);
+        self.at(k)
+    }
+
+    /// The width of the layout at the tightest level of detail (the least a pane needs to show
+    /// the graph whole), from the layout made already: not a layout of its own.
+    pub fn min_width(&self) -> u16 {
+        self.widths(Detail::Full)[Detail::ALL.len() - 1]
+    }
+
+    /// The width at every level, from a layout made already (else one at level `guess`).
+    fn widths(&self, guess: Detail) -> &[u16; 4] {
+        self.widths.get_or_init(|| {
             let g = Detail::ALL.iter().position(|&d| d == guess).unwrap_or(0);
             let base = match self.layouts.iter().find_map(OnceLock::get) {
                 Some(l) => l,
                 None => self.at(g),
             };
             Detail::ALL.map(|d| layout::width_at(&self.graph, base, d))
-        });
-        let k = (0..Detail::ALL.len())
-            .find(|&k| widths[k] <= width)
-            .unwrap_or(Detail::ALL.len() - 1);
-        self.at(k)
+        })
+    }
+
+    /// How many layouts of the graph were made (one per level of detail asked for): a pane that
+    /// is drawn again makes none.
+    pub fn layouts_made(&self) -> usize {
+        self.layouts.iter().filter(|l| l.get().is_some()).count()
     }
 }
 

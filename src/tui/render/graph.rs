@@ -18,42 +18,24 @@ use crate::tui::keymap::{Action, first_key};
 use crate::view::glyph::{self, LineStyle};
 use crate::view::route::raster;
 use crate::view::{Detail, Layout, Node, NodeKind, Placed};
-use petgraph::stable_graph::NodeIndex;
 
 /// The rows of the walk's nodes in pane `i` (the walked page and every candidate), sorted, when
 /// the pane keeps the walk in view: the graph follows the selection and, in the main pane, the
 /// selection is on the walk or nothing is selected (the compared pane always shows its walk).
-fn walk_rows(app: &App, i: usize, p: &Pane, l: &Layout) -> Option<Vec<u32>> {
-    let w = p.view.graph.walk.as_ref()?;
+fn walk_rows<'l>(app: &App, i: usize, p: &Pane, l: &'l Layout) -> Option<&'l [u32]> {
+    p.view.graph.walk.as_ref()?;
     if !app.selection.follows() {
         return None;
     }
-    let nodes: Vec<NodeIndex> = w
-        .page_node
-        .into_iter()
-        .chain(w.candidate_nodes.iter().flatten().copied())
-        .collect();
+    let w = l.walk_rows(&p.view.graph);
     let on_walk = app
         .selected()
         .and_then(|id| p.view.graph.find(id))
-        .is_none_or(|n| nodes.contains(&n));
+        .is_none_or(|n| w.nodes.binary_search(&n).is_ok());
     if i == 0 && !on_walk {
         return None;
     }
-    let rows = rows_of(l, &nodes);
-    (!rows.is_empty()).then_some(rows)
-}
-
-/// The distinct rows, sorted, that `nodes` are placed on in `l` (a node not placed has none).
-pub(super) fn rows_of(l: &Layout, nodes: &[NodeIndex]) -> Vec<u32> {
-    let mut rows: Vec<u32> = nodes
-        .iter()
-        .filter_map(|&n| l.of(n))
-        .map(|pl| pl.row)
-        .collect();
-    rows.sort_unstable();
-    rows.dedup();
-    rows
+    (!w.rows.is_empty()).then_some(&w.rows)
 }
 
 /// The rows each graph pane needs to show its walk whole: the walk's distinct rows (the walked
@@ -63,23 +45,8 @@ pub fn rows_for_walks(app: &App) -> Vec<u16> {
         .panes()
         .iter()
         .map(|p| {
-            let l = p.view.any_layout();
-            let mut rows: Vec<u32> = p
-                .view
-                .graph
-                .walk
-                .iter()
-                .flat_map(|w| {
-                    w.page_node
-                        .into_iter()
-                        .chain(w.candidate_nodes.iter().flatten().copied())
-                })
-                .filter_map(|n| l.of(n))
-                .map(|pl| pl.row)
-                .collect();
-            rows.sort_unstable();
-            rows.dedup();
-            rows.len().min(u16::MAX as usize / 4) as u16 + 3
+            let rows = p.view.any_layout().walk_rows(&p.view.graph).rows.len();
+            rows.min(u16::MAX as usize / 4) as u16 + 3
         })
         .collect()
 }
@@ -143,27 +110,26 @@ pub fn shown_rows(app: &App, pane_index: usize, h: u32, w: u16) -> (Vec<u32>, bo
     if hi - lo < h {
         return (plain(), false);
     }
-    let on_path: HashSet<u32> = l
-        .placed
-        .iter()
-        .filter(|pl| pl.node.is_some_and(|n| p.view.graph.node(n).walk.on_path))
-        .map(|pl| pl.row)
-        .collect();
-    let near = |r: u32| key.iter().map(|&k| k.abs_diff(r)).min().unwrap_or(0);
+    let walk = l.walk_rows(&p.view.graph);
+    let on_path = |r: &u32| walk.path.binary_search(r).is_ok();
+    // The distance from row r to the nearest of the walk's rows (sorted).
+    let near = |r: u32| {
+        let k = key.partition_point(|&x| x < r);
+        [k.checked_sub(1), Some(k)]
+            .into_iter()
+            .flatten()
+            .filter_map(|k| key.get(k))
+            .map(|&x| x.abs_diff(r))
+            .min()
+            .unwrap_or(0)
+    };
     let mut others: Vec<u32> = (lo..=hi)
         .filter(|r| key.binary_search(r).is_err())
         .collect();
-    others.sort_by_key(|&r| (!on_path.contains(&r), near(r), r));
+    others.sort_by_cached_key(|&r| (!on_path(&r), near(r), r));
     // The walked page first: a walk of more candidates than the pane has rows (S4's
     // checkerboard, compare mode on a small screen) shows its page and the first candidates.
-    let page = p
-        .view
-        .graph
-        .walk
-        .as_ref()
-        .and_then(|w| w.page_node)
-        .and_then(|n| l.of(n))
-        .map(|pl| pl.row);
+    let page = walk.page;
     let mut rows: Vec<u32> = page
         .into_iter()
         .chain(key.iter().copied().filter(|&r| Some(r) != page))
@@ -192,15 +158,16 @@ fn node_style(app: &App, n: &Node) -> Style {
     }
 }
 
-/// Where a graph pane was drawn: its rows' area, the model row and column at its top left, and
-/// the model row of each screen row when the rows are folded ([`shown_rows`]).
-pub type Drawn = (Rect, u32, u16, Option<Vec<u32>>);
+/// Where a graph pane was drawn: its rows' area, the model row and column at its top left, the
+/// model row of each screen row when the rows are folded ([`shown_rows`]), and how many model
+/// rows were drawn.
+pub type Drawn = (Rect, u32, u16, Option<Vec<u32>>, usize);
 
 /// Draws pane `i`; returns where it went.
 pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> Drawn {
     let t = &app.theme;
     let Some(p) = app.views.panes().get(i) else {
-        return (area, 0, 0, None);
+        return (area, 0, 0, None, 0);
     };
     let g = &p.view.graph;
     let name = app.scheme_names()[p.scheme];
@@ -212,7 +179,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> Drawn {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height < 2 {
-        return (inner, 0, 0, None);
+        return (inner, 0, 0, None, 0);
     }
     // The most detailed layout that fits the pane's width.
     let l = p.view.fit(inner.width);
@@ -270,6 +237,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> Drawn {
             draw_node(app, buf, node, l.detail, pl, left, inner, y);
         }
     }
+    let drawn = shown.len();
     // How much is above and below, and beside: the rows on the right of the bottom border, the
     // columns (and the keys that scroll sideways) on its left.
     let above = top;
@@ -305,6 +273,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> Drawn {
         top,
         left,
         folded.then_some(shown),
+        drawn,
     )
 }
 

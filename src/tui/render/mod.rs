@@ -14,6 +14,7 @@ mod quiz;
 mod scrolled;
 mod timeline;
 mod walk;
+mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -22,7 +23,7 @@ use ratatui::symbols::border;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::app::{App, FrameInfo, Mode};
+use super::app::{App, FrameInfo, GraphWork, Mode};
 pub(crate) use graph::viewport as graph_viewport;
 use narrative::Told;
 
@@ -68,7 +69,7 @@ fn graphs_fit(app: &App, s: &Screen) -> bool {
     s.graphs
         .iter()
         .zip(app.views.panes())
-        .all(|(r, p)| p.view.fit(0).width <= r.width.saturating_sub(2))
+        .all(|(r, p)| p.view.min_width() <= r.width.saturating_sub(2))
 }
 
 /// Puts the narrative in `r`: one pane, or in compare mode two side by side when `r` is wide
@@ -124,12 +125,7 @@ fn screen_at(app: &App, area: Rect, wide: bool) -> Screen {
         // level of detail): a graph cut at the side would hide the walked page and the
         // candidates, so a wide terminal stacks them rather than show less.
         let half = (r.width / 2).saturating_sub(2);
-        let wide = wide
-            && app
-                .views
-                .panes()
-                .iter()
-                .all(|p| p.view.fit(0).width <= half);
+        let wide = wide && app.views.panes().iter().all(|p| p.view.min_width() <= half);
         // Stacked, each pane gets the rows its walk needs, and half the rest.
         let need = graph::rows_for_walks(app);
         let (na, nb) = (
@@ -327,6 +323,12 @@ pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
         too_small(app, frame, area);
         return FrameInfo::default();
     }
+    let made: Vec<usize> = app
+        .views
+        .panes()
+        .iter()
+        .map(|p| p.view.layouts_made())
+        .collect();
     let s = screen(app, area);
     let mut info = FrameInfo::default();
     header::render(app, frame, s.header);
@@ -334,9 +336,18 @@ pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
         info.timeline = Some(timeline::render(app, frame, r));
     }
     for (i, r) in s.graphs.iter().enumerate() {
-        let (r, top, left, rows) = graph::render(app, frame, *r, i);
+        let (r, top, left, rows, drawn) = graph::render(app, frame, *r, i);
         info.graphs.push((r, top, left));
         info.graph_rows.push(rows);
+        info.graph_work.push(GraphWork {
+            layouts: app
+                .views
+                .panes()
+                .get(i)
+                .map_or(0, |p| p.view.layouts_made())
+                - made.get(i).copied().unwrap_or(0),
+            rows: drawn,
+        });
     }
     info.walk = s
         .walk

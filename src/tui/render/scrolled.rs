@@ -12,6 +12,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::pane;
+use super::wrap::{self, Wrapped};
 use crate::tui::app::App;
 use crate::tui::scroll::Scrolled;
 
@@ -47,16 +48,74 @@ impl<'a> Text<'a> for Vec<Line<'a>> {
     }
 }
 
-/// The rows line `k` of `text` takes when wrapped to `width` cells; a line wider than that is
-/// built (and counted in `built`) to be wrapped.
-fn rows_of<'a>(text: &impl Text<'a>, k: usize, width: u16, built: &mut usize) -> usize {
+/// A line wider than its pane: wrapped here ([`wrap::wrap`], printable ASCII), or left for
+/// ratatui to wrap.
+type Wide<'a> = Result<Wrapped<'a>, Line<'a>>;
+
+/// Line `k` of `text` wrapped to `width` cells, when it is wider than that (it is built,
+/// counted in `built`; a line left to ratatui is counted in `wrapped`).
+fn wide_line<'a>(
+    text: &impl Text<'a>,
+    k: usize,
+    width: u16,
+    count: &mut Count,
+) -> Option<Wide<'a>> {
     if text.width(k) <= width as usize {
-        1
-    } else {
-        *built += 1;
-        Paragraph::new(text.line(k))
+        return None;
+    }
+    count.built += 1;
+    Some(wrap::wrap(text.line(k), width).inspect_err(|_| count.wrapped += 1))
+}
+
+/// What a frame of a pane did: lines built, lines ratatui wrapped.
+#[derive(Default)]
+struct Count {
+    built: usize,
+    wrapped: usize,
+}
+
+/// The rows a wide line takes.
+fn rows_of(w: &Wide, width: u16) -> usize {
+    match w {
+        Ok(w) => w.len(),
+        Err(line) => Paragraph::new(line.clone())
             .wrap(Wrap { trim: false })
-            .line_count(width)
+            .line_count(width),
+    }
+}
+
+/// The heights of the lines of `text` in `width` cells; the wide ones kept, by line number.
+fn measure<'a>(
+    text: &impl Text<'a>,
+    width: u16,
+    count: &mut Count,
+) -> (Vec<usize>, Vec<(usize, Wide<'a>)>) {
+    let mut wide = Vec::new();
+    let heights = (0..text.count())
+        .map(|k| match wide_line(text, k, width, count) {
+            Some(w) => {
+                let rows = rows_of(&w, width);
+                wide.push((k, w));
+                rows
+            }
+            None => 1,
+        })
+        .collect();
+    (heights, wide)
+}
+
+/// Rows `rows` of line `k` as drawn (all of it when ratatui wraps it).
+fn drawn<'a>(
+    text: &impl Text<'a>,
+    k: usize,
+    wide: &[(usize, Wide<'a>)],
+    rows: std::ops::Range<usize>,
+    out: &mut Vec<Line<'a>>,
+) {
+    match wide.iter().find(|(i, _)| *i == k) {
+        Some((_, Ok(w))) => out.extend(w.rows(rows)),
+        Some((_, Err(line))) => out.push(line.clone()),
+        None => out.push(text.line(k)),
     }
 }
 
@@ -82,21 +141,26 @@ pub(crate) fn render<'a>(
     if w == 0 || h == 0 {
         return info;
     }
-    // Lines built to measure their wrapping.
-    let mut built = 0;
-    let heights: Vec<usize> = (0..text.count())
-        .map(|k| rows_of(&text, k, w, &mut built))
-        .collect();
+    // Lines built to measure their wrapping, kept to be drawn.
+    let mut count = Count::default();
+    let (heights, wide) = measure(&text, w, &mut count);
     let body: usize = heights.iter().sum();
-    let pinned_rows: usize = (0..pinned.len())
-        .map(|k| rows_of(&pinned, k, w, &mut built))
-        .sum();
+    let (pinned_heights, pinned_wide) = measure(&pinned, w, &mut count);
+    let pinned_rows: usize = pinned_heights.iter().sum();
+    let mut pin_lines = Vec::new();
+    for k in 0..pinned.len() {
+        drawn(&pinned, k, &pinned_wide, 0..usize::MAX, &mut pin_lines);
+    }
     let wrap = Wrap { trim: false };
     if body + pinned_rows <= h {
         info.rows = h;
         info.built = text.count();
-        let mut lines: Vec<Line> = (0..text.count()).map(|k| text.line(k)).collect();
-        lines.extend(pinned);
+        info.wrapped = count.wrapped;
+        let mut lines: Vec<Line> = Vec::new();
+        for k in 0..text.count() {
+            drawn(&text, k, &wide, 0..usize::MAX, &mut lines);
+        }
+        lines.extend(pin_lines);
         frame.render_widget(Paragraph::new(lines).wrap(wrap), inner);
         return info;
     }
@@ -120,19 +184,29 @@ pub(crate) fn render<'a>(
         first += 1;
     }
     let skip = top - above;
+    // The lines in view, and of each the rows in view: the rows above the pane are all the
+    // first line's; a line wrapped here gives only its rows in view, ratatui scrolls past the
+    // rest.
     let mut covered = 0;
-    let visible: Vec<Line> = heights
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take_while(|(_, rows)| {
-            let more = covered < skip + view_h;
-            covered += **rows;
-            more
-        })
-        .map(|(k, _)| text.line(k))
-        .collect();
-    info.built = built + visible.len();
+    let mut scroll = skip;
+    let mut visible = Vec::new();
+    let mut in_view = 0;
+    for (k, &height) in heights.iter().enumerate().skip(first) {
+        if covered >= skip + view_h {
+            break;
+        }
+        let rows = if k == first && matches!(wide.iter().find(|(i, _)| *i == k), Some((_, Ok(_)))) {
+            scroll = 0;
+            skip..skip + view_h
+        } else {
+            0..(skip + view_h - covered)
+        };
+        drawn(&text, k, &wide, rows, &mut visible);
+        covered += height;
+        in_view += 1;
+    }
+    info.built = count.built + in_view;
+    info.wrapped = count.wrapped;
     let body_area = Rect {
         height: view_h as u16,
         ..inner
@@ -140,7 +214,7 @@ pub(crate) fn render<'a>(
     frame.render_widget(
         Paragraph::new(visible)
             .wrap(wrap)
-            .scroll((skip.min(u16::MAX as usize) as u16, 0)),
+            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
         body_area,
     );
     if pin_h > 0 {
@@ -149,7 +223,7 @@ pub(crate) fn render<'a>(
             height: pin_h as u16,
             ..inner
         };
-        frame.render_widget(Paragraph::new(pinned).wrap(wrap), pin_area);
+        frame.render_widget(Paragraph::new(pin_lines).wrap(wrap), pin_area);
     }
     more_hint(app, frame, area, top + 1, (top + view_h).min(body), body);
     info.top = top;
