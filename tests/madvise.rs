@@ -231,3 +231,31 @@ fn free_frees_swap_entries_in_the_range() {
     assert_eq!(s.machine.pte(1, 0x11000), PteVal::None);
     assert_eq!(s.machine.swap.used(), 0);
 }
+
+#[test]
+fn the_events_count_what_the_advice_did() {
+    // The events pane tells what the advice did to the range. MADV_FREE over a written page and
+    // a swap entry: one page freed lazily, one swap entry freed, nothing in the swap cache kept.
+    let mut s = run(
+        "modern",
+        &["mmap 1 0x10000 2", "write 1 0x10000 2", "swapout 1 0x11000"],
+    );
+    let op = rmapviz::scenario::opline::parse("madvise 1 0x10000 2 free")
+        .unwrap()
+        .op;
+    let r = s.step(&op, false);
+    assert_eq!(r.error, None);
+    let text = r.events.join("\n");
+    assert!(
+        text.contains("1 page freed lazily") && text.contains("1 swap entry freed"),
+        "{text}"
+    );
+    assert!(!text.contains("kept"), "{text}");
+    // MADV_DONTNEED counts the ptes it zapped: two here, the vma stays.
+    let op = rmapviz::scenario::opline::parse("madvise 1 0x10000 2 dontneed")
+        .unwrap()
+        .op;
+    let mut s = run("modern", &["mmap 1 0x10000 2", "write 1 0x10000 2"]);
+    let text = s.step(&op, false).events.join("\n");
+    assert!(text.contains("zapped 2 ptes, the vma stays"), "{text}");
+}
