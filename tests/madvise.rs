@@ -259,3 +259,28 @@ fn the_events_count_what_the_advice_did() {
     let text = s.step(&op, false).events.join("\n");
     assert!(text.contains("zapped 2 ptes, the vma stays"), "{text}");
 }
+
+#[test]
+fn free_leaves_a_page_in_the_swap_cache_whose_slot_another_swap_entry_holds() {
+    // madvise_free_pte_range: a page in the swap cache is left alone while another swap entry
+    // holds its slot (folio_free_swap fails): a child's, as in step 20 of
+    // tests/corpus/madvise_free.ron, checked with --reclaim on Linux 6.18.
+    let slot_held = [
+        "mmap 1 0x10000 1",
+        "write 1 0x10000",
+        "fork 1 2",
+        "swapout 1 0x10000",
+        "read 1 0x10000",
+    ];
+    {
+        let ops = &slot_held[..];
+        let mut s = run("modern", ops);
+        let p = page(&s, 1, 0x10000);
+        let slot = s.machine.pages.get(p).swap_slot();
+        assert!(slot.is_some(), "{ops:?}");
+        assert_eq!(step(&mut s, "madvise 1 0x10000 1 free"), None);
+        assert_eq!(page(&s, 1, 0x10000), p, "{ops:?}: still mapped");
+        assert!(!s.machine.pages.get(p).is_lazyfree(), "{ops:?}");
+        assert_eq!(s.machine.pages.get(p).swap_slot(), slot, "{ops:?}");
+    }
+}
