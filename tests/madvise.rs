@@ -278,7 +278,18 @@ fn free_leaves_a_page_in_the_swap_cache_whose_slot_another_swap_entry_holds() {
         let p = page(&s, 1, 0x10000);
         let slot = s.machine.pages.get(p).swap_slot();
         assert!(slot.is_some(), "{ops:?}");
-        assert_eq!(step(&mut s, "madvise 1 0x10000 1 free"), None);
+        let op = rmapviz::scenario::opline::parse("madvise 1 0x10000 1 free")
+            .unwrap()
+            .op;
+        let r = s.step(&op, false);
+        assert_eq!(r.error, None);
+        // The events pane says so.
+        let text = r.events.join("\n");
+        assert!(
+            text.contains("0 pages freed lazily")
+                && text.contains("; 1 page in the swap cache kept"),
+            "{text}"
+        );
         assert_eq!(page(&s, 1, 0x10000), p, "{ops:?}: still mapped");
         assert!(!s.machine.pages.get(p).is_lazyfree(), "{ops:?}");
         assert_eq!(s.machine.pages.get(p).swap_slot(), slot, "{ops:?}");
