@@ -24,6 +24,14 @@ fn step(s: &mut Simulation, line: &str) -> Option<StepError> {
     e
 }
 
+/// Runs `line`, which must succeed, and returns its events as lines of text.
+fn events(s: &mut Simulation, line: &str) -> String {
+    let op = rmapviz::scenario::opline::parse(line).unwrap().op;
+    let r = s.step(&op, false);
+    assert_eq!(r.error, None, "{line}");
+    r.events.join("\n")
+}
+
 fn page(s: &Simulation, pid: u32, addr: u64) -> rmapviz::model::PageId {
     match s.machine.pte(pid, addr) {
         PteVal::Page { page, .. } => page,
@@ -240,23 +248,15 @@ fn the_events_count_what_the_advice_did() {
         "modern",
         &["mmap 1 0x10000 2", "write 1 0x10000 2", "swapout 1 0x11000"],
     );
-    let op = rmapviz::scenario::opline::parse("madvise 1 0x10000 2 free")
-        .unwrap()
-        .op;
-    let r = s.step(&op, false);
-    assert_eq!(r.error, None);
-    let text = r.events.join("\n");
+    let text = events(&mut s, "madvise 1 0x10000 2 free");
     assert!(
         text.contains("1 page freed lazily") && text.contains("1 swap entry freed"),
         "{text}"
     );
     assert!(!text.contains("kept"), "{text}");
     // MADV_DONTNEED counts the ptes it zapped: two here, the vma stays.
-    let op = rmapviz::scenario::opline::parse("madvise 1 0x10000 2 dontneed")
-        .unwrap()
-        .op;
     let mut s = run("modern", &["mmap 1 0x10000 2", "write 1 0x10000 2"]);
-    let text = s.step(&op, false).events.join("\n");
+    let text = events(&mut s, "madvise 1 0x10000 2 dontneed");
     assert!(text.contains("zapped 2 ptes, the vma stays"), "{text}");
 }
 
@@ -278,13 +278,8 @@ fn free_leaves_a_page_in_the_swap_cache_whose_slot_another_swap_entry_holds() {
         let p = page(&s, 1, 0x10000);
         let slot = s.machine.pages.get(p).swap_slot();
         assert!(slot.is_some(), "{ops:?}");
-        let op = rmapviz::scenario::opline::parse("madvise 1 0x10000 1 free")
-            .unwrap()
-            .op;
-        let r = s.step(&op, false);
-        assert_eq!(r.error, None);
         // The events pane says so.
-        let text = r.events.join("\n");
+        let text = events(&mut s, "madvise 1 0x10000 1 free");
         assert!(
             text.contains("0 pages freed lazily")
                 && text.contains("; 1 page in the swap cache kept"),
