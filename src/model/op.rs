@@ -303,59 +303,31 @@ impl Op {
     /// the command line's short syntax ([`crate::scenario::opline::format`]) write these.
     pub fn fields(&self) -> Vec<(&'static str, Value<'_>)> {
         use Value::{Dec, Hex};
-        let pid = |p: &Pid| ("pid", Dec(u64::from(*p)));
-        let mut v = vec![pid(self.pid_ref())];
+        let mut v = vec![("pid", Dec(u64::from(self.pid())))];
+        if let Some((addr, pages)) = self.range() {
+            v.extend([("addr", Hex(addr)), ("pages", Dec(pages))]);
+        }
         match self {
-            Op::Spawn { .. } | Op::Exec { .. } | Op::Exit { .. } => {}
+            Op::Spawn { .. }
+            | Op::Exec { .. }
+            | Op::Exit { .. }
+            | Op::Munmap { .. }
+            | Op::Read { .. }
+            | Op::Write { .. } => {}
             Op::Fork { child, .. } => v.push(("child", Dec(u64::from(*child)))),
             Op::SwapOut { addr, .. } | Op::Referenced { addr, .. } => v.push(("addr", Hex(*addr))),
             Op::Brk { start, pages, .. } => {
                 v.extend([("start", Hex(*start)), ("pages", Dec(*pages))]);
             }
-            Op::Munmap { addr, pages, .. }
-            | Op::Read { addr, pages, .. }
-            | Op::Write { addr, pages, .. } => {
-                v.extend([("addr", Hex(*addr)), ("pages", Dec(*pages))]);
-            }
-            Op::Mprotect {
-                addr, pages, prot, ..
-            } => {
-                v.extend([
-                    ("addr", Hex(*addr)),
-                    ("pages", Dec(*pages)),
-                    ("prot", Value::Prot(*prot)),
-                ]);
-            }
-            Op::Madvise {
-                addr,
-                pages,
-                advice,
-                ..
-            } => {
-                v.extend([
-                    ("addr", Hex(*addr)),
-                    ("pages", Dec(*pages)),
-                    ("advice", Value::Str(advice.as_str())),
-                ]);
-            }
+            Op::Mprotect { prot, .. } => v.push(("prot", Value::Prot(*prot))),
+            Op::Madvise { advice, .. } => v.push(("advice", Value::Str(advice.as_str()))),
             Op::Mmap(m) => {
-                v.extend([
-                    ("addr", Hex(m.addr)),
-                    ("pages", Dec(m.pages)),
-                    ("prot", Value::Prot(m.prot)),
-                ]);
+                v.push(("prot", Value::Prot(m.prot)));
                 v.extend(m.shared.then_some(("shared", Value::Flag)));
                 v.extend(m.file.as_deref().map(|f| ("file", Value::Str(f))));
                 v.extend((m.offset != 0).then_some(("offset", Dec(m.offset))));
             }
-            Op::Mremap {
-                addr,
-                pages,
-                new_pages,
-                to,
-                ..
-            } => {
-                v.extend([("addr", Hex(*addr)), ("pages", Dec(*pages))]);
+            Op::Mremap { new_pages, to, .. } => {
                 v.extend(new_pages.map(|n| ("new_pages", Dec(n))));
                 v.extend(to.map(|t| ("to", Hex(t))));
             }
@@ -363,16 +335,31 @@ impl Op {
         v
     }
 
-    /// The address ranges the op names, as (argument, start, pages): the range of `pages` at
-    /// `addr`, and for mremap the new size at the old and (with `to`) the new address.
-    pub fn ranges(&self) -> Vec<(&'static str, Addr, u64)> {
+    /// The `pages` pages at `addr` that the range ops (mmap, munmap, mprotect, mremap, madvise,
+    /// read, write) name, as (addr, pages).
+    fn range(&self) -> Option<(Addr, u64)> {
         match self {
             Op::Mmap(MmapArgs { addr, pages, .. })
             | Op::Munmap { addr, pages, .. }
             | Op::Mprotect { addr, pages, .. }
+            | Op::Mremap { addr, pages, .. }
             | Op::Madvise { addr, pages, .. }
             | Op::Read { addr, pages, .. }
-            | Op::Write { addr, pages, .. } => vec![("pages", *addr, *pages)],
+            | Op::Write { addr, pages, .. } => Some((*addr, *pages)),
+            Op::Spawn { .. }
+            | Op::Fork { .. }
+            | Op::Exec { .. }
+            | Op::Exit { .. }
+            | Op::Brk { .. }
+            | Op::SwapOut { .. }
+            | Op::Referenced { .. } => None,
+        }
+    }
+
+    /// The address ranges the op names, as (argument, start, pages): the range of `pages` at
+    /// `addr`, and for mremap the new size at the old and (with `to`) the new address.
+    pub fn ranges(&self) -> Vec<(&'static str, Addr, u64)> {
+        match self {
             Op::Mremap {
                 addr,
                 pages,
@@ -388,7 +375,11 @@ impl Op {
             // A heap of no pages still has its start.
             Op::Brk { start, pages, .. } => vec![("pages", *start, (*pages).max(1))],
             Op::SwapOut { addr, .. } | Op::Referenced { addr, .. } => vec![("pages", *addr, 1)],
-            Op::Spawn { .. } | Op::Fork { .. } | Op::Exec { .. } | Op::Exit { .. } => vec![],
+            // The other range ops name their range; the rest name none.
+            _ => self
+                .range()
+                .map(|(addr, pages)| vec![("pages", addr, pages)])
+                .unwrap_or_default(),
         }
     }
 
@@ -404,11 +395,7 @@ impl Op {
 
     /// The process the op acts on.
     pub fn pid(&self) -> Pid {
-        *self.pid_ref()
-    }
-
-    fn pid_ref(&self) -> &Pid {
-        match self {
+        match *self {
             Op::Spawn { pid, .. }
             | Op::Mmap(MmapArgs { pid, .. })
             | Op::Munmap { pid, .. }
