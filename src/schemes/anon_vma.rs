@@ -45,7 +45,7 @@ pub static ANON_VMA: SchemeInfo = SchemeInfo {
     spec: "§3.4",
     object_based: true,
     compare_with: Some("anonmm-naive"),
-    make: || WithFiles::boxed(AnonVmaScheme::default(), FileStructure::PrioTree),
+    make: || WithFiles::boxed(AnonVmaScheme::new(Flavor::Mainline), FileStructure::PrioTree),
 };
 
 /// Which design of the anon_vma family.
@@ -67,12 +67,6 @@ pub struct AnonVmaScheme {
     avs: AvLists,
     /// Exec families (the global flavors only).
     families: Families,
-}
-
-impl Default for AnonVmaScheme {
-    fn default() -> Self {
-        AnonVmaScheme::new(Flavor::Mainline)
-    }
 }
 
 impl AnonVmaScheme {

@@ -79,7 +79,7 @@ pub static MODERN: SchemeInfo = SchemeInfo {
     spec: "§3.9, §3.10",
     object_based: true,
     compare_with: None,
-    make: || WithFiles::boxed(ModernScheme::default(), FileStructure::IntervalTree),
+    make: || WithFiles::boxed(ModernScheme::new(Era::Trees), FileStructure::IntervalTree),
 };
 
 #[derive(Clone, Debug)]
@@ -131,12 +131,6 @@ pub struct ModernScheme {
     next_avc: u32,
     seq: u64,
     moved: Tally,
-}
-
-impl Default for ModernScheme {
-    fn default() -> Self {
-        ModernScheme::new(Era::Trees)
-    }
 }
 
 impl ModernScheme {
