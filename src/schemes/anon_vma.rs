@@ -31,7 +31,9 @@ use super::anon_vma_global::{ANON_VMA_GLOBAL, ANON_VMA_GLOBAL_PRIO};
 use super::anon_vma_global::Families;
 use super::av_list::AvLists;
 use super::file_rmap::{FileStructure, WithFiles};
-use super::{MmOrigin, NewAnonPage, NewVma, PageAt, RmapGraph, Scheme, VmaChange, VmaOrigin};
+use super::{
+    MmOrigin, NewAnonPage, NewVma, PageAt, RmapGraph, Scheme, VmaChange, VmaOrigin, merge_neighbours,
+};
 use crate::model::{
     Census, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, WalkKind, WalkPlan,
 };
@@ -101,22 +103,8 @@ impl AnonVmaScheme {
     /// find_mergeable_anon_vma (rmap 40): an adjacent vma that differs at most in rwx, maps the
     /// same file (or none) at a continuing pgoff, and already has an anon_vma.
     fn find_mergeable(&self, m: &Machine, pid: Pid, vma: &Vma) -> Option<(u32, Vma)> {
-        let mm = &m.proc(pid).ok()?.mm;
-        let i = mm.vmas.iter().position(|v| v.id == vma.id)?;
-        let compatible = |a: &Vma, b: &Vma| {
-            a.end == b.start
-                && a.shared == b.shared
-                && a.file == b.file
-                && a.pgoff + a.pages() == b.pgoff
-        };
-        let next = mm.vmas.get(i + 1).filter(|n| compatible(vma, n));
-        let prev = i
-            .checked_sub(1)
-            .map(|j| &mm.vmas[j])
-            .filter(|p| compatible(p, vma));
-        [next, prev]
+        merge_neighbours(m, pid, vma)
             .into_iter()
-            .flatten()
             .find_map(|n| self.avs.of(n.id).map(|av| (av, n.clone())))
     }
 

@@ -34,7 +34,7 @@ designs! {
     modern => ANON_VMA_CHAIN, MODERN;
 }
 
-use crate::model::{Candidate, MmId, Pid, Vma};
+use crate::model::{Candidate, Machine, MmId, Pid, Vma};
 
 pub use crate::model::rmap::{
     AnonAdd, MmOrigin, NewAnonPage, NewVma, PageAt, PteMove, Repoint, RmapGraph, RmapObject,
@@ -43,6 +43,32 @@ pub use crate::model::rmap::{
 pub use registry::{
     UnknownScheme, all_schemes, find_scheme, make_scheme, scheme_names, scheme_number,
 };
+
+/// The neighbours of `vma` in `pid`'s address space whose anon_vma it may share
+/// (find_mergeable_anon_vma): the next vma, then the previous one, each where it is adjacent,
+/// maps the same file (or none) the same way and continues the pgoff; none if `vma` is not
+/// mapped there.
+pub(crate) fn merge_neighbours<'m>(m: &'m Machine, pid: Pid, vma: &Vma) -> Vec<&'m Vma> {
+    let Ok(p) = m.proc(pid) else {
+        return Vec::new();
+    };
+    let vmas = &p.mm.vmas;
+    let Some(i) = vmas.iter().position(|v| v.id == vma.id) else {
+        return Vec::new();
+    };
+    let compatible = |a: &Vma, b: &Vma| {
+        a.end == b.start
+            && a.shared == b.shared
+            && a.file == b.file
+            && a.pgoff + a.pages() == b.pgoff
+    };
+    let next = vmas.get(i + 1).filter(|n| compatible(vma, n));
+    let prev = i
+        .checked_sub(1)
+        .map(|j| &vmas[j])
+        .filter(|p| compatible(p, vma));
+    [next, prev].into_iter().flatten().collect()
+}
 
 /// The candidate of an object-based walk: the page with (window-free) linear index `index` in
 /// vma `v` of `pid`'s mm `mm`, reached through `via`. Out of the vma's range: OUT.

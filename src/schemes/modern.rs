@@ -52,7 +52,7 @@ mod view;
 use super::SchemeInfo;
 use super::file_rmap::{FileStructure, WithFiles};
 use super::interval::stab_vmas;
-use super::{AnonAdd, NewAnonPage, NewVma, PageAt, Repoint, RmapObject, RmapGraph, Scheme, VmaChange, VmaOrigin, candidate};
+use super::{AnonAdd, NewAnonPage, NewVma, PageAt, Repoint, RmapObject, RmapGraph, Scheme, VmaChange, VmaOrigin, candidate, merge_neighbours};
 use crate::model::{
     Census, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,
     WalkKind, WalkPlan,
@@ -337,20 +337,7 @@ impl ModernScheme {
 
     /// The rmap part of anon_vma_compatible + the single-AVC rule of reusable_anon_vma.
     fn find_mergeable(&self, m: &Machine, pid: Pid, vma: &Vma) -> Option<(u32, Vma)> {
-        let mm = &m.proc(pid).ok()?.mm;
-        let i = mm.vmas.iter().position(|v| v.id == vma.id)?;
-        let compatible = |a: &Vma, b: &Vma| {
-            a.end == b.start
-                && a.shared == b.shared
-                && a.file == b.file
-                && a.pgoff + a.pages() == b.pgoff
-        };
-        let next = mm.vmas.get(i + 1).filter(|n| compatible(vma, n));
-        let prev = i
-            .checked_sub(1)
-            .map(|j| &mm.vmas[j])
-            .filter(|p| compatible(p, vma));
-        [next, prev].into_iter().flatten().find_map(|n| {
+        merge_neighbours(m, pid, vma).into_iter().find_map(|n| {
             self.own(n.id)
                 .filter(|_| self.chain_len(n.id) == 1)
                 .map(|av| (av, n.clone()))
