@@ -18,6 +18,7 @@ use super::machine::Machine;
 use super::rmap::{NewVma, Scheme, VmaChange, VmaOrigin};
 use super::types::{Addr, PAGE_SHIFT, PAGE_SIZE, Pid, Prot, hex};
 use super::vma::Vma;
+use super::vmatree::Span;
 
 impl Machine {
     pub(crate) fn op_brk(
@@ -61,7 +62,7 @@ impl Machine {
                 hex(old),
                 hex(new)
             ));
-            self.unmap_range(scheme, ev, pid, new, old);
+            self.unmap_range(scheme, ev, Span::new(pid, new, old));
         } else if new == old {
             ev.push(format!(
                 "brk: pid {pid} heap {}-{}: the break stays",

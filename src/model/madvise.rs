@@ -11,6 +11,7 @@ use super::machine::Machine;
 use super::pte::PteVal;
 use super::rmap::Scheme;
 use super::types::{Addr, Advice, Pid, hex};
+use super::vmatree::Span;
 
 impl Machine {
     pub(crate) fn op_madvise(
@@ -46,7 +47,7 @@ impl Machine {
         for &(s, e, anonymous) in &pieces {
             match advice {
                 Advice::DontNeed => {
-                    let n = self.zap_range(scheme, ev, pid, s, e);
+                    let n = self.zap_range(scheme, ev, Span::new(pid, s, e));
                     ev.push(format!(
                         "madvise(MADV_DONTNEED): pid {pid} {}-{}: zapped {n} pte{}, the vma stays",
                         hex(s),
@@ -68,7 +69,7 @@ impl Machine {
                             vend: v.end,
                         });
                     }
-                    self.free_lazily(scheme, ev, pid, s, e);
+                    self.free_lazily(scheme, ev, Span::new(pid, s, e));
                 }
             }
         }
@@ -94,9 +95,7 @@ impl Machine {
         &mut self,
         scheme: &mut dyn Scheme,
         ev: &mut Events,
-        pid: Pid,
-        start: Addr,
-        end: Addr,
+        Span { pid, start, end }: Span,
     ) {
         let ptes = self.proc(pid).expect("validated").mm.pt.range(start, end);
         let (mut freed, mut lazy, mut kept) = (0, 0, 0);

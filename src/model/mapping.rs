@@ -8,6 +8,7 @@ use super::pte::PteVal;
 use super::rmap::{NewVma, PteMove, Scheme, VmaChange, VmaOrigin};
 use super::types::{Addr, PAGE_SHIFT, PAGE_SIZE, Pid, Prot, hex};
 use super::vma::Vma;
+use super::vmatree::Span;
 
 impl Machine {
     pub(crate) fn op_mmap(
@@ -94,7 +95,7 @@ impl Machine {
     ) -> Result<(), StepError> {
         let end = Self::check_range("pages", addr, pages)?;
         self.proc(pid)?;
-        self.unmap_range(scheme, ev, pid, addr, end);
+        self.unmap_range(scheme, ev, Span::new(pid, addr, end));
         Ok(())
     }
 
@@ -103,9 +104,7 @@ impl Machine {
         &mut self,
         scheme: &mut dyn Scheme,
         ev: &mut Events,
-        pid: Pid,
-        start: Addr,
-        end: Addr,
+        Span { pid, start, end }: Span,
     ) {
         let r = self
             .proc(pid)
@@ -120,7 +119,7 @@ impl Machine {
             ));
             return;
         }
-        self.split_at_bounds(scheme, ev, pid, start, end, false);
+        self.split_at_bounds(scheme, ev, Span::new(pid, start, end), false);
         let r = self
             .proc(pid)
             .expect("validated")
@@ -131,7 +130,7 @@ impl Machine {
         let mut zapped = 0;
         for _ in 0..n {
             let v = self.proc(pid).expect("validated").mm.vmas[first].clone();
-            zapped += self.zap_range(scheme, ev, pid, v.start, v.end);
+            zapped += self.zap_range(scheme, ev, Span::new(pid, v.start, v.end));
             scheme.vma_removed(self, pid, &v, ev);
             self.mm_mut(pid).vmas.remove(first);
         }
@@ -378,7 +377,7 @@ impl Machine {
                     hex(end),
                     new_pages
                 ));
-                self.unmap_range(scheme, ev, pid, addr + new_len, end);
+                self.unmap_range(scheme, ev, Span::new(pid, addr + new_len, end));
             }
             None if new_pages == pages => {
                 ev.push(format!(
@@ -448,16 +447,14 @@ impl Machine {
                 hex(to),
                 hex(to_end)
             ));
-            self.unmap_range(scheme, ev, pid, to, to_end);
+            self.unmap_range(scheme, ev, Span::new(pid, to, to_end));
         }
         let mut pages = pages;
         if new_pages < pages {
             self.unmap_range(
                 scheme,
                 ev,
-                pid,
-                addr + new_pages * PAGE_SIZE,
-                addr + pages * PAGE_SIZE,
+                Span::new(pid, addr + new_pages * PAGE_SIZE, addr + pages * PAGE_SIZE),
             );
             pages = new_pages;
         }
@@ -537,7 +534,7 @@ impl Machine {
             "move_page_tables: moved {moved} pte{}",
             if moved == 1 { "" } else { "s" }
         ));
-        self.unmap_range(scheme, ev, pid, addr, end);
+        self.unmap_range(scheme, ev, Span::new(pid, addr, end));
     }
 
     /// Forces a copy of every anonymous page in `[start, end)` of `pid` that another pte also

@@ -6,6 +6,7 @@ use super::machine::Machine;
 use super::pte::PteVal;
 use super::rmap::{MmOrigin, NewVma, Scheme, VmaOrigin};
 use super::types::Pid;
+use super::vmatree::Span;
 use crate::util::counted;
 
 impl Machine {
@@ -181,7 +182,7 @@ impl Machine {
         let vmas = self.proc(pid).expect("validated").mm.vmas.clone();
         let mut zapped = 0;
         for v in &vmas {
-            zapped += self.zap_range(scheme, ev, pid, v.start, v.end);
+            zapped += self.zap_range(scheme, ev, Span::new(pid, v.start, v.end));
         }
         for v in &vmas {
             scheme.vma_removed(self, pid, v, ev);

@@ -7,6 +7,21 @@ use super::rmap::{NewVma, Scheme, VmaChange, VmaOrigin};
 use super::types::{Addr, PAGE_SHIFT, Pid, hex};
 use super::vma::Vma;
 
+/// `[start, end)` of process `pid`'s address space, a range an op has checked: page-aligned,
+/// inside the user address space, of a process that exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub pid: Pid,
+    pub start: Addr,
+    pub end: Addr,
+}
+
+impl Span {
+    pub(crate) fn new(pid: Pid, start: Addr, end: Addr) -> Span {
+        Span { pid, start, end }
+    }
+}
+
 impl Machine {
     /// Whether `prev` and `next` (adjacent) may become one vma: the same flags and file, file
     /// offsets that continue, and the scheme's rmap rule.
@@ -138,9 +153,7 @@ impl Machine {
         &mut self,
         scheme: &mut dyn Scheme,
         ev: &mut Events,
-        pid: Pid,
-        start: Addr,
-        end: Addr,
+        Span { pid, start, end }: Span,
     ) -> usize {
         let addrs: Vec<Addr> = self
             .proc(pid)
@@ -163,9 +176,7 @@ impl Machine {
         &mut self,
         scheme: &mut dyn Scheme,
         ev: &mut Events,
-        pid: Pid,
-        start: Addr,
-        end: Addr,
+        Span { pid, start, end }: Span,
         below_at_start: bool,
     ) {
         if let Some(i) = self.proc(pid).expect("validated").mm.find(start)
