@@ -4,8 +4,12 @@
 //! the kernel's time for the same forks and writes from a driver in the same run (up to 20,000
 //! children: the machine's pid_max is 32768).
 //!
+//! Then a scenario of 1,000,001 steps (pid 1 writes 16 pages, then 333,333 times: fork, a
+//! copy-on-write write by the child, exit) under each scheme, the kernel's time for the same
+//! printed first.
+//!
 //! `cargo bench --bench replay`; `cargo bench --bench replay -- "x 1 page"` for the many-process
-//! storms alone. The memory figure is printed before the timings: the live heap after the replay
+//! storms alone, `-- "1000001 steps"` for the million steps. The memory figure is printed before the timings: the live heap after the replay
 //! (counted by a wrapping global allocator) divided by the ptes it holds.
 
 mod common;
@@ -15,7 +19,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use rmapviz::scenario::storm;
+use rmapviz::model::{MmapArgs, Op, Prot, Step};
+use rmapviz::scenario::{Scenario, storm};
 use rmapviz::schemes::scheme_names;
 use rmapviz::session::Simulation;
 
@@ -71,11 +76,13 @@ fn print_memory(name: &str, scenario: &rmapviz::scenario::Scenario) {
 }
 
 fn bench(c: &mut Criterion) {
-    // Ten million ptes: 1000 children x 10000 pages, under one scheme.
-    print_memory("modern", &storm(CHILDREN, 10 * PAGES));
     let scenario = storm(CHILDREN, PAGES);
-    for name in scheme_names() {
-        print_memory(name, &scenario);
+    if selected("storm 1000 children x 1000 pages") {
+        // Ten million ptes: 1000 children x 10000 pages, under one scheme.
+        print_memory("modern", &storm(CHILDREN, 10 * PAGES));
+        for name in scheme_names() {
+            print_memory(name, &scenario);
+        }
     }
     let mut g = c.benchmark_group("storm 1000 children x 1000 pages");
     g.sample_size(10);
@@ -111,7 +118,86 @@ fn bench_many(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench, bench_many);
+/// Rounds of the churn: 3 steps each, after the parent's mmap and write, 1,000,001 steps.
+const CHURN_ROUNDS: u32 = 333_333;
+
+/// The model's side of `common::churn`: pid 1 maps and writes 16 pages, then `rounds` times
+/// forks a child that writes the first page (a copy-on-write fault) and exits.
+fn churn(rounds: u32) -> Scenario {
+    let base = 0x1000_0000;
+    let pages = common::CHURN_PAGES as u64;
+    let mut steps: Vec<Step> = vec![
+        Op::Mmap(MmapArgs {
+            pid: 1,
+            addr: base,
+            pages,
+            prot: Prot::RW,
+            shared: false,
+            file: None,
+            offset: 0,
+        })
+        .into(),
+        Op::Write {
+            pid: 1,
+            addr: base,
+            pages,
+        }
+        .into(),
+    ];
+    for r in 0..rounds {
+        let child = r + 2;
+        steps.push(Op::Fork { pid: 1, child }.into());
+        steps.push(
+            Op::Write {
+                pid: child,
+                addr: base,
+                pages: 1,
+            }
+            .into(),
+        );
+        steps.push(Op::Exit { pid: child }.into());
+    }
+    Scenario {
+        title: format!("churn: {rounds} x (fork, copy-on-write write, exit)"),
+        about: String::new(),
+        steps,
+    }
+}
+
+/// A scenario of a million steps under each scheme; the kernel's time for the same forks,
+/// writes and exits is printed first (one run: it takes about a minute, too long for ten
+/// samples).
+fn bench_million(c: &mut Criterion) {
+    let scenario = churn(CHURN_ROUNDS);
+    let mut g = c.benchmark_group(format!("scenario of {} steps", scenario.steps.len()));
+    if selected(&format!("scenario of {} steps", scenario.steps.len())) {
+        println!(
+            "kernel ({}): {:.2?}",
+            scenario.title,
+            common::kernel_churn(CHURN_ROUNDS)
+        );
+    }
+    g.sample_size(10);
+    for name in scheme_names() {
+        g.bench_function(name, |b| {
+            b.iter_batched(|| (), |_| run(name, &scenario), BatchSize::PerIteration)
+        });
+    }
+    g.finish();
+}
+
+/// Whether the command line's filter (a plain part of the names) asks for the group `name`:
+/// the work printed before a group's timings (the memory per pte, the kernel's million steps)
+/// is done only then.
+fn selected(name: &str) -> bool {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
+}
+
+criterion_group!(benches, bench, bench_many, bench_million);
 
 fn main() {
     common::run_driver_if_asked();

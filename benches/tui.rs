@@ -10,10 +10,17 @@
 //!   restores the checkpoint, replays 15 steps of 1000 copy-on-write faults, builds the step's
 //!   graph over a million pages, lays it out and draws it.
 //!
-//! `cargo bench --bench tui` (all ten schemes, about five minutes);
-//! `cargo bench --bench tui -- modern:` for one.
+//! The same on the storm of 10000 children x 100 pages (20,004 steps; the cold step replays 156
+//! steps of 100 faults). Each group also times the kernel doing the storm's forks and writes
+//! (the driver of `common`, in a fresh copy of this executable).
+//!
+//! `cargo bench --bench tui` (both storms, all ten schemes: about half an hour);
+//! `cargo bench --bench tui -- 10000x100` for one storm, `-- "1000x1000/modern:"` for one
+//! scheme (a filter that is a plain part of the names also skips opening the other schemes).
 
-use criterion::{Criterion, criterion_group, criterion_main};
+mod common;
+
+use criterion::{Criterion, criterion_group};
 use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
@@ -40,19 +47,76 @@ fn type_goto(a: &mut App, n: usize) {
     }
 }
 
-fn bench(c: &mut Criterion) {
-    let sc = storm(1000, 1000);
+/// The session's checkpoint interval for a scenario of `steps` steps (a checkpoint every step
+/// up to 256 steps, else 128 checkpoints in all).
+fn checkpoint_interval(steps: usize) -> usize {
+    if steps <= 256 { 1 } else { steps.div_ceil(128) }
+}
+
+/// Whether the benchmark's filter (criterion's, a plain name or part of one) selects
+/// benchmarks starting with `prefix`: opening and settling the app of a scheme nobody asked
+/// for takes seconds on the big storms.
+fn selected(prefix: &str) -> bool {
+    const VALUED: [&str; 12] = [
+        "--sample-size",
+        "--warm-up-time",
+        "--measurement-time",
+        "--profile-time",
+        "--save-baseline",
+        "--baseline",
+        "--load-baseline",
+        "--output-format",
+        "--color",
+        "--nresamples",
+        "--noise-threshold",
+        "--plotting-backend",
+    ];
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filters: Vec<&String> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| {
+            !a.starts_with('-') && (*i == 0 || !VALUED.contains(&args[i - 1].as_str()))
+        })
+        .map(|(_, a)| a)
+        .collect();
+    filters.is_empty()
+        || filters
+            .iter()
+            .any(|f| prefix.contains(f.as_str()) || f.contains(prefix))
+}
+
+/// The TUI on the storm of `children` x `pages`, every scheme, and the kernel doing the same
+/// forks and writes (the driver of `common`).
+fn bench_storm(c: &mut Criterion, children: u32, pages: u64) {
+    let sc = storm(children, pages);
     let last = sc.steps.len();
-    // Steps 1 after a multiple of 16 (the checkpoint interval for this many steps) minus 2:
-    // 15 steps to replay, among the children's copy-on-write writes (a million pages).
-    let cold_steps: Vec<usize> = (0..60).map(|i| last - 5 - 16 * i).collect();
+    // The 60 last steps among the children's writes that are the furthest from a checkpoint
+    // (interval - 1 steps past one): 15 steps of 1000 copy-on-write faults on the 1000 x 1000
+    // storm, 156 steps of 100 on the 10000 x 100 one.
+    let every = checkpoint_interval(last);
+    let cold_steps: Vec<usize> = (2 + children as usize..last - 2)
+        .rev()
+        .filter(|s| s % every == every - 1)
+        .take(60)
+        .collect();
     let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
-    let mut g = c.benchmark_group("tui storm 1000x1000");
+    let mut g = c.benchmark_group(format!("tui storm {children}x{pages}"));
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(5));
+    g.bench_function("kernel: the storm's forks and writes", |b| {
+        b.iter_custom(|n| {
+            (0..n)
+                .map(|_| common::kernel_storm(children, pages as usize))
+                .sum()
+        })
+    });
 
     for scheme in scheme_names() {
+        if !selected(&format!("tui storm {children}x{pages}/{scheme}:")) {
+            continue;
+        }
         let opts = AppOptions {
             scheme,
             step: last - 1,
@@ -119,5 +183,15 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+fn bench(c: &mut Criterion) {
+    bench_storm(c, 1000, 1000);
+    bench_storm(c, 10_000, 100);
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    common::run_driver_if_asked();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

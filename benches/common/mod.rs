@@ -12,8 +12,18 @@ use std::time::{Duration, Instant};
 /// and exits.
 pub const DRIVER_ENV: &str = "RMAPVIZ_BENCH_KERNEL_STORM";
 
-/// If this process was started as the kernel driver, runs the storm, prints the time and exits.
+/// Set to a number of rounds: the executable runs [`churn`] on the kernel, prints its
+/// nanoseconds and exits.
+pub const CHURN_ENV: &str = "RMAPVIZ_BENCH_KERNEL_CHURN";
+
+/// If this process was started as a kernel driver, runs the storm (or the churn), prints the
+/// time and exits.
 pub fn run_driver_if_asked() {
+    if let Ok(rounds) = std::env::var(CHURN_ENV) {
+        let rounds = rounds.parse().expect("RMAPVIZ_BENCH_KERNEL_CHURN=ROUNDS");
+        println!("{}", churn(rounds).as_nanos());
+        std::process::exit(0);
+    }
     let Ok(spec) = std::env::var(DRIVER_ENV) else {
         return;
     };
@@ -29,9 +39,20 @@ pub fn run_driver_if_asked() {
 /// Runs the storm on the kernel in a fresh process; the time from the first fork until every
 /// child has written every page.
 pub fn kernel_storm(children: u32, pages: usize) -> Duration {
+    kernel(DRIVER_ENV, format!("{children},{pages}"))
+}
+
+/// Runs [`churn`] on the kernel in a fresh process.
+#[allow(dead_code)]
+pub fn kernel_churn(rounds: u32) -> Duration {
+    kernel(CHURN_ENV, rounds.to_string())
+}
+
+/// Runs this executable as the driver that `env` = `spec` asks for; the time it prints.
+fn kernel(env: &str, spec: String) -> Duration {
     let exe = std::env::current_exe().expect("the benchmark's executable");
     let out = Command::new(exe)
-        .env(DRIVER_ENV, format!("{children},{pages}"))
+        .env(env, spec)
         .output()
         .expect("start the kernel driver");
     assert!(
@@ -106,6 +127,46 @@ fn storm(children: u32, pages: usize) -> Duration {
             libc::waitpid(pid, std::ptr::null_mut(), 0);
         }
         libc::close(done[0]);
+        libc::munmap(p.cast(), len);
+        t
+    }
+}
+
+/// Pages the churn's parent maps and writes.
+pub const CHURN_PAGES: usize = 16;
+
+/// The parent maps [`CHURN_PAGES`] private anonymous pages and writes them; then `rounds` times
+/// it forks a child, which writes the first page (a copy-on-write fault) and exits, and the
+/// parent reaps it. Timed: all of it after the parent's writes.
+fn churn(rounds: u32) -> Duration {
+    const PAGE: usize = 4096;
+    let len = CHURN_PAGES * PAGE;
+    // SAFETY: as in `storm`; a child does one store and _exit.
+    unsafe {
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        assert!(p != libc::MAP_FAILED, "mmap of {CHURN_PAGES} pages");
+        let p = p.cast::<u8>();
+        for i in 0..CHURN_PAGES {
+            std::ptr::write_volatile(p.add(i * PAGE), 1);
+        }
+        let start = Instant::now();
+        for _ in 0..rounds {
+            let pid = libc::fork();
+            if pid == 0 {
+                std::ptr::write_volatile(p, 2);
+                libc::_exit(0);
+            }
+            assert!(pid > 0, "fork failed");
+            libc::waitpid(pid, std::ptr::null_mut(), 0);
+        }
+        let t = start.elapsed();
         libc::munmap(p.cast(), len);
         t
     }
