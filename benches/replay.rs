@@ -194,7 +194,12 @@ fn selected(name: &str) -> bool {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
+    // The filter within the name, or running on from its end into a benchmark's name.
+    filters.is_empty()
+        || filters.iter().any(|f| {
+            name.contains(f.as_str())
+                || (0..name.len()).any(|k| name.is_char_boundary(k) && f.starts_with(&name[k..]))
+        })
 }
 
 criterion_group!(benches, bench, bench_many, bench_million);

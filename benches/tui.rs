@@ -80,10 +80,13 @@ fn selected(prefix: &str) -> bool {
         })
         .map(|(_, a)| a)
         .collect();
+    // The filter within the prefix, or running on from its end into a benchmark's name.
     filters.is_empty()
-        || filters
-            .iter()
-            .any(|f| prefix.contains(f.as_str()) || f.contains(prefix))
+        || filters.iter().any(|f| {
+            prefix.contains(f.as_str())
+                || (0..prefix.len())
+                    .any(|k| prefix.is_char_boundary(k) && f.starts_with(&prefix[k..]))
+        })
 }
 
 /// The TUI on the storm of `children` x `pages`, every scheme, and the kernel doing the same
