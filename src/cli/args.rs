@@ -108,6 +108,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Check the claims of Andrea Arcangeli's mail of 12 March 2004 against the model
     Claims(ClaimsArgs),
+    /// What changed between two steps of a scenario under one scheme: ptes, pages, vmas, rmap objects
+    Diff(DiffArgs),
     /// A quiz: predict each reverse walk of a scenario (HIT, MISS, OUT, SKIP, LOST), then see it
     Quiz(QuizArgs),
     /// Record a real program's memory-management behaviour as a scenario (ptrace)
@@ -267,6 +269,42 @@ pub struct ClaimsArgs {
     /// Wrap the text at this many columns
     #[arg(long, default_value_t = 100, value_name = "COLS", value_parser = clap::value_parser!(u16).range(40..=1000))]
     pub width: u16,
+}
+
+/// `rmapviz diff`: what changed under one scheme from the state after one step to the state
+/// after another: address spaces, vmas, ptes (new, copied, moved, remapped, swapped, their bits
+/// changed, removed), pages (new, freed, mapcount and rmap words) and rmap objects.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Steps are numbered from 1 as the TUI shows them; 0 is the state before the first \
+step. Without --to: the last step; without --from: the step before --to. --from may be after --to \
+(the difference backwards).\n\n\
+Exit status: 0 the difference was printed, 2 bad input (an unknown scheme, a step out of range)."
+)]
+pub struct DiffArgs {
+    /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
+    #[arg(value_name = "FILE_OR_BUILTIN", value_hint = ValueHint::FilePath)]
+    pub scenario: String,
+
+    /// The state the difference starts from: after this step (0: before the first step)
+    #[arg(long, value_name = "I")]
+    pub from: Option<usize>,
+
+    /// The state it ends at: after this step
+    #[arg(long, value_name = "J")]
+    pub to: Option<usize>,
+
+    /// The scheme whose states are compared
+    #[arg(short, long, default_value = crate::tui::DEFAULT_SCHEME, value_name = "NAME")]
+    pub scheme: String,
+
+    /// Print the difference as JSON (every change, the format is documented in README.md)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Text output: at most this many items of each kind (then how many more)
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
 }
 
 /// `rmapviz quiz`: before each reverse walk, predict what it finds under one scheme; the walk
@@ -547,6 +585,13 @@ pub struct ShotArgs {
     /// Follow this candidate of the step's walk, numbered from 1 as the walk pane shows them
     #[arg(long, value_name = "K")]
     pub walk_candidate: Option<usize>,
+
+    /// Press these keys in the TUI before drawing: a character is its key, <Enter>, <Esc>,
+    /// <Tab>, <Left>, <Right>, <Up>, <Down>, <PgUp>, <PgDn>, <Space>, <BS> named keys, <C-r> a
+    /// control key, << the character < (":d 4<Enter>u" deletes step 4 and undoes it; files
+    /// cannot be written this way)
+    #[arg(long, value_name = "KEYS", allow_hyphen_values = true)]
+    pub keys: Option<String>,
 
     /// Output format (default: from the extension of -o)
     #[arg(short, long, value_enum)]

@@ -6,6 +6,7 @@ use clap::{Args, ValueHint};
 use super::CliError;
 use super::output::parse_size;
 use crate::scenario::Scenario;
+use crate::tui::panes::PaneSet;
 use crate::tui::{App, AppOptions, DEFAULT_SCHEME, ThemeName};
 
 /// What the TUI shows, as `shot` and `record` take it.
@@ -34,6 +35,20 @@ pub struct ViewArgs {
     /// Draw with ASCII characters only, as `rmapviz --ascii` does
     #[arg(long)]
     pub ascii: bool,
+
+    /// Presenter mode, as the key P shows it: the header, the graph large and the step's note
+    /// as a caption, no footer
+    #[arg(long, conflicts_with = "panes")]
+    pub presenter: bool,
+
+    /// Only these panes, for slides (a comma-separated list of: header, steps, graph, walk,
+    /// inspector, narrative, compare, footer); the others give their room to the graph
+    #[arg(long, value_name = "LIST")]
+    pub panes: Option<String>,
+
+    /// Every pane but the footer (the keys)
+    #[arg(long)]
+    pub no_footer: bool,
 }
 
 impl ViewArgs {
@@ -54,12 +69,23 @@ impl ViewArgs {
             ascii: self.ascii,
             walk_candidate: None,
         };
-        let app = App::headless(scenario, &opts).map_err(|e| match e {
+        let mut app = App::headless(scenario, &opts).map_err(|e| match e {
             crate::tui::AppError::StepOutOfRange { step, .. } => CliError::input(format!(
                 "step {step} is out of range: {origin} has {len} steps (0 is before the first)"
             )),
             e => CliError::input(e.to_string()),
         })?;
+        let mut panes = match &self.panes {
+            Some(list) => {
+                Some(PaneSet::parse(list).map_err(|e| CliError::input(format!("--panes: {e}")))?)
+            }
+            None => None,
+        };
+        if self.no_footer {
+            panes = Some(panes.unwrap_or(PaneSet::ALL).without("footer"));
+        }
+        app.set_panes(panes);
+        app.set_presenter(self.presenter);
         Ok((app, origin))
     }
 }

@@ -6,10 +6,12 @@ mod claims_cmd;
 mod compare_cmd;
 mod completions_cmd;
 mod config_cmd;
+mod diff_cmd;
 mod export_cmd;
 mod fuzz_cmd;
 mod gen_cmd;
 mod headless;
+mod keys;
 mod list;
 mod man_cmd;
 mod output;
@@ -22,9 +24,9 @@ mod trace_cmd;
 pub mod tui_cmd;
 
 pub use args::{
-    CheckArgs, ClaimsArgs, Cli, Command, CompareArgs, CompletionsArgs, ConfigArgs, ExportArgs,
-    FuzzArgs, GenCommand, ManArgs, PrefArgs, RecordArgs, ReplayArgs, ShotArgs, StormArgs,
-    TraceArgs, TuiArgs,
+    CheckArgs, ClaimsArgs, Cli, Command, CompareArgs, CompletionsArgs, ConfigArgs, DiffArgs,
+    ExportArgs, FuzzArgs, GenCommand, ManArgs, PrefArgs, RecordArgs, ReplayArgs, ShotArgs,
+    StormArgs, TraceArgs, TuiArgs,
 };
 pub use headless::ViewArgs;
 pub use output::{GraphFormat, ShotFormat, Target, escape_controls, parse_size, say};
@@ -78,6 +80,7 @@ pub fn run(cmd: Command) -> Result<u8, CliError> {
         Command::Gen(g) => gen_cmd::run(g),
         Command::Export(a) => export_cmd::run(a),
         Command::Shot(a) => shot_cmd::run(a),
+        Command::Diff(a) => diff_cmd::run(a),
         Command::Record(a) => record_cmd::run(a),
         Command::Check(a) => check_cmd::run(a),
         Command::Claims(a) => claims_cmd::run(a),

@@ -21,6 +21,23 @@ pub fn run(a: ShotArgs) -> Result<u8, CliError> {
         app.set_walk_candidate(Some(k - 1));
     }
     let (cols, rows) = a.view.size;
+    if let Some(keys) = &a.keys {
+        let keys = super::keys::parse(keys).map_err(CliError::input)?;
+        app.forbid_writes();
+        // Each key as the interactive loop handles it: after a frame, so that the keys that
+        // aim at the panes (scrolling) know where they are.
+        for k in keys {
+            let mut info = None;
+            snapshot::render_with(&app, cols, rows, &mut info);
+            if let Some(i) = info {
+                app.set_frame(i);
+            }
+            app.update(crate::tui::Msg::Key(k));
+            if app.should_quit() {
+                break;
+            }
+        }
+    }
     let buf = snapshot::render(&app, cols, rows);
     let palette = Palette::from_theme(app.theme());
     let bytes = match format {

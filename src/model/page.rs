@@ -26,7 +26,7 @@ pub struct PageRmap {
 }
 
 /// One page frame.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Page {
     rmap: PageRmap,
     file: u32,
@@ -290,6 +290,34 @@ impl PageStore {
         for (ci, c) in self.chunks.iter().enumerate() {
             c.mapped_anon(ci * CHUNK);
         }
+    }
+
+    /// The pages whose frame differs between `self` and `other` (made, freed, remapped, its
+    /// mapcount changed ...), in id order, each as it is in `self` and in `other` (a page made
+    /// in only one of them is dead in the other). Chunks the two stores share (clones of one
+    /// history) are skipped without a look.
+    pub fn changed(&self, other: &PageStore) -> Vec<(PageId, Page, Page)> {
+        let mut out = Vec::new();
+        let n = self.chunks.len().max(other.chunks.len());
+        for ci in 0..n {
+            let (a, b) = (self.chunks.get(ci), other.chunks.get(ci));
+            if let (Some(a), Some(b)) = (a, b)
+                && Arc::ptr_eq(a, b)
+            {
+                continue;
+            }
+            let len = a
+                .map_or(0, |c| c.pages.len())
+                .max(b.map_or(0, |c| c.pages.len()));
+            for i in 0..len {
+                let id = PageId((ci * CHUNK + i) as u32);
+                let (pa, pb) = (self.get(id), other.get(id));
+                if pa != pb {
+                    out.push((id, pa, pb));
+                }
+            }
+        }
+        out
     }
 
     /// Bytes of model memory held by the store.

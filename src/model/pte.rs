@@ -244,6 +244,37 @@ impl PageTable {
         })
     }
 
+    /// Every address whose pte differs between `self` and `other`, in address order, with the
+    /// pte in each. Tables the two share (clones of one history) are skipped without a look.
+    pub fn changed(&self, other: &PageTable) -> Vec<(Addr, PteVal, PteVal)> {
+        let mut keys: Vec<u64> = self
+            .tables
+            .keys()
+            .chain(other.tables.keys())
+            .copied()
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut out = Vec::new();
+        for t in keys {
+            let (a, b) = (self.tables.get(&t), other.tables.get(&t));
+            if let (Some(a), Some(b)) = (a, b)
+                && Arc::ptr_eq(a, b)
+            {
+                continue;
+            }
+            for i in 0..TABLE_LEN {
+                let pa = a.map_or(Pte::NONE, |x| x.e[i]);
+                let pb = b.map_or(Pte::NONE, |x| x.e[i]);
+                if pa != pb {
+                    let addr = ((t << TABLE_BITS) | i as u64) << PAGE_SHIFT;
+                    out.push((addr, pa.get(), pb.get()));
+                }
+            }
+        }
+        out
+    }
+
     /// Bytes of model memory held by the tables (for the memory benchmark).
     pub fn approx_bytes(&self) -> usize {
         self.tables.len() * (std::mem::size_of::<Table>() + TABLE_LEN * 8 + 48)

@@ -2,11 +2,16 @@
 //! [`Session`] with history and live editing.
 
 mod compare;
+mod diff;
 mod history;
 mod replay;
 mod simulation;
 
 pub use compare::{ComparedRun, Comparison};
+pub use diff::{
+    DiffError, MmChange, ObjectChange, PageChange, PageState, PteChange, PteHow, StateDiff,
+    VmaChange,
+};
 pub use history::Session;
 pub use replay::{SchemeRun, replay, replay_observed, replay_to_end};
 pub use simulation::{Simulation, StepResult};

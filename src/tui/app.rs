@@ -115,6 +115,9 @@ pub enum Mode {
     OfferRestore,
     /// The quiz asks for a prediction of the next walk, or reveals it.
     Quiz,
+    /// A text page over the screen ([`App::overlay`]): a difference between two steps, the
+    /// claims checked.
+    Overlay,
 }
 
 /// A status line message.
@@ -149,6 +152,8 @@ pub struct FrameInfo {
     /// scroll with them).
     pub compare_walk: Option<Scrolled>,
     pub compare_narrative: Option<Scrolled>,
+    /// The text page over the screen: the rows it shows and the lines it has.
+    pub overlay: Option<(u16, u16)>,
 }
 
 /// What drawing one graph pane took (see [`FrameInfo::graph_work`]).
@@ -193,6 +198,14 @@ pub struct App {
     pub(crate) edits: History,
     /// The quiz, while `Q` has it on.
     pub(crate) quiz: Option<super::quiz::Quiz>,
+    /// The text page shown over the screen ([`Mode::Overlay`]).
+    pub(crate) overlay: Option<super::overlay::Overlay>,
+    /// Presenter mode (`P`): the graph large, the step's note as a caption, no footer.
+    pub(crate) presenter: bool,
+    /// The panes a headless screen keeps (`shot --panes`, `--no-footer`); None: all.
+    pub(crate) panes: Option<super::panes::PaneSet>,
+    /// `:w` is refused (keys given to `shot`).
+    pub(crate) no_writes: bool,
     pub(crate) mouse: bool,
     pub(crate) quit: bool,
     pub(crate) journal: Option<super::journal::Journal>,
@@ -260,6 +273,10 @@ impl App {
             dirty: false,
             edits: History::default(),
             quiz: None,
+            overlay: None,
+            presenter: false,
+            panes: None,
+            no_writes: false,
             mouse: false,
             quit: false,
             journal: None,
@@ -396,6 +413,36 @@ impl App {
     /// Whether autoplay runs.
     pub fn playing(&self) -> bool {
         self.playback.playing()
+    }
+
+    /// The panes the screen shows when not all of them: presenter mode's, or those chosen
+    /// with [`App::set_panes`].
+    pub fn pane_set(&self) -> Option<super::panes::PaneSet> {
+        if self.presenter {
+            Some(super::panes::PaneSet::PRESENTER)
+        } else {
+            self.panes
+        }
+    }
+
+    /// Shows only the panes of `set` (None: all), for slides.
+    pub fn set_panes(&mut self, set: Option<super::panes::PaneSet>) {
+        self.panes = set;
+    }
+
+    /// From now on `:w` writes no file (keys given to a headless screen).
+    pub fn forbid_writes(&mut self) {
+        self.no_writes = true;
+    }
+
+    /// Presenter mode on or off.
+    pub fn set_presenter(&mut self, on: bool) {
+        self.presenter = on;
+    }
+
+    /// Whether presenter mode is on.
+    pub fn presenter(&self) -> bool {
+        self.presenter
     }
 
     /// The quiz's question on screen, if any.

@@ -7,7 +7,7 @@ use super::app::{App, Edit, Mode};
 use crate::scenario::{Scenario, opline};
 
 /// The commands besides ops, with their help (the help screen lists them).
-pub const COMMANDS: [(&str, &str); 12] = [
+pub const COMMANDS: [(&str, &str); 15] = [
     ("goto N", "show step N (0 is before the first)"),
     (
         "w [FILE]",
@@ -31,13 +31,22 @@ pub const COMMANDS: [(&str, &str); 12] = [
         "compare with scheme NAME, or stop comparing",
     ),
     ("theme NAME", "dark, light, colorblind or mono"),
+    (
+        "diff I [J]",
+        "what changed from step I to step J (default the current one); 0 is the start (the key d)",
+    ),
+    (
+        "claims",
+        "the 2004 claims checked against the model (the key C)",
+    ),
+    ("present", "presenter mode on / off (the key P)"),
     ("help", "this help"),
 ];
 
 /// Command words for completion (`write` is the op; `w` saves).
-const WORDS: [&str; 13] = [
+const WORDS: [&str; 16] = [
     "goto", "w", "w!", "d", "q", "q!", "scheme", "compare", "theme", "help", "delete", "undo",
-    "redo",
+    "redo", "diff", "claims", "present",
 ];
 
 impl App {
@@ -136,6 +145,27 @@ impl App {
                 self.mode = Mode::Help { scroll: 0 };
                 true
             }
+            "diff" => {
+                let usage = format!(
+                    "diff I [J]: what changed from step I to step J (default the current one), steps 0 to {} (0 is the start)",
+                    self.len()
+                );
+                let mut nums = rest.split_whitespace().map(str::parse::<usize>);
+                let (i, j) = (nums.next(), nums.next());
+                match (i, j, nums.next()) {
+                    (Some(Ok(i)), None, None) => self.open_diff(i, self.step()),
+                    (Some(Ok(i)), Some(Ok(j)), None) => self.open_diff(i, j),
+                    _ => fail(self, usage),
+                }
+            }
+            "claims" if rest.is_empty() => {
+                self.open_claims();
+                true
+            }
+            "present" if rest.is_empty() => {
+                self.presenter = !self.presenter;
+                true
+            }
             _ => self.insert_op(line),
         }
     }
@@ -181,6 +211,13 @@ impl App {
     /// existing file is replaced only if it is the one the session reads and writes (the file
     /// opened, or last written), or with `:w!` (`force`).
     fn write(&mut self, name: &str, force: bool) -> bool {
+        if self.no_writes {
+            self.set_status(
+                "w: keys given to a headless screen cannot write files",
+                true,
+            );
+            return false;
+        }
         let path = if name.is_empty() {
             match &self.file {
                 Some(p) => p.clone(),

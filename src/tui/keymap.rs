@@ -44,6 +44,12 @@ pub enum Action {
     Redo,
     /// The quiz on / off: stop before each walk and ask for a prediction.
     Quiz,
+    /// What changed from the step before to this one, in full, in a page over the screen.
+    Diff,
+    /// The 2004 claims checked against the model, in a page over the screen.
+    Claims,
+    /// Presenter mode on / off: the graph large, the step's note as a caption, no footer.
+    Presenter,
     Help,
     /// The step in words (the narrative) in a window, for screens too small to show its pane.
     Narrative,
@@ -380,6 +386,27 @@ pub static BINDINGS: &[Binding] = &[
         [k('Q')],
         Action::Quiz,
         "quiz on / off: stepping on stops before each walk to ask what it finds, then reveals it",
+        None
+    ),
+    bind!(
+        Main,
+        [k('d')],
+        Action::Diff,
+        "what changed from the step before, in full (:diff I J for any two steps; the graph underlines what changed)",
+        None
+    ),
+    bind!(
+        Main,
+        [k('P')],
+        Action::Presenter,
+        "presenter mode on / off: the graph large, the step's note as a caption, no footer",
+        None
+    ),
+    bind!(
+        Main,
+        [k('C')],
+        Action::Claims,
+        "the 2004 claims (Andrea Arcangeli's mail) checked against the model, computed now",
         None
     ),
     bind!(

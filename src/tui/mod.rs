@@ -5,6 +5,8 @@
 //! - [`update`]: messages (keys, mouse, ticks) and what they do; [`command`]: the `:` line;
 //!   `edit`: typed ops and deletions, undo and redo; [`quiz`]: the quiz key;
 //!   `mouse`: clicks and the wheel; [`scroll`]: the side panes' offsets and the graph's pages;
+//!   [`overlay`]: the text pages over the screen (a difference between steps, the claims);
+//!   [`panes`]: which panes a screen shows (presenter mode, slides);
 //! - [`keymap`]: the one key table behind dispatch, footer and help;
 //! - [`render`]: one function per pane, pure reads of the app;
 //! - [`theme`]: colours by role ([`depth`]: as the terminal can show them); [`journal`]: the crash-safe record of live edits (`restore`: offering the journals of ended sessions);
@@ -20,6 +22,8 @@ pub mod input;
 pub mod journal;
 pub mod keymap;
 mod mouse;
+pub mod overlay;
+pub mod panes;
 pub mod quiz;
 pub mod render;
 mod restore;

@@ -111,6 +111,9 @@ pub struct Theme {
     pub info: Style,
     /// Keys in the footer and help.
     pub key: Style,
+    /// A graph node that changed since the previous step (a new one is bold besides): not a
+    /// colour, so that it shows over whatever colour the node has.
+    pub changed: Style,
 }
 
 const fn rgb(hex: u32) -> Color {
@@ -224,6 +227,7 @@ impl Theme {
                     error: bold.add_modifier(Modifier::UNDERLINED),
                     info: bold,
                     key: bold,
+                    changed: plain.add_modifier(Modifier::UNDERLINED),
                 }
             }
         }
@@ -268,6 +272,7 @@ impl Theme {
             error: fg(p.lost).add_modifier(bold),
             info: fg(p.accent),
             key: fg(p.accent).add_modifier(bold),
+            changed: Style::new().add_modifier(Modifier::UNDERLINED),
         }
     }
 }
@@ -297,7 +302,7 @@ struct Colours {
 impl Theme {
     /// Every style of the theme, by role (for going over all of them: a palette conversion,
     /// the tests).
-    pub(crate) fn styles_mut(&mut self) -> [&mut Style; 24] {
+    pub(crate) fn styles_mut(&mut self) -> [&mut Style; 25] {
         [
             &mut self.text,
             &mut self.dim,
@@ -323,6 +328,7 @@ impl Theme {
             &mut self.error,
             &mut self.info,
             &mut self.key,
+            &mut self.changed,
         ]
     }
 }

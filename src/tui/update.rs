@@ -143,6 +143,7 @@ impl App {
             },
             Mode::OfferRestore => self.restore_key(k),
             Mode::Quiz => self.quiz_key(k),
+            Mode::Overlay => self.overlay_key(k),
             Mode::Narrative if k.code == KeyCode::Esc => self.mode = Mode::Normal,
             Mode::Normal | Mode::Narrative => {
                 self.status = None;
@@ -264,6 +265,17 @@ impl App {
                 self.mode = Mode::Command;
             }
             Action::Quiz => self.toggle_quiz(),
+            Action::Diff => {
+                let to = self.step();
+                self.open_diff(to.saturating_sub(1), to);
+            }
+            Action::Claims => self.open_claims(),
+            Action::Presenter => {
+                self.presenter = !self.presenter;
+                if !self.presenter {
+                    self.set_status("presenter mode off (P turns it on)", false);
+                }
+            }
             Action::Undo => self.undo(),
             Action::Redo => self.redo(),
             Action::Help => self.mode = Mode::Help { scroll: 0 },

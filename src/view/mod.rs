@@ -11,9 +11,11 @@
 //! - `search`: finding a node from what a person types;
 //! - `group`: many alike rmap objects folded into one node;
 //! - [`nodes`]: what each node says (labels at every level, inspector fields);
-//! - [`detail`]: the levels of detail of the node texts, for panes too narrow for the full ones.
+//! - [`detail`]: the levels of detail of the node texts, for panes too narrow for the full ones;
+//! - [`changes`]: what changed since the previous step, by node.
 
 pub mod build;
+pub mod changes;
 pub mod detail;
 pub mod glyph;
 pub mod graph;
@@ -24,6 +26,7 @@ pub mod nodes;
 pub mod route;
 mod search;
 
+pub use changes::{Change, Changes};
 pub use detail::Detail;
 pub use graph::{
     BuildOptions, Edge, EdgeKind, Graph, Grouping, Members, Node, NodeKind, Visited, WalkInfo,

@@ -3,11 +3,12 @@
 //! [`super::App`]; the rule it keeps: every cached view was built with the current options
 //! (expanded groups, focus on the walk), so changing them empties the cache.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::super::cache::{CachedView, ViewCache};
 use crate::session::{Session, Simulation};
-use crate::view::{BuildOptions, Detail, StepView};
+use crate::view::{BuildOptions, Changes, Detail, StepView};
 
 /// Views pushed out of the cache wait to be freed between keys ([`ViewStore::free_buried`]): a
 /// step view of the storm holds thousands of nodes and its state a thousand processes, and
@@ -22,6 +23,8 @@ pub struct Pane {
     pub scheme: usize,
     pub view: Arc<StepView>,
     pub sim: Arc<Simulation>,
+    /// What changed since the step before (nothing at the start).
+    pub changes: Arc<Changes>,
 }
 
 /// The panes shown and the views cached.
@@ -38,6 +41,8 @@ pub struct ViewStore {
     built: u64,
     /// The level of detail the last view built was laid out at: the first guess for the next.
     last_detail: Detail,
+    /// What changed at each (scheme, step) shown, since the step before.
+    changes: HashMap<(usize, usize), Arc<Changes>>,
 }
 
 impl ViewStore {
@@ -50,6 +55,7 @@ impl ViewStore {
             eager,
             built: 0,
             last_detail: Detail::Full,
+            changes: HashMap::new(),
         }
     }
 
@@ -167,17 +173,44 @@ impl ViewStore {
             .iter()
             .map(|&s| {
                 let (view, sim) = self.view(session, (s, step), width);
+                let changes = self.changes(session, (s, step), &sim);
                 Pane {
                     scheme: s,
                     view,
                     sim,
+                    changes,
                 }
             })
             .collect();
     }
 
+    /// What changed at step `step` of scheme `scheme` (whose state is `sim`) since the step
+    /// before, found again or worked out.
+    fn changes(
+        &mut self,
+        session: &mut Session,
+        (scheme, step): (usize, usize),
+        sim: &Simulation,
+    ) -> Arc<Changes> {
+        if let Some(c) = self.changes.get(&(scheme, step)) {
+            return c.clone();
+        }
+        let diff = match step.checked_sub(1) {
+            Some(before) => session.diff(scheme, before, step).unwrap_or_default(),
+            None => Default::default(),
+        };
+        let c = Arc::new(Changes::new(diff, &sim.machine));
+        // Few are shown at a time: keep the ones of the last steps visited.
+        if self.changes.len() >= 64 {
+            self.changes.clear();
+        }
+        self.changes.insert((scheme, step), c.clone());
+        c
+    }
+
     /// The scenario changed from step `at` (0-based) on: the views after it are stale.
     pub fn forget_after(&mut self, at: usize) {
+        self.changes.retain(|&(_, step), _| step <= at);
         let gone = self.cache.forget_after(at);
         self.bury(gone);
     }

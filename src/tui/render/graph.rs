@@ -1,13 +1,14 @@
 //! A graph pane: the laid-out graph of one scheme at the step, drawn through a viewport that
 //! follows the selection (or the wheel), only the visible rows touched. The walk path is drawn
 //! heavier and in the accent colour, the candidate followed with `n` / `N` reversed, LOST ptes
-//! with a loud badge, so that colour is never the only cue.
+//! with a loud badge, so that colour is never the only cue. What changed since the previous
+//! step is underlined (a new node bold too).
 
 use std::collections::HashSet;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use unicode_width::UnicodeWidthStr;
 
 use super::walk::outcome_style;
@@ -17,7 +18,7 @@ use crate::tui::app::{App, Focus};
 use crate::tui::keymap::{Action, first_key};
 use crate::view::glyph::{self, LineStyle};
 use crate::view::route::raster;
-use crate::view::{Detail, Layout, Node, NodeKind, Placed};
+use crate::view::{Change, Detail, Layout, Node, NodeKind, Placed};
 
 /// The rows of the walk's nodes in pane `i` (the walked page and every candidate), sorted, when
 /// the pane keeps the walk in view: the graph follows the selection and, in the main pane, the
@@ -234,7 +235,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> Drawn {
             let pl = &l.placed[*slot as usize];
             let Some(n) = pl.node else { continue };
             let node = g.node(n);
-            draw_node(app, buf, node, l.detail, pl, left, inner, y);
+            let change = p.changes.of(node);
+            draw_node(app, buf, (node, change), l.detail, pl, left, inner, y);
         }
     }
     let drawn = shown.len();
@@ -297,7 +299,7 @@ pub(crate) fn cols_hint(app: &App, left: u16, w: u16, total: u16, room: usize) -
 fn draw_node(
     app: &App,
     buf: &mut ratatui::buffer::Buffer,
-    node: &Node,
+    (node, change): (&Node, Option<Change>),
     detail: Detail,
     pl: &Placed,
     left: u16,
@@ -311,6 +313,12 @@ fn draw_node(
         .is_some_and(|k| node.walk.visits.iter().any(|v| v.candidate == k));
     let (label, badge) = node.parts_at(detail);
     let mut base = node_style(app, node);
+    // What changed since the previous step is underlined, a new node bold too.
+    match change {
+        Some(Change::New) => base = base.patch(t.changed).add_modifier(Modifier::BOLD),
+        Some(Change::Changed) => base = base.patch(t.changed),
+        None => {}
+    }
     if current {
         base = t.current;
     }

@@ -1,4 +1,4 @@
-//! The fields of the selected node.
+//! The fields of the selected node, and what changed on it since the step before.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -60,6 +60,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
                     t.lost
                 };
                 lines.push(Line::styled(format!("walk {b}"), style));
+            }
+            // What changed on the node since the step before (the graph underlines it).
+            for note in p.changes.notes.get(&n.id).into_iter().flatten() {
+                lines.push(Line::styled(
+                    asciify(&format!("changed: {note}"), app.ascii),
+                    t.info,
+                ));
             }
             if n.kind.is_group() {
                 lines.push(Line::styled(

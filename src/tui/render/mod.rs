@@ -2,6 +2,7 @@
 //! in its own file). [`draw`] is what the terminal loop and the exports call; [`draw_frame`]
 //! also returns where the panes went, for mouse hit-testing.
 
+mod chosen;
 mod compare;
 mod footer;
 mod graph;
@@ -9,6 +10,7 @@ mod header;
 mod help;
 mod inspector;
 mod narrative;
+mod overlay;
 mod popup;
 mod quiz;
 mod scrolled;
@@ -117,34 +119,6 @@ fn screen_at(app: &App, area: Rect, wide: bool) -> Screen {
         ..Screen::default()
     };
     let compare_h = schemes + 3;
-    let split_graphs = |r: Rect, wide: bool| -> Vec<Rect> {
-        if app.shown.compare().is_none() {
-            return vec![r];
-        }
-        // Side by side only where both graphs fit half the width whole (at their tightest
-        // level of detail): a graph cut at the side would hide the walked page and the
-        // candidates, so a wide terminal stacks them rather than show less.
-        let half = (r.width / 2).saturating_sub(2);
-        let wide = wide && app.views.panes().iter().all(|p| p.view.min_width() <= half);
-        // Stacked, each pane gets the rows its walk needs, and half the rest.
-        let need = graph::rows_for_walks(app);
-        let (na, nb) = (
-            need.first().copied().unwrap_or(0),
-            need.get(1).copied().unwrap_or(0),
-        );
-        let a_h = if r.height >= na + nb {
-            na + (r.height - na - nb) / 2
-        } else {
-            r.height / 2
-        };
-        let l = if wide {
-            Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
-        } else {
-            Layout::vertical([Constraint::Length(a_h), Constraint::Fill(1)])
-        };
-        let [a, b] = r.layout(&l);
-        vec![a, b]
-    };
     if wide {
         let bottom_h = if body.height >= 28 {
             compare_h.max(6)
@@ -203,7 +177,7 @@ fn screen_at(app: &App, area: Rect, wide: bool) -> Screen {
             s.inspector = Some(insp);
         }
         s.timeline = Some(tl);
-        s.graphs = split_graphs(graph, graph.width >= SIDE_BY_SIDE);
+        s.graphs = split_graphs(app, graph, graph.width >= SIDE_BY_SIDE);
         if bottom_h >= 6 {
             let [narr, cmp] = bottom.layout(&Layout::horizontal([
                 Constraint::Fill(1),
@@ -216,9 +190,40 @@ fn screen_at(app: &App, area: Rect, wide: bool) -> Screen {
         }
     } else {
         narrow(app, body, compare_h, &mut s);
-        s.graphs = split_graphs(s.graphs[0], false);
+        s.graphs = split_graphs(app, s.graphs[0], false);
     }
     s
+}
+
+/// The graph panes in `r`: one, or in compare mode two, side by side where `wide` allows and
+/// both graphs fit half the width, else one above the other.
+pub(crate) fn split_graphs(app: &App, r: Rect, wide: bool) -> Vec<Rect> {
+    if app.shown.compare().is_none() {
+        return vec![r];
+    }
+    // Side by side only where both graphs fit half the width whole (at their tightest
+    // level of detail): a graph cut at the side would hide the walked page and the
+    // candidates, so a wide terminal stacks them rather than show less.
+    let half = (r.width / 2).saturating_sub(2);
+    let wide = wide && app.views.panes().iter().all(|p| p.view.min_width() <= half);
+    // Stacked, each pane gets the rows its walk needs, and half the rest.
+    let need = graph::rows_for_walks(app);
+    let (na, nb) = (
+        need.first().copied().unwrap_or(0),
+        need.get(1).copied().unwrap_or(0),
+    );
+    let a_h = if r.height >= na + nb {
+        na + (r.height - na - nb) / 2
+    } else {
+        r.height / 2
+    };
+    let l = if wide {
+        Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
+    } else {
+        Layout::vertical([Constraint::Length(a_h), Constraint::Fill(1)])
+    };
+    let [a, b] = r.layout(&l);
+    vec![a, b]
 }
 
 /// The panes of a terminal narrower than [`WIDE`], stacked: the graph on top keeps most of the
@@ -329,9 +334,15 @@ pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
         .iter()
         .map(|p| p.view.layouts_made())
         .collect();
-    let s = screen(app, area);
+    let chosen = app.pane_set();
+    let s = match chosen {
+        Some(set) => chosen::screen(app, area, set, app.presenter),
+        None => screen(app, area),
+    };
     let mut info = FrameInfo::default();
-    header::render(app, frame, s.header);
+    if s.header.height > 0 {
+        header::render(app, frame, s.header);
+    }
     if let Some(r) = s.timeline {
         info.timeline = Some(timeline::render(app, frame, r));
     }
@@ -356,7 +367,9 @@ pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
         info.compare_walk = Some(walk::render(app, frame, r, c));
     }
     info.inspector = s.inspector.map(|r| inspector::render(app, frame, r));
-    let told = if s.compare_narrative.is_some() {
+    let told = if app.presenter {
+        Told::Caption
+    } else if s.compare_narrative.is_some() {
         Told::Shown
     } else {
         Told::Both
@@ -368,7 +381,9 @@ pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
     if let Some(r) = s.compare {
         info.compare = Some(compare::render(app, frame, r));
     }
-    footer::render(app, frame, s.footer);
+    if s.footer.height > 0 {
+        footer::render(app, frame, s.footer);
+    }
     match &app.mode {
         Mode::Help { scroll } => help::render(app, frame, area, *scroll),
         Mode::Narrative => {
@@ -383,6 +398,7 @@ pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
         }
         Mode::ConfirmQuit | Mode::OfferRestore => popup::render(app, frame, area, &s.graphs),
         Mode::Quiz => quiz::render(app, frame, area),
+        Mode::Overlay => info.overlay = overlay::render(app, frame, area),
         _ => {}
     }
     info

@@ -1,6 +1,8 @@
 //! The step in words: its note, a refusal, the walk in one line, the scheme's events. In compare
 //! mode the compared scheme's walk and events are told too: in a pane of their own beside the
 //! shown scheme's, or below them under the scheme's name where there is room for one pane only.
+//! Each scheme's part says what changed since the step before. Presenter mode shows the note,
+//! the walks and the changes as a caption ([`caption_lines`]).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,6 +11,7 @@ use ratatui::text::Line;
 
 use super::asciify;
 use super::scrolled::{self, Want};
+use crate::report::diff;
 use crate::report::text::walk_line;
 use crate::tui::app::App;
 use crate::tui::scroll::{Scrolled, Side};
@@ -22,10 +25,14 @@ pub enum Told {
     Compared,
     /// The note, the shown scheme, then the compared one (when there is one).
     Both,
+    /// Presenter mode's caption: the note, each scheme's walk and what changed, no events.
+    Caption,
 }
 
-/// The lines that tell what scheme number `scheme` did at the step.
-fn scheme_lines(app: &App, scheme: usize, lines: &mut Vec<Line<'static>>) {
+/// The lines that tell what scheme number `scheme` did at the step: a refusal, the walk, what
+/// changed since the step before (the graph underlines it), and the events unless `events` is
+/// false.
+fn scheme_lines(app: &App, scheme: usize, events: bool, lines: &mut Vec<Line<'static>>) {
     let t = &app.theme;
     match app.result(scheme) {
         None => lines.push(Line::styled("simulating...", t.dim)),
@@ -37,15 +44,73 @@ fn scheme_lines(app: &App, scheme: usize, lines: &mut Vec<Line<'static>>) {
                 let style = if w.lost.is_empty() { t.path } else { t.lost };
                 lines.push(Line::styled(walk_line(w), style));
             }
-            for e in &r.events {
-                lines.push(Line::styled(format!("- {e}"), t.dim));
+            if let Some(p) = app.views.panes().iter().find(|p| p.scheme == scheme) {
+                lines.push(Line::styled(
+                    asciify(
+                        &format!("changed: {}", diff::summary(&p.changes.diff)),
+                        app.ascii,
+                    ),
+                    t.info,
+                ));
+            }
+            if events {
+                for e in &r.events {
+                    lines.push(Line::styled(format!("- {e}"), t.dim));
+                }
             }
         }
     }
 }
 
+/// Presenter mode's caption: the step's note, then for each scheme shown its walk and what
+/// changed (under the scheme's name in compare mode).
+pub fn caption_lines(app: &App) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    let note = match app.step().checked_sub(1) {
+        None => Some(&app.scenario().about),
+        Some(i) => app.scenario().steps.get(i).and_then(|s| s.note.as_ref()),
+    };
+    if let Some(n) = note {
+        lines.push(Line::styled(
+            asciify(n, app.ascii),
+            t.text.add_modifier(Modifier::ITALIC | Modifier::BOLD),
+        ));
+    }
+    if app.step() > 0 {
+        let compared = app.shown.compare();
+        for s in std::iter::once(app.shown.scheme()).chain(compared) {
+            if compared.is_some() {
+                lines.push(Line::styled(
+                    format!("{}:", app.scheme_names()[s]),
+                    t.header,
+                ));
+            }
+            scheme_lines(app, s, false, &mut lines);
+        }
+    }
+    lines
+}
+
 pub fn render(app: &App, frame: &mut Frame, area: Rect, told: Told) -> Scrolled {
     let t = &app.theme;
+    if told == Told::Caption {
+        let step = match app.step() {
+            0 => "the start".to_string(),
+            n => format!("step {n}/{}", app.len()),
+        };
+        let title = format!(" {step} ");
+        let want = Want::Top(app.side_top(Side::Narrative).unwrap_or(0));
+        return scrolled::render(
+            app,
+            frame,
+            area,
+            title,
+            caption_lines(app),
+            Vec::new(),
+            want,
+        );
+    }
     let mut lines = Vec::new();
     let compared = app.shown.compare();
     let step = app.step().checked_sub(1);
@@ -70,19 +135,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, told: Told) -> Scrolled 
     if step.is_some() {
         match (told, compared) {
             (Told::Shown, _) | (Told::Both, None) => {
-                scheme_lines(app, app.shown.scheme(), &mut lines);
+                scheme_lines(app, app.shown.scheme(), true, &mut lines);
             }
-            (Told::Compared, Some(c)) => scheme_lines(app, c, &mut lines),
+            (Told::Compared, Some(c)) => scheme_lines(app, c, true, &mut lines),
             (Told::Both, Some(c)) => {
                 for s in [app.shown.scheme(), c] {
                     lines.push(Line::styled(
                         format!("{}:", app.scheme_names()[s]),
                         t.header,
                     ));
-                    scheme_lines(app, s, &mut lines);
+                    scheme_lines(app, s, true, &mut lines);
                 }
             }
-            (Told::Compared, None) => {}
+            (Told::Compared, None) | (Told::Caption, _) => {}
         }
     }
     let title = match (told, compared) {

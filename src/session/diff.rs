@@ -1,0 +1,448 @@
+//! What changed between two states of one scheme: processes, vmas, ptes (new, copied, moved,
+//! remapped, swapped, re-protected, removed), pages (made, freed, mapcount and rmap words) and
+//! the scheme's rmap objects (made, freed, relinked). The TUI marks each step's changes on its
+//! graph and `rmapviz diff` prints the difference between any two steps; neither the model nor
+//! this module knows of a terminal.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use thiserror::Error;
+
+use super::Session;
+use super::simulation::Simulation;
+use crate::model::rmap::RmapObject;
+use crate::model::{Addr, MmId, Page, PageId, Pid, PteVal, SlotId, Vma, VmaId};
+
+/// What a pte at one address holds, for pairing a pte that went with one that came: the page it
+/// maps, the swap slot it names, or the zero page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Held {
+    Page(PageId),
+    Swap(SlotId),
+    Zero,
+}
+
+fn held(v: PteVal) -> Option<Held> {
+    match v {
+        PteVal::None => None,
+        PteVal::Page { page, .. } => Some(Held::Page(page)),
+        PteVal::Swap { slot, .. } => Some(Held::Swap(slot)),
+        PteVal::Zero { .. } => Some(Held::Zero),
+    }
+}
+
+/// How a pte changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PteHow {
+    /// A pte where there was none, mapping what no pte mapped before (a fault, an mmap).
+    New,
+    /// A pte where there was none, holding what the pte at `from` held already (fork copies the
+    /// parent's ptes: the page is shared).
+    Copied { from: (Pid, Addr) },
+    /// The pte that was at `from` in the same address space is here now (mremap moved it).
+    Moved { from: Addr },
+    /// The pte is gone (munmap, exit, exec, reclaim of a clean page).
+    Removed,
+    /// It maps another page now (a copy-on-write copy, a write to the zero page).
+    Remapped,
+    /// Its page went to swap: the pte names the swap slot.
+    SwappedOut,
+    /// Its page came back from swap.
+    SwappedIn,
+    /// Same page, other bits: write-protected (fork, mprotect), made writable, aged, cleaned.
+    Bits,
+}
+
+impl PteHow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PteHow::New => "new",
+            PteHow::Copied { .. } => "copied",
+            PteHow::Moved { .. } => "moved",
+            PteHow::Removed => "removed",
+            PteHow::Remapped => "remapped",
+            PteHow::SwappedOut => "swapped out",
+            PteHow::SwappedIn => "swapped in",
+            PteHow::Bits => "bits changed",
+        }
+    }
+}
+
+/// One pte that changed: where it is (for a removed pte, where it was), what it held before
+/// (for a moved pte, at its old address) and holds now, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PteChange {
+    pub pid: Pid,
+    pub addr: Addr,
+    pub before: PteVal,
+    pub after: PteVal,
+    pub how: PteHow,
+}
+
+/// A page frame's state as a diff shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageState {
+    pub anon: bool,
+    pub mapcount: u32,
+    /// The rmap words: `page->mapping` (the scheme's object id) and `page->index`.
+    pub mapping: u32,
+    pub index: u64,
+    pub swap: Option<SlotId>,
+}
+
+impl PageState {
+    fn of(p: &Page) -> Option<PageState> {
+        p.is_alive().then(|| PageState {
+            anon: p.is_anon(),
+            mapcount: p.mapcount(),
+            mapping: p.rmap().mapping,
+            index: p.rmap().index,
+            swap: p.swap_slot(),
+        })
+    }
+}
+
+/// A page made, freed, or changed (mapcount, rmap words, swap slot); None: not alive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageChange {
+    pub page: PageId,
+    pub before: Option<PageState>,
+    pub after: Option<PageState>,
+}
+
+impl PageChange {
+    pub fn is_new(&self) -> bool {
+        self.before.is_none() && self.after.is_some()
+    }
+    pub fn is_freed(&self) -> bool {
+        self.before.is_some() && self.after.is_none()
+    }
+}
+
+/// A vma made, removed, or changed in place (range, pgoff, protection); None: not there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VmaChange {
+    pub id: VmaId,
+    pub pid: Pid,
+    pub before: Option<Vma>,
+    pub after: Option<Vma>,
+}
+
+/// An address space that appeared (spawn, fork, exec) or went (exit, exec).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MmChange {
+    pub pid: Pid,
+    pub before: Option<MmId>,
+    pub after: Option<MmId>,
+}
+
+/// An rmap object made, freed, or changed (its label or fields: members, links, counts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectChange {
+    pub key: String,
+    pub kind: &'static str,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Everything that differs between two states of one scheme.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StateDiff {
+    pub mms: Vec<MmChange>,
+    pub vmas: Vec<VmaChange>,
+    pub ptes: Vec<PteChange>,
+    pub pages: Vec<PageChange>,
+    pub objects: Vec<ObjectChange>,
+}
+
+/// Why a diff cannot be made as asked.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum DiffError {
+    #[error("step {step} is out of range: the scenario has {len} steps (0 is before the first)")]
+    StepOutOfRange { step: usize, len: usize },
+    #[error("no scheme number {0} in this session")]
+    NoScheme(usize),
+}
+
+impl StateDiff {
+    /// What changed from `a` to `b` (two states of one scheme).
+    pub fn between(a: &Simulation, b: &Simulation) -> StateDiff {
+        let mut d = StateDiff::default();
+        d.processes(a, b);
+        d.ptes_between(a, b);
+        d.pages = a
+            .machine
+            .pages
+            .changed(&b.machine.pages)
+            .into_iter()
+            .filter_map(|(page, pa, pb)| {
+                let (before, after) = (PageState::of(&pa), PageState::of(&pb));
+                (before != after).then_some(PageChange {
+                    page,
+                    before,
+                    after,
+                })
+            })
+            .collect();
+        d.objects = objects_between(
+            &a.scheme.rmap_graph(&a.machine).objects,
+            &b.scheme.rmap_graph(&b.machine).objects,
+        );
+        d
+    }
+
+    /// Nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.mms.is_empty()
+            && self.vmas.is_empty()
+            && self.ptes.is_empty()
+            && self.pages.is_empty()
+            && self.objects.is_empty()
+    }
+
+    /// The ptes that changed in this way.
+    pub fn ptes_how(&self, f: impl Fn(PteHow) -> bool) -> impl Iterator<Item = &PteChange> {
+        self.ptes.iter().filter(move |c| f(c.how))
+    }
+
+    /// The pages made.
+    pub fn new_pages(&self) -> impl Iterator<Item = &PageChange> {
+        self.pages.iter().filter(|p| p.is_new())
+    }
+
+    /// The pages freed.
+    pub fn freed_pages(&self) -> impl Iterator<Item = &PageChange> {
+        self.pages.iter().filter(|p| p.is_freed())
+    }
+
+    /// The page a remapped pte at `page`'s new mapping held before: what a copy-on-write copy
+    /// was copied from.
+    pub fn copied_from(&self, page: PageId) -> Option<PteVal> {
+        self.ptes
+            .iter()
+            .find(|c| c.how == PteHow::Remapped && c.after.into_page() == Some(page))
+            .map(|c| c.before)
+    }
+
+    fn processes(&mut self, a: &Simulation, b: &Simulation) {
+        let (pa, pb) = (&a.machine.procs, &b.machine.procs);
+        let pids: Vec<Pid> = union_keys(pa.keys(), pb.keys());
+        let mut vmas: BTreeMap<VmaId, VmaChange> = BTreeMap::new();
+        for pid in pids {
+            let (x, y) = (pa.get(&pid), pb.get(&pid));
+            let (mx, my) = (x.map(|p| p.mm.id), y.map(|p| p.mm.id));
+            if mx != my {
+                self.mms.push(MmChange {
+                    pid,
+                    before: mx,
+                    after: my,
+                });
+            }
+            for v in x.iter().flat_map(|p| p.mm.vmas.iter()) {
+                vmas.entry(v.id).or_insert_with(|| VmaChange {
+                    id: v.id,
+                    pid,
+                    before: None,
+                    after: None,
+                });
+                if let Some(c) = vmas.get_mut(&v.id) {
+                    c.before = Some(v.clone());
+                }
+            }
+            for v in y.iter().flat_map(|p| p.mm.vmas.iter()) {
+                let c = vmas.entry(v.id).or_insert_with(|| VmaChange {
+                    id: v.id,
+                    pid,
+                    before: None,
+                    after: None,
+                });
+                c.pid = pid;
+                c.after = Some(v.clone());
+            }
+        }
+        self.vmas = vmas
+            .into_values()
+            .filter(|c| match (&c.before, &c.after) {
+                (Some(x), Some(y)) => {
+                    (x.start, x.end, x.pgoff, x.prot, x.shared, x.file)
+                        != (y.start, y.end, y.pgoff, y.prot, y.shared, y.file)
+                }
+                _ => true,
+            })
+            .collect();
+    }
+
+    /// The ptes that differ, paired: a pte that went and one that came in the same address space
+    /// holding the same page or swap slot were moved; one that came holding what another pte
+    /// held before was copied.
+    fn ptes_between(&mut self, a: &Simulation, b: &Simulation) {
+        let (pa, pb) = (&a.machine.procs, &b.machine.procs);
+        let mut added = Vec::new();
+        let mut removed = Vec::new();
+        for pid in union_keys(pa.keys(), pb.keys()) {
+            let diffs = match (pa.get(&pid), pb.get(&pid)) {
+                (Some(x), Some(y)) => x.mm.pt.changed(&y.mm.pt),
+                (Some(x), None) => {
+                    x.mm.pt
+                        .iter()
+                        .map(|(a, p)| (a, p.get(), PteVal::None))
+                        .collect()
+                }
+                (None, Some(y)) => {
+                    y.mm.pt
+                        .iter()
+                        .map(|(a, p)| (a, PteVal::None, p.get()))
+                        .collect()
+                }
+                (None, None) => Vec::new(),
+            };
+            for (addr, before, after) in diffs {
+                match (held(before), held(after)) {
+                    (None, Some(_)) => added.push((pid, addr, after)),
+                    (Some(_), None) => removed.push((pid, addr, before)),
+                    (Some(x), Some(y)) => {
+                        let how = match (x, y) {
+                            (Held::Page(_) | Held::Zero, Held::Swap(_)) => PteHow::SwappedOut,
+                            (Held::Swap(_), Held::Page(_) | Held::Zero) => PteHow::SwappedIn,
+                            _ if x == y => PteHow::Bits,
+                            _ => PteHow::Remapped,
+                        };
+                        self.ptes.push(PteChange {
+                            pid,
+                            addr,
+                            before,
+                            after,
+                            how,
+                        });
+                    }
+                    (None, None) => {}
+                }
+            }
+        }
+        // Moves: a pte that went and one that came in one address space, holding the same.
+        let mut gone: HashMap<(Pid, Held), Vec<usize>> = HashMap::new();
+        for (i, &(pid, _, v)) in removed.iter().enumerate().rev() {
+            if let Some(h) = held(v) {
+                gone.entry((pid, h)).or_default().push(i);
+            }
+        }
+        let mut used = vec![false; removed.len()];
+        let mut unpaired = Vec::new();
+        for (pid, addr, after) in added {
+            let from = held(after)
+                .and_then(|h| gone.get_mut(&(pid, h)))
+                .and_then(Vec::pop);
+            match from {
+                Some(i) => {
+                    used[i] = true;
+                    let (_, at, before) = removed[i];
+                    self.ptes.push(PteChange {
+                        pid,
+                        addr,
+                        before,
+                        after,
+                        how: PteHow::Moved { from: at },
+                    });
+                }
+                None => unpaired.push((pid, addr, after)),
+            }
+        }
+        // Copies: what a new pte holds was mapped before somewhere (the zero page aside: every
+        // read of untouched memory maps it, no pte is copied for that).
+        let wanted: HashSet<Held> = unpaired
+            .iter()
+            .filter_map(|&(_, _, v)| held(v))
+            .filter(|h| *h != Held::Zero)
+            .collect();
+        let mut was_at: HashMap<Held, (Pid, Addr)> = HashMap::new();
+        if !wanted.is_empty() {
+            for p in pa.values() {
+                for (addr, pte) in p.mm.pt.iter() {
+                    if let Some(h) = held(pte.get()).filter(|h| wanted.contains(h)) {
+                        was_at.entry(h).or_insert((p.pid, addr));
+                    }
+                }
+            }
+        }
+        for (pid, addr, after) in unpaired {
+            let how = match held(after).and_then(|h| was_at.get(&h)) {
+                Some(&from) => PteHow::Copied { from },
+                None => PteHow::New,
+            };
+            self.ptes.push(PteChange {
+                pid,
+                addr,
+                before: PteVal::None,
+                after,
+                how,
+            });
+        }
+        for (i, (pid, addr, before)) in removed.into_iter().enumerate() {
+            if !used[i] {
+                self.ptes.push(PteChange {
+                    pid,
+                    addr,
+                    before,
+                    after: PteVal::None,
+                    how: PteHow::Removed,
+                });
+            }
+        }
+        self.ptes.sort_by_key(|c| (c.pid, c.addr));
+    }
+}
+
+fn union_keys<'a>(a: impl Iterator<Item = &'a Pid>, b: impl Iterator<Item = &'a Pid>) -> Vec<Pid> {
+    let mut v: Vec<Pid> = a.chain(b).copied().collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The objects made, freed or changed, by key, in the order of `b` then the freed ones.
+fn objects_between(a: &[RmapObject], b: &[RmapObject]) -> Vec<ObjectChange> {
+    let before: HashMap<&str, &RmapObject> = a.iter().map(|o| (o.key.as_str(), o)).collect();
+    let after: HashSet<&str> = b.iter().map(|o| o.key.as_str()).collect();
+    let mut out = Vec::new();
+    for o in b {
+        match before.get(o.key.as_str()) {
+            Some(x) if x.label == o.label && x.fields == o.fields => {}
+            x => out.push(ObjectChange {
+                key: o.key.clone(),
+                kind: o.kind,
+                before: x.map(|x| x.label.clone()),
+                after: Some(o.label.clone()),
+            }),
+        }
+    }
+    for o in a.iter().filter(|o| !after.contains(o.key.as_str())) {
+        out.push(ObjectChange {
+            key: o.key.clone(),
+            kind: o.kind,
+            before: Some(o.label.clone()),
+            after: None,
+        });
+    }
+    out
+}
+
+impl Session {
+    /// What changed under scheme number `scheme` from the state after `from` steps to the state
+    /// after `to` steps (0 is before the first step; `from` may be after `to`).
+    pub fn diff(&mut self, scheme: usize, from: usize, to: usize) -> Result<StateDiff, DiffError> {
+        let len = self.len();
+        for step in [from, to] {
+            if step > len {
+                return Err(DiffError::StepOutOfRange { step, len });
+            }
+        }
+        self.simulate_to(scheme, from.max(to));
+        let a = self
+            .state_after(scheme, from)
+            .ok_or(DiffError::NoScheme(scheme))?;
+        let b = self
+            .state_after(scheme, to)
+            .ok_or(DiffError::NoScheme(scheme))?;
+        Ok(StateDiff::between(&a, &b))
+    }
+}
