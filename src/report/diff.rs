@@ -86,8 +86,11 @@ pub fn page_change_text(d: &StateDiff, c: &PageChange) -> String {
     }
 }
 
+/// Whether a pte change is of one kind.
+type IsKind = fn(PteHow) -> bool;
+
 /// The kinds of pte change in the order the texts list them.
-const PTE_KINDS: [(&str, fn(PteHow) -> bool); 8] = [
+const PTE_KINDS: [(&str, IsKind); 8] = [
     ("new", |h| h == PteHow::New),
     ("copied", |h| matches!(h, PteHow::Copied { .. })),
     ("moved", |h| matches!(h, PteHow::Moved { .. })),
