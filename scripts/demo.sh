@@ -51,6 +51,24 @@ run record S3 --scheme "$naive" --compare anon-vma --size 120x43 --delay 1.5 --w
 # A traced program: `rmapviz trace -- sh -c 'ls /usr | wc -l'` (assets/traces/sh-ls-wc.ron),
 # right after the shell forked wc: three processes share the shell's pages.
 run shot assets/traces/sh-ls-wc.ron --step 108 --scheme modern --size 150x45 -o "$out/trace-sh-ls-wc.png"
+# Issue 17's features, each as the TUI draws it (keys pressed before the picture with --keys),
+# at scale 1 to keep the repository small.
+# What changed: S3's fork underlined on the graph and told in the narrative.
+run shot S3 --step 3 --size 120x40 --scale 1 -o "$out/s3-changed.png"
+# The whole difference of the mremap step (d).
+run shot S3 --step 4 --size 100x30 --scale 1 --keys d -o "$out/s3-diff.png"
+# Presenter mode: the lesson's walk step, compared, the note as a caption.
+run shot S3 --step 5 --scheme "$naive" --compare anon-vma --presenter --size 120x40 --scale 1 -o "$out/s3-presenter.png"
+# Panes chosen for a slide.
+run shot S3 --step 5 --scheme "$naive" --panes graph,walk --size 100x16 --scale 1 -o "$out/s3-slide.png"
+# The claims page (C).
+run shot S3 --size 100x30 --scale 1 --keys C -o "$out/claims-page.png"
+# A mistyped op stays open to be fixed; a deletion undone.
+run shot S3 --step 5 --size 100x30 --scale 1 --keys ':mremap 1 0x80000 4 to=0x9800<Enter>' -o "$out/s3-typo.png"
+run shot S3 --step 5 --size 100x30 --scale 1 --keys ':d 4<Enter>u' -o "$out/s3-undo.png"
+# The quiz under anonmm-naive: asked, then revealed for a learner who answered as anon-vma would.
+run shot S3 --step 4 --scheme "$naive" --size 100x32 --scale 1 --keys 'Ql' -o "$out/s3-quiz-ask.png"
+run shot S3 --step 4 --scheme "$naive" --size 100x32 --scale 1 --keys 'Qlhh<Enter><Space><Space>' -o "$out/s3-quiz-reveal.png"
 # The graph of the walk step as Graphviz DOT and JSON.
 run export S3 --step 5 --scheme "$naive" -o "$out/s3-$naive.dot"
 run export S3 --step 5 --scheme "$naive" -o "$out/s3-$naive.json"
