@@ -62,7 +62,7 @@ run shot S3 --step 5 --scheme "$naive" --compare anon-vma --presenter --size 120
 # Panes chosen for a slide.
 run shot S3 --step 5 --scheme "$naive" --panes graph,walk --size 100x16 --scale 1 -o "$out/s3-slide.png"
 # The claims page (C).
-run shot S3 --size 100x30 --scale 1 --keys C -o "$out/claims-page.png"
+run shot S3 --step 0 --size 100x30 --scale 1 --keys C -o "$out/claims-page.png"
 # A mistyped op stays open to be fixed; a deletion undone.
 run shot S3 --step 5 --size 100x30 --scale 1 --keys ':mremap 1 0x80000 4 to=0x9800<Enter>' -o "$out/s3-typo.png"
 run shot S3 --step 5 --size 100x30 --scale 1 --keys ':d 4<Enter>u' -o "$out/s3-undo.png"

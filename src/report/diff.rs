@@ -194,26 +194,7 @@ pub fn summary(d: &StateDiff) -> String {
             plural(obj_changed, "object", "objects")
         ));
     }
-    let mut gone = Vec::new();
-    gone.extend(
-        d.mms
-            .iter()
-            .filter(|m| m.after.is_none() && m.before.is_some())
-            .map(|m| format!("pid {}", m.pid)),
-    );
-    gone.extend(
-        d.vmas
-            .iter()
-            .filter(|v| v.after.is_none())
-            .map(|v| v.id.to_string()),
-    );
-    gone.extend(d.freed_pages().map(|p| p.page.to_string()));
-    gone.extend(
-        d.objects
-            .iter()
-            .filter(|o| o.after.is_none())
-            .map(|o| o.key.clone()),
-    );
+    let gone = d.freed();
     let mut s = parts.join(", ");
     if !gone.is_empty() {
         if !s.is_empty() {

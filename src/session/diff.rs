@@ -215,6 +215,31 @@ impl StateDiff {
         self.pages.iter().filter(|p| p.is_freed())
     }
 
+    /// What went, by id (`mm of pid 2`, `vma3`, `p2`, `av1`): the things a graph of the later
+    /// state has no node for.
+    pub fn freed(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .mms
+            .iter()
+            .filter(|m| m.before.is_some() && m.after.is_none())
+            .map(|m| format!("mm of pid {}", m.pid))
+            .collect();
+        out.extend(
+            self.vmas
+                .iter()
+                .filter(|v| v.after.is_none())
+                .map(|v| v.id.to_string()),
+        );
+        out.extend(self.freed_pages().map(|p| p.page.to_string()));
+        out.extend(
+            self.objects
+                .iter()
+                .filter(|o| o.after.is_none())
+                .map(|o| o.key.clone()),
+        );
+        out
+    }
+
     /// The page a remapped pte at `page`'s new mapping held before: what a copy-on-write copy
     /// was copied from.
     pub fn copied_from(&self, page: PageId) -> Option<PteVal> {

@@ -1,7 +1,7 @@
 //! What changed since the previous step, by graph node: the nodes a [`StateDiff`] touches (an
 //! mm, a vma, a page or an rmap object made or changed, a vma whose ptes changed), each with a
-//! note for the inspector, and the things freed, which have no node any more. The graph panes
-//! mark the nodes, the narrative lists the freed things.
+//! note for the inspector. The graph panes mark the nodes; the things freed have no node any
+//! more ([`StateDiff::freed`] lists them, the narrative says them).
 
 use std::collections::HashMap;
 
@@ -112,31 +112,5 @@ impl Changes {
             .filter_map(|id| self.marks.get(id))
             .max_by_key(|c| matches!(c, Change::New))
             .copied()
-    }
-
-    /// The things freed since the previous step, which have no node: `pid 2`, `vma3`, `p2`,
-    /// `av1`.
-    pub fn freed(&self) -> Vec<String> {
-        let d = &self.diff;
-        let mut out: Vec<String> = d
-            .mms
-            .iter()
-            .filter(|m| m.before.is_some() && m.after.is_none())
-            .map(|m| format!("mm of pid {}", m.pid))
-            .collect();
-        out.extend(
-            d.vmas
-                .iter()
-                .filter(|v| v.after.is_none())
-                .map(|v| v.id.to_string()),
-        );
-        out.extend(d.freed_pages().map(|p| p.page.to_string()));
-        out.extend(
-            d.objects
-                .iter()
-                .filter(|o| o.after.is_none())
-                .map(|o| o.key.clone()),
-        );
-        out
     }
 }
