@@ -40,6 +40,10 @@ run shot S3 --step 5 --scheme "$naive" --compare anon-vma --size 120x40 -o "$out
 run shot S3 --step 5 --scheme anon-vma --walk-candidate 2 --theme colorblind --size 120x40 -o "$out/s3-anon-vma-candidate2.png"
 # The copy-on-write storm under modern, light theme.
 run shot S2 --step 10 --scheme modern --theme light --size 120x40 -o "$out/s2-modern-light.png"
+# Each kind of edge in its own line: S9's anonmm ring (double, before the objects' names) apart
+# from the line to p2; and the legend (L) over S3's walk under anonmm-naive.
+run shot S9 --step 6 --scheme anonmm --size 100x16 -o "$out/s9-ring.png"
+run shot S3 --step 5 --scheme "$naive" --legend --size 120x40 -o "$out/s3-legend.png"
 # The same state as text and as HTML.
 run shot S3 --step 5 --scheme anon-vma --size 120x40 -o "$out/s3-anon-vma.txt"
 run shot S3 --step 5 --scheme anon-vma --size 120x40 -o "$out/s3-anon-vma.html"

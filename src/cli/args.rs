@@ -593,6 +593,11 @@ pub struct ShotArgs {
     #[arg(long, value_name = "KEYS", allow_hyphen_values = true)]
     pub keys: Option<String>,
 
+    /// Show the legend over the screen, as the key L does (what every line, mark and colour of
+    /// the graph means)
+    #[arg(long)]
+    pub legend: bool,
+
     /// Output format (default: from the extension of -o)
     #[arg(short, long, value_enum)]
     pub format: Option<super::output::ShotFormat>,

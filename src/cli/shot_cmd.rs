@@ -20,6 +20,9 @@ pub fn run(a: ShotArgs) -> Result<u8, CliError> {
         }
         app.set_walk_candidate(Some(k - 1));
     }
+    if a.legend {
+        app.action(crate::tui::keymap::Action::Legend);
+    }
     let (cols, rows) = a.view.size;
     if let Some(keys) = &a.keys {
         let keys = super::keys::parse(keys).map_err(CliError::input)?;

@@ -102,6 +102,10 @@ pub enum Mode {
     Help {
         scroll: u16,
     },
+    /// `L`: the legend of the graph, scrolled this many lines.
+    Legend {
+        scroll: u16,
+    },
     /// The `:` command line.
     Command,
     /// The `/` search line.
@@ -154,6 +158,8 @@ pub struct FrameInfo {
     pub compare_narrative: Option<Scrolled>,
     /// The text page over the screen: the rows it shows and the lines it has.
     pub overlay: Option<(u16, u16)>,
+    /// The legend's last scroll position that still fills its window (while it is shown).
+    pub legend_end: Option<u16>,
 }
 
 /// What drawing one graph pane took (see [`FrameInfo::graph_work`]).

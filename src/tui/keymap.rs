@@ -51,6 +51,8 @@ pub enum Action {
     /// Presenter mode on / off: the graph large, the step's note as a caption, no footer.
     Presenter,
     Help,
+    /// What every line, mark and colour of the graph means, in a window.
+    Legend,
     /// The step in words (the narrative) in a window, for screens too small to show its pane.
     Narrative,
     Quit,
@@ -423,6 +425,13 @@ pub static BINDINGS: &[Binding] = &[
         Action::Narrative,
         "the step explained (note, walk, events) in a window; e or Esc closes it",
         None
+    ),
+    bind!(
+        Main,
+        [k('L')],
+        Action::Legend,
+        "legend: what every line, mark and colour of the graph means; L or Esc closes it",
+        Some("legend")
     ),
     bind!(Main, [k('?')], Action::Help, "this help", Some("help")),
     bind!(

@@ -127,6 +127,28 @@ impl App {
                 };
                 self.mode = Mode::Help { scroll };
             }
+            Mode::Legend { scroll } => {
+                let close = lookup(Context::Main, &k) == Some(Action::Legend);
+                let scroll = match k.code {
+                    _ if close => {
+                        self.mode = Mode::Normal;
+                        return;
+                    }
+                    KeyCode::Esc | KeyCode::Char('q') => {
+                        self.mode = Mode::Normal;
+                        return;
+                    }
+                    KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
+                    KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+                    KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(10),
+                    KeyCode::PageUp => scroll.saturating_sub(10),
+                    _ => scroll,
+                };
+                // No further than the last position that fills the window.
+                self.mode = Mode::Legend {
+                    scroll: scroll.min(self.frame.legend_end.unwrap_or(0)),
+                };
+            }
             Mode::Command | Mode::Search => self.line_key(k),
             Mode::ConfirmQuit => match k.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => {
@@ -279,6 +301,7 @@ impl App {
             Action::Undo => self.undo(),
             Action::Redo => self.redo(),
             Action::Help => self.mode = Mode::Help { scroll: 0 },
+            Action::Legend => self.mode = Mode::Legend { scroll: 0 },
             Action::Narrative => {
                 self.mode = if self.mode == Mode::Narrative {
                     Mode::Normal

@@ -28,14 +28,14 @@ impl Stroke {
         }
     }
 
-    /// A horizontal and a vertical piece of the stroke, as the graph draws them (off the walk
-    /// path), for the legend.
-    pub fn sample(self, style: LineStyle) -> String {
+    /// A horizontal and a vertical piece of the stroke, as the graph draws them off the walk's
+    /// path or on it, for the legend.
+    pub fn sample(self, style: LineStyle, on_path: bool) -> String {
         let piece = |mask: u8| {
             let mut c = Cell {
                 x: 0,
                 mask,
-                path: 0,
+                path: if on_path { mask } else { 0 },
                 arrow: false,
                 solid: 0,
                 dashed: 0,

@@ -140,7 +140,8 @@ pub fn shown_rows(app: &App, pane_index: usize, h: u32, w: u16) -> (Vec<u32>, bo
     rows.sort_unstable();
     (rows, true)
 }
-fn node_style(app: &App, n: &Node) -> Style {
+/// The style of a node's text (its badge aside): by kind, the walk's path and the walked page.
+pub(crate) fn node_style(app: &App, n: &Node) -> Style {
     let t = &app.theme;
     if n.walk.walked {
         return t.walked;
@@ -295,23 +296,15 @@ pub(crate) fn cols_hint(app: &App, left: u16, w: u16, total: u16, room: usize) -
     .find(|h| h.width() <= room)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn draw_node(
-    app: &App,
-    buf: &mut ratatui::buffer::Buffer,
-    (node, change): (&Node, Option<Change>),
-    detail: Detail,
-    pl: &Placed,
-    left: u16,
-    inner: Rect,
-    y: u16,
-) {
+/// The styles of a node's label and of its walk badge: [`node_style`] (underlined when it
+/// changed at this step, bold too when new), or the candidate followed, patched with the
+/// selection; the badge by its first visit's outcome, LOST loud.
+pub(crate) fn text_styles(app: &App, node: &Node, change: Option<Change>) -> (Style, Style) {
     let t = &app.theme;
     let selected = app.selected() == Some(node.id.as_str());
     let current = app
         .walk_candidate()
         .is_some_and(|k| node.walk.visits.iter().any(|v| v.candidate == k));
-    let (label, badge) = node.parts_at(detail);
     let mut base = node_style(app, node);
     // What changed since the previous step is underlined, a new node bold too.
     match change {
@@ -325,7 +318,7 @@ fn draw_node(
     if selected {
         base = base.patch(t.selected);
     }
-    let badge_style = if !node.walk.lost.is_empty() {
+    let badge = if !node.walk.lost.is_empty() {
         t.lost
     } else if let Some(v) = node.walk.visits.first() {
         if current {
@@ -336,6 +329,22 @@ fn draw_node(
     } else {
         base
     };
+    (base, badge)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw_node(
+    app: &App,
+    buf: &mut ratatui::buffer::Buffer,
+    (node, change): (&Node, Option<Change>),
+    detail: Detail,
+    pl: &Placed,
+    left: u16,
+    inner: Rect,
+    y: u16,
+) {
+    let (label, badge) = node.parts_at(detail);
+    let (base, badge_style) = text_styles(app, node, change);
     let text = match &badge {
         Some(b) => format!("{label} {b}"),
         None => label.clone(),

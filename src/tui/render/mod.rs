@@ -9,6 +9,7 @@ mod graph;
 mod header;
 mod help;
 mod inspector;
+pub mod legend;
 mod narrative;
 mod overlay;
 mod popup;
@@ -386,6 +387,9 @@ pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
     }
     match &app.mode {
         Mode::Help { scroll } => help::render(app, frame, area, *scroll),
+        Mode::Legend { scroll } => {
+            info.legend_end = Some(legend::render(app, frame, area, &s.graphs, *scroll));
+        }
         Mode::Narrative => {
             // The narrative over the graph, as wide as the help and as tall as the screen
             // allows, for a screen too small to give it a pane (or a lecture that wants it big).
@@ -473,3 +477,5 @@ pub(crate) fn asciify(s: &str, ascii: bool) -> String {
 mod contrast_tests;
 #[cfg(test)]
 mod fit_tests;
+#[cfg(test)]
+mod legend_tests;
