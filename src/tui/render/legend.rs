@@ -20,7 +20,7 @@ use crate::model::Outcome;
 use crate::tui::app::App;
 use crate::tui::keymap::{Action, first_key};
 use crate::view::glyph::{self, LineStyle, Stroke};
-use crate::view::{Detail, EdgeKind, Graph, NodeKind, Visited, WalkMark};
+use crate::view::{Change, Detail, EdgeKind, Graph, NodeKind, Visited, WalkMark};
 
 /// One entry: a sample as the graph draws it (styled pieces) and what it means.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,7 +34,7 @@ pub fn sections(app: &App) -> Vec<(&'static str, Vec<Entry>)> {
     let graphs: Vec<&Graph> = app.views.panes().iter().map(|p| &p.view.graph).collect();
     vec![
         ("Lines (edges, by kind)", lines(app, &graphs)),
-        ("Nodes (colours)", nodes(app, &graphs)),
+        ("Nodes (colours)", nodes(app)),
         ("Marks and badges", marks(app, &graphs)),
     ]
 }
@@ -151,42 +151,83 @@ fn kind_meaning(k: NodeKind) -> &'static str {
     }
 }
 
-/// The node styles drawn: each kind, on the walk's path or not, the walked page, the selection.
-fn nodes(app: &App, graphs: &[&Graph]) -> Vec<Entry> {
-    let mut seen: Vec<(NodeKind, bool, bool)> = graphs
+/// The node styles drawn: each kind, on the walk's path or not, the walked page, the selection;
+/// each also as it looks when it changed at this step (underlined) or is new (bold too), where
+/// the graphs shown have such nodes.
+fn nodes(app: &App) -> Vec<Entry> {
+    let panes = app.views.panes();
+    let mut seen: Vec<(NodeKind, bool, bool, u8)> = panes
         .iter()
-        .flat_map(|g| g.graph.node_weights())
-        .map(|n| (n.kind, n.walk.on_path && !n.walk.walked, n.walk.walked))
+        .flat_map(|p| {
+            p.view.graph.graph.node_weights().map(|n| {
+                let change = match p.changes.of(n) {
+                    None => 0,
+                    Some(Change::Changed) => 1,
+                    Some(Change::New) => 2,
+                };
+                (
+                    n.kind,
+                    n.walk.on_path && !n.walk.walked,
+                    n.walk.walked,
+                    change,
+                )
+            })
+        })
         .collect();
     let order = |k: NodeKind| k.column() * 2 + usize::from(k.is_group());
-    seen.sort_by_key(|&(k, p, w)| (w, p, order(k), k.as_str()));
+    seen.sort_by_key(|&(k, p, w, c)| (w, p, order(k), k.as_str(), c));
     seen.dedup();
-    let mut out = Vec::new();
-    for (kind, on_path, walked) in seen {
+    let mut out: Vec<Entry> = Vec::new();
+    let mut last: Option<(NodeKind, bool, bool)> = None;
+    for (kind, on_path, walked, change) in seen {
         let mut probe = crate::view::Node {
             kind,
             ..sample_node()
         };
         probe.walk.on_path = on_path || walked;
         probe.walk.walked = walked;
-        let text = if walked {
+        let how = [None, Some(Change::Changed), Some(Change::New)][usize::from(change)];
+        let piece = (kind.as_str().to_string(), text_styles(app, &probe, how).0);
+        if last == Some((kind, on_path, walked)) {
+            if let Some(e) = out.last_mut() {
+                e.sample.push((" ".to_string(), Style::default()));
+                e.sample.push(piece);
+                let more = if how == Some(Change::New) {
+                    "; bold and underlined: new at this step"
+                } else {
+                    "; underlined: changed since the previous step"
+                };
+                e.text.push_str(more);
+            }
+            continue;
+        }
+        last = Some((kind, on_path, walked));
+        let mut text = if walked {
             "the page the walk is about".to_string()
         } else if on_path {
             format!("{} on the walk's path", kind.as_str())
         } else {
             kind_meaning(kind).to_string()
         };
-        out.push(entry(
-            vec![(kind.as_str().to_string(), node_style(app, &probe))],
-            text,
-        ));
+        match how {
+            Some(Change::Changed) => {
+                text.push_str(" (underlined: changed since the previous step)")
+            }
+            Some(Change::New) => text.push_str(" (bold and underlined: new at this step)"),
+            None => {}
+        }
+        out.push(entry(vec![piece], text));
     }
-    if let Some(n) = app
-        .selected()
-        .and_then(|id| graphs.iter().find_map(|g| g.find(id).map(|i| g.node(i))))
-    {
+    if let Some((p, n)) = app.selected().and_then(|id| {
+        panes
+            .iter()
+            .find_map(|p| p.view.graph.find(id).map(|i| (p, p.view.graph.node(i))))
+    }) {
         out.push(entry(
-            vec![(n.kind.as_str().to_string(), text_styles(app, n, None).0)],
+            vec![(
+                n.kind.as_str().to_string(),
+                text_styles(app, n, p.changes.of(n)).0,
+            )],
             "the selected node (the inspector shows it)",
         ));
     }
