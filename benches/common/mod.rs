@@ -67,19 +67,15 @@ fn kernel(env: &str, spec: String) -> Duration {
     Duration::from_nanos(nanos)
 }
 
-/// The parent maps `pages` private anonymous pages and writes them, then forks `children`
-/// children; each child writes every page (a copy-on-write fault each), says so through a pipe
-/// and waits until the parent closes the other pipe. Timed: the forks and the writes, until the
-/// last child has written. The children are reaped after the clock stops.
-fn storm(children: u32, pages: usize) -> Duration {
+/// Maps `pages` private anonymous pages and writes the first byte of each (each its own page,
+/// the parent's, before any fork). The caller unmaps them.
+fn mapped_and_written(pages: usize) -> *mut u8 {
     const PAGE: usize = 4096;
-    let len = pages * PAGE;
-    // SAFETY: plain system calls on memory and descriptors this function owns; a child does only
-    // stores, write, read and _exit (async-signal-safe) before it exits.
+    // SAFETY: a fresh private anonymous mapping of our own; every store is inside it.
     unsafe {
         let p = libc::mmap(
             std::ptr::null_mut(),
-            len,
+            pages * PAGE,
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
             -1,
@@ -90,6 +86,21 @@ fn storm(children: u32, pages: usize) -> Duration {
         for i in 0..pages {
             std::ptr::write_volatile(p.add(i * PAGE), 1);
         }
+        p
+    }
+}
+
+/// The parent maps `pages` private anonymous pages and writes them, then forks `children`
+/// children; each child writes every page (a copy-on-write fault each), says so through a pipe
+/// and waits until the parent closes the other pipe. Timed: the forks and the writes, until the
+/// last child has written. The children are reaped after the clock stops.
+fn storm(children: u32, pages: usize) -> Duration {
+    const PAGE: usize = 4096;
+    let len = pages * PAGE;
+    let p = mapped_and_written(pages);
+    // SAFETY: plain system calls on memory and descriptors this function owns; a child does only
+    // stores, write, read and _exit (async-signal-safe) before it exits.
+    unsafe {
         let (mut done, mut hold) = ([0; 2], [0; 2]);
         assert_eq!(libc::pipe(done.as_mut_ptr()), 0);
         assert_eq!(libc::pipe(hold.as_mut_ptr()), 0);
@@ -141,21 +152,9 @@ pub const CHURN_PAGES: usize = 16;
 fn churn(rounds: u32) -> Duration {
     const PAGE: usize = 4096;
     let len = CHURN_PAGES * PAGE;
+    let p = mapped_and_written(CHURN_PAGES);
     // SAFETY: as in `storm`; a child does one store and _exit.
     unsafe {
-        let p = libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        );
-        assert!(p != libc::MAP_FAILED, "mmap of {CHURN_PAGES} pages");
-        let p = p.cast::<u8>();
-        for i in 0..CHURN_PAGES {
-            std::ptr::write_volatile(p.add(i * PAGE), 1);
-        }
         let start = Instant::now();
         for _ in 0..rounds {
             let pid = libc::fork();
