@@ -1,14 +1,13 @@
 //! The legend window (`L`) drawn headless: at 80x24 (where it scrolls) and 120x40, opened and
 //! closed by its key and Esc, scrolled no further than its end.
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use rmapviz::scenario::Scenario;
-use rmapviz::tui::app::FrameInfo;
-use rmapviz::tui::{App, AppOptions, Msg, render};
+use rmapviz::tui::{App, AppOptions, Msg};
+
+mod common;
+use common::screen::{draw_frame, text};
 
 fn app(scenario: &str, scheme: &str, step: usize) -> App {
     let sc = Scenario::load(scenario).unwrap().0;
@@ -21,22 +20,7 @@ fn app(scenario: &str, scheme: &str, step: usize) -> App {
 }
 
 fn draw(app: &mut App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let mut info = FrameInfo::default();
-    t.draw(|f| info = render::draw_frame(app, f)).unwrap();
-    app.set_frame(info);
-    text(t.backend().buffer())
-}
-
-fn text(b: &Buffer) -> String {
-    let mut s = String::new();
-    for y in 0..b.area.height {
-        for x in 0..b.area.width {
-            s.push_str(b[(x, y)].symbol());
-        }
-        s.push('\n');
-    }
-    s
+    text(&draw_frame(app, w, h))
 }
 
 fn key(app: &mut App, c: KeyCode) {

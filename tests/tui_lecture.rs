@@ -5,14 +5,15 @@
 
 use std::process::Command;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Modifier;
 
 use rmapviz::scenario::Scenario;
-use rmapviz::tui::{App, AppOptions, Msg, render};
+use rmapviz::tui::{App, AppOptions, Msg};
+
+mod common;
+use common::screen::{draw_frame as draw, text};
 
 fn app_at(step: usize) -> App {
     let opts = AppOptions {
@@ -20,27 +21,6 @@ fn app_at(step: usize) -> App {
         ..AppOptions::default()
     };
     App::headless(Scenario::load("S3").unwrap().0, &opts).unwrap()
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> Buffer {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let mut info = None;
-    t.draw(|f| info = Some(render::draw_frame(app, f))).unwrap();
-    if let Some(i) = info {
-        app.set_frame(i);
-    }
-    t.backend().buffer().clone()
-}
-
-fn text(b: &Buffer) -> String {
-    let mut s = String::new();
-    for y in 0..b.area.height {
-        for x in 0..b.area.width {
-            s.push_str(b[(x, y)].symbol());
-        }
-        s.push('\n');
-    }
-    s
 }
 
 fn press(app: &mut App, keys: &str) {
