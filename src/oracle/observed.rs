@@ -23,6 +23,9 @@ pub const KPF_REFERENCED: u64 = 1 << 2;
 pub const KPF_ANON: u64 = 1 << 12;
 /// kpageflags bit 24: the shared zero page.
 pub const KPF_ZERO_PAGE: u64 = 1 << 24;
+/// kpageflags bit 25: PG_idle, set by whoever ages pages outside the rmap walks the scenario
+/// runs (DAMON's physical-address monitoring, `/sys/kernel/mm/page_idle/bitmap`).
+pub const KPF_IDLE: u64 = 1 << 25;
 
 /// What backs a vma.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,6 +83,12 @@ pub struct Frame {
     /// PG_referenced (kpageflags REFERENCED): `/proc/PID/smaps` counts such a page as
     /// referenced whatever its pte's young bit.
     pub referenced: bool,
+    /// PG_idle (kpageflags IDLE): something outside the scenario aged this page. DAMON, when it
+    /// samples a page, clears the young bit of every pte that maps it and moves it to the
+    /// folio's own young flag, which smaps then counts in every process that maps the page, and
+    /// which the `clear_refs` of any one of them clears for all. So whether smaps counts such a
+    /// page as referenced no longer follows from its ptes.
+    pub idle: bool,
 }
 
 /// One non-empty pte as pagemap shows it.
@@ -270,6 +279,7 @@ mod tests {
                 anon: true,
                 zero: false,
                 referenced: false,
+                idle: false,
             })
         };
         assert_eq!(decode_pagemap(0, f), None);

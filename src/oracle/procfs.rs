@@ -7,8 +7,8 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 
 use super::observed::{
-    Frame, KPF_ANON, KPF_REFERENCED, KPF_ZERO_PAGE, ObsPte, Observed, ObservedProc, decode_pagemap,
-    parse_maps_line, parse_smaps,
+    Frame, KPF_ANON, KPF_IDLE, KPF_REFERENCED, KPF_ZERO_PAGE, ObsPte, Observed, ObservedProc,
+    decode_pagemap, parse_maps_line, parse_smaps,
 };
 use super::{OracleError, REGION_END};
 use crate::model::{Addr, PAGE_SIZE, Pid};
@@ -105,6 +105,7 @@ impl Frames {
             anon: flags & KPF_ANON != 0,
             zero: flags & KPF_ZERO_PAGE != 0,
             referenced: flags & KPF_REFERENCED != 0,
+            idle: flags & KPF_IDLE != 0,
         };
         self.cache.insert(pfn, f);
         Some(f)

@@ -110,6 +110,7 @@ mod tests {
                 anon: true,
                 zero: false,
                 referenced: false,
+                idle: false,
             }),
             exclusive: false,
             file: false,

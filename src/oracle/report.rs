@@ -85,6 +85,7 @@ impl CheckReport {
             t.ptes += c.ptes;
             t.frame_identity += c.frame_identity;
             t.referenced += c.referenced;
+            t.referenced_aged += c.referenced_aged;
         }
         t
     }
@@ -147,6 +148,13 @@ impl CheckReport {
             "compared over all steps: {} vmas, {} ptes, {} pages' frames across a step, {} vmas' young ptes\n",
             c.vmas, c.ptes, c.frame_identity, c.referenced
         ));
+        if c.referenced_aged > 0 {
+            out.push_str(&format!(
+                "not predicted: the young bit of {} pte{} on pages aged outside the scenario (PG_idle: DAMON or page_idle)\n",
+                c.referenced_aged,
+                if c.referenced_aged == 1 { "" } else { "s" }
+            ));
+        }
         for m in &self.missing {
             out.push_str(&format!("not a full check: {m}\n"));
         }

@@ -250,6 +250,7 @@ mod tests {
                 anon: false,
                 zero: false,
                 referenced: false,
+                idle: false,
             }),
             exclusive: mapcount == 1,
             file: true,

@@ -218,6 +218,7 @@ mod tests {
                 anon,
                 zero,
                 referenced: false,
+                idle: false,
             }),
             exclusive,
             file: !anon && !zero,
