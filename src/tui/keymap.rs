@@ -1,5 +1,6 @@
-//! The one keymap table (gitui's idea, docs/architecture.md §2): dispatch, the footer hints and the `?`
-//! help screen are all generated from [`BINDINGS`], so the help can never drift from the keys.
+//! The one keymap table (gitui's idea, docs/architecture.md §2) and the dispatch it drives:
+//! the footer hints and the `?` help screen are generated from [`BINDINGS`] too
+//! ([`super::keynames`]), so the help can never drift from the keys.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -516,93 +517,15 @@ pub fn lookup(context: Context, ev: &KeyEvent) -> Option<Action> {
     None
 }
 
-/// How a key is written in the footer and help.
-pub fn key_name(k: &Key) -> String {
-    let base = match k.code {
-        KeyCode::Char(' ') => "space".to_string(),
-        KeyCode::Char(c) => c.to_string(),
-        KeyCode::Left => "←".to_string(),
-        KeyCode::Right => "→".to_string(),
-        KeyCode::Up => "↑".to_string(),
-        KeyCode::Down => "↓".to_string(),
-        KeyCode::Enter => "Enter".to_string(),
-        KeyCode::Esc => "Esc".to_string(),
-        KeyCode::Tab => "Tab".to_string(),
-        KeyCode::BackTab => "Shift-Tab".to_string(),
-        KeyCode::Home => "Home".to_string(),
-        KeyCode::End => "End".to_string(),
-        KeyCode::PageUp => "PgUp".to_string(),
-        KeyCode::PageDown => "PgDn".to_string(),
-        other => format!("{other:?}"),
-    };
-    if k.ctrl { format!("Ctrl-{base}") } else { base }
-}
-
 /// The number of schemes the digit keys choose from.
-fn digit_schemes() -> usize {
+pub fn digit_schemes() -> usize {
     all_schemes().len().min(SCHEME_DIGITS.len())
-}
-
-/// What the help screen says a binding does (the digits say how many schemes they choose).
-pub fn help_text(b: &Binding) -> String {
-    if matches!(b.action, Action::Scheme(_)) {
-        b.help.replace('N', &digit_schemes().to_string())
-    } else {
-        b.help.to_string()
-    }
-}
-
-/// The keys of a binding, written for the help screen ("→ l", "1-9 0": the digits of the
-/// schemes there are).
-pub fn keys_text(b: &Binding, ascii: bool) -> String {
-    if matches!(b.action, Action::Scheme(_)) {
-        return match digit_schemes() {
-            0 | 1 => "1".to_string(),
-            10 => "1-9 0".to_string(),
-            n => format!("1-{n}"),
-        };
-    }
-    let names: Vec<String> = b.keys.iter().map(key_name).collect();
-    let s = names.join(" ");
-    if ascii { ascii_keys(&s) } else { s }
-}
-
-/// Arrows written in ASCII for `--ascii`.
-pub fn ascii_keys(s: &str) -> String {
-    s.replace('←', "Left")
-        .replace('→', "Right")
-        .replace('↑', "Up")
-        .replace('↓', "Down")
-}
-
-/// The first key bound to `action` ("<"), as the footer writes it; empty if none is.
-pub fn first_key(action: Action, ascii: bool) -> String {
-    let name = BINDINGS
-        .iter()
-        .find(|b| b.action == action)
-        .and_then(|b| b.keys.first())
-        .map(key_name)
-        .unwrap_or_default();
-    if ascii { ascii_keys(&name) } else { name }
-}
-
-/// The footer hints for `context`: (keys, word) in table order.
-pub fn footer(context: Context, ascii: bool) -> Vec<(String, &'static str)> {
-    BINDINGS
-        .iter()
-        .filter(|b| b.context == context || b.context == Context::Main)
-        .filter_map(|b| {
-            let word = b.footer?;
-            let first = b.keys.first().map(key_name).unwrap_or_default();
-            let keys = if ascii { ascii_keys(&first) } else { first };
-            Some((keys, word))
-        })
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::keynames::key_name;
 
     fn ev(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
@@ -659,12 +582,6 @@ mod tests {
         assert_eq!(scheme_digit(0), Some('1'));
         assert_eq!(scheme_digit(9), Some('0'));
         assert_eq!(scheme_digit(10), None, "no digit after the tenth");
-        let b = BINDINGS
-            .iter()
-            .find(|b| matches!(b.action, Action::Scheme(_)))
-            .unwrap();
-        assert_eq!(keys_text(b, false), "1-9 0");
-        assert_eq!(help_text(b), "scheme 1 to 10 (as in the compare table)");
     }
 
     #[test]
@@ -702,16 +619,5 @@ mod tests {
         let g = Context::Graph;
         assert_eq!(lookup(g, &ev(KeyCode::PageDown)), Some(Action::PageDown));
         assert_eq!(lookup(g, &ev(KeyCode::Char('j'))), Some(Action::Down));
-    }
-
-    #[test]
-    fn the_footer_comes_from_the_table() {
-        let f = footer(Context::Steps, false);
-        assert!(f.contains(&("→".to_string(), "step")));
-        assert!(f.contains(&("?".to_string(), "help")));
-        assert!(!f.iter().any(|(_, w)| *w == "expand"), "graph-only hint");
-        let f = footer(Context::Graph, true);
-        assert!(f.contains(&("Enter".to_string(), "expand")));
-        assert!(f.iter().all(|(k, _)| k.is_ascii()));
     }
 }

@@ -7,7 +7,8 @@
 //!   `mouse`: clicks and the wheel; [`scroll`]: the side panes' offsets and the graph's pages;
 //!   [`overlay`]: the text pages over the screen (a difference between steps, the claims);
 //!   [`panes`]: which panes a screen shows (presenter mode, slides);
-//! - [`keymap`]: the one key table behind dispatch, footer and help;
+//! - [`keymap`]: the one key table behind dispatch, footer and help; [`keynames`]: how its keys
+//!   are written in the footer and the help;
 //! - [`render`]: one function per pane, pure reads of the app;
 //! - [`theme`]: colours by role ([`depth`]: as the terminal can show them); [`journal`]: the crash-safe record of live edits (`restore`: offering the journals of ended sessions);
 //! - [`terminal`], [`input`], [`signals`] and [`run`]: the terminal's lifecycle, its input,
@@ -21,6 +22,7 @@ mod edit;
 pub mod input;
 pub mod journal;
 pub mod keymap;
+pub mod keynames;
 mod mouse;
 pub mod overlay;
 pub mod panes;

@@ -3,7 +3,7 @@
 //! edge's kind ([`Stroke`]) makes lines that skip a column dashed and links between rmap
 //! objects double ([`cell`] picks the glyph of one drawn cell).
 
-use super::route::{Cell, E, N, S, W};
+use super::cells::{Cell, E, N, S, W};
 
 /// How the lines of one kind of edge are drawn (see
 /// [`EdgeKind::stroke`](super::graph::EdgeKind::stroke)).

@@ -20,9 +20,10 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 
+use super::cells::{self, Cell};
 use super::detail::{Detail, MAX_TEXT};
 use super::graph::{EdgeKind, Graph};
-use super::route::{self, Cell, Route};
+use super::route::{self, Route};
 
 /// How often a gap is re-routed to resolve rows where unrelated edges would meet.
 const MAX_RESOLVE_ROUNDS: usize = 12;
@@ -286,7 +287,7 @@ pub fn layout_at(g: &Graph, d: Detail) -> Layout {
         node_widths[i.index()] = text_width(g, i, d);
     }
     let mut routes: Vec<Route> = Vec::new();
-    let mut all_cells = route::CellGrid::default();
+    let mut all_cells = cells::CellGrid::default();
     let tw = |n: NodeIndex| node_widths[n.index()];
     let mut bumped = false;
 
@@ -386,7 +387,7 @@ pub fn layout_at(g: &Graph, d: Detail) -> Layout {
         };
         for it in &cols[c] {
             let Some(e) = it.dummy else { continue };
-            let seg = route::Seg::H {
+            let seg = cells::Seg::H {
                 row: it.row,
                 x0: lay.columns[c].x - 1 - gutter,
                 x1: lay.columns[c].x + widths[c],

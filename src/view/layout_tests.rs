@@ -4,10 +4,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::cells::{Seg, raster};
 use super::detail::Detail;
 use super::graph::{EdgeKind, NodeKind};
 use super::layout::{gutter_width, layout, layout_at, width_at};
-use super::route::{Seg, raster};
 use super::tests::{builtin, graph_of, steps};
 use super::{Graph, Layout};
 use crate::scenario::{BUILTINS, Scenario, storm};

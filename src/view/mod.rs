@@ -4,7 +4,8 @@
 //! - [`graph`]: the petgraph `StableGraph` of mm -> vma -> rmap object -> page, walk marked,
 //!   large scenarios grouped;
 //! - [`layout`]: rows and columns of the nodes, computed once per step;
-//! - [`route`]: edges bundled into lanes, as per-cell direction masks;
+//! - [`route`]: edges bundled into lanes;
+//! - [`cells`]: the lines as per-cell direction masks, segment by segment;
 //! - [`glyph`]: the line glyphs for the masks;
 //! - [`build`]: the graph built from a machine and its scheme, column by column, grouped;
 //! - `mark`: the walk marked on the graph, and focus mode;
@@ -15,6 +16,7 @@
 //! - [`changes`]: what changed since the previous step, by node.
 
 pub mod build;
+pub mod cells;
 pub mod changes;
 pub mod detail;
 pub mod glyph;

@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use super::cells::{E, N, S, W, raster};
 use super::glyph::{self, LineStyle, Stroke};
 use super::graph::EdgeKind;
 use super::layout::layout;
-use super::route::{E, N, S, W, raster};
 use super::tests::{builtin, graph_of, steps};
 use crate::scenario::BUILTINS;
 use crate::schemes::scheme_names;
@@ -96,7 +96,7 @@ fn every_edge_kind_is_drawn_in_a_stroke_and_place_of_its_own() {
 
 #[test]
 fn every_glyph_of_every_stroke_maps_back_to_its_arms() {
-    use super::route::Cell;
+    use super::cells::Cell;
     for stroke in Stroke::ALL {
         for m in 1..16u8 {
             let mut c = Cell {

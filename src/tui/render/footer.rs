@@ -8,7 +8,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::cut;
 use crate::tui::app::{App, Focus, Mode};
-use crate::tui::keymap::{Context, footer};
+use crate::tui::keymap::Context;
+use crate::tui::keynames::footer;
 
 /// The footer's height in `area`: one line, or up to three for an error message that a line
 /// would cut (an error must be read whole), while the terminal keeps 20 lines for the rest.

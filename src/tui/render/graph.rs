@@ -15,9 +15,10 @@ use super::walk::outcome_style;
 use super::{asciify, cut, pane};
 use crate::tui::app::Pane;
 use crate::tui::app::{App, Focus};
-use crate::tui::keymap::{Action, first_key};
+use crate::tui::keymap::Action;
+use crate::tui::keynames::first_key;
+use crate::view::cells::raster;
 use crate::view::glyph::{self, LineStyle};
-use crate::view::route::raster;
 use crate::view::{Change, Detail, Layout, Node, NodeKind, Placed};
 
 /// The rows of the walk's nodes in pane `i` (the walked page and every candidate), sorted, when

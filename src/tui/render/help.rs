@@ -10,7 +10,8 @@ use super::pane;
 use crate::scenario::opline::USAGE;
 use crate::tui::app::App;
 use crate::tui::command::COMMANDS;
-use crate::tui::keymap::{BINDINGS, Context, help_text, keys_text};
+use crate::tui::keymap::{BINDINGS, Context};
+use crate::tui::keynames::{help_text, keys_text};
 
 /// The help text, line by line (also used by the tests).
 pub fn lines(app: &App) -> Vec<Line<'static>> {

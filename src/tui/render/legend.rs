@@ -18,7 +18,8 @@ use super::walk::outcome_style;
 use super::{asciify, pane, popup};
 use crate::model::Outcome;
 use crate::tui::app::App;
-use crate::tui::keymap::{Action, first_key};
+use crate::tui::keymap::Action;
+use crate::tui::keynames::first_key;
 use crate::view::glyph::{self, LineStyle, Stroke};
 use crate::view::{Change, Detail, EdgeKind, Graph, NodeKind, Visited, WalkMark};
 
