@@ -2,7 +2,7 @@
 
 use super::error::StepError;
 use super::events::Events;
-use super::machine::Machine;
+use super::machine::{Machine, StepCx};
 use super::op::Op;
 use super::rmap::Scheme;
 use super::walk::{Walk, WalkKind};
@@ -19,19 +19,20 @@ impl Machine {
         op: &Op,
         ev: &mut Events,
     ) -> Result<Option<Walk>, StepError> {
+        let cx = &mut StepCx { scheme, ev };
         let r = match op {
-            Op::Spawn { pid, .. } => self.op_spawn(scheme, ev, *pid),
-            Op::Mmap(a) => self.op_mmap(scheme, ev, a),
+            Op::Spawn { pid, .. } => self.op_spawn(cx, *pid),
+            Op::Mmap(a) => self.op_mmap(cx, a),
             Op::Munmap {
                 pid, addr, pages, ..
-            } => self.op_munmap(scheme, ev, *pid, *addr, *pages),
+            } => self.op_munmap(cx, *pid, *addr, *pages),
             Op::Mprotect {
                 pid,
                 addr,
                 pages,
                 prot,
                 ..
-            } => self.op_mprotect(scheme, ev, *pid, *addr, *pages, *prot),
+            } => self.op_mprotect(cx, *pid, *addr, *pages, *prot),
             Op::Mremap {
                 pid,
                 addr,
@@ -39,52 +40,51 @@ impl Machine {
                 new_pages,
                 to,
                 ..
-            } => self.op_mremap(scheme, ev, *pid, *addr, *pages, *new_pages, *to),
+            } => self.op_mremap(cx, *pid, *addr, *pages, *new_pages, *to),
             Op::Madvise {
                 pid,
                 addr,
                 pages,
                 advice,
-            } => self.op_madvise(scheme, ev, *pid, *addr, *pages, *advice),
-            Op::Brk { pid, start, pages } => self.op_brk(scheme, ev, *pid, *start, *pages),
+            } => self.op_madvise(cx, *pid, *addr, *pages, *advice),
+            Op::Brk { pid, start, pages } => self.op_brk(cx, *pid, *start, *pages),
             Op::Read {
                 pid, addr, pages, ..
-            } => self.op_access(scheme, ev, *pid, *addr, *pages, false),
+            } => self.op_access(cx, *pid, *addr, *pages, false),
             Op::Write {
                 pid, addr, pages, ..
-            } => self.op_access(scheme, ev, *pid, *addr, *pages, true),
-            Op::Fork { pid, child, .. } => self.op_fork(scheme, ev, *pid, *child),
-            Op::Exec { pid, .. } => self.op_exec_or_exit(scheme, ev, *pid, true),
-            Op::Exit { pid, .. } => self.op_exec_or_exit(scheme, ev, *pid, false),
+            } => self.op_access(cx, *pid, *addr, *pages, true),
+            Op::Fork { pid, child, .. } => self.op_fork(cx, *pid, *child),
+            Op::Exec { pid, .. } => self.op_exec_or_exit(cx, *pid, true),
+            Op::Exit { pid, .. } => self.op_exec_or_exit(cx, *pid, false),
             Op::SwapOut { pid, addr, .. } => {
-                return self.finish(scheme, ev, |m, s, e| {
-                    m.op_walk(s, e, *pid, *addr, WalkKind::TryToUnmap).map(Some)
+                return self.finish(cx, |m, cx| {
+                    m.op_walk(cx, *pid, *addr, WalkKind::TryToUnmap).map(Some)
                 });
             }
             Op::Referenced { pid, addr, .. } => {
-                return self.finish(scheme, ev, |m, s, e| {
-                    m.op_walk(s, e, *pid, *addr, WalkKind::PageReferenced)
+                return self.finish(cx, |m, cx| {
+                    m.op_walk(cx, *pid, *addr, WalkKind::PageReferenced)
                         .map(Some)
                 });
             }
         };
-        self.finish(scheme, ev, |_, _, _| r.map(|_| None))
+        self.finish(cx, |_, _| r.map(|_| None))
     }
 
     fn finish<T>(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        f: impl FnOnce(&mut Machine, &mut dyn Scheme, &mut Events) -> Result<T, StepError>,
+        cx: &mut StepCx,
+        f: impl FnOnce(&mut Machine, &mut StepCx) -> Result<T, StepError>,
     ) -> Result<T, StepError> {
-        let r = f(self, scheme, ev);
+        let r = f(self, cx);
         self.settle_counts();
-        for (page, rmap) in scheme.drain_page_updates() {
+        for (page, rmap) in cx.scheme.drain_page_updates() {
             if self.pages.is_alive(page) {
                 self.set_rmap(page, rmap);
             }
         }
-        scheme.end_step(self, ev);
+        cx.scheme.end_step(self, cx.ev);
         r
     }
 }

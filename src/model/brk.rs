@@ -13,9 +13,8 @@
 //! Measured on Linux 6.18 with brk(2) itself (docs/semantics.md).
 
 use super::error::StepError;
-use super::events::Events;
-use super::machine::Machine;
-use super::rmap::{NewVma, Scheme, VmaChange, VmaOrigin};
+use super::machine::{Machine, StepCx};
+use super::rmap::{NewVma, VmaOrigin};
 use super::types::{Addr, PAGE_SHIFT, PAGE_SIZE, Pid, Prot, hex};
 use super::vma::Vma;
 use super::vmatree::Span;
@@ -23,8 +22,7 @@ use super::vmatree::Span;
 impl Machine {
     pub(crate) fn op_brk(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         pid: Pid,
         start: Addr,
         pages: u64,
@@ -57,34 +55,26 @@ impl Machine {
         // Validated: from here on nothing fails.
         self.mm_mut(pid).heap = Some((start, new));
         if new < old {
-            ev.push(format!(
+            cx.ev.push(format!(
                 "brk: pid {pid} heap shrinks from {} to {}",
                 hex(old),
                 hex(new)
             ));
-            self.unmap_range(scheme, ev, Span::new(pid, new, old));
+            self.unmap_range(cx, Span::new(pid, new, old));
         } else if new == old {
-            ev.push(format!(
+            cx.ev.push(format!(
                 "brk: pid {pid} heap {}-{}: the break stays",
                 hex(start),
                 hex(new)
             ));
         } else {
-            self.grow_heap(scheme, ev, pid, start, old, new);
+            self.grow_heap(cx, pid, start, old, new);
         }
         Ok(())
     }
 
     /// do_brk_flags: expand the heap vma that ends at `old`, or make a new one.
-    fn grow_heap(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        pid: Pid,
-        start: Addr,
-        old: Addr,
-        new: Addr,
-    ) {
+    fn grow_heap(&mut self, cx: &mut StepCx, pid: Pid, start: Addr, old: Addr, new: Addr) {
         let piece = Vma {
             id: self.new_vma_id(),
             start: old,
@@ -102,28 +92,28 @@ impl Machine {
             .filter(|&i| old > start && mm.vmas[i].end == old);
         if let Some(i) = heap_vma.filter(|&i| {
             let v = mm.vmas[i].clone();
-            self.can_merge(scheme, pid, &v, &piece)
+            self.can_merge(cx.scheme, pid, &v, &piece)
         }) {
             let before = mm.vmas[i].clone();
             let mut after = before.clone();
             after.end = new;
-            ev.push(format!(
+            cx.ev.push(format!(
                 "brk: pid {pid} heap grows to {}: the heap vma {}-{} is expanded in place (it keeps its anon_vma)",
                 hex(new),
                 hex(before.start),
                 hex(before.end)
             ));
-            self.mm_mut(pid).vmas[i] = after.clone();
-            scheme.vma_changed(self, VmaChange::resized(pid, &before, &after), ev);
+            self.resize_vma(cx, pid, i, &before, &after);
         } else {
-            ev.push(format!(
+            cx.ev.push(format!(
                 "brk: pid {pid} heap grows to {}: a new vma {}-{} \"rw\" private anonymous",
                 hex(new),
                 hex(old),
                 hex(new)
             ));
             self.mm_mut(pid).insert(piece.clone());
-            scheme.vma_added(self, NewVma::new(pid, &piece, VmaOrigin::Mmap), ev);
+            cx.scheme
+                .vma_added(self, NewVma::new(pid, &piece, VmaOrigin::Mmap), cx.ev);
         }
     }
 }

@@ -1,11 +1,11 @@
 //! Page faults: Read and Write ops, copy-on-write, the zero page, fault-around, swap-in.
 
 use super::error::StepError;
-use super::events::{Events, Tally};
+use super::events::Tally;
 use super::file::Cached;
-use super::machine::Machine;
+use super::machine::{Machine, StepCx};
 use super::pte::PteVal;
-use super::rmap::{AnonAdd, PageAt, Scheme};
+use super::rmap::{AnonAdd, PageAt};
 use super::types::{Addr, FileId, PAGE_SIZE, PageId, Pid, SlotId, hex};
 use super::vma::Vma;
 
@@ -29,12 +29,26 @@ pub(crate) fn fault_around_window(vma: &Vma, a: Addr) -> (Addr, Addr) {
     (lo, hi)
 }
 
+/// Where a fault happens: the process, the faulting address and the vma that covers it.
+#[derive(Clone, Copy)]
+struct FaultAt<'v> {
+    pid: Pid,
+    vma: &'v Vma,
+    a: Addr,
+}
+
+impl<'v> FaultAt<'v> {
+    /// `page` at the faulting address, as the scheme's hooks take it.
+    fn page(self, page: PageId) -> PageAt<'v> {
+        PageAt::new(self.pid, self.vma, self.a, page)
+    }
+}
+
 impl Machine {
     /// Read or Write of `pages` pages from `addr`.
     pub(crate) fn op_access(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         pid: Pid,
         addr: Addr,
         pages: u64,
@@ -78,13 +92,13 @@ impl Machine {
                     if !write && self.pte(pid, a) == PteVal::None {
                         let v = v.clone();
                         let mut t = Tally::default();
-                        for page in self.fault_around(scheme, ev, pid, &v, a) {
+                        for page in self.fault_around(cx, pid, &v, a) {
                             t.add(
                                 "do_fault_around: cached page mapped before the SIGBUS",
                                 page,
                             );
                         }
-                        t.flush(ev);
+                        t.flush(cx.ev);
                     }
                     return Err(e);
                 }
@@ -94,10 +108,10 @@ impl Machine {
         let mut t = Tally::default();
         let mut a = addr;
         while a < end {
-            self.fault_one(scheme, ev, &mut t, pid, a, write);
+            self.fault_one(cx, &mut t, pid, a, write);
             a += PAGE_SIZE;
         }
-        t.flush(ev);
+        t.flush(cx.ev);
         Ok(())
     }
 
@@ -118,21 +132,14 @@ impl Machine {
         mm.vmas[i].clone()
     }
 
-    fn fault_one(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        t: &mut Tally,
-        pid: Pid,
-        a: Addr,
-        write: bool,
-    ) {
+    fn fault_one(&mut self, cx: &mut StepCx, t: &mut Tally, pid: Pid, a: Addr, write: bool) {
         let vma = self.vma_at(pid, a);
+        let at = FaultAt { pid, vma: &vma, a };
         match self.pte(pid, a) {
-            PteVal::None if write => self.write_fault_none(scheme, ev, t, pid, &vma, a),
-            PteVal::None => self.read_fault_none(scheme, ev, t, pid, &vma, a),
+            PteVal::None if write => self.write_fault_none(cx, t, at),
+            PteVal::None => self.read_fault_none(cx, t, at),
             PteVal::Zero { .. } if write => {
-                let p = self.cow_copy(scheme, ev, pid, a, None, true);
+                let p = self.cow_copy(cx, pid, a, None, true);
                 t.add("wp_page_copy: the zero page replaced by a new page", p);
             }
             PteVal::Zero { .. } => self.update_pte(pid, a, PteVal::Zero { young: true }),
@@ -148,73 +155,61 @@ impl Machine {
                     self.update_pte(pid, a, PteVal::young(page, writable, true));
                     self.pages.set_dirty(page, true);
                 } else {
-                    self.wp_fault(scheme, ev, t, pid, &vma, a, page);
+                    self.wp_fault(cx, t, at, page);
                 }
             }
             PteVal::Swap { slot, exclusive } => {
-                self.swap_in(scheme, ev, t, pid, &vma, a, slot, exclusive);
+                self.swap_in(cx, t, at, slot, exclusive);
                 if write {
-                    self.fault_one(scheme, ev, t, pid, a, true);
+                    self.fault_one(cx, t, pid, a, true);
                 }
             }
         }
     }
 
-    fn write_fault_none(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        t: &mut Tally,
-        pid: Pid,
-        vma: &Vma,
-        a: Addr,
-    ) {
+    fn write_fault_none(&mut self, cx: &mut StepCx, t: &mut Tally, at: FaultAt) {
+        let FaultAt { pid, vma, a } = at;
         match vma.file {
             None => {
                 let vma = self.mark_anon_faulted(pid, a);
                 let page = self.pages.alloc_anon();
                 let at = PageAt::new(pid, &vma, a, page);
-                let r = scheme.anon_page_added(self, at.added(AnonAdd::New), ev);
+                let r = cx
+                    .scheme
+                    .anon_page_added(self, at.added(AnonAdd::New), cx.ev);
                 self.set_rmap(page, r);
                 self.pages.set_dirty(page, true);
-                self.install_pte(scheme, ev, pid, a, PteVal::written(page));
+                self.install_pte(cx, pid, a, PteVal::written(page));
                 t.add("do_anonymous_page: new anonymous page", page);
             }
             Some(f) if vma.shared => {
-                let page = self.file_page(scheme, ev, f, vma.linear_index(a));
+                let page = self.file_page(cx, f, vma.linear_index(a));
                 self.pages.set_dirty(page, true);
-                self.install_pte(scheme, ev, pid, a, PteVal::written(page));
+                self.install_pte(cx, pid, a, PteVal::written(page));
                 t.add("do_shared_fault: page-cache page mapped writable", page);
             }
             Some(f) => {
-                let from = self.file_page(scheme, ev, f, vma.linear_index(a));
-                let page = self.cow_copy(scheme, ev, pid, a, Some(from), true);
+                let from = self.file_page(cx, f, vma.linear_index(a));
+                let page = self.cow_copy(cx, pid, a, Some(from), true);
                 t.add("do_cow_fault: private copy of a file page", page);
             }
         }
     }
 
-    fn read_fault_none(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        t: &mut Tally,
-        pid: Pid,
-        vma: &Vma,
-        a: Addr,
-    ) {
+    fn read_fault_none(&mut self, cx: &mut StepCx, t: &mut Tally, at: FaultAt) {
+        let FaultAt { pid, vma, a } = at;
         let Some(f) = vma.file else {
-            self.install_pte(scheme, ev, pid, a, PteVal::Zero { young: true });
-            ev.push(format!(
+            self.install_pte(cx, pid, a, PteVal::Zero { young: true });
+            cx.ev.push(format!(
                 "do_anonymous_page: pid {pid} {} maps the shared zero page",
                 hex(a)
             ));
             return;
         };
-        let around = self.fault_around(scheme, ev, pid, vma, a);
+        let around = self.fault_around(cx, pid, vma, a);
         let faulted = if self.pte(pid, a) == PteVal::None {
-            let page = self.file_page(scheme, ev, f, vma.linear_index(a));
-            self.map_cached(scheme, ev, pid, a, page);
+            let page = self.file_page(cx, f, vma.linear_index(a));
+            self.map_cached(cx, pid, a, page);
             page
         } else {
             self.pte(pid, a).into_page().expect("just mapped")
@@ -226,29 +221,15 @@ impl Machine {
     }
 
     /// Maps page-cache page `page` at `a`, read-only and young, as a read fault does.
-    fn map_cached(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        pid: Pid,
-        a: Addr,
-        page: PageId,
-    ) {
+    fn map_cached(&mut self, cx: &mut StepCx, pid: Pid, a: Addr, page: PageId) {
         let pte = PteVal::young(page, false, false);
-        self.install_pte(scheme, ev, pid, a, pte);
+        self.install_pte(cx, pid, a, pte);
     }
 
     /// do_fault_around for a read fault at `a` in the file (or shmem) vma `vma`: maps every page
     /// of the window ([`fault_around_window`]) that is already in the page cache, inside the
     /// file and not mapped yet. Returns the pages mapped.
-    fn fault_around(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        pid: Pid,
-        vma: &Vma,
-        a: Addr,
-    ) -> Vec<PageId> {
+    fn fault_around(&mut self, cx: &mut StepCx, pid: Pid, vma: &Vma, a: Addr) -> Vec<PageId> {
         let Some(f) = vma.file else {
             return Vec::new();
         };
@@ -265,7 +246,7 @@ impl Machine {
                     Cached::Swap(_) | Cached::Absent => None,
                 };
                 if let Some(page) = page {
-                    self.map_cached(scheme, ev, pid, b, page);
+                    self.map_cached(cx, pid, b, page);
                     mapped.push(page);
                 }
             }
@@ -275,35 +256,27 @@ impl Machine {
     }
 
     /// Write to a present, write-protected pte: do_wp_page.
-    fn wp_fault(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        t: &mut Tally,
-        pid: Pid,
-        vma: &Vma,
-        a: Addr,
-        page: PageId,
-    ) {
+    fn wp_fault(&mut self, cx: &mut StepCx, t: &mut Tally, at: FaultAt, page: PageId) {
+        let FaultAt { pid, vma, a } = at;
         let pg = self.pages.get(page);
         if vma.shared {
             self.map_written(pid, a, page);
             t.add("wp_page_shared: shared page made writable", page);
         } else if !pg.is_anon() {
-            let p = self.cow_copy(scheme, ev, pid, a, Some(page), true);
+            let p = self.cow_copy(cx, pid, a, Some(page), true);
             t.add("wp_page_copy: private copy of a file page", p);
         } else if pg.is_exclusive() {
             self.map_written(pid, a, page);
             t.add("do_wp_page: exclusive page made writable", page);
         } else if pg.mapcount() == 1 && pg.swap_slot().is_none() {
             self.pages.set_exclusive(page, true);
-            if let Some(r) = scheme.anon_page_reused(self, PageAt::new(pid, vma, a, page), ev) {
+            if let Some(r) = cx.scheme.anon_page_reused(self, at.page(page), cx.ev) {
                 self.set_rmap(page, r);
             }
             self.map_written(pid, a, page);
             t.add("do_wp_page: reuse (the writer is the only mapper)", page);
         } else {
-            let p = self.cow_copy(scheme, ev, pid, a, Some(page), true);
+            let p = self.cow_copy(cx, pid, a, Some(page), true);
             t.add("wp_page_copy: copy-on-write copy", p);
         }
     }
@@ -319,8 +292,7 @@ impl Machine {
     /// (None: the zero page). Returns the new page.
     pub(crate) fn cow_copy(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         pid: Pid,
         a: Addr,
         from: Option<PageId>,
@@ -329,16 +301,18 @@ impl Machine {
         let vma = self.mark_anon_faulted(pid, a);
         let page = self.pages.alloc_anon();
         let at = PageAt::new(pid, &vma, a, page);
-        let r = scheme.anon_page_added(self, at.added(AnonAdd::CowCopy { from }), ev);
+        let r = cx
+            .scheme
+            .anon_page_added(self, at.added(AnonAdd::CowCopy { from }), cx.ev);
         self.set_rmap(page, r);
         self.pages.set_dirty(page, true);
         let old = self.mm_mut(pid).pt.take(a).get();
         let writable = writable && vma.prot.write;
-        self.install_pte(scheme, ev, pid, a, PteVal::young(page, writable, true));
+        self.install_pte(cx, pid, a, PteVal::young(page, writable, true));
         if let PteVal::Page { page: o, .. } = old {
             self.pages.dec_map(o);
-            scheme.pte_unmapped(self, pid, a, o, ev);
-            self.maybe_free(scheme, ev, o);
+            cx.scheme.pte_unmapped(self, pid, a, o, cx.ev);
+            self.maybe_free(cx, o);
         }
         page
     }
@@ -346,27 +320,25 @@ impl Machine {
     /// do_swap_page for an anonymous swap pte.
     fn swap_in(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         t: &mut Tally,
-        pid: Pid,
-        vma: &Vma,
-        a: Addr,
+        at: FaultAt,
         slot: SlotId,
         exclusive: bool,
     ) {
+        let FaultAt { pid, vma, a } = at;
         // Each case makes the page's new pte; then the pte replaces the swap entry, which lets
         // go of its slot.
         let (page, pte, what) = match self.swap.cache_page(slot) {
             Some(p)
-                if self.pages.get(p).is_anon()
-                    && scheme.swapin_must_copy(self, PageAt::new(pid, vma, a, p)) =>
+                if self.pages.get(p).is_anon() && cx.scheme.swapin_must_copy(self, at.page(p)) =>
             {
                 self.mm_mut(pid).pt.take(a);
                 let page = self.pages.alloc_anon();
                 let how = AnonAdd::CowCopy { from: Some(p) };
-                let at = PageAt::new(pid, vma, a, page);
-                let r = scheme.anon_page_added(self, at.added(how), ev);
+                let r = cx
+                    .scheme
+                    .anon_page_added(self, at.page(page).added(how), cx.ev);
                 self.set_rmap(page, r);
                 (
                     page,
@@ -392,8 +364,10 @@ impl Machine {
                 self.pages.set_exclusive(page, exclusive);
                 self.pages.set_swap(page, Some(slot));
                 self.swap.set_cache_page(slot, Some(page));
-                let at = PageAt::new(pid, vma, a, page);
-                let r = scheme.anon_page_added(self, at.added(AnonAdd::SwapIn { exclusive }), ev);
+                let how = AnonAdd::SwapIn { exclusive };
+                let r = cx
+                    .scheme
+                    .anon_page_added(self, at.page(page).added(how), cx.ev);
                 self.set_rmap(page, r);
                 (
                     page,
@@ -406,8 +380,8 @@ impl Machine {
                 )
             }
         };
-        self.install_pte(scheme, ev, pid, a, pte);
-        self.put_slot(scheme, ev, slot);
+        self.install_pte(cx, pid, a, pte);
+        self.put_slot(cx, slot);
         t.add(what, page);
     }
 
@@ -419,13 +393,7 @@ impl Machine {
     }
 
     /// The page-cache page of `f` at `index`, read in (or allocated, for shmem) if absent.
-    pub(crate) fn file_page(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        f: FileId,
-        index: u64,
-    ) -> PageId {
+    pub(crate) fn file_page(&mut self, cx: &mut StepCx, f: FileId, index: u64) -> PageId {
         match self.file(f).lookup(index) {
             Cached::Page(p) => p,
             Cached::Unmaterialized => self.materialize(f, index),
@@ -433,12 +401,12 @@ impl Machine {
                 let p = self.materialize(f, index);
                 let file = self.file(f);
                 if file.shmem {
-                    ev.push(format!(
+                    cx.ev.push(format!(
                         "shmem_fault: new page {p} for {} page {index}",
                         file.name
                     ));
                 } else {
-                    ev.push(format!(
+                    cx.ev.push(format!(
                         "filemap_fault: \"{}\" page {index} read back from disk into {p}",
                         file.name
                     ));
@@ -455,11 +423,11 @@ impl Machine {
                 };
                 self.swap.set_cache_page(slot, None);
                 self.files[f.0 as usize].insert(index, p);
-                ev.push(format!(
+                cx.ev.push(format!(
                     "shmem_swapin: {} page {index} read from {slot} into {p}",
                     self.file(f).name
                 ));
-                self.put_slot(scheme, ev, slot);
+                self.put_slot(cx, slot);
                 p
             }
         }

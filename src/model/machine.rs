@@ -29,6 +29,15 @@ pub struct Machine {
     pub(crate) counts: super::totals::Counts,
 }
 
+/// What the op handlers carry besides the machine: the scheme that makes every rmap decision
+/// and the event lines of the step it reports them in. The scheme's hooks take the machine and
+/// the lines as arguments (`cx.scheme.pte_mapped(self, .., cx.ev)`), so the handlers pass the
+/// two on together, as one.
+pub(crate) struct StepCx<'a> {
+    pub scheme: &'a mut dyn Scheme,
+    pub ev: &'a mut Events,
+}
+
 impl Machine {
     /// A machine with process 1 and nothing mapped. The scheme hears about pid 1's mm.
     pub fn new(scheme: &mut dyn Scheme, ev: &mut Events) -> Self {
@@ -42,7 +51,7 @@ impl Machine {
             next_shmem: 1,
             counts: Default::default(),
         };
-        m.create_process(scheme, ev, 1, MmOrigin::Spawn);
+        m.create_process(&mut StepCx { scheme, ev }, 1, MmOrigin::Spawn);
         m.settle_counts();
         m
     }
@@ -162,13 +171,7 @@ impl Machine {
 
     // ----- processes -----------------------------------------------------------------------
 
-    pub(crate) fn create_process(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        pid: Pid,
-        origin: MmOrigin,
-    ) -> MmId {
+    pub(crate) fn create_process(&mut self, cx: &mut StepCx, pid: Pid, origin: MmOrigin) -> MmId {
         let id = self.new_mm_id();
         self.open_counts(pid);
         self.procs.insert(
@@ -178,7 +181,7 @@ impl Machine {
                 mm: Mm::new(id),
             },
         );
-        scheme.mm_created(self, pid, id, origin, ev);
+        cx.scheme.mm_created(self, pid, id, origin, cx.ev);
         id
     }
 
@@ -191,20 +194,13 @@ impl Machine {
     // ----- ptes ----------------------------------------------------------------------------
 
     /// Installs a pte where there was none. Page ptes raise the mapcount and tell the scheme.
-    pub(crate) fn install_pte(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        pid: Pid,
-        addr: Addr,
-        v: PteVal,
-    ) {
+    pub(crate) fn install_pte(&mut self, cx: &mut StepCx, pid: Pid, addr: Addr, v: PteVal) {
         let old = self.mm_mut(pid).pt.set(addr, Pte::pack(v));
         debug_assert!(old.is_none(), "install over a live pte at {addr:#x}");
         match v {
             PteVal::Page { page, .. } => {
                 self.pages.inc_map(page);
-                scheme.pte_mapped(self, pid, addr, page, ev);
+                cx.scheme.pte_mapped(self, pid, addr, page, cx.ev);
             }
             PteVal::Swap { slot, .. } => self.swap.add_ref(slot),
             PteVal::Zero { .. } | PteVal::None => {}
@@ -217,13 +213,7 @@ impl Machine {
     }
 
     /// Removes a pte (zap): drops the mapping or the swap reference and frees what is left unused.
-    pub(crate) fn zap_pte(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        pid: Pid,
-        addr: Addr,
-    ) -> PteVal {
+    pub(crate) fn zap_pte(&mut self, cx: &mut StepCx, pid: Pid, addr: Addr) -> PteVal {
         let old = self.mm_mut(pid).pt.take(addr).get();
         match old {
             PteVal::Page { page, dirty, .. } => {
@@ -231,10 +221,10 @@ impl Machine {
                     self.pages.set_dirty(page, true);
                 }
                 self.pages.dec_map(page);
-                scheme.pte_unmapped(self, pid, addr, page, ev);
-                self.maybe_free(scheme, ev, page);
+                cx.scheme.pte_unmapped(self, pid, addr, page, cx.ev);
+                self.maybe_free(cx, page);
             }
-            PteVal::Swap { slot, .. } => self.put_slot(scheme, ev, slot),
+            PteVal::Swap { slot, .. } => self.put_slot(cx, slot),
             PteVal::Zero { .. } | PteVal::None => {}
         }
         old
@@ -242,28 +232,23 @@ impl Machine {
 
     /// Drops one reference to a swap slot; when the slot goes free its swap-cache page leaves
     /// the swap cache (and is freed if nothing maps it).
-    pub(crate) fn put_slot(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        slot: super::types::SlotId,
-    ) {
+    pub(crate) fn put_slot(&mut self, cx: &mut StepCx, slot: super::types::SlotId) {
         let cached = self.swap.cache_page(slot);
         if self.swap.put(slot)
             && let Some(p) = cached
         {
             self.pages.set_swap(p, None);
-            self.maybe_free(scheme, ev, p);
+            self.maybe_free(cx, p);
         }
     }
 
     /// Frees an anonymous page that nothing maps and the swap cache does not hold.
     /// Page-cache pages stay in their file's cache.
-    pub(crate) fn maybe_free(&mut self, scheme: &mut dyn Scheme, ev: &mut Events, page: PageId) {
+    pub(crate) fn maybe_free(&mut self, cx: &mut StepCx, page: PageId) {
         let p = self.pages.get(page);
         if p.is_alive() && p.is_anon() && p.mapcount() == 0 && p.swap_slot().is_none() {
             self.pages.free(page);
-            scheme.page_freed(self, page, ev);
+            cx.scheme.page_freed(self, page, cx.ev);
         }
     }
 

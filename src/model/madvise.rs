@@ -6,18 +6,15 @@
 //! as munmap's, with the same rmap hooks.
 
 use super::error::StepError;
-use super::events::Events;
-use super::machine::Machine;
+use super::machine::{Machine, StepCx};
 use super::pte::PteVal;
-use super::rmap::Scheme;
 use super::types::{Addr, Advice, Pid, hex};
 use super::vmatree::Span;
 
 impl Machine {
     pub(crate) fn op_madvise(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         pid: Pid,
         addr: Addr,
         pages: u64,
@@ -47,8 +44,8 @@ impl Machine {
         for &(s, e, anonymous) in &pieces {
             match advice {
                 Advice::DontNeed => {
-                    let n = self.zap_range(scheme, ev, Span::new(pid, s, e));
-                    ev.push(format!(
+                    let n = self.zap_range(cx, Span::new(pid, s, e));
+                    cx.ev.push(format!(
                         "madvise(MADV_DONTNEED): pid {pid} {}-{}: zapped {n} pte{}, the vma stays",
                         hex(s),
                         hex(e),
@@ -69,7 +66,7 @@ impl Machine {
                             vend: v.end,
                         });
                     }
-                    self.free_lazily(scheme, ev, Span::new(pid, s, e));
+                    self.free_lazily(cx, Span::new(pid, s, e));
                 }
             }
         }
@@ -91,18 +88,13 @@ impl Machine {
     /// a page are not asked: Linux 6.18 marks a page that is not in the swap cache even when
     /// another process maps it (measured with `check`), and reclaim then discards only the
     /// ptes it finds clean. The zero page is left as it is.
-    fn free_lazily(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        Span { pid, start, end }: Span,
-    ) {
+    fn free_lazily(&mut self, cx: &mut StepCx, Span { pid, start, end }: Span) {
         let ptes = self.proc(pid).expect("validated").mm.pt.range(start, end);
         let (mut freed, mut lazy, mut kept) = (0, 0, 0);
         for (a, pte) in ptes {
             match pte.get() {
                 PteVal::Swap { .. } => {
-                    self.zap_pte(scheme, ev, pid, a);
+                    self.zap_pte(cx, pid, a);
                     freed += 1;
                 }
                 PteVal::Page { page, writable, .. } => {
@@ -136,7 +128,7 @@ impl Machine {
                 PteVal::Zero { .. } | PteVal::None => {}
             }
         }
-        ev.push(format!(
+        cx.ev.push(format!(
             "madvise(MADV_FREE): pid {pid} {}-{}: {lazy} page{} freed lazily (still mapped, pte clean and old), {freed} swap entr{} freed{}",
             hex(start),
             hex(end),

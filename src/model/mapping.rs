@@ -1,22 +1,16 @@
 //! mmap, munmap, mprotect and mremap.
 
 use super::error::StepError;
-use super::events::Events;
-use super::machine::Machine;
+use super::machine::{Machine, StepCx};
 use super::op::MmapArgs;
 use super::pte::PteVal;
-use super::rmap::{NewVma, PteMove, Scheme, VmaChange, VmaOrigin};
+use super::rmap::{NewVma, PteMove, VmaChange, VmaOrigin};
 use super::types::{Addr, PAGE_SHIFT, PAGE_SIZE, Pid, Prot, hex};
 use super::vma::Vma;
 use super::vmatree::Span;
 
 impl Machine {
-    pub(crate) fn op_mmap(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        a: &MmapArgs,
-    ) -> Result<(), StepError> {
+    pub(crate) fn op_mmap(&mut self, cx: &mut StepCx, a: &MmapArgs) -> Result<(), StepError> {
         let end = Self::check_range("pages", a.addr, a.pages)?;
         let p = self.proc(a.pid)?;
         if let Some(v) = p.mm.vmas[p.mm.overlapping(a.addr, end)].first() {
@@ -72,7 +66,7 @@ impl Machine {
         let fname = file
             .map(|f| format!(" of \"{}\" at page {}", self.file(f).name, pgoff))
             .unwrap_or_default();
-        ev.push(format!(
+        cx.ev.push(format!(
             "mmap: pid {} {}-{} \"{}\" {kind}{fname}, vm_pgoff {}",
             a.pid,
             hex(a.addr),
@@ -81,45 +75,39 @@ impl Machine {
             hex(pgoff)
         ));
 
-        self.place_vma(scheme, ev, a.pid, new, VmaOrigin::Mmap, "new range");
+        self.place_vma(cx, a.pid, new, VmaOrigin::Mmap, "new range");
         Ok(())
     }
 
     pub(crate) fn op_munmap(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         pid: Pid,
         addr: Addr,
         pages: u64,
     ) -> Result<(), StepError> {
         let end = Self::check_range("pages", addr, pages)?;
         self.proc(pid)?;
-        self.unmap_range(scheme, ev, Span::new(pid, addr, end));
+        self.unmap_range(cx, Span::new(pid, addr, end));
         Ok(())
     }
 
     /// do_munmap on a validated range: split at the ends, zap, unlink, remove.
-    pub(crate) fn unmap_range(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        Span { pid, start, end }: Span,
-    ) {
+    pub(crate) fn unmap_range(&mut self, cx: &mut StepCx, Span { pid, start, end }: Span) {
         let r = self
             .proc(pid)
             .expect("validated")
             .mm
             .overlapping(start, end);
         if r.is_empty() {
-            ev.push(format!(
+            cx.ev.push(format!(
                 "munmap: pid {pid} has nothing mapped in {}-{}",
                 hex(start),
                 hex(end)
             ));
             return;
         }
-        self.split_at_bounds(scheme, ev, Span::new(pid, start, end), false);
+        self.split_at_bounds(cx, Span::new(pid, start, end), false);
         let r = self
             .proc(pid)
             .expect("validated")
@@ -130,11 +118,11 @@ impl Machine {
         let mut zapped = 0;
         for _ in 0..n {
             let v = self.proc(pid).expect("validated").mm.vmas[first].clone();
-            zapped += self.zap_range(scheme, ev, Span::new(pid, v.start, v.end));
-            scheme.vma_removed(self, pid, &v, ev);
+            zapped += self.zap_range(cx, Span::new(pid, v.start, v.end));
+            cx.scheme.vma_removed(self, pid, &v, cx.ev);
             self.mm_mut(pid).vmas.remove(first);
         }
-        ev.push(format!(
+        cx.ev.push(format!(
             "munmap: pid {pid} {}-{}: removed {n} vma{}, zapped {zapped} pte{}",
             hex(start),
             hex(end),
@@ -145,8 +133,7 @@ impl Machine {
 
     pub(crate) fn op_mprotect(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         pid: Pid,
         addr: Addr,
         pages: u64,
@@ -166,14 +153,14 @@ impl Machine {
                 changed_to: addr,
             });
         }
-        ev.push(format!(
+        cx.ev.push(format!(
             "mprotect: pid {pid} {}-{} to \"{prot}\"",
             hex(addr),
             hex(mapped_to)
         ));
-        self.mprotect_mapped(scheme, ev, pid, addr, mapped_to, prot);
+        self.mprotect_mapped(cx, pid, addr, mapped_to, prot);
         if mapped_to < end {
-            ev.push(format!(
+            cx.ev.push(format!(
                 "mprotect: nothing is mapped at {}: ENOMEM, the range before it stays changed",
                 hex(mapped_to)
             ));
@@ -193,15 +180,7 @@ impl Machine {
     /// vma brk made beside it); the part of a vma that changes is split off at the range's
     /// ends, changed with its ptes, and merged with the vmas next to it where the rules allow
     /// (vma_modify_flags).
-    fn mprotect_mapped(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        pid: Pid,
-        addr: Addr,
-        end: Addr,
-        prot: Prot,
-    ) {
+    fn mprotect_mapped(&mut self, cx: &mut StepCx, pid: Pid, addr: Addr, end: Addr, prot: Prot) {
         // The vma that `a` falls inside, if it changes.
         let split_at = |m: &Machine, a: Addr| {
             let mm = &m.proc(pid).expect("validated").mm;
@@ -209,10 +188,10 @@ impl Machine {
                 .filter(|&i| mm.vmas[i].start < a && mm.vmas[i].prot != prot)
         };
         if let Some(i) = split_at(self, addr) {
-            self.split_vma(scheme, ev, pid, i, addr, true);
+            self.split_vma(cx, pid, i, addr, true);
         }
         if let Some(i) = split_at(self, end) {
-            self.split_vma(scheme, ev, pid, i, end, false);
+            self.split_vma(cx, pid, i, end, false);
         }
         let r = self.proc(pid).expect("validated").mm.overlapping(addr, end);
         let mut changed = Vec::new();
@@ -230,7 +209,8 @@ impl Machine {
             }
             self.mm_mut(pid).vmas[i] = after.clone();
             self.reprotect_ptes(pid, &after, before.prot);
-            scheme.vma_changed(self, VmaChange::resized(pid, &before, &after), ev);
+            cx.scheme
+                .vma_changed(self, VmaChange::resized(pid, &before, &after), cx.ev);
             changed.push(after.id);
         }
         // Each changed vma merges with its neighbours (a vma merged away is already done).
@@ -245,12 +225,12 @@ impl Machine {
             else {
                 continue;
             };
-            let i = if i > 0 && self.try_merge(scheme, ev, pid, i - 1) {
+            let i = if i > 0 && self.try_merge(cx, pid, i - 1) {
                 i - 1
             } else {
                 i
             };
-            self.try_merge(scheme, ev, pid, i);
+            self.try_merge(cx, pid, i);
         }
     }
 
@@ -289,8 +269,7 @@ impl Machine {
 
     pub(crate) fn op_mremap(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         pid: Pid,
         addr: Addr,
         pages: u64,
@@ -371,16 +350,16 @@ impl Machine {
         // Validated.
         match to {
             None if new_pages < pages => {
-                ev.push(format!(
+                cx.ev.push(format!(
                     "mremap: pid {pid} shrinks {}-{} to {} pages",
                     hex(addr),
                     hex(end),
                     new_pages
                 ));
-                self.unmap_range(scheme, ev, Span::new(pid, addr + new_len, end));
+                self.unmap_range(cx, Span::new(pid, addr + new_len, end));
             }
             None if new_pages == pages => {
-                ev.push(format!(
+                cx.ev.push(format!(
                     "mremap: pid {pid} {}-{}: same size, nothing to do (the kernel does not look past the vma at the start)",
                     hex(addr),
                     hex(end)
@@ -389,15 +368,14 @@ impl Machine {
             None => {
                 let mut after = vma.clone();
                 after.end = addr + new_len;
-                ev.push(format!(
+                cx.ev.push(format!(
                     "mremap: pid {pid} grows {}-{} in place to {}; vm_pgoff stays {}",
                     hex(vma.start),
                     hex(vma.end),
                     hex(after.end),
                     hex(vma.pgoff)
                 ));
-                self.mm_mut(pid).vmas[vi] = after.clone();
-                scheme.vma_changed(self, VmaChange::resized(pid, &vma, &after), ev);
+                self.resize_vma(cx, pid, vi, &vma, &after);
             }
             Some(to) if multi_move => {
                 let pieces: Vec<(Addr, Addr)> = {
@@ -407,7 +385,7 @@ impl Machine {
                         .map(|v| (v.start.max(addr), v.end.min(end)))
                         .collect()
                 };
-                ev.push(format!(
+                cx.ev.push(format!(
                     "mremap: pid {pid} moves {} vmas of {}-{} one by one",
                     pieces.len(),
                     hex(addr),
@@ -415,10 +393,10 @@ impl Machine {
                 ));
                 for (s, e) in pieces {
                     let n = (e - s) >> PAGE_SHIFT;
-                    self.mremap_move(scheme, ev, pid, s, n, n, to + (s - addr));
+                    self.mremap_move(cx, pid, s, n, n, to + (s - addr));
                 }
             }
-            Some(to) => self.mremap_move(scheme, ev, pid, addr, pages, new_pages, to),
+            Some(to) => self.mremap_move(cx, pid, addr, pages, new_pages, to),
         }
         Ok(())
     }
@@ -426,8 +404,7 @@ impl Machine {
     /// move_vma: unmap the destination, copy_vma, move the ptes, unmap the source.
     fn mremap_move(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         pid: Pid,
         addr: Addr,
         pages: u64,
@@ -442,18 +419,17 @@ impl Machine {
             .overlapping(to, to_end)
             .is_empty()
         {
-            ev.push(format!(
+            cx.ev.push(format!(
                 "mremap: MREMAP_FIXED unmaps whatever was at {}-{}",
                 hex(to),
                 hex(to_end)
             ));
-            self.unmap_range(scheme, ev, Span::new(pid, to, to_end));
+            self.unmap_range(cx, Span::new(pid, to, to_end));
         }
         let mut pages = pages;
         if new_pages < pages {
             self.unmap_range(
-                scheme,
-                ev,
+                cx,
                 Span::new(pid, addr + new_pages * PAGE_SIZE, addr + pages * PAGE_SIZE),
             );
             pages = new_pages;
@@ -465,10 +441,10 @@ impl Machine {
         };
 
         // anonmm (rmap 11): pages shared with another mm are copied before their ptes move.
-        if scheme.mremap_copies_shared() {
-            let cows = self.break_shared_cow(scheme, ev, pid, &src, addr, end);
+        if cx.scheme.mremap_copies_shared() {
+            let cows = self.break_shared_cow(cx, pid, &src, addr, end);
             if cows > 0 {
-                ev.push(format!("mremap moved {cows} cows"));
+                cx.ev.push(format!("mremap moved {cows} cows"));
             }
         }
 
@@ -486,7 +462,7 @@ impl Machine {
             pgoff,
             ..src.clone()
         };
-        ev.push(format!(
+        cx.ev.push(format!(
             "copy_vma: pid {pid} {}-{} -> {}-{}, vm_pgoff {} ({})",
             hex(addr),
             hex(end),
@@ -501,14 +477,7 @@ impl Machine {
         ));
 
         dst.anon_faulted = src.anon_faulted;
-        self.place_vma(
-            scheme,
-            ev,
-            pid,
-            dst,
-            VmaOrigin::Move { from: &src },
-            "moved range",
-        );
+        self.place_vma(cx, pid, dst, VmaOrigin::Move { from: &src }, "moved range");
 
         // move_page_tables.
         let ptes = self.proc(pid).expect("validated").mm.pt.range(addr, end);
@@ -519,30 +488,31 @@ impl Machine {
             self.mm_mut(pid).pt.take(a);
             self.mm_mut(pid).pt.set(na, pte);
             if let PteVal::Page { page, .. } = v {
-                scheme.pte_unmapped(self, pid, a, page, ev);
-                scheme.pte_mapped(self, pid, na, page, ev);
+                cx.scheme.pte_unmapped(self, pid, a, page, cx.ev);
+                cx.scheme.pte_mapped(self, pid, na, page, cx.ev);
                 let pg = self.pages.get(page);
                 if pg.is_anon()
                     && pg.mapcount() == 1
-                    && let Some(r) = scheme.pte_moved(self, PteMove::new(pid, a, na, page), ev)
+                    && let Some(r) =
+                        cx.scheme
+                            .pte_moved(self, PteMove::new(pid, a, na, page), cx.ev)
                 {
                     self.set_rmap(page, r);
                 }
             }
         }
-        ev.push(format!(
+        cx.ev.push(format!(
             "move_page_tables: moved {moved} pte{}",
             if moved == 1 { "" } else { "s" }
         ));
-        self.unmap_range(scheme, ev, Span::new(pid, addr, end));
+        self.unmap_range(cx, Span::new(pid, addr, end));
     }
 
     /// Forces a copy of every anonymous page in `[start, end)` of `pid` that another pte also
     /// maps (make_page_exclusive in rmap 11). Returns how many pages were copied.
     fn break_shared_cow(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         pid: Pid,
         vma: &Vma,
         start: Addr,
@@ -554,7 +524,7 @@ impl Machine {
             if let PteVal::Page { page, .. } = pte.get() {
                 let pg = self.pages.get(page);
                 if pg.is_anon() && pg.mapcount() > 1 {
-                    self.cow_copy(scheme, ev, pid, a, Some(page), vma.prot.write);
+                    self.cow_copy(cx, pid, a, Some(page), vma.prot.write);
                     n += 1;
                 }
             }
@@ -568,8 +538,7 @@ impl Machine {
     /// sees its rmap state carried over before any merge decision.
     fn place_vma(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         pid: Pid,
         new: Vma,
         origin: VmaOrigin<'_>,
@@ -577,9 +546,10 @@ impl Machine {
     ) {
         if let VmaOrigin::Move { .. } = origin {
             let i = self.mm_mut(pid).insert(new.clone());
-            scheme.vma_added(self, NewVma::new(pid, &new, origin), ev);
+            cx.scheme
+                .vma_added(self, NewVma::new(pid, &new, origin), cx.ev);
             let last = self.proc(pid).expect("validated").mm.vmas.len() - 1;
-            self.merge_around(scheme, ev, pid, i.saturating_sub(1), (i + 1).min(last));
+            self.merge_around(cx, pid, i.saturating_sub(1), (i + 1).min(last));
             return;
         }
         let mm = &self.proc(pid).expect("validated").mm;
@@ -589,38 +559,37 @@ impl Machine {
             .map(|j| mm.vmas[j].clone())
             .filter(|v| v.end == new.start);
         let next = mm.vmas.get(i).cloned().filter(|v| v.start == new.end);
-        if let Some(p) = prev.filter(|p| self.can_merge(scheme, pid, p, &new)) {
+        if let Some(p) = prev.filter(|p| self.can_merge(cx.scheme, pid, p, &new)) {
             let mut grown = p.clone();
             grown.end = new.end;
             grown.anon_faulted |= new.anon_faulted;
-            ev.push(format!(
+            cx.ev.push(format!(
                 "vma_merge: the {what} extends pid {pid} vma {}-{}",
                 hex(p.start),
                 hex(p.end)
             ));
-            self.mm_mut(pid).vmas[i - 1] = grown.clone();
-            scheme.vma_changed(self, VmaChange::resized(pid, &p, &grown), ev);
+            self.resize_vma(cx, pid, i - 1, &p, &grown);
             if next
                 .as_ref()
-                .is_some_and(|n| self.can_merge(scheme, pid, &grown, n))
+                .is_some_and(|n| self.can_merge(cx.scheme, pid, &grown, n))
             {
-                self.try_merge(scheme, ev, pid, i - 1);
+                self.try_merge(cx, pid, i - 1);
             }
-        } else if let Some(n) = next.filter(|n| self.can_merge(scheme, pid, &new, n)) {
+        } else if let Some(n) = next.filter(|n| self.can_merge(cx.scheme, pid, &new, n)) {
             let mut grown = n.clone();
             grown.start = new.start;
             grown.pgoff = new.pgoff;
             grown.anon_faulted |= new.anon_faulted;
-            ev.push(format!(
+            cx.ev.push(format!(
                 "vma_merge: the {what} extends pid {pid} vma {}-{} downwards",
                 hex(n.start),
                 hex(n.end)
             ));
-            self.mm_mut(pid).vmas[i] = grown.clone();
-            scheme.vma_changed(self, VmaChange::resized(pid, &n, &grown), ev);
+            self.resize_vma(cx, pid, i, &n, &grown);
         } else {
             self.mm_mut(pid).insert(new.clone());
-            scheme.vma_added(self, NewVma::new(pid, &new, origin), ev);
+            cx.scheme
+                .vma_added(self, NewVma::new(pid, &new, origin), cx.ev);
         }
     }
 }

@@ -1,26 +1,20 @@
 //! Spawn, Fork, Exec and Exit.
 
 use super::error::StepError;
-use super::events::Events;
-use super::machine::Machine;
+use super::machine::{Machine, StepCx};
 use super::pte::PteVal;
-use super::rmap::{MmOrigin, NewVma, Scheme, VmaOrigin};
+use super::rmap::{MmOrigin, NewVma, VmaOrigin};
 use super::types::Pid;
 use super::vmatree::Span;
 use crate::util::counted;
 
 impl Machine {
-    pub(crate) fn op_spawn(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        pid: Pid,
-    ) -> Result<(), StepError> {
+    pub(crate) fn op_spawn(&mut self, cx: &mut StepCx, pid: Pid) -> Result<(), StepError> {
         if self.procs.contains_key(&pid) {
             return Err(StepError::PidExists(pid));
         }
-        let mm = self.create_process(scheme, ev, pid, MmOrigin::Spawn);
-        ev.push(format!(
+        let mm = self.create_process(cx, pid, MmOrigin::Spawn);
+        cx.ev.push(format!(
             "spawn: pid {pid} starts with an empty address space ({mm})"
         ));
         Ok(())
@@ -31,8 +25,7 @@ impl Machine {
     /// write-protected in both.
     pub(crate) fn op_fork(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         pid: Pid,
         child: Pid,
     ) -> Result<(), StepError> {
@@ -44,8 +37,7 @@ impl Machine {
         let vmas = parent.mm.vmas.clone();
         let heap = parent.mm.heap;
         self.create_process(
-            scheme,
-            ev,
+            cx,
             child,
             MmOrigin::Fork {
                 parent: pid,
@@ -64,7 +56,8 @@ impl Machine {
                 parent: pid,
                 from: pv,
             };
-            scheme.vma_added(self, NewVma::new(child, &cv, origin), ev);
+            cx.scheme
+                .vma_added(self, NewVma::new(child, &cv, origin), cx.ev);
             if pv.shared || !pv.anon_faulted {
                 continue;
             }
@@ -99,8 +92,7 @@ impl Machine {
                             },
                         );
                         self.install_pte(
-                            scheme,
-                            ev,
+                            cx,
                             child,
                             a,
                             PteVal::Page {
@@ -112,7 +104,7 @@ impl Machine {
                         );
                     }
                     PteVal::Zero { .. } => {
-                        self.install_pte(scheme, ev, child, a, PteVal::Zero { young: false })
+                        self.install_pte(cx, child, a, PteVal::Zero { young: false })
                     }
                     PteVal::Swap { slot, .. } => {
                         self.update_pte(
@@ -124,8 +116,7 @@ impl Machine {
                             },
                         );
                         self.install_pte(
-                            scheme,
-                            ev,
+                            cx,
                             child,
                             a,
                             PteVal::Swap {
@@ -145,7 +136,7 @@ impl Machine {
             0 => String::new(),
             n => format!(" ({n} of them already shared)"),
         };
-        ev.push(format!(
+        cx.ev.push(format!(
             "dup_mmap: pid {pid} -> {child}: {}, {} copied, {} shared copy-on-write{already}",
             counted(vmas.len() as u64, "vma", "vmas"),
             counted(copied as u64, "pte", "ptes"),
@@ -158,43 +149,42 @@ impl Machine {
     /// the same pid a fresh, empty address space.
     pub(crate) fn op_exec_or_exit(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         pid: Pid,
         exec: bool,
     ) -> Result<(), StepError> {
         self.proc(pid)?;
-        self.teardown(scheme, ev, pid, if exec { "exec" } else { "exit" });
+        self.teardown(cx, pid, if exec { "exec" } else { "exit" });
         self.remove_process(pid);
         if exec {
-            let mm = self.create_process(scheme, ev, pid, MmOrigin::Exec);
-            ev.push(format!(
+            let mm = self.create_process(cx, pid, MmOrigin::Exec);
+            cx.ev.push(format!(
                 "exec: pid {pid} continues in a fresh, empty address space ({mm})"
             ));
         } else {
-            ev.push(format!("exit: pid {pid} is gone"));
+            cx.ev.push(format!("exit: pid {pid} is gone"));
         }
         Ok(())
     }
 
     /// exit_mmap: zap every pte, then unlink every vma, then the mm is gone.
-    fn teardown(&mut self, scheme: &mut dyn Scheme, ev: &mut Events, pid: Pid, why: &str) {
+    fn teardown(&mut self, cx: &mut StepCx, pid: Pid, why: &str) {
         let vmas = self.proc(pid).expect("validated").mm.vmas.clone();
         let mut zapped = 0;
         for v in &vmas {
-            zapped += self.zap_range(scheme, ev, Span::new(pid, v.start, v.end));
+            zapped += self.zap_range(cx, Span::new(pid, v.start, v.end));
         }
         for v in &vmas {
-            scheme.vma_removed(self, pid, v, ev);
+            cx.scheme.vma_removed(self, pid, v, cx.ev);
         }
         let mm = self.proc(pid).expect("validated").mm.id;
         self.mm_mut(pid).vmas.clear();
-        ev.push(format!(
+        cx.ev.push(format!(
             "exit_mmap ({why}): pid {pid} {mm}: zapped {zapped} pte{}, removed {} vma{}",
             if zapped == 1 { "" } else { "s" },
             vmas.len(),
             if vmas.len() == 1 { "" } else { "s" }
         ));
-        scheme.mm_destroyed(self, pid, mm, ev);
+        cx.scheme.mm_destroyed(self, pid, mm, cx.ev);
     }
 }

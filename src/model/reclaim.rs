@@ -4,8 +4,7 @@
 use std::collections::HashSet;
 
 use super::error::StepError;
-use super::events::Events;
-use super::machine::Machine;
+use super::machine::{Machine, StepCx};
 use super::pte::PteVal;
 use super::rmap::Scheme;
 use super::types::{Addr, PageId, Pid, hex};
@@ -121,8 +120,7 @@ impl Machine {
     /// SwapOut or Referenced at (pid, addr).
     pub(crate) fn op_walk(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         pid: Pid,
         addr: Addr,
         kind: WalkKind,
@@ -132,8 +130,8 @@ impl Machine {
             WalkKind::PageReferenced => "Referenced",
         };
         let page = self.walk_target(op, pid, addr)?;
-        let mut w = self.classify_walk(scheme, page, kind);
-        ev.push(format!(
+        let mut w = self.classify_walk(cx.scheme, page, kind);
+        cx.ev.push(format!(
             "{}: {page} (mapcount {}) via {}: {} candidate{} visited: {} HIT, {} MISS, {} OUT, {} SKIP{}",
             kind.as_str(),
             w.mapcount,
@@ -147,7 +145,7 @@ impl Machine {
             if w.lost.is_empty() { String::new() } else { format!("; {} pte{} LOST", w.lost.len(), if w.lost.len() == 1 { "" } else { "s" }) }
         ));
         for l in &w.lost {
-            ev.push(format!(
+            cx.ev.push(format!(
                 "LOST: pid {} {} maps {page} but the walk never looked there",
                 l.pid,
                 hex(l.addr)
@@ -179,16 +177,16 @@ impl Machine {
                         );
                     }
                 }
-                ev.push(format!(
+                cx.ev.push(format!(
                     "page_referenced: {} of {} pte{} found young (bits cleared)",
                     w.referenced,
                     hits.len(),
                     if hits.len() == 1 { "" } else { "s" }
                 ));
             }
-            WalkKind::TryToUnmap => self.unmap_and_reclaim(scheme, ev, page, &hits, &mut w),
+            WalkKind::TryToUnmap => self.unmap_and_reclaim(cx, page, &hits, &mut w),
         }
-        if let Some(r) = scheme.walk_finished(self, &w, ev) {
+        if let Some(r) = cx.scheme.walk_finished(self, &w, cx.ev) {
             self.set_rmap(page, r);
         }
         Ok(w)
@@ -197,15 +195,14 @@ impl Machine {
     /// try_to_unmap's effect on every HIT pte, then pageout if nothing maps the page any more.
     fn unmap_and_reclaim(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         page: PageId,
         hits: &[(Pid, Addr)],
         w: &mut Walk,
     ) {
         let pg = self.pages.get(page);
         if pg.is_anon() && pg.is_lazyfree() && pg.swap_slot().is_none() {
-            self.discard_lazyfree(scheme, ev, page, hits, w);
+            self.discard_lazyfree(cx, page, hits, w);
             return;
         }
         if pg.is_anon() {
@@ -215,23 +212,23 @@ impl Machine {
                     let s = self.swap.alloc();
                     self.pages.set_swap(page, Some(s));
                     self.swap.set_cache_page(s, Some(page));
-                    ev.push(format!("add_to_swap: {page} gets {s}"));
+                    cx.ev.push(format!("add_to_swap: {page} gets {s}"));
                     s
                 }
             };
             let exclusive = pg.is_exclusive();
             for &(p, a) in hits {
                 self.mm_mut(p).pt.take(a);
-                self.install_pte(scheme, ev, p, a, PteVal::Swap { slot, exclusive });
+                self.install_pte(cx, p, a, PteVal::Swap { slot, exclusive });
                 self.pages.dec_map(page);
-                scheme.pte_unmapped(self, p, a, page, ev);
+                cx.scheme.pte_unmapped(self, p, a, page, cx.ev);
             }
             if self.pages.get(page).mapcount() == 0 {
                 self.swap.set_cache_page(slot, None);
                 self.pages.set_swap(page, None);
                 self.pages.free(page);
-                scheme.page_freed(self, page, ev);
-                ev.push(format!(
+                cx.scheme.page_freed(self, page, cx.ev);
+                cx.ev.push(format!(
                     "pageout: {page} written to {slot} and freed; {} swap {} at it",
                     hits.len(),
                     if hits.len() == 1 {
@@ -241,7 +238,7 @@ impl Machine {
                     }
                 ));
             } else {
-                ev.push(format!(
+                cx.ev.push(format!(
                     "try_to_unmap failed: {page} is still mapped {} time{}; it stays in memory (and in the swap cache)",
                     self.pages.get(page).mapcount(),
                     if self.pages.get(page).mapcount() == 1 { "" } else { "s" }
@@ -252,21 +249,21 @@ impl Machine {
                 if let PteVal::Page { dirty: true, .. } = self.pte(p, a) {
                     self.pages.set_dirty(page, true);
                 }
-                self.clear_pte(scheme, ev, p, a, page);
+                self.clear_pte(cx, p, a, page);
             }
             let pg = self.pages.get(page);
             let f = pg.file().expect("file page");
             let (name, shmem) = (self.file(f).name.clone(), self.file(f).shmem);
             let index = pg.rmap().index;
             if pg.mapcount() > 0 {
-                ev.push(format!("try_to_unmap failed: {page} is still mapped {} times; it stays in the page cache", pg.mapcount()));
+                cx.ev.push(format!("try_to_unmap failed: {page} is still mapped {} times; it stays in the page cache", pg.mapcount()));
             } else if shmem {
                 let slot = self.swap.alloc();
                 self.swap.add_ref(slot);
                 self.files[f.0 as usize].to_swap(index, slot);
                 self.pages.free(page);
-                scheme.page_freed(self, page, ev);
-                ev.push(format!(
+                cx.scheme.page_freed(self, page, cx.ev);
+                cx.ev.push(format!(
                     "shmem_writeout: {name} page {index} ({page}) written to {slot} and freed"
                 ));
             } else {
@@ -277,8 +274,8 @@ impl Machine {
                 };
                 self.files[f.0 as usize].evict(index);
                 self.pages.free(page);
-                scheme.page_freed(self, page, ev);
-                ev.push(format!(
+                cx.scheme.page_freed(self, page, cx.ev);
+                cx.ev.push(format!(
                     "pageout: \"{name}\" page {index} ({page}) {how} from the page cache"
                 ));
             }
@@ -292,8 +289,7 @@ impl Machine {
     /// the walk stops, so it stays in memory. The ptes cleared before stay cleared.
     fn discard_lazyfree(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         page: PageId,
         hits: &[(Pid, Addr)],
         w: &mut Walk,
@@ -305,14 +301,14 @@ impl Machine {
                 dirty_at = Some((p, a));
                 break;
             }
-            self.clear_pte(scheme, ev, p, a, page);
+            self.clear_pte(cx, p, a, page);
             cleared += 1;
         }
         let s = |n: usize| if n == 1 { "" } else { "s" };
         if let Some((p, a)) = dirty_at {
             self.pages.set_lazyfree(page, false);
             self.pages.set_dirty(page, true);
-            ev.push(format!(
+            cx.ev.push(format!(
                 "try_to_unmap: {page} was freed with MADV_FREE but pid {p} {} wrote to it since: \
                  it is swap-backed again and stays in memory ({cleared} clean pte{} cleared before)",
                 hex(a),
@@ -320,13 +316,13 @@ impl Machine {
             ));
         } else if self.pages.get(page).mapcount() == 0 {
             self.pages.free(page);
-            scheme.page_freed(self, page, ev);
-            ev.push(format!(
+            cx.scheme.page_freed(self, page, cx.ev);
+            cx.ev.push(format!(
                 "try_to_unmap: {page} was freed with MADV_FREE and is clean: {cleared} pte{} cleared, discarded without swap",
                 s(cleared)
             ));
         } else {
-            ev.push(format!(
+            cx.ev.push(format!(
                 "try_to_unmap failed: {page} was freed with MADV_FREE; {cleared} pte{} cleared, it is still mapped {} time{}",
                 s(cleared),
                 self.pages.get(page).mapcount(),
@@ -337,16 +333,9 @@ impl Machine {
     }
 
     /// try_to_unmap_one's pte clear: no swap entry is left in its place.
-    fn clear_pte(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        pid: Pid,
-        addr: Addr,
-        page: PageId,
-    ) {
+    fn clear_pte(&mut self, cx: &mut StepCx, pid: Pid, addr: Addr, page: PageId) {
         self.mm_mut(pid).pt.take(addr);
         self.pages.dec_map(page);
-        scheme.pte_unmapped(self, pid, addr, page, ev);
+        cx.scheme.pte_unmapped(self, pid, addr, page, cx.ev);
     }
 }

@@ -1,8 +1,7 @@
 //! Splitting, merging and removing vmas: the kernel's __split_vma, vma_merge and
 //! remove_vma, with the scheme consulted and told at each change.
 
-use super::events::Events;
-use super::machine::Machine;
+use super::machine::{Machine, StepCx};
 use super::rmap::{NewVma, Scheme, VmaChange, VmaOrigin};
 use super::types::{Addr, PAGE_SHIFT, Pid, hex};
 use super::vma::Vma;
@@ -44,8 +43,7 @@ impl Machine {
     /// the upper part; otherwise the new vma is the upper part. Returns the new vma's index.
     pub(crate) fn split_vma(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         pid: Pid,
         idx: usize,
         at: Addr,
@@ -70,7 +68,7 @@ impl Machine {
         let mm = self.mm_mut(pid);
         mm.vmas[idx] = orig.clone();
         let new_idx = mm.insert(new.clone());
-        ev.push(format!(
+        cx.ev.push(format!(
             "__split_vma: pid {pid} {}-{} split at {} into {}-{} and {}-{}",
             hex(before.start),
             hex(before.end),
@@ -83,31 +81,42 @@ impl Machine {
         // As __split_vma: the new piece is linked (anon_vma_clone) before the original is
         // re-keyed in the trees with its new range.
         let origin = VmaOrigin::Split { from: &orig };
-        scheme.vma_added(self, NewVma::new(pid, &new, origin), ev);
-        scheme.vma_changed(self, VmaChange::resized(pid, &before, &orig), ev);
+        cx.scheme
+            .vma_added(self, NewVma::new(pid, &new, origin), cx.ev);
+        cx.scheme
+            .vma_changed(self, VmaChange::resized(pid, &before, &orig), cx.ev);
         new_idx
     }
 
-    /// Merges the vmas at `idx` and `idx + 1` if allowed. Returns true when merged.
-    pub(crate) fn try_merge(
+    /// Vma `idx` of `pid` takes new bounds in place (`before` becomes `after`, same id), and
+    /// the scheme hears of it.
+    pub(crate) fn resize_vma(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         pid: Pid,
         idx: usize,
-    ) -> bool {
+        before: &Vma,
+        after: &Vma,
+    ) {
+        self.mm_mut(pid).vmas[idx] = after.clone();
+        cx.scheme
+            .vma_changed(self, VmaChange::resized(pid, before, after), cx.ev);
+    }
+
+    /// Merges the vmas at `idx` and `idx + 1` if allowed. Returns true when merged.
+    pub(crate) fn try_merge(&mut self, cx: &mut StepCx, pid: Pid, idx: usize) -> bool {
         let mm = &self.proc(pid).expect("validated").mm;
         if idx + 1 >= mm.vmas.len() {
             return false;
         }
         let (prev, next) = (mm.vmas[idx].clone(), mm.vmas[idx + 1].clone());
-        if !self.can_merge(scheme, pid, &prev, &next) {
+        if !self.can_merge(cx.scheme, pid, &prev, &next) {
             return false;
         }
         let mut kept = prev.clone();
         kept.end = next.end;
         kept.anon_faulted = prev.anon_faulted || next.anon_faulted;
-        ev.push(format!(
+        cx.ev.push(format!(
             "vma_merge: pid {pid} {}-{} and {}-{} become {}-{}",
             hex(prev.start),
             hex(prev.end),
@@ -123,24 +132,17 @@ impl Machine {
             after: &kept,
             merged: Some(&next),
         };
-        scheme.vma_changed(self, change, ev);
+        cx.scheme.vma_changed(self, change, cx.ev);
         self.mm_mut(pid).vmas.remove(idx + 1);
         true
     }
 
     /// Tries to merge every adjacent pair in `lo..=hi` (vma indices), left to right.
-    pub(crate) fn merge_around(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        pid: Pid,
-        lo: usize,
-        hi: usize,
-    ) {
+    pub(crate) fn merge_around(&mut self, cx: &mut StepCx, pid: Pid, lo: usize, hi: usize) {
         let mut i = lo;
         let mut hi = hi;
         while i < hi {
-            if self.try_merge(scheme, ev, pid, i) {
+            if self.try_merge(cx, pid, i) {
                 hi -= 1;
             } else {
                 i += 1;
@@ -149,12 +151,7 @@ impl Machine {
     }
 
     /// Zaps every pte in `[start, end)` of `pid`.
-    pub(crate) fn zap_range(
-        &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
-        Span { pid, start, end }: Span,
-    ) -> usize {
+    pub(crate) fn zap_range(&mut self, cx: &mut StepCx, Span { pid, start, end }: Span) -> usize {
         let addrs: Vec<Addr> = self
             .proc(pid)
             .expect("validated")
@@ -165,7 +162,7 @@ impl Machine {
             .map(|(a, _)| a)
             .collect();
         for &a in &addrs {
-            self.zap_pte(scheme, ev, pid, a);
+            self.zap_pte(cx, pid, a);
         }
         addrs.len()
     }
@@ -174,20 +171,19 @@ impl Machine {
     /// (the new vma is the upper part at both ends).
     pub(crate) fn split_at_bounds(
         &mut self,
-        scheme: &mut dyn Scheme,
-        ev: &mut Events,
+        cx: &mut StepCx,
         Span { pid, start, end }: Span,
         below_at_start: bool,
     ) {
         if let Some(i) = self.proc(pid).expect("validated").mm.find(start)
             && self.proc(pid).expect("validated").mm.vmas[i].start < start
         {
-            self.split_vma(scheme, ev, pid, i, start, below_at_start);
+            self.split_vma(cx, pid, i, start, below_at_start);
         }
         if let Some(i) = self.proc(pid).expect("validated").mm.find(end)
             && self.proc(pid).expect("validated").mm.vmas[i].start < end
         {
-            self.split_vma(scheme, ev, pid, i, end, false);
+            self.split_vma(cx, pid, i, end, false);
         }
     }
 }
