@@ -14,37 +14,37 @@ pub struct Builtin {
 /// The scenario opened when none is named.
 pub const DEFAULT_BUILTIN: &str = "S3";
 
+/// A built-in from its short name, its file's number and its slug: the file is
+/// `assets/scenarios/<number>-<slug>.ron`.
 macro_rules! builtin {
-    ($name:literal, $slug:literal, $file:literal) => {
+    ($name:literal, $number:literal, $slug:literal) => {
         Builtin {
             name: $name,
             slug: $slug,
-            source: include_str!(concat!("../../assets/scenarios/", $file)),
+            source: include_str!(concat!(
+                "../../assets/scenarios/",
+                $number,
+                "-",
+                $slug,
+                ".ron"
+            )),
         }
     };
 }
 
 /// Every built-in scenario, in order.
 pub static BUILTINS: [Builtin; 11] = [
-    builtin!("S1", "fork-reclaim", "s01-fork-reclaim.ron"),
-    builtin!("S2", "cow-storm", "s02-cow-storm.ron"),
-    builtin!("S3", "fork-mremap-reclaim", "s03-fork-mremap-reclaim.ron"),
-    builtin!(
-        "S4",
-        "mprotect-checkerboard",
-        "s04-mprotect-checkerboard.ron"
-    ),
-    builtin!("S5", "fork-many-exec-most", "s05-fork-many-exec-most.ron"),
-    builtin!("S7", "faulted-neighbours", "s07-faulted-neighbours.ron"),
-    builtin!(
-        "S8",
-        "cow-then-child-writes",
-        "s08-cow-then-child-writes.ron"
-    ),
-    builtin!("S9", "swapin-child-first", "s09-swapin-child-first.ron"),
-    builtin!("S10", "private-file-cow", "s10-private-file-cow.ron"),
-    builtin!("S11", "partial-munmap", "s11-partial-munmap.ron"),
-    builtin!("S12", "exit-order", "s12-exit-order.ron"),
+    builtin!("S1", "s01", "fork-reclaim"),
+    builtin!("S2", "s02", "cow-storm"),
+    builtin!("S3", "s03", "fork-mremap-reclaim"),
+    builtin!("S4", "s04", "mprotect-checkerboard"),
+    builtin!("S5", "s05", "fork-many-exec-most"),
+    builtin!("S7", "s07", "faulted-neighbours"),
+    builtin!("S8", "s08", "cow-then-child-writes"),
+    builtin!("S9", "s09", "swapin-child-first"),
+    builtin!("S10", "s10", "private-file-cow"),
+    builtin!("S11", "s11", "partial-munmap"),
+    builtin!("S12", "s12", "exit-order"),
 ];
 
 /// A built-in by short name or slug, ignoring case.
