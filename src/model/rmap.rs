@@ -239,12 +239,9 @@ impl SchemeInfo {
 /// otherwise) and the step's event list. Hooks that set a page's rmap words return them; the
 /// model stores them. Hooks with a default do nothing by default; a scheme overrides the ones
 /// its design needs.
-pub trait Scheme: Send + Sync {
+pub trait Scheme: Send + Sync + CloneScheme {
     /// Name, era and summary.
     fn info(&self) -> &'static SchemeInfo;
-
-    /// A copy of the whole scheme state (for history).
-    fn clone_box(&self) -> Box<dyn Scheme>;
 
     /// A new address space exists (its vmas, for a fork, are added afterwards one by one).
     fn mm_created(&mut self, m: &Machine, pid: Pid, mm: MmId, origin: MmOrigin, ev: &mut Events) {
@@ -357,6 +354,18 @@ pub trait Scheme: Send + Sync {
 
     /// The rmap objects and their links, for the graph and the inspector.
     fn rmap_graph(&self, m: &Machine) -> RmapGraph;
+}
+
+/// A copy of a whole scheme's state behind `dyn Scheme` (for history). Every scheme that is
+/// `Clone` has it; no scheme writes it.
+pub trait CloneScheme {
+    fn clone_box(&self) -> Box<dyn Scheme>;
+}
+
+impl<T: Scheme + Clone + 'static> CloneScheme for T {
+    fn clone_box(&self) -> Box<dyn Scheme> {
+        Box::new(self.clone())
+    }
 }
 
 impl Clone for Box<dyn Scheme> {

@@ -16,49 +16,45 @@ pub type Pid = u32;
 /// A user virtual address.
 pub type Addr = u64;
 
-/// A page frame of the model. Ids are handed out in creation order and never reused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PageId(pub u32);
+/// An id newtype of the model: a `u32` that prints with its prefix (`p3`, `vma2`, `mm1`).
+macro_rules! model_id {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
 
-impl fmt::Display for PageId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "p{}", self.0)
-    }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!($prefix, "{}"), self.0)
+            }
+        }
+    };
 }
 
-/// A vma of the model. A split makes a new id for the new piece; ids are never reused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct VmaId(pub u32);
-
-impl fmt::Display for VmaId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "vma{}", self.0)
-    }
-}
-
-/// An address space (mm_struct). Spawn, fork and exec each make a new one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct MmId(pub u32);
-
-impl fmt::Display for MmId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "mm{}", self.0)
-    }
-}
+model_id!(
+    /// A page frame of the model. Ids are handed out in creation order and never reused.
+    PageId,
+    "p"
+);
+model_id!(
+    /// A vma of the model. A split makes a new id for the new piece; ids are never reused.
+    VmaId,
+    "vma"
+);
+model_id!(
+    /// An address space (mm_struct). Spawn, fork and exec each make a new one.
+    MmId,
+    "mm"
+);
+model_id!(
+    /// A swap slot.
+    SlotId,
+    "swap:"
+);
 
 /// A file of the scenario's little filesystem, or the shmem object behind a shared anonymous mapping.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(pub u32);
-
-/// A swap slot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SlotId(pub u32);
-
-impl fmt::Display for SlotId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "swap:{}", self.0)
-    }
-}
 
 /// Protection bits of a vma, written as letters from "rwx".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

@@ -247,10 +247,6 @@ impl Scheme for AnonAsScheme {
         &ANON_AS
     }
 
-    fn clone_box(&self) -> Box<dyn Scheme> {
-        Box::new(self.clone())
-    }
-
     fn mm_created(&mut self, _m: &Machine, pid: Pid, mm: MmId, origin: MmOrigin, ev: &mut Events) {
         let parent = match origin {
             MmOrigin::Fork { parent_mm, .. } => self.mms.get(&parent_mm).map(|&(s, _)| s),

@@ -170,10 +170,6 @@ impl Scheme for AnonVmaScheme {
         }
     }
 
-    fn clone_box(&self) -> Box<dyn Scheme> {
-        Box::new(self.clone())
-    }
-
     fn mm_created(&mut self, _m: &Machine, pid: Pid, mm: MmId, origin: MmOrigin, _ev: &mut Events) {
         if self.global() {
             self.families.mm_created(pid, mm, origin);

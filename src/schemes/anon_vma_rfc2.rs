@@ -207,10 +207,6 @@ impl Scheme for AnonVmaRfc2Scheme {
         &ANON_VMA_RFC2
     }
 
-    fn clone_box(&self) -> Box<dyn Scheme> {
-        Box::new(self.clone())
-    }
-
     fn vma_added(&mut self, m: &Machine, new: NewVma<'_>, ev: &mut Events) {
         let NewVma { pid, vma, origin } = new;
         match origin {

@@ -259,10 +259,6 @@ impl Scheme for AnonMmScheme {
         if self.fix { &ANONMM } else { &ANONMM_NAIVE }
     }
 
-    fn clone_box(&self) -> Box<dyn Scheme> {
-        Box::new(self.clone())
-    }
-
     fn mm_created(&mut self, _m: &Machine, pid: Pid, mm: MmId, origin: MmOrigin, ev: &mut Events) {
         let parent = match origin {
             MmOrigin::Fork { parent_mm, .. } => self

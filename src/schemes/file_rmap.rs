@@ -263,10 +263,6 @@ impl<A: Scheme + Clone + 'static> Scheme for WithFiles<A> {
         self.anon.info()
     }
 
-    fn clone_box(&self) -> Box<dyn Scheme> {
-        Box::new(self.clone())
-    }
-
     fn mm_created(&mut self, m: &Machine, pid: Pid, mm: MmId, origin: MmOrigin, ev: &mut Events) {
         self.anon.mm_created(m, pid, mm, origin, ev);
     }

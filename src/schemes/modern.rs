@@ -399,10 +399,6 @@ impl Scheme for ModernScheme {
         }
     }
 
-    fn clone_box(&self) -> Box<dyn Scheme> {
-        Box::new(self.clone())
-    }
-
     fn vma_added(&mut self, m: &Machine, new: NewVma<'_>, ev: &mut Events) {
         let NewVma { pid, vma, origin } = new;
         self.vmas.entry(vma.id).or_default();

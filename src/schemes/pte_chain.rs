@@ -367,10 +367,6 @@ impl Scheme for PteChainScheme {
         &PTE_CHAIN
     }
 
-    fn clone_box(&self) -> Box<dyn Scheme> {
-        Box::new(self.clone())
-    }
-
     fn mm_created(&mut self, _m: &Machine, pid: Pid, mm: MmId, origin: MmOrigin, _ev: &mut Events) {
         self.mm_pid.insert(mm, pid);
         match origin {
