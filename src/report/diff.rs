@@ -112,11 +112,12 @@ pub fn summary(d: &StateDiff) -> String {
         return "nothing changed".to_string();
     }
     let mut parts = Vec::new();
-    let ids = |v: Vec<String>| -> String {
+    // "+2 mms (pid 2 pid 3)": what came, counted, and the first three of them named.
+    let added = |v: Vec<String>, one: &str, many: &str| -> Option<String> {
         let n = v.len();
         let shown: Vec<String> = v.into_iter().take(3).collect();
         let more = if n > 3 { ", ..." } else { "" };
-        format!("{}{more}", shown.join(" "))
+        (n > 0).then(|| format!("+{} ({}{more})", plural(n, one, many), shown.join(" ")))
     };
     let mm_new: Vec<String> = d
         .mms
@@ -124,25 +125,13 @@ pub fn summary(d: &StateDiff) -> String {
         .filter(|m| m.after.is_some())
         .map(|m| format!("pid {}", m.pid))
         .collect();
-    if !mm_new.is_empty() {
-        parts.push(format!(
-            "+{} ({})",
-            plural(mm_new.len(), "mm", "mms"),
-            ids(mm_new)
-        ));
-    }
+    parts.extend(added(mm_new, "mm", "mms"));
     let vma_new = d.vmas.iter().filter(|v| v.before.is_none()).count();
     if vma_new > 0 {
         parts.push(format!("+{}", plural(vma_new, "vma", "vmas")));
     }
     let new: Vec<String> = d.new_pages().map(|p| p.page.to_string()).collect();
-    if !new.is_empty() {
-        parts.push(format!(
-            "+{} ({})",
-            plural(new.len(), "page", "pages"),
-            ids(new)
-        ));
-    }
+    parts.extend(added(new, "page", "pages"));
     for (name, f) in PTE_KINDS {
         let n = d.ptes_how(f).count();
         if n > 0 {
@@ -176,13 +165,7 @@ pub fn summary(d: &StateDiff) -> String {
         .filter(|o| o.before.is_none())
         .map(|o| o.key.clone())
         .collect();
-    if !obj_new.is_empty() {
-        parts.push(format!(
-            "+{} ({})",
-            plural(obj_new.len(), "object", "objects"),
-            ids(obj_new)
-        ));
-    }
+    parts.extend(added(obj_new, "object", "objects"));
     let obj_changed = d
         .objects
         .iter()
