@@ -261,34 +261,38 @@ mod tests {
         assert_eq!(parsed("# nothing set\n").unwrap(), FileConfig::default());
     }
 
+    /// `text` is refused with a message that starts with `start` (where and what).
+    fn refused(text: &str, start: &str) {
+        let e = parsed(text).unwrap_err();
+        assert!(e.starts_with(start), "{text:?}: {e}");
+    }
+
     #[test]
     fn errors_name_the_line_and_column_of_the_value() {
-        let e = parsed("mouse = true\ntheme = \"purple\"\n").unwrap_err();
-        assert!(e.starts_with("c.toml:2:9: unknown theme \"purple\""), "{e}");
-        let e = parsed("scheme = \"anon-vma\"\n  compare = \"anon-vma\"").unwrap_err();
-        assert!(
-            e.starts_with("c.toml:2:13: compare names the scheme shown"),
-            "{e}"
+        refused(
+            "mouse = true\ntheme = \"purple\"\n",
+            "c.toml:2:9: unknown theme \"purple\"",
         );
-        let e = parsed("autoplay_ms = 750").unwrap_err();
-        assert!(
-            e.starts_with("c.toml:1:15: autoplay_ms 750 is not one of"),
-            "{e}"
+        refused(
+            "scheme = \"anon-vma\"\n  compare = \"anon-vma\"",
+            "c.toml:2:13: compare names the scheme shown",
         );
-        let e = parsed("scheme = \"rmap\"").unwrap_err();
-        assert!(e.starts_with("c.toml:1:10: unknown scheme \"rmap\""), "{e}");
-        let e = parsed("color = \"sometimes\"").unwrap_err();
-        assert!(e.starts_with("c.toml:1:9: unknown color"), "{e}");
+        refused(
+            "autoplay_ms = 750",
+            "c.toml:1:15: autoplay_ms 750 is not one of",
+        );
+        refused("scheme = \"rmap\"", "c.toml:1:10: unknown scheme \"rmap\"");
+        refused("color = \"sometimes\"", "c.toml:1:9: unknown color");
     }
 
     #[test]
     fn toml_errors_keep_their_place() {
-        let e = parsed("ascii = true\ncolour = \"never\"\n").unwrap_err();
-        assert!(e.starts_with("c.toml:2:1: unknown field `colour`"), "{e}");
-        let e = parsed("ascii = yes\n").unwrap_err();
-        assert!(e.starts_with("c.toml:1:9: "), "{e}");
-        let e = parsed("mouse = \"true\"\n").unwrap_err();
-        assert!(e.starts_with("c.toml:1:9: invalid type"), "{e}");
+        refused(
+            "ascii = true\ncolour = \"never\"\n",
+            "c.toml:2:1: unknown field `colour`",
+        );
+        refused("ascii = yes\n", "c.toml:1:9: ");
+        refused("mouse = \"true\"\n", "c.toml:1:9: invalid type");
     }
 
     #[test]

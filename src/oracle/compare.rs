@@ -535,6 +535,16 @@ mod tests {
         (e, o)
     }
 
+    /// `d` is one frame-identity difference, at pid 1's 0x11000, whose kernel side says `says`.
+    fn one_frame_identity_difference(d: &[Difference], says: &str) {
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            (d[0].pid, d[0].addr, d[0].what),
+            (1, Some(0x11000), "frame identity")
+        );
+        assert!(d[0].observed.contains(says), "{d:?}");
+    }
+
     #[test]
     fn frame_identity_across_a_step_is_compared() {
         let (e0, o0) = after_fork();
@@ -547,23 +557,13 @@ mod tests {
         let mut copied = o1.clone();
         set_obs(&mut copied, 1, 0x11000, present(0x888, 1));
         let d = compare(&e1, &copied, Some((&e0, &o0))).differences;
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!(
-            (d[0].pid, d[0].addr, d[0].what),
-            (1, Some(0x11000), "frame identity")
-        );
-        assert!(d[0].observed.contains("different frame"), "{d:?}");
+        one_frame_identity_difference(&d, "different frame");
         // The model copied where the kernel reused: the writer's page got a new id, the frame
         // stayed (as do_wp_page's reuse of a page mapped once does).
         let mut e_copy = e1.clone();
         set_exp(&mut e_copy, 1, 0x11000, page(9, 1));
         let d = compare(&e_copy, &o1, Some((&e1, &o1))).differences;
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!(
-            (d[0].pid, d[0].addr, d[0].what),
-            (1, Some(0x11000), "frame identity")
-        );
-        assert!(d[0].observed.contains("kept (reused)"), "{d:?}");
+        one_frame_identity_difference(&d, "kept (reused)");
         // Without frame numbers nothing is compared across steps.
         let mut blind = o1.clone();
         blind.frames = false;

@@ -8,7 +8,7 @@ use super::cells::{Seg, raster};
 use super::detail::Detail;
 use super::graph::{EdgeKind, NodeKind};
 use super::layout::{gutter_width, layout, layout_at, width_at};
-use super::tests::{builtin, graph_of, steps};
+use super::tests::{builtin, every_builtin_graph, graph_of, steps};
 use super::{Graph, Layout};
 use crate::scenario::{BUILTINS, Scenario, storm};
 use crate::schemes::scheme_names;
@@ -268,34 +268,28 @@ fn check_no_false_joins(g: &Graph, l: &Layout, what: &str) {
 
 #[test]
 fn every_builtin_lays_out_cleanly_at_every_step_under_every_scheme() {
-    for b in BUILTINS.iter() {
-        let sc = builtin(b.name);
-        for scheme in scheme_names() {
-            for (k, (sim, walk)) in steps(&sc, scheme).iter().enumerate() {
-                let g = graph_of(sim, walk.as_ref());
-                let full = layout(&g);
-                for d in Detail::ALL {
-                    let l = layout_at(&g, d);
-                    let what = format!("{} step {k} {scheme} {}", b.name, d.as_str());
-                    check_layout(&g, &l, &what);
-                    check_no_false_joins(&g, &l, &what);
-                    // Only the columns' widths change with the level: the same rows, the same
-                    // lanes, and the width width_at predicts from the full layout.
-                    assert_eq!(l.height, full.height, "{what}");
-                    assert_eq!(l.lanes, full.lanes, "{what}");
-                    assert_eq!(l.links, full.links, "{what}");
-                    assert_eq!(l.width, width_at(&g, &full, d), "{what}");
-                    for p in &full.placed {
-                        let q = p.node.and_then(|n| l.of(n));
-                        assert!(
-                            p.node.is_none() || q.is_some_and(|q| q.row == p.row),
-                            "{what}"
-                        );
-                    }
-                }
+    every_builtin_graph(|g, at| {
+        let full = layout(g);
+        for d in Detail::ALL {
+            let l = layout_at(g, d);
+            let what = format!("{at} {}", d.as_str());
+            check_layout(g, &l, &what);
+            check_no_false_joins(g, &l, &what);
+            // Only the columns' widths change with the level: the same rows, the same
+            // lanes, and the width width_at predicts from the full layout.
+            assert_eq!(l.height, full.height, "{what}");
+            assert_eq!(l.lanes, full.lanes, "{what}");
+            assert_eq!(l.links, full.links, "{what}");
+            assert_eq!(l.width, width_at(g, &full, d), "{what}");
+            for p in &full.placed {
+                let q = p.node.and_then(|n| l.of(n));
+                assert!(
+                    p.node.is_none() || q.is_some_and(|q| q.row == p.row),
+                    "{what}"
+                );
             }
         }
-    }
+    });
 }
 
 #[test]
@@ -326,25 +320,14 @@ fn a_storm_lays_out_with_few_lanes() {
 #[test]
 fn node_widths_are_the_widths_of_the_texts_drawn() {
     use unicode_width::UnicodeWidthStr;
-    for b in BUILTINS.iter() {
-        let sc = builtin(b.name);
-        for scheme in scheme_names() {
-            for (sim, walk) in steps(&sc, scheme) {
-                let g = graph_of(&sim, walk.as_ref());
-                for i in g.graph.node_indices() {
-                    let n = g.node(i);
-                    for d in Detail::ALL {
-                        assert_eq!(
-                            n.width_at(d),
-                            n.text_at(d).width(),
-                            "{scheme} {}: {d:?}",
-                            n.id
-                        );
-                    }
-                }
+    every_builtin_graph(|g, at| {
+        for i in g.graph.node_indices() {
+            let n = g.node(i);
+            for d in Detail::ALL {
+                assert_eq!(n.width_at(d), n.text_at(d).width(), "{at} {}: {d:?}", n.id);
             }
         }
-    }
+    });
     for s in ["abcdef", "ab\u{4e2d}cdef", "\u{4e2d}\u{4e2d}\u{4e2d}", ""] {
         for w in 0..8 {
             assert_eq!(

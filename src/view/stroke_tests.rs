@@ -7,9 +7,7 @@ use super::cells::{E, N, S, W, raster};
 use super::glyph::{self, LineStyle, Stroke};
 use super::graph::EdgeKind;
 use super::layout::layout;
-use super::tests::{builtin, graph_of, steps};
-use crate::scenario::BUILTINS;
-use crate::schemes::scheme_names;
+use super::tests::every_builtin_graph;
 
 /// Which part of the graph a cell at `x` is in: the number of columns after the first that
 /// start at or before it (0: the mm column and the gap after it; 1: the vma column, the gap
@@ -23,50 +21,38 @@ fn every_edge_kind_is_drawn_in_a_stroke_and_place_of_its_own() {
     // For each kind: the regions its lines cross, and the strokes of the straight pieces only
     // its edges draw.
     let mut seen: HashMap<EdgeKind, (BTreeSet<u8>, BTreeSet<Stroke>)> = HashMap::new();
-    for b in BUILTINS.iter() {
-        let sc = builtin(b.name);
-        for scheme in scheme_names() {
-            for (k, (sim, walk)) in steps(&sc, scheme).iter().enumerate() {
-                let g = graph_of(sim, walk.as_ref());
-                let l = layout(&g);
-                let mut kinds: HashMap<(u32, u16), BTreeSet<EdgeKind>> = HashMap::new();
-                for r in &l.routes {
-                    for s in &r.segs {
-                        for (at, _) in raster(s, false, false) {
-                            kinds.entry(at).or_default().insert(g.graph[r.edge].kind);
-                        }
-                    }
-                }
-                for (row, cells) in l.cells.iter().enumerate() {
-                    for c in cells {
-                        let Some(ks) = kinds.get(&(row as u32, c.x)) else {
-                            continue;
-                        };
-                        let [kind] = ks.iter().copied().collect::<Vec<_>>()[..] else {
-                            continue;
-                        };
-                        let e = seen.entry(kind).or_default();
-                        e.0.insert(region(&l, c.x));
-                        let m = c.mask & (N | E | S | W);
-                        if c.arrow || (m != E | W && m != N | S) {
-                            continue;
-                        }
-                        let ch = glyph::cell(c, LineStyle::Light);
-                        let (arms, stroke) = glyph::arms_of(ch)
-                            .unwrap_or_else(|| panic!("{} step {k} {scheme}: {ch:?}", b.name));
-                        assert_eq!(arms, m, "{} step {k} {scheme}: {ch:?}", b.name);
-                        assert_eq!(
-                            stroke,
-                            kind.stroke(),
-                            "{} step {k} {scheme}: {kind:?} drawn {ch:?}",
-                            b.name
-                        );
-                        e.1.insert(stroke);
-                    }
+    every_builtin_graph(|g, at| {
+        let l = layout(g);
+        let mut kinds: HashMap<(u32, u16), BTreeSet<EdgeKind>> = HashMap::new();
+        for r in &l.routes {
+            for s in &r.segs {
+                for (at, _) in raster(s, false, false) {
+                    kinds.entry(at).or_default().insert(g.graph[r.edge].kind);
                 }
             }
         }
-    }
+        for (row, cells) in l.cells.iter().enumerate() {
+            for c in cells {
+                let Some(ks) = kinds.get(&(row as u32, c.x)) else {
+                    continue;
+                };
+                let [kind] = ks.iter().copied().collect::<Vec<_>>()[..] else {
+                    continue;
+                };
+                let e = seen.entry(kind).or_default();
+                e.0.insert(region(&l, c.x));
+                let m = c.mask & (N | E | S | W);
+                if c.arrow || (m != E | W && m != N | S) {
+                    continue;
+                }
+                let ch = glyph::cell(c, LineStyle::Light);
+                let (arms, stroke) = glyph::arms_of(ch).unwrap_or_else(|| panic!("{at}: {ch:?}"));
+                assert_eq!(arms, m, "{at}: {ch:?}");
+                assert_eq!(stroke, kind.stroke(), "{at}: {kind:?} drawn {ch:?}");
+                e.1.insert(stroke);
+            }
+        }
+    });
     for k in EdgeKind::ALL {
         assert!(seen.contains_key(&k), "{k:?} never drawn by a built-in");
     }

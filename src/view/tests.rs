@@ -9,7 +9,8 @@ use super::detail::{Detail, MAX_TEXT};
 use super::graph::{BuildOptions, EdgeKind, NodeKind, build_with, page_group_id};
 use super::layout::{layout, layout_at};
 use crate::model::{Outcome, Walk};
-use crate::scenario::{Scenario, storm};
+use crate::scenario::{BUILTINS, Scenario, storm};
+use crate::schemes::scheme_names;
 use crate::session::Simulation;
 
 /// Every step of `sc` under `scheme`: (state after the step, the step's walk).
@@ -31,6 +32,22 @@ pub(super) fn graph_of(sim: &Simulation, walk: Option<&Walk>) -> Graph {
         walk,
         &BuildOptions::default(),
     )
+}
+
+/// Calls `f` with the graph of every step of every built-in scenario under every scheme, and
+/// which one it is ("S3 step 4 anon-vma").
+pub(super) fn every_builtin_graph(mut f: impl FnMut(&Graph, &str)) {
+    for b in BUILTINS.iter() {
+        let sc = builtin(b.name);
+        for scheme in scheme_names() {
+            for (k, (sim, walk)) in steps(&sc, scheme).iter().enumerate() {
+                f(
+                    &graph_of(sim, walk.as_ref()),
+                    &format!("{} step {k} {scheme}", b.name),
+                );
+            }
+        }
+    }
 }
 
 pub(super) fn builtin(name: &str) -> Scenario {
