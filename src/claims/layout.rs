@@ -43,72 +43,48 @@ impl StructLayout {
     }
 }
 
-const fn field(ctype: &'static str, name: &'static str, bytes: u64) -> Field {
-    Field { ctype, name, bytes }
+/// The layouts, one a line: `NAME = c_struct "what the text calls it": "C type" field bytes,
+/// ...;` each becomes a `pub const NAME: StructLayout` with the doc comment above it.
+macro_rules! layouts {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident = $c_struct:ident $what:literal:
+            $($ctype:literal $field:ident $bytes:literal),+;
+    )+) => {
+        $(
+            $(#[$doc])*
+            pub const $name: StructLayout = StructLayout {
+                what: $what,
+                c_struct: stringify!($c_struct),
+                fields: &[$(Field { ctype: $ctype, name: stringify!($field), bytes: $bytes }),+],
+            };
+        )+
+
+        /// Every layout the claims name.
+        pub const LAYOUTS: &[&StructLayout] = &[$(&$name),+];
+    };
 }
 
-/// `struct anon_vma` of 2.6.7 on an SMP kernel: what the model counts per anon_vma.
-pub const ANON_VMA_SMP: StructLayout = StructLayout {
-    what: "struct anon_vma (2.6.7, SMP i386)",
-    c_struct: "anon_vma_267",
-    fields: &[
-        field("spinlock_t", "lock", 4),
-        field("struct list_head", "head", 8),
-    ],
-};
-
-/// `struct anon_vma` on a uniprocessor kernel, whose `spinlock_t` is an empty struct.
-pub const ANON_VMA_UP: StructLayout = StructLayout {
-    what: "struct anon_vma (2.6.7, uniprocessor i386)",
-    c_struct: "anon_vma_267_up",
-    fields: &[
-        field("spinlock_t", "lock", 0),
-        field("struct list_head", "head", 8),
-    ],
-};
-
-/// The anonymous fields every `vm_area_struct` gained with anon_vma (and would with
-/// anon_vma_global).
-pub const VMA_ANON_FIELDS: StructLayout = StructLayout {
-    what: "the anon_vma fields of struct vm_area_struct (2.6.7)",
-    c_struct: "vma_anon_267",
-    fields: &[
-        field("struct list_head", "anon_vma_node", 8),
-        field("struct anon_vma *", "anon_vma", 4),
-    ],
-};
-
-/// A bare prio_tree node (2.6.7 `struct prio_tree_node`).
-pub const PRIO_TREE_NODE: StructLayout = StructLayout {
-    what: "struct prio_tree_node (2.6.7)",
-    c_struct: "prio_tree_node_267",
-    fields: &[
-        field("struct prio_tree_node *", "left", 4),
-        field("struct prio_tree_node *", "right", 4),
-        field("struct prio_tree_node *", "parent", 4),
-    ],
-};
-
-/// The `vm_set` side of 2.6.7's `vm_area_struct.shared` union (the other side is the bare
-/// prio_tree node): a vma in the tree, or on the list of vmas with the same range.
-pub const VM_SET: StructLayout = StructLayout {
-    what: "vm_area_struct.shared.vm_set (2.6.7)",
-    c_struct: "vma_prio_267",
-    fields: &[
-        field("struct list_head", "list", 8),
-        field("void *", "parent", 4),
-        field("struct vm_area_struct *", "head", 4),
-    ],
-};
-
-/// Every layout the claims name.
-pub const LAYOUTS: [&StructLayout; 5] = [
-    &ANON_VMA_SMP,
-    &ANON_VMA_UP,
-    &VMA_ANON_FIELDS,
-    &PRIO_TREE_NODE,
-    &VM_SET,
-];
+layouts! {
+    /// `struct anon_vma` of 2.6.7 on an SMP kernel: what the model counts per anon_vma.
+    ANON_VMA_SMP = anon_vma_267 "struct anon_vma (2.6.7, SMP i386)":
+        "spinlock_t" lock 4, "struct list_head" head 8;
+    /// `struct anon_vma` on a uniprocessor kernel, whose `spinlock_t` is an empty struct.
+    ANON_VMA_UP = anon_vma_267_up "struct anon_vma (2.6.7, uniprocessor i386)":
+        "spinlock_t" lock 0, "struct list_head" head 8;
+    /// The anonymous fields every `vm_area_struct` gained with anon_vma (and would with
+    /// anon_vma_global).
+    VMA_ANON_FIELDS = vma_anon_267 "the anon_vma fields of struct vm_area_struct (2.6.7)":
+        "struct list_head" anon_vma_node 8, "struct anon_vma *" anon_vma 4;
+    /// A bare prio_tree node (2.6.7 `struct prio_tree_node`).
+    PRIO_TREE_NODE = prio_tree_node_267 "struct prio_tree_node (2.6.7)":
+        "struct prio_tree_node *" left 4, "struct prio_tree_node *" right 4,
+        "struct prio_tree_node *" parent 4;
+    /// The `vm_set` side of 2.6.7's `vm_area_struct.shared` union (the other side is the bare
+    /// prio_tree node): a vma in the tree, or on the list of vmas with the same range.
+    VM_SET = vma_prio_267 "vm_area_struct.shared.vm_set (2.6.7)":
+        "struct list_head" list 8, "void *" parent 4, "struct vm_area_struct *" head 4;
+}
 
 #[cfg(test)]
 mod tests {
