@@ -85,6 +85,17 @@ pub struct WalkPlan {
     pub object: String,
 }
 
+impl WalkPlan {
+    /// The walk of a page whose rmap object is gone: no candidates, the object named
+    /// "`object` (freed)".
+    pub fn freed(object: &str) -> WalkPlan {
+        WalkPlan {
+            object: format!("{object} (freed)"),
+            ..WalkPlan::default()
+        }
+    }
+}
+
 /// One visited candidate, classified.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Visit {

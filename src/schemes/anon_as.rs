@@ -359,10 +359,7 @@ impl Scheme for AnonAsScheme {
         let index = pg.rmap().index;
         let object = format!("anon_as{space}");
         let Some(s) = self.spaces.get(&space) else {
-            return WalkPlan {
-                object: format!("{object} (freed)"),
-                ..WalkPlan::default()
-            };
+            return WalkPlan::freed(&object);
         };
         let live: Vec<(&TreeVma, &Vma, u64)> = s
             .tree

@@ -222,10 +222,7 @@ impl AvLists {
     pub fn walk(&self, m: &Machine, av: u32, index: u64, tree: bool) -> WalkPlan {
         let object = format!("av{av}");
         let Some(list) = self.avs.get(&av) else {
-            return WalkPlan {
-                object: format!("{object} (freed)"),
-                ..WalkPlan::default()
-            };
+            return WalkPlan::freed(&object);
         };
         let live: Vec<(&Member, &Vma)> = list
             .iter()

@@ -537,10 +537,7 @@ impl Scheme for ModernScheme {
         let av = pg.rmap().mapping;
         let object = format!("av{av}");
         let Some(a) = self.avs.get(&av) else {
-            return WalkPlan {
-                object: format!("{object} (freed)"),
-                ..WalkPlan::default()
-            };
+            return WalkPlan::freed(&object);
         };
         let entries: Vec<(&Avc, &Vma)> = a
             .tree
