@@ -121,6 +121,13 @@ pub fn pages(len: u64) -> u64 {
     len.div_ceil(crate::model::PAGE_SIZE)
 }
 
+/// `[(libc::PROT_READ as u64, "PROT_READ"), ...]` from the names alone.
+macro_rules! libc_flags {
+    ($($name:ident),+) => {
+        [$((libc::$name as u64, stringify!($name))),+]
+    };
+}
+
 fn flags(v: u64, names: &[(u64, &str)], zero: &str) -> String {
     if v == 0 {
         return zero.to_string();
@@ -149,11 +156,7 @@ fn flags(v: u64, names: &[(u64, &str)], zero: &str) -> String {
 pub fn prot_text(p: u64) -> String {
     flags(
         p,
-        &[
-            (libc::PROT_READ as u64, "PROT_READ"),
-            (libc::PROT_WRITE as u64, "PROT_WRITE"),
-            (libc::PROT_EXEC as u64, "PROT_EXEC"),
-        ],
+        &libc_flags![PROT_READ, PROT_WRITE, PROT_EXEC],
         "PROT_NONE",
     )
 }
@@ -168,19 +171,19 @@ pub fn map_flags_text(f: u64) -> String {
     };
     let rest = flags(
         f & !3,
-        &[
-            (libc::MAP_FIXED as u64, "MAP_FIXED"),
-            (libc::MAP_ANONYMOUS as u64, "MAP_ANONYMOUS"),
-            (libc::MAP_GROWSDOWN as u64, "MAP_GROWSDOWN"),
-            (libc::MAP_DENYWRITE as u64, "MAP_DENYWRITE"),
-            (libc::MAP_EXECUTABLE as u64, "MAP_EXECUTABLE"),
-            (libc::MAP_LOCKED as u64, "MAP_LOCKED"),
-            (libc::MAP_NORESERVE as u64, "MAP_NORESERVE"),
-            (libc::MAP_POPULATE as u64, "MAP_POPULATE"),
-            (libc::MAP_NONBLOCK as u64, "MAP_NONBLOCK"),
-            (libc::MAP_STACK as u64, "MAP_STACK"),
-            (libc::MAP_HUGETLB as u64, "MAP_HUGETLB"),
-            (libc::MAP_FIXED_NOREPLACE as u64, "MAP_FIXED_NOREPLACE"),
+        &libc_flags![
+            MAP_FIXED,
+            MAP_ANONYMOUS,
+            MAP_GROWSDOWN,
+            MAP_DENYWRITE,
+            MAP_EXECUTABLE,
+            MAP_LOCKED,
+            MAP_NORESERVE,
+            MAP_POPULATE,
+            MAP_NONBLOCK,
+            MAP_STACK,
+            MAP_HUGETLB,
+            MAP_FIXED_NOREPLACE
         ],
         "",
     );
@@ -194,11 +197,7 @@ pub fn map_flags_text(f: u64) -> String {
 fn mremap_flags_text(f: u64) -> String {
     flags(
         f,
-        &[
-            (libc::MREMAP_MAYMOVE as u64, "MREMAP_MAYMOVE"),
-            (libc::MREMAP_FIXED as u64, "MREMAP_FIXED"),
-            (libc::MREMAP_DONTUNMAP as u64, "MREMAP_DONTUNMAP"),
-        ],
+        &libc_flags![MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP],
         "0",
     )
 }
