@@ -128,6 +128,14 @@ pub enum Command {
     DrivenProcess,
 }
 
+/// The scenario a command reads.
+#[derive(Debug, Args)]
+pub struct ScenarioArg {
+    /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
+    #[arg(value_name = "FILE_OR_BUILTIN", value_hint = ValueHint::FilePath)]
+    pub scenario: String,
+}
+
 /// `rmapviz fuzz`: exit 0 when no scenario disagrees, 1 when one does (it is shrunk and written
 /// as RON) or a check failed, 2 for bad arguments, 77 when this machine does not allow the
 /// (full) check.
@@ -168,9 +176,8 @@ Exit status: 0 every checked step agrees, 1 a step differs, 2 bad input or over 
 75 --wait ran out, 77 this machine does not allow the check."
 )]
 pub struct CheckArgs {
-    /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
-    #[arg(value_name = "FILE_OR_BUILTIN", value_hint = ValueHint::FilePath)]
-    pub scenario: String,
+    #[command(flatten)]
+    pub input: ScenarioArg,
 
     /// Really reclaim for SwapOut steps: a temporary swap file and memory cgroups (needs root)
     #[arg(long)]
@@ -282,9 +289,8 @@ step. Without --to: the last step; without --from: the step before --to. --from 
 Exit status: 0 the difference was printed, 2 bad input (an unknown scheme, a step out of range)."
 )]
 pub struct DiffArgs {
-    /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
-    #[arg(value_name = "FILE_OR_BUILTIN", value_hint = ValueHint::FilePath)]
-    pub scenario: String,
+    #[command(flatten)]
+    pub input: ScenarioArg,
 
     /// The state the difference starts from: after this step (0: before the first step)
     #[arg(long, value_name = "I")]
@@ -341,15 +347,22 @@ pub struct QuizArgs {
     pub delay: f64,
 }
 
+/// The scenario and the schemes it is replayed under (`replay`, `compare`).
 #[derive(Debug, Args)]
-pub struct ReplayArgs {
+pub struct ReplayInput {
     /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
     #[arg(value_name = "FILE_OR_BUILTIN", value_hint = ValueHint::FilePath)]
     pub scenario: String,
 
-    /// Scheme name, or "all"; may be repeated or comma-separated
+    /// Schemes: names, comma-separated or repeated, or "all"
     #[arg(short, long, value_delimiter = ',', default_value = "all")]
     pub scheme: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    pub input: ReplayInput,
 
     /// Print the replay as JSON (the format is documented in README.md)
     #[arg(long)]
@@ -373,13 +386,8 @@ pub struct ReplayArgs {
                   under some scheme (shown in the table), 2 for an unreadable scenario or bad arguments."
 )]
 pub struct CompareArgs {
-    /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
-    #[arg(value_name = "FILE_OR_BUILTIN", value_hint = ValueHint::FilePath)]
-    pub scenario: String,
-
-    /// Schemes to compare: names, comma-separated or repeated, or "all"
-    #[arg(short, long, value_delimiter = ',', default_value = "all")]
-    pub scheme: Vec<String>,
+    #[command(flatten)]
+    pub input: ReplayInput,
 
     /// Print the replay JSON of `replay --json` for the compared schemes instead of the table
     #[arg(long)]
@@ -417,9 +425,8 @@ pub struct StormArgs {
 -o - writes to standard output (JSON unless --format dot). Render DOT with `dot -Tsvg OUT.dot`."
 )]
 pub struct ExportArgs {
-    /// A RON scenario file or a built-in name (see `rmapviz scenarios`)
-    #[arg(value_name = "FILE_OR_BUILTIN", value_hint = ValueHint::FilePath)]
-    pub scenario: String,
+    #[command(flatten)]
+    pub input: ScenarioArg,
 
     /// The step whose state is exported, 1-based (0 is before the first step)
     #[arg(long, value_name = "N")]

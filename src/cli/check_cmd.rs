@@ -8,7 +8,7 @@ use crate::scenario::Scenario;
 #[cfg(target_os = "linux")]
 pub fn run(a: CheckArgs) -> Result<u8, CliError> {
     use crate::oracle::{CheckOptions, run_check};
-    let (scenario, origin) = Scenario::load(&a.scenario)?;
+    let (scenario, origin) = Scenario::load(&a.input.scenario)?;
     let name = match origin.strip_prefix("builtin:") {
         Some(b) => b.to_string(),
         None => origin,
@@ -22,7 +22,7 @@ pub fn run(a: CheckArgs) -> Result<u8, CliError> {
         },
         wait: a.wait.map(std::time::Duration::from_secs),
         progress: crate::progress::Progress::new(
-            &format!("check {}", a.scenario),
+            &format!("check {}", a.input.scenario),
             Some(scenario.steps.len() as u64),
             "step",
         ),
@@ -66,7 +66,7 @@ pub(super) fn oracle_error(command: &str, e: crate::oracle::OracleError) -> CliE
 #[cfg(not(target_os = "linux"))]
 pub fn run(a: CheckArgs) -> Result<u8, CliError> {
     // Bad input is still bad input; then the platform answer.
-    Scenario::load(&a.scenario)?;
+    Scenario::load(&a.input.scenario)?;
     Err(CliError {
         status: EXIT_UNSUPPORTED,
         message: "check: not supported on this platform (it runs the scenario on the Linux kernel)"

@@ -8,9 +8,9 @@ use crate::scenario::Scenario;
 use crate::session::{Comparison, SchemeRun};
 
 pub fn run(a: CompareArgs) -> Result<u8, CliError> {
-    let schemes = resolve_schemes(&a.scheme)?;
-    let (scenario, _origin) = Scenario::load(&a.scenario)?;
-    let progress = steps_progress("compare", &a.scenario, &scenario, schemes.len());
+    let schemes = resolve_schemes(&a.input.scheme)?;
+    let (scenario, _origin) = Scenario::load(&a.input.scenario)?;
+    let progress = steps_progress("compare", &a.input.scenario, &scenario, schemes.len());
     let c = Comparison::observed(&scenario, &schemes, &mut || progress.inc(1));
     progress.finish();
     if a.json {

@@ -9,7 +9,7 @@ use crate::session::Session;
 
 pub fn run(a: DiffArgs) -> Result<u8, CliError> {
     let scheme = resolve_one_scheme(&a.scheme, "--scheme")?;
-    let (scenario, origin) = Scenario::load(&a.scenario)?;
+    let (scenario, origin) = Scenario::load(&a.input.scenario)?;
     let len = scenario.steps.len();
     let to = a.to.unwrap_or(len);
     let from = a.from.unwrap_or(to.saturating_sub(1));

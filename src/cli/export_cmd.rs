@@ -13,7 +13,7 @@ pub fn run(a: ExportArgs) -> Result<u8, CliError> {
     let format: GraphFormat = target.format(a.format)?;
     target.check_writable()?;
     let scheme = resolve_one_scheme(&a.scheme, "--scheme")?;
-    let (scenario, origin) = Scenario::load(&a.scenario)?;
+    let (scenario, origin) = Scenario::load(&a.input.scenario)?;
     let steps = scenario.steps.len();
     if a.step > steps {
         return Err(CliError::input(format!(

@@ -17,9 +17,9 @@ use crate::session::{Simulation, replay_observed};
 const CHUNK: usize = 1 << 16;
 
 pub fn run(a: ReplayArgs) -> Result<u8, CliError> {
-    let schemes = resolve_schemes(&a.scheme)?;
-    let (scenario, _origin) = Scenario::load(&a.scenario)?;
-    let progress = steps_progress("replay", &a.scenario, &scenario, schemes.len());
+    let schemes = resolve_schemes(&a.input.scheme)?;
+    let (scenario, _origin) = Scenario::load(&a.input.scenario)?;
+    let progress = steps_progress("replay", &a.input.scenario, &scenario, schemes.len());
     if a.json {
         let runs: Vec<_> = schemes
             .iter()
