@@ -63,6 +63,30 @@ pub struct Screen {
     pub compare_narrative: Option<Rect>,
 }
 
+/// A pane of a [`Screen`] beside or below the graph that [`Screen::place`] fills.
+#[derive(Clone, Copy, Debug)]
+enum PaneSlot {
+    Timeline,
+    Walk,
+    CompareWalk,
+    Inspector,
+}
+
+impl Screen {
+    /// Splits `area` by `layout` and gives each part to its pane in `panes`.
+    fn place<const N: usize>(&mut self, area: Rect, layout: Layout, panes: [PaneSlot; N]) {
+        for (r, pane) in area.layout::<N>(&layout).into_iter().zip(panes) {
+            let slot = match pane {
+                PaneSlot::Timeline => &mut self.timeline,
+                PaneSlot::Walk => &mut self.walk,
+                PaneSlot::CompareWalk => &mut self.compare_walk,
+                PaneSlot::Inspector => &mut self.inspector,
+            };
+            *slot = Some(r);
+        }
+    }
+}
+
 /// A narrative pane at least this wide is split in two in compare mode, one scheme each.
 const SPLIT_NARRATIVE: u16 = 84;
 
@@ -161,21 +185,19 @@ fn screen_at(app: &App, area: Rect, wide: bool) -> Screen {
         ]));
         if app.shown.compare().is_some() {
             // Both walks, one above the other, the inspector below them.
-            let [walk, twin, insp] = side.layout(&Layout::vertical([
+            let l = Layout::vertical([
                 Constraint::Fill(2),
                 Constraint::Fill(2),
                 Constraint::Fill(1),
-            ]));
-            s.walk = Some(walk);
-            s.compare_walk = Some(twin);
-            s.inspector = Some(insp);
+            ]);
+            s.place(
+                side,
+                l,
+                [PaneSlot::Walk, PaneSlot::CompareWalk, PaneSlot::Inspector],
+            );
         } else {
-            let [walk, insp] = side.layout(&Layout::vertical([
-                Constraint::Percentage(55),
-                Constraint::Percentage(45),
-            ]));
-            s.walk = Some(walk);
-            s.inspector = Some(insp);
+            let l = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]);
+            s.place(side, l, [PaneSlot::Walk, PaneSlot::Inspector]);
         }
         s.timeline = Some(tl);
         s.graphs = split_graphs(app, graph, graph.width >= SIDE_BY_SIDE);
@@ -289,29 +311,25 @@ fn narrow(app: &App, body: Rect, compare_h: u16, s: &mut Screen) {
                 Constraint::Percentage(35),
             ]
         };
-        let [tl, w, twin] = row.layout(&Layout::horizontal(widths));
-        s.timeline = Some(tl);
-        s.walk = Some(w);
-        s.compare_walk = Some(twin);
+        let panes = [PaneSlot::Timeline, PaneSlot::Walk, PaneSlot::CompareWalk];
+        s.place(row, Layout::horizontal(widths), panes);
     } else if row_h > 0 {
         // The walk and the inspector keep the widths they have beside a wide graph (their
         // lines are made for 28 cells); the steps get the rest, at least 16 cells.
         if row.width >= 16 + 60 {
-            let [tl, w, i] = row.layout(&Layout::horizontal([
+            let l = Layout::horizontal([
                 Constraint::Fill(1),
                 Constraint::Length(30),
                 Constraint::Length(30),
-            ]));
-            s.inspector = Some(i);
-            s.walk = Some(w);
-            s.timeline = Some(tl);
+            ]);
+            s.place(
+                row,
+                l,
+                [PaneSlot::Timeline, PaneSlot::Walk, PaneSlot::Inspector],
+            );
         } else {
-            let [tl, w] = row.layout(&Layout::horizontal([
-                Constraint::Percentage(40),
-                Constraint::Percentage(60),
-            ]));
-            s.walk = Some(w);
-            s.timeline = Some(tl);
+            let l = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]);
+            s.place(row, l, [PaneSlot::Timeline, PaneSlot::Walk]);
         }
     }
     if narr_h > 0 {
