@@ -407,15 +407,18 @@ impl Scheme for ModernScheme {
             VmaOrigin::Fork { from, .. } => {
                 let Some(pav) = self.own(from.id) else { return };
                 let (linked, reused) = self.clone_chain(m, pid, vma.id, from.id, true);
+                let cloned = format!(
+                    "anon_vma_fork: pid {pid} {}: cloned {} AVC{} ({})",
+                    vma.span(),
+                    linked.len(),
+                    if linked.len() == 1 { "" } else { "s" },
+                    list(&linked)
+                );
                 match reused {
                     Some(av) => {
                         self.set_own(vma.id, av);
                         ev.push(format!(
-                            "anon_vma_fork: pid {pid} {}: cloned {} AVC{} ({}); reuses av{av} (no active vma, fewer than 2 children)",
-                            vma.span(),
-                            linked.len(),
-                            if linked.len() == 1 { "" } else { "s" },
-                            list(&linked)
+                            "{cloned}; reuses av{av} (no active vma, fewer than 2 children)"
                         ));
                     }
                     None => {
@@ -424,11 +427,7 @@ impl Scheme for ModernScheme {
                         self.chain_link(m, pid, vma.id, av);
                         self.set_own(vma.id, av);
                         ev.push(format!(
-                            "anon_vma_fork: pid {pid} {}: cloned {} AVC{} ({}), new anon_vma av{av} (parent av{pav}, root av{root})",
-                            vma.span(),
-                            linked.len(),
-                            if linked.len() == 1 { "" } else { "s" },
-                            list(&linked)
+                            "{cloned}, new anon_vma av{av} (parent av{pav}, root av{root})"
                         ));
                     }
                 }
