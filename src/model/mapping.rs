@@ -564,9 +564,8 @@ impl Machine {
             grown.end = new.end;
             grown.anon_faulted |= new.anon_faulted;
             cx.ev.push(format!(
-                "vma_merge: the {what} extends pid {pid} vma {}-{}",
-                hex(p.start),
-                hex(p.end)
+                "vma_merge: the {what} extends pid {pid} vma {}",
+                p.span()
             ));
             self.resize_vma(cx, pid, i - 1, &p, &grown);
             if next
@@ -581,9 +580,8 @@ impl Machine {
             grown.pgoff = new.pgoff;
             grown.anon_faulted |= new.anon_faulted;
             cx.ev.push(format!(
-                "vma_merge: the {what} extends pid {pid} vma {}-{} downwards",
-                hex(n.start),
-                hex(n.end)
+                "vma_merge: the {what} extends pid {pid} vma {} downwards",
+                n.span()
             ));
             self.resize_vma(cx, pid, i, &n, &grown);
         } else {
