@@ -33,6 +33,7 @@ use super::av_list::AvLists;
 use super::file_rmap::{FileStructure, WithFiles};
 use super::{
     MmOrigin, NewAnonPage, NewVma, PageAt, RmapGraph, Scheme, VmaChange, VmaOrigin, merge_neighbours,
+    prepared_anon_vma,
 };
 use crate::model::{
     Census, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Vma, WalkKind, WalkPlan,
@@ -138,24 +139,9 @@ impl AnonVmaScheme {
             self.avs.link(m, av, pid, vma.id);
             return av;
         }
-        let av = match self.find_mergeable(m, pid, vma) {
-            Some((av, n)) => {
-                ev.push(format!(
-                    "anon_vma_prepare: pid {pid} {} reuses av{av} of its neighbour {} (find_mergeable_anon_vma)",
-                    vma.span(),
-                    n.span()
-                ));
-                av
-            }
-            None => {
-                let av = self.avs.create();
-                ev.push(format!(
-                    "anon_vma_prepare: new anon_vma av{av} for pid {pid} {}",
-                    vma.span()
-                ));
-                av
-            }
-        };
+        let mergeable = self.find_mergeable(m, pid, vma);
+        let rule = "find_mergeable_anon_vma";
+        let av = prepared_anon_vma(pid, vma, mergeable, rule, || self.avs.create(), ev);
         self.avs.link(m, av, pid, vma.id);
         av
     }

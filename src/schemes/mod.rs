@@ -34,7 +34,7 @@ designs! {
     modern => ANON_VMA_CHAIN, MODERN;
 }
 
-use crate::model::{Candidate, Machine, MmId, Pid, Vma};
+use crate::model::{Candidate, Events, Machine, MmId, Pid, Vma};
 
 pub use crate::model::rmap::{
     AnonAdd, MmOrigin, NewAnonPage, NewVma, PageAt, PteMove, Repoint, RmapGraph, RmapObject,
@@ -68,6 +68,37 @@ pub(crate) fn merge_neighbours<'m>(m: &'m Machine, pid: Pid, vma: &Vma) -> Vec<&
         .map(|j| &vmas[j])
         .filter(|p| compatible(p, vma));
     [next, prev].into_iter().flatten().collect()
+}
+
+/// anon_vma_prepare for a vma without an anon_vma: the anon_vma of the neighbour `mergeable`
+/// that find_mergeable_anon_vma found (`rule`: how, in the design's era), else a new one from
+/// `create`; the step's events say which.
+pub(crate) fn prepared_anon_vma(
+    pid: Pid,
+    vma: &Vma,
+    mergeable: Option<(u32, Vma)>,
+    rule: &str,
+    create: impl FnOnce() -> u32,
+    ev: &mut Events,
+) -> u32 {
+    match mergeable {
+        Some((av, n)) => {
+            ev.push(format!(
+                "anon_vma_prepare: pid {pid} {} reuses av{av} of its neighbour {} ({rule})",
+                vma.span(),
+                n.span()
+            ));
+            av
+        }
+        None => {
+            let av = create();
+            ev.push(format!(
+                "anon_vma_prepare: new anon_vma av{av} for pid {pid} {}",
+                vma.span()
+            ));
+            av
+        }
+    }
 }
 
 /// The candidate of an object-based walk: the page with (window-free) linear index `index` in

@@ -52,7 +52,7 @@ mod view;
 use super::SchemeInfo;
 use super::file_rmap::{FileStructure, WithFiles};
 use super::interval::stab_vmas;
-use super::{AnonAdd, NewAnonPage, NewVma, PageAt, Repoint, RmapObject, RmapGraph, Scheme, VmaChange, VmaOrigin, candidate, merge_neighbours};
+use super::{AnonAdd, NewAnonPage, NewVma, PageAt, Repoint, RmapObject, RmapGraph, Scheme, VmaChange, VmaOrigin, candidate, merge_neighbours, prepared_anon_vma};
 use crate::model::{
     Census, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,
     WalkKind, WalkPlan,
@@ -349,24 +349,9 @@ impl ModernScheme {
         if let Some(av) = self.own(vma.id) {
             return av;
         }
-        let av = match self.find_mergeable(m, pid, vma) {
-            Some((av, n)) => {
-                ev.push(format!(
-                    "anon_vma_prepare: pid {pid} {} reuses av{av} of its neighbour {} (find_mergeable_anon_vma: single AVC)",
-                    vma.span(),
-                    n.span()
-                ));
-                av
-            }
-            None => {
-                let av = self.new_av(None, None);
-                ev.push(format!(
-                    "anon_vma_prepare: new anon_vma av{av} for pid {pid} {}",
-                    vma.span()
-                ));
-                av
-            }
-        };
+        let mergeable = self.find_mergeable(m, pid, vma);
+        let rule = "find_mergeable_anon_vma: single AVC";
+        let av = prepared_anon_vma(pid, vma, mergeable, rule, || self.new_av(None, None), ev);
         self.chain_link(m, pid, vma.id, av);
         self.set_own(vma.id, av);
         av
