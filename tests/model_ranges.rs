@@ -216,6 +216,24 @@ fn fault_around_starts_at_an_unaligned_vma_start_and_stops_at_the_page_table() {
     assert_eq!(pte_addrs(&s, 1, 0x100000, 0x300000), want);
 }
 
+#[test]
+fn fault_around_past_the_first_window_starts_at_the_aligned_address() {
+    // The window starts at ALIGN_DOWN(addr, 64 KiB) when that is above the vma's start and the
+    // page table's start (docs/semantics.md §8.1). tests/corpus/fault_around_unaligned.ron reads
+    // the same way and agrees with Linux 6.18.
+    let mut s = sim("modern");
+    ok(&mut s, mmap_ro_file(1, 0x100000, 40, "big", 0));
+    ok(&mut s, read(1, 0x113000, 1));
+    let want: Vec<u64> = (0x110..0x120).map(|i| i * 0x1000).collect();
+    assert_eq!(pte_addrs(&s, 1, 0, 0x200000), want);
+    // A vma that starts 3 pages into an aligned window, read in its second window: from 0x20000
+    // to the vma's end at 0x27000.
+    ok(&mut s, mmap_ro_file(1, 0x13000, 20, "lib", 0));
+    ok(&mut s, read(1, 0x25000, 1));
+    let want: Vec<u64> = (0x20..0x27).map(|i| i * 0x1000).collect();
+    assert_eq!(pte_addrs(&s, 1, 0, 0x100000), want);
+}
+
 fn mremap_in_place(pid: u32, addr: u64, pages: u64, new_pages: u64) -> Op {
     Op::Mremap {
         pid,
