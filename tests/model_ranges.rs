@@ -6,7 +6,7 @@
 mod common;
 
 use common::model::*;
-use rmapviz::model::{MmapArgs, Op, Prot, PteVal, StepError};
+use rmapviz::model::{MmapArgs, Op, Prot, PteVal, StepError, page_list};
 use rmapviz::session::Simulation;
 
 #[test]
@@ -443,11 +443,15 @@ fn a_read_past_the_end_of_a_file_maps_the_cached_window_before_the_sigbus() {
             to: Some(0x50000),
         },
     );
+    let r = s.step(&read(1, 0x52000, 2), false);
     assert!(matches!(
-        err(&mut s, read(1, 0x52000, 2)),
-        StepError::Sigbus { addr: 0x52000, .. }
+        r.error,
+        Some(StepError::Sigbus { addr: 0x52000, .. })
     ));
     assert_eq!(pte_addrs(&s, 1, 0x50000, 0x55000), vec![0x50000, 0x51000]);
+    let mapped = page_list(&[page(&s, 1, 0x50000), page(&s, 1, 0x51000)]);
+    let line = format!("do_fault_around: cached page mapped before the SIGBUS: 2 pages ({mapped})");
+    assert!(r.events.contains(&line), "{:#?}", r.events);
     // A write fault past the end maps nothing (no fault-around for writes).
     let mut s = sim("modern");
     ok(&mut s, mmap_file(1, 0x30000, 1, "g", false));

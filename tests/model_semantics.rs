@@ -6,7 +6,7 @@
 mod common;
 
 use common::model::*;
-use rmapviz::model::{MmapArgs, Op, Prot, PteVal, StepError};
+use rmapviz::model::{MmapArgs, Op, PageId, Prot, PteVal, StepError, page_list};
 
 #[test]
 fn read_of_untouched_anonymous_memory_maps_the_zero_page_and_a_write_replaces_it() {
@@ -259,6 +259,41 @@ fn fault_around_maps_the_cached_16_page_window_and_shared_writes_map_one_page() 
     ok(&mut s, fork(1, 2));
     ok(&mut s, read(2, 0x100000, 1));
     assert_eq!(page(&s, 2, 0x100000), page(&s, 1, 0x100000));
+}
+
+#[test]
+fn a_read_fault_names_the_page_it_faulted_and_the_neighbours_fault_around_mapped() {
+    // do_read_fault maps the faulting page, and do_fault_around the other pages of its 16-pte
+    // window that are in the page cache (all of a file's pages, until reclaim drops some).
+    let mut s = sim("modern");
+    ok(&mut s, mmap_file(1, 0x100000, 20, "lib.so", false));
+    let events = |s: &mut rmapviz::session::Simulation, addr: u64| {
+        let r = s.step(&read(1, addr, 1), false);
+        assert_eq!(r.error, None);
+        r.events
+    };
+    let pages = |s: &rmapviz::session::Simulation, r: std::ops::Range<u64>, but: u64| {
+        let v: Vec<PageId> = r
+            .filter(|&i| i != but)
+            .map(|i| page(s, 1, i * 0x1000))
+            .collect();
+        page_list(&v)
+    };
+    let ev = events(&mut s, 0x103000);
+    let faulted = page_list(&[page(&s, 1, 0x103000)]);
+    let read = format!("do_read_fault: page-cache page mapped read-only: 1 page ({faulted})");
+    let around = format!(
+        "do_fault_around: cached neighbour mapped too: 15 pages ({})",
+        pages(&s, 0x100..0x110, 0x103)
+    );
+    assert!(ev.contains(&read) && ev.contains(&around), "{ev:#?}");
+    // The next window, 0x110000-0x114000, is cut at the vma's end: the page and 3 neighbours.
+    let ev = events(&mut s, 0x112000);
+    let around = format!(
+        "do_fault_around: cached neighbour mapped too: 3 pages ({})",
+        pages(&s, 0x110..0x114, 0x112)
+    );
+    assert!(ev.contains(&around), "{ev:#?}");
 }
 
 #[test]
