@@ -19,6 +19,10 @@ fn read_of_untouched_anonymous_memory_maps_the_zero_page_and_a_write_replaces_it
             !s.machine.proc(1).unwrap().mm.vmas[0].anon_faulted,
             "a read fault makes no anon_vma"
         );
+        // A read through the zero page's pte does not fault: the pte keeps the zero page.
+        ok(&mut s, read(1, 0x10000, 1));
+        assert!(matches!(pte(&s, 1, 0x10000), PteVal::Zero { .. }), "{sc}");
+        assert_eq!(s.machine.pages.made(), 0, "{sc}: no page is allocated");
         ok(&mut s, write(1, 0x10000, 1));
         let p = page(&s, 1, 0x10000);
         assert_eq!(s.machine.pages.get(p).mapcount(), 1);
