@@ -266,6 +266,66 @@ fn fault_around_maps_the_cached_16_page_window_and_shared_writes_map_one_page() 
 }
 
 #[test]
+fn a_swap_in_maps_the_page_writable_only_for_an_exclusive_swap_entry() {
+    // do_swap_page (mm/memory.c): the pte is made writable (in a writable vma) and the page
+    // exclusive only when the swap entry was exclusive, that is the page was mapped once when it
+    // was reclaimed. A page read back for a shared entry is mapped read-only, even by the last
+    // holder of the entry (the swap cache holds the page too), and the write that follows reuses
+    // it: no swap entry refers to its slot any more, so do_wp_page frees the slot and keeps the
+    // page (`check` on Linux 6.18 sees the frame kept).
+    let swap_out = |pid, addr| Op::SwapOut { pid, addr };
+    let writable = |s: &rmapviz::session::Simulation, pid, a| match pte(s, pid, a) {
+        PteVal::Page { writable, .. } => writable,
+        other => panic!("pid {pid} {a:#x}: {other:?}"),
+    };
+    for sc in BOTH {
+        let mut s = sim(sc);
+        ok(&mut s, mmap(1, 0x10000, 3, "rw"));
+        ok(&mut s, write(1, 0x10000, 3));
+        ok(&mut s, swap_out(1, 0x10000));
+        ok(&mut s, read(1, 0x10000, 1));
+        assert!(writable(&s, 1, 0x10000), "{sc}: an exclusive entry");
+        assert!(s.machine.pages.get(page(&s, 1, 0x10000)).is_exclusive());
+        // An exclusive entry in a vma made read-only: exclusive, but not writable.
+        ok(&mut s, swap_out(1, 0x12000));
+        let prot = Prot::R;
+        ok(
+            &mut s,
+            Op::Mprotect {
+                pid: 1,
+                addr: 0x12000,
+                pages: 1,
+                prot,
+            },
+        );
+        ok(&mut s, read(1, 0x12000, 1));
+        assert!(!writable(&s, 1, 0x12000), "{sc}: a read-only vma");
+        assert!(s.machine.pages.get(page(&s, 1, 0x12000)).is_exclusive());
+        // A shared page: both ptes become one swap entry, not exclusive.
+        ok(&mut s, fork(1, 2));
+        ok(&mut s, swap_out(1, 0x11000));
+        ok(&mut s, read(2, 0x11000, 1));
+        let p = page(&s, 2, 0x11000);
+        assert!(
+            !writable(&s, 2, 0x11000),
+            "{sc}: the first reader of a shared entry"
+        );
+        assert!(!s.machine.pages.get(p).is_exclusive(), "{sc}");
+        ok(&mut s, Op::Exit { pid: 2 });
+        ok(&mut s, read(1, 0x11000, 1));
+        assert_eq!(page(&s, 1, 0x11000), p, "{sc}: the swap-cache page");
+        assert!(
+            !writable(&s, 1, 0x11000),
+            "{sc}: the last holder of the entry"
+        );
+        assert!(!s.machine.pages.get(p).is_exclusive(), "{sc}");
+        ok(&mut s, write(1, 0x11000, 1));
+        assert_eq!(page(&s, 1, 0x11000), p, "{sc}: reused, not copied");
+        assert!(writable(&s, 1, 0x11000), "{sc}");
+    }
+}
+
+#[test]
 fn a_read_fault_names_the_page_it_faulted_and_the_neighbours_fault_around_mapped() {
     // do_read_fault maps the faulting page, and do_fault_around the other pages of its 16-pte
     // window that are in the page cache (all of a file's pages, until reclaim drops some).
