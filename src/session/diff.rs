@@ -167,6 +167,22 @@ pub enum DiffError {
 impl StateDiff {
     /// What changed from `a` to `b` (two states of one scheme).
     pub fn between(a: &Simulation, b: &Simulation) -> StateDiff {
+        Self::between_with(
+            a,
+            b,
+            &a.scheme.rmap_graph(&a.machine).objects,
+            &b.scheme.rmap_graph(&b.machine).objects,
+        )
+    }
+
+    /// [`StateDiff::between`] when the rmap objects of `a` and `b` (their schemes'
+    /// `rmap_graph` objects) are at hand already.
+    pub fn between_with(
+        a: &Simulation,
+        b: &Simulation,
+        objects_a: &[RmapObject],
+        objects_b: &[RmapObject],
+    ) -> StateDiff {
         let mut d = StateDiff::default();
         d.processes(a, b);
         d.ptes_between(a, b);
@@ -184,10 +200,7 @@ impl StateDiff {
                 })
             })
             .collect();
-        d.objects = objects_between(
-            &a.scheme.rmap_graph(&a.machine).objects,
-            &b.scheme.rmap_graph(&b.machine).objects,
-        );
+        d.objects = objects_between(objects_a, objects_b);
         d
     }
 
@@ -379,12 +392,18 @@ impl StateDiff {
             .filter_map(|&(_, _, v)| held(v))
             .filter(|h| *h != Held::Zero)
             .collect();
+        // The first pte (in pid, then address order) that held each: the search stops once
+        // every one is found, so a fork's copies cost the parent's ptes, not every process's.
         let mut was_at: HashMap<Held, (Pid, Addr)> = HashMap::new();
-        if !wanted.is_empty() {
-            for p in pa.values() {
-                for (addr, pte) in p.mm.pt.iter() {
-                    if let Some(h) = held(pte.get()).filter(|h| wanted.contains(h)) {
-                        was_at.entry(h).or_insert((p.pid, addr));
+        'search: for p in pa.values() {
+            if was_at.len() == wanted.len() {
+                break 'search;
+            }
+            for (addr, pte) in p.mm.pt.iter() {
+                if let Some(h) = held(pte.get()).filter(|h| wanted.contains(h)) {
+                    was_at.entry(h).or_insert((p.pid, addr));
+                    if was_at.len() == wanted.len() {
+                        break 'search;
                     }
                 }
             }

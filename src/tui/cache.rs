@@ -44,6 +44,11 @@ impl ViewCache {
         out
     }
 
+    /// The view of `k`, if cached, without making it the most recently used.
+    pub(super) fn peek(&self, k: CacheKey) -> Option<&CachedView> {
+        self.map.get(&k)
+    }
+
     pub(super) fn contains(&self, k: CacheKey) -> bool {
         self.map.contains_key(&k)
     }

@@ -32,15 +32,26 @@ pub fn build_with(
     walk: Option<&Walk>,
     opts: &BuildOptions,
 ) -> Graph {
-    let rv = scheme.rmap_graph(m);
+    build_from(m, scheme, &scheme.rmap_graph(m), walk, opts)
+}
+
+/// [`build_with`] from `rv`, the rmap side of `m` under `scheme` made already (the TUI keeps
+/// it to tell what changed from one step to the next).
+pub fn build_from(
+    m: &Machine,
+    scheme: &dyn Scheme,
+    rv: &RmapGraph,
+    walk: Option<&Walk>,
+    opts: &BuildOptions,
+) -> Graph {
     // Objects on the walk are never folded into a group.
     let mut keep: HashSet<&str> = HashSet::new();
     if let Some(w) = walk {
         keep.insert(w.object.as_str());
         keep.extend(w.visits.iter().map(|v| v.via.as_str()));
     }
-    let groups = ObjectGroups::find(&rv, &keep, opts);
-    let mut b = Builder::new(m, scheme.info().name, &rv, walk, opts);
+    let groups = ObjectGroups::find(rv, &keep, opts);
+    let mut b = Builder::new(m, scheme.info().name, rv, walk, opts);
     b.processes();
     let units = b.objects(&groups);
     b.pages(&units, scheme.info().page_link());

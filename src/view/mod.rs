@@ -46,6 +46,7 @@ use std::sync::OnceLock;
 #[derive(Clone, Debug)]
 pub struct StepView {
     pub graph: Graph,
+    objects: Vec<crate::model::rmap::RmapObject>,
     /// The layout at each level of [`Detail::ALL`].
     layouts: [OnceLock<Layout>; 4],
     /// The width of the layout at each level, from the first layout made.
@@ -61,11 +62,31 @@ impl StepView {
         walk: Option<&crate::model::Walk>,
         opts: &BuildOptions,
     ) -> StepView {
+        Self::from_rmap(m, scheme, scheme.rmap_graph(m), walk, opts)
+    }
+
+    /// [`StepView::new`] from `rv`, the rmap side of `m` under `scheme` made already; the view
+    /// keeps its objects ([`StepView::objects`]).
+    pub fn from_rmap(
+        m: &crate::model::Machine,
+        scheme: &dyn crate::model::rmap::Scheme,
+        rv: crate::model::rmap::RmapGraph,
+        walk: Option<&crate::model::Walk>,
+        opts: &BuildOptions,
+    ) -> StepView {
         StepView {
-            graph: build_with(m, scheme, walk, opts),
+            graph: build::build_from(m, scheme, &rv, walk, opts),
+            objects: rv.objects,
             layouts: Default::default(),
             widths: OnceLock::new(),
         }
+    }
+
+    /// The rmap objects of the state the graph shows (its scheme's `rmap_graph` objects): what
+    /// tells the objects made, freed or changed from one step to the next without making the
+    /// rmap side of either state again.
+    pub fn objects(&self) -> &[crate::model::rmap::RmapObject] {
+        &self.objects
     }
 
     /// The layout with the full node texts.

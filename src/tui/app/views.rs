@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::super::cache::{CachedView, ViewCache};
-use crate::session::{Session, Simulation};
+use crate::session::{Session, Simulation, StateDiff};
 use crate::view::{BuildOptions, Changes, Detail, StepView};
 
 /// Views pushed out of the cache wait to be freed between keys ([`ViewStore::free_buried`]): a
@@ -139,9 +139,10 @@ impl ViewStore {
             .checked_sub(1)
             .and_then(|i| session.result(scheme, i))
             .and_then(|r| r.walk.clone());
-        let view = StepView::new(
+        let view = StepView::from_rmap(
             &sim.machine,
             sim.scheme.as_ref(),
+            sim.scheme.rmap_graph(&sim.machine),
             walk.as_ref(),
             &self.options,
         );
@@ -173,7 +174,7 @@ impl ViewStore {
             .iter()
             .map(|&s| {
                 let (view, sim) = self.view(session, (s, step), width);
-                let changes = self.changes(session, (s, step), &sim);
+                let changes = self.changes(session, (s, step), (&view, &sim));
                 Pane {
                     scheme: s,
                     view,
@@ -190,13 +191,20 @@ impl ViewStore {
         &mut self,
         session: &mut Session,
         (scheme, step): (usize, usize),
-        sim: &Simulation,
+        (view, sim): (&StepView, &Simulation),
     ) -> Arc<Changes> {
         if let Some(c) = self.changes.get(&(scheme, step)) {
             return c.clone();
         }
         let diff = match step.checked_sub(1) {
-            Some(before) => session.diff(scheme, before, step).unwrap_or_default(),
+            // The step before is at hand when it was shown or prepared (stepping forward):
+            // its state and rmap objects need not be rebuilt.
+            Some(before) => match self.cache.peek((scheme, before)) {
+                Some((was, prev)) => {
+                    StateDiff::between_with(prev, sim, was.objects(), view.objects())
+                }
+                None => session.diff(scheme, before, step).unwrap_or_default(),
+            },
             None => Default::default(),
         };
         let c = Arc::new(Changes::new(diff, &sim.machine));
@@ -242,5 +250,43 @@ impl ViewStore {
     /// Whether views wait to be freed.
     pub fn any_buried(&self) -> bool {
         !self.graveyard.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ViewStore;
+    use crate::scenario::{Scenario, storm};
+    use crate::schemes::scheme_names;
+    use crate::session::Session;
+
+    /// Stepping forward, what changed at each step comes from the step before's view and
+    /// state, kept in the cache: it must be the difference `Session::diff` makes from states
+    /// rebuilt from the checkpoints (the storm has more than 256 steps: sparse checkpoints).
+    /// Stepping back finds no view of the step before and takes the session's way.
+    #[test]
+    fn the_changes_from_the_cached_step_before_are_the_sessions_diff() {
+        for sc in [Scenario::load("S3").unwrap().0, storm(130, 2)] {
+            let names = scheme_names();
+            let len = sc.steps.len();
+            for s in 0..names.len() {
+                let mut fresh = Session::lazy(sc.clone(), &names);
+                let forward = (0..=len).collect::<Vec<_>>();
+                let back = (len.saturating_sub(12)..=len).rev().collect();
+                for steps in [forward, back] {
+                    let mut session = Session::lazy(sc.clone(), &names);
+                    let mut store = ViewStore::new(false);
+                    for n in steps {
+                        store.show(&mut session, &[s], n, Some(120));
+                        let got = &store.panes()[0].changes.diff;
+                        let want = match n.checked_sub(1) {
+                            Some(b) => fresh.diff(s, b, n).unwrap(),
+                            None => Default::default(),
+                        };
+                        assert_eq!(got, &want, "{} {}, step {n}", sc.title, names[s]);
+                    }
+                }
+            }
+        }
     }
 }
