@@ -358,6 +358,21 @@ fn s11_partial_munmap() {
 }
 
 #[test]
+fn an_anonmm_walk_skips_a_live_mm_that_maps_nothing() {
+    // §3.3: the walk goes round the ring skipping the anonmms whose mm is gone or whose rss is
+    // 0. The ring is in fork order: the parent (the page's mm), then child 2, which unmapped
+    // everything it had and is alive with rss 0 (SKIP, not looked at), then child 3 (HIT).
+    let text = "Scenario(steps: [Mmap(pid: 1, addr: 0x10000, pages: 1), \
+                Write(pid: 1, addr: 0x10000), Fork(pid: 1, child: 2), Fork(pid: 1, child: 3), \
+                Munmap(pid: 2, addr: 0x10000, pages: 1), Referenced(pid: 1, addr: 0x10000)])";
+    for s in [AMM, NAIVE] {
+        let w = &walks(&run_ron(text, s))[0];
+        assert_eq!(visits(w), vec![(1, H), (2, S), (3, H)], "{s}");
+        assert_eq!(counts(w), (2, 0, 0, 1, 0), "{s}");
+    }
+}
+
+#[test]
 fn s12_exit_order_and_object_lifetime() {
     // §7 S12. AMM: P's anonmm stays (mm NULL) while pages reference it; walks SKIP it.
     for s in [AMM, NAIVE] {
