@@ -6,7 +6,7 @@
 mod common;
 
 use common::model::*;
-use rmapviz::model::{MmapArgs, Op, PageId, Prot, PteVal, StepError, page_list};
+use rmapviz::model::{Cached, MmapArgs, Op, PageId, Prot, PteVal, StepError, page_list};
 
 #[test]
 fn read_of_untouched_anonymous_memory_maps_the_zero_page_and_a_write_replaces_it() {
@@ -322,6 +322,62 @@ fn a_swap_in_maps_the_page_writable_only_for_an_exclusive_swap_entry() {
         ok(&mut s, write(1, 0x11000, 1));
         assert_eq!(page(&s, 1, 0x11000), p, "{sc}: reused, not copied");
         assert!(writable(&s, 1, 0x11000), "{sc}");
+    }
+}
+
+#[test]
+fn page_referenced_counts_the_young_ptes_that_map_the_page_and_clears_them() {
+    // tests/corpus/referenced_clears_every_mapper.ron, whose young bits `check` compares with
+    // Linux 6.18: 3 young ptes (pid 1's write, both children's loads), then 2 (pid 1's and the
+    // moved pte of pid 3), then 1 (pid 1's; a fork child's ptes start old).
+    let text = include_str!("corpus/referenced_clears_every_mapper.ron");
+    for sc in BOTH {
+        let r = common::run_ron(text, sc);
+        let referenced: Vec<u32> = common::walks(&r).iter().map(|w| w.referenced).collect();
+        assert_eq!(referenced, vec![3, 2, 1], "{sc}");
+    }
+}
+
+#[test]
+fn reclaim_drops_a_file_page_from_the_page_cache_and_writes_a_shmem_page_to_swap() {
+    // shrink_folio_list: a file page that no pte maps any more after try_to_unmap is dropped
+    // from the page cache, and the next fault reads it back from the file into a new page; a
+    // shmem page has no file behind it and goes to swap (shmem_writeout), where the next fault
+    // finds it. `check --reclaim` compares the frames (tests/corpus/shmem_swapped_twice.ron).
+    let swap_out = |pid, addr| Op::SwapOut { pid, addr };
+    let cached = |s: &rmapviz::session::Simulation, addr| {
+        let vma = s.machine.proc(1).unwrap().mm.vma_at(addr).unwrap();
+        s.machine
+            .file(vma.file.unwrap())
+            .lookup(vma.linear_index(addr))
+    };
+    for sc in BOTH {
+        let mut s = sim(sc);
+        ok(&mut s, mmap_file(1, 0x100000, 1, "lib.so", false));
+        ok(&mut s, read(1, 0x100000, 1));
+        let p = page(&s, 1, 0x100000);
+        ok(&mut s, swap_out(1, 0x100000));
+        assert_eq!(pte(&s, 1, 0x100000), PteVal::None, "{sc}");
+        assert!(!s.machine.pages.is_alive(p), "{sc}: freed");
+        assert!(matches!(cached(&s, 0x100000), Cached::Absent), "{sc}");
+        ok(&mut s, read(1, 0x100000, 1));
+        assert_ne!(page(&s, 1, 0x100000), p, "{sc}: read back into a new page");
+        let shmem = Op::Mmap(MmapArgs {
+            pid: 1,
+            addr: 0x200000,
+            pages: 1,
+            prot: Prot::RW,
+            shared: true,
+            file: None,
+            offset: 0,
+        });
+        ok(&mut s, shmem);
+        ok(&mut s, write(1, 0x200000, 1));
+        let p = page(&s, 1, 0x200000);
+        ok(&mut s, swap_out(1, 0x200000));
+        assert!(!s.machine.pages.is_alive(p), "{sc}: freed");
+        assert!(matches!(cached(&s, 0x200000), Cached::Swap(_)), "{sc}");
+        assert_eq!(s.machine.swap.used(), 1, "{sc}");
     }
 }
 
