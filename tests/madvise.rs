@@ -290,3 +290,56 @@ fn free_leaves_a_page_in_the_swap_cache_whose_slot_another_swap_entry_holds() {
         assert_eq!(s.machine.pages.get(p).swap_slot(), slot, "{ops:?}");
     }
 }
+
+#[test]
+fn reclaim_of_a_lazily_freed_page_counts_the_ptes_it_cleared() {
+    // try_to_unmap_one on a page freed with MADV_FREE clears each clean pte and, when no pte
+    // was written since the advice, discards the page: the walk has unmapped it. Seen on Linux
+    // 6.18 (`check --reclaim`): advised in a parent and its child, both ptes are cleared.
+    for sc in scheme_names() {
+        let mut s = run(
+            sc,
+            &[
+                "mmap 1 0x10000 1",
+                "write 1 0x10000",
+                "fork 1 2",
+                "madvise 1 0x10000 1 free",
+                "madvise 2 0x10000 1 free",
+                "mmap 1 0x20000 1",
+                "write 1 0x20000",
+                "madvise 1 0x20000 1 free",
+                "mmap 1 0x30000 1",
+                "write 1 0x30000",
+                "madvise 1 0x30000 1 free",
+                "write 1 0x30000",
+            ],
+        );
+        let mut reclaim = |addr: u64| {
+            let op = rmapviz::scenario::opline::parse(&format!("swapout 1 {addr:#x}"))
+                .unwrap()
+                .op;
+            let r = s.step(&op, false);
+            assert_eq!(r.error, None, "{sc}");
+            (r.walk.unwrap().unmapped_all, r.events.join("\n"))
+        };
+        let (unmapped, text) = reclaim(0x10000);
+        assert!(unmapped, "{sc}");
+        assert!(
+            text.contains("2 ptes cleared, discarded without swap"),
+            "{sc}: {text}"
+        );
+        let (unmapped, text) = reclaim(0x20000);
+        assert!(unmapped, "{sc}");
+        assert!(
+            text.contains("1 pte cleared, discarded without swap"),
+            "{sc}: {text}"
+        );
+        // Written after the advice: the page is swap-backed again and stays mapped.
+        let (unmapped, text) = reclaim(0x30000);
+        assert!(!unmapped, "{sc}");
+        assert!(
+            text.contains("stays in memory (0 clean ptes cleared before)"),
+            "{sc}: {text}"
+        );
+    }
+}
