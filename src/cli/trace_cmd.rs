@@ -72,7 +72,7 @@ fn summary(s: &Scenario) -> (String, Vec<String>) {
 fn report(t: &Trace, a: &TraceArgs, to_stdout: bool) -> u8 {
     let mut status = EXIT_OK;
     say(&format!("rmapviz: the traced program {}", t.ending));
-    if t.cut_short {
+    if t.ending.cut_short() {
         say("rmapviz: the scenario holds what was recorded until then");
         status = EXIT_DIFFER;
     }
@@ -94,10 +94,11 @@ fn report(t: &Trace, a: &TraceArgs, to_stdout: bool) -> u8 {
     for (w, n) in &t.stats.warnings {
         say(&format!("rmapviz: not recorded ({n}x): {w}"));
     }
-    if !t.frames {
+    if !t.access.frames {
         say(&format!(
             "rmapviz: {}",
-            t.missing
+            t.access
+                .missing
                 .as_deref()
                 .unwrap_or("frame numbers were not visible")
         ));

@@ -303,7 +303,7 @@ mod tests {
     use super::*;
     use crate::model::Prot;
     use crate::oracle::expected::ExpectedProc;
-    use crate::oracle::observed::{Backing, Frame, ObservedProc, VmaShape};
+    use crate::oracle::observed::{Backing, Frame, KPF_ANON, ObservedProc, VmaShape};
     use std::collections::BTreeMap;
 
     fn vma() -> VmaShape {
@@ -328,14 +328,7 @@ mod tests {
 
     fn present(pfn: u64, mapcount: u64) -> ObsPte {
         ObsPte::Present {
-            frame: Some(Frame {
-                pfn,
-                mapcount,
-                anon: true,
-                zero: false,
-                referenced: false,
-                idle: false,
-            }),
+            frame: Some(Frame::decode(pfn, mapcount, KPF_ANON)),
             exclusive: mapcount == 1,
             file: false,
         }

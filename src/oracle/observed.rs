@@ -91,6 +91,21 @@ pub struct Frame {
     pub idle: bool,
 }
 
+impl Frame {
+    /// The frame `pfn` as the kernel shows it: `mapcount` from `/proc/kpagecount`, `flags`
+    /// from `/proc/kpageflags` (only the bits [`Frame`] keeps are read).
+    pub fn decode(pfn: u64, mapcount: u64, flags: u64) -> Frame {
+        Frame {
+            pfn,
+            mapcount,
+            anon: flags & KPF_ANON != 0,
+            zero: flags & KPF_ZERO_PAGE != 0,
+            referenced: flags & KPF_REFERENCED != 0,
+            idle: flags & KPF_IDLE != 0,
+        }
+    }
+}
+
 /// One non-empty pte as pagemap shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ObsPte {
@@ -143,6 +158,22 @@ pub fn decode_pagemap(entry: u64, frame: impl FnOnce(u64) -> Option<Frame>) -> O
     }
 }
 
+/// Which file a mapping maps, as `/proc/PID/maps` names it: the device and the inode (0 for
+/// anonymous memory). Two paths name the same file when these are equal.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DevInode {
+    /// The device as the kernel prints it (`fd:01`, major:minor in hex).
+    pub dev: String,
+    pub inode: u64,
+}
+
+/// `fd:01:1312`.
+impl fmt::Display for DevInode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.dev, self.inode)
+    }
+}
+
 /// One line of `/proc/PID/maps`, every field decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MapsEntry {
@@ -152,9 +183,7 @@ pub struct MapsEntry {
     pub shared: bool,
     /// The file offset in bytes.
     pub offset: u64,
-    /// The device as the kernel prints it (`fd:01`, major:minor in hex).
-    pub dev: String,
-    pub inode: u64,
+    pub file: DevInode,
     /// The path or the kernel's name for the mapping (`[stack]`, `[vdso]`), "" for none.
     pub path: String,
 }
@@ -185,8 +214,7 @@ impl MapsEntry {
             },
             shared: perms[3] == b's',
             offset,
-            dev,
-            inode,
+            file: DevInode { dev, inode },
             path,
         })
     }
@@ -194,7 +222,7 @@ impl MapsEntry {
     /// Anonymous memory the kernel names without a file: the heap, the stack, and names given
     /// with `prctl(PR_SET_VMA_ANON_NAME)`.
     pub fn is_named_anon(&self) -> bool {
-        self.inode == 0
+        self.file.inode == 0
             && (self.path.is_empty()
                 || self.path == "[heap]"
                 || self.path.starts_with("[stack")
@@ -270,18 +298,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn kpageflags_decode_by_the_documented_bits() {
+        // pagemap.rst, /proc/kpageflags: 2 REFERENCED, 12 ANON, 24 ZERO_PAGE, 25 IDLE.
+        let f = Frame::decode(0x42, 3, 1 << 12 | 1 << 2 | 1 << 5);
+        assert_eq!((f.pfn, f.mapcount), (0x42, 3));
+        assert_eq!(
+            (f.anon, f.zero, f.referenced, f.idle),
+            (true, false, true, false)
+        );
+        let f = Frame::decode(0x43, 1, 1 << 24 | 1 << 25);
+        assert_eq!(
+            (f.anon, f.zero, f.referenced, f.idle),
+            (false, true, false, true)
+        );
+    }
+
+    #[test]
     fn pagemap_entries_decode_by_the_documented_bits() {
         // pagemap.rst: bit 63 present, 62 swapped, 61 file/shared-anon, 56 exclusive, 0-54 PFN.
-        let f = |pfn| {
-            Some(Frame {
-                pfn,
-                mapcount: 1,
-                anon: true,
-                zero: false,
-                referenced: false,
-                idle: false,
-            })
-        };
+        let f = |pfn| Some(Frame::decode(pfn, 1, KPF_ANON));
         assert_eq!(decode_pagemap(0, f), None);
         let e = decode_pagemap(PM_PRESENT | PM_EXCLUSIVE | 0x1234, f).unwrap();
         assert_eq!(
@@ -373,7 +408,7 @@ Size:                  4 kB
         )
         .unwrap();
         assert_eq!(
-            (e.offset, e.dev.as_str(), e.inode),
+            (e.offset, e.file.dev.as_str(), e.file.inode),
             (0x26000, "fd:01", 1312)
         );
         assert_eq!(

@@ -7,14 +7,13 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 
 use super::observed::{
-    Frame, KPF_ANON, KPF_IDLE, KPF_REFERENCED, KPF_ZERO_PAGE, ObsPte, Observed, ObservedProc,
-    decode_pagemap, parse_maps_line, parse_smaps,
+    Frame, ObsPte, Observed, ObservedProc, decode_pagemap, parse_maps_line, parse_smaps,
 };
 use super::{OracleError, REGION_END};
 use crate::model::{Addr, PAGE_SIZE, Pid};
 
-/// What this machine lets the check see.
-#[derive(Clone, Debug)]
+/// What this machine lets the check see (also what a trace saw, and what its check compared).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FrameAccess {
     /// Frame numbers, /proc/kpagecount and /proc/kpageflags are readable.
     pub frames: bool,
@@ -99,14 +98,7 @@ impl Frames {
         }
         let mapcount = read_u64(&self.count, pfn).ok()?;
         let flags = read_u64(&self.flags, pfn).ok()?;
-        let f = Frame {
-            pfn,
-            mapcount,
-            anon: flags & KPF_ANON != 0,
-            zero: flags & KPF_ZERO_PAGE != 0,
-            referenced: flags & KPF_REFERENCED != 0,
-            idle: flags & KPF_IDLE != 0,
-        };
+        let f = Frame::decode(pfn, mapcount, flags);
         self.cache.insert(pfn, f);
         Some(f)
     }

@@ -89,7 +89,7 @@ mod tests {
     use super::*;
     use crate::model::{PageId, Prot};
     use crate::oracle::expected::ExpectedProc;
-    use crate::oracle::observed::{Backing, Frame, ObservedProc, VmaShape};
+    use crate::oracle::observed::{Backing, Frame, KPF_ANON, ObservedProc, VmaShape};
 
     fn vma(prot: Prot) -> VmaShape {
         VmaShape {
@@ -104,14 +104,7 @@ mod tests {
 
     fn present(pfn: u64) -> ObsPte {
         ObsPte::Present {
-            frame: Some(Frame {
-                pfn,
-                mapcount: 1,
-                anon: true,
-                zero: false,
-                referenced: false,
-                idle: false,
-            }),
+            frame: Some(Frame::decode(pfn, 1, KPF_ANON)),
             exclusive: false,
             file: false,
         }

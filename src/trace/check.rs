@@ -14,6 +14,7 @@ use std::ops::Range;
 
 use crate::model::{Addr, Machine, Pid};
 use crate::oracle::observed::{ObsPte, Observed};
+use crate::oracle::procfs::FrameAccess;
 use crate::oracle::{Difference, compare, expected};
 
 /// How many differences a check point keeps to show.
@@ -42,10 +43,9 @@ pub struct CheckPoint {
 #[derive(Clone, Debug, Default)]
 pub struct TraceCheck {
     pub points: Vec<CheckPoint>,
-    /// Frame numbers were visible (root); without them only pagemap flags are compared.
-    pub frames: bool,
-    /// What the check could not see, in words.
-    pub missing: Option<String>,
+    /// Whether frame numbers were visible (root; without them only pagemap flags are compared),
+    /// and what the check could not see, in words.
+    pub access: FrameAccess,
     /// File frames that processes outside the trace also mapped (see the module doc).
     pub shared_outside: BTreeSet<u64>,
 }
@@ -228,7 +228,7 @@ impl TraceCheck {
                 self.shared_outside.len()
             );
         }
-        if let Some(m) = &self.missing {
+        if let Some(m) = &self.access.missing {
             let _ = writeln!(out, "check: {m}");
         }
         out
@@ -244,14 +244,7 @@ mod tests {
 
     fn file_pte(pfn: u64, mapcount: u64) -> ObsPte {
         ObsPte::Present {
-            frame: Some(Frame {
-                pfn,
-                mapcount,
-                anon: false,
-                zero: false,
-                referenced: false,
-                idle: false,
-            }),
+            frame: Some(Frame::decode(pfn, mapcount, 0)),
             exclusive: mapcount == 1,
             file: true,
         }

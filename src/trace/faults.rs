@@ -186,7 +186,7 @@ pub fn learn_frames(
 mod tests {
     use super::*;
     use crate::model::MmapArgs;
-    use crate::oracle::observed::Frame;
+    use crate::oracle::observed::{Frame, KPF_ANON, KPF_ZERO_PAGE};
     use crate::session::Simulation;
 
     fn sim(ops: &[Op]) -> Simulation {
@@ -212,14 +212,11 @@ mod tests {
 
     fn present(pfn: u64, anon: bool, zero: bool, exclusive: bool) -> ObsPte {
         ObsPte::Present {
-            frame: Some(Frame {
+            frame: Some(Frame::decode(
                 pfn,
-                mapcount: 1,
-                anon,
-                zero,
-                referenced: false,
-                idle: false,
-            }),
+                1,
+                if anon { KPF_ANON } else { 0 } | if zero { KPF_ZERO_PAGE } else { 0 },
+            )),
             exclusive,
             file: !anon && !zero,
         }

@@ -4,15 +4,14 @@
 
 use std::collections::HashMap;
 
-use crate::oracle::observed::MapsEntry;
+use crate::oracle::observed::{DevInode, MapsEntry};
 
 /// What the trace learned about one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TracedFile {
     /// The name the scenario uses.
     pub name: String,
-    pub dev: String,
-    pub inode: u64,
+    pub file: DevInode,
     /// Size in pages (rounded up), when the file could be opened.
     pub pages: Option<u64>,
     /// Pages in the page cache when the file was first mapped (mincore), when known.
@@ -25,7 +24,7 @@ pub type Probe = Option<(u64, Option<u64>)>;
 /// The files seen so far, by `dev:inode`.
 #[derive(Debug, Default)]
 pub struct FileTable {
-    by_key: HashMap<(String, u64), usize>,
+    by_key: HashMap<DevInode, usize>,
     by_name: HashMap<String, usize>,
     files: Vec<TracedFile>,
 }
@@ -34,13 +33,12 @@ impl FileTable {
     /// The scenario's name for the file behind `e`; `probe` is asked once per file for its
     /// size and cache state.
     pub fn name(&mut self, e: &MapsEntry, probe: impl FnOnce() -> Probe) -> String {
-        let key = (e.dev.clone(), e.inode);
-        if let Some(&i) = self.by_key.get(&key) {
+        if let Some(&i) = self.by_key.get(&e.file) {
             return self.files[i].name.clone();
         }
         let path = e.path.clone();
         let name = if self.by_name.contains_key(&path) {
-            format!("{path} ({}:{})", e.dev, e.inode)
+            format!("{path} ({})", e.file)
         } else {
             path
         };
@@ -51,12 +49,11 @@ impl FileTable {
         let i = self.files.len();
         self.files.push(TracedFile {
             name: name.clone(),
-            dev: e.dev.clone(),
-            inode: e.inode,
+            file: e.file.clone(),
             pages,
             cached,
         });
-        self.by_key.insert(key, i);
+        self.by_key.insert(e.file.clone(), i);
         self.by_name.insert(name.clone(), i);
         name
     }
@@ -64,7 +61,7 @@ impl FileTable {
     /// The name already given to the file behind `e`, if any.
     pub fn known(&self, e: &MapsEntry) -> Option<&str> {
         self.by_key
-            .get(&(e.dev.clone(), e.inode))
+            .get(&e.file)
             .map(|&i| self.files[i].name.as_str())
     }
 
@@ -86,7 +83,7 @@ pub fn probe(tid: i32, e: &MapsEntry) -> Probe {
         .ok()
         .or_else(|| std::fs::File::open(&e.path).ok())?;
     let meta = file.metadata().ok()?;
-    if meta.ino() != e.inode {
+    if meta.ino() != e.file.inode {
         return None;
     }
     let size = meta.len();

@@ -31,7 +31,9 @@ mod recorder;
 pub mod tracer;
 
 use std::collections::BTreeMap;
+use std::fmt;
 
+use crate::oracle::procfs::FrameAccess;
 use crate::scenario::Scenario;
 
 pub use check::{CheckPoint, TraceCheck};
@@ -113,21 +115,54 @@ pub enum ProgramOutput {
     Null,
 }
 
+/// How the traced command ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// The command's first process exited with this status.
+    Exited(i32),
+    /// The command's first process was killed by this signal.
+    Killed(i32),
+    /// The handler stopped the trace (a cap): the program was killed.
+    Stopped(String),
+    /// rmapviz was asked to stop (SIGINT, SIGTERM, SIGHUP): the program was killed.
+    Interrupted(i32),
+}
+
+impl Ending {
+    /// The trace was cut short (a cap, a signal): the scenario holds what was recorded.
+    pub fn cut_short(&self) -> bool {
+        matches!(self, Ending::Stopped(_) | Ending::Interrupted(_))
+    }
+}
+
+/// How the program ended, in words: "the traced program {ending}".
+impl fmt::Display for Ending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ending::Exited(c) => write!(f, "exited with status {c}"),
+            Ending::Killed(s) => write!(f, "was killed by signal {s}"),
+            Ending::Stopped(why) => write!(f, "was killed: {why}"),
+            Ending::Interrupted(s) => {
+                write!(
+                    f,
+                    "was killed: rmapviz got signal {s} and stopped the trace"
+                )
+            }
+        }
+    }
+}
+
 /// A finished trace.
 #[derive(Debug)]
 pub struct Trace {
     pub scenario: Scenario,
-    /// How the program ended, in words.
-    pub ending: String,
-    /// The trace was cut short (a cap, a signal): the scenario holds what was recorded.
-    pub cut_short: bool,
+    /// How the program ended.
+    pub ending: Ending,
     pub files: Vec<TracedFile>,
     pub check: Option<TraceCheck>,
     pub stats: TraceStats,
-    /// Frame numbers were visible (root).
-    pub frames: bool,
-    /// Why not, when they were not.
-    pub missing: Option<String>,
+    /// Whether frame numbers were visible (root), and why not when they were not.
+    pub access: FrameAccess,
 }
 
 /// Shell-quotes `argv` for the title.
@@ -176,10 +211,12 @@ pub fn trace(argv: &[String], opts: &TraceOptions) -> Result<Trace, TraceError> 
     } else {
         None
     };
-    let with_frames = frames.is_some();
+    let access = FrameAccess {
+        frames: frames.is_some(),
+        missing: access.missing,
+    };
     let check = opts.check.then(|| TraceCheck {
-        frames: with_frames,
-        missing: access.missing.clone(),
+        access: access.clone(),
         ..TraceCheck::default()
     });
     let started = tracer::start(argv, opts.output)?;
@@ -194,15 +231,6 @@ pub fn trace(argv: &[String], opts: &TraceOptions) -> Result<Trace, TraceError> 
     let processes = inner.processes();
     let (steps, files, check, stats) = inner.finish();
     let command = quote_command(argv);
-    let (ending, cut_short) = match ending {
-        tracer::Ending::Exited(c) => (format!("exited with status {c}"), false),
-        tracer::Ending::Killed(s) => (format!("was killed by signal {s}"), false),
-        tracer::Ending::Stopped(why) => (format!("was killed: {why}"), true),
-        tracer::Ending::Interrupted(s) => (
-            format!("was killed: rmapviz got signal {s} and stopped the trace"),
-            true,
-        ),
-    };
     let scenario = Scenario {
         title: format!("trace: {command}"),
         about: about(&command, &kernel_release(), processes),
@@ -211,12 +239,10 @@ pub fn trace(argv: &[String], opts: &TraceOptions) -> Result<Trace, TraceError> 
     Ok(Trace {
         scenario,
         ending,
-        cut_short,
         files: files.files().to_vec(),
         check,
         stats,
-        frames: with_frames,
-        missing: access.missing,
+        access,
     })
 }
 
@@ -231,6 +257,21 @@ pub fn trace(_argv: &[String], _opts: &TraceOptions) -> Result<Trace, TraceError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_trace_rmapviz_stopped_is_cut_short() {
+        let exited = Ending::Exited(3);
+        assert!(!exited.cut_short());
+        assert_eq!(exited.to_string(), "exited with status 3");
+        assert!(!Ending::Killed(9).cut_short());
+        let capped = Ending::Stopped("the step cap (10) was reached".into());
+        assert!(capped.cut_short());
+        assert_eq!(
+            capped.to_string(),
+            "was killed: the step cap (10) was reached"
+        );
+        assert!(Ending::Interrupted(2).cut_short());
+    }
 
     #[test]
     fn commands_are_quoted_for_a_shell() {

@@ -52,18 +52,7 @@ pub trait Handler {
     fn gone(&mut self, tid: i32);
 }
 
-/// How the traced command ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Ending {
-    /// The command's first process exited with this status.
-    Exited(i32),
-    /// The command's first process was killed by this signal.
-    Killed(i32),
-    /// The handler stopped the trace (a cap): the program was killed.
-    Stopped(String),
-    /// rmapviz was asked to stop (SIGINT, SIGTERM, SIGHUP): the program was killed.
-    Interrupted(i32),
-}
+pub use super::Ending;
 
 /// Every live tracee, shared with the signal watcher so that it can kill them.
 type Live = Arc<Mutex<HashSet<i32>>>;
