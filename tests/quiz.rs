@@ -8,17 +8,19 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use rmapviz::model::Outcome::{Hit, Miss};
 use rmapviz::quiz::{Prediction, parse, questions};
 use rmapviz::scenario::Scenario;
-use rmapviz::tui::{App, AppOptions, Msg, render};
+use rmapviz::tui::{App, AppOptions, Msg};
 
 mod pty;
 use pty::{BIN, Screen, tempdir};
+
+mod common;
+use common::screen::{draw, draw_frame, text};
 
 fn quiz(args: &[&str], stdin: &str) -> (i32, String, String) {
     let mut child = Command::new(BIN)
@@ -167,15 +169,7 @@ fn key(app: &mut App, c: KeyCode) {
 }
 
 fn screen(app: &App) -> String {
-    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    t.draw(|f| render::draw(app, f)).unwrap();
-    let b = t.backend().buffer().clone();
-    (0..b.area.height)
-        .map(|y| {
-            let row: String = (0..b.area.width).map(|x| b[(x, y)].symbol()).collect();
-            row + "\n"
-        })
-        .collect()
+    text(&draw(app, 120, 40))
 }
 
 /// The TUI's quiz: `Q`, then → stops before S3's walk on the state it starts from (step 4),
@@ -280,4 +274,153 @@ fn the_quiz_in_a_terminal() {
     s.wait_for("score: 3/3 points, 1 of 1 walk right");
     assert!(s.wait_exit().success());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The screen's text with the quiz window blanked out (what the panes show around it), and the
+/// window's own text.
+fn around_quiz(b: &Buffer) -> (String, String) {
+    let rows: Vec<Vec<String>> = (0..b.area.height)
+        .map(|y| {
+            (0..b.area.width)
+                .map(|x| b[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect();
+    let joined = |r: &[String]| r.concat();
+    let top = rows
+        .iter()
+        .position(|r| joined(r).contains("┌ quiz: what will the walk find?"))
+        .expect("the quiz window is on screen");
+    let left = rows[top].iter().position(|c| c == "┌").unwrap();
+    let right = left + rows[top][left..].iter().position(|c| c == "┐").unwrap();
+    let bottom = top + rows[top..].iter().position(|r| r[left] == "└").unwrap();
+    let mut around = String::new();
+    let mut window = String::new();
+    for (y, r) in rows.iter().enumerate() {
+        for (x, c) in r.iter().enumerate() {
+            if (top..=bottom).contains(&y) && (left..=right).contains(&x) {
+                window.push_str(c);
+                around.push(' ');
+            } else {
+                around.push_str(c);
+            }
+        }
+        around.push('\n');
+        if (top..=bottom).contains(&y) {
+            window.push('\n');
+        }
+    }
+    // The compare table's column heads name the outcomes; they are not results.
+    (around.replace("cand HIT MISS OUT SKIP LOST", ""), window)
+}
+
+/// The outcome words (HIT, MISS, OUT, SKIP, LOST) in `s`, as whole words.
+fn outcomes_in(s: &str) -> Vec<&str> {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| ["HIT", "MISS", "OUT", "SKIP", "LOST"].contains(w))
+        .collect()
+}
+
+/// S3's walk, asked about at step 5 in the TUI, compare mode on so that the compared scheme's
+/// panes are on screen too, at 120x40 and at 200x60 (where the narrative and the compare table
+/// are not under the quiz window): while the window asks, nothing on the screen tells the walk;
+/// while it reveals, every pane tells the candidates revealed and no more, on the state the walk
+/// starts from (p2 still mapped twice); once all are revealed, the LOST ptes and the step.
+///
+/// The walks, from docs/semantics.md (S3): after the mremap the parent's vma is at 0x80000 with
+/// vm_pgoff 0x10, so p2 (index 0x11) is at 0x81000 there and at 0x11000 in the child. anon-vma
+/// computes the address from the vma: pid 1 0x81000 HIT, then pid 2 0x11000 HIT, page
+/// unmapped. anonmm-naive probes each mm at the page's original address 0x11000: pid 1 MISS
+/// (nothing is mapped there), pid 2 HIT, and the parent's pte at 0x81000 is LOST.
+#[test]
+fn the_quiz_shows_only_what_it_has_revealed() {
+    const SIZES: [(u16, u16); 2] = [(120, 40), (200, 60)];
+    for (scheme, compared) in [("anon-vma", "anonmm-naive"), ("anonmm-naive", "anon-vma")] {
+        let (s3, _) = Scenario::load("S3").unwrap();
+        let opts = AppOptions {
+            scheme,
+            compare: Some(compared),
+            step: 4,
+            ..AppOptions::default()
+        };
+        let mut a = App::headless(s3, &opts).unwrap();
+        key(&mut a, KeyCode::Char('Q'));
+        key(&mut a, KeyCode::Right);
+        for (w, h) in SIZES {
+            let b = draw_frame(&mut a, w, h);
+            let (around, window) = around_quiz(&b);
+            assert!(
+                outcomes_in(&around).is_empty(),
+                "{scheme} {w}x{h}: asking, the screen tells the walk: {:?}\n{}",
+                outcomes_in(&around),
+                text(&b)
+            );
+            assert_eq!(window.matches("walk ?").count(), 3, "{window}");
+        }
+        for k in [KeyCode::Char('h'), KeyCode::Char('h'), KeyCode::Enter] {
+            key(&mut a, k);
+        }
+        assert_eq!(a.walk_revealed(), Some(1));
+        // Candidate 1: its badge in the graph, its line in the walk pane and in the narrative.
+        let (badge, line, told) = if scheme == "anon-vma" {
+            ("#1 HIT", "pid 1   HIT  0x81000", "pid 1 0x81000 HIT")
+        } else {
+            ("#1 MISS", "pid 1   MISS 0x11000", "pid 1 0x11000 MISS")
+        };
+        for (w, h) in SIZES {
+            let b = draw_frame(&mut a, w, h);
+            let (around, _) = around_quiz(&b);
+            let all = text(&b);
+            assert!(around.contains(badge), "{scheme} {w}x{h}: the badge\n{all}");
+            assert!(
+                around.contains(line),
+                "{scheme} {w}x{h}: the walk pane\n{all}"
+            );
+            if w == 200 {
+                assert!(around.contains(told), "{scheme}: the narrative\n{all}");
+                assert!(around.contains("compare before step 5's walks"), "{all}");
+            }
+            // No other outcome: nothing of candidate 2, no LOST pte, no count, no verdict, and
+            // the state the walk starts from (p2 mapped by both), not the one it leaves.
+            let found = outcomes_in(&around);
+            let want = if scheme == "anon-vma" { "HIT" } else { "MISS" };
+            assert_eq!(
+                found.iter().filter(|o| **o != want).count(),
+                0,
+                "{scheme} {w}x{h}: more than candidate 1 told: {found:?}\n{all}"
+            );
+            for hidden in [
+                "#2",
+                "0x11000 HIT",
+                "2 pid 2",
+                "unmapped",
+                "STILL",
+                "p2 map 0",
+                "p2 map 1",
+            ] {
+                assert!(
+                    !around.contains(hidden),
+                    "{scheme} {w}x{h}: {hidden:?} told\n{all}"
+                );
+            }
+            assert!(around.contains("p2 map 2"), "{scheme} {w}x{h}\n{all}");
+            // The compared scheme's walk waits for the end.
+            assert!(around.contains("shown once the quiz has"), "{all}");
+        }
+        // Candidate 2 (a HIT under both), still no LOST pte; then the LOST ptes and the step.
+        key(&mut a, KeyCode::Char(' '));
+        assert_eq!(a.walk_revealed(), Some(2));
+        let (around, _) = around_quiz(&draw_frame(&mut a, 120, 40));
+        assert!(around.contains("#2 HIT"), "{scheme}\n{around}");
+        assert!(!outcomes_in(&around).contains(&"LOST"), "{around}");
+        key(&mut a, KeyCode::Char(' '));
+        assert_eq!(a.walk_revealed(), None, "all revealed: the step whole");
+        let (around, _) = around_quiz(&draw_frame(&mut a, 120, 40));
+        if scheme == "anon-vma" {
+            assert!(around.contains("page unmapped"), "{around}");
+        } else {
+            assert!(around.contains("LOST pid 1 0x81000"), "{around}");
+            assert!(around.contains("STILL MAPPED"), "{around}");
+        }
+    }
 }

@@ -146,6 +146,30 @@ impl Walk {
         self.visits.len() as u32
     }
 
+    /// The walk as far as its first `k` candidates (all of them when it has fewer): their
+    /// outcomes counted, no LOST pte and no verdict yet (`unmapped_all` false, nothing
+    /// `referenced`). What a quiz shows while it reveals a walk candidate by candidate.
+    pub fn first(&self, k: usize) -> Walk {
+        let visits: Vec<Visit> = self.visits.iter().take(k).cloned().collect();
+        let count = |o: Outcome| visits.iter().filter(|v| v.outcome == o).count() as u32;
+        Walk {
+            kind: self.kind,
+            page: self.page,
+            mapcount: self.mapcount,
+            object: self.object.clone(),
+            hit: count(Outcome::Hit),
+            miss: count(Outcome::Miss),
+            out: count(Outcome::Out),
+            skip: count(Outcome::Skip),
+            visits,
+            lost: Vec::new(),
+            unmapped_all: false,
+            planned: self.planned,
+            nodes_visited: self.nodes_visited,
+            referenced: 0,
+        }
+    }
+
     /// The ptes the walk found mapping the page, as (pid, address), in visit order.
     pub fn hit_ptes(&self) -> impl Iterator<Item = (Pid, Addr)> + '_ {
         self.visits

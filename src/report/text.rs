@@ -8,6 +8,29 @@ use crate::util::counted;
 
 /// One line for a walk: "try_to_unmap p2 via av1: pid 2 0x11000 HIT, pid 1 0x81000 HIT -> unmapped".
 pub fn walk_line(w: &Walk) -> String {
+    let mut s = visits_line(w);
+    for l in &w.lost {
+        let _ = write!(s, ", pid {} {} LOST", l.pid, hex(l.addr));
+    }
+    let verdict = match (w.kind, w.unmapped_all) {
+        (crate::model::WalkKind::TryToUnmap, true) => "page unmapped".to_string(),
+        (crate::model::WalkKind::TryToUnmap, false) => {
+            format!("page still mapped {} time(s)", w.lost.len())
+        }
+        (_, true) => format!("{} referenced", w.referenced),
+        (_, false) => format!(
+            "{} referenced, {} pte(s) never checked",
+            w.referenced,
+            w.lost.len()
+        ),
+    };
+    let _ = write!(s, " -> {verdict}");
+    s
+}
+
+/// The start of [`walk_line`]: the page, its object and the candidates visited, without the
+/// LOST ptes and the verdict ("try_to_unmap p2 (mapcount 2) via av1: pid 2 0x11000 HIT").
+pub fn visits_line(w: &Walk) -> String {
     let mut s = format!(
         "{} p{} (mapcount {}) via {}:",
         w.kind.as_str(),
@@ -36,22 +59,6 @@ pub fn walk_line(w: &Walk) -> String {
             v.outcome
         );
     }
-    for l in &w.lost {
-        let _ = write!(s, ", pid {} {} LOST", l.pid, hex(l.addr));
-    }
-    let verdict = match (w.kind, w.unmapped_all) {
-        (crate::model::WalkKind::TryToUnmap, true) => "page unmapped".to_string(),
-        (crate::model::WalkKind::TryToUnmap, false) => {
-            format!("page still mapped {} time(s)", w.lost.len())
-        }
-        (_, true) => format!("{} referenced", w.referenced),
-        (_, false) => format!(
-            "{} referenced, {} pte(s) never checked",
-            w.referenced,
-            w.lost.len()
-        ),
-    };
-    let _ = write!(s, " -> {verdict}");
     s
 }
 

@@ -411,6 +411,27 @@ impl App {
         self.shown.candidate()
     }
 
+    /// While the quiz reveals the walk of the step shown: how many of its candidates the screen
+    /// shows (the LOST ptes, the counts and what the step did to the page come after the last).
+    /// The graphs then show the state the walk starts from. None: the walk is shown whole.
+    pub fn walk_revealed(&self) -> Option<usize> {
+        self.shown.revealed()
+    }
+
+    /// Reveals the walk of the step shown up to its first `k` candidates (the last of them
+    /// followed and selected), or shows it whole with None.
+    pub(crate) fn reveal_walk(&mut self, k: Option<usize>) {
+        self.shown.reveal(k.map(|k| k.min(self.candidates())));
+        self.refresh();
+        if let Some(id) = self
+            .shown
+            .candidate()
+            .and_then(|k| self.candidate_node_id(k))
+        {
+            self.selection.select(id);
+        }
+    }
+
     /// Number of candidates the current step's walk visited (0 without a walk).
     pub fn candidates(&self) -> usize {
         self.walk().map_or(0, |w| w.visits.len())
@@ -562,8 +583,12 @@ impl App {
     pub(crate) fn refresh(&mut self) {
         let width = self.pane_width();
         let schemes = self.shown.schemes();
-        self.views
-            .show(&mut self.session, &schemes, self.shown.step(), width);
+        self.views.show(
+            &mut self.session,
+            &schemes,
+            (self.shown.step(), self.shown.revealed()),
+            width,
+        );
         let count = self.candidates();
         self.shown.keep_candidate_below(count);
         self.keep_selection();

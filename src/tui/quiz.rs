@@ -1,7 +1,9 @@
 //! The quiz in the TUI (`Q`): with the quiz on, stepping forward onto a step that walks under
 //! the shown scheme stops before it, on the state the walk starts from, and asks for a
-//! prediction (each candidate's outcome, then the LOST ptes). `Enter` shows the walk and
-//! reveals it one candidate at a time (`space`, `→` or `Enter` the next), scoring as it goes.
+//! prediction (each candidate's outcome, then the LOST ptes). `Enter` goes to the walk's step
+//! and reveals the walk one candidate at a time (`space`, `→` or `Enter` the next), scoring as
+//! it goes: until the last, every pane shows the state the walk starts from and only the
+//! candidates revealed ([`App::walk_revealed`]); then the LOST ptes and the step's outcome.
 //! The questions and answers are [`crate::quiz`]'s, made from the shown scheme's walk.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -48,6 +50,10 @@ impl App {
                 if self.mode == Mode::Quiz {
                     self.mode = Mode::Normal;
                 }
+                // A walk half revealed is shown whole.
+                if self.walk_revealed().is_some() {
+                    self.reveal_walk(None);
+                }
                 self.set_status(format!("quiz off: {}", q.score), false);
             }
             None => {
@@ -71,7 +77,10 @@ impl App {
             return false;
         }
         let scheme = self.shown.scheme();
-        self.session.simulate_to(scheme, at + 1);
+        // Every shown scheme, so that Enter can show the walk's step at once.
+        for s in self.shown.schemes() {
+            self.session.simulate_to(s, at + 1);
+        }
         let Some(walk) = self
             .session
             .result(scheme, at)
@@ -142,7 +151,9 @@ impl App {
                 let mark = a.question.mark(&p);
                 a.mark = Some(mark);
                 let step = a.question.step;
-                self.step_to(step);
+                // The walk's step, shown now (not left to the keys that follow), revealed
+                // from its first candidate on.
+                self.shown.show_step(step);
                 self.quiz_reveal();
             }
             KeyCode::Enter => {
@@ -160,8 +171,8 @@ impl App {
         }
     }
 
-    /// Reveals the next candidate (following it in the graph), then the LOST ptes and the
-    /// mark; after that, closes the question.
+    /// Reveals the next candidate (following it in the graph), then the LOST ptes, the mark
+    /// and the whole step; after that, closes the question.
     fn quiz_reveal(&mut self) {
         let Some(q) = self.quiz.as_mut() else { return };
         let Some(a) = q.asked.as_mut() else { return };
@@ -179,7 +190,7 @@ impl App {
         {
             q.score.add(m);
         }
-        let follow = (a.revealed <= n).then(|| a.revealed - 1);
-        self.set_walk_candidate(follow);
+        let shown = (a.revealed <= n).then_some(a.revealed);
+        self.reveal_walk(shown);
     }
 }

@@ -1,8 +1,9 @@
 //! What the screen shows: the scheme of the main graph pane, the scheme compared beside it, the
-//! step, the step asked for but not shown yet, and the walk candidate followed. Part of
-//! [`super::App`]; its rules hold here and nowhere else: the compared scheme is never the
-//! shown one, a target is never the step shown, and the candidate followed belongs to the step
-//! and scheme shown (it is forgotten when either changes).
+//! step, the step asked for but not shown yet, and the walk candidate followed, with the walk
+//! either whole or revealed only up to that candidate (the quiz). Part of [`super::App`]; its
+//! rules hold here and nowhere else: the compared scheme is never the shown one, a target is
+//! never the step shown, and the candidate followed and the reveal belong to the step and
+//! scheme shown (they are forgotten when either changes).
 
 /// The scheme, compare partner, step, target and candidate shown.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -12,6 +13,8 @@ pub struct Shown {
     step: usize,
     target: Option<usize>,
     candidate: Option<usize>,
+    /// The walk is being revealed: nothing of it after the candidate followed is shown.
+    revealing: bool,
 }
 
 impl Shown {
@@ -24,6 +27,7 @@ impl Shown {
             step,
             target: None,
             candidate: None,
+            revealing: false,
         })
     }
 
@@ -67,6 +71,19 @@ impl Shown {
         self.candidate
     }
 
+    /// While the walk is being revealed ([`Shown::reveal`]): how many of its candidates are
+    /// (those up to the one followed). None: the walk is shown whole.
+    pub fn revealed(&self) -> Option<usize> {
+        self.revealing.then(|| self.candidate.map_or(0, |k| k + 1))
+    }
+
+    /// Reveals the walk of the step shown up to its first `k` candidates (the last of them
+    /// followed), or shows it whole with None.
+    pub fn reveal(&mut self, k: Option<usize>) {
+        self.revealing = k.is_some();
+        self.candidate = k.and_then(|k| k.checked_sub(1));
+    }
+
     /// Shows scheme `i` in the main pane. When compare mode shows `i` beside it, the two
     /// panes swap, so the same scheme is never drawn twice.
     pub fn set_scheme(&mut self, i: usize) {
@@ -75,7 +92,7 @@ impl Shown {
         }
         if i != self.scheme {
             self.scheme = i;
-            self.candidate = None;
+            self.forget_candidate();
         }
     }
 
@@ -108,8 +125,14 @@ impl Shown {
             return false;
         }
         self.step = n;
-        self.candidate = None;
+        self.forget_candidate();
         true
+    }
+
+    /// No candidate followed, the walk shown whole.
+    fn forget_candidate(&mut self) {
+        self.candidate = None;
+        self.revealing = false;
     }
 
     /// Asks for step `n` without showing it yet (None when it is the step shown).
@@ -117,15 +140,16 @@ impl Shown {
         self.target = (n != self.step).then_some(n);
     }
 
-    /// Follows walk candidate `k`, or none.
+    /// Follows walk candidate `k`, or none (the walk shown whole).
     pub fn follow_candidate(&mut self, k: Option<usize>) {
         self.candidate = k;
+        self.revealing = false;
     }
 
     /// Forgets a candidate that the walk shown does not have (it has `count`).
     pub fn keep_candidate_below(&mut self, count: usize) {
         if self.candidate.is_some_and(|k| k >= count) {
-            self.candidate = None;
+            self.forget_candidate();
         }
     }
 
@@ -133,7 +157,7 @@ impl Shown {
     pub fn inserted(&mut self, at: usize) {
         self.target = None;
         self.step = at + 1;
-        self.candidate = None;
+        self.forget_candidate();
     }
 
     /// Step `n` (1-based) was deleted: the steps after it move up by one.
@@ -149,7 +173,7 @@ impl Shown {
         if self.target == Some(self.step) {
             self.target = None;
         }
-        self.candidate = None;
+        self.forget_candidate();
     }
 }
 
@@ -195,6 +219,31 @@ mod tests {
         s.follow_candidate(Some(2));
         s.keep_candidate_below(2);
         assert_eq!(s.candidate(), None);
+    }
+
+    #[test]
+    fn a_reveal_belongs_to_its_step_and_scheme() {
+        let mut s = Shown::new(0, None, 5).unwrap();
+        assert_eq!(s.revealed(), None, "a walk is shown whole");
+        s.reveal(Some(2));
+        assert_eq!((s.revealed(), s.candidate()), (Some(2), Some(1)));
+        s.reveal(Some(0));
+        assert_eq!((s.revealed(), s.candidate()), (Some(0), None));
+        s.reveal(None);
+        assert_eq!((s.revealed(), s.candidate()), (None, None));
+        // Another step, another scheme, or following a candidate with n shows the walk whole.
+        s.reveal(Some(1));
+        s.show_step(4);
+        assert_eq!(s.revealed(), None);
+        s.reveal(Some(1));
+        s.set_scheme(2);
+        assert_eq!(s.revealed(), None);
+        s.reveal(Some(1));
+        s.follow_candidate(Some(1));
+        assert_eq!((s.revealed(), s.candidate()), (None, Some(1)));
+        s.reveal(Some(3));
+        s.deleted(1);
+        assert_eq!(s.revealed(), None);
     }
 
     #[test]

@@ -2,6 +2,10 @@
 //! recently shown (scheme, step) pairs, with the options they were built with. Part of
 //! [`super::App`]; the rule it keeps: every cached view was built with the current options
 //! (expanded groups, focus on the walk), so changing them empties the cache.
+//!
+//! While the quiz reveals a step's walk, the panes show the state the walk starts from (the
+//! step before): the shown scheme's with the walk marked as far as it is revealed, the compared
+//! scheme's without a walk, and nothing changed yet.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -43,6 +47,8 @@ pub struct ViewStore {
     last_detail: Detail,
     /// What changed at each (scheme, step) shown, since the step before.
     changes: HashMap<(usize, usize), Arc<Changes>>,
+    /// The view of a walk being revealed: (scheme, step, candidates revealed) and the view.
+    revealing: Option<((usize, usize, usize), Arc<StepView>)>,
 }
 
 impl ViewStore {
@@ -56,6 +62,7 @@ impl ViewStore {
             built: 0,
             last_detail: Detail::Full,
             changes: HashMap::new(),
+            revealing: None,
         }
     }
 
@@ -155,14 +162,19 @@ impl ViewStore {
         v
     }
 
-    /// Shows `schemes` at `step` in the graph panes.
+    /// Shows `schemes` at `step` in the graph panes; with `revealed` candidates of the first
+    /// scheme's walk, at the state before the step (see the module's comment).
     pub fn show(
         &mut self,
         session: &mut Session,
         schemes: &[usize],
-        step: usize,
+        (step, revealed): (usize, Option<usize>),
         width: Option<u16>,
     ) {
+        if let (Some(k), Some(before)) = (revealed, step.checked_sub(1)) {
+            self.show_revealing(session, schemes, (before, k), width);
+            return;
+        }
         // Only the shown schemes keep a history of states to rebuild steps from.
         session.keep_checkpoints(schemes);
         if self.eager {
@@ -183,6 +195,61 @@ impl ViewStore {
                 }
             })
             .collect();
+    }
+
+    /// The panes at step `before`, the first scheme's with the first `k` candidates of the
+    /// next step's walk marked.
+    fn show_revealing(
+        &mut self,
+        session: &mut Session,
+        schemes: &[usize],
+        (before, k): (usize, usize),
+        width: Option<u16>,
+    ) {
+        let unchanged = Arc::new(Changes::default());
+        let mut panes = Vec::with_capacity(schemes.len());
+        for (i, &s) in schemes.iter().enumerate() {
+            let (mut view, sim) = self.view(session, (s, before), width);
+            if i == 0 {
+                view = self.revealing_view(session, (s, before + 1, k), &sim);
+            }
+            panes.push(Pane {
+                scheme: s,
+                view,
+                sim,
+                changes: unchanged.clone(),
+            });
+        }
+        self.panes = panes;
+    }
+
+    /// The view of `sim` (the state before step `step` of scheme `scheme`) with the first `k`
+    /// candidates of the step's walk marked, found again or built.
+    fn revealing_view(
+        &mut self,
+        session: &mut Session,
+        (scheme, step, k): (usize, usize, usize),
+        sim: &Simulation,
+    ) -> Arc<StepView> {
+        if let Some((key, v)) = &self.revealing
+            && *key == (scheme, step, k)
+        {
+            return v.clone();
+        }
+        self.built += 1;
+        session.simulate_to(scheme, step);
+        let walk = session
+            .result(scheme, step - 1)
+            .and_then(|r| r.walk.as_ref())
+            .map(|w| w.first(k));
+        let view = Arc::new(StepView::new(
+            &sim.machine,
+            sim.scheme.as_ref(),
+            walk.as_ref(),
+            &self.options,
+        ));
+        self.revealing = Some(((scheme, step, k), view.clone()));
+        view
     }
 
     /// What changed at step `step` of scheme `scheme` (whose state is `sim`) since the step
@@ -219,11 +286,13 @@ impl ViewStore {
     /// The scenario changed from step `at` (0-based) on: the views after it are stale.
     pub fn forget_after(&mut self, at: usize) {
         self.changes.retain(|&(_, step), _| step <= at);
+        self.revealing = None;
         let gone = self.cache.forget_after(at);
         self.bury(gone);
     }
 
     fn forget_all(&mut self) {
+        self.revealing = None;
         let gone = self.cache.clear();
         self.bury(gone);
     }

@@ -1,5 +1,6 @@
 //! Every scheme at the current step: the walk's counts, the rmap memory and the pages; the shown
-//! scheme(s) highlighted.
+//! scheme(s) highlighted. While the quiz reveals the step's walk, the table is that of the state
+//! the walk starts from (the step before), the walks' counts kept back as `?`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -38,6 +39,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
         .map(|h| Cell::from(h).style(t.header)),
     );
     let mut rows = Vec::new();
+    // While the quiz reveals the walk: the state before the step (`at` steps done).
+    let revealing = app.walk_revealed().is_some();
+    let (at, blank) = if revealing {
+        (app.step().saturating_sub(1), "?")
+    } else {
+        (app.step(), "-")
+    };
     for (i, name) in app.scheme_names().iter().enumerate() {
         let num = scheme_digit(i).map_or_else(|| (i + 1).to_string(), String::from);
         let shown = i == app.shown.scheme() || Some(i) == app.shown.compare();
@@ -48,8 +56,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
         } else {
             " "
         };
-        let cells: Vec<Cell> = match app.result(i) {
-            _ if app.step() == 0 => vec![Cell::from("-"); 6]
+        let result = at.checked_sub(1).and_then(|j| app.session.result(i, j));
+        let cells: Vec<Cell> = match result {
+            _ if at == 0 => vec![Cell::from(blank); 6]
                 .into_iter()
                 .chain([Cell::from("0 / 0"), Cell::from("0")])
                 .collect(),
@@ -62,9 +71,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
                     bytes(tot.rmap_bytes_x86_64)
                 ));
                 let pages = Cell::from(tot.pages.to_string());
-                match &r.walk {
+                match r.walk.as_ref().filter(|_| !revealing) {
                     None => {
-                        let mut v = vec![Cell::from("-"); 6];
+                        let mut v = vec![Cell::from(blank); 6];
                         v.push(mem);
                         v.push(pages);
                         v
@@ -116,7 +125,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> (Rect, usize) {
         Constraint::Length(13),
         Constraint::Length(8),
     ];
-    let title = Line::from(format!(" compare at step {} ", app.step()));
+    let title = if revealing {
+        format!(" compare before step {}'s walks ", app.step())
+    } else {
+        format!(" compare at step {} ", app.step())
+    };
+    let title = Line::from(title);
     let block = pane(app, title, false);
     let inner = block.inner(area);
     let table = Table::new(rows, widths)

@@ -2,7 +2,9 @@
 //! mode the compared scheme's walk and events are told too: in a pane of their own beside the
 //! shown scheme's, or below them under the scheme's name where there is room for one pane only.
 //! Each scheme's part says what changed since the step before. Presenter mode shows the note,
-//! the walks and the changes as a caption ([`caption_lines`]).
+//! the walks and the changes as a caption ([`caption_lines`]). While the quiz reveals the walk
+//! ([`App::walk_revealed`]), only the candidates revealed are told: the note, what changed and
+//! the events tell the walk's end, so they wait for it.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,7 +14,7 @@ use ratatui::text::Line;
 use super::asciify;
 use super::scrolled::{self, Want};
 use crate::report::diff;
-use crate::report::text::walk_line;
+use crate::report::text::{visits_line, walk_line};
 use crate::tui::app::App;
 use crate::tui::scroll::{Scrolled, Side};
 
@@ -34,6 +36,10 @@ pub enum Told {
 /// false.
 fn scheme_lines(app: &App, scheme: usize, events: bool, lines: &mut Vec<Line<'static>>) {
     let t = &app.theme;
+    if let Some(k) = app.walk_revealed() {
+        lines.push(revealing_line(app, scheme, k));
+        return;
+    }
     match app.result(scheme) {
         None => lines.push(Line::styled("simulating...", t.dim)),
         Some(r) => {
@@ -62,16 +68,46 @@ fn scheme_lines(app: &App, scheme: usize, events: bool, lines: &mut Vec<Line<'st
     }
 }
 
+/// While the quiz reveals the shown scheme's walk, its first `k` candidates; another scheme's
+/// walk waits for the end of the reveal.
+fn revealing_line(app: &App, scheme: usize, k: usize) -> Line<'static> {
+    let t = &app.theme;
+    match app.walk() {
+        Some(w) if scheme == app.shown.scheme() => Line::styled(
+            format!(
+                "{} ... ({k} of {} candidates revealed)",
+                visits_line(&w.first(k)),
+                w.visits.len()
+            ),
+            t.path,
+        ),
+        _ => Line::styled(
+            format!(
+                "told once the quiz has revealed the walk under {}",
+                app.scheme_name()
+            ),
+            t.dim,
+        ),
+    }
+}
+
+/// The step's note, kept back while the quiz reveals the walk (it tells how the walk ends).
+fn note(app: &App) -> Option<&String> {
+    if app.walk_revealed().is_some() {
+        return None;
+    }
+    match app.step().checked_sub(1) {
+        None => Some(&app.scenario().about),
+        Some(i) => app.scenario().steps.get(i).and_then(|s| s.note.as_ref()),
+    }
+}
+
 /// Presenter mode's caption: the step's note, then for each scheme shown its walk and what
 /// changed (under the scheme's name in compare mode).
 pub fn caption_lines(app: &App) -> Vec<Line<'static>> {
     let t = &app.theme;
     let mut lines = Vec::new();
-    let note = match app.step().checked_sub(1) {
-        None => Some(&app.scenario().about),
-        Some(i) => app.scenario().steps.get(i).and_then(|s| s.note.as_ref()),
-    };
-    if let Some(n) = note {
+    if let Some(n) = note(app) {
         lines.push(Line::styled(
             asciify(n, app.ascii),
             t.text.add_modifier(Modifier::ITALIC | Modifier::BOLD),
@@ -115,11 +151,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, told: Told) -> Scrolled 
     let compared = app.shown.compare();
     let step = app.step().checked_sub(1);
     if told != Told::Compared {
-        let note = match step {
-            None => Some(&app.scenario().about),
-            Some(i) => app.scenario().steps[i].note.as_ref(),
-        };
-        if let Some(n) = note {
+        if let Some(n) = note(app) {
             lines.push(Line::styled(
                 asciify(n, app.ascii),
                 t.text.add_modifier(Modifier::ITALIC),

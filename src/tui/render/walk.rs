@@ -1,7 +1,8 @@
 //! The walk of the step: every visited candidate in order with its outcome and computed
 //! address, the LOST ptes loudly, the verdict; the candidate followed with `n` / `N` marked.
 //! A long walk scrolls (the wheel, `[` `]`): the candidate followed is kept in the middle, the
-//! start shown while none is, and the verdict stays on the pane's last lines.
+//! start shown while none is, and the verdict stays on the pane's last lines. While the quiz
+//! reveals the walk, the pane lists the candidates revealed and keeps the rest back.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -225,6 +226,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, scheme: usize) -> Scroll
         (None, Some(k)) => Want::Show(k),
         (None, None) => Want::Top(0),
     };
+    let revealed = app.walk_revealed();
+    if revealed.is_some() && scheme != app.shown.scheme() {
+        let lines = vec![Line::styled(
+            format!(
+                "shown once the quiz has revealed the walk under {}",
+                app.scheme_name()
+            ),
+            t.dim,
+        )];
+        return scrolled::render(app, frame, area, title, lines, Vec::new(), want(None));
+    }
     let result = app.result(scheme);
     let w = match (result.and_then(|r| r.walk.as_ref()), result) {
         (Some(w), _) => w,
@@ -242,6 +254,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, scheme: usize) -> Scroll
             return scrolled::render(app, frame, area, title, lines, Vec::new(), want(None));
         }
     };
+    if let Some(k) = revealed {
+        let part = w.first(k);
+        let text = WalkText::new(app, &part, area.width, scheme, candidate);
+        let pinned = vec![Line::styled(
+            format!(
+                "{k} of {} candidates revealed; the lost ptes and the verdict come last",
+                w.visits.len()
+            ),
+            t.dim,
+        )];
+        let followed = candidate.map(|k| text.head.len() + k);
+        return scrolled::render(app, frame, area, title, text, pinned, want(followed));
+    }
     let text = WalkText::new(app, w, area.width, scheme, candidate);
     let verdict = match (w.kind, w.unmapped_all) {
         (WalkKind::TryToUnmap, true) => "page unmapped".to_string(),
