@@ -171,16 +171,16 @@ impl ViewStore {
         (step, revealed): (usize, Option<usize>),
         width: Option<u16>,
     ) {
-        if let (Some(k), Some(before)) = (revealed, step.checked_sub(1)) {
-            self.show_revealing(session, schemes, (before, k), width);
-            return;
-        }
         // Only the shown schemes keep a history of states to rebuild steps from.
         session.keep_checkpoints(schemes);
         if self.eager {
             for i in 0..session.schemes().len() {
                 session.simulate_to(i, step);
             }
+        }
+        if let (Some(k), Some(before)) = (revealed, step.checked_sub(1)) {
+            self.show_revealing(session, schemes, (before, k), width);
+            return;
         }
         self.panes = schemes
             .iter()
@@ -346,7 +346,7 @@ mod tests {
                     let mut session = Session::lazy(sc.clone(), &names);
                     let mut store = ViewStore::new(false);
                     for n in steps {
-                        store.show(&mut session, &[s], n, Some(120));
+                        store.show(&mut session, &[s], (n, None), Some(120));
                         let got = &store.panes()[0].changes.diff;
                         let want = match n.checked_sub(1) {
                             Some(b) => fresh.diff(s, b, n).unwrap(),
