@@ -459,9 +459,8 @@ mod tests {
                 file: false,
             },
         );
-        let d = compare(&e, &o, None).differences;
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!(d[0].what, "exclusive");
+        let d = only_difference(&e, &o);
+        assert_eq!(d.what, "exclusive");
     }
 
     #[test]
@@ -508,11 +507,10 @@ mod tests {
         }
         assert_eq!(compare(&e, &o, None).differences, vec![]);
         o.procs.get_mut(&1).unwrap().vmas[0].offset = 4;
-        let d = compare(&e, &o, None).differences;
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!((d[0].what, d[0].addr), ("vma", Some(0x10000)));
+        let d = only_difference(&e, &o);
+        assert_eq!((d.what, d.addr), ("vma", Some(0x10000)));
         assert!(
-            d[0].expected.contains("at page 3") && d[0].observed.contains("at page 4"),
+            d.expected.contains("at page 3") && d.observed.contains("at page 4"),
             "{d:?}"
         );
     }
@@ -526,6 +524,14 @@ mod tests {
         set_obs(&mut o, 1, 0x11000, present(0x501, 1));
         set_obs(&mut o, 2, 0x11000, present(0x777, 1));
         (e, o)
+    }
+
+    /// The one difference `compare` finds between `e` and `o` (fails unless there is exactly
+    /// one).
+    fn only_difference(e: &Expected, o: &Observed) -> Difference {
+        let d = compare(e, o, None).differences;
+        assert_eq!(d.len(), 1, "{d:?}");
+        d[0].clone()
     }
 
     /// `d` is one frame-identity difference, at pid 1's 0x11000, whose kernel side says `says`.
@@ -605,17 +611,15 @@ mod tests {
         {
             f.referenced = true;
         }
-        let d = compare(&e, &o, None).differences;
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!((d[0].pid, d[0].what), (2, "referenced"));
-        assert!(d[0].expected.starts_with("1 referenced pte"), "{d:?}");
+        let d = only_difference(&e, &o);
+        assert_eq!((d.pid, d.what), (2, "referenced"));
+        assert!(d.expected.starts_with("1 referenced pte"), "{d:?}");
         o.procs.get_mut(&2).unwrap().referenced.insert(0x10000, 1);
         assert_eq!(compare(&e, &o, None).differences, vec![]);
         // The model's young bit where the kernel's is clear.
         o.procs.get_mut(&1).unwrap().referenced.insert(0x10000, 1);
-        let d = compare(&e, &o, None).differences;
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!(d[0].observed, "smaps Referenced: 4 kB (1 page)");
+        let d = only_difference(&e, &o);
+        assert_eq!(d.observed, "smaps Referenced: 4 kB (1 page)");
     }
 
     /// DAMON's sampling (kdamond, physical addresses) moves a young bit from a pte to the folio,
@@ -650,10 +654,9 @@ mod tests {
         );
         // One idle page allows one more, not two.
         o.procs.get_mut(&2).unwrap().referenced.insert(0x10000, 2);
-        let d = compare(&e, &o, None).differences;
-        assert_eq!(d.len(), 1, "{d:?}");
+        let d = only_difference(&e, &o);
         assert!(
-            d[0].expected
+            d.expected
                 .contains("and up to 1 more: 1 page aged outside the scenario"),
             "{d:?}"
         );

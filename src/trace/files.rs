@@ -12,14 +12,18 @@ pub struct TracedFile {
     /// The name the scenario uses.
     pub name: String,
     pub file: DevInode,
-    /// Size in pages (rounded up), when the file could be opened.
-    pub pages: Option<u64>,
-    /// Pages in the page cache when the file was first mapped (mincore), when known.
-    pub cached: Option<u64>,
+    /// Its size and page-cache state when it was first mapped, when the file could be opened.
+    pub size: Option<FileSize>,
 }
 
-/// How big a file is and how much of it is cached: (pages, cached pages).
-pub type Probe = Option<(u64, Option<u64>)>;
+/// How big a file is and how much of it is cached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileSize {
+    /// Size in pages (rounded up).
+    pub pages: u64,
+    /// Pages in the page cache (mincore), when known.
+    pub cached: Option<u64>,
+}
 
 /// The files seen so far, by `dev:inode`.
 #[derive(Debug, Default)]
@@ -32,7 +36,7 @@ pub struct FileTable {
 impl FileTable {
     /// The scenario's name for the file behind `e`; `probe` is asked once per file for its
     /// size and cache state.
-    pub fn name(&mut self, e: &MapsEntry, probe: impl FnOnce() -> Probe) -> String {
+    pub fn name(&mut self, e: &MapsEntry, probe: impl FnOnce() -> Option<FileSize>) -> String {
         if let Some(&i) = self.by_key.get(&e.file) {
             return self.files[i].name.clone();
         }
@@ -42,16 +46,11 @@ impl FileTable {
         } else {
             path
         };
-        let (pages, cached) = match probe() {
-            Some((p, c)) => (Some(p), c),
-            None => (None, None),
-        };
         let i = self.files.len();
         self.files.push(TracedFile {
             name: name.clone(),
             file: e.file.clone(),
-            pages,
-            cached,
+            size: probe(),
         });
         self.by_key.insert(e.file.clone(), i);
         self.by_name.insert(name.clone(), i);
@@ -76,7 +75,7 @@ impl FileTable {
 /// the same `dev:inode`. The cache state comes from `mincore(2)` on a mapping of our own,
 /// which maps nothing in (no page is touched).
 #[cfg(target_os = "linux")]
-pub fn probe(tid: i32, e: &MapsEntry) -> Probe {
+pub fn probe(tid: i32, e: &MapsEntry) -> Option<FileSize> {
     use std::os::unix::fs::MetadataExt;
     let via_map_files = format!("/proc/{tid}/map_files/{:x}-{:x}", e.start, e.end);
     let file = std::fs::File::open(&via_map_files)
@@ -88,7 +87,10 @@ pub fn probe(tid: i32, e: &MapsEntry) -> Probe {
     }
     let size = meta.len();
     let pages = size.div_ceil(crate::model::PAGE_SIZE);
-    Some((pages, cached_pages(&file, size)))
+    Some(FileSize {
+        pages,
+        cached: cached_pages(&file, size),
+    })
 }
 
 #[cfg(target_os = "linux")]
@@ -130,7 +132,10 @@ mod tests {
     fn files_are_named_by_path_and_told_apart_by_dev_inode() {
         let mut t = FileTable::default();
         let a = t.name(&entry("/lib/libc.so.6", "fd:01", 10), || {
-            Some((100, Some(90)))
+            Some(FileSize {
+                pages: 100,
+                cached: Some(90),
+            })
         });
         assert_eq!(a, "/lib/libc.so.6");
         // The same file again: the same name, no second probe.
@@ -145,8 +150,13 @@ mod tests {
         let c = t.name(&entry("/usr/lib/libc.so.6", "fd:01", 10), || None);
         assert_eq!(c, a);
         assert_eq!(t.files().len(), 2);
-        assert_eq!(t.files()[0].pages, Some(100));
-        assert_eq!(t.files()[0].cached, Some(90));
-        assert_eq!(t.files()[1].pages, None);
+        assert_eq!(
+            t.files()[0].size,
+            Some(FileSize {
+                pages: 100,
+                cached: Some(90)
+            })
+        );
+        assert_eq!(t.files()[1].size, None);
     }
 }
