@@ -227,3 +227,34 @@ fn bad_ranges_are_refused_before_anything_changes() {
     assert!(matches!(e, StepError::OutOfRange { .. }), "{e}");
     assert_eq!(s.machine.proc(1).unwrap().mm.heap, None);
 }
+
+#[test]
+fn a_shrink_fails_when_vmas_only_touch_the_range_it_would_unmap() {
+    // Linux 6.18 (tests/corpus/brk_shrink_between_vmas.ron, checked by `check`): a shrink needs
+    // a vma that overlaps [new break, old break); one that ends at the new break or starts at
+    // the old one does not, so brk fails and the break stays.
+    for sc in scheme_names() {
+        let mut s = run(
+            sc,
+            &["brk 1 0x20000 5", "munmap 1 0x22000 3", "mmap 1 0x25000 1"],
+        );
+        let e = step(&mut s, "brk 1 0x20000 2").expect("refused");
+        assert!(
+            matches!(
+                e,
+                StepError::BrkNothingMapped {
+                    new: 0x22000,
+                    old: 0x25000,
+                    ..
+                }
+            ),
+            "{sc}: {e}"
+        );
+        let apart = vec![(0x20000, 0x22000), (0x25000, 0x26000)];
+        assert_eq!(vmas(&s, 1), apart, "{sc}");
+        // A page lower the heap vma overlaps the range: its last page is unmapped.
+        assert_eq!(step(&mut s, "brk 1 0x20000 1"), None);
+        let shrunk = vec![(0x20000, 0x21000), (0x25000, 0x26000)];
+        assert_eq!(vmas(&s, 1), shrunk, "{sc}");
+    }
+}
