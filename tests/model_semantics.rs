@@ -382,6 +382,45 @@ fn reclaim_drops_a_file_page_from_the_page_cache_and_writes_a_shmem_page_to_swap
 }
 
 #[test]
+fn fork_and_exit_count_the_ptes_they_copy_and_zap() {
+    // dup_mmap copies the ptes of private vmas that have anonymous pages (vma_needs_copy): here
+    // a page, a swap entry and the zero page; a private file vma only read has none and is
+    // skipped. The page becomes shared copy-on-write; a second fork shares it once more.
+    // exit_mmap zaps every pte of the child.
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x10000, 4, "rw"));
+    ok(&mut s, write(1, 0x10000, 2));
+    ok(&mut s, read(1, 0x12000, 1));
+    ok(
+        &mut s,
+        Op::SwapOut {
+            pid: 1,
+            addr: 0x11000,
+        },
+    );
+    ok(&mut s, mmap_file(1, 0x20000, 2, "lib.so", false));
+    ok(&mut s, read(1, 0x20000, 1));
+    let mut events = |op: Op| {
+        let r = s.step(&op, false);
+        assert_eq!(r.error, None, "{op}");
+        r.events
+    };
+    let first = "dup_mmap: pid 1 -> 2: 2 vmas, 3 ptes copied, 1 page shared copy-on-write";
+    assert!(events(fork(1, 2)).iter().any(|e| e == first));
+    let second = format!(
+        "{} (1 of them already shared)",
+        first.replace("-> 2", "-> 3")
+    );
+    assert!(events(fork(1, 3)).contains(&second));
+    let exit = events(Op::Exit { pid: 3 });
+    assert!(
+        exit.iter()
+            .any(|e| e.contains("zapped 3 ptes, removed 2 vmas")),
+        "{exit:#?}"
+    );
+}
+
+#[test]
 fn a_read_fault_names_the_page_it_faulted_and_the_neighbours_fault_around_mapped() {
     // do_read_fault maps the faulting page, and do_fault_around the other pages of its 16-pte
     // window that are in the page cache (all of a file's pages, until reclaim drops some).
