@@ -258,3 +258,23 @@ fn a_shrink_fails_when_vmas_only_touch_the_range_it_would_unmap() {
         assert_eq!(vmas(&s, 1), shrunk, "{sc}");
     }
 }
+
+#[test]
+fn a_brk_to_the_current_break_succeeds_and_changes_nothing() {
+    // brk(2): when the page-aligned new break equals the old one, brk succeeds at once, before
+    // it looks for vmas (even with the whole heap unmapped).
+    for sc in scheme_names() {
+        let mut s = run(sc, &["brk 1 0x20000 2", "write 1 0x20000 2"]);
+        let ptes = s.machine.all_ptes();
+        let r = s.step(&opline::parse("brk 1 0x20000 2").unwrap().op, false);
+        assert_eq!(r.error, None, "{sc}");
+        let stays = "brk: pid 1 heap 0x20000-0x22000: the break stays";
+        assert!(r.events.iter().any(|e| e == stays), "{sc}: {:?}", r.events);
+        assert_eq!(vmas(&s, 1), vec![(0x20000, 0x22000)], "{sc}");
+        assert_eq!(s.machine.all_ptes(), ptes, "{sc}");
+        assert_eq!(step(&mut s, "munmap 1 0x20000 2"), None);
+        assert_eq!(step(&mut s, "brk 1 0x20000 2"), None, "{sc}");
+        assert_eq!(s.machine.proc(1).unwrap().mm.heap, Some((0x20000, 0x22000)));
+        assert!(vmas(&s, 1).is_empty(), "{sc}");
+    }
+}
