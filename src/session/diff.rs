@@ -276,6 +276,14 @@ impl StateDiff {
                     after: my,
                 });
             }
+            // An address space whose vmas are all as they were has no change to give (vma
+            // ids are never reused across address spaces): compared, not copied.
+            if let (Some(x), Some(y)) = (x, y)
+                && mx == my
+                && x.mm.vmas == y.mm.vmas
+            {
+                continue;
+            }
             for v in x.iter().flat_map(|p| p.mm.vmas.iter()) {
                 vmas.entry(v.id).or_insert_with(|| VmaChange {
                     id: v.id,

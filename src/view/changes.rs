@@ -26,14 +26,70 @@ pub struct Changes {
     pub diff: StateDiff,
     /// Each node that changed, by id, with how.
     pub marks: HashMap<String, Change>,
-    /// What changed on each node, in a few words per line, for the inspector.
-    pub notes: HashMap<String, Vec<String>>,
+    /// The node each pte of `diff.ptes` changed in: its vma in the later state, else its mm.
+    pte_nodes: Vec<String>,
+}
+
+/// One thing a step changed on a node: the node's id, how, and the note that says it (made
+/// only when asked for: the inspector shows one node's notes, and a step of a storm changes a
+/// thousand ptes).
+struct Noted<'a, 'n> {
+    id: std::borrow::Cow<'a, str>,
+    how: Change,
+    note: &'n dyn Fn() -> String,
 }
 
 impl Changes {
     /// The changes of `diff`, whose later state is `after`.
     pub fn new(diff: StateDiff, after: &Machine) -> Changes {
-        let mut c = Changes::default();
+        let pte_nodes = diff
+            .ptes
+            .iter()
+            .map(|p| {
+                after
+                    .procs
+                    .get(&p.pid)
+                    .and_then(|pr| pr.mm.vma_at(p.addr))
+                    .map_or_else(|| mm_id(p.pid), |v| v.id.to_string())
+            })
+            .collect();
+        let mut c = Changes {
+            diff,
+            pte_nodes,
+            marks: HashMap::new(),
+        };
+        let mut marks = HashMap::new();
+        c.each(|n| {
+            let m = marks.entry(n.id.into_owned()).or_insert(n.how);
+            // A new mark wins over a change.
+            if n.how == Change::New {
+                *m = Change::New;
+            }
+        });
+        c.marks = marks;
+        c
+    }
+
+    /// What changed on node `id`, in a few words per line, for the inspector.
+    pub fn notes(&self, id: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        self.each(|n| {
+            if n.id == id {
+                out.push((n.note)());
+            }
+        });
+        out
+    }
+
+    /// Calls `f` with everything the step changed, node by node, in the order the notes are
+    /// listed: address spaces, vmas, ptes (on their vma, then on the page they map), pages,
+    /// rmap objects.
+    fn each<'a>(&'a self, mut f: impl FnMut(Noted<'a, '_>)) {
+        use std::borrow::Cow;
+        let diff = &self.diff;
+        let mut put = |id: Cow<'a, str>, how: Change, note: &dyn Fn() -> String| {
+            f(Noted { id, how, note })
+        };
         for m in &diff.mms {
             if m.after.is_some() {
                 let how = if m.before.is_none() {
@@ -41,37 +97,49 @@ impl Changes {
                 } else {
                     "a new address space (exec)"
                 };
-                c.mark(mm_id(m.pid), Change::New, how.to_string());
+                put(
+                    mm_id(m.pid).into(),
+                    Change::New,
+                    &|| how.to_string(),
+                );
             }
         }
         for v in &diff.vmas {
             match (&v.before, &v.after) {
-                (None, Some(_)) => c.mark(v.id.to_string(), Change::New, "new vma".into()),
-                (Some(b), Some(_)) => c.mark(
-                    v.id.to_string(),
+                (None, Some(_)) => put(
+                    v.id.to_string().into(),
+                    Change::New,
+                    &|| "new vma".into(),
+                ),
+                (Some(b), Some(_)) => put(
+                    v.id.to_string().into(),
                     Change::Changed,
-                    format!(
-                        "was {:#x}-{:#x} pg {:#x} {}",
-                        b.start, b.end, b.pgoff, b.prot
-                    ),
+                    &|| {
+                        format!(
+                            "was {:#x}-{:#x} pg {:#x} {}",
+                            b.start, b.end, b.pgoff, b.prot
+                        )
+                    },
                 ),
                 _ => {}
             }
         }
-        for p in &diff.ptes {
-            let vma = after
-                .procs
-                .get(&p.pid)
-                .and_then(|pr| pr.mm.vma_at(p.addr))
-                .map(|v| v.id.to_string());
-            let at = vma.unwrap_or_else(|| mm_id(p.pid));
-            let text = format!("pte {}: {}", p.how.as_str(), pte_change_text(p));
-            c.mark(at, Change::Changed, text);
+        for (p, at) in diff.ptes.iter().zip(&self.pte_nodes) {
+            put(
+                Cow::Borrowed(at.as_str()),
+                Change::Changed,
+                &|| format!("pte {}: {}", p.how.as_str(), pte_change_text(p)),
+            );
             if let Some(page) = p.after.into_page()
                 && p.how != PteHow::Removed
             {
-                let note = format!("pte {}: pid {} {:#x}", p.how.as_str(), p.pid, p.addr);
-                c.mark(page.to_string(), Change::Changed, note);
+                put(
+                    page.to_string().into(),
+                    Change::Changed,
+                    &|| {
+                        format!("pte {}: pid {} {:#x}", p.how.as_str(), p.pid, p.addr)
+                    },
+                );
             }
         }
         for p in diff.pages.iter().filter(|p| p.after.is_some()) {
@@ -80,25 +148,26 @@ impl Changes {
             } else {
                 Change::Changed
             };
-            c.mark(p.page.to_string(), how, page_change_text(&diff, p));
+            put(
+                p.page.to_string().into(),
+                how,
+                &|| page_change_text(diff, p),
+            );
         }
         for o in diff.objects.iter().filter(|o| o.after.is_some()) {
             match &o.before {
-                None => c.mark(o.key.clone(), Change::New, format!("new {}", o.kind)),
-                Some(b) => c.mark(o.key.clone(), Change::Changed, format!("was {b}")),
+                None => put(
+                    Cow::Borrowed(o.key.as_str()),
+                    Change::New,
+                    &|| format!("new {}", o.kind),
+                ),
+                Some(b) => put(
+                    Cow::Borrowed(o.key.as_str()),
+                    Change::Changed,
+                    &|| format!("was {b}"),
+                ),
             }
         }
-        c.diff = diff;
-        c
-    }
-
-    /// Marks node `id` (a new mark wins over a change) and notes why.
-    fn mark(&mut self, id: String, how: Change, note: String) {
-        let m = self.marks.entry(id.clone()).or_insert(how);
-        if how == Change::New {
-            *m = Change::New;
-        }
-        self.notes.entry(id).or_default().push(note);
     }
 
     /// How `node` changed: its own mark, or for a group node the mark of a member it lists.

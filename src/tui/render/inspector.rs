@@ -62,7 +62,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
                 lines.push(Line::styled(format!("walk {b}"), style));
             }
             // What changed on the node since the step before (the graph underlines it).
-            for note in p.changes.notes.get(&n.id).into_iter().flatten() {
+            for note in p.changes.notes(&n.id) {
                 lines.push(Line::styled(
                     asciify(&format!("changed: {note}"), app.ascii),
                     t.info,
