@@ -455,6 +455,23 @@ impl App {
     /// Shows only the panes of `set` (None: all), for slides.
     pub fn set_panes(&mut self, set: Option<super::panes::PaneSet>) {
         self.panes = set;
+        self.fill_compare_table();
+    }
+
+    /// Whether the screen has the compare table: the only pane that shows the schemes not in
+    /// a graph pane.
+    fn shows_compare_table(&self) -> bool {
+        self.pane_set().is_none_or(|p| p.has("compare"))
+    }
+
+    /// A headless app simulates every scheme to the step shown while the compare table is on
+    /// the screen (and only the shown schemes while it is not).
+    fn fill_compare_table(&mut self) {
+        if self.views.eager() && self.shows_compare_table() {
+            for i in 0..self.session.schemes().len() {
+                self.session.simulate_to(i, self.shown.step());
+            }
+        }
     }
 
     /// From now on `:w` writes no file (keys given to a headless screen).
@@ -465,6 +482,7 @@ impl App {
     /// Presenter mode on or off.
     pub fn set_presenter(&mut self, on: bool) {
         self.presenter = on;
+        self.fill_compare_table();
     }
 
     /// Whether presenter mode is on.
@@ -583,11 +601,13 @@ impl App {
     pub(crate) fn refresh(&mut self) {
         let width = self.pane_width();
         let schemes = self.shown.schemes();
+        let table = self.shows_compare_table();
         self.views.show(
             &mut self.session,
             &schemes,
             (self.shown.step(), self.shown.revealed()),
             width,
+            table,
         );
         let count = self.candidates();
         self.shown.keep_candidate_below(count);
@@ -624,5 +644,40 @@ impl App {
     /// The description of scheme number `i`.
     pub(crate) fn scheme_info(&self, i: usize) -> &'static SchemeInfo {
         all_schemes()[i]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{App, AppOptions};
+    use crate::scenario::storm;
+    use crate::tui::panes::PaneSet;
+
+    /// A headless app simulates the schemes that are in no graph pane only for the compare
+    /// table: a screen without it (presenter mode, slides) leaves them alone, and they are
+    /// simulated to the step shown as soon as the table is back.
+    #[test]
+    fn a_headless_app_simulates_the_other_schemes_only_for_the_compare_table() {
+        let mut app = App::headless(storm(4, 2), &AppOptions::default()).unwrap();
+        assert!(app.len() > 7);
+        let shown = app.shown.scheme();
+        let others = |app: &App| -> Vec<usize> {
+            (0..app.session.schemes().len())
+                .filter(|&i| i != shown)
+                .map(|i| app.session.simulated(i))
+                .collect()
+        };
+        app.set_panes(Some(PaneSet::parse("graph,walk").unwrap()));
+        app.step_to(5);
+        assert_eq!(app.session.simulated(shown), 5);
+        assert!(others(&app).iter().all(|&n| n == 0), "{:?}", others(&app));
+        app.set_presenter(true);
+        app.step_to(6);
+        assert!(others(&app).iter().all(|&n| n == 0), "{:?}", others(&app));
+        app.set_presenter(false);
+        app.set_panes(None);
+        assert!(others(&app).iter().all(|&n| n == 6), "{:?}", others(&app));
+        app.step_to(7);
+        assert!(others(&app).iter().all(|&n| n == 7), "{:?}", others(&app));
     }
 }

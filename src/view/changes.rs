@@ -87,9 +87,8 @@ impl Changes {
     fn each<'a>(&'a self, mut f: impl FnMut(Noted<'a, '_>)) {
         use std::borrow::Cow;
         let diff = &self.diff;
-        let mut put = |id: Cow<'a, str>, how: Change, note: &dyn Fn() -> String| {
-            f(Noted { id, how, note })
-        };
+        let mut put =
+            |id: Cow<'a, str>, how: Change, note: &dyn Fn() -> String| f(Noted { id, how, note });
         for m in &diff.mms {
             if m.after.is_some() {
                 let how = if m.before.is_none() {
@@ -97,49 +96,31 @@ impl Changes {
                 } else {
                     "a new address space (exec)"
                 };
-                put(
-                    mm_id(m.pid).into(),
-                    Change::New,
-                    &|| how.to_string(),
-                );
+                put(mm_id(m.pid).into(), Change::New, &|| how.to_string());
             }
         }
         for v in &diff.vmas {
             match (&v.before, &v.after) {
-                (None, Some(_)) => put(
-                    v.id.to_string().into(),
-                    Change::New,
-                    &|| "new vma".into(),
-                ),
-                (Some(b), Some(_)) => put(
-                    v.id.to_string().into(),
-                    Change::Changed,
-                    &|| {
-                        format!(
-                            "was {:#x}-{:#x} pg {:#x} {}",
-                            b.start, b.end, b.pgoff, b.prot
-                        )
-                    },
-                ),
+                (None, Some(_)) => put(v.id.to_string().into(), Change::New, &|| "new vma".into()),
+                (Some(b), Some(_)) => put(v.id.to_string().into(), Change::Changed, &|| {
+                    format!(
+                        "was {:#x}-{:#x} pg {:#x} {}",
+                        b.start, b.end, b.pgoff, b.prot
+                    )
+                }),
                 _ => {}
             }
         }
         for (p, at) in diff.ptes.iter().zip(&self.pte_nodes) {
-            put(
-                Cow::Borrowed(at.as_str()),
-                Change::Changed,
-                &|| format!("pte {}: {}", p.how.as_str(), pte_change_text(p)),
-            );
+            put(Cow::Borrowed(at.as_str()), Change::Changed, &|| {
+                format!("pte {}: {}", p.how.as_str(), pte_change_text(p))
+            });
             if let Some(page) = p.after.into_page()
                 && p.how != PteHow::Removed
             {
-                put(
-                    page.to_string().into(),
-                    Change::Changed,
-                    &|| {
-                        format!("pte {}: pid {} {:#x}", p.how.as_str(), p.pid, p.addr)
-                    },
-                );
+                put(page.to_string().into(), Change::Changed, &|| {
+                    format!("pte {}: pid {} {:#x}", p.how.as_str(), p.pid, p.addr)
+                });
             }
         }
         for p in diff.pages.iter().filter(|p| p.after.is_some()) {
@@ -148,24 +129,18 @@ impl Changes {
             } else {
                 Change::Changed
             };
-            put(
-                p.page.to_string().into(),
-                how,
-                &|| page_change_text(diff, p),
-            );
+            put(p.page.to_string().into(), how, &|| {
+                page_change_text(diff, p)
+            });
         }
         for o in diff.objects.iter().filter(|o| o.after.is_some()) {
             match &o.before {
-                None => put(
-                    Cow::Borrowed(o.key.as_str()),
-                    Change::New,
-                    &|| format!("new {}", o.kind),
-                ),
-                Some(b) => put(
-                    Cow::Borrowed(o.key.as_str()),
-                    Change::Changed,
-                    &|| format!("was {b}"),
-                ),
+                None => put(Cow::Borrowed(o.key.as_str()), Change::New, &|| {
+                    format!("new {}", o.kind)
+                }),
+                Some(b) => put(Cow::Borrowed(o.key.as_str()), Change::Changed, &|| {
+                    format!("was {b}")
+                }),
             }
         }
     }

@@ -163,17 +163,19 @@ impl ViewStore {
     }
 
     /// Shows `schemes` at `step` in the graph panes; with `revealed` candidates of the first
-    /// scheme's walk, at the state before the step (see the module's comment).
+    /// scheme's walk, at the state before the step (see the module's comment). A headless
+    /// store simulates every scheme to `step` first when the screen has the compare `table`.
     pub fn show(
         &mut self,
         session: &mut Session,
         schemes: &[usize],
         (step, revealed): (usize, Option<usize>),
         width: Option<u16>,
+        table: bool,
     ) {
         // Only the shown schemes keep a history of states to rebuild steps from.
         session.keep_checkpoints(schemes);
-        if self.eager {
+        if self.eager && table {
             for i in 0..session.schemes().len() {
                 session.simulate_to(i, step);
             }
@@ -346,7 +348,7 @@ mod tests {
                     let mut session = Session::lazy(sc.clone(), &names);
                     let mut store = ViewStore::new(false);
                     for n in steps {
-                        store.show(&mut session, &[s], (n, None), Some(120));
+                        store.show(&mut session, &[s], (n, None), Some(120), true);
                         let got = &store.panes()[0].changes.diff;
                         let want = match n.checked_sub(1) {
                             Some(b) => fresh.diff(s, b, n).unwrap(),
