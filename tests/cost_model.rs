@@ -222,7 +222,11 @@ enum Abi {
 /// Compiles the layout model with `gcc -m32` / `-m64`, asserting the code's sizes. Returns why
 /// it could not run, if it could not.
 fn check_with_gcc(bits: u32, asserts: &str) -> Result<(), String> {
-    let dir = std::env::temp_dir().join(format!("rmapviz-layouts-{}", std::process::id()));
+    // One directory per call: the tests of this file run in parallel threads of one process,
+    // and two of them writing the same check32.c at once made gcc read a mixed file.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("rmapviz-layouts-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let header = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/layouts/historical.h");
     let probe = dir.join(format!("probe{bits}.c"));
@@ -234,19 +238,21 @@ fn check_with_gcc(bits: u32, asserts: &str) -> Result<(), String> {
             .arg(file)
             .output()
     };
-    match run(&probe) {
-        Err(e) => return Err(format!("gcc not available ({e})")),
-        Ok(o) if !o.status.success() => {
-            return Err(format!(
-                "gcc -m{bits} does not work here: {}",
-                String::from_utf8_lossy(&o.stderr)
-            ));
+    let compiled = match run(&probe) {
+        Err(e) => Err(format!("gcc not available ({e})")),
+        Ok(o) if !o.status.success() => Err(format!(
+            "gcc -m{bits} does not work here: {}",
+            String::from_utf8_lossy(&o.stderr)
+        )),
+        Ok(_) => {
+            let src = dir.join(format!("check{bits}.c"));
+            std::fs::write(&src, format!("#include \"{header}\"\n{asserts}"))
+                .map_err(|e| e.to_string())
+                .and_then(|()| run(&src).map_err(|e| e.to_string()))
         }
-        Ok(_) => {}
-    }
-    let src = dir.join(format!("check{bits}.c"));
-    std::fs::write(&src, format!("#include \"{header}\"\n{asserts}")).map_err(|e| e.to_string())?;
-    let o = run(&src).map_err(|e| e.to_string())?;
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = compiled?;
     assert!(
         o.status.success(),
         "the cost model disagrees with the C layout model (gcc -m{bits}):\n{}",
