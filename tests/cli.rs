@@ -215,7 +215,10 @@ fn json_has_the_documented_keys() {
 
 #[test]
 fn gen_storm_writes_a_scenario_that_replays() {
+    // Named by the process id, which a later run can get again: start from an empty directory,
+    // or a storm.ron left by an earlier run makes gen refuse to overwrite it.
     let dir = std::env::temp_dir().join(format!("rmapviz-gen-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let f = dir.join("storm.ron");
     let o = rmapviz(&[
