@@ -8,7 +8,7 @@
 use rmapviz::model::{PageId, PteVal};
 use rmapviz::scenario::Scenario;
 use rmapviz::schemes::{scheme_names, scheme_number};
-use rmapviz::session::{DiffError, PteHow, Session, StateDiff};
+use rmapviz::session::{DiffError, ObjectChange, ObjectDelta, PteHow, Session, StateDiff};
 
 fn session(name: &str) -> Session {
     let (sc, _) = Scenario::load(name).unwrap();
@@ -85,6 +85,81 @@ fn fork_makes_or_changes_rmap_objects_as_each_design_does() {
             .any(|o| o.before.is_none() && o.kind == "anon_vma"),
         "modern: a new anon_vma for the child: {:?}",
         d.objects
+    );
+}
+
+/// The one object of kind `kind` that changed (was there before and after).
+fn changed<'d>(d: &'d StateDiff, key: &str) -> &'d ObjectChange {
+    d.objects
+        .iter()
+        .find(|o| o.key == key && o.before.is_some() && o.after.is_some())
+        .unwrap_or_else(|| panic!("{key} did not change: {:?}", d.objects))
+}
+
+fn links(label: &str, out: bool, added: &[&str], removed: &[&str]) -> ObjectDelta {
+    ObjectDelta::Links {
+        label: label.to_string(),
+        out,
+        added: added.iter().map(|s| s.to_string()).collect(),
+        removed: removed.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+/// A relinked rmap object says which link or field changed. From docs/semantics.md: S3's
+/// mremap gives the parent a new vma at 0x80000 that copy_vma links to the same anon_vma, and
+/// the vma at 0x10000 leaves it (anon-vma); anonmm's fork puts the child's anonmm in the
+/// parent's ring (S9 step 3), and the reclaim after the child's exit that frees the dead
+/// anonmm takes it out of the ring again (S9 step 8).
+#[test]
+fn a_relinked_object_says_which_link_or_field_changed() {
+    let d = diff("S3", "anon-vma", 3, 4);
+    let vma = |at: u64, after: bool| {
+        d.vmas
+            .iter()
+            .find(|v| {
+                let v_ = if after { &v.after } else { &v.before };
+                v.pid == 1 && v_.as_ref().is_some_and(|v| v.start == at)
+            })
+            .map(|v| v.id.to_string())
+            .unwrap()
+    };
+    let (new, old) = (vma(0x80000, true), vma(0x10000, false));
+    let av = changed(&d, "av1");
+    assert!(
+        av.deltas
+            .contains(&links("anon_vma_node", false, &[&new], &[&old])),
+        "{:?}",
+        av.deltas
+    );
+    // Its list of vmas names the moved one.
+    assert!(
+        av.deltas.iter().any(
+            |x| matches!(x, ObjectDelta::Field { name, after: Some(a), .. }
+            if name.starts_with("list") && a.contains("0x80000-0x84000"))
+        ),
+        "{:?}",
+        av.deltas
+    );
+    let d = diff("S9", "anonmm", 2, 3);
+    let ring = changed(&d, "anonmm1");
+    assert!(
+        ring.deltas
+            .contains(&links("ring", true, &["anonmm2"], &[])),
+        "{:?}",
+        ring.deltas
+    );
+    let d = diff("S9", "anonmm", 7, 8);
+    assert!(
+        d.objects
+            .iter()
+            .any(|o| o.key == "anonmm2" && o.after.is_none())
+    );
+    let ring = changed(&d, "anonmm1");
+    assert!(
+        ring.deltas
+            .contains(&links("ring", true, &[], &["anonmm2"])),
+        "{:?}",
+        ring.deltas
     );
 }
 
@@ -289,6 +364,54 @@ fn the_diff_command_prints_and_exports_the_difference() {
     assert_eq!(copied[0]["after"]["page"], "p1");
     assert_eq!(copied[0]["after"]["writable"], false);
     assert_eq!(j["mms"][0]["pid"], 2);
+    // A relinked object: which link and which field (S3's mremap: the new vma at 0x80000
+    // joins av1, the old one leaves; S9's fork: the child's anonmm joins the parent's ring).
+    let out = rmapviz(&[
+        "diff", "S3", "--from", "3", "--to", "4", "--scheme", "anon-vma",
+    ]);
+    let t = String::from_utf8(out.stdout).unwrap();
+    assert!(t.contains("+ vma3 pid 1 0x80000-0x84000"), "{t}");
+    assert!(t.contains("- vma1 pid 1 0x10000-0x14000"), "{t}");
+    // av1's lines: the object, its list of vmas (the moved one named), the links.
+    let av1: Vec<&str> = t
+        .lines()
+        .skip_while(|l| *l != "  ~ anon_vma av1 (2 vmas)")
+        .take(3)
+        .collect();
+    assert_eq!(av1.len(), 3, "{t}");
+    assert!(
+        av1[1].starts_with("    list (head first): ")
+            && av1[1]
+                .split(" -> ")
+                .nth(1)
+                .unwrap()
+                .contains("pid 1 0x80000-0x84000"),
+        "{t}"
+    );
+    assert_eq!(
+        av1[2],
+        "    anon_vma_node from vma3 added, anon_vma_node from vma1 removed"
+    );
+    assert!(!t.contains("links or fields"), "{t}");
+    let out = rmapviz(&[
+        "diff", "S9", "--from", "2", "--to", "3", "--scheme", "anonmm", "--json",
+    ]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let objects = j["objects"].as_array().unwrap();
+    let a1 = objects.iter().find(|o| o["key"] == "anonmm1").unwrap();
+    let changes = a1["changes"].as_array().unwrap();
+    assert!(
+        changes.contains(&serde_json::json!({
+            "links": "ring", "direction": "out", "added": ["anonmm2"], "removed": []
+        })),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&serde_json::json!({
+            "field": "ring position", "before": "1 of 1", "after": "1 of 2"
+        })),
+        "{changes:?}"
+    );
     // --limit: at most N items of each kind, then how many more.
     let out = rmapviz(&["diff", "S3", "--from", "0", "--to", "5", "--limit", "2"]);
     let t = String::from_utf8(out.stdout).unwrap();

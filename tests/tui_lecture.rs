@@ -109,6 +109,12 @@ fn the_diff_page_at_80x24_and_120x40() {
             "{t}"
         );
         assert!(t.contains("pid 2 0x10000 p1 r (from pid 1 0x10000)"), "{t}");
+        if h == 40 {
+            // The fork links the child's vma (vma2) to the parent's anon_vma: named, as is
+            // the count of its vmas.
+            assert!(t.contains("anon_vma_node from vma2 added"), "{t}");
+            assert!(t.contains("vmas: 1 -> 2"), "{t}");
+        }
         insta::assert_snapshot!(format!("diff_page_s3_step3_{w}x{h}"), t);
     }
 }

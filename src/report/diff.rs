@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::model::{PteVal, Vma, hex};
-use crate::session::{PageChange, PteChange, PteHow, StateDiff};
+use crate::session::{ObjectChange, ObjectDelta, PageChange, PteChange, PteHow, StateDiff};
 
 /// A pte's content in a few characters: `p3 rw`, `p3 r`, `zero`, `swap:1`.
 pub fn pte_text(v: PteVal) -> String {
@@ -84,6 +84,73 @@ pub fn page_change_text(d: &StateDiff, c: &PageChange) -> String {
         }
         (None, None) => c.page.to_string(),
     }
+}
+
+/// One change on an rmap object: `parent av0 -> none`, `ring none -> anonmm2`,
+/// `anon_vma_node from vma3 added`, `vmas: 2 -> 1`.
+pub fn delta_text(d: &ObjectDelta) -> String {
+    let or_none = |v: Option<&String>| v.map_or("none".to_string(), Clone::clone);
+    match d {
+        ObjectDelta::Field {
+            name,
+            before,
+            after,
+        } => format!(
+            "{name}: {} -> {}",
+            or_none(before.as_ref()),
+            or_none(after.as_ref())
+        ),
+        // A link that points at one thing: where it pointed, where it points.
+        ObjectDelta::Links {
+            label,
+            out: true,
+            added,
+            removed,
+        } if added.len() <= 1 && removed.len() <= 1 => format!(
+            "{label} {} -> {}",
+            or_none(removed.first()),
+            or_none(added.first())
+        ),
+        ObjectDelta::Links {
+            label,
+            out: true,
+            added,
+            removed,
+        } => {
+            let ends: Vec<String> = added
+                .iter()
+                .map(|a| format!("+{a}"))
+                .chain(removed.iter().map(|r| format!("-{r}")))
+                .collect();
+            format!("{label} {}", ends.join(" "))
+        }
+        ObjectDelta::Links {
+            label,
+            out: false,
+            added,
+            removed,
+        } => {
+            let ends: Vec<String> = added
+                .iter()
+                .map(|a| format!("{label} from {a} added"))
+                .chain(removed.iter().map(|r| format!("{label} from {r} removed")))
+                .collect();
+            ends.join(", ")
+        }
+    }
+}
+
+/// An rmap object that changed, and each of its changes: `~ anon_vma av1 (2 vmas)` then
+/// `anon_vma_node from vma3 added`, ...
+fn object_change_lines(o: &ObjectChange) -> Vec<String> {
+    let head = match (&o.before, &o.after) {
+        (Some(b), Some(a)) if a != b => format!("~ {} {b} -> {a}", o.kind),
+        (_, Some(a)) => format!("~ {} {a}", o.kind),
+        _ => format!("~ {} {}", o.kind, o.key),
+    };
+    std::iter::once(head)
+        .chain(o.deltas.iter().map(|d| format!("  {}", delta_text(d))))
+        .collect()
 }
 
 /// Whether a pte change is of one kind.
@@ -205,14 +272,15 @@ pub fn lines(d: &StateDiff, limit: usize) -> Vec<String> {
         out.push("nothing changed".to_string());
         return out;
     }
-    let mut section = |title: String, items: Vec<String>| {
+    // An item is one line, or several (an object's changes under it).
+    let mut section = |title: String, items: Vec<Vec<String>>| {
         if items.is_empty() {
             return;
         }
         out.push(format!("{title} ({}):", items.len()));
         let n = items.len();
         for i in items.into_iter().take(limit) {
-            out.push(format!("  {i}"));
+            out.extend(i.into_iter().map(|l| format!("  {l}")));
         }
         if n > limit {
             out.push(format!("  ... and {} more", n - limit));
@@ -228,6 +296,7 @@ pub fn lines(d: &StateDiff, limit: usize) -> Vec<String> {
                 (Some(b), Some(a)) => format!("~ pid {} {b} -> {a} (exec)", m.pid),
                 (None, None) => format!("pid {}", m.pid),
             })
+            .map(|l| vec![l])
             .collect(),
     );
     section(
@@ -245,17 +314,18 @@ pub fn lines(d: &StateDiff, limit: usize) -> Vec<String> {
                 ),
                 (None, None) => v.id.to_string(),
             })
+            .map(|l| vec![l])
             .collect(),
     );
     for (name, f) in PTE_KINDS {
         section(
             format!("ptes {name}"),
-            d.ptes_how(f).map(pte_change_text).collect(),
+            d.ptes_how(f).map(|c| vec![pte_change_text(c)]).collect(),
         );
     }
     let (mut made, mut freed, mut changed) = (Vec::new(), Vec::new(), Vec::new());
     for p in &d.pages {
-        let t = page_change_text(d, p);
+        let t = vec![page_change_text(d, p)];
         if p.is_new() {
             made.push(t);
         } else if p.is_freed() {
@@ -270,10 +340,9 @@ pub fn lines(d: &StateDiff, limit: usize) -> Vec<String> {
     let (mut made, mut freed, mut changed) = (Vec::new(), Vec::new(), Vec::new());
     for o in &d.objects {
         match (&o.before, &o.after) {
-            (None, Some(a)) => made.push(format!("+ {} {a}", o.kind)),
-            (Some(b), None) => freed.push(format!("- {} {b}", o.kind)),
-            (Some(b), Some(a)) if a != b => changed.push(format!("~ {} {b} -> {a}", o.kind)),
-            _ => changed.push(format!("~ {} {} (links or fields)", o.kind, o.key)),
+            (None, Some(a)) => made.push(vec![format!("+ {} {a}", o.kind)]),
+            (Some(b), None) => freed.push(vec![format!("- {} {b}", o.kind)]),
+            _ => changed.push(object_change_lines(o)),
         }
     }
     section("rmap objects new".into(), made);
@@ -358,7 +427,25 @@ pub fn to_json(d: &StateDiff, scenario: &str, scheme: &str, from: usize, to: usi
         objects: d
             .objects
             .iter()
-            .map(|o| json!({ "key": o.key, "kind": o.kind, "before": o.before, "after": o.after }))
+            .map(|o| {
+                let changes: Vec<serde_json::Value> = o
+                    .deltas
+                    .iter()
+                    .map(|d| match d {
+                        ObjectDelta::Field { name, before, after } => {
+                            json!({ "field": name, "before": before, "after": after })
+                        }
+                        ObjectDelta::Links { label, out, added, removed } => json!({
+                            "links": label,
+                            "direction": if *out { "out" } else { "in" },
+                            "added": added,
+                            "removed": removed,
+                        }),
+                    })
+                    .collect();
+                json!({ "key": o.key, "kind": o.kind, "before": o.before, "after": o.after,
+                        "changes": changes })
+            })
             .collect(),
     };
     let mut s = serde_json::to_string_pretty(&j).unwrap_or_default();

@@ -4,13 +4,13 @@
 //! graph and `rmapviz diff` prints the difference between any two steps; neither the model nor
 //! this module knows of a terminal.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use thiserror::Error;
 
 use super::Session;
 use super::simulation::Simulation;
-use crate::model::rmap::RmapObject;
+use crate::model::rmap::{RmapGraph, RmapObject};
 use crate::model::{Addr, MmId, Page, PageId, Pid, PteVal, SlotId, Vma, VmaId};
 
 /// What a pte at one address holds, for pairing a pte that went with one that came: the page it
@@ -136,13 +136,36 @@ pub struct MmChange {
     pub after: Option<MmId>,
 }
 
-/// An rmap object made, freed, or changed (its label or fields: members, links, counts).
+/// An rmap object made, freed, or changed (its label, its fields, its links).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjectChange {
     pub key: String,
     pub kind: &'static str,
+    /// Its label before and after (None: not there).
     pub before: Option<String>,
     pub after: Option<String>,
+    /// What changed on an object there before and after: each field and each kind of link.
+    pub deltas: Vec<ObjectDelta>,
+}
+
+/// One field or one kind of link of an rmap object that changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ObjectDelta {
+    /// A field (as the inspector lists them): its value before and after (None: not there).
+    Field {
+        name: String,
+        before: Option<String>,
+        after: Option<String>,
+    },
+    /// The links of one kind (`parent`, `ring`, `anon_vma_node`, `mm`) from the object to
+    /// others (`out`), or from others (a vma, an mm, an object) to it: the other ends that came
+    /// and went, by id.
+    Links {
+        label: String,
+        out: bool,
+        added: Vec<String>,
+        removed: Vec<String>,
+    },
 }
 
 /// Everything that differs between two states of one scheme.
@@ -170,18 +193,18 @@ impl StateDiff {
         Self::between_with(
             a,
             b,
-            &a.scheme.rmap_graph(&a.machine).objects,
-            &b.scheme.rmap_graph(&b.machine).objects,
+            &a.scheme.rmap_graph(&a.machine),
+            &b.scheme.rmap_graph(&b.machine),
         )
     }
 
-    /// [`StateDiff::between`] when the rmap objects of `a` and `b` (their schemes'
-    /// `rmap_graph` objects) are at hand already.
+    /// [`StateDiff::between`] when the rmap sides of `a` and `b` (their schemes'
+    /// `rmap_graph`s) are at hand already.
     pub fn between_with(
         a: &Simulation,
         b: &Simulation,
-        objects_a: &[RmapObject],
-        objects_b: &[RmapObject],
+        rmap_a: &RmapGraph,
+        rmap_b: &RmapGraph,
     ) -> StateDiff {
         let mut d = StateDiff::default();
         d.processes(a, b);
@@ -200,7 +223,7 @@ impl StateDiff {
                 })
             })
             .collect();
-        d.objects = objects_between(objects_a, objects_b);
+        d.objects = objects_between(rmap_a, rmap_b);
         d
     }
 
@@ -451,28 +474,123 @@ fn union_keys<'a>(a: impl Iterator<Item = &'a Pid>, b: impl Iterator<Item = &'a 
     v
 }
 
-/// The objects made, freed or changed, by key, in the order of `b` then the freed ones.
-fn objects_between(a: &[RmapObject], b: &[RmapObject]) -> Vec<ObjectChange> {
-    let before: HashMap<&str, &RmapObject> = a.iter().map(|o| (o.key.as_str(), o)).collect();
-    let after: HashSet<&str> = b.iter().map(|o| o.key.as_str()).collect();
-    let mut out = Vec::new();
-    for o in b {
-        match before.get(o.key.as_str()) {
-            Some(x) if x.label == o.label && x.fields == o.fields => {}
-            x => out.push(ObjectChange {
-                key: o.key.clone(),
-                kind: o.kind,
-                before: x.map(|x| x.label.clone()),
-                after: Some(o.label.clone()),
-            }),
+/// A link touching an object: whether it goes out of it, its label, the id at its other end.
+type Link = (bool, String, String);
+
+/// The links of `g` by the key of the object they touch: vma -> object and mm -> object links
+/// (in), object -> object links (out of one, into the other).
+fn links_by_object(g: &RmapGraph) -> HashMap<&str, BTreeSet<Link>> {
+    let key = |i: usize| g.objects.get(i).map(|o| o.key.as_str());
+    let mut out: HashMap<&str, BTreeSet<Link>> = HashMap::new();
+    let mut add = |i: usize, l: Link| {
+        if let Some(k) = key(i) {
+            out.entry(k).or_default().insert(l);
+        }
+    };
+    for (vma, i, label) in &g.vma_links {
+        add(*i, (false, label.clone(), vma.to_string()));
+    }
+    for (mm, i) in &g.mm_links {
+        add(*i, (false, "mm".to_string(), mm.to_string()));
+    }
+    for (a, b, label) in &g.object_links {
+        if let (Some(ka), Some(kb)) = (key(*a), key(*b)) {
+            add(*a, (true, label.clone(), kb.to_string()));
+            add(*b, (false, label.clone(), ka.to_string()));
         }
     }
-    for o in a.iter().filter(|o| !after.contains(o.key.as_str())) {
+    out
+}
+
+/// What changed on object `x` (before) to `y` (after), whose links were `lx` and are `ly`:
+/// each field, in `y`'s order then the fields gone, and each kind of link.
+fn object_deltas(
+    x: &RmapObject,
+    y: &RmapObject,
+    lx: &BTreeSet<Link>,
+    ly: &BTreeSet<Link>,
+) -> Vec<ObjectDelta> {
+    let mut out = Vec::new();
+    let field = |o: &RmapObject, name: &str| {
+        o.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let names = y.fields.iter().chain(&x.fields).map(|(n, _)| n.as_str());
+    let mut seen = HashSet::new();
+    for name in names {
+        if !seen.insert(name) {
+            continue;
+        }
+        let (before, after) = (field(x, name), field(y, name));
+        if before != after {
+            out.push(ObjectDelta::Field {
+                name: name.to_string(),
+                before,
+                after,
+            });
+        }
+    }
+    // By (out, label): the other ends added and removed.
+    type Ends = (Vec<String>, Vec<String>);
+    let mut kinds: BTreeMap<(bool, &str), Ends> = BTreeMap::new();
+    for l in ly.difference(lx) {
+        kinds.entry((l.0, &l.1)).or_default().0.push(l.2.clone());
+    }
+    for l in lx.difference(ly) {
+        kinds.entry((l.0, &l.1)).or_default().1.push(l.2.clone());
+    }
+    // The links going out first (parent, ring), then those coming in.
+    let mut kinds: Vec<_> = kinds.into_iter().collect();
+    kinds.sort_by_key(|((out_, label), _)| (!*out_, *label));
+    for ((out_, label), (added, removed)) in kinds {
+        out.push(ObjectDelta::Links {
+            label: label.to_string(),
+            out: out_,
+            added,
+            removed,
+        });
+    }
+    out
+}
+
+/// The objects made, freed or changed (label, fields or links), by key, in the order of `b`
+/// then the freed ones.
+fn objects_between(a: &RmapGraph, b: &RmapGraph) -> Vec<ObjectChange> {
+    let before: HashMap<&str, &RmapObject> =
+        a.objects.iter().map(|o| (o.key.as_str(), o)).collect();
+    let after: HashSet<&str> = b.objects.iter().map(|o| o.key.as_str()).collect();
+    let (la, lb) = (links_by_object(a), links_by_object(b));
+    let none = BTreeSet::new();
+    let mut out = Vec::new();
+    for o in &b.objects {
+        let deltas = match before.get(o.key.as_str()) {
+            Some(x) => {
+                let k = o.key.as_str();
+                let (lx, ly) = (la.get(k).unwrap_or(&none), lb.get(k).unwrap_or(&none));
+                if x.label == o.label && x.fields == o.fields && lx == ly {
+                    continue;
+                }
+                object_deltas(x, o, lx, ly)
+            }
+            None => Vec::new(),
+        };
+        out.push(ObjectChange {
+            key: o.key.clone(),
+            kind: o.kind,
+            before: before.get(o.key.as_str()).map(|x| x.label.clone()),
+            after: Some(o.label.clone()),
+            deltas,
+        });
+    }
+    for o in a.objects.iter().filter(|o| !after.contains(o.key.as_str())) {
         out.push(ObjectChange {
             key: o.key.clone(),
             kind: o.kind,
             before: Some(o.label.clone()),
             after: None,
+            deltas: Vec::new(),
         });
     }
     out

@@ -9,8 +9,8 @@ mod simulation;
 
 pub use compare::{ComparedRun, Comparison};
 pub use diff::{
-    DiffError, MmChange, ObjectChange, PageChange, PageState, PteChange, PteHow, StateDiff,
-    VmaChange,
+    DiffError, MmChange, ObjectChange, ObjectDelta, PageChange, PageState, PteChange, PteHow,
+    StateDiff, VmaChange,
 };
 pub use history::Session;
 pub use replay::{SchemeRun, replay, replay_observed, replay_to_end};

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use crate::model::Machine;
-use crate::report::diff::{page_change_text, pte_change_text};
+use crate::report::diff::{delta_text, page_change_text, pte_change_text};
 use crate::session::{PteHow, StateDiff};
 
 use super::graph::{Node, mm_id};
@@ -139,7 +139,12 @@ impl Changes {
                     format!("new {}", o.kind)
                 }),
                 Some(b) => put(Cow::Borrowed(o.key.as_str()), Change::Changed, &|| {
-                    format!("was {b}")
+                    if o.deltas.is_empty() {
+                        format!("was {b}")
+                    } else {
+                        let what: Vec<String> = o.deltas.iter().map(delta_text).collect();
+                        what.join("; ")
+                    }
                 }),
             }
         }

@@ -46,7 +46,7 @@ use std::sync::OnceLock;
 #[derive(Clone, Debug)]
 pub struct StepView {
     pub graph: Graph,
-    objects: Vec<crate::model::rmap::RmapObject>,
+    rmap: crate::model::rmap::RmapGraph,
     /// The layout at each level of [`Detail::ALL`].
     layouts: [OnceLock<Layout>; 4],
     /// The width of the layout at each level, from the first layout made.
@@ -66,7 +66,7 @@ impl StepView {
     }
 
     /// [`StepView::new`] from `rv`, the rmap side of `m` under `scheme` made already; the view
-    /// keeps its objects ([`StepView::objects`]).
+    /// keeps it ([`StepView::rmap`]).
     pub fn from_rmap(
         m: &crate::model::Machine,
         scheme: &dyn crate::model::rmap::Scheme,
@@ -76,17 +76,17 @@ impl StepView {
     ) -> StepView {
         StepView {
             graph: build::build_from(m, scheme, &rv, walk, opts),
-            objects: rv.objects,
+            rmap: rv,
             layouts: Default::default(),
             widths: OnceLock::new(),
         }
     }
 
-    /// The rmap objects of the state the graph shows (its scheme's `rmap_graph` objects): what
-    /// tells the objects made, freed or changed from one step to the next without making the
-    /// rmap side of either state again.
-    pub fn objects(&self) -> &[crate::model::rmap::RmapObject] {
-        &self.objects
+    /// The rmap side of the state the graph shows (its scheme's `rmap_graph`): what tells the
+    /// objects made, freed or changed (fields, links) from one step to the next without making
+    /// the rmap side of either state again.
+    pub fn rmap(&self) -> &crate::model::rmap::RmapGraph {
+        &self.rmap
     }
 
     /// The layout with the full node texts.

@@ -269,9 +269,7 @@ impl ViewStore {
             // The step before is at hand when it was shown or prepared (stepping forward):
             // its state and rmap objects need not be rebuilt.
             Some(before) => match self.cache.peek((scheme, before)) {
-                Some((was, prev)) => {
-                    StateDiff::between_with(prev, sim, was.objects(), view.objects())
-                }
+                Some((was, prev)) => StateDiff::between_with(prev, sim, was.rmap(), view.rmap()),
                 None => session.diff(scheme, before, step).unwrap_or_default(),
             },
             None => Default::default(),
