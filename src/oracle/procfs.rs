@@ -205,6 +205,24 @@ pub fn observe(
         out.procs
             .insert(pid, observe_one(real, extra, file_name, &mut frames)?);
     }
+    // A frame's flags were read once, when the first process mapping it was read; a later
+    // process's smaps may already count a young bit that DAMON moved to the page after that
+    // read. PG_idle stays set once DAMON has sampled a page, so reading it again after every
+    // smaps marks each page aged before any of the smaps reads.
+    if let Some(f) = frames.as_mut() {
+        f.forget();
+        for p in out.procs.values_mut() {
+            for pte in p.ptes.values_mut() {
+                if let ObsPte::Present {
+                    frame: Some(old), ..
+                } = pte
+                    && f.get(old.pfn).is_some_and(|now| now.idle)
+                {
+                    old.idle = true;
+                }
+            }
+        }
+    }
     Ok(out)
 }
 
