@@ -10,14 +10,26 @@ use crate::scenario::{Scenario, opline};
 use crate::schemes::file_rmap::FileStructure;
 use crate::session::{Simulation, StepResult};
 
-/// Every claim, in the mail's order.
+/// Every claim, in the mail's order, each from its scenarios replayed under the schemes it
+/// compares.
 pub fn all() -> Result<Vec<ClaimReport>, ClaimsError> {
+    let s3 = Replays::of(&S3, ["anonmm-naive", "anon-vma", "anonmm"])?;
+    let separate = Replays::of(&SEPARATE_VMAS, ["anon-vma", "anon-vma-global"])?;
+    let after_fork = Replays::of(
+        &AFTER_FORK,
+        ["anon-vma", "anon-vma-global", "anon-vma-global-prio"],
+    )?;
+    let cow_children = Replays::of(
+        &COW_CHILDREN,
+        ["anon-vma-global", "anon-vma-global-prio", "modern"],
+    )?;
+    let s10 = Replays::of(&S10, ["anon-vma"])?;
     Ok(vec![
-        anonmm_and_mremap()?,
-        global_saves_objects()?,
-        global_scans_old_segments()?,
-        prio_tree_does_not_fix_global()?,
-        same_per_vma_cost()?,
+        anonmm_and_mremap(&s3)?,
+        global_saves_objects(&separate)?,
+        global_scans_old_segments(&after_fork)?,
+        prio_tree_does_not_fix_global(&cow_children, &s10)?,
+        same_per_vma_cost(&separate)?,
     ])
 }
 
@@ -44,6 +56,8 @@ const COW_CHILDREN: ClaimScenario = ClaimScenario {
 
 /// A scenario replayed under one scheme: each step's result and the cost after it.
 struct Replay {
+    /// The scenario's name.
+    name: String,
     scheme: &'static str,
     results: Vec<StepResult>,
     costs: Vec<Cost>,
@@ -71,6 +85,7 @@ impl Replay {
             results.push(r);
         }
         Ok(Replay {
+            name: name.to_string(),
             scheme: sim.scheme_name(),
             results,
             costs,
@@ -78,12 +93,12 @@ impl Replay {
     }
 
     /// The first walk of the scenario.
-    fn walk(&self, name: &str) -> Result<&Walk, ClaimsError> {
+    fn walk(&self) -> Result<&Walk, ClaimsError> {
         self.results
             .iter()
             .find_map(|r| r.walk.as_ref())
             .ok_or_else(|| ClaimsError::NoWalk {
-                name: name.to_string(),
+                name: self.name.clone(),
                 scheme: self.scheme,
             })
     }
@@ -95,20 +110,37 @@ impl Replay {
     }
 }
 
-/// A claim's scenario, loaded, with its replays under `schemes`.
-type Replays<const N: usize> = (ScenarioShown, [Result<Replay, ClaimsError>; N]);
+/// A claim's scenario as the report shows it, replayed under each scheme the claim compares
+/// (in the order named).
+struct Replays<const N: usize> {
+    shown: ScenarioShown,
+    runs: [Replay; N],
+}
 
-fn replays<const N: usize>(
-    c: &ClaimScenario,
-    schemes: [&str; N],
-) -> Result<Replays<N>, ClaimsError> {
-    let s = c.load()?;
-    let shown = ScenarioShown {
-        name: c.name.to_string(),
-        title: s.title.clone(),
-        steps: s.steps.iter().map(|st| opline::format(&st.op)).collect(),
-    };
-    Ok((shown, schemes.map(|name| Replay::of(&s, c.name, name))))
+impl<const N: usize> Replays<N> {
+    /// Loads `c` and replays it under each of `schemes`; the first refusal is the error.
+    fn of(c: &ClaimScenario, schemes: [&str; N]) -> Result<Self, ClaimsError> {
+        let s = c.load()?;
+        let shown = ScenarioShown {
+            name: c.name.to_string(),
+            title: s.title.clone(),
+            steps: s.steps.iter().map(|st| opline::format(&st.op)).collect(),
+        };
+        let runs = all_ok(schemes.map(|name| Replay::of(&s, c.name, name)))?;
+        Ok(Replays { shown, runs })
+    }
+
+    /// The first walk of each replay.
+    fn walks(&self) -> Result<[&Walk; N], ClaimsError> {
+        all_ok(self.runs.each_ref().map(Replay::walk))
+    }
+}
+
+/// Every value of `results`, or the first error among them.
+fn all_ok<T, E, const N: usize>(results: [Result<T, E>; N]) -> Result<[T; N], E> {
+    let values = results.into_iter().collect::<Result<Vec<T>, E>>()?;
+    // N results made N values.
+    Ok(<[T; N]>::try_from(values).unwrap_or_else(|_| unreachable!()))
 }
 
 /// Whether a cost line is the i_mmap linkage for files, which every vma carries whatever the
@@ -214,10 +246,9 @@ fn quote(q: &'static str) -> &'static str {
 
 // ----- claim 1 ---------------------------------------------------------------------------------
 
-fn anonmm_and_mremap() -> Result<ClaimReport, ClaimsError> {
-    let (shown, [naive, av, amm]) = replays(&S3, ["anonmm-naive", "anon-vma", "anonmm"])?;
-    let (naive, av, amm) = (&naive?, &av?, &amm?);
-    let (wn, wa, wm) = (naive.walk(S3.name)?, av.walk(S3.name)?, amm.walk(S3.name)?);
+fn anonmm_and_mremap(r: &Replays<3>) -> Result<ClaimReport, ClaimsError> {
+    let [naive, _, amm] = &r.runs;
+    let [wn, wa, wm] = r.walks()?;
     // The mremap is the step before the walk; its pages under each design.
     let mremap = naive
         .results
@@ -266,7 +297,7 @@ fn anonmm_and_mremap() -> Result<ClaimReport, ClaimsError> {
              by mremap, you don't even see any vm_pgoff during the lookup, no way to fix anonmm with \
              a prio_tree.",
         ),
-        scenarios: vec![shown],
+        scenarios: vec![r.shown.clone()],
         findings: vec![
             finding(Some("anonmm-naive"), walk_line(wn)),
             finding(Some("anon-vma"), walk_line(wa)),
@@ -316,9 +347,8 @@ fn last_two_writes(r: &Replay) -> (usize, usize) {
     }
 }
 
-fn global_saves_objects() -> Result<ClaimReport, ClaimsError> {
-    let (shown, [av, g]) = replays(&SEPARATE_VMAS, ["anon-vma", "anon-vma-global"])?;
-    let (av, g) = (&av?, &g?);
+fn global_saves_objects(r: &Replays<2>) -> Result<ClaimReport, ClaimsError> {
+    let [av, g] = &r.runs;
     let (ca, cg) = (AnonCost::of(av.cost()), AnonCost::of(g.cost()));
     // What one more separately written vma adds: the cost after the last write against the
     // cost after the write before it.
@@ -353,7 +383,7 @@ fn global_saves_objects() -> Result<ClaimReport, ClaimsError> {
             "Such model (let's call it anon_vma_global) would save 8 bytes per vma of anonvma \
              objects.",
         ),
-        scenarios: vec![shown],
+        scenarios: vec![r.shown.clone()],
         findings: vec![
             finding(
                 Some("anon-vma"),
@@ -412,14 +442,9 @@ fn global_saves_objects() -> Result<ClaimReport, ClaimsError> {
 
 // ----- claim 3 ---------------------------------------------------------------------------------
 
-fn global_scans_old_segments() -> Result<ClaimReport, ClaimsError> {
-    let (shown, [av, g, gp]) = replays(
-        &AFTER_FORK,
-        ["anon-vma", "anon-vma-global", "anon-vma-global-prio"],
-    )?;
-    let (av, g, gp) = (&av?, &g?, &gp?);
-    let name = AFTER_FORK.name;
-    let (wa, wg, wp) = (av.walk(name)?, g.walk(name)?, gp.walk(name)?);
+fn global_scans_old_segments(r: &Replays<3>) -> Result<ClaimReport, ClaimsError> {
+    let [av, _, _] = &r.runs;
+    let [wa, wg, wp] = r.walks()?;
     // The walked page's own address space: the mm of the step that walked it.
     let own = av
         .results
@@ -442,7 +467,7 @@ fn global_scans_old_segments() -> Result<ClaimReport, ClaimsError> {
              end up scanning very old vma segments in other address spaces despite you're working \
              with direct memory now.",
         ),
-        scenarios: vec![shown],
+        scenarios: vec![r.shown.clone()],
         findings: vec![
             finding(Some("anon-vma"), walk_line(wa)),
             finding(Some("anon-vma-global"), walk_line(wg)),
@@ -487,22 +512,18 @@ fn global_scans_old_segments() -> Result<ClaimReport, ClaimsError> {
 
 // ----- claim 4 ---------------------------------------------------------------------------------
 
-fn prio_tree_does_not_fix_global() -> Result<ClaimReport, ClaimsError> {
-    let (shown, [g, gp, modern]) = replays(
-        &COW_CHILDREN,
-        ["anon-vma-global", "anon-vma-global-prio", "modern"],
-    )?;
-    let (g, gp, modern) = (&g?, &gp?, &modern?);
-    let name = COW_CHILDREN.name;
-    let (wg, wp, wm) = (g.walk(name)?, gp.walk(name)?, modern.walk(name)?);
+fn prio_tree_does_not_fix_global(
+    r: &Replays<3>,
+    s10: &Replays<1>,
+) -> Result<ClaimReport, ClaimsError> {
+    let [g, gp, _] = &r.runs;
+    let [wg, wp, wm] = r.walks()?;
     let (list_vma, _) = AnonCost::of(g.cost()).per_vma();
     let (tree_vma, tree_vma64) = AnonCost::of(gp.cost()).per_vma();
     let (_, list_vma64) = AnonCost::of(g.cost()).per_vma();
     let extra = tree_vma.saturating_sub(list_vma);
     // "this cannot happen with an inode": the file walk of S10 under anon-vma (a prio_tree).
-    let (s10, [s10_run]) = replays(&S10, ["anon-vma"])?;
-    let s10_run = s10_run?;
-    let file_walk = s10_run.walk(S10.name)?;
+    let [file_walk] = s10.walks()?;
     let mut measures = walk_measures("anon-vma-global", wg);
     measures.extend(walk_measures("anon-vma-global-prio", wp));
     measures.extend(walk_measures("modern", wm));
@@ -533,7 +554,7 @@ fn prio_tree_does_not_fix_global() -> Result<ClaimReport, ClaimsError> {
              completely while it doesn't fix the anon_vma_global design with 1 anon_vma only \
              allocated at fork for all childs.",
         ),
-        scenarios: vec![shown, s10],
+        scenarios: vec![r.shown.clone(), s10.shown.clone()],
         findings: vec![
             finding(Some("anon-vma-global"), walk_line(wg)),
             finding(Some("anon-vma-global-prio"), walk_line(wp)),
@@ -598,9 +619,8 @@ fn prio_tree_does_not_fix_global() -> Result<ClaimReport, ClaimsError> {
 
 // ----- claim 5 ---------------------------------------------------------------------------------
 
-fn same_per_vma_cost() -> Result<ClaimReport, ClaimsError> {
-    let (shown, [av, g]) = replays(&SEPARATE_VMAS, ["anon-vma", "anon-vma-global"])?;
-    let (av, g) = (&av?, &g?);
+fn same_per_vma_cost(r: &Replays<2>) -> Result<ClaimReport, ClaimsError> {
+    let [av, g] = &r.runs;
     let (ca, cg) = (AnonCost::of(av.cost()), AnonCost::of(g.cost()));
     let (pa, pa64) = ca.per_vma();
     let (pg, pg64) = cg.per_vma();
@@ -617,7 +637,7 @@ fn same_per_vma_cost() -> Result<ClaimReport, ClaimsError> {
             "the per-vma memory cost is the same for anon_vma and anon_vma_global, only the total \
              number of anon_vma objects vary",
         ),
-        scenarios: vec![shown],
+        scenarios: vec![r.shown.clone()],
         findings: vec![
             finding(
                 Some("anon-vma"),

@@ -23,9 +23,9 @@ use super::palette::Palette;
 
 /// A `Write` that appends to a shared vector, so the recorder can take each frame's bytes.
 #[derive(Clone, Default)]
-struct Sink(Rc<RefCell<Vec<u8>>>);
+struct SharedBytes(Rc<RefCell<Vec<u8>>>);
 
-impl Write for Sink {
+impl Write for SharedBytes {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.0.borrow_mut().extend_from_slice(buf);
         Ok(buf.len())
@@ -43,8 +43,8 @@ const END: &str = "\x1b[0m\x1b[?25h";
 
 /// Records frames of a fixed-size terminal.
 pub struct CastRecorder {
-    terminal: Terminal<CrosstermBackend<Sink>>,
-    sink: Sink,
+    terminal: Terminal<CrosstermBackend<SharedBytes>>,
+    sink: SharedBytes,
     width: u16,
     height: u16,
     /// (start in milliseconds, output) per frame.
@@ -90,7 +90,7 @@ impl CastRecorder {
             )));
         }
         ratatui::crossterm::style::force_color_output(true);
-        let sink = Sink::default();
+        let sink = SharedBytes::default();
         let terminal = Terminal::with_options(
             CrosstermBackend::new(sink.clone()),
             TerminalOptions {

@@ -4,7 +4,7 @@ use super::error::StepError;
 use super::machine::{Machine, StepCx};
 use super::op::MmapArgs;
 use super::pte::PteVal;
-use super::rmap::{NewVma, PteMove, VmaChange, VmaOrigin};
+use super::rmap::{NewVma, PteMove, ReshapedVma, VmaOrigin};
 use super::types::{Addr, PAGE_SHIFT, PAGE_SIZE, Pid, Prot, hex};
 use super::vma::Vma;
 use super::vmatree::Span;
@@ -210,7 +210,7 @@ impl Machine {
             self.mm_mut(pid).vmas[i] = after.clone();
             self.reprotect_ptes(pid, &after, before.prot);
             cx.scheme
-                .vma_changed(self, VmaChange::resized(pid, &before, &after), cx.ev);
+                .vma_changed(self, ReshapedVma::resized(pid, &before, &after), cx.ev);
             changed.push(after.id);
         }
         // Each changed vma merges with its neighbours (a vma merged away is already done).

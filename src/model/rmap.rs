@@ -57,7 +57,7 @@ pub struct NewVma<'a> {
 /// grow or a shrink: `before` -> `after`), or it absorbed its neighbour `merged` (which is
 /// about to go) and now spans `after`.
 #[derive(Clone, Copy, Debug)]
-pub struct VmaChange<'a> {
+pub struct ReshapedVma<'a> {
     pub pid: Pid,
     pub before: &'a Vma,
     pub after: &'a Vma,
@@ -70,10 +70,10 @@ impl<'a> NewVma<'a> {
     }
 }
 
-impl<'a> VmaChange<'a> {
+impl<'a> ReshapedVma<'a> {
     /// The vma's range or pgoff changed in place.
     pub fn resized(pid: Pid, before: &'a Vma, after: &'a Vma) -> Self {
-        VmaChange {
+        ReshapedVma {
             pid,
             before,
             after,
@@ -265,7 +265,7 @@ pub trait Scheme: Send + Sync + CloneScheme {
 
     /// A vma changed in place or absorbed its neighbour: re-key trees, take the neighbour's
     /// links over.
-    fn vma_changed(&mut self, m: &Machine, change: VmaChange<'_>, ev: &mut Events) {
+    fn vma_changed(&mut self, m: &Machine, change: ReshapedVma<'_>, ev: &mut Events) {
         let _ = (m, change, ev);
     }
 

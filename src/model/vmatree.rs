@@ -2,7 +2,7 @@
 //! remove_vma, with the scheme consulted and told at each change.
 
 use super::machine::{Machine, StepCx};
-use super::rmap::{NewVma, Scheme, VmaChange, VmaOrigin};
+use super::rmap::{NewVma, ReshapedVma, Scheme, VmaOrigin};
 use super::types::{Addr, PAGE_SHIFT, Pid, hex};
 use super::vma::Vma;
 
@@ -84,7 +84,7 @@ impl Machine {
         cx.scheme
             .vma_added(self, NewVma::new(pid, &new, origin), cx.ev);
         cx.scheme
-            .vma_changed(self, VmaChange::resized(pid, &before, &orig), cx.ev);
+            .vma_changed(self, ReshapedVma::resized(pid, &before, &orig), cx.ev);
         new_idx
     }
 
@@ -100,7 +100,7 @@ impl Machine {
     ) {
         self.mm_mut(pid).vmas[idx] = after.clone();
         cx.scheme
-            .vma_changed(self, VmaChange::resized(pid, before, after), cx.ev);
+            .vma_changed(self, ReshapedVma::resized(pid, before, after), cx.ev);
     }
 
     /// Merges the vmas at `idx` and `idx + 1` if allowed. Returns true when merged.
@@ -126,7 +126,7 @@ impl Machine {
             hex(kept.end)
         ));
         self.mm_mut(pid).vmas[idx] = kept.clone();
-        let change = VmaChange {
+        let change = ReshapedVma {
             pid,
             before: &prev,
             after: &kept,

@@ -16,9 +16,11 @@ use crate::model::{Lost, Outcome, Walk, WalkKind};
 use crate::scenario::Scenario;
 use crate::session::replay;
 
-/// One candidate of a walk, as the question shows it before the walk.
+/// One row of a question: a place the walk looks (a candidate, as the question shows it before
+/// the walk) and what the walk does there, the answer the learner predicts. Not the model's
+/// [`crate::model::Candidate`], which a scheme produces for the model to walk.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Candidate {
+pub struct QuestionRow {
     pub pid: u32,
     /// The vma the walk looks in, if the candidate names one (whole-mm candidates may not).
     pub vma_start: Option<u64>,
@@ -27,7 +29,7 @@ pub struct Candidate {
     pub outcome: Outcome,
 }
 
-impl Candidate {
+impl QuestionRow {
     /// The candidate as the question writes it: `pid 1 vma 0x10000-0x14000`, `pid 1 (its mm)`.
     pub fn describe(&self) -> String {
         match (self.vma_start, self.vma_end) {
@@ -48,7 +50,7 @@ pub struct Question {
     /// The page walked (`p2`) and its mapcount before the walk.
     pub page: String,
     pub mapcount: u32,
-    pub candidates: Vec<Candidate>,
+    pub candidates: Vec<QuestionRow>,
     /// The ptes the walk loses.
     pub lost: Vec<Lost>,
 }
@@ -65,7 +67,7 @@ impl Question {
             candidates: w
                 .visits
                 .iter()
-                .map(|v| Candidate {
+                .map(|v| QuestionRow {
                     pid: v.pid,
                     vma_start: v.vma_start,
                     vma_end: v.vma_end,

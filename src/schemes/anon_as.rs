@@ -57,8 +57,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::SchemeInfo;
 use super::file_rmap::{FileStructure, WithFiles};
-use super::interval::{Interval, stab};
-use super::{MmOrigin, NewAnonPage, NewVma, PageAt, RmapObject, RmapGraph, Scheme, VmaChange, VmaOrigin, candidate};
+use super::interval::{InsertionOrder, Interval, stab};
+use super::{MmOrigin, NewAnonPage, NewVma, PageAt, RmapObject, RmapGraph, Scheme, ReshapedVma, VmaOrigin, candidate};
 use crate::model::{
     Census, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, Pid, USER_END, Vma, VmaId,
     WalkKind, WalkPlan, hex,
@@ -115,7 +115,7 @@ pub struct AnonAsScheme {
     mms: HashMap<MmId, (u32, u64)>,
     vmas: HashMap<VmaId, VmaState>,
     next_space: u32,
-    seq: u64,
+    order: InsertionOrder,
 }
 
 impl Default for AnonAsScheme {
@@ -125,7 +125,7 @@ impl Default for AnonAsScheme {
             mms: HashMap::new(),
             vmas: HashMap::new(),
             next_space: 1,
-            seq: 0,
+            order: InsertionOrder::default(),
         }
     }
 }
@@ -178,14 +178,12 @@ impl AnonAsScheme {
         }
         st.linked = true;
         let (space, window) = (st.space, st.window);
-        self.seq += 1;
-        let seq = self.seq;
         if let Some(s) = self.spaces.get_mut(&space) {
             s.tree.push(TreeVma {
                 pid,
                 mm: mm_of(m, pid),
                 vma: vma.id,
-                seq,
+                seq: self.order.next_seq(),
             });
             ev.push(format!(
                 "anon_as{space}: pid {pid} {} enters the family tree at pgoff {}-{} ({})",
@@ -212,14 +210,12 @@ impl AnonAsScheme {
         let Some(st) = self.vmas.get(&after.id) else {
             return;
         };
-        self.seq += 1;
-        let seq = self.seq;
         if let Some(e) = self
             .spaces
             .get_mut(&st.space)
             .and_then(|s| s.tree.iter_mut().find(|e| e.vma == after.id))
         {
-            e.seq = seq;
+            e.seq = self.order.next_seq();
         }
     }
 
@@ -325,7 +321,7 @@ impl Scheme for AnonAsScheme {
         self.unlink(vma.id);
     }
 
-    fn vma_changed(&mut self, m: &Machine, change: VmaChange<'_>, ev: &mut Events) {
+    fn vma_changed(&mut self, m: &Machine, change: ReshapedVma<'_>, ev: &mut Events) {
         self.rekey(change.before, change.after);
         if let Some(removed) = change.merged {
             if self.vmas.get(&removed.id).is_some_and(|s| s.linked) {

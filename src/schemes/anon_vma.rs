@@ -32,7 +32,7 @@ use super::anon_vma_global::Families;
 use super::av_list::AvLists;
 use super::file_rmap::{FileStructure, WithFiles};
 use super::{
-    MmOrigin, NewAnonPage, NewVma, PageAt, RmapGraph, Scheme, VmaChange, VmaOrigin, merge_neighbours,
+    MmOrigin, NewAnonPage, NewVma, PageAt, RmapGraph, Scheme, ReshapedVma, VmaOrigin, merge_neighbours,
     prepared_anon_vma,
 };
 use crate::model::{
@@ -184,7 +184,7 @@ impl Scheme for AnonVmaScheme {
         self.unlink(vma, ev);
     }
 
-    fn vma_changed(&mut self, m: &Machine, change: VmaChange<'_>, ev: &mut Events) {
+    fn vma_changed(&mut self, m: &Machine, change: ReshapedVma<'_>, ev: &mut Events) {
         if self.tree() {
             self.avs.rekey(change.before, change.after);
         }

@@ -47,7 +47,7 @@ use std::collections::BTreeMap;
 use super::SchemeInfo;
 use super::av_list::AvLists;
 use super::file_rmap::{FileStructure, WithFiles};
-use super::{AnonAdd, NewAnonPage, NewVma, PageAt, PteMove, Repoint, RmapGraph, Scheme, VmaChange, VmaOrigin, candidate};
+use super::{AnonAdd, NewAnonPage, NewVma, PageAt, PteMove, Repoint, RmapGraph, Scheme, ReshapedVma, VmaOrigin, candidate};
 use crate::model::{
     Census, Addr, Cost, Events, Machine, PageId, PageRmap, PageSet, Pid, Tally, Vma, VmaId, WalkKind,
     WalkPlan,
@@ -70,17 +70,17 @@ const DIRECT: u32 = 1 << 31;
 
 /// What an anonymous page's mapping word says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Link {
+enum MappingWord {
     None,
     Direct(VmaId),
     AnonVma(u32),
 }
 
-fn link_of(r: PageRmap) -> Link {
+fn word_of(r: PageRmap) -> MappingWord {
     match r.mapping {
-        0 => Link::None,
-        x if x & DIRECT != 0 => Link::Direct(VmaId(x & !DIRECT)),
-        x => Link::AnonVma(x),
+        0 => MappingWord::None,
+        x if x & DIRECT != 0 => MappingWord::Direct(VmaId(x & !DIRECT)),
+        x => MappingWord::AnonVma(x),
     }
 }
 
@@ -126,7 +126,7 @@ impl AnonVmaRfc2Scheme {
         pid: Pid,
         (start, end): (Addr, Addr),
         from: VmaId,
-        to: Link,
+        to: MappingWord,
     ) -> usize {
         let Some(p) = m.procs.get(&pid) else {
             return 0;
@@ -135,13 +135,13 @@ impl AnonVmaRfc2Scheme {
         for (_, pte) in p.mm.pt.range(start, end) {
             let Some(page) = pte.page() else { continue };
             let r = self.current(m, page);
-            if link_of(r) != Link::Direct(from) {
+            if word_of(r) != MappingWord::Direct(from) {
                 continue;
             }
             let mapping = match to {
-                Link::Direct(v) => DIRECT | v.0,
-                Link::AnonVma(av) => av,
-                Link::None => 0,
+                MappingWord::Direct(v) => DIRECT | v.0,
+                MappingWord::AnonVma(av) => av,
+                MappingWord::None => 0,
             };
             self.pending.insert(
                 page,
@@ -190,7 +190,7 @@ impl AnonVmaRfc2Scheme {
             parent,
             (from.start, from.end),
             from.id,
-            Link::AnonVma(av),
+            MappingWord::AnonVma(av),
         );
         if n > 0 {
             ev.push(format!(
@@ -216,7 +216,7 @@ impl Scheme for AnonVmaRfc2Scheme {
                 if let Some(av) = self.avs.of(from.id) {
                     self.avs.join(m, (av, pid, vma), "split_vma", false, ev);
                 }
-                let n = self.repoint(m, pid, (vma.start, vma.end), from.id, Link::Direct(vma.id));
+                let n = self.repoint(m, pid, (vma.start, vma.end), from.id, MappingWord::Direct(vma.id));
                 if n > 0 {
                     ev.push(format!(
                         "split_vma: {n} direct page{} re-pointed at the new piece {}",
@@ -237,8 +237,8 @@ impl Scheme for AnonVmaRfc2Scheme {
         self.avs.unlink(vma, ev);
     }
 
-    fn vma_changed(&mut self, m: &Machine, change: VmaChange<'_>, ev: &mut Events) {
-        let VmaChange { pid, after, .. } = change;
+    fn vma_changed(&mut self, m: &Machine, change: ReshapedVma<'_>, ev: &mut Events) {
+        let ReshapedVma { pid, after, .. } = change;
         let Some(removed) = change.merged else {
             return;
         };
@@ -248,7 +248,7 @@ impl Scheme for AnonVmaRfc2Scheme {
             pid,
             (removed.start, removed.end),
             removed.id,
-            Link::Direct(after.id),
+            MappingWord::Direct(after.id),
         );
         if n > 0 {
             ev.push(format!(
@@ -276,7 +276,7 @@ impl Scheme for AnonVmaRfc2Scheme {
 
     fn pte_moved(&mut self, m: &Machine, mv: PteMove, _ev: &mut Events) -> Repoint {
         let PteMove { pid, to: new_addr, page, .. } = mv;
-        let Link::Direct(_) = link_of(self.current(m, page)) else {
+        let MappingWord::Direct(_) = word_of(self.current(m, page)) else {
             return None;
         };
         let v = m.procs.get(&pid)?.mm.vma_at(new_addr)?;
@@ -298,9 +298,9 @@ impl Scheme for AnonVmaRfc2Scheme {
 
     fn walk(&self, m: &Machine, page: PageId, _kind: WalkKind) -> WalkPlan {
         let r = self.current(m, page);
-        match link_of(r) {
-            Link::AnonVma(av) => self.avs.walk(m, av, r.index, false),
-            Link::Direct(id) => {
+        match word_of(r) {
+            MappingWord::AnonVma(av) => self.avs.walk(m, av, r.index, false),
+            MappingWord::Direct(id) => {
                 let object = format!("{id} (PG_direct)");
                 let Some((pid, v)) = m.find_vma(id) else {
                     return WalkPlan {
@@ -316,7 +316,7 @@ impl Scheme for AnonVmaRfc2Scheme {
                     object,
                 }
             }
-            Link::None => WalkPlan {
+            MappingWord::None => WalkPlan {
                 object: "no mapping".to_string(),
                 ..WalkPlan::default()
             },
@@ -345,7 +345,7 @@ impl Scheme for AnonVmaRfc2Scheme {
         // override the stored ones.
         let mut direct: BTreeMap<VmaId, PageSet> = BTreeMap::new();
         for (mapping, pages) in m.pages.mapped_anon() {
-            if let Link::Direct(v) = link_of(PageRmap { mapping, index: 0 }) {
+            if let MappingWord::Direct(v) = word_of(PageRmap { mapping, index: 0 }) {
                 direct.insert(v, pages);
             }
         }
@@ -361,7 +361,7 @@ impl Scheme for AnonVmaRfc2Scheme {
                 if pg.is_alive()
                     && pg.is_anon()
                     && pg.mapcount() > 0
-                    && let Link::Direct(v) = link_of(r)
+                    && let MappingWord::Direct(v) = word_of(r)
                 {
                     per_page.entry(v).or_default().push(p);
                 }

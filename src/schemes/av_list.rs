@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::interval::stab_vmas;
+use super::interval::{InsertionOrder, stab_vmas};
 use super::{RmapGraph, RmapObject, candidate};
 use crate::model::{Candidate, Cost, Events, Machine, MmId, Pid, Vma, VmaId, WalkPlan};
 use crate::util::counted;
@@ -38,7 +38,7 @@ pub struct AvLists {
     avs: BTreeMap<u32, Vec<Member>>,
     vma_av: HashMap<VmaId, u32>,
     next: u32,
-    seq: u64,
+    order: InsertionOrder,
 }
 
 impl AvLists {
@@ -48,7 +48,7 @@ impl AvLists {
             avs: BTreeMap::new(),
             vma_av: HashMap::new(),
             next: 1,
-            seq: 0,
+            order: InsertionOrder::default(),
         }
     }
 
@@ -101,12 +101,11 @@ impl AvLists {
     pub fn link(&mut self, m: &Machine, av: u32, pid: Pid, vma: VmaId) {
         let mm = m.procs.get(&pid).map_or(MmId(0), |p| p.mm.id);
         self.vma_av.insert(vma, av);
-        self.seq += 1;
         let member = Member {
             pid,
             mm,
             vma,
-            seq: self.seq,
+            seq: self.order.next_seq(),
         };
         if let Some(l) = self.avs.get_mut(&av) {
             l.insert(0, member);
@@ -171,14 +170,12 @@ impl AvLists {
         let Some(&av) = self.vma_av.get(&after.id) else {
             return;
         };
-        self.seq += 1;
-        let seq = self.seq;
         if let Some(x) = self
             .avs
             .get_mut(&av)
             .and_then(|l| l.iter_mut().find(|x| x.vma == after.id))
         {
-            x.seq = seq;
+            x.seq = self.order.next_seq();
         }
     }
 

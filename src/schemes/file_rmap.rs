@@ -12,10 +12,10 @@
 
 use std::collections::BTreeMap;
 
-use super::interval::stab_vmas;
+use super::interval::{InsertionOrder, stab_vmas};
 use super::{
-    MmOrigin, NewAnonPage, NewVma, PageAt, PteMove, Repoint, RmapGraph, RmapObject, Scheme,
-    SchemeInfo, VmaChange, candidate,
+    MmOrigin, NewAnonPage, NewVma, PageAt, PteMove, Repoint, ReshapedVma, RmapGraph, RmapObject,
+    Scheme, SchemeInfo, candidate,
 };
 use crate::model::{
     Addr, Candidate, Census, Cost, Events, FileId, Machine, MmId, PageId, PageRmap, PageSet, Pid,
@@ -71,7 +71,7 @@ struct FileVma {
 pub struct FileRmap {
     structure: FileStructure,
     files: BTreeMap<FileId, Vec<FileVma>>,
-    seq: u64,
+    order: InsertionOrder,
 }
 
 impl FileRmap {
@@ -79,7 +79,7 @@ impl FileRmap {
         FileRmap {
             structure,
             files: BTreeMap::new(),
-            seq: 0,
+            order: InsertionOrder::default(),
         }
     }
 
@@ -93,13 +93,12 @@ impl FileRmap {
         let Some(mm) = m.procs.get(&pid).map(|p| p.mm.id) else {
             return;
         };
-        self.seq += 1;
         self.files.entry(f).or_default().push(FileVma {
             vma: vma.id,
             pid,
             mm,
             shared: vma.shared,
-            seq: self.seq,
+            seq: self.order.next_seq(),
         });
     }
 
@@ -120,14 +119,12 @@ impl FileRmap {
         if self.structure == FileStructure::List || before.same_key(after) {
             return;
         }
-        self.seq += 1;
-        let seq = self.seq;
         if let Some(e) = self
             .files
             .get_mut(&f)
             .and_then(|v| v.iter_mut().find(|e| e.vma == after.id))
         {
-            e.seq = seq;
+            e.seq = self.order.next_seq();
         }
     }
 
@@ -281,7 +278,7 @@ impl<A: Scheme + Clone + 'static> Scheme for WithFiles<A> {
         self.anon.vma_removed(m, pid, vma, ev);
     }
 
-    fn vma_changed(&mut self, m: &Machine, change: VmaChange<'_>, ev: &mut Events) {
+    fn vma_changed(&mut self, m: &Machine, change: ReshapedVma<'_>, ev: &mut Events) {
         self.files.rekey(change.before, change.after);
         if let Some(gone) = change.merged {
             self.files.remove(gone);

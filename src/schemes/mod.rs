@@ -37,8 +37,8 @@ designs! {
 use crate::model::{Candidate, Events, Machine, MmId, Pid, Vma};
 
 pub use crate::model::rmap::{
-    AnonAdd, MmOrigin, NewAnonPage, NewVma, PageAt, PteMove, Repoint, RmapGraph, RmapObject,
-    Scheme, SchemeInfo, VmaChange, VmaOrigin,
+    AnonAdd, MmOrigin, NewAnonPage, NewVma, PageAt, PteMove, Repoint, ReshapedVma, RmapGraph,
+    RmapObject, Scheme, SchemeInfo, VmaOrigin,
 };
 pub use registry::{
     UnknownScheme, all_schemes, find_scheme, make_scheme, scheme_names, scheme_number,

@@ -51,8 +51,8 @@ mod view;
 
 use super::SchemeInfo;
 use super::file_rmap::{FileStructure, WithFiles};
-use super::interval::stab_vmas;
-use super::{AnonAdd, NewAnonPage, NewVma, PageAt, Repoint, RmapObject, RmapGraph, Scheme, VmaChange, VmaOrigin, candidate, merge_neighbours, prepared_anon_vma};
+use super::interval::{InsertionOrder, stab_vmas};
+use super::{AnonAdd, NewAnonPage, NewVma, PageAt, Repoint, RmapObject, RmapGraph, Scheme, ReshapedVma, VmaOrigin, candidate, merge_neighbours, prepared_anon_vma};
 use crate::model::{
     Census, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,
     WalkKind, WalkPlan,
@@ -129,7 +129,7 @@ pub struct ModernScheme {
     vmas: HashMap<VmaId, VmaRmap>,
     next_av: u32,
     next_avc: u32,
-    seq: u64,
+    order: InsertionOrder,
     moved: Tally,
 }
 
@@ -143,7 +143,7 @@ impl ModernScheme {
             vmas: HashMap::new(),
             next_av: 1,
             next_avc: 1,
-            seq: 0,
+            order: InsertionOrder::default(),
             moved: Tally::default(),
         }
     }
@@ -201,7 +201,6 @@ impl ModernScheme {
     fn chain_link(&mut self, m: &Machine, pid: Pid, vma: VmaId, av: u32) {
         let id = self.next_avc;
         self.next_avc += 1;
-        self.seq += 1;
         let mm = m.procs.get(&pid).map_or(MmId(0), |p| p.mm.id);
         self.avcs.insert(
             id,
@@ -210,7 +209,7 @@ impl ModernScheme {
                 pid,
                 mm,
                 av,
-                seq: self.seq,
+                seq: self.order.next_seq(),
             },
         );
         self.vmas.entry(vma).or_default().chain.insert(0, id);
@@ -364,9 +363,8 @@ impl ModernScheme {
             .map(|r| r.chain.clone())
             .unwrap_or_default();
         for c in chain {
-            self.seq += 1;
             if let Some(a) = self.avcs.get_mut(&c) {
-                a.seq = self.seq;
+                a.seq = self.order.next_seq();
             }
         }
     }
@@ -441,8 +439,8 @@ impl Scheme for ModernScheme {
         self.unlink_vma(vma.id, pid, &vma.span(), ev);
     }
 
-    fn vma_changed(&mut self, m: &Machine, change: VmaChange<'_>, ev: &mut Events) {
-        let VmaChange {
+    fn vma_changed(&mut self, m: &Machine, change: ReshapedVma<'_>, ev: &mut Events) {
+        let ReshapedVma {
             pid,
             before,
             after,

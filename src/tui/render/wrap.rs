@@ -43,19 +43,19 @@ pub(crate) fn wrap(line: Line<'_>, width: u16) -> Result<Wrapped<'_>, Line<'_>> 
     Ok(Wrapped { line, ranges })
 }
 
-/// A run of the text: where it starts and how long it is.
+/// A stretch of the text (bytes): where it starts and how long it is.
 #[derive(Clone, Copy, Default)]
-struct Run {
+struct Extent {
     start: usize,
     len: usize,
 }
 
-impl Run {
+impl Extent {
     fn end(self) -> usize {
         self.start + self.len
     }
-    /// Adds the run `r`, which starts where this one ends (or this one is empty).
-    fn append(&mut self, r: Run) {
+    /// Adds the stretch `r`, which starts where this one ends (or this one is empty).
+    fn append(&mut self, r: Extent) {
         if r.len == 0 {
             return;
         }
@@ -74,9 +74,9 @@ impl Run {
 /// dropped as far as they would have filled it).
 fn ranges(text: &[u8], w: usize) -> Vec<(usize, usize)> {
     let mut rows = Vec::new();
-    let mut line = Run::default();
-    let mut blanks = Run::default();
-    let mut word = Run::default();
+    let mut line = Extent::default();
+    let mut blanks = Extent::default();
+    let mut word = Extent::default();
     let mut after_word = false;
     for (i, &b) in text.iter().enumerate() {
         let blank = b == b' ';
@@ -85,13 +85,13 @@ fn ranges(text: &[u8], w: usize) -> Vec<(usize, usize)> {
         if word_found || overflow {
             line.append(blanks);
             line.append(word);
-            blanks = Run::default();
-            word = Run::default();
+            blanks = Extent::default();
+            word = Extent::default();
         }
         if line.len >= w || line.len + blanks.len + word.len >= w {
             let room = w.saturating_sub(line.len);
             rows.push((line.start, line.end()));
-            line = Run::default();
+            line = Extent::default();
             // The blanks that would have filled the row end with it.
             let gone = blanks.len.min(room);
             blanks.start += gone;
@@ -167,8 +167,8 @@ mod tests {
 
     /// A small deterministic generator of test lines: words of 1 to 12 letters or digits, runs
     /// of 1 to 4 blanks, blanks at the start and the end, split into spans of two styles.
-    struct Gen(u64);
-    impl Gen {
+    struct LineGen(u64);
+    impl LineGen {
         fn next(&mut self, n: u64) -> u64 {
             self.0 ^= self.0 << 13;
             self.0 ^= self.0 >> 7;
@@ -209,7 +209,7 @@ mod tests {
     /// itself, and as many: on thousands of generated lines at every width from 1 to 40.
     #[test]
     fn rows_draw_what_ratatui_wraps() {
-        let mut g = Gen(0x9e37_79b9_7f4a_7c15);
+        let mut g = LineGen(0x9e37_79b9_7f4a_7c15);
         for case in 0..3000 {
             let line = g.line();
             let w = 1 + (case % 40) as u16;
