@@ -62,6 +62,27 @@ fn check_view(sim: &Simulation) -> Result<(), String> {
             }
         }
     }
+    // Every scheme but pte-chain (which chains every pte to its page) finds a page-cache page
+    // through its file: each mapped one is linked to its file's address_space (page->mapping).
+    if sim.scheme_name() != "pte-chain" {
+        for id in sim.machine.pages.alive_ids() {
+            let pg = sim.machine.pages.get(id);
+            let Some(f) = pg.file().filter(|_| pg.mapcount() > 0) else {
+                continue;
+            };
+            let key = format!("i_mmap {}", sim.machine.file(f).name);
+            let object = v.index_of(&key);
+            if !v
+                .page_links
+                .iter()
+                .any(|(p, i)| Some(*i) == object && p.contains(id))
+            {
+                return Err(format!(
+                    "mapped page-cache page {id} is not linked to {key}"
+                ));
+            }
+        }
+    }
     let cost = sim.scheme.cost(&sim.machine.census());
     if cost.lines.is_empty() {
         return Err("no cost lines".to_string());

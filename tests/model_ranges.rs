@@ -100,6 +100,45 @@ fn refused_ops_name_the_reason_and_change_nothing() {
     assert_eq!(after_sorted.len(), expected.len());
 }
 
+#[test]
+fn an_mmap_refuses_an_offset_without_a_file_an_empty_name_and_an_offset_past_user_space() {
+    // A scenario's mmap must say what it maps: an offset means a file, a file has a name, and
+    // the offset (in pages) is at most the size of the user address space. Each is refused
+    // with its own error, and nothing is mapped.
+    let limit = rmapviz::model::USER_END >> 12;
+    let with = |addr: u64, file: Option<&str>, offset: u64| {
+        Op::Mmap(MmapArgs {
+            pid: 1,
+            addr,
+            pages: 2,
+            prot: Prot::R,
+            shared: false,
+            file: file.map(Into::into),
+            offset,
+        })
+    };
+    let mut s = sim("modern");
+    assert_eq!(
+        err(&mut s, with(0x10000, None, 2)),
+        StepError::OffsetWithoutFile
+    );
+    assert_eq!(
+        err(&mut s, with(0x10000, Some(""), 0)),
+        StepError::EmptyFileName
+    );
+    assert_eq!(
+        err(&mut s, with(0x10000, Some("f"), limit + 1)),
+        StepError::OutOfRange {
+            start: (limit + 1) << 12,
+            pages: 2
+        }
+    );
+    assert!(s.machine.proc(1).unwrap().mm.vmas.is_empty());
+    // The largest offset is taken, and an anonymous mapping without one.
+    ok(&mut s, with(0x10000, Some("f"), limit));
+    ok(&mut s, with(0x20000, None, 0));
+}
+
 fn mremap(pid: u32, addr: u64, pages: u64, new_pages: Option<u64>, to: u64) -> Op {
     Op::Mremap {
         pid,
