@@ -1,6 +1,6 @@
-//! The model against what the real kernel was observed to do (docs/semantics.md §6.2, §6.2b,
-//! kernel-experiments/rmapcheck.c and pgoffcheck.c): faults, fork, copy-on-write, mremap,
-//! merging, reclaim and swap-in. Ranges across vmas and holes and the refused ops are in
+//! The model against what the real kernel was observed to do (docs/semantics.md §6.2, §6.2b:
+//! Linux 6.18 read through /proc/PID/pagemap): faults, fork, copy-on-write, mremap, merging,
+//! reclaim and swap-in. Ranges across vmas and holes and the refused ops are in
 //! `model_ranges.rs`.
 
 mod common;
@@ -85,7 +85,7 @@ fn fork_copies_ptes_only_of_private_vmas_with_anonymous_pages() {
 
 #[test]
 fn copy_on_write_in_the_child_leaves_the_parent_sole_mapper() {
-    // rmapcheck step 2: the child's write gives it a new frame; the parent's keeps count 1.
+    // docs/semantics.md §6.2 step 2: the child's write gives it a new frame; the parent's keeps count 1.
     let mut s = sim("modern");
     ok(&mut s, mmap(1, 0x10000, 4, "rw"));
     ok(&mut s, write(1, 0x10000, 4));
@@ -101,7 +101,7 @@ fn copy_on_write_in_the_child_leaves_the_parent_sole_mapper() {
 
 #[test]
 fn mremap_keeps_sharing_and_pgoff() {
-    // rmapcheck step 3: at the new address the same frames, count 2.
+    // §6.2 step 3: at the new address the same frames, count 2.
     for sc in BOTH {
         let mut s = sim(sc);
         ok(&mut s, mmap(1, 0x10000, 4, "rw"));
@@ -131,7 +131,7 @@ fn mremap_keeps_sharing_and_pgoff() {
 }
 
 #[test]
-fn vma_merging_follows_pgoffcheck() {
+fn vma_merging_follows_the_kernel() {
     for sc in BOTH {
         let mut s = sim(sc);
         // (b) a faulted B moved right after a faulted A keeps its pgoff: no merge.
@@ -201,7 +201,7 @@ fn vma_merging_follows_pgoffcheck() {
 
 #[test]
 fn reclaim_of_a_shared_page_leaves_the_same_swap_entry_in_every_sharer_and_swapin_shares_it() {
-    // rmapcheck steps 4-7.
+    // §6.2 steps 4-7.
     for sc in BOTH {
         let mut s = sim(sc);
         ok(&mut s, mmap(1, 0x10000, 2, "rw"));

@@ -552,7 +552,7 @@ fn a_long_error_is_shown_whole() {
 
 /// The inspector names the kind of every link of the selected node (issue 16 item 9: the ring
 /// of anonmm, an avc, a parent link were only in the DOT export): S9 at step 6 under anonmm,
-/// anonmm1 is on a ring with the child's anonmm2 (rmap-semantics §7 S9: the ring of the family).
+/// anonmm1 is on a ring with the child's anonmm2 (docs/semantics.md §7 S9: the ring of the family).
 #[test]
 fn the_inspector_names_the_kinds_of_the_links() {
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -8,8 +8,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use crate::model::rmap::RmapGraph;
 use crate::model::{MmId, VmaId};
-use crate::schemes::RmapGraph;
 
 use super::graph::{BuildOptions, Grouping, Members, Node, NodeKind};
 use super::nodes::group_node;
