@@ -92,11 +92,15 @@ impl Replay {
         })
     }
 
+    /// The first step of the scenario that walks.
+    fn walk_step(&self) -> Option<&StepResult> {
+        self.results.iter().find(|r| r.walk.is_some())
+    }
+
     /// The first walk of the scenario.
     fn walk(&self) -> Result<&Walk, ClaimsError> {
-        self.results
-            .iter()
-            .find_map(|r| r.walk.as_ref())
+        self.walk_step()
+            .and_then(|r| r.walk.as_ref())
             .ok_or_else(|| ClaimsError::NoWalk {
                 name: self.name.clone(),
                 scheme: self.scheme,
@@ -133,6 +137,21 @@ impl<const N: usize> Replays<N> {
     /// The first walk of each replay.
     fn walks(&self) -> Result<[&Walk; N], ClaimsError> {
         all_ok(self.runs.each_ref().map(Replay::walk))
+    }
+
+    /// What each replay's first walk counts, each count named after its scheme.
+    fn walk_measures(&self) -> Result<Vec<Measure>, ClaimsError> {
+        let mut measures = Vec::new();
+        for run in &self.runs {
+            measures.extend(walk_measures(run.scheme, run.walk()?));
+        }
+        Ok(measures)
+    }
+
+    /// Each replay's first walk in one line, as its scheme's finding.
+    fn walk_findings(&self) -> Result<Vec<ClaimFinding>, ClaimsError> {
+        let line = |run: &Replay| Ok(finding(Some(run.scheme), walk_line(run.walk()?)));
+        self.runs.iter().map(line).collect()
     }
 }
 
@@ -267,9 +286,7 @@ fn anonmm_and_mremap(r: &Replays<3>) -> Result<ClaimReport, ClaimsError> {
         .iter()
         .map(|l| format!("pid {} {}", l.pid, crate::model::hex(l.addr)))
         .collect();
-    let mut measures = walk_measures("anonmm-naive", wn);
-    measures.extend(walk_measures("anon-vma", wa));
-    measures.extend(walk_measures("anonmm", wm));
+    let mut measures = r.walk_measures()?;
     measures.push(measure("anonmm-naive.unmapped", u64::from(wn.unmapped_all)));
     measures.push(measure("anon-vma.unmapped", u64::from(wa.unmapped_all)));
     measures.push(measure("anonmm-naive.pages_after_mremap", pages(naive)));
@@ -446,19 +463,21 @@ fn global_scans_old_segments(r: &Replays<3>) -> Result<ClaimReport, ClaimsError>
     let [av, _, _] = &r.runs;
     let [wa, wg, wp] = r.walks()?;
     // The walked page's own address space: the mm of the step that walked it.
-    let own = av
-        .results
-        .iter()
-        .find(|r| r.walk.is_some())
-        .map_or(0, |r| r.op.pid());
+    let own = av.walk_step().map_or(0, |r| r.op.pid());
     let elsewhere = |w: &Walk| w.visits.iter().filter(|v| v.pid != own).count() as u64;
-    let mut measures = walk_measures("anon-vma", wa);
-    measures.extend(walk_measures("anon-vma-global", wg));
-    measures.extend(walk_measures("anon-vma-global-prio", wp));
+    let mut measures = r.walk_measures()?;
     measures.push(measure("anon-vma.visited_elsewhere", elsewhere(wa)));
     measures.push(measure("anon-vma-global.visited_elsewhere", elsewhere(wg)));
     let holds = elsewhere(wg) > 0 && elsewhere(wa) == 0;
-    let planned = |w: &Walk| w.planned;
+    let mut findings = r.walk_findings()?;
+    findings.push(finding(
+        None,
+        format!(
+            "candidates the structure yields for the page of pid {own}: anon-vma {}, \
+             anon-vma-global {} (every vma of the family), anon-vma-global-prio {}",
+            wa.planned, wg.planned, wp.planned
+        ),
+    ));
     Ok(ClaimReport {
         number: 3,
         title: "anon_vma_global would scan very old vma segments in other address spaces",
@@ -468,21 +487,7 @@ fn global_scans_old_segments(r: &Replays<3>) -> Result<ClaimReport, ClaimsError>
              with direct memory now.",
         ),
         scenarios: vec![r.shown.clone()],
-        findings: vec![
-            finding(Some("anon-vma"), walk_line(wa)),
-            finding(Some("anon-vma-global"), walk_line(wg)),
-            finding(Some("anon-vma-global-prio"), walk_line(wp)),
-            finding(
-                None,
-                format!(
-                    "candidates the structure yields for the page of pid {own}: anon-vma {}, \
-                     anon-vma-global {} (every vma of the family), anon-vma-global-prio {}",
-                    planned(wa),
-                    planned(wg),
-                    planned(wp)
-                ),
-            ),
-        ],
+        findings,
         measures,
         verdict: if holds {
             Verdict::Holds
@@ -524,9 +529,7 @@ fn prio_tree_does_not_fix_global(
     let extra = tree_vma.saturating_sub(list_vma);
     // "this cannot happen with an inode": the file walk of S10 under anon-vma (a prio_tree).
     let [file_walk] = s10.walks()?;
-    let mut measures = walk_measures("anon-vma-global", wg);
-    measures.extend(walk_measures("anon-vma-global-prio", wp));
-    measures.extend(walk_measures("modern", wm));
+    let mut measures = r.walk_measures()?;
     measures.extend(walk_measures("S10.anon-vma", file_walk));
     measures.push(measure("anon-vma-global.per_vma_i386", list_vma));
     measures.push(measure("anon-vma-global-prio.per_vma_i386", tree_vma));
@@ -542,6 +545,30 @@ fn prio_tree_does_not_fix_global(
         (true, _) => Verdict::HoldsWithOtherNumbers,
     };
     let mail_sum = VMA_ANON_FIELDS.bytes() + PRIO_TREE_NODE.bytes();
+    let mut findings = r.walk_findings()?;
+    findings.extend([
+        finding(
+            None,
+            format!(
+                "candidates for the child's copy: anon-vma-global {}, anon-vma-global-prio {} \
+                 (every member's vma covers its index), modern {} (the child's own anon_vma)",
+                wg.planned, wp.planned, wm.planned
+            ),
+        ),
+        finding(
+            None,
+            format!(
+                "anon memory per vma on i386: anon-vma-global {list_vma} B, \
+                 anon-vma-global-prio {tree_vma} B: the tree adds {extra} B per vma \
+                 ({} B on x86_64)",
+                tree_vma64.saturating_sub(list_vma64)
+            ),
+        ),
+        finding(
+            Some("anon-vma"),
+            format!("S10, the file page: {}", walk_line(file_walk)),
+        ),
+    ]);
     Ok(ClaimReport {
         number: 4,
         title: "a prio_tree would add 12 bytes per vma and still not fix anon_vma_global",
@@ -555,32 +582,7 @@ fn prio_tree_does_not_fix_global(
              allocated at fork for all childs.",
         ),
         scenarios: vec![r.shown.clone(), s10.shown.clone()],
-        findings: vec![
-            finding(Some("anon-vma-global"), walk_line(wg)),
-            finding(Some("anon-vma-global-prio"), walk_line(wp)),
-            finding(Some("modern"), walk_line(wm)),
-            finding(
-                None,
-                format!(
-                    "candidates for the child's copy: anon-vma-global {}, anon-vma-global-prio {} \
-                     (every member's vma covers its index), modern {} (the child's own anon_vma)",
-                    wg.planned, wp.planned, wm.planned
-                ),
-            ),
-            finding(
-                None,
-                format!(
-                    "anon memory per vma on i386: anon-vma-global {list_vma} B, \
-                     anon-vma-global-prio {tree_vma} B: the tree adds {extra} B per vma \
-                     ({} B on x86_64)",
-                    tree_vma64.saturating_sub(list_vma64)
-                ),
-            ),
-            finding(
-                Some("anon-vma"),
-                format!("S10, the file page: {}", walk_line(file_walk)),
-            ),
-        ],
+        findings,
         measures,
         verdict,
         verdict_text: format!(

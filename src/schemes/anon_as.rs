@@ -57,7 +57,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::SchemeInfo;
 use super::file_rmap::{FileStructure, WithFiles};
-use super::interval::{InsertionOrder, Interval, stab};
+use super::interval::{Interval, stab};
+use super::linked::{InsertionOrder, LinkedVma};
 use super::{MmOrigin, NewAnonPage, NewVma, PageAt, RmapObject, RmapGraph, Scheme, ReshapedVma, VmaOrigin, candidate};
 use crate::model::{
     Census, Cost, Events, Machine, MmId, PAGE_SHIFT, PageId, PageRmap, Pid, USER_END, Vma, VmaId,
@@ -79,15 +80,6 @@ pub static ANON_AS: SchemeInfo = SchemeInfo {
 /// Pages in one member's window: the whole user address space.
 pub const WINDOW_PAGES: u64 = USER_END >> PAGE_SHIFT;
 
-/// A vma in a family's tree.
-#[derive(Clone, Debug)]
-struct TreeVma {
-    pid: Pid,
-    mm: MmId,
-    vma: VmaId,
-    seq: u64,
-}
-
 /// The anonymous address_space of one exec family.
 #[derive(Clone, Debug)]
 struct Space {
@@ -96,7 +88,8 @@ struct Space {
     next_member: u64,
     /// Live mms of the family.
     mms: u32,
-    tree: Vec<TreeVma>,
+    /// The family's tree of vmas.
+    tree: Vec<LinkedVma>,
 }
 
 /// Per private vma: its family, its window offset, whether it is in the tree.
@@ -179,12 +172,7 @@ impl AnonAsScheme {
         st.linked = true;
         let (space, window) = (st.space, st.window);
         if let Some(s) = self.spaces.get_mut(&space) {
-            s.tree.push(TreeVma {
-                pid,
-                mm: mm_of(m, pid),
-                vma: vma.id,
-                seq: self.order.next_seq(),
-            });
+            s.tree.push(self.order.link(pid, mm_of(m, pid), vma.id));
             ev.push(format!(
                 "anon_as{space}: pid {pid} {} enters the family tree at pgoff {}-{} ({})",
                 vma.span(),
@@ -210,12 +198,8 @@ impl AnonAsScheme {
         let Some(st) = self.vmas.get(&after.id) else {
             return;
         };
-        if let Some(e) = self
-            .spaces
-            .get_mut(&st.space)
-            .and_then(|s| s.tree.iter_mut().find(|e| e.vma == after.id))
-        {
-            e.seq = self.order.next_seq();
+        if let Some(s) = self.spaces.get_mut(&st.space) {
+            self.order.relink(&mut s.tree, after.id);
         }
     }
 
@@ -357,7 +341,7 @@ impl Scheme for AnonAsScheme {
         let Some(s) = self.spaces.get(&space) else {
             return WalkPlan::freed(&object);
         };
-        let live: Vec<(&TreeVma, &Vma, u64)> = s
+        let live: Vec<(&LinkedVma, &Vma, u64)> = s
             .tree
             .iter()
             .filter_map(|e| {

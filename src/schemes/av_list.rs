@@ -14,20 +14,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::interval::{InsertionOrder, stab_vmas};
+use super::interval::stab_vmas;
+use super::linked::{InsertionOrder, LinkedVma};
 use super::{RmapGraph, RmapObject, candidate};
 use crate::model::{Candidate, Cost, Events, Machine, MmId, Pid, Vma, VmaId, WalkPlan};
 use crate::util::counted;
-
-/// A vma on an anon_vma.
-#[derive(Clone, Copy, Debug)]
-struct Member {
-    pid: Pid,
-    mm: MmId,
-    vma: VmaId,
-    /// Insertion sequence (the tree order of equal keys).
-    seq: u64,
-}
 
 /// Every anon_vma of one scheme and the vma -> anon_vma pointers.
 #[derive(Clone, Debug)]
@@ -35,7 +26,7 @@ pub struct AvLists {
     /// What the objects are called in events and views ("anon_vma", "anon_vma_global").
     kind: &'static str,
     /// id -> members, list head first.
-    avs: BTreeMap<u32, Vec<Member>>,
+    avs: BTreeMap<u32, Vec<LinkedVma>>,
     vma_av: HashMap<VmaId, u32>,
     next: u32,
     order: InsertionOrder,
@@ -101,12 +92,7 @@ impl AvLists {
     pub fn link(&mut self, m: &Machine, av: u32, pid: Pid, vma: VmaId) {
         let mm = m.procs.get(&pid).map_or(MmId(0), |p| p.mm.id);
         self.vma_av.insert(vma, av);
-        let member = Member {
-            pid,
-            mm,
-            vma,
-            seq: self.order.next_seq(),
-        };
+        let member = self.order.link(pid, mm, vma);
         if let Some(l) = self.avs.get_mut(&av) {
             l.insert(0, member);
         }
@@ -170,12 +156,8 @@ impl AvLists {
         let Some(&av) = self.vma_av.get(&after.id) else {
             return;
         };
-        if let Some(x) = self
-            .avs
-            .get_mut(&av)
-            .and_then(|l| l.iter_mut().find(|x| x.vma == after.id))
-        {
-            x.seq = self.order.next_seq();
+        if let Some(l) = self.avs.get_mut(&av) {
+            self.order.relink(l, after.id);
         }
     }
 
@@ -221,11 +203,11 @@ impl AvLists {
         let Some(list) = self.avs.get(&av) else {
             return WalkPlan::freed(&object);
         };
-        let live: Vec<(&Member, &Vma)> = list
+        let live: Vec<(&LinkedVma, &Vma)> = list
             .iter()
             .filter_map(|x| m.vma(x.pid, x.vma).map(|v| (x, v)))
             .collect();
-        let candidate = |&(x, v): &(&Member, &Vma)| candidate(x.pid, x.mm, v, index, &object);
+        let candidate = |&(x, v): &(&LinkedVma, &Vma)| candidate(x.pid, x.mm, v, index, &object);
         if tree {
             let s = stab_vmas(live.iter().map(|(x, v)| (*v, x.seq)), index);
             return WalkPlan {

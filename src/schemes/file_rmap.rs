@@ -12,14 +12,15 @@
 
 use std::collections::BTreeMap;
 
-use super::interval::{InsertionOrder, stab_vmas};
+use super::interval::stab_vmas;
+use super::linked::{InsertionOrder, LinkedVma};
 use super::{
     MmOrigin, NewAnonPage, NewVma, PageAt, PteMove, Repoint, ReshapedVma, RmapGraph, RmapObject,
     Scheme, SchemeInfo, candidate,
 };
 use crate::model::{
     Addr, Candidate, Census, Cost, Events, FileId, Machine, MmId, PageId, PageRmap, PageSet, Pid,
-    Vma, VmaId, Walk, WalkKind, WalkPlan,
+    Vma, Walk, WalkKind, WalkPlan,
 };
 
 /// Which i_mmap structure.
@@ -57,20 +58,11 @@ impl FileStructure {
     }
 }
 
-#[derive(Clone, Debug)]
-struct FileVma {
-    vma: VmaId,
-    pid: Pid,
-    mm: MmId,
-    shared: bool,
-    seq: u64,
-}
-
 /// Every file's i_mmap.
 #[derive(Clone, Debug)]
 pub struct FileRmap {
     structure: FileStructure,
-    files: BTreeMap<FileId, Vec<FileVma>>,
+    files: BTreeMap<FileId, Vec<LinkedVma>>,
     order: InsertionOrder,
 }
 
@@ -93,13 +85,8 @@ impl FileRmap {
         let Some(mm) = m.procs.get(&pid).map(|p| p.mm.id) else {
             return;
         };
-        self.files.entry(f).or_default().push(FileVma {
-            vma: vma.id,
-            pid,
-            mm,
-            shared: vma.shared,
-            seq: self.order.next_seq(),
-        });
+        let linked = self.order.link(pid, mm, vma.id);
+        self.files.entry(f).or_default().push(linked);
     }
 
     /// The vma leaves its file's i_mmap.
@@ -119,12 +106,8 @@ impl FileRmap {
         if self.structure == FileStructure::List || before.same_key(after) {
             return;
         }
-        if let Some(e) = self
-            .files
-            .get_mut(&f)
-            .and_then(|v| v.iter_mut().find(|e| e.vma == after.id))
-        {
-            e.seq = self.order.next_seq();
+        if let Some(v) = self.files.get_mut(&f) {
+            self.order.relink(v, after.id);
         }
     }
 
@@ -158,16 +141,16 @@ impl FileRmap {
         let index = pg.rmap().index;
         let object = format!("i_mmap {}", m.file(f).name);
         let entries = self.files.get(&f).map(Vec::as_slice).unwrap_or_default();
-        let live: Vec<(&FileVma, &Vma)> = entries
+        let live: Vec<(&LinkedVma, &Vma)> = entries
             .iter()
             .filter_map(|e| m.vma(e.pid, e.vma).map(|v| (e, v)))
             .collect();
-        let cand = |e: &FileVma, v: &Vma| candidate(e.pid, e.mm, v, index, &object);
+        let cand = |e: &LinkedVma, v: &Vma| candidate(e.pid, e.mm, v, index, &object);
         match self.structure {
             FileStructure::List => {
-                let mut ordered: Vec<&(&FileVma, &Vma)> =
-                    live.iter().filter(|(e, _)| !e.shared).collect();
-                ordered.extend(live.iter().filter(|(e, _)| e.shared));
+                let mut ordered: Vec<&(&LinkedVma, &Vma)> =
+                    live.iter().filter(|(_, v)| !v.shared).collect();
+                ordered.extend(live.iter().filter(|(_, v)| v.shared));
                 let candidates: Vec<Candidate> = ordered.iter().map(|(e, v)| cand(e, v)).collect();
                 WalkPlan {
                     nodes_visited: candidates.len() as u32,

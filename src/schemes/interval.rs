@@ -9,20 +9,6 @@
 
 use crate::model::Vma;
 
-/// The insertion order of a tree's entries: each entry keeps the number it was given when it
-/// went in, and equal keys come in that order (a re-inserted entry goes behind its equals, as
-/// the kernel's trees put it).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct InsertionOrder(u64);
-
-impl InsertionOrder {
-    /// The number of the entry inserted now: after every one given before.
-    pub fn next_seq(&mut self) -> u64 {
-        self.0 += 1;
-        self.0
-    }
-}
-
 /// One interval `[first, last]` (inclusive, in pages) with its insertion sequence number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Interval {

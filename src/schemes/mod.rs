@@ -9,6 +9,7 @@
 pub mod av_list;
 pub mod file_rmap;
 pub mod interval;
+pub mod linked;
 pub mod registry;
 
 /// Declares each design's module and lists the designs' descriptions in [`SCHEMES`].

@@ -51,7 +51,8 @@ mod view;
 
 use super::SchemeInfo;
 use super::file_rmap::{FileStructure, WithFiles};
-use super::interval::{InsertionOrder, stab_vmas};
+use super::interval::stab_vmas;
+use super::linked::InsertionOrder;
 use super::{AnonAdd, NewAnonPage, NewVma, PageAt, Repoint, RmapObject, RmapGraph, Scheme, ReshapedVma, VmaOrigin, candidate, merge_neighbours, prepared_anon_vma};
 use crate::model::{
     Census, Candidate, Cost, Events, Machine, MmId, PageId, PageRmap, Pid, Tally, Vma, VmaId,

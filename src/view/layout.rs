@@ -103,6 +103,18 @@ impl Layout {
         self.index.get(&n).map(|&i| &self.placed[i])
     }
 
+    /// The rows, sorted and each once, that `nodes` are placed on (a node not placed has none).
+    pub fn rows_of(&self, nodes: &[NodeIndex]) -> Vec<u32> {
+        let mut rows: Vec<u32> = nodes
+            .iter()
+            .filter_map(|&n| self.of(n))
+            .map(|p| p.row)
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        rows
+    }
+
     /// The node shown at (row, column), if any.
     pub fn at(&self, row: u32, column: usize) -> Option<NodeIndex> {
         let p = self.grid.get(row as usize)?[column]?;
@@ -129,15 +141,9 @@ impl Layout {
                 .into_iter()
                 .chain(w.candidate_nodes.iter().flatten().copied())
                 .collect();
-            let mut rows: Vec<u32> = nodes
-                .iter()
-                .filter_map(|&n| self.of(n))
-                .map(|p| p.row)
-                .collect();
+            let rows = self.rows_of(&nodes);
             nodes.sort_unstable();
             nodes.dedup();
-            rows.sort_unstable();
-            rows.dedup();
             let mut path: Vec<u32> = self
                 .placed
                 .iter()

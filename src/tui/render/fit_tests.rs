@@ -88,7 +88,7 @@ fn check(app: &App, (w, h): (u16, u16), what: &str) {
                     .chain(w.candidate_nodes.iter().flatten().copied())
             })
             .collect();
-        let walk_rows = rows_of(l, &walked);
+        let walk_rows = l.rows_of(&walked);
         for pl in l
             .placed
             .iter()
@@ -470,16 +470,4 @@ fn a_walk_taller_than_its_pane_is_folded_into_view() {
         border.contains(&format!("walk: {} of {} rows", rows.len(), l.height)),
         "{border}"
     );
-}
-
-/// The distinct rows, sorted, that `nodes` are placed on in `l` (a node not placed has none).
-fn rows_of(l: &crate::view::Layout, nodes: &[petgraph::stable_graph::NodeIndex]) -> Vec<u32> {
-    let mut rows: Vec<u32> = nodes
-        .iter()
-        .filter_map(|&n| l.of(n))
-        .map(|pl| pl.row)
-        .collect();
-    rows.sort_unstable();
-    rows.dedup();
-    rows
 }
