@@ -15,7 +15,8 @@
 mod common;
 
 use criterion::{BatchSize, Criterion, criterion_group};
-use std::alloc::{GlobalAlloc, Layout, System};
+use rmapviz::allocator::Allocator;
+use std::alloc::{GlobalAlloc, Layout};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -24,6 +25,7 @@ use rmapviz::scenario::{Scenario, storm};
 use rmapviz::schemes::scheme_names;
 use rmapviz::session::Simulation;
 
+/// The program's allocator (src/main.rs), counting the bytes live.
 struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -31,16 +33,16 @@ static LIVE: AtomicUsize = AtomicUsize::new(0);
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
         LIVE.fetch_add(l.size(), Ordering::Relaxed);
-        unsafe { System.alloc(l) }
+        unsafe { Allocator.alloc(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
         LIVE.fetch_sub(l.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(p, l) }
+        unsafe { Allocator.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
         LIVE.fetch_add(n, Ordering::Relaxed);
         LIVE.fetch_sub(l.size(), Ordering::Relaxed);
-        unsafe { System.realloc(p, l, n) }
+        unsafe { Allocator.realloc(p, l, n) }
     }
 }
 

@@ -20,7 +20,7 @@
 
 mod common;
 
-use criterion::{Criterion, criterion_group};
+use criterion::{Criterion, SamplingMode, criterion_group};
 use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
@@ -30,6 +30,10 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rmapviz::scenario::storm;
 use rmapviz::schemes::scheme_names;
 use rmapviz::tui::{App, AppOptions, Msg, render};
+
+/// The program's allocator (src/main.rs), so that the benchmark times what the program does.
+#[global_allocator]
+static ALLOCATOR: rmapviz::allocator::Allocator = rmapviz::allocator::Allocator;
 
 fn key(c: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
@@ -105,9 +109,13 @@ fn bench_storm(c: &mut Criterion, children: u32, pages: u64) {
         .collect();
     let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
     let mut g = c.benchmark_group(format!("tui storm {children}x{pages}"));
+    // Ten samples of 5 s at most. The kernel's storm (seconds) and the cold step of the
+    // 10000 x 100 storm (about a second) take one iteration a sample (flat sampling: ten
+    // iterations in all, where criterion's linear sampling would take 55).
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(5));
+    g.sampling_mode(SamplingMode::Flat);
     g.bench_function("kernel: the storm's forks and writes", |b| {
         b.iter_custom(|n| {
             (0..n)
@@ -116,6 +124,7 @@ fn bench_storm(c: &mut Criterion, children: u32, pages: u64) {
         })
     });
 
+    g.sampling_mode(SamplingMode::Auto);
     for scheme in scheme_names() {
         if !selected(&format!("tui storm {children}x{pages}/{scheme}:")) {
             continue;
@@ -165,6 +174,9 @@ fn bench_storm(c: &mut Criterion, children: u32, pages: u64) {
         // app keeps the views of the last 24). Between jumps the app does what the loop does
         // between keys (builds the neighbours of the step, frees what left the cache).
         let mut next = 0;
+        if children >= 10_000 {
+            g.sampling_mode(SamplingMode::Flat);
+        }
         g.bench_function(format!("{scheme}: step, cold (update + draw)"), |b| {
             b.iter_custom(|n| {
                 let mut total = Duration::ZERO;
@@ -182,6 +194,7 @@ fn bench_storm(c: &mut Criterion, children: u32, pages: u64) {
                 total
             })
         });
+        g.sampling_mode(SamplingMode::Auto);
     }
     g.finish();
 }

@@ -4,6 +4,7 @@
 //! and [`schemes`] (one rmap design per file) know nothing of terminals; [`scenario`] reads and
 //! writes the RON format; [`session`] runs one simulation per scheme and keeps history.
 
+pub mod allocator;
 pub mod claims;
 pub mod cli;
 pub mod config;

@@ -2,6 +2,10 @@ use std::process::ExitCode;
 
 use rmapviz::cli::{self, Cli};
 
+/// mimalloc, except in the kernel oracle's driven processes (`rmapviz::allocator`).
+#[global_allocator]
+static ALLOCATOR: rmapviz::allocator::Allocator = rmapviz::allocator::Allocator;
+
 fn main() -> ExitCode {
     let args = Cli::parse_args();
     rmapviz::progress::set_quiet(args.quiet);
