@@ -270,7 +270,16 @@ impl ViewStore {
             // its state and rmap objects need not be rebuilt.
             Some(before) => match self.cache.peek((scheme, before)) {
                 Some((was, prev)) => StateDiff::between_with(prev, sim, was.rmap(), view.rmap()),
-                None => session.diff(scheme, before, step).unwrap_or_default(),
+                // Else only the state before is rebuilt: the state shown and its rmap side are
+                // the view's (`Session::diff` would replay the step's state from its checkpoint
+                // again and make the rmap side of both).
+                None => match session.state_after(scheme, before) {
+                    Some(prev) => {
+                        let was = prev.scheme.rmap_graph(&prev.machine);
+                        StateDiff::between_with(&prev, sim, &was, view.rmap())
+                    }
+                    None => Default::default(),
+                },
             },
             None => Default::default(),
         };
