@@ -22,6 +22,7 @@ pub enum ShotFormat {
     /// Text with ANSI SGR colours
     Ansi,
     /// A self-contained HTML page
+    #[value(alias = "htm")]
     Html,
     /// An SVG picture of the terminal
     Svg,
@@ -41,11 +42,6 @@ pub enum RecordFormat {
 }
 
 impl FileFormat for RecordFormat {
-    const EXTENSIONS: &'static [(&'static str, Self)] = &[
-        ("cast", RecordFormat::Cast),
-        ("gif", RecordFormat::Gif),
-        ("svg", RecordFormat::Svg),
-    ];
     const STDOUT_DEFAULT: Self = RecordFormat::Cast;
 }
 
@@ -53,53 +49,44 @@ impl FileFormat for RecordFormat {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum GraphFormat {
     /// Graphviz DOT
+    #[value(alias = "gv")]
     Dot,
     /// JSON: nodes, edges and the walk
     Json,
 }
 
-/// A file format named by extensions.
-pub trait FileFormat: Sized + Copy + 'static {
-    /// (extension, format) pairs, lower case, without the dot.
-    const EXTENSIONS: &'static [(&'static str, Self)];
+/// A file format named by extensions: each `--format` name, and its aliases, is also the
+/// extension of a file in that format (clap's value names, lower case, without the dot).
+pub trait FileFormat: ValueEnum + Copy + 'static {
     /// The format written to standard output when `--format` is not given.
     const STDOUT_DEFAULT: Self;
 
     fn from_extension(ext: &str) -> Option<Self> {
-        let ext = ext.to_ascii_lowercase();
-        Self::EXTENSIONS
+        Self::value_variants()
             .iter()
-            .find(|(e, _)| *e == ext)
-            .map(|(_, f)| *f)
+            .find(|f| f.to_possible_value().is_some_and(|v| v.matches(ext, true)))
+            .copied()
     }
 
     fn extension_list() -> String {
-        let names: Vec<String> = Self::EXTENSIONS
+        let names: Vec<String> = Self::value_variants()
             .iter()
-            .map(|(e, _)| format!(".{e}"))
+            .filter_map(|f| f.to_possible_value())
+            .flat_map(|v| {
+                v.get_name_and_aliases()
+                    .map(|e| format!(".{e}"))
+                    .collect::<Vec<_>>()
+            })
             .collect();
         names.join(", ")
     }
 }
 
 impl FileFormat for ShotFormat {
-    const EXTENSIONS: &'static [(&'static str, Self)] = &[
-        ("txt", ShotFormat::Txt),
-        ("ansi", ShotFormat::Ansi),
-        ("html", ShotFormat::Html),
-        ("htm", ShotFormat::Html),
-        ("svg", ShotFormat::Svg),
-        ("png", ShotFormat::Png),
-    ];
     const STDOUT_DEFAULT: Self = ShotFormat::Ansi;
 }
 
 impl FileFormat for GraphFormat {
-    const EXTENSIONS: &'static [(&'static str, Self)] = &[
-        ("dot", GraphFormat::Dot),
-        ("gv", GraphFormat::Dot),
-        ("json", GraphFormat::Json),
-    ];
     const STDOUT_DEFAULT: Self = GraphFormat::Json;
 }
 

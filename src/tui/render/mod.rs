@@ -20,7 +20,7 @@ mod walk;
 mod wrap;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::border;
 use ratatui::text::Line;
@@ -73,9 +73,15 @@ enum PaneSlot {
 }
 
 impl Screen {
-    /// Splits `area` by `layout` and gives each part to its pane in `panes`.
-    fn place<const N: usize>(&mut self, area: Rect, layout: Layout, panes: [PaneSlot; N]) {
-        for (r, pane) in area.layout::<N>(&layout).into_iter().zip(panes) {
+    /// Splits `area` in `direction`, one part a pane, each pane with its own constraint.
+    fn place<const N: usize>(
+        &mut self,
+        area: Rect,
+        direction: Direction,
+        panes: [(PaneSlot, Constraint); N],
+    ) {
+        let layout = Layout::new(direction, panes.map(|(_, c)| c));
+        for (r, (pane, _)) in area.layout::<N>(&layout).into_iter().zip(panes) {
             let slot = match pane {
                 PaneSlot::Timeline => &mut self.timeline,
                 PaneSlot::Walk => &mut self.walk,
@@ -132,6 +138,8 @@ pub fn screen(app: &App, area: Rect) -> Screen {
 }
 
 fn screen_at(app: &App, area: Rect, wide: bool) -> Screen {
+    use Constraint::{Fill, Percentage};
+    use PaneSlot::{CompareWalk, Inspector, Walk};
     let [header, body, footer] = area.layout(&Layout::vertical([
         Constraint::Length(2),
         Constraint::Fill(1),
@@ -185,19 +193,15 @@ fn screen_at(app: &App, area: Rect, wide: bool) -> Screen {
         ]));
         if app.shown.compare().is_some() {
             // Both walks, one above the other, the inspector below them.
-            let l = Layout::vertical([
-                Constraint::Fill(2),
-                Constraint::Fill(2),
-                Constraint::Fill(1),
-            ]);
-            s.place(
-                side,
-                l,
-                [PaneSlot::Walk, PaneSlot::CompareWalk, PaneSlot::Inspector],
-            );
+            let panes = [
+                (Walk, Fill(2)),
+                (CompareWalk, Fill(2)),
+                (Inspector, Fill(1)),
+            ];
+            s.place(side, Direction::Vertical, panes);
         } else {
-            let l = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]);
-            s.place(side, l, [PaneSlot::Walk, PaneSlot::Inspector]);
+            let panes = [(Walk, Percentage(55)), (Inspector, Percentage(45))];
+            s.place(side, Direction::Vertical, panes);
         }
         s.timeline = Some(tl);
         s.graphs = split_graphs(app, graph, graph.width >= SIDE_BY_SIDE);
@@ -255,6 +259,8 @@ pub(crate) fn split_graphs(app: &App, r: Rect, wide: bool) -> Vec<Rect> {
 /// row grows with the height (more steps around the cursor); only below 15 lines does the graph
 /// have the body to itself (the header still says the step and its op).
 fn narrow(app: &App, body: Rect, compare_h: u16, s: &mut Screen) {
+    use Constraint::{Fill, Length, Percentage};
+    use PaneSlot::{CompareWalk, Inspector, Timeline, Walk};
     let h = body.height;
     // The two graph panes of compare mode (stacked: side by side they would be too narrow for
     // the graph's columns) need more height before the narrative and the table take some.
@@ -295,42 +301,25 @@ fn narrow(app: &App, body: Rect, compare_h: u16, s: &mut Screen) {
         Constraint::Length(cmp_h),
     ]));
     s.graphs = vec![graph];
-    if row_h > 0 && app.shown.compare().is_some() {
-        // Compare mode: both walks beside the steps; the inspector gives way (its fields are
-        // one `Enter` away in a wider terminal, and the graph labels say most of them).
-        let widths = if row.width >= 16 + 60 {
-            [
-                Constraint::Fill(1),
-                Constraint::Length(30),
-                Constraint::Length(30),
-            ]
-        } else {
-            [
-                Constraint::Percentage(30),
-                Constraint::Percentage(35),
-                Constraint::Percentage(35),
-            ]
-        };
-        let panes = [PaneSlot::Timeline, PaneSlot::Walk, PaneSlot::CompareWalk];
-        s.place(row, Layout::horizontal(widths), panes);
+    // In compare mode the row shows both walks beside the steps and the inspector gives way (its
+    // fields are one `Enter` away in a wider terminal, and the graph labels say most of them).
+    let compare = app.shown.compare().is_some();
+    let third = if compare { CompareWalk } else { Inspector };
+    if row_h > 0 && row.width >= 16 + 60 {
+        // The walk and the third pane keep the widths they have beside a wide graph (their lines
+        // are made for 28 cells); the steps get the rest, at least 16 cells.
+        let panes = [(Timeline, Fill(1)), (Walk, Length(30)), (third, Length(30))];
+        s.place(row, Direction::Horizontal, panes);
+    } else if row_h > 0 && compare {
+        let panes = [
+            (Timeline, Percentage(30)),
+            (Walk, Percentage(35)),
+            (third, Percentage(35)),
+        ];
+        s.place(row, Direction::Horizontal, panes);
     } else if row_h > 0 {
-        // The walk and the inspector keep the widths they have beside a wide graph (their
-        // lines are made for 28 cells); the steps get the rest, at least 16 cells.
-        if row.width >= 16 + 60 {
-            let l = Layout::horizontal([
-                Constraint::Fill(1),
-                Constraint::Length(30),
-                Constraint::Length(30),
-            ]);
-            s.place(
-                row,
-                l,
-                [PaneSlot::Timeline, PaneSlot::Walk, PaneSlot::Inspector],
-            );
-        } else {
-            let l = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]);
-            s.place(row, l, [PaneSlot::Timeline, PaneSlot::Walk]);
-        }
+        let panes = [(Timeline, Percentage(40)), (Walk, Percentage(60))];
+        s.place(row, Direction::Horizontal, panes);
     }
     if narr_h > 0 {
         place_narrative(app, narr, s);
