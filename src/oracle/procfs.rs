@@ -7,7 +7,7 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 
 use super::observed::{
-    Frame, ObsPte, Observed, ObservedProc, decode_pagemap, parse_maps_line, parse_smaps,
+    Frame, ObsPte, Observed, ObservedProc, VmaShape, decode_pagemap, parse_maps_line, parse_smaps,
 };
 use super::{OracleError, REGION_END};
 use crate::model::{Addr, PAGE_SIZE, Pid};
@@ -96,54 +96,86 @@ impl Frames {
         if let Some(f) = self.cache.get(&pfn) {
             return Some(*f);
         }
-        let mapcount = read_u64(&self.count, pfn).ok()?;
-        let flags = read_u64(&self.flags, pfn).ok()?;
-        let f = Frame::decode(pfn, mapcount, flags);
+        let f = self.read(pfn)?;
         self.cache.insert(pfn, f);
         Some(f)
     }
+
+    /// The frame `pfn` as it is now, read whatever the cache holds.
+    fn read(&self, pfn: u64) -> Option<Frame> {
+        let mapcount = read_u64(&self.count, pfn).ok()?;
+        let flags = read_u64(&self.flags, pfn).ok()?;
+        Some(Frame::decode(pfn, mapcount, flags))
+    }
 }
 
-/// Reads one process: its vmas below [`REGION_END`] (from smaps, with their referenced pages,
-/// when frames are visible; else from maps) and every non-empty pte in them and in `extra` (the
-/// model's vmas, so ptes the model expects are looked at even without a vma).
-fn observe_one(
-    real: i32,
-    extra: &[(Addr, Addr)],
-    file_name: &dyn Fn(&str) -> Option<String>,
-    frames: &mut Option<Frames>,
-) -> Result<ObservedProc, OracleError> {
-    let read = |what: &str| {
-        let path = format!("/proc/{real}/{what}");
-        std::fs::read_to_string(&path).map_err(|e| OracleError::Failed(format!("{path}: {e}")))
-    };
-    let mut referenced = BTreeMap::new();
-    let vmas: Vec<_> = if frames.is_some() {
-        parse_smaps(&read("smaps")?, file_name)
-            .into_iter()
-            .filter(|(v, _)| v.start < REGION_END)
-            .map(|(v, r)| {
-                referenced.insert(v.start, r);
-                v
-            })
-            .collect()
-    } else {
-        read("maps")?
-            .lines()
-            .filter_map(|l| parse_maps_line(l, file_name))
-            .filter(|v| v.start < REGION_END)
-            .collect()
-    };
-    let pm_path = format!("/proc/{real}/pagemap");
-    let pm = File::open(&pm_path).map_err(|e| OracleError::Failed(format!("{pm_path}: {e}")))?;
-    let mut ranges: Vec<(Addr, Addr)> = vmas.iter().map(|v| (v.start, v.end)).collect();
-    ranges.extend_from_slice(extra);
-    let ptes = read_ptes(&pm, &pm_path, ranges, frames)?;
-    Ok(ObservedProc {
-        vmas,
-        ptes,
-        referenced,
-    })
+/// One process's vmas below [`REGION_END`] and, when smaps was read, its `Referenced:` pages
+/// by vma start.
+type ProcVmas = (Vec<VmaShape>, BTreeMap<Addr, u64>);
+
+/// Where [`observe`] reads the kernel's state from: `/proc` ([`Procfs`]), or a stand-in in
+/// tests that checks the order of the reads.
+trait Source {
+    /// Process `real`'s vmas (and its referenced pages when frames are visible).
+    fn vmas(&mut self, real: i32) -> Result<ProcVmas, OracleError>;
+    /// Process `real`'s pagemap entries in `ranges`, by address (empty ones too).
+    fn pagemap(
+        &mut self,
+        real: i32,
+        ranges: Vec<(Addr, Addr)>,
+    ) -> Result<Vec<(Addr, u64)>, OracleError>;
+    /// One read of frame `pfn`'s mapcount and flags (None when frames are hidden).
+    fn frame(&mut self, pfn: u64) -> Option<Frame>;
+}
+
+/// The running kernel's `/proc`.
+struct Procfs<'a> {
+    file_name: &'a dyn Fn(&str) -> Option<String>,
+    /// Open when frames are visible.
+    frames: Option<Frames>,
+}
+
+impl Source for Procfs<'_> {
+    /// From smaps, with the referenced pages, when frames are visible; else from maps.
+    fn vmas(&mut self, real: i32) -> Result<ProcVmas, OracleError> {
+        let read = |what: &str| {
+            let path = format!("/proc/{real}/{what}");
+            std::fs::read_to_string(&path).map_err(|e| OracleError::Failed(format!("{path}: {e}")))
+        };
+        let mut referenced = BTreeMap::new();
+        let vmas = if self.frames.is_some() {
+            parse_smaps(&read("smaps")?, self.file_name)
+                .into_iter()
+                .filter(|(v, _)| v.start < REGION_END)
+                .map(|(v, r)| {
+                    referenced.insert(v.start, r);
+                    v
+                })
+                .collect()
+        } else {
+            read("maps")?
+                .lines()
+                .filter_map(|l| parse_maps_line(l, self.file_name))
+                .filter(|v| v.start < REGION_END)
+                .collect()
+        };
+        Ok((vmas, referenced))
+    }
+
+    fn pagemap(
+        &mut self,
+        real: i32,
+        ranges: Vec<(Addr, Addr)>,
+    ) -> Result<Vec<(Addr, u64)>, OracleError> {
+        let pm_path = format!("/proc/{real}/pagemap");
+        let pm =
+            File::open(&pm_path).map_err(|e| OracleError::Failed(format!("{pm_path}: {e}")))?;
+        read_entries(&pm, &pm_path, ranges)
+    }
+
+    fn frame(&mut self, pfn: u64) -> Option<Frame> {
+        self.frames.as_ref()?.read(pfn)
+    }
 }
 
 /// Reads the non-empty ptes of `ranges` (in any order, overlaps allowed) from an open
@@ -152,11 +184,28 @@ fn observe_one(
 pub fn read_ptes(
     pm: &File,
     pm_path: &str,
-    mut ranges: Vec<(Addr, Addr)>,
+    ranges: Vec<(Addr, Addr)>,
     frames: &mut Option<Frames>,
 ) -> Result<BTreeMap<Addr, ObsPte>, OracleError> {
-    ranges.sort_unstable();
     let mut ptes = BTreeMap::new();
+    for (addr, entry) in read_entries(pm, pm_path, ranges)? {
+        let frame = |pfn| frames.as_mut().and_then(|f| f.get(pfn));
+        if let Some(p) = decode_pagemap(entry, frame) {
+            ptes.insert(addr, p);
+        }
+    }
+    Ok(ptes)
+}
+
+/// Reads the pagemap entries of `ranges` (in any order, overlaps allowed), each page once, in
+/// address order.
+fn read_entries(
+    pm: &File,
+    pm_path: &str,
+    mut ranges: Vec<(Addr, Addr)>,
+) -> Result<Vec<(Addr, u64)>, OracleError> {
+    ranges.sort_unstable();
+    let mut entries = Vec::new();
     let mut done_to = 0;
     let mut buf = Vec::new();
     for (s, e) in ranges {
@@ -173,14 +222,10 @@ pub fn read_ptes(
         for (i, c) in buf.chunks_exact(8).enumerate() {
             let mut w = [0u8; 8];
             w.copy_from_slice(c);
-            let entry = u64::from_ne_bytes(w);
-            let frame = |pfn| frames.as_mut().and_then(|f| f.get(pfn));
-            if let Some(p) = decode_pagemap(entry, frame) {
-                ptes.insert(s + i as u64 * PAGE_SIZE, p);
-            }
+            entries.push((s + i as u64 * PAGE_SIZE, u64::from_ne_bytes(w)));
         }
     }
-    Ok(ptes)
+    Ok(entries)
 }
 
 /// Reads every live scenario process. `model_ranges` gives each pid's model vmas.
@@ -190,38 +235,57 @@ pub fn observe(
     file_name: &dyn Fn(&str) -> Option<String>,
     with_frames: bool,
 ) -> Result<Observed, OracleError> {
-    let mut frames = if with_frames {
+    let frames = if with_frames {
         Some(Frames::open()?)
     } else {
         None
     };
+    let mut kernel = Procfs { file_name, frames };
+    observe_from(&mut kernel, procs, model_ranges, with_frames)
+}
+
+/// [`observe`] from any [`Source`]. The order of the reads matters. Every process's smaps is
+/// read first, then every pagemap with the flags of the frames it shows, each frame once (a
+/// frame mapped by several processes is read with the first of them). DAMON
+/// may age a page (set PG_idle and move its ptes' young bits to the page, which smaps counts in
+/// every process mapping it) at any moment between two reads, and the processes are stopped, so
+/// nothing clears PG_idle again before the step ends. Flags read after the last smaps read
+/// therefore mark idle every page that was aged before any smaps read could count it; a page
+/// aged later is marked too, which only widens the allowed count.
+fn observe_from(
+    kernel: &mut dyn Source,
+    procs: &[(Pid, i32)],
+    model_ranges: &BTreeMap<Pid, Vec<(Addr, Addr)>>,
+    with_frames: bool,
+) -> Result<Observed, OracleError> {
+    let mut vmas = Vec::with_capacity(procs.len());
+    for &(pid, real) in procs {
+        vmas.push((pid, real, kernel.vmas(real)?));
+    }
     let mut out = Observed {
         procs: BTreeMap::new(),
         frames: with_frames,
         young: with_frames,
     };
-    for &(pid, real) in procs {
-        let extra = model_ranges.get(&pid).map_or(&[][..], |v| &v[..]);
-        out.procs
-            .insert(pid, observe_one(real, extra, file_name, &mut frames)?);
-    }
-    // A frame's flags were read once, when the first process mapping it was read; a later
-    // process's smaps may already count a young bit that DAMON moved to the page after that
-    // read. PG_idle stays set once DAMON has sampled a page, so reading it again after every
-    // smaps marks each page aged before any of the smaps reads.
-    if let Some(f) = frames.as_mut() {
-        f.forget();
-        for p in out.procs.values_mut() {
-            for pte in p.ptes.values_mut() {
-                if let ObsPte::Present {
-                    frame: Some(old), ..
-                } = pte
-                    && f.get(old.pfn).is_some_and(|now| now.idle)
-                {
-                    old.idle = true;
-                }
+    let mut frames: BTreeMap<u64, Option<Frame>> = BTreeMap::new();
+    for (pid, real, (vmas, referenced)) in vmas {
+        let mut ranges: Vec<(Addr, Addr)> = vmas.iter().map(|v| (v.start, v.end)).collect();
+        ranges.extend_from_slice(model_ranges.get(&pid).map_or(&[][..], |v| &v[..]));
+        let mut ptes = BTreeMap::new();
+        for (addr, entry) in kernel.pagemap(real, ranges)? {
+            let frame = |pfn| *frames.entry(pfn).or_insert_with(|| kernel.frame(pfn));
+            if let Some(p) = decode_pagemap(entry, frame) {
+                ptes.insert(addr, p);
             }
         }
+        out.procs.insert(
+            pid,
+            ObservedProc {
+                vmas,
+                ptes,
+                referenced,
+            },
+        );
     }
     Ok(out)
 }
@@ -240,4 +304,99 @@ pub fn kernel_release() -> String {
     std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Prot;
+    use crate::oracle::observed::{Backing, KPF_ANON, PM_PRESENT};
+
+    const PAGE: Addr = 0x10_0000;
+    const PFN: u64 = 7;
+
+    /// Processes that all map one page, which DAMON ages just before read number `age_at`
+    /// (counting the reads of smaps, pagemap and the frame together, from 0).
+    struct Damon {
+        age_at: usize,
+        reads: usize,
+        aged: bool,
+        frame_reads: usize,
+    }
+
+    impl Damon {
+        fn tick(&mut self) {
+            if self.reads == self.age_at {
+                self.aged = true;
+            }
+            self.reads += 1;
+        }
+    }
+
+    impl Source for Damon {
+        fn vmas(&mut self, _real: i32) -> Result<ProcVmas, OracleError> {
+            self.tick();
+            let vma = VmaShape {
+                start: PAGE,
+                end: PAGE + PAGE_SIZE,
+                prot: Prot::RW,
+                shared: false,
+                backing: Backing::Anon,
+                offset: 0,
+            };
+            // The pte is old; once aged, the page itself is young, which smaps counts.
+            let referenced = BTreeMap::from([(PAGE, u64::from(self.aged))]);
+            Ok((vec![vma], referenced))
+        }
+
+        fn pagemap(
+            &mut self,
+            _real: i32,
+            ranges: Vec<(Addr, Addr)>,
+        ) -> Result<Vec<(Addr, u64)>, OracleError> {
+            self.tick();
+            assert!(ranges.contains(&(PAGE, PAGE + PAGE_SIZE)));
+            Ok(vec![(PAGE, PM_PRESENT | PFN)])
+        }
+
+        fn frame(&mut self, pfn: u64) -> Option<Frame> {
+            assert_eq!(pfn, PFN);
+            self.tick();
+            self.frame_reads += 1;
+            let mut frame = Frame::decode(pfn, 3, KPF_ANON);
+            frame.idle = self.aged;
+            Some(frame)
+        }
+    }
+
+    /// Whichever read DAMON ages the page before, a process whose smaps counted the page as
+    /// referenced sees it idle, so the comparison allows the count instead of predicting it;
+    /// and the frame, mapped by every process, is read once.
+    #[test]
+    fn a_page_aged_before_a_smaps_read_is_idle_in_every_process() {
+        let procs: [(Pid, i32); 3] = [(1, 11), (2, 12), (3, 13)];
+        let reads = 2 * procs.len() + 1;
+        for age_at in 0..=reads {
+            let mut damon = Damon {
+                age_at,
+                reads: 0,
+                aged: false,
+                frame_reads: 0,
+            };
+            let seen = observe_from(&mut damon, &procs, &BTreeMap::new(), true).unwrap();
+            assert_eq!((damon.reads, damon.frame_reads), (reads, 1));
+            for (pid, p) in &seen.procs {
+                let Some(ObsPte::Present {
+                    frame: Some(frame), ..
+                }) = p.ptes.get(&PAGE)
+                else {
+                    panic!("pid {pid} lost its pte");
+                };
+                assert!(
+                    p.referenced[&PAGE] == 0 || frame.idle,
+                    "aged before read {age_at}: pid {pid}'s smaps counted the page, not marked idle"
+                );
+            }
+        }
+    }
 }
