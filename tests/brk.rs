@@ -30,6 +30,23 @@ fn vmas(s: &Simulation, pid: u32) -> Vec<(u64, u64)> {
     p.mm.vmas.iter().map(|v| (v.start, v.end)).collect()
 }
 
+/// `brk 1 0x20000 2` from the break 0x25000, when no vma overlaps [0x22000, 0x25000): brk(2)
+/// fails (it returns the old break), so the step is refused with `BrkNothingMapped`.
+fn shrink_to_0x22000_is_refused(s: &mut Simulation, sc: &str) {
+    let e = step(s, "brk 1 0x20000 2").expect("refused");
+    assert!(
+        matches!(
+            e,
+            StepError::BrkNothingMapped {
+                new: 0x22000,
+                old: 0x25000,
+                ..
+            }
+        ),
+        "{sc}: {e}"
+    );
+}
+
 #[test]
 fn the_op_reads_and_writes_in_ron_and_as_an_op_line() {
     let op = Op::Brk {
@@ -103,18 +120,7 @@ fn a_shrink_with_nothing_mapped_fails_and_keeps_the_break() {
     // Linux 6.18: the whole heap munmapped, brk to a smaller break returns the old break.
     for sc in scheme_names() {
         let mut s = run(sc, &["brk 1 0x20000 5", "munmap 1 0x20000 5"]);
-        let e = step(&mut s, "brk 1 0x20000 2").expect("refused");
-        assert!(
-            matches!(
-                e,
-                StepError::BrkNothingMapped {
-                    new: 0x22000,
-                    old: 0x25000,
-                    ..
-                }
-            ),
-            "{sc}: {e}"
-        );
+        shrink_to_0x22000_is_refused(&mut s, sc);
         assert_eq!(s.machine.proc(1).unwrap().mm.heap, Some((0x20000, 0x25000)));
         // Growing from the old break makes a new vma there.
         assert_eq!(step(&mut s, "brk 1 0x20000 6"), None);
@@ -238,18 +244,7 @@ fn a_shrink_fails_when_vmas_only_touch_the_range_it_would_unmap() {
             sc,
             &["brk 1 0x20000 5", "munmap 1 0x22000 3", "mmap 1 0x25000 1"],
         );
-        let e = step(&mut s, "brk 1 0x20000 2").expect("refused");
-        assert!(
-            matches!(
-                e,
-                StepError::BrkNothingMapped {
-                    new: 0x22000,
-                    old: 0x25000,
-                    ..
-                }
-            ),
-            "{sc}: {e}"
-        );
+        shrink_to_0x22000_is_refused(&mut s, sc);
         let apart = vec![(0x20000, 0x22000), (0x25000, 0x26000)];
         assert_eq!(vmas(&s, 1), apart, "{sc}");
         // A page lower the heap vma overlaps the range: its last page is unmapped.

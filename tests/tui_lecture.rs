@@ -32,6 +32,14 @@ fn press(app: &mut App, keys: &str) {
     }
 }
 
+/// Types the command line `line` (":" and what follows), runs it, and reads the screen at
+/// 120x40.
+fn command(app: &mut App, line: &str) -> String {
+    press(app, line);
+    key(app, KeyCode::Enter);
+    text(&draw(app, 120, 40))
+}
+
 fn key(app: &mut App, code: KeyCode) {
     app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
@@ -141,9 +149,7 @@ fn the_diff_page_moves_and_scrolls_and_any_two_steps_can_be_asked() {
     press(&mut a, "d");
     assert!(!text(&draw(&mut a, 80, 24)).contains("diff 2 -> 3"));
     // :diff 0 5: everything the scenario made, from the start.
-    press(&mut a, ":diff 0 5");
-    key(&mut a, KeyCode::Enter);
-    let t = text(&draw(&mut a, 120, 40));
+    let t = command(&mut a, ":diff 0 5");
     assert!(
         t.contains("from the start to step 5 (swapout 2 0x11000)"),
         "{t}"
@@ -151,18 +157,14 @@ fn the_diff_page_moves_and_scrolls_and_any_two_steps_can_be_asked() {
     assert!(t.contains("ptes new (8)"), "{t}");
     key(&mut a, KeyCode::Esc);
     // A step out of range: the line stays open with the reason.
-    press(&mut a, ":diff 2 9");
-    key(&mut a, KeyCode::Enter);
-    let t = text(&draw(&mut a, 120, 40));
+    let t = command(&mut a, ":diff 2 9");
     assert!(
         t.contains("step 9 is out of range: the scenario has 5 steps"),
         "{t}"
     );
     assert!(t.contains(":diff 2 9"), "{t}");
     key(&mut a, KeyCode::Esc);
-    press(&mut a, ":diff x");
-    key(&mut a, KeyCode::Enter);
-    let t = text(&draw(&mut a, 120, 40));
+    let t = command(&mut a, ":diff x");
     assert!(
         t.contains("diff I [J]: what changed from step I to step J"),
         "{t}"
