@@ -15,17 +15,13 @@ use std::time::{Duration, Instant};
 
 use resvg::tiny_skia::Pixmap;
 
+mod common;
+use common::dir::test_dir;
+
 const BIN: &str = env!("CARGO_BIN_EXE_rmapviz");
 const CELL: (u32, u32) = (9, 17);
 const COLS: u32 = 120;
 const ROWS: u32 = 40;
-
-fn tempdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rmapviz-browser-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 /// The Chromium to use, or None after saying why (a failure where CI requires it).
 fn chromium(test: &str) -> Option<PathBuf> {
@@ -187,7 +183,7 @@ fn the_html_export_in_chromium_is_the_png() {
     let Some(browser) = chromium("the_html_export_in_chromium_is_the_png") else {
         return;
     };
-    let dir = tempdir("html");
+    let dir = test_dir("html");
     let html = dir.join("s3.html");
     rmapviz(&[
         "shot",
@@ -220,7 +216,6 @@ fn the_html_export_in_chromium_is_the_png() {
         "the comparison sees another step ({:.2}%)",
         other * 100.0
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The animated SVG with its clock set to `seconds` and paused, inline in an HTML page (the
@@ -243,7 +238,7 @@ fn the_animated_svg_in_chromium_shows_each_frame_as_the_png() {
     let Some(browser) = chromium("the_animated_svg_in_chromium_shows_each_frame_as_the_png") else {
         return;
     };
-    let dir = tempdir("svg");
+    let dir = test_dir("svg");
     let size = (COLS * CELL.0 + 16, ROWS * CELL.1 + 16);
     let step0 = shot_cells(&dir, 0, &[]);
     // Ten minutes a frame: the file as it is, at load, shows the first frame.
@@ -281,5 +276,4 @@ fn the_animated_svg_in_chromium_shows_each_frame_as_the_png() {
     );
     let d2 = differing(&mid, &shot_cells(&dir, 2, &[]));
     assert!(d2 < 0.01, "{:.2}%", d2 * 100.0);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,6 +1,10 @@
 //! The binary: exit statuses, error messages, JSON shape, generated scenarios.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+mod common;
+use common::dir::test_dir;
 
 fn rmapviz(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rmapviz"))
@@ -13,9 +17,8 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn temp(name: &str, text: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("rmapviz-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// Writes `text` to the file `name` in `dir`.
+fn temp(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p
@@ -88,8 +91,9 @@ fn malformed_scenarios_exit_2_with_line_and_column() {
             "",
         ),
     ];
+    let dir = test_dir("cli-errors");
     for (name, text, pos, word) in cases {
-        let p = temp(name, text);
+        let p = temp(&dir, name, text);
         let o = rmapviz(&["replay", p.to_str().unwrap()]);
         let e = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{name}: {e}");
@@ -115,7 +119,9 @@ fn missing_files_and_unknown_schemes_exit_2() {
 
 #[test]
 fn refused_steps_exit_1_and_name_the_step() {
+    let dir = test_dir("cli-refused");
     let p = temp(
+        &dir,
         "refused.ron",
         "Scenario(steps: [Mmap(pid: 1, addr: 0x10000, pages: 1, prot: \"r\"), Write(pid: 1, addr: 0x10000), Fork(pid: 7, child: 8)])",
     );
@@ -215,11 +221,8 @@ fn json_has_the_documented_keys() {
 
 #[test]
 fn gen_storm_writes_a_scenario_that_replays() {
-    // Named by the process id, which a later run can get again: start from an empty directory,
-    // or a storm.ron left by an earlier run makes gen refuse to overwrite it.
-    let dir = std::env::temp_dir().join(format!("rmapviz-gen-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    // A new empty directory: a storm.ron left there would make gen refuse to overwrite it.
+    let dir = test_dir("gen");
     let f = dir.join("storm.ron");
     let o = rmapviz(&[
         "gen",

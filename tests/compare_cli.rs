@@ -4,6 +4,9 @@ use std::process::{Command, Output};
 
 use rmapviz::schemes::scheme_names;
 
+mod common;
+use common::dir::test_dir;
+
 fn rmapviz(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rmapviz"))
         .args(args)
@@ -166,8 +169,7 @@ fn a_refused_step_exits_1_and_is_shown_with_its_reason() {
 
 #[test]
 fn bad_input_exits_2_with_a_clear_message_and_no_output() {
-    let dir = std::env::temp_dir().join(format!("rmapviz-compare-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = test_dir("compare");
     let bad = dir.join("bad.ron");
     std::fs::write(&bad, "Scenario(steps: [\n  Fork(pid: 1),\n])").unwrap();
     let o = rmapviz(&["compare", bad.to_str().unwrap()]);
@@ -189,8 +191,7 @@ fn bad_input_exits_2_with_a_clear_message_and_no_output() {
 
 #[test]
 fn a_scenario_without_walks_says_so() {
-    let dir = std::env::temp_dir().join(format!("rmapviz-compare-nw-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = test_dir("compare-nw");
     let f = dir.join("nowalk.ron");
     std::fs::write(
         &f,

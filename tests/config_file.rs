@@ -7,8 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
 mod pty;
-use pty::{BIN, Screen, Start, tempdir};
+use common::dir::test_dir;
+use pty::{BIN, Screen, Start};
 
 /// A teacher's settings: every key but color.
 const TEACHER: &str = "\
@@ -86,7 +88,7 @@ fn box_drawing(screen: &str) -> bool {
 
 #[test]
 fn the_files_values_reach_the_tui() {
-    let dir = tempdir("config-applied");
+    let dir = test_dir("config-applied");
     let home = config_home(&dir, TEACHER.as_bytes());
     let Some(mut s) = tui(&dir, &home, &[]) else {
         return;
@@ -111,12 +113,11 @@ fn the_files_values_reach_the_tui() {
     s.send("p");
     s.send("q");
     assert!(s.wait_exit().success());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn flags_override_the_file() {
-    let dir = tempdir("config-flags");
+    let dir = test_dir("config-flags");
     let home = config_home(&dir, TEACHER.as_bytes());
     let args = [
         "--scheme",
@@ -151,12 +152,11 @@ fn flags_override_the_file() {
     // --mouse after --no-mouse: the last one wins.
     let out = config_cmd(&home, &["--no-mouse", "--mouse"], false);
     assert!(line(&text(&out.stdout), "mouse").starts_with("mouse = true "));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn config_print_says_where_each_value_comes_from() {
-    let dir = tempdir("config-print");
+    let dir = test_dir("config-print");
     let home = config_home(&dir, TEACHER.as_bytes());
     let out = config_cmd(&home, &["--print", "--theme", "colorblind"], true);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -236,12 +236,11 @@ fn config_print_says_where_each_value_comes_from() {
             .display()
             .to_string()
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_bad_file_names_its_path_line_and_column() {
-    let dir = tempdir("config-bad");
+    let dir = test_dir("config-bad");
     // (file, line:column of the mistake, what the message says)
     let cases: [(&[u8], &str, &str); 8] = [
         (
@@ -307,12 +306,11 @@ fn a_bad_file_names_its_path_line_and_column() {
         "{}",
         text(&out.stderr)
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn the_tui_starts_with_the_defaults_despite_a_bad_file() {
-    let dir = tempdir("config-bad-tui");
+    let dir = test_dir("config-bad-tui");
     let home = config_home(&dir, b"mouse = true\ntheme = \"purple\"\n");
     let path = home.join("rmapviz").join("config.toml");
     let Some(mut s) = tui(&dir, &home, &[]) else {
@@ -333,13 +331,12 @@ fn the_tui_starts_with_the_defaults_despite_a_bad_file() {
         raw.contains(&format!("rmapviz: {}:2:9: unknown theme", path.display())),
         "{raw:?}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn the_tuis_options_before_a_command_are_refused() {
     // clap would leave them unused: `config` would print settings without the --theme asked for.
-    let dir = tempdir("config-order");
+    let dir = test_dir("config-order");
     let run = |args: &[&str]| {
         Command::new(BIN)
             .args(args)
@@ -361,5 +358,4 @@ fn the_tuis_options_before_a_command_are_refused() {
     let out = run(&["--quiet", "config", "--theme", "light"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(line(&text(&out.stdout), "theme").contains("# flag --theme"));
-    let _ = std::fs::remove_dir_all(&dir);
 }

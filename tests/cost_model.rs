@@ -5,6 +5,9 @@ use rmapviz::model::{Cost, CostLine};
 use rmapviz::scenario::Scenario;
 use rmapviz::session::Simulation;
 
+mod common;
+use common::dir::test_dir;
+
 /// Parent with a written vma and a private file mapping with a copy, two children by fork, one
 /// of which then creates and writes memory of its own: every object kind of every scheme exists.
 const EVERYTHING: &str = r#"Scenario(steps: [
@@ -224,10 +227,7 @@ enum Abi {
 fn check_with_gcc(bits: u32, asserts: &str) -> Result<(), String> {
     // One directory per call: the tests of this file run in parallel threads of one process,
     // and two of them writing the same check32.c at once made gcc read a mixed file.
-    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("rmapviz-layouts-{}-{call}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let dir = test_dir("layouts");
     let header = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/layouts/historical.h");
     let probe = dir.join(format!("probe{bits}.c"));
     std::fs::write(&probe, "int x;\n").map_err(|e| e.to_string())?;
@@ -251,7 +251,6 @@ fn check_with_gcc(bits: u32, asserts: &str) -> Result<(), String> {
                 .and_then(|()| run(&src).map_err(|e| e.to_string()))
         }
     };
-    let _ = std::fs::remove_dir_all(&dir);
     let o = compiled?;
     assert!(
         o.status.success(),

@@ -2,22 +2,19 @@
 //! docs/semantics.md specifies, plus determinism and bad input.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
+
+mod common;
+use common::dir::test_dir;
 
 fn rmapviz(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rmapviz"))
         .args(args)
         .output()
         .expect("run rmapviz")
-}
-
-fn dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rmapviz-export-graph-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 fn export(args: &[&str]) -> Vec<u8> {
@@ -267,7 +264,7 @@ fn assert_bad(args: &[&str], needle: &str, out: &Path) {
 
 #[test]
 fn bad_input_exits_2_and_leaves_no_file() {
-    let d = dir();
+    let d = test_dir("export-graph");
     let out = d.join("g.dot");
     let o = out.to_str().unwrap();
     assert_bad(

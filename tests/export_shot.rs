@@ -1,11 +1,14 @@
 //! `rmapviz shot` and `rmapviz record`: the TUI's drawing of a state written as text, ANSI,
 //! HTML, SVG, PNG and asciicast v2, checked as the files a user gets.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use resvg::tiny_skia::Pixmap;
 use serde_json::Value;
+
+mod common;
+use common::dir::test_dir;
 
 fn rmapviz(args: &[&str]) -> Output {
     rmapviz_env(args, &[])
@@ -18,12 +21,6 @@ fn rmapviz_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         c.env(k, v);
     }
     c.output().expect("run rmapviz")
-}
-
-fn dir(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rmapviz-export-shot-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 /// Runs an export command that writes to standard output and returns the bytes.
@@ -327,7 +324,7 @@ fn assert_bad(args: &[&str], needle: &str, file: &Path) {
 
 #[test]
 fn bad_input_exits_2_and_leaves_no_file() {
-    let d = dir("bad");
+    let d = test_dir("bad");
     let png = d.join("s.png");
     let p = png.to_str().unwrap();
     assert_bad(
@@ -475,7 +472,7 @@ fn bad_input_exits_2_and_leaves_no_file() {
 
 #[test]
 fn a_shot_writes_the_file_it_names() {
-    let d = dir("written");
+    let d = test_dir("written");
     for ext in ["txt", "ansi", "html", "svg", "png"] {
         let f = d.join(format!("written.{ext}"));
         let o = rmapviz(&["shot", "S1", "--step", "4", "-o", f.to_str().unwrap()]);

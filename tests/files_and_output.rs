@@ -5,18 +5,14 @@
 //! reach the terminal; a FIFO or a device as the scenario is refused, not read.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_rmapviz");
+mod common;
+use common::dir::test_dir;
 
-fn tempdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rmapviz-files-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+const BIN: &str = env!("CARGO_BIN_EXE_rmapviz");
 
 fn rmapviz(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
@@ -38,7 +34,7 @@ fn mode(p: &Path) -> u32 {
 /// the message naming --force), and with `--force` replaces it keeping its mode.
 #[test]
 fn an_existing_output_file_is_refused_without_force_and_keeps_its_mode_with_it() {
-    let dir = tempdir("force");
+    let dir = test_dir("force");
     let writers: [&[&str]; 4] = [
         &["shot", "S1", "--step", "1", "-o", "out.txt"],
         &[
@@ -97,7 +93,6 @@ fn an_existing_output_file_is_refused_without_force_and_keeps_its_mode_with_it()
         .collect();
     names.sort();
     assert_eq!(names, ["out.cast", "out.json", "out.ron", "out.txt"]);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `:w FILE` on a file that exists leaves it alone and says `:w!` replaces it; `:w! FILE`
@@ -105,7 +100,7 @@ fn an_existing_output_file_is_refused_without_force_and_keeps_its_mode_with_it()
 #[test]
 fn colon_w_refuses_an_existing_file_and_colon_w_bang_replaces_it() {
     use rmapviz::tui::{App, AppOptions};
-    let dir = tempdir("colon-w");
+    let dir = test_dir("colon-w");
     let other = dir.join("other.ron");
     std::fs::write(&other, "precious").unwrap();
     std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -125,7 +120,6 @@ fn colon_w_refuses_an_existing_file_and_colon_w_bang_replaces_it() {
     let back = rmapviz::scenario::Scenario::read(&other).expect("written");
     assert_eq!(back.steps.len(), s1.steps.len() - 1);
     assert_eq!(mode(&other), 0o640);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A pipe whose reader is gone before anything is written: every write fails with EPIPE, as
@@ -176,7 +170,7 @@ fn a_closed_pipe_ends_the_output_quietly_with_the_usual_status() {
 /// keeps them exactly.
 #[test]
 fn control_characters_from_a_scenario_never_reach_the_terminal() {
-    let dir = tempdir("controls");
+    let dir = test_dir("controls");
     let title = "evil \u{1b}[2J\u{1b}]0;pwned\u{7} title";
     let ron = "Scenario(title: \"evil \\u{1b}[2J\\u{1b}]0;pwned\\u{7} title\", steps: [\
                Mmap(pid: 1, addr: 0x10000, pages: 1, file: \"f\\u{1b}[31m\", note: \"n\\u{1b}[2J\"), \
@@ -236,14 +230,13 @@ fn control_characters_from_a_scenario_never_reach_the_terminal() {
     let o = rmapviz(&dir, &["replay", "evil.ron", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert_eq!(v["scenario"].as_str(), Some(title));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// /dev/zero (endless) and a FIFO nobody writes to (a read would block forever) as the
 /// scenario: refused at once with exit 2 and a message, by every command that reads one.
 #[test]
 fn a_fifo_or_a_device_as_the_scenario_is_refused_at_once() {
-    let dir = tempdir("special");
+    let dir = test_dir("special");
     let fifo = dir.join("fifo.ron");
     let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     // SAFETY: mkfifo on a NUL-terminated path.
@@ -278,7 +271,6 @@ fn a_fifo_or_a_device_as_the_scenario_is_refused_at_once() {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Root writes a file into a sticky directory that everyone may write to (mode 1777), where
@@ -296,7 +288,7 @@ fn root_never_writes_through_a_symlink_planted_in_a_shared_directory() {
     let Some(nobody) = nix::unistd::User::from_name("nobody").ok().flatten() else {
         panic!("the user nobody does not exist (Debian and most systems have it)");
     };
-    let dir = tempdir("symlink");
+    let dir = test_dir("symlink");
     // The victim lives where only root can write.
     let victim = dir.join("victim");
     std::fs::write(&victim, "precious").unwrap();
@@ -350,7 +342,6 @@ fn root_never_writes_through_a_symlink_planted_in_a_shared_directory() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     assert!(std::fs::symlink_metadata(&out).unwrap().is_file());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Makes `link` a symlink to `target` as user `who` (a forked child that drops to that user).

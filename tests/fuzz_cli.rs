@@ -58,6 +58,7 @@ fn bad_arguments_are_refused_with_a_reason() {
 #[cfg(target_os = "linux")]
 mod linux {
     use super::*;
+    use common::dir::test_dir;
     use rmapviz::fuzz::{FuzzOptions, run::run};
     use rmapviz::oracle::{CheckOptions, Injection, StepVerdict, run_check};
     use rmapviz::scenario::Scenario;
@@ -78,16 +79,10 @@ mod linux {
         common::kernel_test_may_run(test, why)
     }
 
-    fn out_dir(tag: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("rmapviz-fuzz-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
-
     /// Runs a fixed batch through the command line: it must agree everywhere, run every op
     /// kind and write nothing.
     fn batch_agrees(seed: &str, count: &str, reclaim: bool) {
-        let dir = out_dir(seed);
+        let dir = test_dir(seed);
         let mut args = vec![
             "fuzz",
             "--seed",
@@ -111,7 +106,6 @@ mod linux {
             assert!(t.contains(&format!("{op} ")), "{op} never generated: {t}");
         }
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "{t}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// The CI batch: 200 scenarios of up to 30 steps from a fixed seed.
@@ -144,13 +138,13 @@ mod linux {
         if !available("a_disagreement_is_shrunk_and_written_with_its_seed", false) {
             return;
         }
-        let dir = out_dir("found");
+        let dir = test_dir("found");
         let o = FuzzOptions {
             seed: 11,
             count: 3,
             max_steps: 30,
             reclaim: false,
-            out_dir: dir.clone(),
+            out_dir: dir.to_path_buf(),
             driven_exe: Some(env!("CARGO_BIN_EXE_rmapviz").into()),
             inject: Some(Injection::Forget { step: 5 }),
         };
@@ -186,6 +180,5 @@ mod linux {
         }
         let written = std::fs::read_dir(&dir).unwrap().count();
         assert_eq!(written, sum.findings.len());
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

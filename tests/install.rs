@@ -7,8 +7,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+mod common;
 mod pty;
-use pty::{BIN, CommandBuilder, Screen, tempdir};
+use common::dir::test_dir;
+use pty::{BIN, CommandBuilder, Screen};
 
 fn rmapviz(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().unwrap()
@@ -80,7 +82,7 @@ fn bash_completion_completes_commands_and_options() {
         println!("skipped: bash is not installed");
         return;
     }
-    let dir = tempdir("bash-completion");
+    let dir = test_dir("bash-completion");
     let script = dir.join("rmapviz.bash");
     write_completions("bash", &script);
 
@@ -108,7 +110,6 @@ fn bash_completion_completes_commands_and_options() {
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         assert!(shells.lines().any(|l| l == shell), "{shell}: {shells}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Waits until `path` holds a line `end`; returns its text.
@@ -159,7 +160,7 @@ fn zsh_completion_loads_through_compinit_and_completes() {
         println!("skipped: zsh is not installed (apt-get install zsh)");
         return;
     }
-    let dir = tempdir("zsh-completion");
+    let dir = test_dir("zsh-completion");
     let fpath = dir.join("zfunc");
     std::fs::create_dir_all(&fpath).unwrap();
     // Installed as README says: a file _rmapviz in a directory of fpath, then compinit.
@@ -215,7 +216,6 @@ fn zsh_completion_loads_through_compinit_and_completes() {
     assert!(!opts.contains(&"--json".to_string()), "{opts:?}");
     s.send("exit\r");
     let _ = s.exit_within(Duration::from_secs(5));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -265,7 +265,7 @@ fn man_renders_the_page_of_the_program_and_of_every_command() {
         println!("skipped: man is not installed (apt-get install man-db)");
         return;
     }
-    let dir = tempdir("man");
+    let dir = test_dir("man");
     let out = rmapviz(&["man", "--dir", dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -343,7 +343,6 @@ fn man_renders_the_page_of_the_program_and_of_every_command() {
         "{}",
         text(&bad.stderr)
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

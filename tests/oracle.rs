@@ -9,6 +9,7 @@
 use std::process::Command;
 
 mod common;
+use common::dir::test_dir;
 
 use rmapviz::scenario::Scenario;
 
@@ -30,8 +31,7 @@ fn bad_input_gives_the_same_errors_as_replay() {
             String::from_utf8_lossy(&r.stderr)
         );
     }
-    let dir = std::env::temp_dir().join(format!("rmapviz-oracle-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = test_dir("oracle");
     let bad = dir.join("bad.ron");
     std::fs::write(
         &bad,
@@ -45,7 +45,6 @@ fn bad_input_gives_the_same_errors_as_replay() {
     let msg = String::from_utf8_lossy(&c.stderr).into_owned();
     assert!(msg.contains("bad.ron:3:"), "{msg}");
     assert_eq!(msg, String::from_utf8_lossy(&r.stderr));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[cfg(target_os = "linux")]

@@ -12,6 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::dir::{test_dir, test_dir_in};
+
+/// A filesystem that can hold a swap file (not tmpfs), for `TMPDIR`.
+const DISK: &str = "/var/tmp";
+
 const BIN: &str = env!("CARGO_BIN_EXE_rmapviz");
 
 fn rmapviz(args: &[&str]) -> Output {
@@ -26,20 +32,13 @@ fn text(o: &Output) -> String {
     )
 }
 
-fn tempdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rmapviz-osafety-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 /// A file mapped at page 131071 needs a 512 MiB file (RAM, on tmpfs); 300 forks need 301
 /// processes; a write of 4M pages touches 16 GiB. Each is refused with exit 2 before anything
 /// runs, naming the step and the flag that raises the limit. Needs nothing: the limits are
 /// checked before the machine is.
 #[test]
 fn a_scenario_over_a_limit_is_refused_before_anything_runs() {
-    let dir = tempdir("limits");
+    let dir = test_dir("limits");
     let forks: Vec<String> = (2..=301)
         .map(|c| format!("Fork(pid: 1, child: {c})"))
         .collect();
@@ -88,7 +87,6 @@ fn a_scenario_over_a_limit_is_refused_before_anything_runs() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let o = rmapviz(&["check", f, "--max-file-bytes", "4M"]);
     assert_ne!(o.status.code(), Some(2), "{}", text(&o));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn shm_entries() -> Vec<String> {
@@ -148,14 +146,6 @@ fn available(test: &str) -> bool {
             false
         }
     }
-}
-
-/// A directory on a filesystem that can hold a swap file (not tmpfs), for `TMPDIR`.
-fn disk_dir(tag: &str) -> PathBuf {
-    let d = PathBuf::from("/var/tmp").join(format!("rmapviz-osafety-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 /// The memory cgroup that rmapviz started from here makes its cgroups in.
@@ -290,7 +280,7 @@ fn a_check_killed_with_sigkill_leaves_nothing_once_the_next_check_ran() {
         return;
     }
     let _turn = one_at_a_time();
-    let tmp = disk_dir("sigkill");
+    let tmp = test_dir_in(Path::new(DISK), "sigkill");
     let mut caught = None;
     for _attempt in 0..5 {
         let mut child = Command::new(BIN)
@@ -350,7 +340,6 @@ fn a_check_killed_with_sigkill_leaves_nothing_once_the_next_check_ran() {
             "driven process {p} of the killed check still runs"
         );
     }
-    let _ = std::fs::remove_dir_all(&tmp);
 }
 
 /// Two `check --reclaim` runs at once, each with its own TMPDIR (so a lock under TMPDIR would
@@ -362,7 +351,10 @@ fn concurrent_reclaiming_checks_take_turns_and_agree() {
         return;
     }
     let _turn = one_at_a_time();
-    let dirs = [disk_dir("concurrent-a"), disk_dir("concurrent-b")];
+    let dirs = [
+        test_dir_in(Path::new(DISK), "concurrent-a"),
+        test_dir_in(Path::new(DISK), "concurrent-b"),
+    ];
     let mut named_the_other = 0;
     for round in 0..20 {
         let children: Vec<_> = dirs
@@ -398,9 +390,6 @@ fn concurrent_reclaiming_checks_take_turns_and_agree() {
         named_the_other > 0,
         "two runs started together: one waited for the other, and named it"
     );
-    for d in dirs {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 /// The reclaim lock is root's, in a directory only root can enter, mode 0600; held by another

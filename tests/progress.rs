@@ -8,8 +8,9 @@ use std::process::Command;
 use std::time::Duration;
 
 mod common;
+use common::dir::test_dir;
 mod pty;
-use pty::{BIN, CommandBuilder, Screen, tempdir};
+use pty::{BIN, CommandBuilder, Screen};
 
 /// A copy-on-write storm of `n` children writing `n` pages, as `name`.
 fn storm(dir: &Path, name: &str, n: u32) -> PathBuf {
@@ -64,7 +65,7 @@ fn shows_units(raw: &str, what: &str, unit: &str) -> bool {
 
 #[test]
 fn long_work_shows_progress_on_a_terminal_and_clears_it() {
-    let dir = tempdir("progress-tty");
+    let dir = test_dir("progress-tty");
     // Big enough to take seconds (progress appears once work is older than 0.3 s): recording
     // draws 301 frames; replaying and comparing make 640,000 copy-on-write faults per scheme.
     storm(&dir, "small.ron", 150);
@@ -115,12 +116,11 @@ fn long_work_shows_progress_on_a_terminal_and_clears_it() {
         return;
     };
     assert_eq!(raw, "", "--quiet, yet something on the terminal");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn no_progress_when_standard_error_is_piped() {
-    let dir = tempdir("progress-pipe");
+    let dir = test_dir("progress-pipe");
     // The same work as on the terminal above, where it shows progress.
     let small = storm(&dir, "small.ron", 150);
     let big = storm(&dir, "big.ron", 800);
@@ -138,7 +138,6 @@ fn no_progress_when_standard_error_is_piped() {
         assert!(out.status.success(), "{command}");
         assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{command}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Why `check` cannot run on this machine's kernel, if it cannot (as tests/oracle.rs asks).
@@ -164,7 +163,7 @@ fn check_shows_the_step_on_a_terminal_only() {
     ) {
         return;
     }
-    let dir = tempdir("progress-check");
+    let dir = test_dir("progress-check");
     // 40 children writing 40 pages each, step by step on the real kernel: seconds.
     let storm = storm(&dir, "storm.ron", 40);
     let Some((raw, screen)) = on_a_terminal(&dir, &["check", "storm.ron"], Some("check.txt"))
@@ -188,7 +187,6 @@ fn check_shows_the_step_on_a_terminal_only() {
         String::from_utf8_lossy(&out.stdout)
     );
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `fuzz` checks scenario after scenario on the real kernel: its progress says the scenario it
@@ -202,7 +200,7 @@ fn fuzz_shows_the_scenario_on_a_terminal_only() {
     ) {
         return;
     }
-    let dir = tempdir("progress-fuzz");
+    let dir = test_dir("progress-fuzz");
     // 60 scenarios of up to 30 steps on the real kernel: seconds.
     let args = ["fuzz", "--seed", "2026", "--count", "60"];
     let Some((raw, screen)) = on_a_terminal(&dir, &args, Some("fuzz.txt")) else {
@@ -242,5 +240,4 @@ fn fuzz_shows_the_scenario_on_a_terminal_only() {
         return;
     };
     assert_eq!(raw, "", "--quiet, yet something on the terminal");
-    let _ = std::fs::remove_dir_all(&dir);
 }

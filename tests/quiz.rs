@@ -17,9 +17,10 @@ use rmapviz::scenario::Scenario;
 use rmapviz::tui::{App, AppOptions, Msg};
 
 mod pty;
-use pty::{BIN, Screen, tempdir};
+use pty::{BIN, Screen};
 
 mod common;
+use common::dir::test_dir;
 use common::screen::{draw, draw_frame, text};
 
 fn quiz(args: &[&str], stdin: &str) -> (i32, String, String) {
@@ -103,7 +104,7 @@ fn answers_from_standard_input_are_marked_as_text_and_json() {
 
 #[test]
 fn a_scenario_file_and_an_answers_file() {
-    let dir = tempdir("quiz-file");
+    let dir = test_dir("quiz-file");
     // S1's shape at other addresses: the parent writes two pages, forks, one page is
     // reclaimed: both ptes HIT under every design.
     let ron = dir.join("fork.ron");
@@ -161,7 +162,6 @@ fn a_scenario_file_and_an_answers_file() {
     let (code, _, err) = quiz(&[none.to_str().unwrap(), "--answers", a], "");
     assert_eq!(code, 2);
     assert!(err.contains("no reverse walk"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn key(app: &mut App, c: KeyCode) {
@@ -237,7 +237,7 @@ fn the_quiz_key_stops_before_the_walk_and_reveals_it() {
 /// The real binary: the quiz key in the TUI, and `rmapviz quiz` asking on a terminal.
 #[test]
 fn the_quiz_in_a_terminal() {
-    let dir = tempdir("quiz");
+    let dir = test_dir("quiz");
     let Some(mut s) = Screen::start(
         &["S3", "--scheme", "anonmm-naive", "--no-journal"],
         &dir.join("state"),
@@ -273,7 +273,6 @@ fn the_quiz_in_a_terminal() {
     s.send("mh/1\r");
     s.wait_for("score: 3/3 points, 1 of 1 walk right");
     assert!(s.wait_exit().success());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The screen's text with the quiz window blanked out (what the panes show around it), and the

@@ -4,19 +4,15 @@
 //! with `--walk` has 1 + 5 + 2 = 8 frames. The same input gives the same bytes; each GIF frame
 //! is the PNG `shot` draws for its step; a GIF or SVG over `--max-frames` is refused.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use resvg::tiny_skia::Pixmap;
 
-const BIN: &str = env!("CARGO_BIN_EXE_rmapviz");
+mod common;
+use common::dir::test_dir;
 
-fn tempdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rmapviz-anim-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+const BIN: &str = env!("CARGO_BIN_EXE_rmapviz");
 
 fn rmapviz(args: &[&str]) -> std::process::Output {
     Command::new(BIN).args(args).output().unwrap()
@@ -98,7 +94,7 @@ fn shot_rgba(dir: &Path, step: usize) -> Vec<u8> {
 
 #[test]
 fn the_gif_has_a_frame_per_step_and_candidate_and_the_same_bytes_twice() {
-    let dir = tempdir("gif");
+    let dir = test_dir("gif");
     let a = record(&dir.join("a.gif"), &["--walk", "--delay", "1.5"]);
     let b = record(&dir.join("b.gif"), &["--walk", "--delay", "1.5"]);
     assert!(a == b, "the same input gives the same bytes");
@@ -121,12 +117,11 @@ fn the_gif_has_a_frame_per_step_and_candidate_and_the_same_bytes_twice() {
     let (_, _, f) = frames(&record(&dir.join("c.gif"), &["--delay", "0.25"]));
     assert_eq!(f.len(), 6);
     assert_eq!(f[0].1, 25);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn the_animated_svg_has_a_group_per_frame_and_captions_carry_the_notes() {
-    let dir = tempdir("svg");
+    let dir = test_dir("svg");
     let a = record(
         &dir.join("a.svg"),
         &["--walk", "--captions", "--size", "120x43"],
@@ -173,12 +168,11 @@ fn the_animated_svg_has_a_group_per_frame_and_captions_carry_the_notes() {
             .replace(' ', "")
             .contains("walkcandidate#2of2:pid2HIT")
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn too_many_frames_are_refused_before_any_is_drawn() {
-    let dir = tempdir("cap");
+    let dir = test_dir("cap");
     let out = dir.join("storm.gif");
     let r = rmapviz(&[
         "record",
@@ -208,5 +202,4 @@ fn too_many_frames_are_refused_before_any_is_drawn() {
     let r = rmapviz(&["record", "S3", "-o", dir.join("x.mp4").to_str().unwrap()]);
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains(".cast, .gif, .svg"));
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -16,6 +16,7 @@ mod linux {
     use rmapviz::model::Op;
     use rmapviz::scenario::Scenario;
 
+    use super::common::dir::test_dir;
     use super::common::{full_check_may_run, replays_everywhere};
 
     fn rmapviz(args: &[&str]) -> std::process::Output {
@@ -25,18 +26,12 @@ mod linux {
             .expect("run rmapviz")
     }
 
-    fn temp_dir(tag: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("rmapviz-trace-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
-
     #[test]
     fn the_command_writes_a_scenario_and_reports_the_check() {
         if !full_check_may_run("the_command_writes_a_scenario_and_reports_the_check") {
             return;
         }
-        let dir = temp_dir("cli");
+        let dir = test_dir("cli");
         let out = dir.join("t.ron");
         let o = rmapviz(&[
             "trace",
@@ -62,12 +57,11 @@ mod linux {
         assert!(stdout.contains("observed ptes agree"), "{stdout}");
         let (s, _) = Scenario::load(out.to_str().unwrap()).expect("a scenario");
         assert!(s.title.contains("sh -c true"));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn bad_commands_get_clear_errors_and_no_file() {
-        let dir = temp_dir("bad");
+        let dir = test_dir("bad");
         let out = dir.join("t.ron");
         let o = rmapviz(&[
             "trace",
@@ -99,7 +93,6 @@ mod linux {
         let o = rmapviz(&["trace", "-o", "/nonexistent/dir/t.ron", "--", "true"]);
         assert_eq!(o.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist"));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -107,7 +100,7 @@ mod linux {
         if !full_check_may_run("caps_stop_the_trace_and_keep_what_was_recorded") {
             return;
         }
-        let dir = temp_dir("cap");
+        let dir = test_dir("cap");
         let out = dir.join("t.ron");
         let o = rmapviz(&[
             "trace",
@@ -130,7 +123,6 @@ mod linux {
             s.steps.len()
         );
         replays_everywhere(&s);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// An ordinary user can trace too, where ptrace and pagemap allow; frame numbers read as
@@ -145,8 +137,7 @@ mod linux {
             );
             return;
         }
-        let dir = std::env::temp_dir().join(format!("rmapviz-trace-nobody-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = test_dir("trace-nobody");
         std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
             .unwrap();
         let out = dir.join("t.ron");
@@ -169,7 +160,6 @@ mod linux {
         let stderr = String::from_utf8_lossy(&o.stderr);
         if o.status.code() == Some(77) || stderr.contains("Permission denied") {
             eprintln!("an_ordinary_user_traces_without_frame_numbers: skipped: {stderr}");
-            let _ = std::fs::remove_dir_all(&dir);
             return;
         }
         assert!(stderr.contains("CAP_SYS_ADMIN"), "{stderr}");
@@ -177,6 +167,5 @@ mod linux {
         let (s, _) = Scenario::load(out.to_str().unwrap()).expect("a scenario");
         assert!(s.ops().any(|o| matches!(o, Op::Fork { .. })));
         replays_everywhere(&s);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -4,8 +4,10 @@
 
 use std::path::Path;
 
+mod common;
 mod pty;
-use pty::{BIN, Screen, tempdir};
+use common::dir::test_dir;
+use pty::{BIN, Screen};
 
 fn replay_json(path: &Path) -> String {
     let out = std::process::Command::new(BIN)
@@ -17,7 +19,7 @@ fn replay_json(path: &Path) -> String {
 
 #[test]
 fn step_help_type_save_quit_and_the_file_replays() {
-    let dir = tempdir("main");
+    let dir = test_dir("main");
     let Some(mut s) = Screen::start(&[], &dir.join("state"), &dir) else {
         return;
     };
@@ -50,12 +52,11 @@ fn step_help_type_save_quit_and_the_file_replays() {
     let reference = dir.join("reference.ron");
     std::fs::write(&reference, want.to_ron()).unwrap();
     assert_eq!(replay_json(&saved), replay_json(&reference));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn unsaved_ops_are_journaled_and_offered_at_the_next_start() {
-    let dir = tempdir("journal");
+    let dir = test_dir("journal");
     let state = dir.join("state");
     let Some(mut s) = Screen::start(&["--new"], &state, &dir) else {
         return;
@@ -90,14 +91,13 @@ fn unsaved_ops_are_journaled_and_offered_at_the_next_start() {
         pty::journals(&state).is_empty(),
         "restoring takes it over, quitting on purpose removes it"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A session saved with `:w FILE`, edited and then lost (killed) is restored as coming from
 /// that file: a bare `:w` saves there again.
 #[test]
 fn a_restored_session_saves_to_the_file_it_was_saved_as() {
-    let dir = tempdir("journal-file");
+    let dir = test_dir("journal-file");
     let state = dir.join("state");
     let saved = dir.join("saved.ron");
     let Some(mut s) = Screen::start(&["--new"], &state, &dir) else {
@@ -126,14 +126,13 @@ fn a_restored_session_saves_to_the_file_it_was_saved_as() {
     let text = std::fs::read_to_string(&saved).unwrap();
     let sc = rmapviz::scenario::Scenario::parse(&text, "saved").unwrap();
     assert_eq!(sc.steps.len(), 2, "the restored edit was saved to the file");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Autoplay started on the last step ends at once, and the screen says so (the footer names
 /// the keys again instead of "playing"); with colour off, the theme key keeps the mono theme.
 #[test]
 fn autoplay_at_the_end_stops_and_colour_off_stays_off() {
-    let dir = tempdir("autoplay");
+    let dir = test_dir("autoplay");
     let Some(mut s) = Screen::start(&["S1", "--color", "never"], &dir.join("state"), &dir) else {
         return;
     };
@@ -162,7 +161,6 @@ fn autoplay_at_the_end_stops_and_colour_off_stays_off() {
     );
     s.send("q");
     assert!(s.wait_exit().success());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Keys that arrive in one read (a paste, a fast typist over ssh) apply in order, each to the
@@ -171,7 +169,7 @@ fn autoplay_at_the_end_stops_and_colour_off_stays_off() {
 /// does when the keys come one by one.
 #[test]
 fn keys_read_together_insert_a_typed_op_after_the_step_they_moved_to() {
-    let dir = tempdir("burst");
+    let dir = test_dir("burst");
     let Some(mut s) = Screen::start(&["--no-journal"], &dir.join("state"), &dir) else {
         return;
     };
@@ -220,7 +218,6 @@ fn keys_read_together_insert_a_typed_op_after_the_step_they_moved_to() {
         ],
         "{text}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Two sessions at once each keep their own journal: the second is not offered the first's
@@ -228,7 +225,7 @@ fn keys_read_together_insert_a_typed_op_after_the_step_they_moved_to() {
 /// by one: `n` discards one, `y` restores the other, which becomes that session's journal.
 #[test]
 fn two_sessions_keep_their_own_journals() {
-    let dir = tempdir("two-journals");
+    let dir = test_dir("two-journals");
     let state = dir.join("state");
     let Some(mut a) = Screen::start(&["--new"], &state, &dir) else {
         return;
@@ -282,14 +279,13 @@ fn two_sessions_keep_their_own_journals() {
     c.send("y");
     assert!(c.wait_exit().success());
     assert!(pty::journals(&state).is_empty());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A journal that cannot be read is moved aside with a message, and the session's edits never
 /// overwrite it.
 #[test]
 fn an_unreadable_journal_is_moved_aside_with_a_message() {
-    let dir = tempdir("bad-journal");
+    let dir = test_dir("bad-journal");
     let state = dir.join("state");
     std::fs::create_dir_all(state.join("rmapviz")).unwrap();
     let bad = "// rmapviz journal: step=1 origin=new\nScenario(steps: [Mmap(pid: 1, addr: 0x10000";
@@ -309,5 +305,4 @@ fn an_unreadable_journal_is_moved_aside_with_a_message() {
         "kept as it was"
     );
     assert!(pty::the_journal(&state).contains("0x30000"));
-    let _ = std::fs::remove_dir_all(&dir);
 }

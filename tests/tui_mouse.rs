@@ -5,8 +5,10 @@
 //! timeline scrolls its list without stepping, the wheel over the narrative scrolls it to its
 //! last lines. Skips (saying why) where no pseudo-terminal can be opened.
 
+mod common;
 mod pty;
-use pty::{Screen, tempdir};
+use common::dir::test_dir;
+use pty::Screen;
 
 /// A left click at 0-based (row, column): press and release.
 fn click(s: &mut Screen, (row, col): (u16, u16)) {
@@ -21,7 +23,7 @@ fn wheel_down(s: &mut Screen, (row, col): (u16, u16)) {
 
 #[test]
 fn clicks_select_a_step_and_a_node_and_the_wheel_scrolls_the_pane_under_it() {
-    let dir = tempdir("mouse");
+    let dir = test_dir("mouse");
     let Some(mut s) = Screen::start(&["--mouse", "--no-journal"], &dir.join("state"), &dir) else {
         return;
     };
@@ -83,5 +85,4 @@ fn clicks_select_a_step_and_a_node_and_the_wheel_scrolls_the_pane_under_it() {
 
     s.send("q");
     assert!(s.wait_exit().success());
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -5,8 +5,10 @@
 
 use std::time::Duration;
 
+mod common;
 mod pty;
-use pty::{Screen, Start, tempdir};
+use common::dir::test_dir;
+use pty::{Screen, Start};
 
 /// How long the process may take to end. The watcher's grace is 1.5 s and the loop normally
 /// ends at once; the rest is room for a loaded machine.
@@ -55,7 +57,7 @@ fn closing_the_terminal_ends_the_process() {
     // With the pty as controlling terminal (the kernel sends SIGHUP when it closes) and without
     // (then only the end of input says it: EOF, EIO, POLLHUP).
     for controlling_tty in [true, false] {
-        let dir = tempdir(&format!("hangup-{controlling_tty}"));
+        let dir = test_dir(&format!("hangup-{controlling_tty}"));
         let Some(mut s) = Screen::start_with(&Start {
             args: &["--no-journal"],
             state: &dir.join("state"),
@@ -76,7 +78,6 @@ fn closing_the_terminal_ends_the_process() {
         assert!(!status.success(), "a lost terminal is not a normal quit");
         // 128 + SIGHUP, as a shell reports a hangup (README, "Exit status").
         assert_eq!(status.exit_code(), 129, "{status:?}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 
@@ -88,7 +89,7 @@ fn sigterm_sigint_and_sighup_end_it_and_give_the_terminal_back() {
         (libc::SIGHUP, "SIGHUP"),
     ] {
         for mouse in [false, true] {
-            let dir = tempdir(&format!("signal-{sig}-{mouse}"));
+            let dir = test_dir(&format!("signal-{sig}-{mouse}"));
             let args: &[&str] = if mouse { &["--mouse"] } else { &[] };
             let Some(mut s) = Screen::start(args, &dir.join("state"), &dir) else {
                 return;
@@ -123,7 +124,6 @@ fn sigterm_sigint_and_sighup_end_it_and_give_the_terminal_back() {
                     .is_some_and(|l| l.contains("step=2 ")),
                 "{name}: the journal was saved at the signal, with the step shown:\n{journal}"
             );
-            let _ = std::fs::remove_dir_all(&dir);
         }
     }
 }

@@ -10,8 +10,10 @@ use rmapviz::model::{MmapArgs, Op, Outcome, Step};
 use rmapviz::scenario::Scenario;
 use rmapviz::tui::{App, AppOptions, Msg, render};
 
+mod common;
 mod pty;
-use pty::{Screen, tempdir};
+use common::dir::test_dir;
+use pty::Screen;
 
 fn s3() -> Scenario {
     Scenario::load("S3").unwrap().0
@@ -159,7 +161,7 @@ fn a_mistyped_line_stays_open_to_be_fixed() {
 /// redo. The saved file is S3 with the two ops typed, in order.
 #[test]
 fn undo_redo_and_a_mistyped_line_in_a_terminal() {
-    let dir = tempdir("undo");
+    let dir = test_dir("undo");
     let state = dir.join("state");
     let Some(mut s) = Screen::start(&["S3"], &state, &dir) else {
         return;
@@ -211,5 +213,4 @@ fn undo_redo_and_a_mistyped_line_in_a_terminal() {
         .into(),
     );
     assert_eq!(got, want);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 //! Helpers shared by the integration tests.
 
+pub mod dir;
 pub mod model;
 pub mod screen;
 

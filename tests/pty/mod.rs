@@ -273,14 +273,6 @@ impl Drop for Screen {
     }
 }
 
-/// A fresh directory for one test.
-pub fn tempdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rmapviz-e2e-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 /// The journals (`journal-*.ron`) under the state directory `state`, by name.
 pub fn journals(state: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(state.join("rmapviz"))
