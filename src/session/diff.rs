@@ -136,7 +136,8 @@ pub struct MmChange {
     pub after: Option<MmId>,
 }
 
-/// An rmap object made, freed, or changed (its label, its fields, its links).
+/// An rmap object made, freed, or changed (its label, its fields, the links it holds, the links
+/// vmas and mms hold to it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjectChange {
     pub key: String,
@@ -158,8 +159,8 @@ pub enum ObjectDelta {
         after: Option<String>,
     },
     /// The links of one kind (`parent`, `ring`, `anon_vma_node`, `mm`) from the object to
-    /// others (`out`), or from others (a vma, an mm, an object) to it: the other ends that came
-    /// and went, by id.
+    /// other objects (`out`), or from vmas or mms to it: the other ends that came and went, by
+    /// id. A link between two objects is told only by the one that holds it.
     Links {
         label: String,
         out: bool,
@@ -478,7 +479,11 @@ fn union_keys<'a>(a: impl Iterator<Item = &'a Pid>, b: impl Iterator<Item = &'a 
 type Link = (bool, String, String);
 
 /// The links of `g` by the key of the object they touch: vma -> object and mm -> object links
-/// (in), object -> object links (out of one, into the other).
+/// (in: vmas and mms list no links of their own), object -> object links (out, by the object
+/// that holds them only). So a link between two objects is told once: by its holder when that
+/// changed, and by the holder's coming or going when it was made or freed (S9's fork: `ring
+/// none -> anonmm2` on anonmm1, not also `ring from anonmm2 added` for the new anonmm2's link
+/// back).
 fn links_by_object(g: &RmapGraph) -> HashMap<&str, BTreeSet<Link>> {
     let key = |i: usize| g.objects.get(i).map(|o| o.key.as_str());
     let mut out: HashMap<&str, BTreeSet<Link>> = HashMap::new();
@@ -494,22 +499,38 @@ fn links_by_object(g: &RmapGraph) -> HashMap<&str, BTreeSet<Link>> {
         add(*i, (false, "mm".to_string(), mm.to_string()));
     }
     for (a, b, label) in &g.object_links {
-        if let (Some(ka), Some(kb)) = (key(*a), key(*b)) {
+        if let Some(kb) = key(*b) {
             add(*a, (true, label.clone(), kb.to_string()));
-            add(*b, (false, label.clone(), ka.to_string()));
         }
     }
     out
 }
 
 /// What changed on object `x` (before) to `y` (after), whose links were `lx` and are `ly`:
-/// each field, in `y`'s order then the fields gone, and each kind of link.
+/// each field, in `y`'s order then the fields gone, and each kind of link. A field named after
+/// a kind of link that changed (`ring position`, `ring (fork order)` beside `ring none ->
+/// anonmm2`; `parent`, `mm`) restates that link and is left out.
 fn object_deltas(
     x: &RmapObject,
     y: &RmapObject,
     lx: &BTreeSet<Link>,
     ly: &BTreeSet<Link>,
 ) -> Vec<ObjectDelta> {
+    // By (out, label): the other ends added and removed.
+    type Ends = (Vec<String>, Vec<String>);
+    let mut kinds: BTreeMap<(bool, &str), Ends> = BTreeMap::new();
+    for l in ly.difference(lx) {
+        kinds.entry((l.0, &l.1)).or_default().0.push(l.2.clone());
+    }
+    for l in lx.difference(ly) {
+        kinds.entry((l.0, &l.1)).or_default().1.push(l.2.clone());
+    }
+    let told_by_a_link = |name: &str| {
+        kinds.keys().any(|(_, label)| {
+            name.strip_prefix(label)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+        })
+    };
     let mut out = Vec::new();
     let field = |o: &RmapObject, name: &str| {
         o.fields
@@ -520,7 +541,7 @@ fn object_deltas(
     let names = y.fields.iter().chain(&x.fields).map(|(n, _)| n.as_str());
     let mut seen = HashSet::new();
     for name in names {
-        if !seen.insert(name) {
+        if !seen.insert(name) || told_by_a_link(name) {
             continue;
         }
         let (before, after) = (field(x, name), field(y, name));
@@ -531,15 +552,6 @@ fn object_deltas(
                 after,
             });
         }
-    }
-    // By (out, label): the other ends added and removed.
-    type Ends = (Vec<String>, Vec<String>);
-    let mut kinds: BTreeMap<(bool, &str), Ends> = BTreeMap::new();
-    for l in ly.difference(lx) {
-        kinds.entry((l.0, &l.1)).or_default().0.push(l.2.clone());
-    }
-    for l in lx.difference(ly) {
-        kinds.entry((l.0, &l.1)).or_default().1.push(l.2.clone());
     }
     // The links going out first (parent, ring), then those coming in.
     let mut kinds: Vec<_> = kinds.into_iter().collect();
