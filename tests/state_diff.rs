@@ -200,8 +200,9 @@ fn every_change_on_an_rmap_object_is_told_once() {
                                 "an in-link from an object: {at}"
                             ),
                             ObjectDelta::Field { name, .. } => assert!(
-                                !labels.iter().any(|l| name == l
-                                    || name.starts_with(&format!("{l} "))),
+                                !labels
+                                    .iter()
+                                    .any(|l| name == l || name.starts_with(&format!("{l} "))),
                                 "a field restating a link: {at}"
                             ),
                             ObjectDelta::Links { .. } => {}
@@ -272,6 +273,31 @@ fn reclaim_swaps_out_the_ptes_the_walk_finds() {
     assert_eq!(p2.after.map(|a| a.mapcount), Some(1));
 }
 
+/// A storm's children each write every page: each write copies the parent's page at that
+/// address (the parent wrote its pages in address order, p1 first), and the difference names
+/// that page as the source of every copy.
+#[test]
+fn every_copy_of_a_storm_names_the_page_it_copied() {
+    let (children, pages) = (5u32, 6u64);
+    let mut s = Session::new(rmapviz::scenario::storm(children, pages), &["modern"]);
+    let forked = 2 + children as usize;
+    let written = forked + children as usize;
+    let d = s.diff(0, forked, written).unwrap();
+    let text = rmapviz::report::diff::lines(&d, usize::MAX);
+    let copies: Vec<&String> = text.iter().filter(|l| l.contains("(copy of ")).collect();
+    assert_eq!(
+        copies.len(),
+        (u64::from(children) * pages) as usize,
+        "{text:#?}"
+    );
+    for c in d.ptes_how(|h| h == PteHow::Remapped) {
+        let i = (c.addr - 0x1000_0000) / 0x1000;
+        let new = c.after.into_page().unwrap();
+        let line = format!("  {new} new, map 1 (copy of p{})", i + 1);
+        assert!(text.contains(&line), "{line}: {text:#?}");
+    }
+}
+
 #[test]
 fn a_copy_on_write_makes_one_page_and_the_original_loses_a_mapping() {
     // S8 step 5: the parent writes x, mapped by the parent and two children.
@@ -291,6 +317,14 @@ fn a_copy_on_write_makes_one_page_and_the_original_loses_a_mapping() {
         let x = remapped[0].before.into_page().unwrap();
         assert_eq!(
             d.copied_from(copy).and_then(PteVal::into_page),
+            Some(x),
+            "{scheme}"
+        );
+        assert_eq!(
+            d.copy_sources()
+                .get(&copy)
+                .copied()
+                .and_then(PteVal::into_page),
             Some(x),
             "{scheme}"
         );

@@ -2,6 +2,8 @@
 //! difference as lines (`rmapviz diff`, the TUI's diff window) and as JSON (`rmapviz diff
 //! --json`).
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::model::{PteVal, Vma, hex};
@@ -46,12 +48,12 @@ pub fn pte_change_text(c: &PteChange) -> String {
     }
 }
 
-/// One page change: `p5 new, map 1 (copy of p1)`, `p2 freed`, `p1 map 3 -> 2`.
-pub fn page_change_text(d: &StateDiff, c: &PageChange) -> String {
+/// One page change: `p5 new, map 1 (copy of p1)`, `p2 freed`, `p1 map 3 -> 2`. `copy_of`: what
+/// the remapped pte now mapping a new page held before ([`StateDiff::copied_from`]).
+pub fn page_change_text(c: &PageChange, copy_of: Option<PteVal>) -> String {
     match (c.before, c.after) {
         (None, Some(a)) => {
-            let from = d
-                .copied_from(c.page)
+            let from = copy_of
                 .and_then(PteVal::into_page)
                 .map(|p| format!(" (copy of {p})"))
                 .unwrap_or_default();
@@ -206,7 +208,9 @@ pub fn summary(d: &StateDiff) -> String {
         }
     }
     // Mapcount changes, grouped by their numbers: `p1 map 3->2`, `4 pages map 1->2`.
+    // In the order each pair of numbers first comes; `at` finds a pair's group.
     let mut maps: Vec<((u32, u32), Vec<String>)> = Vec::new();
+    let mut at: HashMap<(u32, u32), usize> = HashMap::new();
     for p in &d.pages {
         let (Some(b), Some(a)) = (p.before, p.after) else {
             continue;
@@ -215,10 +219,11 @@ pub fn summary(d: &StateDiff) -> String {
             continue;
         }
         let key = (b.mapcount, a.mapcount);
-        match maps.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, v)) => v.push(p.page.to_string()),
-            None => maps.push((key, vec![p.page.to_string()])),
-        }
+        let i = *at.entry(key).or_insert_with(|| {
+            maps.push((key, Vec::new()));
+            maps.len() - 1
+        });
+        maps[i].1.push(p.page.to_string());
     }
     for ((b, a), pages) in maps.iter().take(3) {
         match pages.as_slice() {
@@ -324,8 +329,9 @@ pub fn lines(d: &StateDiff, limit: usize) -> Vec<String> {
         );
     }
     let (mut made, mut freed, mut changed) = (Vec::new(), Vec::new(), Vec::new());
+    let copies = d.copy_sources();
     for p in &d.pages {
-        let t = vec![page_change_text(d, p)];
+        let t = vec![page_change_text(p, copies.get(&p.page).copied())];
         if p.is_new() {
             made.push(t);
         } else if p.is_freed() {

@@ -278,12 +278,23 @@ impl StateDiff {
     }
 
     /// The page a remapped pte at `page`'s new mapping held before: what a copy-on-write copy
-    /// was copied from.
+    /// was copied from. One search of the ptes: for many pages, [`StateDiff::copy_sources`].
     pub fn copied_from(&self, page: PageId) -> Option<PteVal> {
         self.ptes
             .iter()
             .find(|c| c.how == PteHow::Remapped && c.after.into_page() == Some(page))
             .map(|c| c.before)
+    }
+
+    /// [`StateDiff::copied_from`] for every page at once, by page, in one pass over the ptes.
+    pub fn copy_sources(&self) -> HashMap<PageId, PteVal> {
+        let mut out = HashMap::new();
+        for c in self.ptes_how(|h| h == PteHow::Remapped) {
+            if let Some(page) = c.after.into_page() {
+                out.entry(page).or_insert(c.before);
+            }
+        }
+        out
     }
 
     fn processes(&mut self, a: &Simulation, b: &Simulation) {

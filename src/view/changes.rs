@@ -130,7 +130,7 @@ impl Changes {
                 Change::Changed
             };
             put(p.page.to_string().into(), how, &|| {
-                page_change_text(diff, p)
+                page_change_text(p, diff.copied_from(p.page))
             });
         }
         for o in diff.objects.iter().filter(|o| o.after.is_some()) {
