@@ -293,6 +293,64 @@ fn with_walk_every_frame_is_the_shot_of_its_step_or_candidate() {
     );
 }
 
+/// `record --presenter` and `record --panes` change every frame as they change `shot`'s
+/// picture of that step: presenter mode drops the footer and shows the step's note as a
+/// caption; `--panes graph,walk` keeps only the graph and the walk (no header, no footer).
+#[test]
+fn record_presents_and_keeps_only_the_panes_asked_for() {
+    let frames = |extra: &[&str]| {
+        let mut a = vec!["record", "S3", "--size", "100x30"];
+        a.extend_from_slice(extra);
+        replay(&String::from_utf8(out(&a)).unwrap()).1
+    };
+    let shot_of = |step: usize, extra: &[&str]| {
+        let step = step.to_string();
+        let mut a = vec!["shot", "S3", "--step", &step, "--size", "100x30"];
+        a.extend_from_slice(extra);
+        a.extend_from_slice(&["--format", "txt"]);
+        lines(&out(&a))
+    };
+    let plain = frames(&[]);
+    let presenter = frames(&["--presenter"]);
+    let slide = frames(&["--panes", "graph,walk"]);
+    // Steps 0 to 5, then the closing event.
+    assert_eq!((plain.len(), presenter.len(), slide.len()), (7, 7, 7));
+    // Step 5, S3's reclaim of p2.
+    let (plain5, presenter5, slide5) = (
+        plain[5].join("\n"),
+        presenter[5].join("\n"),
+        slide[5].join("\n"),
+    );
+    assert!(
+        plain5.contains("? help") && plain5.contains("rmapviz: S3"),
+        "{plain5}"
+    );
+    assert!(!presenter5.contains("? help"), "{presenter5}");
+    assert!(
+        presenter5.contains("Reclaim p2, the page at 0x11000."),
+        "{presenter5}"
+    );
+    assert!(
+        !slide5.contains("? help")
+            && !slide5.contains("rmapviz: S3")
+            && !slide5.contains("steps 5/5"),
+        "{slide5}"
+    );
+    assert!(slide5.contains("HIT"), "the walk pane: {slide5}");
+    for step in 0..=5 {
+        assert_eq!(
+            presenter[step],
+            shot_of(step, &["--presenter"]),
+            "step {step}"
+        );
+        assert_eq!(
+            slide[step],
+            shot_of(step, &["--panes", "graph,walk"]),
+            "step {step}"
+        );
+    }
+}
+
 #[test]
 fn same_input_same_bytes_in_every_format() {
     for f in ["txt", "ansi", "html", "svg", "png"] {
@@ -450,6 +508,22 @@ fn bad_input_exits_2_and_leaves_no_file() {
         "--delay NaN",
         &cast,
     );
+    // Panes for slides: an unknown one (named, with the list), none, or with --presenter.
+    for (panes, says) in [
+        (
+            &["--panes", "graph,legend"][..],
+            "--panes: unknown pane \"legend\" (expected a comma-separated list of: header, steps",
+        ),
+        (&["--panes", ""][..], "unknown pane \"\""),
+        (
+            &["--presenter", "--panes", "graph"][..],
+            "cannot be used with",
+        ),
+    ] {
+        let mut args = vec!["record", "S3", "-o", c];
+        args.extend_from_slice(panes);
+        assert_bad(&args, says, &cast);
+    }
     let mp4 = d.join("r.mp4");
     assert_bad(
         &["record", "S3", "-o", mp4.to_str().unwrap()],
