@@ -68,6 +68,35 @@ pub fn probe() -> Result<FrameAccess, OracleError> {
     })
 }
 
+/// The frame files, when `access` ([`probe`]'s answer) says they are readable, and what can be
+/// seen: when they cannot be opened after all (a limit on open files, say), the reason, rather
+/// than no frames without a word.
+pub fn open_frames(access: FrameAccess) -> (Option<Frames>, FrameAccess) {
+    frames_or_why(access, Frames::open)
+}
+
+fn frames_or_why(
+    access: FrameAccess,
+    open: impl FnOnce() -> Result<Frames, OracleError>,
+) -> (Option<Frames>, FrameAccess) {
+    if !access.frames {
+        return (None, access);
+    }
+    match open() {
+        Ok(f) => (Some(f), access),
+        Err(e) => (
+            None,
+            FrameAccess {
+                frames: false,
+                missing: Some(format!(
+                    "cannot open the frame files ({e}); frame numbers were not used, only the \
+                     pagemap flags (present, swapped, exclusive, file)"
+                )),
+            },
+        ),
+    }
+}
+
 /// Frame lookups in `/proc/kpagecount` and `/proc/kpageflags`, cached until [`Frames::forget`].
 pub struct Frames {
     count: File,
@@ -367,6 +396,36 @@ mod tests {
             frame.idle = self.aged;
             Some(frame)
         }
+    }
+
+    /// Frame files that cannot be opened although the probe could read them: the reason is
+    /// kept, for the trace's output, and no frames are used.
+    #[test]
+    fn frame_files_that_cannot_be_opened_say_why() {
+        let visible = FrameAccess {
+            frames: true,
+            missing: None,
+        };
+        let (frames, access) = frames_or_why(visible, || {
+            Err(OracleError::Failed(
+                "/proc/kpagecount: Too many open files (os error 24)".into(),
+            ))
+        });
+        assert!(frames.is_none());
+        assert!(!access.frames);
+        let why = access.missing.unwrap_or_default();
+        assert!(
+            why.contains("/proc/kpagecount: Too many open files") && why.contains("pagemap flags"),
+            "{why}"
+        );
+        // Frames the probe found hidden are not opened; its reason stays.
+        let hidden = FrameAccess {
+            frames: false,
+            missing: Some("CAP_SYS_ADMIN is needed".into()),
+        };
+        let (frames, access) = frames_or_why(hidden.clone(), || panic!("not opened when hidden"));
+        assert!(frames.is_none());
+        assert_eq!(access, hidden);
     }
 
     /// Whichever read DAMON ages the page before, a process whose smaps counted the page as

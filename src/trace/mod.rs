@@ -203,18 +203,10 @@ fn about(command: &str, kernel: &str, processes: u32) -> String {
 /// Runs `argv` under ptrace and records it.
 #[cfg(target_os = "linux")]
 pub fn trace(argv: &[String], opts: &TraceOptions) -> Result<Trace, TraceError> {
-    use crate::oracle::procfs::{Frames, kernel_release, probe};
+    use crate::oracle::procfs::{kernel_release, open_frames, probe};
 
     let access = probe().map_err(|e| TraceError::Unsupported(e.to_string()))?;
-    let frames = if access.frames {
-        Frames::open().ok()
-    } else {
-        None
-    };
-    let access = FrameAccess {
-        frames: frames.is_some(),
-        missing: access.missing,
-    };
+    let (frames, access) = open_frames(access);
     let check = opts.check.then(|| TraceCheck {
         access: access.clone(),
         ..TraceCheck::default()
