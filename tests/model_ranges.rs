@@ -197,6 +197,12 @@ fn a_size_keeping_mremap_move_may_span_several_vmas_and_gaps() {
             err(&mut s, mremap(1, 0x80000, 6, Some(8), 0x400000)),
             StepError::MremapSpan { .. }
         ));
+        // And one that shrinks (`tests/corpus/mremap_move_resize_spans.ron`: Linux 6.18 unmaps
+        // neither the tail nor the destination).
+        assert!(matches!(
+            err(&mut s, mremap(1, 0x80000, 9, Some(7), 0x500000)),
+            StepError::MremapSpan { .. }
+        ));
     }
 }
 
@@ -332,6 +338,48 @@ fn vma_prots(s: &Simulation, pid: u32) -> Vec<(u64, u64, String)> {
         .iter()
         .map(|v| (v.start, v.end, v.prot.to_string()))
         .collect()
+}
+
+#[test]
+fn mprotect_back_to_writable_maps_writable_only_exclusive_anonymous_and_shared_pages() {
+    // change_protection: taking write away makes every pte read-only. Giving it back makes a pte
+    // writable at once only where no write fault is needed (can_change_pte_writable): in a
+    // private vma an exclusive anonymous page; a page shared copy-on-write since a fork and a
+    // page-cache page keep faulting. A shared vma without write notification (shmem) takes the
+    // writable protection into every pte.
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x20000, 1, "rw"));
+    ok(&mut s, write(1, 0x20000, 1));
+    ok(&mut s, fork(1, 2)); // 0x20000 is now shared copy-on-write
+    ok(&mut s, mmap(1, 0x10000, 1, "rw"));
+    ok(&mut s, write(1, 0x10000, 1)); // exclusive
+    ok(&mut s, mmap_file(1, 0x30000, 1, "lib.so", false));
+    ok(&mut s, read(1, 0x30000, 1)); // the page-cache page
+    let shmem = Op::Mmap(MmapArgs {
+        pid: 1,
+        addr: 0x40000,
+        pages: 1,
+        prot: Prot::RW,
+        shared: true,
+        file: None,
+        offset: 0,
+    });
+    ok(&mut s, shmem);
+    ok(&mut s, write(1, 0x40000, 1));
+    let writable = |s: &Simulation, a| match pte(s, 1, a) {
+        PteVal::Page { writable, .. } => writable,
+        other => panic!("{a:#x}: {other:?}"),
+    };
+    for a in [0x10000, 0x20000, 0x30000, 0x40000] {
+        ok(&mut s, mprotect(1, a, 1, "r"));
+        assert!(!writable(&s, a), "{a:#x} read-only");
+        ok(&mut s, mprotect(1, a, 1, "rw"));
+    }
+    let got: Vec<bool> = [0x10000, 0x20000, 0x30000, 0x40000]
+        .into_iter()
+        .map(|a| writable(&s, a))
+        .collect();
+    assert_eq!(got, [true, false, false, true]);
 }
 
 #[test]

@@ -421,6 +421,39 @@ fn fork_and_exit_count_the_ptes_they_copy_and_zap() {
 }
 
 #[test]
+fn munmap_counts_the_vmas_it_removes_and_the_ptes_it_zaps() {
+    // do_vmi_munmap splits the vmas at the ends of the range, and unmap_region zaps every pte
+    // of the vmas in between: pages, zero-page ptes and swap entries alike.
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x10000, 4, "rw"));
+    ok(&mut s, mmap(1, 0x14000, 4, "r"));
+    ok(&mut s, write(1, 0x10000, 3));
+    ok(&mut s, read(1, 0x13000, 1));
+    ok(&mut s, read(1, 0x14000, 1));
+    ok(
+        &mut s,
+        Op::SwapOut {
+            pid: 1,
+            addr: 0x12000,
+        },
+    );
+    let r = s.step(
+        &Op::Munmap {
+            pid: 1,
+            addr: 0x11000,
+            pages: 5,
+        },
+        false,
+    );
+    assert_eq!(r.error, None);
+    let want = "munmap: pid 1 0x11000-0x16000: removed 2 vmas, zapped 4 ptes";
+    assert!(r.events.iter().any(|e| e == want), "{:#?}", r.events);
+    // Only the page below the range is still mapped.
+    assert!(matches!(pte(&s, 1, 0x10000), PteVal::Page { .. }));
+    assert_eq!(s.machine.all_ptes().len(), 1);
+}
+
+#[test]
 fn a_read_fault_names_the_page_it_faulted_and_the_neighbours_fault_around_mapped() {
     // do_read_fault maps the faulting page, and do_fault_around the other pages of its 16-pte
     // window that are in the page cache (all of a file's pages, until reclaim drops some).
