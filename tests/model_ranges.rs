@@ -320,6 +320,48 @@ fn an_mremap_in_place_that_does_not_grow_may_span_vmas_and_holes() {
     ));
 }
 
+#[test]
+fn an_mremap_grows_in_place_up_to_the_next_vma() {
+    // mremap_at / vma_expandable: a growth without MREMAP_MAYMOVE extends the vma in place when
+    // nothing is mapped between its end and the new end; a vma that starts right at the new end
+    // is no obstacle, one that starts below it is (ENOMEM). The range must end at the vma's end.
+    // The same steps agree with Linux 6.18 under `rmapviz check`.
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x10000, 2, "rw"));
+    ok(&mut s, mmap(1, 0x20000, 1, "r"));
+    ok(&mut s, mremap_in_place(1, 0x10000, 2, 4));
+    assert_eq!(
+        vma_ranges(&s, 1),
+        vec![(0x10000, 0x14000), (0x20000, 0x21000)]
+    );
+    ok(&mut s, mremap_in_place(1, 0x10000, 4, 16));
+    assert_eq!(
+        vma_ranges(&s, 1),
+        vec![(0x10000, 0x20000), (0x20000, 0x21000)]
+    );
+    assert!(matches!(
+        err(&mut s, mremap_in_place(1, 0x10000, 16, 17)),
+        StepError::MremapNoRoom {
+            new_end: 0x21000,
+            ..
+        }
+    ));
+    assert!(matches!(
+        err(&mut s, mremap_in_place(1, 0x10000, 8, 9)),
+        StepError::MremapNoRoom { end: 0x18000, .. }
+    ));
+    // Past the end of the user address space: the new size is out of range.
+    let last = rmapviz::model::USER_END - 0x1000;
+    ok(&mut s, mmap(1, last, 1, "rw"));
+    assert_eq!(
+        err(&mut s, mremap_in_place(1, last, 1, 2)),
+        StepError::OutOfRange {
+            start: last,
+            pages: 2
+        }
+    );
+}
+
 fn mprotect(pid: u32, addr: u64, pages: u64, prot: &str) -> Op {
     Op::Mprotect {
         pid,

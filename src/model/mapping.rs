@@ -305,13 +305,8 @@ impl Machine {
         match to {
             None => {
                 if new_pages > pages {
+                    // (check_range refused a new end past the user address space above.)
                     let new_end = addr + new_len;
-                    if new_end > super::types::USER_END {
-                        return Err(StepError::OutOfRange {
-                            start: addr,
-                            pages: new_pages,
-                        });
-                    }
                     if vma.end != end {
                         return Err(StepError::MremapNoRoom {
                             start: addr,
