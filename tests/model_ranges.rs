@@ -206,6 +206,27 @@ fn a_size_keeping_mremap_move_may_span_several_vmas_and_gaps() {
     }
 }
 
+#[test]
+fn an_mremap_may_move_a_range_to_the_pages_right_after_or_before_it() {
+    // mremap_to refuses a destination that overlaps the source (EINVAL); one that only touches
+    // it, starting at the source's end or ending at its start, is not an overlap. The ptes move
+    // with the range. The same steps agree with Linux 6.18 under `rmapviz check`.
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x10000, 2, "rw"));
+    ok(&mut s, write(1, 0x10000, 2));
+    let p = page(&s, 1, 0x11000);
+    ok(&mut s, mremap(1, 0x10000, 2, None, 0x12000));
+    assert_eq!(vma_ranges(&s, 1), vec![(0x12000, 0x14000)]);
+    assert_eq!(page(&s, 1, 0x13000), p);
+    ok(&mut s, mremap(1, 0x12000, 2, None, 0x10000));
+    assert_eq!(vma_ranges(&s, 1), vec![(0x10000, 0x12000)]);
+    assert_eq!(page(&s, 1, 0x11000), p);
+    assert!(matches!(
+        err(&mut s, mremap(1, 0x10000, 2, None, 0x11000)),
+        StepError::MremapOverlap { .. }
+    ));
+}
+
 fn munmap_op(pid: u32, addr: u64, pages: u64) -> Op {
     Op::Munmap { pid, addr, pages }
 }
