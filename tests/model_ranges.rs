@@ -227,6 +227,33 @@ fn an_mremap_may_move_a_range_to_the_pages_right_after_or_before_it() {
     ));
 }
 
+#[test]
+fn a_move_unmaps_what_was_at_the_destination_and_a_shrinking_move_drops_the_tail() {
+    // mremap_to with MREMAP_FIXED: do_munmap of the destination first, then a shrink unmaps the
+    // source past the new size, then move_vma moves what is left. A move that keeps the size has
+    // no tail to unmap. The same steps agree with Linux 6.18 under `rmapviz check`.
+    let mut s = sim("modern");
+    ok(&mut s, mmap(1, 0x10000, 4, "rw"));
+    ok(&mut s, write(1, 0x10000, 4));
+    let kept = [page(&s, 1, 0x10000), page(&s, 1, 0x11000)];
+    let dropped = [page(&s, 1, 0x12000), page(&s, 1, 0x13000)];
+    ok(&mut s, mmap(1, 0x40000, 2, "r"));
+    ok(&mut s, read(1, 0x40000, 2));
+    ok(&mut s, mremap(1, 0x10000, 4, Some(2), 0x40000));
+    assert_eq!(vma_ranges(&s, 1), vec![(0x40000, 0x42000)]);
+    assert_eq!([page(&s, 1, 0x40000), page(&s, 1, 0x41000)], kept);
+    assert!(dropped.iter().all(|&p| !s.machine.pages.is_alive(p)));
+    assert_eq!(s.machine.all_ptes().len(), 2, "the zero-page ptes are gone");
+    let r = s.step(&mremap(1, 0x40000, 2, None, 0x50000), false);
+    assert_eq!(r.error, None);
+    assert!(
+        !r.events.iter().any(|e| e.contains("nothing mapped")),
+        "{:#?}",
+        r.events
+    );
+    assert_eq!(vma_ranges(&s, 1), vec![(0x50000, 0x52000)]);
+}
+
 fn munmap_op(pid: u32, addr: u64, pages: u64) -> Op {
     Op::Munmap { pid, addr, pages }
 }
