@@ -239,7 +239,10 @@ fn a_move_unmaps_what_was_at_the_destination_and_a_shrinking_move_drops_the_tail
     let dropped = [page(&s, 1, 0x12000), page(&s, 1, 0x13000)];
     ok(&mut s, mmap(1, 0x40000, 2, "r"));
     ok(&mut s, read(1, 0x40000, 2));
-    ok(&mut s, mremap(1, 0x10000, 4, Some(2), 0x40000));
+    let r = s.step(&mremap(1, 0x10000, 4, Some(2), 0x40000), false);
+    assert_eq!(r.error, None);
+    let tail = "munmap: pid 1 0x12000-0x14000: removed 1 vma, zapped 2 ptes";
+    assert!(r.events.iter().any(|e| e == tail), "{:#?}", r.events);
     assert_eq!(vma_ranges(&s, 1), vec![(0x40000, 0x42000)]);
     assert_eq!([page(&s, 1, 0x40000), page(&s, 1, 0x41000)], kept);
     assert!(dropped.iter().all(|&p| !s.machine.pages.is_alive(p)));
