@@ -455,16 +455,7 @@ fn mprotect_back_to_writable_maps_writable_only_exclusive_anonymous_and_shared_p
     ok(&mut s, write(1, 0x10000, 1)); // exclusive
     ok(&mut s, mmap_file(1, 0x30000, 1, "lib.so", false));
     ok(&mut s, read(1, 0x30000, 1)); // the page-cache page
-    let shmem = Op::Mmap(MmapArgs {
-        pid: 1,
-        addr: 0x40000,
-        pages: 1,
-        prot: Prot::RW,
-        shared: true,
-        file: None,
-        offset: 0,
-    });
-    ok(&mut s, shmem);
+    ok(&mut s, mmap_shmem(1, 0x40000, 1));
     ok(&mut s, write(1, 0x40000, 1));
     let writable = |s: &Simulation, a| match pte(s, 1, a) {
         PteVal::Page { writable, .. } => writable,

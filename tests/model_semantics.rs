@@ -6,7 +6,7 @@
 mod common;
 
 use common::model::*;
-use rmapviz::model::{Cached, MmapArgs, Op, PageId, Prot, PteVal, StepError, page_list};
+use rmapviz::model::{Cached, Op, PageId, Prot, PteVal, StepError, page_list};
 
 #[test]
 fn read_of_untouched_anonymous_memory_maps_the_zero_page_and_a_write_replaces_it() {
@@ -35,18 +35,7 @@ fn fork_copies_ptes_only_of_private_vmas_with_anonymous_pages() {
         let mut s = sim(sc);
         ok(&mut s, mmap(1, 0x10000, 1, "rw")); // written: copied
         ok(&mut s, mmap(1, 0x20000, 1, "rw")); // only read: zero page, no anon_vma: not copied
-        ok(
-            &mut s,
-            Op::Mmap(MmapArgs {
-                pid: 1,
-                addr: 0x30000,
-                pages: 1,
-                prot: Prot::RW,
-                shared: true,
-                file: None,
-                offset: 0,
-            }),
-        );
+        ok(&mut s, mmap_shmem(1, 0x30000, 1));
         ok(&mut s, mmap_file(1, 0x40000, 1, "f", true));
         ok(&mut s, mmap_file(1, 0x50000, 1, "g", false));
         ok(&mut s, mmap(1, 0x60000, 2, "rw")); // written once, then a read: zero page in a vma with anon_vma
@@ -362,16 +351,7 @@ fn reclaim_drops_a_file_page_from_the_page_cache_and_writes_a_shmem_page_to_swap
         assert!(matches!(cached(&s, 0x100000), Cached::Absent), "{sc}");
         ok(&mut s, read(1, 0x100000, 1));
         assert_ne!(page(&s, 1, 0x100000), p, "{sc}: read back into a new page");
-        let shmem = Op::Mmap(MmapArgs {
-            pid: 1,
-            addr: 0x200000,
-            pages: 1,
-            prot: Prot::RW,
-            shared: true,
-            file: None,
-            offset: 0,
-        });
-        ok(&mut s, shmem);
+        ok(&mut s, mmap_shmem(1, 0x200000, 1));
         ok(&mut s, write(1, 0x200000, 1));
         let p = page(&s, 1, 0x200000);
         ok(&mut s, swap_out(1, 0x200000));
@@ -491,18 +471,7 @@ fn a_read_fault_names_the_page_it_faulted_and_the_neighbours_fault_around_mapped
 #[test]
 fn growing_a_shared_anonymous_mapping_does_not_grow_its_shmem_object() {
     let mut s = sim("modern");
-    ok(
-        &mut s,
-        Op::Mmap(MmapArgs {
-            pid: 1,
-            addr: 0x10000,
-            pages: 2,
-            prot: Prot::RW,
-            shared: true,
-            file: None,
-            offset: 0,
-        }),
-    );
+    ok(&mut s, mmap_shmem(1, 0x10000, 2));
     ok(
         &mut s,
         Op::Mremap {

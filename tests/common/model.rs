@@ -32,6 +32,19 @@ pub fn mmap_file(pid: u32, addr: u64, pages: u64, file: &str, shared: bool) -> O
     })
 }
 
+/// A shared anonymous mapping (a shmem object behind it).
+pub fn mmap_shmem(pid: u32, addr: u64, pages: u64) -> Op {
+    Op::Mmap(MmapArgs {
+        pid,
+        addr,
+        pages,
+        prot: Prot::RW,
+        shared: true,
+        file: None,
+        offset: 0,
+    })
+}
+
 pub fn write(pid: u32, addr: u64, pages: u64) -> Op {
     Op::Write { pid, addr, pages }
 }
