@@ -101,6 +101,33 @@ fn refused_ops_name_the_reason_and_change_nothing() {
 }
 
 #[test]
+fn the_top_page_of_the_user_half_is_never_mapped() {
+    // x86-64 with 4-level page tables: TASK_SIZE_MAX is 128 TiB less one page. Observed on Linux
+    // 6.18 with mmap(MAP_FIXED_NOREPLACE) of one anonymous page: at 0x7fffffffe000 it succeeds,
+    // at 0x7ffffffff000 it fails with ENOMEM. A range that would end past 0x7ffffffff000 is out
+    // of range for every op, and nothing is mapped.
+    let mut s = sim("modern");
+    assert_eq!(
+        err(&mut s, mmap(1, 0x7fff_ffff_f000, 1, "rw")),
+        StepError::OutOfRange {
+            start: 0x7fff_ffff_f000,
+            pages: 1
+        }
+    );
+    assert_eq!(vma_ranges(&s, 1), vec![]);
+    ok(&mut s, mmap(1, 0x7fff_ffff_e000, 1, "rw"));
+    ok(&mut s, write(1, 0x7fff_ffff_e000, 1));
+    assert_eq!(
+        vma_ranges(&s, 1),
+        vec![(0x7fff_ffff_e000, 0x7fff_ffff_f000)]
+    );
+    assert!(matches!(
+        err(&mut s, write(1, 0x7fff_ffff_e000, 2)),
+        StepError::OutOfRange { .. }
+    ));
+}
+
+#[test]
 fn an_mmap_refuses_an_offset_without_a_file_an_empty_name_and_an_offset_past_user_space() {
     // A scenario's mmap must say what it maps: an offset means a file, a file has a name, and
     // the offset (in pages) is at most the size of the user address space. Each is refused
@@ -409,7 +436,7 @@ fn an_mremap_grows_in_place_up_to_the_next_vma() {
         StepError::MremapNoRoom { end: 0x18000, .. }
     ));
     // Past the end of the user address space: the new size is out of range.
-    let last = rmapviz::model::USER_END - 0x1000;
+    let last = 0x7fff_ffff_e000;
     ok(&mut s, mmap(1, last, 1, "rw"));
     assert_eq!(
         err(&mut s, mremap_in_place(1, last, 1, 2)),

@@ -20,7 +20,7 @@ pub enum StepError {
     #[error("{what} {pages} is too large (at most {max} pages per op)", max = MAX_OP_PAGES)]
     TooManyPages { what: &'static str, pages: u64 },
     #[error(
-        "{start:#x} + {pages} pages goes past the end of the user address space (0x800000000000)"
+        "{start:#x} + {pages} pages goes past the end of the user address space (0x7ffffffff000)"
     )]
     OutOfRange { start: Addr, pages: u64 },
     #[error(

@@ -12,7 +12,7 @@ use super::page::{PageRmap, PageStore};
 use super::pte::{Pte, PteVal};
 use super::rmap::{MmOrigin, Scheme};
 use super::swap::Swap;
-use super::types::{Addr, FileId, MAX_OP_PAGES, MmId, PAGE_SIZE, PageId, Pid, USER_END, VmaId};
+use super::types::{Addr, FileId, MAX_OP_PAGES, MmId, PAGE_SIZE, PageId, Pid, TASK_SIZE, VmaId};
 use super::vma::{Mm, Process, Vma};
 
 /// The whole simulated memory manager, minus the rmap design.
@@ -274,7 +274,7 @@ impl Machine {
         }
         let end = addr
             .checked_add(pages * PAGE_SIZE)
-            .filter(|&e| e <= USER_END);
+            .filter(|&e| e <= TASK_SIZE);
         end.ok_or(StepError::OutOfRange { start: addr, pages })
     }
 }

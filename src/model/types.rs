@@ -6,8 +6,13 @@ use std::fmt;
 pub const PAGE_SIZE: u64 = 4096;
 /// log2(PAGE_SIZE).
 pub const PAGE_SHIFT: u32 = 12;
-/// First address past the user part of an x86_64 address space (47-bit).
+/// First address past the user half of an x86_64 address space (47-bit, 4-level page tables).
 pub const USER_END: u64 = 0x0000_8000_0000_0000;
+/// The end of what a process may map: Linux's `TASK_SIZE_MAX` on x86_64, one page below
+/// [`USER_END`] (the top page stays unmapped so that no instruction or access runs into the
+/// non-canonical addresses above it). On Linux 6.18, `mmap` of the page at 0x7fffffffe000
+/// succeeds and of the one at 0x7ffffffff000 fails with ENOMEM.
+pub const TASK_SIZE: u64 = USER_END - PAGE_SIZE;
 /// The most pages one op may touch. Keeps a typo from asking for terabytes of model memory.
 pub const MAX_OP_PAGES: u64 = 1 << 22;
 
