@@ -144,7 +144,7 @@ type ProcVmas = (Vec<VmaShape>, BTreeMap<Addr, u64>);
 
 /// Where [`observe`] reads the kernel's state from: `/proc` ([`Procfs`]), or a stand-in in
 /// tests that checks the order of the reads.
-trait Source {
+trait KernelSource {
     /// Process `real`'s vmas (and its referenced pages when frames are visible).
     fn vmas(&mut self, real: i32) -> Result<ProcVmas, OracleError>;
     /// Process `real`'s pagemap entries in `ranges`, by address (empty ones too).
@@ -164,7 +164,7 @@ struct Procfs<'a> {
     frames: Option<Frames>,
 }
 
-impl Source for Procfs<'_> {
+impl KernelSource for Procfs<'_> {
     /// From smaps, with the referenced pages, when frames are visible; else from maps.
     fn vmas(&mut self, real: i32) -> Result<ProcVmas, OracleError> {
         let read = |what: &str| {
@@ -273,7 +273,7 @@ pub fn observe(
     observe_from(&mut kernel, procs, model_ranges, with_frames)
 }
 
-/// [`observe`] from any [`Source`]. The order of the reads matters. Every process's smaps is
+/// [`observe`] from any [`KernelSource`]. The order of the reads matters. Every process's smaps is
 /// read first, then every pagemap with the flags of the frames it shows, each frame once (a
 /// frame mapped by several processes is read with the first of them). DAMON
 /// may age a page (set PG_idle and move its ptes' young bits to the page, which smaps counts in
@@ -282,7 +282,7 @@ pub fn observe(
 /// therefore mark idle every page that was aged before any smaps read could count it; a page
 /// aged later is marked too, which only widens the allowed count.
 fn observe_from(
-    kernel: &mut dyn Source,
+    kernel: &mut dyn KernelSource,
     procs: &[(Pid, i32)],
     model_ranges: &BTreeMap<Pid, Vec<(Addr, Addr)>>,
     with_frames: bool,
@@ -362,7 +362,7 @@ mod tests {
         }
     }
 
-    impl Source for Damon {
+    impl KernelSource for Damon {
         fn vmas(&mut self, _real: i32) -> Result<ProcVmas, OracleError> {
             self.tick();
             let vma = VmaShape {
