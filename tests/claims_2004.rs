@@ -4,6 +4,7 @@
 //! anonmm's handling of dead mms.
 
 mod common;
+use common::model::{fork, mmap, mremap, ok, page, sim, write};
 use common::*;
 use rmapviz::model::{PteVal, WalkKind};
 
@@ -70,6 +71,36 @@ fn anonmm_copies_shared_pages_at_mremap_instead() {
         r.steps[6].error.is_some(),
         "the copy went to swap: nothing left to reclaim"
     );
+}
+
+#[test]
+fn anonmm_copies_at_mremap_only_the_pages_still_shared() {
+    // §3.3, rmap 11: only a page with more than one mapping is copied before its pte moves; a
+    // page the parent maps alone (the child wrote its own copy of it) moves as it is, and its
+    // index is rewritten to the new address.
+    let mut s = sim("anonmm");
+    ok(&mut s, mmap(1, 0x10000, 2, "rw"));
+    ok(&mut s, write(1, 0x10000, 2));
+    ok(&mut s, fork(1, 2));
+    ok(&mut s, write(2, 0x11000, 1));
+    let (shared, alone) = (page(&s, 1, 0x10000), page(&s, 1, 0x11000));
+    assert_eq!(s.machine.pages.get(alone).mapcount(), 1);
+    let r = s.step(&mremap(1, 0x10000, 2, None, 0x80000), false);
+    assert_eq!(r.error, None);
+    let cows: Vec<_> = r.events.iter().filter(|e| e.contains("cows")).collect();
+    assert_eq!(cows, ["mremap moved 1 cows"]);
+    assert_eq!(
+        page(&s, 2, 0x10000),
+        shared,
+        "the child keeps the shared page"
+    );
+    assert_ne!(page(&s, 1, 0x80000), shared, "the parent has a copy");
+    assert_eq!(
+        page(&s, 1, 0x81000),
+        alone,
+        "the page mapped once is not copied"
+    );
+    assert_eq!(s.machine.pages.get(alone).rmap().index, 0x81000);
 }
 
 /// A page shared while on swap; the parent moves its swap pte; both fault it back in.

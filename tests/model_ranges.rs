@@ -166,27 +166,6 @@ fn an_mmap_refuses_an_offset_without_a_file_an_empty_name_and_an_offset_past_use
     ok(&mut s, with(0x20000, None, 0));
 }
 
-fn mremap(pid: u32, addr: u64, pages: u64, new_pages: Option<u64>, to: u64) -> Op {
-    Op::Mremap {
-        pid,
-        addr,
-        pages,
-        new_pages,
-        to: Some(to),
-    }
-}
-
-fn vma_ranges(s: &Simulation, pid: u32) -> Vec<(u64, u64)> {
-    s.machine
-        .proc(pid)
-        .unwrap()
-        .mm
-        .vmas
-        .iter()
-        .map(|v| (v.start, v.end))
-        .collect()
-}
-
 #[test]
 fn a_size_keeping_mremap_move_may_span_several_vmas_and_gaps() {
     // Found by `rmapviz check S7` on Linux 6.18 and confirmed with a small C program: since

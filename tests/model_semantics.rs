@@ -189,6 +189,69 @@ fn vma_merging_follows_the_kernel() {
 }
 
 #[test]
+fn a_new_or_moved_vma_merges_with_the_vmas_on_both_sides() {
+    // vma_merge_new_range: an mmap that fills the hole between two compatible vmas, and a range
+    // moved back between the two halves it was taken from, leave one vma.
+    // tests/corpus/merge_on_both_sides.ron makes the same steps and agrees with Linux 6.18
+    // under `rmapviz check`.
+    for sc in BOTH {
+        let mut s = sim(sc);
+        ok(&mut s, mmap(1, 0x10000, 2, "rw"));
+        ok(&mut s, mmap(1, 0x14000, 2, "rw"));
+        ok(&mut s, mmap(1, 0x12000, 2, "rw"));
+        assert_eq!(vma_ranges(&s, 1), [(0x10000, 0x16000)], "{sc}");
+        ok(&mut s, mmap(1, 0x20000, 4, "rw"));
+        ok(&mut s, write(1, 0x20000, 4));
+        let p = page(&s, 1, 0x21000);
+        ok(&mut s, mremap(1, 0x21000, 1, None, 0x80000));
+        ok(&mut s, mremap(1, 0x80000, 1, None, 0x21000));
+        assert_eq!(
+            vma_ranges(&s, 1),
+            [(0x10000, 0x16000), (0x20000, 0x24000)],
+            "{sc}"
+        );
+        assert_eq!(page(&s, 1, 0x21000), p, "{sc}");
+    }
+}
+
+#[test]
+fn a_vma_merged_into_a_faulted_neighbour_has_its_anon_vma() {
+    // A new vma merged into a neighbour that has an anon_vma is part of a vma with an anon_vma:
+    // fork copies its ptes (vma_needs_copy; tests/corpus/merge_on_both_sides.ron, checked on
+    // Linux 6.18) and mremap keeps its vm_pgoff (copy_vma, docs/semantics.md §6.2).
+    for sc in BOTH {
+        let mut s = sim(sc);
+        ok(&mut s, mmap(1, 0x30000, 1, "rw"));
+        ok(&mut s, write(1, 0x30000, 1));
+        ok(&mut s, mmap(1, 0x31000, 1, "rw"));
+        ok(&mut s, mmap(1, 0x41000, 1, "rw"));
+        ok(&mut s, write(1, 0x41000, 1));
+        ok(&mut s, mmap(1, 0x40000, 1, "rw"));
+        assert_eq!(
+            vma_ranges(&s, 1),
+            [(0x30000, 0x32000), (0x40000, 0x42000)],
+            "{sc}"
+        );
+        ok(&mut s, fork(1, 2));
+        for a in [0x30000, 0x41000] {
+            assert_eq!(page(&s, 2, a), page(&s, 1, a), "{sc}: {a:#x}");
+        }
+        ok(&mut s, mremap(1, 0x30000, 2, None, 0x80000));
+        ok(&mut s, mremap(1, 0x40000, 2, None, 0x90000));
+        let pgoffs: Vec<_> = s
+            .machine
+            .proc(1)
+            .unwrap()
+            .mm
+            .vmas
+            .iter()
+            .map(|v| (v.start, v.pgoff))
+            .collect();
+        assert_eq!(pgoffs, [(0x80000, 0x30), (0x90000, 0x40)], "{sc}");
+    }
+}
+
+#[test]
 fn reclaim_of_a_shared_page_leaves_the_same_swap_entry_in_every_sharer_and_swapin_shares_it() {
     // §6.2 steps 4-7.
     for sc in BOTH {

@@ -178,3 +178,68 @@ impl Walk {
             .filter_map(|v| v.addr.map(|a| (v.pid, a)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_walk_kinds_are_named_after_the_kernel_functions() {
+        assert_eq!(WalkKind::TryToUnmap.as_str(), "try_to_unmap");
+        assert_eq!(WalkKind::PageReferenced.as_str(), "page_referenced");
+    }
+
+    #[test]
+    fn the_walk_of_a_page_whose_object_is_gone_visits_nothing_and_says_so() {
+        let w = WalkPlan::freed("anonmm3");
+        assert_eq!(w.object, "anonmm3 (freed)");
+        assert!(w.candidates.is_empty());
+        assert_eq!(w.nodes_visited, 0);
+    }
+
+    #[test]
+    fn the_first_k_candidates_count_only_their_own_outcomes() {
+        let visit = |outcome| Visit {
+            pid: 1,
+            vma_start: None,
+            vma_end: None,
+            addr: None,
+            outcome,
+            vma: None,
+            via: String::new(),
+        };
+        let w = Walk {
+            kind: WalkKind::TryToUnmap,
+            page: PageId(0),
+            mapcount: 2,
+            object: "av1".into(),
+            visits: [
+                Outcome::Miss,
+                Outcome::Hit,
+                Outcome::Out,
+                Outcome::Skip,
+                Outcome::Hit,
+            ]
+            .map(visit)
+            .to_vec(),
+            lost: vec![Lost {
+                pid: 2,
+                addr: 0x1000,
+            }],
+            hit: 2,
+            miss: 1,
+            out: 1,
+            skip: 1,
+            unmapped_all: true,
+            planned: 6,
+            nodes_visited: 3,
+            referenced: 2,
+        };
+        let f = w.first(3);
+        assert_eq!((f.hit, f.miss, f.out, f.skip), (1, 1, 1, 0));
+        assert_eq!(f.candidates(), 3);
+        assert!(f.lost.is_empty() && !f.unmapped_all && f.referenced == 0);
+        let all = w.first(9);
+        assert_eq!((all.hit, all.miss, all.out, all.skip), (2, 1, 1, 1));
+    }
+}

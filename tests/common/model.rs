@@ -57,6 +57,18 @@ pub fn fork(pid: u32, child: u32) -> Op {
     Op::Fork { pid, child }
 }
 
+/// An mremap that moves the range to `to` (MREMAP_MAYMOVE | MREMAP_FIXED), resized to
+/// `new_pages` if given.
+pub fn mremap(pid: u32, addr: u64, pages: u64, new_pages: Option<u64>, to: u64) -> Op {
+    Op::Mremap {
+        pid,
+        addr,
+        pages,
+        new_pages,
+        to: Some(to),
+    }
+}
+
 pub fn ok(s: &mut Simulation, op: Op) {
     let r = s.step(&op, false);
     assert!(r.error.is_none(), "{op}: {:?}", r.error);
@@ -76,6 +88,18 @@ pub fn page(s: &Simulation, pid: u32, addr: u64) -> PageId {
         PteVal::Page { page, .. } => page,
         other => panic!("pid {pid} {addr:#x}: {other:?}"),
     }
+}
+
+/// (start, end) of each of `pid`'s vmas, in address order.
+pub fn vma_ranges(s: &Simulation, pid: u32) -> Vec<(u64, u64)> {
+    s.machine
+        .proc(pid)
+        .unwrap()
+        .mm
+        .vmas
+        .iter()
+        .map(|v| (v.start, v.end))
+        .collect()
 }
 
 pub const BOTH: [&str; 2] = ["modern", "anon-vma"];
