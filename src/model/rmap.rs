@@ -373,3 +373,27 @@ impl Clone for Box<dyn Scheme> {
         self.clone_box()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::schemes::SCHEMES;
+
+    #[test]
+    fn a_page_points_at_its_rmap_object_through_mapping_except_under_pte_chains() {
+        // The object-based designs keep the rmap object in page->mapping; pte chains (2.5.27 -
+        // 2.6.6) keep the page's ptes in the union page->pte (pte.direct or pte.chain).
+        for info in SCHEMES {
+            let want = if info.name == "pte-chain" {
+                ("page->pte", "pte.chain")
+            } else {
+                ("page->mapping", "mapping")
+            };
+            assert_eq!(
+                (info.page_pointer(), info.page_link()),
+                want,
+                "{}",
+                info.name
+            );
+        }
+    }
+}
