@@ -161,17 +161,19 @@ impl<'a> Builder<'a> {
                         j += 1;
                     }
                 }
-                let gid = format!("vmas@{}@{}", mm_id(p.pid), hex(vmas[i].start));
-                let expanded = j - i >= 3 && opts.expanded.contains(&gid);
-                if j - i >= 3 && !expanded {
-                    self.vma_group(mm, p, &vmas[i..j], gid);
+                // A single vma has no group id to make.
+                let gid =
+                    (j - i >= 3).then(|| format!("vmas@{}@{}", mm_id(p.pid), hex(vmas[i].start)));
+                let expanded = gid.as_ref().is_some_and(|g| opts.expanded.contains(g));
+                if let Some(gid) = gid.as_ref().filter(|_| !expanded) {
+                    self.vma_group(mm, p, &vmas[i..j], gid.clone());
                     i = j;
                     continue;
                 }
                 // One vma, or every vma of a run the user expanded (each naming its group, so
                 // that Enter on it folds the run again).
                 let end = if expanded { j } else { i + 1 };
-                let grouping = member_of(expanded, &gid);
+                let grouping = gid.map_or(Grouping::Alone, |g| member_of(expanded, &g));
                 for v in &vmas[i..end] {
                     let more = extra.get(&v.id).copied().unwrap_or_default();
                     self.vma(mm, p, v, (stats, more), grouping.clone());

@@ -59,6 +59,13 @@ impl Detail {
 /// the cells of the part kept (before the ellipsis).
 fn cut_point(s: &str, width: usize) -> Option<(usize, usize)> {
     use unicode_width::UnicodeWidthChar;
+    // Printable ASCII, as most labels are: a cell a byte.
+    if is_plain(s) {
+        return (s.len() > width).then(|| {
+            let w = width.saturating_sub(1);
+            (w, w)
+        });
+    }
     let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
     if total <= width {
         return None;
@@ -75,6 +82,11 @@ fn cut_point(s: &str, width: usize) -> Option<(usize, usize)> {
     Some((bytes, w))
 }
 
+/// Whether `s` is printable ASCII only (one cell per byte).
+fn is_plain(s: &str) -> bool {
+    s.bytes().all(|b| (b' '..=b'~').contains(&b))
+}
+
 /// `s` cut to at most `width` cells, ending in `ellipsis` (one cell) when something was cut.
 pub fn cut_to(s: &str, width: usize, ellipsis: &str) -> String {
     match cut_point(s, width) {
@@ -88,6 +100,7 @@ pub fn cut_to(s: &str, width: usize, ellipsis: &str) -> String {
 pub fn cut_width(s: &str, width: usize) -> usize {
     use unicode_width::UnicodeWidthStr;
     match cut_point(s, width) {
+        None if is_plain(s) => s.len(),
         None => s.width(),
         Some((_, w)) => w + usize::from(width > 0),
     }

@@ -11,7 +11,7 @@
 //! are always shown on their own.
 
 use petgraph::stable_graph::{NodeIndex, StableGraph};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use crate::model::{Addr, Outcome, Pid, Walk, hex};
 
@@ -475,7 +475,7 @@ pub struct Graph {
     pub walk: Option<WalkInfo>,
     /// The scheme shown.
     pub scheme: &'static str,
-    ids: HashMap<String, NodeIndex>,
+    ids: foldhash::HashMap<String, NodeIndex>,
 }
 
 impl Graph {
@@ -485,7 +485,7 @@ impl Graph {
             graph: StableGraph::new(),
             walk: None,
             scheme,
-            ids: HashMap::new(),
+            ids: foldhash::HashMap::default(),
         }
     }
 

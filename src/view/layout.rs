@@ -23,7 +23,7 @@ use petgraph::visit::EdgeRef;
 use super::cells::{self, Cell};
 use super::detail::{Detail, MAX_TEXT};
 use super::graph::{EdgeKind, Graph};
-use super::route::{self, Route};
+use super::route::{self, Route, Rows};
 
 /// How often a gap is re-routed to resolve rows where unrelated edges would meet.
 const MAX_RESOLVE_ROUNDS: usize = 12;
@@ -172,24 +172,59 @@ fn text_width(g: &Graph, n: NodeIndex, d: Detail) -> u16 {
     (w.min(MAX_TEXT as usize)) as u16
 }
 
-/// The width of each column at level `d`: its widest node text, at least its heading.
-pub fn column_widths(g: &Graph, d: Detail) -> [u16; 4] {
-    let mut widths = [0u16; 4];
-    for i in g.graph.node_indices() {
-        let c = g.node(i).kind.column();
-        widths[c] = widths[c].max(text_width(g, i, d));
+/// The cells every node's text takes at every level of detail, and each column's width at
+/// every level: measured once per graph, for its layouts and for the width at each level.
+#[derive(Clone, Debug, Default)]
+pub struct Measure {
+    /// By node index, the cells at each level of [`Detail::ALL`].
+    nodes: Vec<[u16; 4]>,
+    /// By column, its width at each level: its widest node text, at least its heading.
+    columns: [[u16; 4]; 4],
+}
+
+impl Measure {
+    /// Measures every node of `g` at every level.
+    pub fn of(g: &Graph) -> Measure {
+        let mut nodes = vec![[0u16; 4]; petgraph::visit::NodeIndexable::node_bound(&g.graph)];
+        let mut columns = [[0u16; 4]; 4];
+        for i in g.graph.node_indices() {
+            let c = g.node(i).kind.column();
+            for (k, &d) in Detail::ALL.iter().enumerate() {
+                let w = text_width(g, i, d);
+                nodes[i.index()][k] = w;
+                columns[c][k] = columns[c][k].max(w);
+            }
+        }
+        // An mm -> object edge passes through the vma column on a row of its own.
+        let dummies = g
+            .graph
+            .edge_indices()
+            .any(|e| g.graph[e].kind == EdgeKind::MmObject);
+        for (k, d) in Detail::ALL.iter().enumerate() {
+            if dummies {
+                columns[1][k] = columns[1][k].max(3);
+            }
+            for (c, name) in d.headings().iter().enumerate() {
+                columns[c][k] = columns[c][k].max(name.len() as u16);
+            }
+        }
+        Measure { nodes, columns }
     }
-    // An mm -> object edge passes through the vma column on a row of its own.
-    if g.graph
-        .edge_indices()
-        .any(|e| g.graph[e].kind == EdgeKind::MmObject)
-    {
-        widths[1] = widths[1].max(3);
+
+    /// The cells of node `n`'s text at level `d`.
+    fn node(&self, n: NodeIndex, d: Detail) -> u16 {
+        self.nodes.get(n.index()).map_or(0, |w| w[level(d)])
     }
-    for (w, name) in widths.iter_mut().zip(d.headings()) {
-        *w = (*w).max(name.len() as u16);
+
+    /// The width of each column at level `d`.
+    pub fn columns(&self, d: Detail) -> [u16; 4] {
+        self.columns.map(|c| c[level(d)])
     }
-    widths
+}
+
+/// The place of `d` in [`Detail::ALL`].
+fn level(d: Detail) -> usize {
+    Detail::ALL.iter().position(|&x| x == d).unwrap_or(0)
 }
 
 /// Cells of the gap after a column that has `lanes` lanes: a blank, the lanes, the line into
@@ -211,7 +246,12 @@ pub fn gutter_width(links: u16, d: Detail) -> u16 {
 /// The width `g` would take laid out at level `d`, given `base`, a layout of `g` at any
 /// level: rows and lanes do not depend on the level, only the column widths do.
 pub fn width_at(g: &Graph, base: &Layout, d: Detail) -> u16 {
-    let w = column_widths(g, d);
+    width_measured(&Measure::of(g), base, d)
+}
+
+/// [`width_at`] from the measure of the graph.
+pub fn width_measured(m: &Measure, base: &Layout, d: Detail) -> u16 {
+    let w = m.columns(d);
     w.iter().sum::<u16>()
         + base.lanes.iter().map(|&l| gap_width(l, d)).sum::<u16>()
         + gutter_width(base.links, d)
@@ -224,6 +264,11 @@ pub fn layout(g: &Graph) -> Layout {
 
 /// Lays `g` out with the node texts of level `d`.
 pub fn layout_at(g: &Graph, d: Detail) -> Layout {
+    layout_measured(g, d, &Measure::of(g))
+}
+
+/// [`layout_at`], the node texts measured already.
+pub fn layout_measured(g: &Graph, d: Detail, m: &Measure) -> Layout {
     let mut cols: [Vec<Item>; 4] = Default::default();
 
     // Column 1 (vmas) in pid/address order, with an empty row for an mm without vmas and a
@@ -286,15 +331,10 @@ pub fn layout_at(g: &Graph, d: Detail) -> Layout {
         ..Layout::default()
     };
     // Widths of the columns are known before rows are.
-    let widths = column_widths(g, d);
-    // Each node's text is formatted once here, not at every use.
-    let mut node_widths = vec![0u16; petgraph::visit::NodeIndexable::node_bound(&g.graph)];
-    for i in g.graph.node_indices() {
-        node_widths[i.index()] = text_width(g, i, d);
-    }
+    let widths = m.columns(d);
     let mut routes: Vec<Route> = Vec::new();
     let mut all_cells = cells::CellGrid::default();
-    let tw = |n: NodeIndex| node_widths[n.index()];
+    let tw = |n: NodeIndex| m.node(n, d);
     let mut bumped = false;
 
     // Column geometry depends on the lanes of each gap, which depend on rows: place and route
@@ -306,14 +346,14 @@ pub fn layout_at(g: &Graph, d: Detail) -> Layout {
     // Objects and pages first, opening rows in the columns to their left where a node needs more
     // rows than its neighbour has (an object with several pages).
     for c in 2..4 {
-        let rows = placed_rows(&cols);
+        let rows = placed_rows(g, &cols);
         cols[c] = place_column(g, c, &mut cols, &rows, true);
     }
     for gap in 0..3 {
         let right = gap + 1;
         if right == 3 && bumped {
             // Objects moved while gap 1 was routed: pages follow them.
-            let rows = placed_rows(&cols);
+            let rows = placed_rows(g, &cols);
             cols[3] = place_column(g, 3, &mut cols, &rows, false);
         }
         let mut rounds = 0;
@@ -419,11 +459,8 @@ pub fn layout_at(g: &Graph, d: Detail) -> Layout {
     lay
 }
 
-fn placed_rows(cols: &[Vec<Item>; 4]) -> HashMap<NodeIndex, u32> {
-    cols.iter()
-        .flatten()
-        .filter_map(|it| it.node.map(|n| (n, it.row)))
-        .collect()
+fn placed_rows(g: &Graph, cols: &[Vec<Item>; 4]) -> Rows {
+    Rows::of_nodes(g, cols.iter().flatten())
 }
 
 /// A node (or dummy, or spacer) of a column while rows are being chosen.
@@ -476,16 +513,11 @@ fn place_column(
     g: &Graph,
     c: usize,
     cols: &mut [Vec<Item>; 4],
-    rows: &HashMap<NodeIndex, u32>,
+    rows: &Rows,
     open: bool,
 ) -> Vec<Item> {
     // Edges that pass through a column to the left, by the row of their dummy there.
-    let dummy_row: HashMap<EdgeIndex, u32> = cols
-        .iter()
-        .take(c)
-        .flatten()
-        .filter_map(|it| it.dummy.map(|e| (e, it.row)))
-        .collect();
+    let dummy_row = Rows::of_dummies(g, cols.iter().take(c).flatten());
     let mut items: Vec<(u32, (u64, u64), Item)> = g
         .graph
         .node_indices()
@@ -494,10 +526,10 @@ fn place_column(
             let mut want = u32::MAX;
             for e in g.graph.edges_directed(i, petgraph::Direction::Incoming) {
                 let src = e.source();
-                let r = if let Some(&r) = dummy_row.get(&e.id()) {
+                let r = if let Some(r) = dummy_row.get(e.id().index()) {
                     Some(r)
                 } else if g.node(src).kind.column() + 1 == c {
-                    rows.get(&src).copied()
+                    rows.get(src.index())
                 } else {
                     None
                 };
@@ -514,7 +546,7 @@ fn place_column(
             if g.graph[e].kind == EdgeKind::VmaPage
                 && let Some((src, _)) = g.graph.edge_endpoints(e)
             {
-                let want = rows.get(&src).copied().unwrap_or(u32::MAX);
+                let want = rows.get(src.index()).unwrap_or(u32::MAX);
                 items.push((want, (u64::MAX, e.index() as u64), Item::dummy(e)));
             }
         }

@@ -51,6 +51,8 @@ pub struct StepView {
     layouts: [OnceLock<Layout>; 4],
     /// The width of the layout at each level, from the first layout made.
     widths: OnceLock<[u16; 4]>,
+    /// The node texts measured at every level, for the layouts and their widths.
+    measure: OnceLock<layout::Measure>,
 }
 
 impl StepView {
@@ -79,6 +81,7 @@ impl StepView {
             rmap: rv,
             layouts: Default::default(),
             widths: OnceLock::new(),
+            measure: OnceLock::new(),
         }
     }
 
@@ -104,7 +107,13 @@ impl StepView {
     }
 
     fn at(&self, k: usize) -> &Layout {
-        self.layouts[k].get_or_init(|| layout::layout_at(&self.graph, Detail::ALL[k]))
+        self.layouts[k]
+            .get_or_init(|| layout::layout_measured(&self.graph, Detail::ALL[k], self.measure()))
+    }
+
+    fn measure(&self) -> &layout::Measure {
+        self.measure
+            .get_or_init(|| layout::Measure::of(&self.graph))
     }
 
     /// The layout for a pane `width` cells wide: the most detailed one that fits, or the
@@ -138,7 +147,7 @@ impl StepView {
                 Some(l) => l,
                 None => self.at(g),
             };
-            Detail::ALL.map(|d| layout::width_at(&self.graph, base, d))
+            Detail::ALL.map(|d| layout::width_measured(self.measure(), base, d))
         })
     }
 

@@ -8,30 +8,29 @@ use super::graph::{Grouping, Members, Node, NodeKind, node};
 
 /// A vma's label at every level of detail: (full, [brief, compact, tight]).
 pub(super) fn vma_labels(m: &Machine, v: &Vma, ptes: Option<&PteStats>) -> (String, [String; 3]) {
-    let range = format!("{}-{} pg {}", hex(v.start), hex(v.end), hex(v.pgoff));
-    // The end without its 0x: still read as hex after the start's.
-    let compact_range = format!("{}-{:x} pg {}", hex(v.start), v.end, hex(v.pgoff));
-    let prot = if v.prot.to_string().is_empty() {
-        "---".to_string()
-    } else {
-        v.prot.to_string()
-    };
+    use std::fmt::Write;
+    // The end without its 0x in the compact range: still read as hex after the start's.
+    let (start, pgoff) = (hex(v.start), hex(v.pgoff));
+    let compact_range = format!("{start}-{:x} pg {pgoff}", v.end);
+    let prot = v.prot.to_string();
+    let prot = if prot.is_empty() { "---" } else { &prot };
     let file = match v.file {
-        Some(f) if m.file(f).shmem => " shmem".to_string(),
-        Some(f) => format!(" {}", m.file(f).name),
-        None => String::new(),
+        Some(f) if m.file(f).shmem => " shmem",
+        Some(f) => &format!(" {}", m.file(f).name),
+        None => "",
     };
-    let brief = format!("{range} {prot}{file}");
+    let brief = format!("{start}-{} pg {pgoff} {prot}{file}", hex(v.end));
     let mut full = brief.clone();
     if v.shared && v.file.is_some_and(|f| !m.file(f).shmem) {
         full.push_str(" shared");
     }
     if let Some(p) = ptes {
+        // Writing into a String cannot fail.
         if p.zero > 0 {
-            full.push_str(&format!(" {}z", p.zero));
+            let _ = write!(full, " {}z", p.zero);
         }
         if p.swap > 0 {
-            full.push_str(&format!(" {}sw", p.swap));
+            let _ = write!(full, " {}sw", p.swap);
         }
     }
     (

@@ -13,7 +13,7 @@
 //! texts, after the arrowheads of the vma -> object edges, so that they never share a cell with
 //! an edge that leads to a page (where a ring would read as a second mapping of the page).
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::{EdgeRef, IntoEdgeReferences};
 use std::collections::BTreeMap;
@@ -75,6 +75,47 @@ fn has_arrow(k: EdgeKind, gap: usize) -> bool {
     }
 }
 
+/// A row for each node or edge index: what a column's items say, looked up by index rather
+/// than hashed (a gap of a thousand processes looks up every end of every edge).
+pub(crate) struct Rows(Vec<u32>);
+
+impl Rows {
+    const NONE: u32 = u32::MAX;
+
+    fn with(bound: usize, pairs: impl Iterator<Item = (usize, u32)>) -> Rows {
+        let mut v = vec![Self::NONE; bound];
+        for (i, r) in pairs {
+            if let Some(slot) = v.get_mut(i) {
+                *slot = r;
+            }
+        }
+        Rows(v)
+    }
+
+    /// The rows of the nodes among `items`.
+    pub(crate) fn of_nodes<'i>(g: &Graph, items: impl Iterator<Item = &'i Item>) -> Rows {
+        let bound = petgraph::visit::NodeIndexable::node_bound(&g.graph);
+        Self::with(
+            bound,
+            items.filter_map(|it| it.node.map(|n| (n.index(), it.row))),
+        )
+    }
+
+    /// The rows of the dummies among `items`, by their edge.
+    pub(crate) fn of_dummies<'i>(g: &Graph, items: impl Iterator<Item = &'i Item>) -> Rows {
+        let bound = petgraph::visit::EdgeIndexable::edge_bound(&g.graph);
+        Self::with(
+            bound,
+            items.filter_map(|it| it.dummy.map(|e| (e.index(), it.row))),
+        )
+    }
+
+    /// The row of index `i`, if it has one.
+    pub(crate) fn get(&self, i: usize) -> Option<u32> {
+        self.0.get(i).copied().filter(|&r| r != Self::NONE)
+    }
+}
+
 /// Plans the routes of gap `gap` (between columns `gap` and `gap + 1`).
 pub(crate) fn plan_gap(
     g: &Graph,
@@ -83,16 +124,8 @@ pub(crate) fn plan_gap(
     left: ColumnGeom,
     text_width: &dyn Fn(NodeIndex) -> u16,
 ) -> GapPlan {
-    let row_of: HashMap<NodeIndex, u32> = cols[gap]
-        .iter()
-        .chain(cols[gap + 1].iter())
-        .filter_map(|it| it.node.map(|n| (n, it.row)))
-        .collect();
-    let dummy_row: HashMap<EdgeIndex, u32> = cols[1]
-        .iter()
-        .chain(cols[2].iter())
-        .filter_map(|it| it.dummy.map(|e| (e, it.row)))
-        .collect();
+    let row_of = Rows::of_nodes(g, cols[gap].iter().chain(cols[gap + 1].iter()));
+    let dummy_row = Rows::of_dummies(g, cols[1].iter().chain(cols[2].iter()));
     let full = left.x + left.width;
     let left_end = |n: NodeIndex, row: u32| End {
         row,
@@ -130,15 +163,15 @@ pub(crate) fn plan_gap(
             // Edges that skip a column: from their source to their dummy row in the gap after
             // the source's column, from the dummy row to the target in the gap after that.
             EdgeKind::MmObject | EdgeKind::VmaPage => {
-                let Some(&dr) = dummy_row.get(&e.id()) else {
+                let Some(dr) = dummy_row.get(e.id().index()) else {
                     continue;
                 };
                 if gap == ks {
-                    if let Some(&rs) = row_of.get(&s) {
+                    if let Some(rs) = row_of.get(s.index()) {
                         edges.push((e.id(), left_end(s, rs), Some(right_end(dr)), Some(s), None));
                     }
                 } else if gap + 1 == kt
-                    && let Some(&rt) = row_of.get(&t)
+                    && let Some(rt) = row_of.get(t.index())
                 {
                     let end = End {
                         row: dr,
@@ -151,7 +184,7 @@ pub(crate) fn plan_gap(
             // Drawn in the gutter before the objects' texts ([`plan_links`]).
             EdgeKind::ObjectObject => {}
             _ if ks == gap && kt == gap + 1 => {
-                if let (Some(&rs), Some(&rt)) = (row_of.get(&s), row_of.get(&t)) {
+                if let (Some(rs), Some(rt)) = (row_of.get(s.index()), row_of.get(t.index())) {
                     edges.push((
                         e.id(),
                         left_end(s, rs),
@@ -220,37 +253,39 @@ pub(crate) fn plan_gap(
     let lanes = assign_lanes(&mut bundles, order);
 
     // Conflicts: a row whose left and right nodes share no bundle, where the left node's stubs
-    // reach as far as the right node's.
-    let mut left_lanes: HashMap<u32, (u16, HashSet<usize>)> = HashMap::new();
-    let mut right_lanes: HashMap<u32, (u16, HashSet<usize>)> = HashMap::new();
-    for (bi, b) in bundles.iter().enumerate() {
-        for e in &b.ends {
-            // A straight bundle reaches across the whole gap.
-            let (l_reach, r_reach) = match b.lane {
-                Some(l) => (l, l),
-                None => (u16::MAX, 0),
-            };
-            if e.right {
-                let ent = right_lanes
-                    .entry(e.row)
-                    .or_insert((u16::MAX, HashSet::new()));
-                ent.0 = ent.0.min(r_reach);
-                ent.1.insert(bi);
-            } else {
-                let ent = left_lanes.entry(e.row).or_insert((0, HashSet::new()));
-                ent.0 = ent.0.max(l_reach);
-                ent.1.insert(bi);
-            }
+    // reach as far as the right node's. Every end as (row, right, bundle), by row.
+    let mut ends: Vec<(u32, bool, usize)> = bundles
+        .iter()
+        .enumerate()
+        .flat_map(|(bi, b)| b.ends.iter().map(move |e| (e.row, e.right, bi)))
+        .collect();
+    ends.sort_unstable();
+    let mut conflicts: Vec<u32> = Vec::new();
+    for row in ends.chunk_by(|a, b| a.0 == b.0) {
+        // Left ends first (false < true), each side's bundles sorted.
+        let split = row.partition_point(|e| !e.1);
+        let (left, right) = row.split_at(split);
+        if left.is_empty() || right.is_empty() {
+            continue;
+        }
+        // A straight bundle reaches across the whole gap.
+        let lmax = left
+            .iter()
+            .map(|e| bundles[e.2].lane.unwrap_or(u16::MAX))
+            .max()
+            .unwrap_or(0);
+        let rmin = right
+            .iter()
+            .map(|e| bundles[e.2].lane.unwrap_or(0))
+            .min()
+            .unwrap_or(u16::MAX);
+        let shared = left
+            .iter()
+            .any(|l| right.binary_search_by_key(&l.2, |r| r.2).is_ok());
+        if !shared && lmax >= rmin {
+            conflicts.push(row[0].0);
         }
     }
-    let mut conflicts: Vec<u32> = right_lanes
-        .iter()
-        .filter_map(|(row, (rmin, rset))| {
-            let (lmax, lset) = left_lanes.get(row)?;
-            (lset.is_disjoint(rset) && lmax >= rmin).then_some(*row)
-        })
-        .collect();
-    conflicts.sort_unstable();
     GapPlan {
         gap,
         bundles,
