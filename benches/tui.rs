@@ -39,6 +39,14 @@ fn key(c: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
 }
 
+/// Draws a frame as the interactive loop does: the app is told where its panes went, so that
+/// the next key builds its view for the graph pane's width (one layout, at the level that fits).
+fn draw(term: &mut Terminal<TestBackend>, app: &mut App) {
+    let mut info = Default::default();
+    term.draw(|f| info = render::draw_frame(app, f)).unwrap();
+    app.set_frame(info);
+}
+
 fn settle(a: &mut App) {
     while a.idle(Duration::from_millis(50)) {}
 }
@@ -139,7 +147,7 @@ fn bench_storm(c: &mut Criterion, children: u32, pages: u64) {
 
         g.bench_function(format!("{scheme}: draw one frame"), |b| {
             b.iter(|| {
-                term.draw(|f| render::draw(&app, f)).unwrap();
+                draw(&mut term, &mut app);
             })
         });
         g.bench_function(
@@ -147,7 +155,7 @@ fn bench_storm(c: &mut Criterion, children: u32, pages: u64) {
             |b| {
                 b.iter(|| {
                     app.update(key(KeyCode::Down));
-                    term.draw(|f| render::draw(&app, f)).unwrap();
+                    draw(&mut term, &mut app);
                 })
             },
         );
@@ -164,7 +172,7 @@ fn bench_storm(c: &mut Criterion, children: u32, pages: u64) {
                     };
                     let t = Instant::now();
                     app.update(key(k));
-                    term.draw(|f| render::draw(&app, f)).unwrap();
+                    draw(&mut term, &mut app);
                     total += t.elapsed();
                 }
                 total
@@ -187,7 +195,7 @@ fn bench_storm(c: &mut Criterion, children: u32, pages: u64) {
                     type_goto(&mut app, step);
                     let t = Instant::now();
                     app.update(key(KeyCode::Enter));
-                    term.draw(|f| render::draw(&app, f)).unwrap();
+                    draw(&mut term, &mut app);
                     total += t.elapsed();
                     assert_eq!(app.step(), step);
                 }

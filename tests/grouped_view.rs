@@ -116,13 +116,14 @@ fn fold(full: &Graph, page_group: usize) -> Summary {
         let (from, to) = (full.node(e.source()), full.node(e.target()));
         // A walked page that nothing maps any more (swapped out) is drawn under the walk's
         // object without being one of its pages.
-        if to.kind != NodeKind::Page || field(&to.fields, "mapcount") == Some("0") {
+        if to.kind != NodeKind::Page || field(&to.fields.list(), "mapcount") == Some("0") {
             continue;
         }
         let (key, order) = match e.weight().kind {
             EdgeKind::PageObject => ((false, from.id.clone()), from.order.0),
             EdgeKind::VmaPage => {
-                let mapping = field(&to.fields, "mapping").expect("page mapping field");
+                let fields = to.fields.list();
+                let mapping = field(&fields, "mapping").expect("page mapping field");
                 let vma = mapping.split(" (").next().unwrap_or(mapping).to_string();
                 ((true, vma), u64::MAX)
             }

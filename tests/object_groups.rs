@@ -52,12 +52,13 @@ fn of_kind(g: &Graph, k: NodeKind) -> Vec<NodeIndex> {
         .collect()
 }
 
-fn field<'a>(g: &'a Graph, n: NodeIndex, key: &str) -> Option<&'a str> {
+fn field(g: &Graph, n: NodeIndex, key: &str) -> Option<String> {
     g.node(n)
         .fields
+        .list()
         .iter()
         .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+        .map(|(_, v)| v.clone())
 }
 
 fn neighbours(g: &Graph, n: NodeIndex, d: Direction, kind: EdgeKind) -> BTreeSet<String> {
@@ -98,7 +99,7 @@ fn the_storms_chains_are_one_group_until_expanded() {
     let gid = g.node(grp).id.clone();
     assert!(gid.starts_with("objects@pte_chain"), "{gid}");
     assert_eq!(g.node(grp).count, shared.len());
-    assert_eq!(field(&g, grp, "kind"), Some("pte_chain"));
+    assert_eq!(field(&g, grp, "kind").as_deref(), Some("pte_chain"));
     assert!(
         of_kind(&g, NodeKind::Object).is_empty(),
         "no chain left on its own"
@@ -120,11 +121,8 @@ fn the_storms_chains_are_one_group_until_expanded() {
     assert_eq!(g.node(pg).kind, NodeKind::PageGroup);
     assert_eq!(g.node(pg).count, shared.len());
     let (first, last) = (shared.first().unwrap(), shared.last().unwrap());
-    assert_eq!(
-        field(&g, pg, "ids"),
-        Some(format!("{first} .. {last}").as_str())
-    );
-    assert_eq!(field(&g, pg, "mapping"), Some(gid.as_str()));
+    assert_eq!(field(&g, pg, "ids"), Some(format!("{first} .. {last}")));
+    assert_eq!(field(&g, pg, "mapping").as_deref(), Some(gid.as_str()));
 
     // Expanded: a chain node per shared page, each over its own page, each naming its group.
     let mut opts = BuildOptions::default();
@@ -136,7 +134,7 @@ fn the_storms_chains_are_one_group_until_expanded() {
     assert_eq!(chains.len(), shared.len());
     let mut under: BTreeSet<String> = BTreeSet::new();
     for c in chains {
-        assert_eq!(field(&g, c, "kind"), Some("pte_chain"));
+        assert_eq!(field(&g, c, "kind").as_deref(), Some("pte_chain"));
         assert_eq!(g.node(c).member_of(), Some(gid.as_str()));
         let pages = neighbours(&g, c, Direction::Outgoing, EdgeKind::PageObject);
         assert_eq!(pages.len(), 1, "a chain is one page's");
@@ -231,7 +229,7 @@ fn check_fold(full: &Graph, grouped: &Graph, at: &str) -> usize {
             || !neighbours(full, n, Direction::Outgoing, EdgeKind::ObjectObject).is_empty();
         (!linked && !full.node(n).walk.is_marked()).then(|| {
             (
-                field(full, n, "kind").unwrap_or("").to_string(),
+                field(full, n, "kind").unwrap_or_default(),
                 neighbours(full, n, Direction::Incoming, EdgeKind::VmaObject),
                 neighbours(full, n, Direction::Incoming, EdgeKind::MmObject),
             )
@@ -262,7 +260,7 @@ fn check_fold(full: &Graph, grouped: &Graph, at: &str) -> usize {
             .collect();
         assert_eq!(classes.len(), 1, "{at}: {gid} mixes classes");
         let (kind, vmas, mms) = classes.into_iter().next().unwrap();
-        assert_eq!(field(grouped, grp, "kind"), Some(kind.as_str()));
+        assert_eq!(field(grouped, grp, "kind").as_deref(), Some(kind.as_str()));
         assert_eq!(
             neighbours(grouped, grp, Direction::Incoming, EdgeKind::VmaObject),
             vmas,
@@ -338,9 +336,8 @@ fn enter_expands_and_folds_a_group_of_chains() {
     assert!(app.select(&member));
     assert_eq!(app.selected(), Some(gid.as_str()));
     let first = field(&g, grp, "keys")
-        .and_then(|k| k.split(" .. ").next())
-        .unwrap()
-        .to_string();
+        .and_then(|k| k.split(" .. ").next().map(str::to_string))
+        .unwrap();
     app.update(key(KeyCode::Enter)); // to the graph
     app.update(key(KeyCode::Enter)); // expand
     assert_eq!(

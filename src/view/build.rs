@@ -15,9 +15,7 @@ use crate::model::{Machine, PageId, PageSet, Process, Vma, VmaId, Walk, hex};
 use super::graph::*;
 use super::group::{LISTED, ObjectGroups};
 use super::mark::{focus, mark_walk};
-use super::nodes::{
-    group_node, page_fields, page_group_node, page_node, pte_stats, vma_fields, vma_labels,
-};
+use super::nodes::{group_node, page_fields, page_group_node, page_node, pte_stats, vma_labels};
 
 /// The graph of `m` under `scheme` with `walk` marked, with the default options.
 pub fn build(m: &Machine, scheme: &dyn Scheme, walk: Option<&Walk>) -> Graph {
@@ -188,12 +186,12 @@ impl<'a> Builder<'a> {
             mm_id(p.pid),
             NodeKind::Mm,
             format!("pid {}", p.pid),
-            vec![
-                ("pid".to_string(), p.pid.to_string()),
-                ("mm".to_string(), p.mm.id.to_string()),
-                ("vmas".to_string(), p.mm.vmas.len().to_string()),
-                ("ptes".to_string(), p.mm.pt.len().to_string()),
-            ],
+            Fields::Mm(MmFacts {
+                pid: p.pid,
+                mm: p.mm.id,
+                vmas: p.mm.vmas.len(),
+                ptes: p.mm.pt.len(),
+            }),
             1,
             (p.pid as u64, 0),
         ))
@@ -238,9 +236,8 @@ impl<'a> Builder<'a> {
     ) {
         let m = self.m;
         let ps = stats.then(|| pte_stats(m, p.pid, v));
-        let mut fields = vma_fields(m, p.pid, v, ps.as_ref());
-        fields.extend(extra.iter().cloned());
         let (label, short) = vma_labels(m, v, ps.as_ref());
+        let fields = Fields::Vma(Box::new(VmaFacts::new(m, p.pid, v, ps, extra.to_vec())));
         let n = self.g.add(Node {
             short,
             grouping,

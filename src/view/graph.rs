@@ -11,6 +11,7 @@
 //! are always shown on their own.
 
 use petgraph::stable_graph::{NodeIndex, StableGraph};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 use crate::model::{Addr, Outcome, Pid, Walk, hex};
@@ -18,6 +19,7 @@ use crate::model::{Addr, Outcome, Pid, Walk, hex};
 pub use super::build::{build, build_with};
 use super::detail::{Detail, MAX_TEXT, cut_to, cut_width};
 pub use super::glyph::Stroke;
+pub use super::nodes::{MmFacts, VmaFacts};
 use unicode_width::UnicodeWidthStr;
 
 /// The four columns of the graph, left to right.
@@ -194,6 +196,34 @@ impl Members {
     }
 }
 
+/// The inspector fields of a node: listed when the graph is built, or, for an mm and a vma,
+/// made when asked for from what the node keeps (a graph of a thousand processes would
+/// otherwise format a dozen fields for each of its vmas and mms at every step, for an
+/// inspector that shows one node).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fields {
+    Listed(Vec<(String, String)>),
+    Mm(MmFacts),
+    Vma(Box<VmaFacts>),
+}
+
+impl Fields {
+    /// The fields, in the inspector's order.
+    pub fn list(&self) -> Cow<'_, [(String, String)]> {
+        match self {
+            Fields::Listed(f) => Cow::Borrowed(f),
+            Fields::Mm(m) => Cow::Owned(m.fields()),
+            Fields::Vma(v) => Cow::Owned(v.fields()),
+        }
+    }
+}
+
+impl From<Vec<(String, String)>> for Fields {
+    fn from(f: Vec<(String, String)>) -> Fields {
+        Fields::Listed(f)
+    }
+}
+
 /// A node of the graph.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Node {
@@ -205,8 +235,8 @@ pub struct Node {
     /// Shorter labels for narrow panes: at [`Detail::Brief`], [`Detail::Compact`] and
     /// [`Detail::Tight`].
     pub short: [String; 3],
-    /// Fields for the inspector.
-    pub fields: Vec<(String, String)>,
+    /// Fields for the inspector ([`Fields::list`]).
+    pub fields: Fields,
     pub walk: WalkMark,
     /// For groups: how many members the node stands for.
     pub count: usize,
@@ -238,7 +268,7 @@ impl Node {
     /// The inspector fields followed by the group membership, as the exports list them: a
     /// group's `members` (each one listed) or an expanded member's `group` (the group's id).
     pub fn listed_fields(&self) -> Vec<(String, String)> {
-        let mut all = self.fields.clone();
+        let mut all = self.fields.list().into_owned();
         match &self.grouping {
             Grouping::Alone => {}
             Grouping::Group(m) => all.extend(
@@ -314,7 +344,7 @@ pub(super) fn node(
     id: String,
     kind: NodeKind,
     label: String,
-    fields: Vec<(String, String)>,
+    fields: impl Into<Fields>,
     count: usize,
     order: (u64, u64),
 ) -> Node {
@@ -323,7 +353,7 @@ pub(super) fn node(
         kind,
         short: [label.clone(), label.clone(), label.clone()],
         label,
-        fields,
+        fields: fields.into(),
         walk: WalkMark::default(),
         count,
         grouping: Grouping::Alone,

@@ -2,7 +2,7 @@
 //! detail, and the fields the inspector lists, made from the machine's state; plus the node
 //! constructors for pages and groups. [`super::graph`] decides which nodes there are.
 
-use crate::model::{Machine, PageId, Pid, PteVal, Vma, hex};
+use crate::model::{Machine, MmId, PageId, Pid, PteVal, Vma, hex};
 
 use super::graph::{Grouping, Members, Node, NodeKind, node};
 
@@ -70,41 +70,102 @@ pub fn vma_fields(
     v: &Vma,
     ptes: Option<&PteStats>,
 ) -> Vec<(String, String)> {
-    let mut f = vec![
-        ("pid".to_string(), pid.to_string()),
-        ("start".to_string(), hex(v.start)),
-        ("end".to_string(), hex(v.end)),
-        ("pages".to_string(), v.pages().to_string()),
-        ("pgoff".to_string(), hex(v.pgoff)),
-        ("prot".to_string(), format!("\"{}\"", v.prot)),
-        (
-            "flags".to_string(),
-            format!(
-                "{} {}{}",
-                if v.shared { "shared" } else { "private" },
-                match v.file {
-                    Some(f) if m.file(f).shmem => "shmem".to_string(),
-                    Some(f) => format!("file \"{}\"", m.file(f).name),
-                    None => "anonymous".to_string(),
-                },
-                if v.anon_faulted {
-                    ", has anon pages"
-                } else {
-                    ""
-                }
-            ),
-        ),
-    ];
-    if let Some(p) = ptes {
-        f.push((
-            "ptes".to_string(),
-            format!(
-                "{} present, {} zero page, {} swap",
-                p.present, p.zero, p.swap
-            ),
-        ));
+    VmaFacts::new(m, pid, v, ptes.copied(), Vec::new()).fields()
+}
+
+/// What a vma node's inspector fields say, kept to make them when asked for
+/// ([`super::graph::Fields`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VmaFacts {
+    pid: Pid,
+    vma: Vma,
+    /// The kind of mapping, in the inspector's words (anonymous, shmem, a file's name).
+    kind: String,
+    ptes: Option<PteStats>,
+    /// The scheme's fields, after the machine's.
+    extra: Vec<(String, String)>,
+}
+
+impl VmaFacts {
+    /// The facts of vma `v` of `pid` in `m`, its ptes counted or not, with the scheme's
+    /// `extra` fields.
+    pub fn new(
+        m: &Machine,
+        pid: Pid,
+        v: &Vma,
+        ptes: Option<PteStats>,
+        extra: Vec<(String, String)>,
+    ) -> VmaFacts {
+        let kind = match v.file {
+            Some(f) if m.file(f).shmem => "shmem".to_string(),
+            Some(f) => format!("file \"{}\"", m.file(f).name),
+            None => "anonymous".to_string(),
+        };
+        VmaFacts {
+            pid,
+            vma: v.clone(),
+            kind,
+            ptes,
+            extra,
+        }
     }
-    f
+
+    /// The fields: pid, extent, pgoff, protection, kind, the ptes when counted, the scheme's.
+    pub fn fields(&self) -> Vec<(String, String)> {
+        let v = &self.vma;
+        let mut f = vec![
+            ("pid".to_string(), self.pid.to_string()),
+            ("start".to_string(), hex(v.start)),
+            ("end".to_string(), hex(v.end)),
+            ("pages".to_string(), v.pages().to_string()),
+            ("pgoff".to_string(), hex(v.pgoff)),
+            ("prot".to_string(), format!("\"{}\"", v.prot)),
+            (
+                "flags".to_string(),
+                format!(
+                    "{} {}{}",
+                    if v.shared { "shared" } else { "private" },
+                    self.kind,
+                    if v.anon_faulted {
+                        ", has anon pages"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+        ];
+        if let Some(p) = &self.ptes {
+            f.push((
+                "ptes".to_string(),
+                format!(
+                    "{} present, {} zero page, {} swap",
+                    p.present, p.zero, p.swap
+                ),
+            ));
+        }
+        f.extend(self.extra.iter().cloned());
+        f
+    }
+}
+
+/// What an mm node's inspector fields say: its pid, its mm's id, how many vmas and ptes it has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MmFacts {
+    pub pid: Pid,
+    pub mm: MmId,
+    pub vmas: usize,
+    pub ptes: usize,
+}
+
+impl MmFacts {
+    pub fn fields(&self) -> Vec<(String, String)> {
+        vec![
+            ("pid".to_string(), self.pid.to_string()),
+            ("mm".to_string(), self.mm.to_string()),
+            ("vmas".to_string(), self.vmas.to_string()),
+            ("ptes".to_string(), self.ptes.to_string()),
+        ]
+    }
 }
 
 pub(super) fn page_fields(m: &Machine, id: PageId, object: Option<&str>) -> Vec<(String, String)> {

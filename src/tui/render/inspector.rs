@@ -28,7 +28,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) -> Scrolled {
     };
     match (node, pane_) {
         (Some(n), Some(p)) => {
-            let mut fields = n.fields.clone();
+            let mut fields = n.fields.list().into_owned();
             // Large graphs leave the pte counts out; count them for the one vma shown here.
             if n.kind == NodeKind::Vma && !fields.iter().any(|(k, _)| k == "ptes") {
                 let id = n.id.trim_start_matches("vma").parse().ok().map(VmaId);

@@ -241,7 +241,7 @@ fn sample_node() -> crate::view::Node {
         kind: NodeKind::Mm,
         label: String::new(),
         short: Default::default(),
-        fields: Vec::new(),
+        fields: Vec::new().into(),
         walk: WalkMark::default(),
         count: 1,
         grouping: Default::default(),
@@ -324,6 +324,7 @@ fn marks(app: &App, graphs: &[&Graph]) -> Vec<Entry> {
     }
     let gone = nodes().find(|n| {
         n.fields
+            .list()
             .iter()
             .any(|(k, v)| k == "kind" && v == "walked, gone")
     });
