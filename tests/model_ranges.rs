@@ -267,18 +267,6 @@ fn munmap_op(pid: u32, addr: u64, pages: u64) -> Op {
     Op::Munmap { pid, addr, pages }
 }
 
-fn mmap_ro_file(pid: u32, addr: u64, pages: u64, file: &str, offset: u64) -> Op {
-    Op::Mmap(MmapArgs {
-        pid,
-        addr,
-        pages,
-        prot: Prot::R,
-        shared: false,
-        file: Some(file.into()),
-        offset,
-    })
-}
-
 /// The addresses of `pid`'s ptes in `[start, end)`.
 fn pte_addrs(s: &Simulation, pid: u32, start: u64, end: u64) -> Vec<u64> {
     s.machine
@@ -334,16 +322,6 @@ fn fault_around_past_the_first_window_starts_at_the_aligned_address() {
     ok(&mut s, read(1, 0x25000, 1));
     let want: Vec<u64> = (0x20..0x27).map(|i| i * 0x1000).collect();
     assert_eq!(pte_addrs(&s, 1, 0, 0x100000), want);
-}
-
-fn mremap_in_place(pid: u32, addr: u64, pages: u64, new_pages: u64) -> Op {
-    Op::Mremap {
-        pid,
-        addr,
-        pages,
-        new_pages: Some(new_pages),
-        to: None,
-    }
 }
 
 #[test]

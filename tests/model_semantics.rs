@@ -216,7 +216,8 @@ fn a_new_or_moved_vma_merges_with_the_vmas_on_both_sides() {
 
 #[test]
 fn a_vma_merged_into_a_faulted_neighbour_has_its_anon_vma() {
-    // A new vma merged into a neighbour that has an anon_vma is part of a vma with an anon_vma:
+    // A new vma merged into a neighbour that has an anon_vma (or into two neighbours, one with an
+    // anon_vma) is part of a vma with an anon_vma:
     // fork copies its ptes (vma_needs_copy; tests/corpus/merge_on_both_sides.ron, checked on
     // Linux 6.18) and mremap keeps its vm_pgoff (copy_vma, docs/semantics.md §6.2).
     for sc in BOTH {
@@ -227,13 +228,18 @@ fn a_vma_merged_into_a_faulted_neighbour_has_its_anon_vma() {
         ok(&mut s, mmap(1, 0x41000, 1, "rw"));
         ok(&mut s, write(1, 0x41000, 1));
         ok(&mut s, mmap(1, 0x40000, 1, "rw"));
+        // And the three-way merge of an mmap that fills the hole after a faulted vma.
+        ok(&mut s, mmap(1, 0x50000, 1, "rw"));
+        ok(&mut s, write(1, 0x50000, 1));
+        ok(&mut s, mmap(1, 0x52000, 1, "rw"));
+        ok(&mut s, mmap(1, 0x51000, 1, "rw"));
         assert_eq!(
             vma_ranges(&s, 1),
-            [(0x30000, 0x32000), (0x40000, 0x42000)],
+            [(0x30000, 0x32000), (0x40000, 0x42000), (0x50000, 0x53000)],
             "{sc}"
         );
         ok(&mut s, fork(1, 2));
-        for a in [0x30000, 0x41000] {
+        for a in [0x30000, 0x41000, 0x50000] {
             assert_eq!(page(&s, 2, a), page(&s, 1, a), "{sc}: {a:#x}");
         }
         ok(&mut s, mremap(1, 0x30000, 2, None, 0x80000));
@@ -247,7 +253,51 @@ fn a_vma_merged_into_a_faulted_neighbour_has_its_anon_vma() {
             .iter()
             .map(|v| (v.start, v.pgoff))
             .collect();
-        assert_eq!(pgoffs, [(0x80000, 0x30), (0x90000, 0x40)], "{sc}");
+        let want = [(0x50000, 0x50), (0x80000, 0x30), (0x90000, 0x40)];
+        assert_eq!(pgoffs, want, "{sc}");
+    }
+}
+
+#[test]
+fn a_new_vma_merges_only_with_a_vma_of_the_same_file_at_the_next_offset() {
+    // The model's part of the merge test, the same under every design: the same file (or none)
+    // and, for a file, an offset that continues. tests/corpus/merge_needs_one_file_and_linear_offsets.ron
+    // makes the same mmaps and agrees with Linux 6.18 under `rmapviz check`.
+    for sc in rmapviz::schemes::scheme_names() {
+        let mut s = sim(sc);
+        ok(&mut s, mmap_ro_file(1, 0x10000, 1, "a", 0));
+        ok(&mut s, mmap_ro_file(1, 0x11000, 1, "b", 1));
+        ok(&mut s, mmap_ro_file(1, 0x20000, 1, "f", 4));
+        ok(&mut s, mmap_ro_file(1, 0x21000, 1, "f", 7));
+        ok(&mut s, mmap_ro_file(1, 0x22000, 1, "f", 8));
+        ok(&mut s, mmap(1, 0x30000, 1, "r"));
+        ok(&mut s, mmap_ro_file(1, 0x31000, 1, "g", 0x31));
+        let apart = [(0x10000, 0x11000), (0x11000, 0x12000), (0x20000, 0x21000)];
+        let rest = [(0x21000, 0x23000), (0x30000, 0x31000), (0x31000, 0x32000)];
+        assert_eq!(vma_ranges(&s, 1), [apart, rest].concat(), "{sc}");
+    }
+}
+
+#[test]
+fn an_mremap_growth_in_place_merges_with_the_vma_it_reaches() {
+    // vma_merge_extend: a growth in place is placed like a new range between the vma's end and
+    // the new end, so it merges with a vma that starts at the new end when they may merge.
+    // Found while measuring vmatree.rs's mutants: the model left two vmas, Linux 6.18 one
+    // (tests/corpus/mremap_growth_merges_with_the_next_vma.ron, now agreed under `check`).
+    for sc in BOTH {
+        let mut s = sim(sc);
+        ok(&mut s, mmap(1, 0x10000, 2, "rw"));
+        ok(&mut s, write(1, 0x10000, 1));
+        ok(&mut s, mmap(1, 0x20000, 1, "rw"));
+        ok(&mut s, mremap_in_place(1, 0x10000, 2, 16));
+        assert_eq!(vma_ranges(&s, 1), [(0x10000, 0x21000)], "{sc}");
+        ok(&mut s, mmap(1, 0x40000, 2, "rw"));
+        ok(&mut s, mmap(1, 0x50000, 1, "r"));
+        ok(&mut s, mremap_in_place(1, 0x40000, 2, 16));
+        let want = [(0x10000, 0x21000), (0x40000, 0x50000), (0x50000, 0x51000)];
+        assert_eq!(vma_ranges(&s, 1), want, "{sc}");
+        ok(&mut s, fork(1, 2));
+        assert_eq!(page(&s, 2, 0x10000), page(&s, 1, 0x10000), "{sc}");
     }
 }
 

@@ -225,12 +225,7 @@ impl Machine {
             else {
                 continue;
             };
-            let i = if i > 0 && self.try_merge(cx, pid, i - 1) {
-                i - 1
-            } else {
-                i
-            };
-            self.try_merge(cx, pid, i);
+            self.merge_with_neighbours(cx, pid, i);
         }
     }
 
@@ -371,6 +366,8 @@ impl Machine {
                     hex(vma.pgoff)
                 ));
                 self.resize_vma(cx, pid, vi, &vma, &after);
+                // vma_merge_extend: the growth merges with a vma that starts at its new end.
+                self.try_merge(cx, pid, vi);
             }
             Some(to) if multi_move => {
                 let pieces: Vec<(Addr, Addr)> = {
@@ -543,8 +540,7 @@ impl Machine {
             let i = self.mm_mut(pid).insert(new.clone());
             cx.scheme
                 .vma_added(self, NewVma::new(pid, &new, origin), cx.ev);
-            let last = self.proc(pid).expect("validated").mm.vmas.len() - 1;
-            self.merge_around(cx, pid, i.saturating_sub(1), (i + 1).min(last));
+            self.merge_with_neighbours(cx, pid, i);
             return;
         }
         let mm = &self.proc(pid).expect("validated").mm;

@@ -42,11 +42,6 @@ impl Vma {
         self.file.is_none()
     }
 
-    /// Can hold anonymous pages: private mappings (anonymous or of a file).
-    pub fn is_private(&self) -> bool {
-        !self.shared
-    }
-
     /// linear_page_index(): the page offset of `addr` in this vma's pgoff space.
     pub fn linear_index(&self, addr: Addr) -> u64 {
         self.pgoff + ((addr - self.start) >> PAGE_SHIFT)
@@ -152,4 +147,49 @@ impl Mm {
 pub struct Process {
     pub pid: Pid,
     pub mm: Mm,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vma(start: Addr, end: Addr, pgoff: u64) -> Vma {
+        Vma {
+            id: VmaId(1),
+            start,
+            end,
+            pgoff,
+            prot: Prot::RW,
+            shared: false,
+            file: None,
+            anon_faulted: false,
+            accounted: true,
+        }
+    }
+
+    #[test]
+    fn a_vma_holds_the_addresses_from_its_start_up_to_but_not_including_its_end() {
+        let v = vma(0x10000, 0x12000, 0x10);
+        assert!(!v.contains(0xf000));
+        assert!(v.contains(0x10000) && v.contains(0x11fff));
+        assert!(!v.contains(0x12000));
+    }
+
+    #[test]
+    fn the_tree_key_is_the_range_and_the_pgoff() {
+        let v = vma(0x10000, 0x12000, 0x10);
+        let same = Vma {
+            id: VmaId(2),
+            prot: Prot::R,
+            anon_faulted: true,
+            ..v.clone()
+        };
+        assert!(
+            v.same_key(&same),
+            "id, flags and anon_vma are not in the key"
+        );
+        assert!(!v.same_key(&vma(0x11000, 0x12000, 0x10)));
+        assert!(!v.same_key(&vma(0x10000, 0x13000, 0x10)));
+        assert!(!v.same_key(&vma(0x10000, 0x12000, 0x20)));
+    }
 }

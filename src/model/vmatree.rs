@@ -137,17 +137,15 @@ impl Machine {
         true
     }
 
-    /// Tries to merge every adjacent pair in `lo..=hi` (vma indices), left to right.
-    pub(crate) fn merge_around(&mut self, cx: &mut StepCx, pid: Pid, lo: usize, hi: usize) {
-        let mut i = lo;
-        let mut hi = hi;
-        while i < hi {
-            if self.try_merge(cx, pid, i) {
-                hi -= 1;
-            } else {
-                i += 1;
-            }
-        }
+    /// Merges the vma at index `i` with the vma before it, then what results with the vma after
+    /// it, each where they may merge: vma_merge of a vma that changed or was placed.
+    pub(crate) fn merge_with_neighbours(&mut self, cx: &mut StepCx, pid: Pid, i: usize) {
+        let i = if i > 0 && self.try_merge(cx, pid, i - 1) {
+            i - 1
+        } else {
+            i
+        };
+        self.try_merge(cx, pid, i);
     }
 
     /// Zaps every pte in `[start, end)` of `pid`.

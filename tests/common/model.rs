@@ -32,6 +32,19 @@ pub fn mmap_file(pid: u32, addr: u64, pages: u64, file: &str, shared: bool) -> O
     })
 }
 
+/// A private read-only mapping of `pages` pages of `file` from page `offset` on.
+pub fn mmap_ro_file(pid: u32, addr: u64, pages: u64, file: &str, offset: u64) -> Op {
+    Op::Mmap(MmapArgs {
+        pid,
+        addr,
+        pages,
+        prot: Prot::R,
+        shared: false,
+        file: Some(file.into()),
+        offset,
+    })
+}
+
 /// A shared anonymous mapping (a shmem object behind it).
 pub fn mmap_shmem(pid: u32, addr: u64, pages: u64) -> Op {
     Op::Mmap(MmapArgs {
@@ -66,6 +79,17 @@ pub fn mremap(pid: u32, addr: u64, pages: u64, new_pages: Option<u64>, to: u64) 
         pages,
         new_pages,
         to: Some(to),
+    }
+}
+
+/// An mremap without MREMAP_MAYMOVE: the range grows or shrinks where it is.
+pub fn mremap_in_place(pid: u32, addr: u64, pages: u64, new_pages: u64) -> Op {
+    Op::Mremap {
+        pid,
+        addr,
+        pages,
+        new_pages: Some(new_pages),
+        to: None,
     }
 }
 
