@@ -215,6 +215,27 @@ fn a_new_or_moved_vma_merges_with_the_vmas_on_both_sides() {
 }
 
 #[test]
+fn a_moved_vma_merges_with_its_neighbours_and_no_further() {
+    // copy_vma merges the moved range with the vma before it and the vma after it, no further:
+    // the heap that brk keeps apart from the vma below it stays apart
+    // (tests/corpus/merge_on_both_sides.ron, pid 3, agrees with Linux 6.18 under `check`).
+    for sc in BOTH {
+        let mut s = sim(sc);
+        ok(&mut s, mmap(1, 0x3ed000, 7, "rw"));
+        let brk = Op::Brk {
+            pid: 1,
+            start: 0x3f4000,
+            pages: 7,
+        };
+        ok(&mut s, brk);
+        ok(&mut s, mmap(1, 0x80000, 1, "rw"));
+        ok(&mut s, mremap(1, 0x80000, 1, None, 0x3ec000));
+        let want = [(0x3ec000, 0x3f4000), (0x3f4000, 0x3fb000)];
+        assert_eq!(vma_ranges(&s, 1), want, "{sc}");
+    }
+}
+
+#[test]
 fn a_vma_merged_into_a_faulted_neighbour_has_its_anon_vma() {
     // A new vma merged into a neighbour that has an anon_vma (or into two neighbours, one with an
     // anon_vma) is part of a vma with an anon_vma:

@@ -302,6 +302,7 @@ mod tests {
                 dirty: false,
             },
             PteVal::Zero { young: true },
+            PteVal::Zero { young: false },
             PteVal::Swap {
                 slot: SlotId(3),
                 exclusive: true,
