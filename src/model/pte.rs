@@ -336,6 +336,54 @@ mod tests {
     }
 
     #[test]
+    fn a_table_whose_last_pte_is_cleared_is_freed() {
+        let mut pt = PageTable::default();
+        let empty = pt.approx_bytes();
+        let p = Pte::pack(PteVal::Zero { young: false });
+        pt.set(0x10000, p);
+        pt.set(0x11000, p);
+        assert!(pt.approx_bytes() > empty && !pt.is_empty());
+        pt.take(0x10000);
+        assert!(pt.approx_bytes() > empty, "one pte is left in the table");
+        pt.take(0x11000);
+        assert_eq!(pt.approx_bytes(), empty);
+        assert!(pt.is_empty());
+    }
+
+    #[test]
+    fn changed_lists_each_address_whose_pte_differs() {
+        let z = |young| Pte::pack(PteVal::Zero { young });
+        let mut a = PageTable::default();
+        a.set(0x10000, z(false));
+        a.set(0x4000_0000, z(false));
+        let mut b = a.clone();
+        b.set(0x11000, z(true));
+        b.take(0x4000_0000);
+        let want = vec![
+            (0x11000, PteVal::None, PteVal::Zero { young: true }),
+            (0x4000_0000, PteVal::Zero { young: false }, PteVal::None),
+        ];
+        assert_eq!(
+            b.changed(&a),
+            want.iter().map(|&(x, o, n)| (x, n, o)).collect::<Vec<_>>()
+        );
+        assert_eq!(a.changed(&b), want);
+        assert!(a.changed(&a.clone()).is_empty());
+    }
+
+    #[test]
+    fn each_table_costs_its_512_eight_byte_ptes_and_a_small_header() {
+        let mut pt = PageTable::default();
+        assert_eq!(pt.approx_bytes(), 0);
+        let p = Pte::pack(PteVal::Zero { young: false });
+        pt.set(0x10000, p);
+        let one = pt.approx_bytes();
+        assert!((4096..=4608).contains(&one), "{one}");
+        pt.set(0x4000_0000, p);
+        assert_eq!(pt.approx_bytes(), 2 * one);
+    }
+
+    #[test]
     fn clones_share_until_written() {
         let mut a = PageTable::default();
         a.set(0x1000, Pte::pack(PteVal::Zero { young: false }));
