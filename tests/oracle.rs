@@ -95,6 +95,30 @@ mod linux {
         }
     }
 
+    /// `check`, run again up to twice when the kernel disagrees. The model is a deterministic
+    /// function of the scenario, so a difference that comes from the model comes back on every
+    /// run. The kernel is not: whether a write fault reuses a page mapped once or copies it
+    /// (`wp_can_reuse_anon_folio`) depends on the page's reference count and a trylock of its
+    /// lock at that instant, and anything else on the machine that holds the page for a moment
+    /// (DAMON's sampling takes a reference to every page it ages) makes the kernel copy. Seen
+    /// once in about six runs of the reclaim corpus under load: `reuse_of_a_page_mapped_once`'s
+    /// last write copied. Every difference is printed, so a retry is never silent.
+    fn agreeing_check(s: &Scenario, name: &str, o: &CheckOptions) -> CheckReport {
+        let mut r = check(s, name, o);
+        for run in 2..=3 {
+            if r.exit_code() == 0 && r.count(StepVerdict::Differ) == 0 {
+                break;
+            }
+            eprintln!(
+                "{name}: run {} differed, running it again:\n{}",
+                run - 1,
+                r.text()
+            );
+            r = check(s, name, o);
+        }
+        r
+    }
+
     fn assert_agrees(r: &CheckReport) {
         assert_eq!(r.exit_code(), 0, "{}", r.text());
         assert_eq!(r.count(StepVerdict::Differ), 0, "{}", r.text());
@@ -108,7 +132,7 @@ mod linux {
         }
         for b in &BUILTINS {
             let (s, _) = Scenario::load(b.name).unwrap();
-            let r = check(&s, b.name, &opts(false, None));
+            let r = agreeing_check(&s, b.name, &opts(false, None));
             assert_agrees(&r);
             // Without --reclaim exactly the SwapOut steps go unchecked (Referenced runs through
             // clear_refs); a step the model refuses is compared for the error (S7 step 7: EFAULT
@@ -164,7 +188,7 @@ mod linux {
             return;
         }
         for (name, s) in regression_corpus() {
-            let r = check(&s, &name, &opts(false, None));
+            let r = agreeing_check(&s, &name, &opts(false, None));
             assert_agrees(&r);
             // Every step but the walks (run only with --reclaim) was checked.
             for (st, op) in r.steps.iter().zip(s.ops()) {
@@ -229,7 +253,7 @@ mod linux {
         }
         for (name, s) in corpus() {
             let name = name.as_str();
-            let r = check(&s, name, &opts(true, None));
+            let r = agreeing_check(&s, name, &opts(true, None));
             assert!(r.reclaim, "{name}: reclaim was not set up: {:?}", r.missing);
             assert_agrees(&r);
             // Every SwapOut was really checked: docs/semantics.md §6.2 (S1, S3: every sharer
@@ -415,7 +439,7 @@ mod linux {
                 return Ok(());
             }
             let s = Scenario { title: "random".into(), about: String::new(), steps: valid_only(ops).into_iter().map(Into::into).collect() };
-            let r = check(&s, "random", &opts(false, None));
+            let r = agreeing_check(&s, "random", &opts(false, None));
             prop_assert_eq!(r.count(StepVerdict::Differ), 0, "{}\n{}", r.text(), s.to_ron());
             prop_assert_eq!(r.exit_code(), 0, "{}", r.text());
         }
