@@ -496,6 +496,45 @@ fn reclaim_drops_a_file_page_from_the_page_cache_and_writes_a_shmem_page_to_swap
 }
 
 #[test]
+fn reclaim_writes_back_a_file_page_written_through_a_shared_mapping_and_drops_a_clean_one() {
+    // A write through a MAP_SHARED file mapping dirties the pte; try_to_unmap_one moves the pte's
+    // dirty bit to the page (folio_mark_dirty), and shrink_folio_list writes a dirty page back
+    // to its file (pageout) before it drops it from the page cache. A page that was only read,
+    // like the one the next read brings back from the file, is clean and dropped as it is.
+    for sc in BOTH {
+        let mut s = sim(sc);
+        let mut swap_out = |s: &mut rmapviz::session::Simulation| {
+            let op = Op::SwapOut {
+                pid: 1,
+                addr: 0x100000,
+            };
+            let r = s.step(&op, false);
+            assert_eq!(r.error, None, "{sc}");
+            let pageout: Vec<String> = r
+                .events
+                .into_iter()
+                .filter(|e| e.starts_with("pageout: \"data\""))
+                .collect();
+            assert_eq!(pageout.len(), 1, "{sc}: {pageout:?}");
+            pageout[0].clone()
+        };
+        ok(&mut s, mmap_file(1, 0x100000, 1, "data", true));
+        ok(&mut s, write(1, 0x100000, 1));
+        let e = swap_out(&mut s);
+        assert!(
+            e.ends_with("written back, then dropped from the page cache"),
+            "{sc}: {e}"
+        );
+        ok(&mut s, read(1, 0x100000, 1));
+        let e = swap_out(&mut s);
+        assert!(
+            e.ends_with("clean, dropped from the page cache"),
+            "{sc}: {e}"
+        );
+    }
+}
+
+#[test]
 fn fork_and_exit_count_the_ptes_they_copy_and_zap() {
     // dup_mmap copies the ptes of private vmas that have anonymous pages (vma_needs_copy): here
     // a page, a swap entry and the zero page; a private file vma only read has none and is

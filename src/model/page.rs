@@ -345,6 +345,37 @@ mod tests {
     }
 
     #[test]
+    fn each_flag_of_a_page_reads_back_alone() {
+        // A new anonymous page is alive, anonymous and exclusive (do_anonymous_page adds it with
+        // RMAP_EXCLUSIVE), a new page-cache page only alive; neither is dirty nor lazily freed
+        // until someone says so. Each flag set and cleared changes that flag and no other.
+        let mut s = PageStore::default();
+        let (a, f) = (s.alloc_anon(), s.alloc_file(FileId(0), 0));
+        let flags = |s: &PageStore, id| {
+            let p = s.get(id);
+            [
+                p.is_alive(),
+                p.is_anon(),
+                p.is_exclusive(),
+                p.is_dirty(),
+                p.is_lazyfree(),
+            ]
+        };
+        assert_eq!(flags(&s, a), [true, true, true, false, false]);
+        assert_eq!(flags(&s, f), [true, false, false, false, false]);
+        s.set_dirty(a, true);
+        s.set_dirty(f, true);
+        assert_eq!(flags(&s, a), [true, true, true, true, false]);
+        assert_eq!(flags(&s, f), [true, false, false, true, false]);
+        s.set_exclusive(a, false);
+        s.set_lazyfree(a, true);
+        s.set_dirty(a, false);
+        assert_eq!(flags(&s, a), [true, true, false, false, true]);
+        s.free(f);
+        assert_eq!(flags(&s, f), [false, false, false, true, false]);
+    }
+
+    #[test]
     fn page_is_small() {
         assert!(std::mem::size_of::<Page>() <= 32);
     }
