@@ -372,7 +372,7 @@ mod tests {
         s.set_dirty(a, false);
         assert_eq!(flags(&s, a), [true, true, false, false, true]);
         s.free(f);
-        assert_eq!(flags(&s, f), [false, false, false, true, false]);
+        assert!(!s.get(f).is_alive() && !s.is_alive(f));
     }
 
     #[test]
@@ -445,5 +445,50 @@ mod tests {
         s.inc_map(last);
         assert_eq!(c.get(last).mapcount(), 1);
         assert_eq!(s.get(last).mapcount(), 2);
+        // Every live page is listed by its own id, past the first chunk too.
+        for id in [1, 1500, 2999] {
+            s.free(PageId(id));
+        }
+        let want: Vec<PageId> = (2..=3000)
+            .filter(|&i| i != 1500 && i != 2999)
+            .map(PageId)
+            .collect();
+        assert_eq!(s.alive_ids().collect::<Vec<_>>(), want);
+    }
+
+    #[test]
+    fn changed_lists_each_page_that_differs_by_its_id_in_every_chunk() {
+        // Pages 1..=2000 over two chunks; then the clone maps page 3, frees page 1500 and makes
+        // page 2001, which the original never made (it is dead there).
+        let mut a = PageStore::default();
+        for _ in 0..2000 {
+            a.alloc_anon();
+        }
+        let mut b = a.clone();
+        b.inc_map(PageId(3));
+        b.free(PageId(1500));
+        assert_eq!(b.alloc_anon(), PageId(2001));
+        let summary = |v: Vec<(PageId, Page, Page)>| {
+            v.into_iter()
+                .map(|(id, x, y)| {
+                    (
+                        id.0,
+                        (x.is_alive(), x.mapcount()),
+                        (y.is_alive(), y.mapcount()),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let want = vec![
+            (3, (true, 0), (true, 1)),
+            (1500, (true, 0), (false, 0)),
+            (2001, (false, 0), (true, 0)),
+        ];
+        assert_eq!(summary(a.changed(&b)), want);
+        assert_eq!(
+            summary(b.changed(&a)),
+            want.iter().map(|&(i, x, y)| (i, y, x)).collect::<Vec<_>>()
+        );
+        assert!(a.changed(&a.clone()).is_empty());
     }
 }
