@@ -503,7 +503,7 @@ fn reclaim_writes_back_a_file_page_written_through_a_shared_mapping_and_drops_a_
     // like the one the next read brings back from the file, is clean and dropped as it is.
     for sc in BOTH {
         let mut s = sim(sc);
-        let mut swap_out = |s: &mut rmapviz::session::Simulation| {
+        let swap_out = |s: &mut rmapviz::session::Simulation| {
             let op = Op::SwapOut {
                 pid: 1,
                 addr: 0x100000,
