@@ -376,6 +376,21 @@ mod tests {
     }
 
     #[test]
+    fn a_page_cache_page_names_its_file_in_page_mapping() {
+        // A page-cache page's page->mapping is its file's address_space in every scheme, never
+        // "none" (mapping word 0), whichever file it is, the first one too; page->index is its
+        // offset in the file, in pages.
+        let mut s = PageStore::default();
+        let (f0, f1) = (s.alloc_file(FileId(0), 5), s.alloc_file(FileId(1), 0));
+        let (p0, p1) = (s.get(f0), s.get(f1));
+        assert_eq!((p0.file(), p1.file()), (Some(FileId(0)), Some(FileId(1))));
+        assert_ne!(p0.rmap().mapping, 0);
+        assert_ne!(p1.rmap().mapping, 0);
+        assert_ne!(p0.rmap().mapping, p1.rmap().mapping);
+        assert_eq!((p0.rmap().index, p1.rmap().index), (5, 0));
+    }
+
+    #[test]
     fn page_is_small() {
         assert!(std::mem::size_of::<Page>() <= 32);
     }
