@@ -319,11 +319,6 @@ impl PageStore {
         }
         out
     }
-
-    /// Bytes of model memory held by the store.
-    pub fn approx_bytes(&self) -> usize {
-        self.chunks.len() * (CHUNK * std::mem::size_of::<Page>() + 40)
-    }
 }
 
 #[cfg(test)]
