@@ -467,6 +467,22 @@ mod tests {
     }
 
     #[test]
+    fn a_store_holds_more_than_a_million_pages() {
+        // A storm's million copy-on-write faults make a page each: page ids pass 2^20, and each
+        // page still reads back as made.
+        let mut s = PageStore::default();
+        let n = (1 << 20) + 2;
+        for _ in 0..n {
+            s.alloc_anon();
+        }
+        let last = PageId(n);
+        s.inc_map(last);
+        assert_eq!((s.made(), s.alive_count(), s.mapped_count()), (n, n, 1));
+        assert!(s.is_alive(last) && s.get(last).mapcount() == 1);
+        assert!(!s.is_alive(PageId(n + 1)));
+    }
+
+    #[test]
     fn changed_lists_each_page_that_differs_by_its_id_in_every_chunk() {
         // Pages 1..=2000 over two chunks; then the clone maps page 3, frees page 1500 and makes
         // page 2001, which the original never made (it is dead there).
