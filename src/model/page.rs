@@ -337,6 +337,10 @@ mod tests {
         assert_eq!(s.alive_count(), 2);
         assert_eq!(s.alive_ids().collect::<Vec<_>>(), vec![b, PageId(3)]);
         assert_eq!(s.made(), 3);
+        // Freeing a dead page again changes nothing.
+        s.free(a);
+        assert_eq!(s.alive_count(), 2);
+        assert!(!s.is_alive(a));
     }
 
     #[test]
