@@ -187,6 +187,13 @@ mod tests {
         let u = a.union(&b);
         assert_eq!(u, PageSet::from_ids(ids(&[1, 2, 3, 4, 9, 10, 20])));
         assert_eq!(u.len(), 7);
+        // A run that starts at the last id of the one before and goes on past it.
+        let (c, d) = (
+            PageSet::from_ids(ids(&[1, 2, 3])),
+            PageSet::from_ids(ids(&[3, 4, 5])),
+        );
+        let u = c.union(&d);
+        assert_eq!((u.runs(), u.len()), (&[(1, 5)][..], 5));
     }
 
     #[test]
