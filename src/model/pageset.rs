@@ -53,11 +53,6 @@ impl PageSet {
         self.len += (last - first) as usize + 1;
     }
 
-    /// Adds page `p`, which must come after every id already in the set.
-    pub fn push(&mut self, p: PageId) {
-        self.push_run(p.0, p.0);
-    }
-
     /// Adds every id of `other`, whose ids must all come after this set's.
     pub fn append(&mut self, other: &PageSet) {
         for &(a, b) in &other.runs {
@@ -170,6 +165,17 @@ mod tests {
             assert_eq!(s.contains(PageId(p)), inside, "p{p}");
         }
         assert!(!PageSet::new().contains(PageId(0)));
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "runs pushed out of order: 3 after 5")]
+    fn a_run_pushed_before_the_last_id_is_a_bug_that_debug_builds_catch() {
+        // push_run's contract: each run comes after every id already in the set (page ids are
+        // pushed in order). A caller that breaks it would leave the runs unsorted and contains
+        // wrong, so debug builds stop there.
+        let mut s = PageSet::one(PageId(5));
+        s.push_run(3, 4);
     }
 
     #[test]
