@@ -165,6 +165,7 @@ mod tests {
             assert_eq!(s.contains(PageId(p)), inside, "p{p}");
         }
         assert!(!PageSet::new().contains(PageId(0)));
+        assert!(PageSet::new().is_empty() && !s.is_empty());
     }
 
     #[test]
