@@ -68,9 +68,10 @@ fn tui(dir: &Path, home: &Path, args: &[&str]) -> Option<Screen> {
     })
 }
 
-/// The background colour inside the steps pane, below S3's steps (row 20, column 3).
-fn pane_bg(s: &Screen) -> Option<vt100::Color> {
-    s.bg_at(20, 3)
+/// The background colour inside the steps pane, below S3's steps (row 20, column 3), once the
+/// frame has painted it (the header a test waits for can come before the rest of the frame).
+fn pane_bg(s: &Screen) -> vt100::Color {
+    s.painted_bg_at(20, 3)
 }
 
 fn theme_bg(name: rmapviz::tui::ThemeName) -> vt100::Color {
@@ -106,7 +107,7 @@ fn the_files_values_reach_the_tui() {
         "mouse = true, not captured"
     );
     // theme: light's background.
-    assert_eq!(pane_bg(&s), Some(theme_bg(rmapviz::tui::ThemeName::Light)));
+    assert_eq!(pane_bg(&s), theme_bg(rmapviz::tui::ThemeName::Light));
     // autoplay_ms: the speed autoplay starts at.
     s.send("p");
     s.wait_for("playing 250 ms/step");
@@ -142,7 +143,7 @@ fn flags_override_the_file() {
         !text(&s.raw()).contains(MOUSE_ON),
         "--no-mouse, yet captured"
     );
-    assert_eq!(pane_bg(&s), Some(theme_bg(rmapviz::tui::ThemeName::Dark)));
+    assert_eq!(pane_bg(&s), theme_bg(rmapviz::tui::ThemeName::Dark));
     s.send("p");
     s.wait_for("playing 2000 ms/step");
     s.send("p");
@@ -319,7 +320,7 @@ fn the_tui_starts_with_the_defaults_despite_a_bad_file() {
     // The status line names the file, the line and the column.
     s.wait_for("config.toml:2:9: unknown theme");
     s.wait_for("anon-vma (2.6.7 - 2.6.33)");
-    assert_eq!(pane_bg(&s), Some(theme_bg(rmapviz::tui::ThemeName::Dark)));
+    assert_eq!(pane_bg(&s), theme_bg(rmapviz::tui::ThemeName::Dark));
     // The file's valid line is not used either: the whole file is left out.
     assert!(!text(&s.raw()).contains(MOUSE_ON));
     s.send("q");

@@ -175,6 +175,26 @@ impl Screen {
         p.screen().cell(row, col).map(|c| c.bgcolor())
     }
 
+    /// The background colour of the cell at `row`, `col` once the frame has painted it: the
+    /// text a test waits for can arrive before the rest of its frame (the frame is written in
+    /// chunks), so this polls until the cell's background is set (not `Default`), for as long
+    /// as `wait_for` waits; a cell still unpainted then fails the test.
+    pub fn painted_bg_at(&self, row: u16, col: u16) -> vt100::Color {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            match self.bg_at(row, col) {
+                Some(vt100::Color::Default) => {}
+                Some(c) => return c,
+                None => panic!("no cell at row {row}, column {col}"),
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "the cell at row {row}, column {col} was never given a background; the screen:\n{}",
+            self.contents()
+        );
+    }
+
     /// Everything the child wrote so far.
     pub fn raw(&self) -> Vec<u8> {
         self.raw.lock().unwrap().clone()
