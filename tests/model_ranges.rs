@@ -413,17 +413,6 @@ fn mprotect(pid: u32, addr: u64, pages: u64, prot: &str) -> Op {
     }
 }
 
-fn vma_prots(s: &Simulation, pid: u32) -> Vec<(u64, u64, String)> {
-    s.machine
-        .proc(pid)
-        .unwrap()
-        .mm
-        .vmas
-        .iter()
-        .map(|v| (v.start, v.end, v.prot.to_string()))
-        .collect()
-}
-
 #[test]
 fn mprotect_back_to_writable_maps_writable_only_exclusive_anonymous_and_shared_pages() {
     // change_protection: taking write away makes every pte read-only. Giving it back makes a pte

@@ -114,15 +114,23 @@ pub fn page(s: &Simulation, pid: u32, addr: u64) -> PageId {
     }
 }
 
-/// (start, end) of each of `pid`'s vmas, in address order.
-pub fn vma_ranges(s: &Simulation, pid: u32) -> Vec<(u64, u64)> {
+/// (start, end, protection letters such as "rw") of each of `pid`'s vmas, in address order.
+pub fn vma_prots(s: &Simulation, pid: u32) -> Vec<(u64, u64, String)> {
     s.machine
         .proc(pid)
         .unwrap()
         .mm
         .vmas
         .iter()
-        .map(|v| (v.start, v.end))
+        .map(|v| (v.start, v.end, v.prot.to_string()))
+        .collect()
+}
+
+/// (start, end) of each of `pid`'s vmas, in address order.
+pub fn vma_ranges(s: &Simulation, pid: u32) -> Vec<(u64, u64)> {
+    vma_prots(s, pid)
+        .into_iter()
+        .map(|(start, end, _)| (start, end))
         .collect()
 }
 
