@@ -343,3 +343,36 @@ fn search_finds_a_folded_page_as_its_group_and_an_address_as_its_vma() {
     assert_eq!(g.search("no such node"), None);
     assert_eq!(g.search(""), None);
 }
+
+#[test]
+fn under_anonmm_each_live_mm_is_linked_to_its_own_anonmm() {
+    // docs/semantics.md §3.3: one anonmm per mm; fork gives the child its own, exec a new one
+    // on a new ring. After S5 (three forks, two execs) four processes are alive, each with its
+    // own mm; the anonmms of the mms that exec threw away have no mm any more.
+    let all = steps(&builtin("S5"), "anonmm");
+    let g = graph_of(&all.last().expect("steps").0, None);
+    let mut targets = HashSet::new();
+    for pid in 1..=4 {
+        let n = g.find(&format!("pid{pid}")).expect("a live mm");
+        let to: Vec<_> = g
+            .graph
+            .edges_directed(n, petgraph::Direction::Outgoing)
+            .filter(|e| e.weight().kind == EdgeKind::MmObject)
+            .map(|e| e.target())
+            .collect();
+        assert_eq!(to.len(), 1, "pid {pid}'s mm links to one anonmm");
+        let label = &g.node(to[0]).label;
+        assert!(
+            label.starts_with("anonmm") && label.contains(&format!(" pid {pid}")),
+            "pid {pid}'s mm links to {label}"
+        );
+        targets.insert(to[0]);
+    }
+    assert_eq!(targets.len(), 4, "four mms, four anonmms");
+    let links = g
+        .graph
+        .edge_indices()
+        .filter(|&e| g.graph[e].kind == EdgeKind::MmObject)
+        .count();
+    assert_eq!(links, 4, "a dead mm's anonmm has no mm to link");
+}
