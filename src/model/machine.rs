@@ -278,3 +278,67 @@ impl Machine {
         end.ok_or(StepError::OutOfRange { start: addr, pages })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::PteVal;
+    use crate::scenario::opline;
+    use crate::session::Simulation;
+
+    fn run(ops: &[&str]) -> Simulation {
+        let mut s = Simulation::by_name("modern").expect("a scheme");
+        for line in ops {
+            let op = opline::parse(line).expect("an op line").op;
+            assert_eq!(s.step(&op, false).error, None, "{line}");
+        }
+        s
+    }
+
+    #[test]
+    fn a_file_is_found_by_its_name_and_a_shmem_object_never() {
+        // A shared anonymous mapping is backed by a shmem object, not by a file of the
+        // scenario's filesystem: a file named like it is still the file.
+        let s = run(&[
+            "mmap 1 0x10000 1 shared",
+            "mmap 1 0x20000 1 file=f",
+            "mmap 1 0x30000 1 file=shmem1",
+            "mmap 1 0x40000 1 file=g",
+        ]);
+        let m = &s.machine;
+        for name in ["f", "shmem1", "g"] {
+            let f = m.file_by_name(name).expect("a mapped file");
+            assert_eq!((f.name.as_str(), f.shmem), (name, false));
+        }
+        assert!(m.file_by_name("h").is_none(), "never mapped");
+        assert_eq!(
+            m.files.iter().filter(|f| f.shmem).count(),
+            1,
+            "one shmem object"
+        );
+    }
+
+    #[test]
+    fn ptes_of_a_file_page_are_the_ptes_that_map_it_in_pid_then_address_order() {
+        // Page 0 of f, mapped shared by pid 1 at two addresses and, after a fork (which copies
+        // no pte of a shared file vma, docs/semantics.md §6.2b), read by pid 2 at the first;
+        // page 1 of f and a page of g are mapped beside it.
+        let s = run(&[
+            "mmap 1 0x10000 2 shared file=f",
+            "mmap 1 0x20000 1 shared file=g",
+            "mmap 1 0x40000 1 shared file=f",
+            "read 1 0x10000 2",
+            "read 1 0x20000",
+            "read 1 0x40000",
+            "fork 1 2",
+            "read 2 0x10000",
+        ]);
+        let m = &s.machine;
+        let PteVal::Page { page, .. } = m.pte(1, 0x10000) else {
+            panic!("page 0 of f is mapped");
+        };
+        assert_eq!(
+            m.ptes_of(page),
+            vec![(1, 0x10000), (1, 0x40000), (2, 0x10000)]
+        );
+    }
+}
