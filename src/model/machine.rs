@@ -281,7 +281,7 @@ impl Machine {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::PteVal;
+    use crate::model::{PteVal, StepError};
     use crate::scenario::opline;
     use crate::session::Simulation;
 
@@ -340,5 +340,33 @@ mod tests {
             m.ptes_of(page),
             vec![(1, 0x10000), (1, 0x40000), (2, 0x10000)]
         );
+    }
+
+    #[test]
+    fn each_shared_anonymous_mapping_has_a_shmem_object_of_its_own_with_its_own_name() {
+        // Each shared anonymous mmap sets up a shmem file of its own (shmem_zero_setup), which
+        // no name of the scenario's filesystem reaches.
+        let s = run(&[
+            "mmap 1 0x10000 1 shared",
+            "mmap 1 0x30000 1 shared",
+            "mmap 1 0x50000 1 shared",
+        ]);
+        let names: std::collections::BTreeSet<&str> = s
+            .machine
+            .files
+            .iter()
+            .filter(|f| f.shmem)
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+    }
+
+    #[test]
+    fn an_exited_process_is_gone() {
+        let mut s = run(&["mmap 1 0x10000 1", "write 1 0x10000", "fork 1 2", "exit 2"]);
+        assert_eq!(s.machine.proc(2).err(), Some(StepError::NoSuchPid(2)));
+        assert_eq!(s.machine.census().processes, 1);
+        let op = opline::parse("write 2 0x10000").expect("an op line").op;
+        assert_eq!(s.step(&op, false).error, Some(StepError::NoSuchPid(2)));
     }
 }
