@@ -103,6 +103,27 @@ fn a_bad_address_or_size_is_named_before_the_op_runs_and_the_machine_refuses_it_
 }
 
 #[test]
+fn an_op_may_span_4194304_pages_and_no_more() {
+    // README's scenario format: the model refuses an op over more than 4194304 pages (16 GiB).
+    let big = 1u64 << 22;
+    let op = ops(&format!("Mmap(pid: 1, addr: 0x100000000, pages: {big})")).remove(0);
+    assert_eq!(op.range_error(), None);
+    let mut s = machine();
+    assert_eq!(s.step(&op, false).error, None);
+    let op = ops(&format!(
+        "Munmap(pid: 1, addr: 0x100000000, pages: {})",
+        big + 1
+    ))
+    .remove(0);
+    let want = StepError::TooManyPages {
+        what: "pages",
+        pages: big + 1,
+    };
+    assert_eq!(op.range_error(), Some(want.clone()));
+    assert_eq!(s.step(&op, false).error, Some(want));
+}
+
+#[test]
 fn exactly_swap_out_and_referenced_walk_the_rmap() {
     // Reclaim (try_to_unmap) and page_referenced are the rmap walks; no other op walks.
     let steps = ops(r#"
