@@ -369,4 +369,26 @@ mod tests {
         let op = opline::parse("write 2 0x10000").expect("an op line").op;
         assert_eq!(s.step(&op, false).error, Some(StepError::NoSuchPid(2)));
     }
+
+    #[test]
+    fn every_vma_has_an_id_of_its_own() {
+        // VmaId: a split makes a new id for the new piece; ids are never reused.
+        let s = run(&[
+            "mmap 1 0x10000 4",
+            "mmap 1 0x30000 1",
+            "mprotect 1 0x11000 1 r",
+            "fork 1 2",
+        ]);
+        let ids: std::collections::BTreeSet<_> = s
+            .machine
+            .procs
+            .values()
+            .flat_map(|p| p.mm.vmas.iter().map(|v| v.id))
+            .collect();
+        assert_eq!(
+            ids.len(),
+            8,
+            "4 vmas in pid 1 (a split in three and one more), 4 copies"
+        );
+    }
 }
