@@ -176,3 +176,49 @@ impl Totals {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::opline;
+    use crate::session::Simulation;
+
+    /// pid 1 maps 4 pages and writes them, then forks pid 2: 2 vmas, 8 ptes, 4 pages.
+    fn forked() -> Simulation {
+        let mut s = Simulation::by_name("modern").expect("a scheme");
+        for line in ["mmap 1 0x10000 4", "write 1 0x10000 4", "fork 1 2"] {
+            let op = opline::parse(line).expect("an op line").op;
+            assert_eq!(s.step(&op, false).error, None, "{line}");
+        }
+        s
+    }
+
+    #[test]
+    fn between_ops_no_address_space_is_open() {
+        let s = forked();
+        assert!(s.machine.counts.open.is_empty(), "{:?}", s.machine.counts);
+        let c = s.machine.census();
+        assert_eq!((c.processes, c.vmas, c.ptes, c.pages), (2, 2, 8, 4));
+    }
+
+    #[test]
+    fn the_census_counts_the_address_spaces_the_op_in_progress_changed() {
+        let mut m = forked().machine;
+        // In the middle of an op: pid 1 gains a vma and loses a pte, pid 2 loses two ptes.
+        let mm = m.mm_mut(1);
+        let mut v = mm.vmas[0].clone();
+        (v.start, v.end) = (0x40000, 0x41000);
+        mm.insert(v);
+        mm.pt.take(0x10000);
+        let mm = m.mm_mut(2);
+        mm.pt.take(0x11000);
+        mm.pt.take(0x12000);
+        let c = m.census();
+        assert_eq!((c.vmas, c.ptes), (3, 5));
+        let r = m.recount_census();
+        assert_eq!((r.vmas, r.ptes), (3, 5));
+        m.settle_counts();
+        assert!(m.counts.open.is_empty());
+        let c = m.census();
+        assert_eq!((c.vmas, c.ptes), (3, 5));
+    }
+}
