@@ -56,22 +56,4 @@ impl Cost {
             .map(|l| l.count)
             .sum()
     }
-
-    /// "12 B per anon vma + 12 B per anon_vma" style explanation (i386 or x86_64).
-    pub fn explain(&self, x86_64: bool) -> String {
-        let parts: Vec<String> = self
-            .lines
-            .iter()
-            .filter(|l| l.count > 0)
-            .map(|l| {
-                let each = if x86_64 { l.each_x86_64 } else { l.each_i386 };
-                format!("{} x {} B {}", l.count, each, l.what)
-            })
-            .collect();
-        if parts.is_empty() {
-            "nothing".to_string()
-        } else {
-            parts.join(" + ")
-        }
-    }
 }
