@@ -77,6 +77,14 @@ fn a_bad_address_or_size_is_named_before_the_op_runs_and_the_machine_refuses_it_
             },
         ),
         (
+            // A heap of no pages still starts at a page boundary (mm->start_brk).
+            "Brk(pid: 1, start: 0x20800, pages: 0)".to_string(),
+            StepError::Unaligned {
+                what: "addr",
+                addr: 0x20800,
+            },
+        ),
+        (
             "SwapOut(pid: 1, addr: 0x10800)".to_string(),
             StepError::Unaligned {
                 what: "addr",

@@ -166,20 +166,9 @@ impl Advice {
     }
 }
 
-impl fmt::Display for Advice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// Formats an address the way the kernel prints them in messages: lower-case hex with 0x.
 pub fn hex(a: u64) -> String {
     format!("{a:#x}")
-}
-
-/// Page number of an address.
-pub fn vpn(a: Addr) -> u64 {
-    a >> PAGE_SHIFT
 }
 
 #[cfg(test)]
