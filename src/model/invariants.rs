@@ -157,16 +157,11 @@ impl Machine {
 #[cfg(test)]
 mod tests {
     use crate::model::{Machine, PageId, PteVal, SlotId};
-    use crate::scenario::opline;
-    use crate::session::Simulation;
+    use crate::session::modern_after;
 
     /// The machine after `ops`, which must keep every invariant.
     fn after(ops: &[&str]) -> Machine {
-        let mut s = Simulation::by_name("modern").expect("a scheme");
-        for line in ops {
-            let op = opline::parse(line).expect("an op line").op;
-            assert_eq!(s.step(&op, false).error, None, "{line}");
-        }
+        let s = modern_after(ops);
         assert_eq!(s.machine.check_invariants(), Ok(()));
         s.machine
     }

@@ -286,12 +286,7 @@ mod tests {
     use crate::session::Simulation;
 
     fn run(ops: &[&str]) -> Simulation {
-        let mut s = Simulation::by_name("modern").expect("a scheme");
-        for line in ops {
-            let op = opline::parse(line).expect("an op line").op;
-            assert_eq!(s.step(&op, false).error, None, "{line}");
-        }
-        s
+        crate::session::modern_after(ops)
     }
 
     #[test]

@@ -179,17 +179,11 @@ impl Totals {
 
 #[cfg(test)]
 mod tests {
-    use crate::scenario::opline;
     use crate::session::Simulation;
 
     /// pid 1 maps 4 pages and writes them, then forks pid 2: 2 vmas, 8 ptes, 4 pages.
     fn forked() -> Simulation {
-        let mut s = Simulation::by_name("modern").expect("a scheme");
-        for line in ["mmap 1 0x10000 4", "write 1 0x10000 4", "fork 1 2"] {
-            let op = opline::parse(line).expect("an op line").op;
-            assert_eq!(s.step(&op, false).error, None, "{line}");
-        }
-        s
+        crate::session::modern_after(&["mmap 1 0x10000 4", "write 1 0x10000 4", "fork 1 2"])
     }
 
     #[test]

@@ -14,4 +14,6 @@ pub use diff::{
 };
 pub use history::Session;
 pub use replay::{SchemeRun, replay, replay_observed, replay_to_end};
+#[cfg(test)]
+pub(crate) use simulation::modern_after;
 pub use simulation::{Simulation, StepResult};

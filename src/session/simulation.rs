@@ -57,3 +57,15 @@ impl Simulation {
         }
     }
 }
+
+/// For unit tests: a machine under `modern` after the op lines `ops` (scenario op syntax), each
+/// of which must succeed.
+#[cfg(test)]
+pub(crate) fn modern_after(ops: &[&str]) -> Simulation {
+    let mut s = Simulation::by_name("modern").expect("a scheme");
+    for line in ops {
+        let op = crate::scenario::opline::parse(line).expect("an op line").op;
+        assert_eq!(s.step(&op, false).error, None, "{line}");
+    }
+    s
+}
