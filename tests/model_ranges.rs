@@ -615,6 +615,32 @@ fn a_read_past_the_end_of_a_file_maps_the_cached_window_before_the_sigbus() {
 }
 
 #[test]
+fn a_write_past_the_end_of_a_file_gives_the_vma_an_anon_vma_so_fork_copies_its_ptes() {
+    // Seen on Linux 6.18 (tests/corpus/cow_fault_past_the_end_prepares_the_anon_vma.ron, found
+    // by `rmapviz fuzz --seed 202612071710`): do_cow_fault prepares the anon_vma before
+    // __do_fault raises SIGBUS, so the private file vma has one and fork copies its file ptes
+    // (vma_needs_copy). A read past the end prepares nothing: fork copies no pte.
+    for (write_past_the_end, copied) in [(true, vec![0x30000, 0x31000]), (false, vec![])] {
+        let mut s = sim("modern");
+        ok(&mut s, mmap_file(1, 0x30000, 2, "f", false));
+        ok(&mut s, read(1, 0x30000, 1));
+        ok(&mut s, mremap_in_place(1, 0x30000, 2, 4));
+        let past = if write_past_the_end {
+            write(1, 0x32000, 1)
+        } else {
+            read(1, 0x32000, 1)
+        };
+        assert!(matches!(err(&mut s, past), StepError::Sigbus { .. }));
+        ok(&mut s, fork(1, 2));
+        assert_eq!(
+            pte_addrs(&s, 2, 0x30000, 0x34000),
+            copied,
+            "write: {write_past_the_end}"
+        );
+    }
+}
+
+#[test]
 fn vmas_that_differ_in_vm_account_do_not_merge() {
     // Seen on Linux 6.18 (small C programs and `rmapviz fuzz --seed 1`): mprotect_fixup
     // charges a private vma made writable (VM_ACCOUNT) and keeps the charge when it is made

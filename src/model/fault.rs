@@ -85,6 +85,9 @@ impl Machine {
                         index,
                         size: file.size,
                     };
+                    let cow_prepare =
+                        (write && !v.shared && !v.anon_faulted && self.pte(pid, a) == PteVal::None)
+                            .then_some((v.start, v.end));
                     // do_read_fault maps the cached pages around the faulting address before
                     // filemap_fault finds it past the end of the file: that much of the refused
                     // access happens. (A refused step runs up to its first fault only; the
@@ -99,6 +102,17 @@ impl Machine {
                             );
                         }
                         t.flush(cx.ev);
+                    }
+                    // A write fault in a private file vma is do_cow_fault, which prepares the
+                    // vma's anon_vma (vmf_anon_prepare) before __do_fault finds the page past
+                    // the end of the file: the vma keeps it, with no page, so a later fork
+                    // copies its ptes (vma_needs_copy).
+                    if let Some((start, end)) = cow_prepare {
+                        self.mark_anon_faulted(pid, a);
+                        cx.ev.push(format!(
+                            "do_cow_fault: pid {pid} vma {start:#x}-{end:#x} has an anon_vma now, \
+                             prepared before the SIGBUS"
+                        ));
                     }
                     return Err(e);
                 }
