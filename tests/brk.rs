@@ -160,6 +160,29 @@ fn mprotect_that_changes_nothing_leaves_the_heap_apart() {
 }
 
 #[test]
+fn the_last_vma_mprotect_changes_merges_with_both_neighbours() {
+    // Linux 6.18 (tests/corpus/mprotect_merges_the_last_vma_with_both_neighbours.ron, found by
+    // `rmapviz fuzz --seed 202612071710`): mprotect_fixup changes and merges one vma at a time,
+    // so the rx vma made rw merges with the r part made rw before it and with the heap after it.
+    for sc in scheme_names() {
+        let s = run(
+            sc,
+            &[
+                "mmap 1 0x51000 3 rx",
+                "mmap 1 0x49000 8 r",
+                "brk 1 0x54000 4",
+                "mprotect 1 0x4f000 7 rw",
+            ],
+        );
+        assert_eq!(
+            vmas(&s, 1),
+            vec![(0x49000, 0x4f000), (0x4f000, 0x58000)],
+            "{sc}"
+        );
+    }
+}
+
+#[test]
 fn a_shrink_unmaps_the_tail_and_frees_its_pages() {
     for sc in scheme_names() {
         let mut s = run(sc, &["brk 1 0x20000 4", "write 1 0x20000 4"]);

@@ -211,18 +211,14 @@ impl Machine {
             self.reprotect_ptes(pid, &after, before.prot);
             cx.scheme
                 .vma_changed(self, ReshapedVma::resized(pid, &before, &after), cx.ev);
-            changed.push(after.id);
+            changed.push(after.start);
         }
-        // Each changed vma merges with its neighbours (a vma merged away is already done).
-        for id in changed {
-            let Some(i) = self
-                .proc(pid)
-                .expect("validated")
-                .mm
-                .vmas
-                .iter()
-                .position(|v| v.id == id)
-            else {
+        // Each changed vma, in address order, merges with the vma before it and then with the
+        // vma after it (vma_modify_flags). One already merged into the vma before it is that
+        // vma now, which still tries the vma after it: the kernel changes and merges one vma
+        // at a time, so the last vma changed may merge with both neighbours at once.
+        for start in changed {
+            let Some(i) = self.proc(pid).expect("validated").mm.find(start) else {
                 continue;
             };
             self.merge_with_neighbours(cx, pid, i);
