@@ -641,6 +641,51 @@ fn a_write_past_the_end_of_a_file_gives_the_vma_an_anon_vma_so_fork_copies_its_p
 }
 
 #[test]
+fn the_anon_vma_prepared_before_the_sigbus_is_in_the_rmap_graph() {
+    // Linux 6.18's do_cow_fault calls vmf_anon_prepare, and __anon_vma_prepare allocates the
+    // vma's anon_vma and the anon_vma_chain that links them, before __do_fault raises the
+    // SIGBUS; nothing frees them after it (docs/semantics.md §6.2b). So every design whose
+    // anon_vma belongs to a vma holds one linked to the vma, though no anonymous page exists.
+    // A read past the end prepares nothing. (The vma is also linked to the file's
+    // address_space, in every case.)
+    for scheme in ["modern", "anon-vma-chain", "anon-vma"] {
+        for write_past_the_end in [true, false] {
+            let mut s = sim(scheme);
+            ok(&mut s, mmap_file(1, 0x30000, 2, "f", false));
+            ok(&mut s, read(1, 0x30000, 1));
+            ok(&mut s, mremap_in_place(1, 0x30000, 2, 4));
+            let past = if write_past_the_end {
+                write(1, 0x32000, 1)
+            } else {
+                read(1, 0x32000, 1)
+            };
+            assert!(matches!(err(&mut s, past), StepError::Sigbus { .. }));
+            let vma = s
+                .machine
+                .proc(1)
+                .ok()
+                .and_then(|p| p.mm.vma_at(0x30000))
+                .map(|v| v.id)
+                .expect("the file vma");
+            let g = s.scheme.rmap_graph(&s.machine);
+            let linked: Vec<&str> = g
+                .vma_links
+                .iter()
+                .filter(|(v, _, _)| *v == vma)
+                .map(|&(_, o, _)| g.objects[o].kind)
+                .filter(|&k| k != "address_space")
+                .collect();
+            let expected: Vec<&str> = if write_past_the_end {
+                vec!["anon_vma"]
+            } else {
+                vec![]
+            };
+            assert_eq!(linked, expected, "{scheme}, write: {write_past_the_end}");
+        }
+    }
+}
+
+#[test]
 fn vmas_that_differ_in_vm_account_do_not_merge() {
     // Seen on Linux 6.18 (small C programs and `rmapviz fuzz --seed 1`): mprotect_fixup
     // charges a private vma made writable (VM_ACCOUNT) and keeps the charge when it is made

@@ -108,11 +108,11 @@ impl Machine {
                     // the end of the file: the vma keeps it, with no page, so a later fork
                     // copies its ptes (vma_needs_copy).
                     if let Some((start, end)) = cow_prepare {
-                        self.mark_anon_faulted(pid, a);
                         cx.ev.push(format!(
-                            "do_cow_fault: pid {pid} vma {start:#x}-{end:#x} has an anon_vma now, \
-                             prepared before the SIGBUS"
+                            "do_cow_fault: pid {pid} vma {start:#x}-{end:#x} gets its anon_vma \
+                             before the SIGBUS"
                         ));
+                        self.anon_vma_prepare(cx, pid, a);
                     }
                     return Err(e);
                 }
@@ -138,12 +138,16 @@ impl Machine {
             .clone()
     }
 
-    /// Sets the vma's anon_faulted flag (the kernel's anon_vma_prepare succeeded) and returns it.
-    fn mark_anon_faulted(&mut self, pid: Pid, a: Addr) -> Vma {
+    /// anon_vma_prepare for the vma at `a`: sets its anon_faulted flag and tells the scheme
+    /// ([`Scheme::anon_vma_prepared`](super::rmap::Scheme::anon_vma_prepared)), which makes or
+    /// joins its anonymous rmap object. Returns the vma.
+    fn anon_vma_prepare(&mut self, cx: &mut StepCx, pid: Pid, a: Addr) -> Vma {
         let mm = self.mm_mut(pid);
         let i = mm.find(a).expect("validated");
         mm.vmas[i].anon_faulted = true;
-        mm.vmas[i].clone()
+        let vma = mm.vmas[i].clone();
+        cx.scheme.anon_vma_prepared(self, pid, &vma, cx.ev);
+        vma
     }
 
     fn fault_one(&mut self, cx: &mut StepCx, t: &mut Tally, pid: Pid, a: Addr, write: bool) {
@@ -185,7 +189,7 @@ impl Machine {
         let FaultAt { pid, vma, a } = at;
         match vma.file {
             None => {
-                let vma = self.mark_anon_faulted(pid, a);
+                let vma = self.anon_vma_prepare(cx, pid, a);
                 let page = self.pages.alloc_anon();
                 let at = PageAt::new(pid, &vma, a, page);
                 let r = cx
@@ -312,7 +316,7 @@ impl Machine {
         from: Option<PageId>,
         writable: bool,
     ) -> PageId {
-        let vma = self.mark_anon_faulted(pid, a);
+        let vma = self.anon_vma_prepare(cx, pid, a);
         let page = self.pages.alloc_anon();
         let at = PageAt::new(pid, &vma, a, page);
         let r = cx

@@ -283,11 +283,7 @@ impl Machine {
 mod tests {
     use crate::model::{PteVal, StepError};
     use crate::scenario::opline;
-    use crate::session::Simulation;
-
-    fn run(ops: &[&str]) -> Simulation {
-        crate::session::modern_after(ops)
-    }
+    use crate::session::modern_after as run;
 
     #[test]
     fn a_file_is_found_by_its_name_and_a_shmem_object_never() {

@@ -276,6 +276,15 @@ pub trait Scheme: Send + Sync + CloneScheme {
     /// it as never faulted.
     fn can_merge(&self, m: &Machine, pid: Pid, prev: &Vma, next: &Vma) -> bool;
 
+    /// anon_vma_prepare succeeded for `vma` (the model sets its `anon_faulted`): a write fault
+    /// is about to map an anonymous page into it, or, for a write past the end of a file in a
+    /// private vma, do_cow_fault prepared it before the SIGBUS and no page follows. A scheme
+    /// whose anonymous rmap object is made or joined per vma at the first anonymous fault does
+    /// it here; [`Scheme::anon_page_added`] then finds it made.
+    fn anon_vma_prepared(&mut self, m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events) {
+        let _ = (m, pid, vma, ev);
+    }
+
     /// A new anonymous page is mapped. Returns page->mapping/index.
     fn anon_page_added(&mut self, m: &Machine, new: NewAnonPage<'_>, ev: &mut Events) -> PageRmap;
 

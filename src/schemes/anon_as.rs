@@ -320,6 +320,10 @@ impl Scheme for AnonAsScheme {
             == self.window(m, pid, next) + next.pgoff
     }
 
+    fn anon_vma_prepared(&mut self, m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events) {
+        self.link(m, pid, vma, ev);
+    }
+
     fn anon_page_added(&mut self, m: &Machine, new: NewAnonPage<'_>, ev: &mut Events) -> PageRmap {
         let NewAnonPage { at: PageAt { pid, vma, addr, .. }, .. } = new;
         self.link(m, pid, vma, ev);

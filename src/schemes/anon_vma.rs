@@ -199,6 +199,10 @@ impl Scheme for AnonVmaScheme {
         self.avs.may_merge(prev, next)
     }
 
+    fn anon_vma_prepared(&mut self, m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events) {
+        self.prepare(m, pid, vma, ev);
+    }
+
     fn anon_page_added(&mut self, m: &Machine, new: NewAnonPage<'_>, ev: &mut Events) -> PageRmap {
         let NewAnonPage { at: PageAt { pid, vma, addr, .. }, .. } = new;
         let av = self.prepare(m, pid, vma, ev);

@@ -273,6 +273,10 @@ impl<A: Scheme + Clone + 'static> Scheme for WithFiles<A> {
         self.anon.can_merge(m, pid, prev, next)
     }
 
+    fn anon_vma_prepared(&mut self, m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events) {
+        self.anon.anon_vma_prepared(m, pid, vma, ev);
+    }
+
     fn anon_page_added(&mut self, m: &Machine, new: NewAnonPage<'_>, ev: &mut Events) -> PageRmap {
         self.anon.anon_page_added(m, new, ev)
     }

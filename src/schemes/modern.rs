@@ -486,6 +486,10 @@ impl Scheme for ModernScheme {
         }
     }
 
+    fn anon_vma_prepared(&mut self, m: &Machine, pid: Pid, vma: &Vma, ev: &mut Events) {
+        self.prepare(m, pid, vma, ev);
+    }
+
     fn anon_page_added(&mut self, m: &Machine, new: NewAnonPage<'_>, ev: &mut Events) -> PageRmap {
         let NewAnonPage { at: PageAt { pid, vma, addr, .. }, how } = new;
         let own = self.prepare(m, pid, vma, ev);
