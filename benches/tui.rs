@@ -14,6 +14,9 @@
 //! steps of 100 faults). Each group also times the kernel doing the storm's forks and writes
 //! (the driver of `common`, in a fresh copy of this executable).
 //!
+//! Then the graph of each storm's last write laid out whole, against one band of it
+//! (`view::band`), for every scheme.
+//!
 //! `cargo bench --bench tui` (both storms, all ten schemes: about half an hour);
 //! `cargo bench --bench tui -- 10000x100` for one storm, `-- "1000x1000/modern:"` for one
 //! scheme (a filter that is a plain part of the names also skips opening the other schemes).
@@ -29,7 +32,11 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use rmapviz::scenario::storm;
 use rmapviz::schemes::scheme_names;
+use rmapviz::session::Simulation;
 use rmapviz::tui::{App, AppOptions, Msg, render};
+use rmapviz::view::band::Bands;
+use rmapviz::view::layout::layout_at;
+use rmapviz::view::{BuildOptions, Detail, build_with};
 
 /// The program's allocator (src/main.rs), so that the benchmark times what the program does.
 #[global_allocator]
@@ -207,9 +214,50 @@ fn bench_storm(c: &mut Criterion, children: u32, pages: u64) {
     g.finish();
 }
 
+/// The graph of the storm of `children` x `pages` after every child's write, under every
+/// scheme: laid out whole (what a cold key pays today), against cut into bands
+/// (`view::band`) and one band's subgraph made and laid out (what a pane that lays out only
+/// the bands it shows would pay for the first band in view). Both at full detail.
+fn bench_layout(c: &mut Criterion, children: u32, pages: u64) {
+    let sc = storm(children, pages);
+    let mut g = c.benchmark_group(format!("graph layout {children}x{pages}"));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(5));
+    g.sampling_mode(SamplingMode::Flat);
+    for scheme in scheme_names() {
+        if !selected(&format!("graph layout {children}x{pages}/{scheme}:")) {
+            continue;
+        }
+        let mut sim = Simulation::by_name(scheme).unwrap();
+        for op in sc.ops().take(2 + 2 * children as usize) {
+            sim.step(op, false);
+        }
+        let graph = build_with(
+            &sim.machine,
+            sim.scheme.as_ref(),
+            None,
+            &BuildOptions::default(),
+        );
+        g.bench_function(format!("{scheme}: the whole graph"), |b| {
+            b.iter(|| layout_at(&graph, Detail::Full).height)
+        });
+        g.bench_function(format!("{scheme}: cut into bands, one band"), |b| {
+            b.iter(|| {
+                let bands = Bands::split(&graph).unwrap();
+                let band = bands.graph(&graph, bands.len() / 2);
+                layout_at(&band.graph, Detail::Full).height
+            })
+        });
+    }
+    g.finish();
+}
+
 fn bench(c: &mut Criterion) {
     bench_storm(c, 1000, 1000);
     bench_storm(c, 10_000, 100);
+    bench_layout(c, 1000, 1000);
+    bench_layout(c, 10_000, 100);
 }
 
 criterion_group!(benches, bench);

@@ -223,7 +223,7 @@ impl Measure {
 }
 
 /// The place of `d` in [`Detail::ALL`].
-fn level(d: Detail) -> usize {
+pub(super) fn level(d: Detail) -> usize {
     Detail::ALL.iter().position(|&x| x == d).unwrap_or(0)
 }
 

@@ -4,6 +4,8 @@
 //! - [`graph`]: the petgraph `StableGraph` of mm -> vma -> rmap object -> page, walk marked,
 //!   large scenarios grouped;
 //! - [`layout`]: rows and columns of the nodes, computed once per step;
+//! - [`band`]: a graph of thousands of processes cut between processes into bands, each laid
+//!   out on its own ([`StepView::band_layout`]);
 //! - [`route`]: edges bundled into lanes;
 //! - [`cells`]: the lines as per-cell direction masks, segment by segment;
 //! - [`glyph`]: the line glyphs for the masks;
@@ -15,6 +17,7 @@
 //! - [`detail`]: the levels of detail of the node texts, for panes too narrow for the full ones;
 //! - [`changes`]: what changed since the previous step, by node.
 
+pub mod band;
 pub mod build;
 pub mod cells;
 pub mod changes;
@@ -53,6 +56,18 @@ pub struct StepView {
     widths: OnceLock<[u16; 4]>,
     /// The node texts measured at every level, for the layouts and their widths.
     measure: OnceLock<layout::Measure>,
+    /// The bands of a graph whose spine is long ([`band`]), their subgraphs and layouts, each
+    /// made when first asked for; `None` inside for a graph of one band.
+    bands: OnceLock<Option<Banded>>,
+}
+
+/// The bands of a [`StepView`]'s graph, and each band's subgraph and its layout at each level
+/// of detail, made when asked for.
+#[derive(Clone, Debug)]
+struct Banded {
+    bands: band::Bands,
+    graphs: Vec<OnceLock<band::Band>>,
+    layouts: Vec<[OnceLock<Layout>; 4]>,
 }
 
 impl StepView {
@@ -82,6 +97,7 @@ impl StepView {
             layouts: Default::default(),
             widths: OnceLock::new(),
             measure: OnceLock::new(),
+            bands: OnceLock::new(),
         }
     }
 
@@ -151,6 +167,40 @@ impl StepView {
         })
     }
 
+    /// The bands of the graph ([`band::Bands::split`]), `None` when its spine is short enough
+    /// to be laid out whole (one band).
+    pub fn bands(&self) -> Option<&band::Bands> {
+        self.banded().map(|b| &b.bands)
+    }
+
+    fn banded(&self) -> Option<&Banded> {
+        self.bands
+            .get_or_init(|| {
+                band::Bands::split(&self.graph).map(|bands| Banded {
+                    graphs: (0..bands.len()).map(|_| OnceLock::new()).collect(),
+                    layouts: (0..bands.len()).map(|_| Default::default()).collect(),
+                    bands,
+                })
+            })
+            .as_ref()
+    }
+
+    /// Band `b`'s subgraph, made when first asked for (`None` for a graph of one band, or no
+    /// such band).
+    pub fn band(&self, b: usize) -> Option<&band::Band> {
+        let banded = self.banded()?;
+        let cell = banded.graphs.get(b)?;
+        Some(cell.get_or_init(|| banded.bands.graph(&self.graph, b)))
+    }
+
+    /// The layout of band `b` at level `d`, made when first asked for: the band's rows alone,
+    /// its node texts measured on their own (`None` as for [`StepView::band`]).
+    pub fn band_layout(&self, b: usize, d: Detail) -> Option<&Layout> {
+        let band = self.band(b)?;
+        let cell = self.banded()?.layouts.get(b)?.get(layout::level(d))?;
+        Some(cell.get_or_init(|| layout::layout_at(&band.graph, d)))
+    }
+
     /// How many layouts of the graph were made (one per level of detail asked for): a pane that
     /// is drawn again makes none.
     pub fn layouts_made(&self) -> usize {
@@ -158,6 +208,8 @@ impl StepView {
     }
 }
 
+#[cfg(test)]
+mod band_tests;
 #[cfg(test)]
 mod layout_tests;
 #[cfg(test)]
