@@ -216,7 +216,7 @@ fn bench_storm(c: &mut Criterion, children: u32, pages: u64) {
 
 /// The graph of the storm of `children` x `pages` after every child's write, under every
 /// scheme: laid out whole (what a cold key pays today), against cut into bands
-/// (`view::band`) and one band's subgraph made and laid out (what a pane that lays out only
+/// (`view::band`), and cut with one band's subgraph made and laid out (what a pane that lays out only
 /// the bands it shows would pay for the first band in view). Both at full detail.
 fn bench_layout(c: &mut Criterion, children: u32, pages: u64) {
     let sc = storm(children, pages);
@@ -241,6 +241,9 @@ fn bench_layout(c: &mut Criterion, children: u32, pages: u64) {
         );
         g.bench_function(format!("{scheme}: the whole graph"), |b| {
             b.iter(|| layout_at(&graph, Detail::Full).height)
+        });
+        g.bench_function(format!("{scheme}: cut into bands"), |b| {
+            b.iter(|| Bands::split(&graph).unwrap().len())
         });
         g.bench_function(format!("{scheme}: cut into bands, one band"), |b| {
             b.iter(|| {
