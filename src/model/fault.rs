@@ -171,7 +171,7 @@ impl Machine {
                     self.update_pte(pid, a, PteVal::young(page, writable, dirty));
                 } else if writable {
                     self.update_pte(pid, a, PteVal::young(page, writable, true));
-                    self.pages.set_dirty(page, true);
+                    self.dirty_file_page(page);
                 } else {
                     self.wp_fault(cx, t, at, page);
                 }
@@ -196,7 +196,6 @@ impl Machine {
                     .scheme
                     .anon_page_added(self, at.added(AnonAdd::New), cx.ev);
                 self.set_rmap(page, r);
-                self.pages.set_dirty(page, true);
                 self.install_pte(cx, pid, a, PteVal::written(page));
                 t.add("do_anonymous_page: new anonymous page", page);
             }
@@ -300,10 +299,19 @@ impl Machine {
     }
 
     /// A store through an existing pte that may now write: the pte becomes writable, young and
-    /// dirty, and so does the page.
+    /// dirty, and a page-cache page dirty too.
     fn map_written(&mut self, pid: Pid, a: Addr, page: PageId) {
         self.update_pte(pid, a, PteVal::written(page));
-        self.pages.set_dirty(page, true);
+        self.dirty_file_page(page);
+    }
+
+    /// PG_dirty after a store: a write fault on a page-cache page marks it dirty
+    /// (fault_dirty_shared_page); on an anonymous page it dirties only the pte (do_anonymous_page,
+    /// wp_page_reuse and wp_page_copy leave PG_dirty alone).
+    fn dirty_file_page(&mut self, page: PageId) {
+        if !self.pages.get(page).is_anon() {
+            self.pages.set_dirty(page, true);
+        }
     }
 
     /// Replaces whatever the pte at (pid, a) maps by a new anonymous page copied from `from`
@@ -323,7 +331,6 @@ impl Machine {
             .scheme
             .anon_page_added(self, at.added(AnonAdd::CowCopy { from }), cx.ev);
         self.set_rmap(page, r);
-        self.pages.set_dirty(page, true);
         let old = self.mm_mut(pid).pt.take(a).get();
         let writable = writable && vma.prot.write;
         self.install_pte(cx, pid, a, PteVal::young(page, writable, true));
@@ -440,6 +447,9 @@ impl Machine {
                     None => self.pages.alloc_file(f, index),
                 };
                 self.swap.set_cache_page(slot, None);
+                // shmem_swapin_folio takes the page out of the swap cache and marks it dirty:
+                // the swap copy is about to be freed.
+                self.pages.set_dirty(p, true);
                 self.files[f.0 as usize].insert(index, p);
                 cx.ev.push(format!(
                     "shmem_swapin: {} page {index} read from {slot} into {p}",

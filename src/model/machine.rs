@@ -213,11 +213,13 @@ impl Machine {
     }
 
     /// Removes a pte (zap): drops the mapping or the swap reference and frees what is left unused.
+    /// A dirty pte dirties a page-cache page (zap_present_folio_ptes); an anonymous page's
+    /// PG_dirty is left as it is.
     pub(crate) fn zap_pte(&mut self, cx: &mut StepCx, pid: Pid, addr: Addr) -> PteVal {
         let old = self.mm_mut(pid).pt.take(addr).get();
         match old {
             PteVal::Page { page, dirty, .. } => {
-                if dirty {
+                if dirty && !self.pages.get(page).is_anon() {
                     self.pages.set_dirty(page, true);
                 }
                 self.pages.dec_map(page);
@@ -231,13 +233,18 @@ impl Machine {
     }
 
     /// Drops one reference to a swap slot; when the slot goes free its swap-cache page leaves
-    /// the swap cache (and is freed if nothing maps it).
+    /// the swap cache (and is freed if nothing maps it). A page that stays mapped is marked
+    /// dirty: Linux either keeps it in the swap cache or sets PG_dirty when it takes it out
+    /// (folio_free_swap), and MADV_FREE treats both alike (docs/semantics.md §6.2c).
     pub(crate) fn put_slot(&mut self, cx: &mut StepCx, slot: super::types::SlotId) {
         let cached = self.swap.cache_page(slot);
         if self.swap.put(slot)
             && let Some(p) = cached
         {
             self.pages.set_swap(p, None);
+            if self.pages.get(p).mapcount() > 0 {
+                self.pages.set_dirty(p, true);
+            }
             self.maybe_free(cx, p);
         }
     }

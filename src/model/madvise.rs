@@ -83,14 +83,15 @@ impl Machine {
 
     /// madvise_free_pte_range: swap entries are freed; an anonymous page gets a clean, old pte
     /// and is marked lazily freeable, so that reclaim may discard it while no pte is dirtied
-    /// again. A page in the swap cache is skipped when another pte maps it or another swap
-    /// entry still holds its slot (otherwise it leaves the swap cache first). Other mappers of
-    /// a page are not asked: Linux 6.18 marks a page that is not in the swap cache even when
-    /// another process maps it (measured with `check`), and reclaim then discards only the
-    /// ptes it finds clean. The zero page is left as it is.
+    /// again. A page in the swap cache or with PG_dirty set is skipped, its pte left young and
+    /// dirty, when another pte maps it (folio_mapcount != 1) or, in the swap cache, when another
+    /// swap entry still holds its slot; otherwise it leaves the swap cache and PG_dirty is
+    /// cleared. A page with neither is marked even when another process maps it (Linux 6.18,
+    /// measured with `check`), and reclaim then discards only the ptes it finds clean. The zero
+    /// page is left as it is (docs/semantics.md §6.2c).
     fn free_lazily(&mut self, cx: &mut StepCx, Span { pid, start, end }: Span) {
         let ptes = self.proc(pid).expect("validated").mm.pt.range(start, end);
-        let (mut freed, mut lazy, mut kept) = (0, 0, 0);
+        let (mut freed, mut lazy, mut kept, mut kept_dirty) = (0, 0, 0, 0);
         for (a, pte) in ptes {
             match pte.get() {
                 PteVal::Swap { .. } => {
@@ -102,11 +103,18 @@ impl Machine {
                     if !pg.is_anon() {
                         continue;
                     }
-                    if let Some(slot) = pg.swap_slot() {
-                        if pg.mapcount() > 1 || self.swap.refs(slot) > 0 {
-                            kept += 1;
+                    if pg.swap_slot().is_some() || pg.is_dirty() {
+                        let held = pg.swap_slot().is_some_and(|slot| self.swap.refs(slot) > 0);
+                        if pg.mapcount() > 1 || held {
+                            if pg.swap_slot().is_some() {
+                                kept += 1;
+                            } else {
+                                kept_dirty += 1;
+                            }
                             continue;
                         }
+                    }
+                    if let Some(slot) = pg.swap_slot() {
                         self.swap.set_cache_page(slot, None);
                         self.pages.set_swap(page, None);
                         self.swap.put(slot);
@@ -129,7 +137,7 @@ impl Machine {
             }
         }
         cx.ev.push(format!(
-            "madvise(MADV_FREE): pid {pid} {}-{}: {lazy} page{} freed lazily (still mapped, pte clean and old), {freed} swap entr{} freed{}",
+            "madvise(MADV_FREE): pid {pid} {}-{}: {lazy} page{} freed lazily (still mapped, pte clean and old), {freed} swap entr{} freed{}{}",
             hex(start),
             hex(end),
             if lazy == 1 { "" } else { "s" },
@@ -138,6 +146,14 @@ impl Machine {
                 String::new()
             } else {
                 format!("; {kept} page{} in the swap cache kept", if kept == 1 { "" } else { "s" })
+            },
+            if kept_dirty == 0 {
+                String::new()
+            } else {
+                format!(
+                    "; {kept_dirty} dirty page{} mapped elsewhere kept",
+                    if kept_dirty == 1 { "" } else { "s" }
+                )
             }
         ));
     }

@@ -47,6 +47,11 @@ impl Page {
     pub fn is_exclusive(&self) -> bool {
         self.flags & F_EXCLUSIVE != 0
     }
+    /// PG_dirty, the page's own flag, not a pte's dirty bit (docs/semantics.md §6.2c). A
+    /// page-cache page is dirtied by a write fault through a shared mapping and by reclaim or a
+    /// zap that finds a dirty pte; an anonymous page only when a pte's dirtiness moves to it in
+    /// reclaim (try_to_unmap, add_to_swap) or when it leaves the swap cache while still in use,
+    /// never by a write fault. MADV_FREE clears it.
     pub fn is_dirty(&self) -> bool {
         self.flags & F_DIRTY != 0
     }

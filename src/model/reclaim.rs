@@ -209,15 +209,21 @@ impl Machine {
             let slot = match pg.swap_slot() {
                 Some(s) => s,
                 None => {
+                    // shrink_folio_list marks the page dirty once it has a slot, so that it is
+                    // written out even if no pte was dirty.
                     let s = self.swap.alloc();
                     self.pages.set_swap(page, Some(s));
                     self.swap.set_cache_page(s, Some(page));
+                    self.pages.set_dirty(page, true);
                     cx.ev.push(format!("add_to_swap: {page} gets {s}"));
                     s
                 }
             };
             let exclusive = pg.is_exclusive();
             for &(p, a) in hits {
+                if let PteVal::Page { dirty: true, .. } = self.pte(p, a) {
+                    self.pages.set_dirty(page, true);
+                }
                 self.mm_mut(p).pt.take(a);
                 self.install_pte(cx, p, a, PteVal::Swap { slot, exclusive });
                 self.pages.dec_map(page);
