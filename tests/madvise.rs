@@ -346,3 +346,138 @@ fn reclaim_of_a_lazily_freed_page_counts_the_ptes_it_cleared() {
         );
     }
 }
+
+/// The pte at (pid, addr): (young, dirty).
+fn young_dirty(s: &Simulation, pid: u32, addr: u64) -> (bool, bool) {
+    match s.machine.pte(pid, addr) {
+        PteVal::Page { young, dirty, .. } => (young, dirty),
+        other => panic!("pid {pid} {addr:#x}: {other:?}"),
+    }
+}
+
+#[test]
+fn a_write_dirties_the_pte_of_an_anonymous_page_and_a_file_page_itself() {
+    // docs/semantics.md §6.2c: do_anonymous_page, wp_page_reuse and wp_page_copy make the pte
+    // dirty and leave PG_dirty alone; a write fault through a shared file mapping marks the
+    // page-cache page dirty (fault_dirty_shared_page).
+    for sc in scheme_names() {
+        let s = run(
+            sc,
+            &[
+                "mmap 1 0x10000 1",
+                "write 1 0x10000",
+                "mmap 1 0x20000 1",
+                "write 1 0x20000",
+                "fork 1 2",
+                "write 2 0x20000",
+                "mmap 1 0x30000 1 rw shared file=data",
+                "write 1 0x30000",
+            ],
+        );
+        for (pid, a) in [(1, 0x10000), (2, 0x20000)] {
+            assert_eq!(young_dirty(&s, pid, a), (true, true), "{sc} {pid} {a:#x}");
+            let p = page(&s, pid, a);
+            assert!(!s.machine.pages.get(p).is_dirty(), "{sc} {pid} {a:#x}");
+        }
+        let p = page(&s, 1, 0x30000);
+        assert!(s.machine.pages.get(p).is_dirty(), "{sc}: the file page");
+    }
+}
+
+#[test]
+fn free_skips_a_page_with_pg_dirty_that_another_process_maps() {
+    // tests/corpus/madvise_free_leaves_a_dirty_page_mapped_elsewhere.ron (`rmapviz fuzz --seed
+    // 202612071710`, scenario 1931). Reclaim finds the lazily freed page at 0x11000 written
+    // again: try_to_unmap_one moves the pte's dirty bit to the page and makes it swap-backed
+    // again, so it has PG_dirty. After the fork, madvise_free_pte_range skips it
+    // (folio_mapcount != 1): pid 1's pte stays young and dirty. The page at 0x10000 was only
+    // written (PG_dirty clear): freed lazily although pid 2 maps it too.
+    for sc in scheme_names() {
+        let mut s = run(
+            sc,
+            &[
+                "mmap 1 0x10000 2",
+                "write 1 0x10000 2",
+                "madvise 1 0x10000 2 free",
+                "write 1 0x10000 2",
+                "swapout 1 0x11000",
+            ],
+        );
+        let (clean, dirty) = (page(&s, 1, 0x10000), page(&s, 1, 0x11000));
+        assert!(s.machine.pages.get(dirty).is_dirty(), "{sc}");
+        assert!(!s.machine.pages.get(dirty).is_lazyfree(), "{sc}");
+        assert!(!s.machine.pages.get(clean).is_dirty(), "{sc}");
+        assert_eq!(step(&mut s, "fork 1 2"), None, "{sc}");
+        let text = events(&mut s, "madvise 1 0x10000 2 free");
+        assert!(
+            text.contains("1 page freed lazily")
+                && text.contains("; 1 dirty page mapped elsewhere kept"),
+            "{sc}: {text}"
+        );
+        assert!(s.machine.pages.get(clean).is_lazyfree(), "{sc}");
+        assert_eq!(young_dirty(&s, 1, 0x10000), (false, false), "{sc}");
+        assert_eq!(page(&s, 1, 0x11000), dirty, "{sc}");
+        assert!(!s.machine.pages.get(dirty).is_lazyfree(), "{sc}");
+        assert!(s.machine.pages.get(dirty).is_dirty(), "{sc}");
+        assert_eq!(young_dirty(&s, 1, 0x11000), (true, true), "{sc}");
+        // Once pid 2 has gone, pid 1's pte is the only one: PG_dirty is cleared and the page
+        // freed lazily.
+        assert_eq!(step(&mut s, "exit 2"), None, "{sc}");
+        assert_eq!(step(&mut s, "madvise 1 0x11000 1 free"), None, "{sc}");
+        assert!(s.machine.pages.get(dirty).is_lazyfree(), "{sc}");
+        assert!(!s.machine.pages.get(dirty).is_dirty(), "{sc}");
+        assert_eq!(young_dirty(&s, 1, 0x11000), (false, false), "{sc}");
+    }
+}
+
+#[test]
+fn free_skips_a_swapped_in_page_that_another_process_maps() {
+    // tests/corpus/madvise_free_leaves_a_swapped_in_page_mapped_elsewhere.ron. A write swap-in
+    // frees the swap copy (folio_free_swap sets PG_dirty); a read swap-in leaves the page in
+    // the swap cache, which madvise_free_pte_range treats alike: with pid 2 mapping them too,
+    // both are skipped and pid 1's ptes stay young.
+    for sc in scheme_names() {
+        let mut s = run(
+            sc,
+            &[
+                "mmap 1 0x10000 2",
+                "write 1 0x10000 2",
+                "swapout 1 0x10000",
+                "swapout 1 0x11000",
+                "write 1 0x10000",
+                "read 1 0x11000",
+                "fork 1 2",
+            ],
+        );
+        let pages = [page(&s, 1, 0x10000), page(&s, 1, 0x11000)];
+        assert_eq!(step(&mut s, "madvise 1 0x10000 2 free"), None, "{sc}");
+        for (p, a) in pages.into_iter().zip([0x10000, 0x11000]) {
+            assert!(!s.machine.pages.get(p).is_lazyfree(), "{sc} {a:#x}");
+            assert!(young_dirty(&s, 1, a).0, "{sc} {a:#x}: still young");
+        }
+    }
+}
+
+#[test]
+fn a_zapped_dirty_pte_leaves_an_anonymous_page_clean() {
+    // zap_present_folio_ptes moves a dirty pte's bit to a page-cache page only: pid 4, a child
+    // that exits, held a dirty pte of the page pid 1 wrote, and the page keeps PG_dirty clear,
+    // so MADV_FREE marks it although pid 3 maps it too.
+    for sc in scheme_names() {
+        let mut s = run(
+            sc,
+            &[
+                "mmap 1 0x10000 1",
+                "write 1 0x10000",
+                "fork 1 3",
+                "fork 1 4",
+                "exit 4",
+            ],
+        );
+        let p = page(&s, 1, 0x10000);
+        assert!(!s.machine.pages.get(p).is_dirty(), "{sc}");
+        assert_eq!(step(&mut s, "madvise 1 0x10000 1 free"), None, "{sc}");
+        assert!(s.machine.pages.get(p).is_lazyfree(), "{sc}");
+        assert_eq!(young_dirty(&s, 1, 0x10000), (false, false), "{sc}");
+    }
+}
