@@ -188,7 +188,7 @@ pub(super) fn page_fields(m: &Machine, id: PageId, object: Option<&str>) -> Vec<
     if pg.is_anon() {
         f.push(("exclusive".to_string(), pg.is_exclusive().to_string()));
     }
-    f.push(("dirty".to_string(), pg.is_dirty().to_string()));
+    f.push(("PG_dirty".to_string(), pg.is_dirty().to_string()));
     if let Some(s) = pg.swap_slot() {
         f.push(("swap cache".to_string(), s.to_string()));
     }
