@@ -614,6 +614,22 @@ fn a_read_past_the_end_of_a_file_maps_the_cached_window_before_the_sigbus() {
     assert_eq!(pte_addrs(&s, 1, 0x30000, 0x33000), Vec::<u64>::new());
 }
 
+/// A private mapping of a 2-page file, read (so both pages are mapped), grown in place to 4
+/// pages, then written or read at its third page, past the end of the file: SIGBUS.
+fn touched_past_the_end(scheme: &str, write_past_the_end: bool) -> Simulation {
+    let mut s = sim(scheme);
+    ok(&mut s, mmap_file(1, 0x30000, 2, "f", false));
+    ok(&mut s, read(1, 0x30000, 1));
+    ok(&mut s, mremap_in_place(1, 0x30000, 2, 4));
+    let past = if write_past_the_end {
+        write(1, 0x32000, 1)
+    } else {
+        read(1, 0x32000, 1)
+    };
+    assert!(matches!(err(&mut s, past), StepError::Sigbus { .. }));
+    s
+}
+
 #[test]
 fn a_write_past_the_end_of_a_file_gives_the_vma_an_anon_vma_so_fork_copies_its_ptes() {
     // Seen on Linux 6.18 (tests/corpus/cow_fault_past_the_end_prepares_the_anon_vma.ron, found
@@ -621,16 +637,7 @@ fn a_write_past_the_end_of_a_file_gives_the_vma_an_anon_vma_so_fork_copies_its_p
     // __do_fault raises SIGBUS, so the private file vma has one and fork copies its file ptes
     // (vma_needs_copy). A read past the end prepares nothing: fork copies no pte.
     for (write_past_the_end, copied) in [(true, vec![0x30000, 0x31000]), (false, vec![])] {
-        let mut s = sim("modern");
-        ok(&mut s, mmap_file(1, 0x30000, 2, "f", false));
-        ok(&mut s, read(1, 0x30000, 1));
-        ok(&mut s, mremap_in_place(1, 0x30000, 2, 4));
-        let past = if write_past_the_end {
-            write(1, 0x32000, 1)
-        } else {
-            read(1, 0x32000, 1)
-        };
-        assert!(matches!(err(&mut s, past), StepError::Sigbus { .. }));
+        let mut s = touched_past_the_end("modern", write_past_the_end);
         ok(&mut s, fork(1, 2));
         assert_eq!(
             pte_addrs(&s, 2, 0x30000, 0x34000),
@@ -650,16 +657,7 @@ fn the_anon_vma_prepared_before_the_sigbus_is_in_the_rmap_graph() {
     // address_space, in every case.)
     for scheme in ["modern", "anon-vma-chain", "anon-vma"] {
         for write_past_the_end in [true, false] {
-            let mut s = sim(scheme);
-            ok(&mut s, mmap_file(1, 0x30000, 2, "f", false));
-            ok(&mut s, read(1, 0x30000, 1));
-            ok(&mut s, mremap_in_place(1, 0x30000, 2, 4));
-            let past = if write_past_the_end {
-                write(1, 0x32000, 1)
-            } else {
-                read(1, 0x32000, 1)
-            };
-            assert!(matches!(err(&mut s, past), StepError::Sigbus { .. }));
+            let s = touched_past_the_end(scheme, write_past_the_end);
             let vma = s
                 .machine
                 .proc(1)
