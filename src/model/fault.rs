@@ -56,6 +56,11 @@ impl Machine {
     ) -> Result<(), StepError> {
         let end = Self::check_range("pages", addr, pages)?;
         let p = self.proc(pid)?;
+        // Every page must be mapped and allow the access: the model refuses an access that
+        // would fault part-way, before any of it happens. A page past the end of its file is
+        // refused too, but its fault runs, since it does part of its work before the SIGBUS
+        // (a refused step runs up to its first fault only; the oracle touches just that page).
+        let mut past_end = None;
         let mut a = addr;
         while a < end {
             let v = p.mm.vma_at(a).ok_or(StepError::Unmapped { pid, addr: a })?;
@@ -74,59 +79,59 @@ impl Machine {
                     prot: v.prot.to_string(),
                 });
             }
-            if let Some(f) = v.file {
-                let file = self.file(f);
-                let index = v.linear_index(a);
-                if index >= file.size {
-                    let e = StepError::Sigbus {
-                        pid,
-                        addr: a,
-                        file: file.name.clone(),
-                        index,
-                        size: file.size,
-                    };
-                    let cow_prepare =
-                        (write && !v.shared && !v.anon_faulted && self.pte(pid, a) == PteVal::None)
-                            .then_some((v.start, v.end));
-                    // do_read_fault maps the cached pages around the faulting address before
-                    // filemap_fault finds it past the end of the file: that much of the refused
-                    // access happens. (A refused step runs up to its first fault only; the
-                    // oracle touches just that page on the kernel.)
-                    if !write && self.pte(pid, a) == PteVal::None {
-                        let v = v.clone();
-                        let mut t = Tally::default();
-                        for page in self.fault_around(cx, pid, &v, a) {
-                            t.add(
-                                "do_fault_around: cached page mapped before the SIGBUS",
-                                page,
-                            );
-                        }
-                        t.flush(cx.ev);
-                    }
-                    // A write fault in a private file vma is do_cow_fault, which prepares the
-                    // vma's anon_vma (vmf_anon_prepare) before __do_fault finds the page past
-                    // the end of the file: the vma keeps it, with no page, so a later fork
-                    // copies its ptes (vma_needs_copy).
-                    if let Some((start, end)) = cow_prepare {
-                        cx.ev.push(format!(
-                            "do_cow_fault: pid {pid} vma {start:#x}-{end:#x} gets its anon_vma \
-                             before the SIGBUS"
-                        ));
-                        self.anon_vma_prepare(cx, pid, a);
-                    }
-                    return Err(e);
-                }
+            if let Some(e) = self.past_end(pid, v, a) {
+                past_end = Some((a, e));
+                break;
             }
             a += PAGE_SIZE;
         }
         let mut t = Tally::default();
-        let mut a = addr;
-        while a < end {
-            self.fault_one(cx, &mut t, pid, a, write);
-            a += PAGE_SIZE;
-        }
+        let r = match past_end {
+            // The fault returns the SIGBUS; the step is refused even if it found the page
+            // mapped already.
+            Some((a, e)) => self.fault_one(cx, &mut t, pid, a, write).and(Err(e)),
+            None => {
+                let mut a = addr;
+                let mut r = Ok(());
+                while a < end && r.is_ok() {
+                    r = self.fault_one(cx, &mut t, pid, a, write);
+                    a += PAGE_SIZE;
+                }
+                r
+            }
+        };
         t.flush(cx.ev);
-        Ok(())
+        r
+    }
+
+    /// The SIGBUS of an access to `a` in `v`, if `a` lies past the end of the file `v` maps:
+    /// what filemap_fault or shmem_fault finds when it looks the page up.
+    fn past_end(&self, pid: Pid, v: &Vma, a: Addr) -> Option<StepError> {
+        let file = self.file(v.file?);
+        let index = v.linear_index(a);
+        (index >= file.size).then(|| StepError::Sigbus {
+            pid,
+            addr: a,
+            file: file.name.clone(),
+            index,
+            size: file.size,
+        })
+    }
+
+    /// The page-cache page a fault at `a` in the file vma `v` maps (`f` is its file), or the
+    /// SIGBUS when `a` lies past the end of the file.
+    fn fault_page(
+        &mut self,
+        cx: &mut StepCx,
+        pid: Pid,
+        v: &Vma,
+        f: FileId,
+        a: Addr,
+    ) -> Result<PageId, StepError> {
+        match self.past_end(pid, v, a) {
+            Some(e) => Err(e),
+            None => Ok(self.file_page(cx, f, v.linear_index(a))),
+        }
     }
 
     fn vma_at(&self, pid: Pid, a: Addr) -> Vma {
@@ -150,12 +155,21 @@ impl Machine {
         vma
     }
 
-    fn fault_one(&mut self, cx: &mut StepCx, t: &mut Tally, pid: Pid, a: Addr, write: bool) {
+    /// The fault of an access to `a`: what the pte needs for the access. Only a fault that
+    /// reads a file page in can fail (SIGBUS past the end of the file).
+    fn fault_one(
+        &mut self,
+        cx: &mut StepCx,
+        t: &mut Tally,
+        pid: Pid,
+        a: Addr,
+        write: bool,
+    ) -> Result<(), StepError> {
         let vma = self.vma_at(pid, a);
         let at = FaultAt { pid, vma: &vma, a };
         match self.pte(pid, a) {
-            PteVal::None if write => self.write_fault_none(cx, t, at),
-            PteVal::None => self.read_fault_none(cx, t, at),
+            PteVal::None if write => return self.write_fault_none(cx, t, at),
+            PteVal::None => return self.read_fault_none(cx, t, at),
             PteVal::Zero { .. } if write => {
                 let p = self.cow_copy(cx, pid, a, None, true);
                 t.add("wp_page_copy: the zero page replaced by a new page", p);
@@ -179,13 +193,19 @@ impl Machine {
             PteVal::Swap { slot, exclusive } => {
                 self.swap_in(cx, t, at, slot, exclusive);
                 if write {
-                    self.fault_one(cx, t, pid, a, true);
+                    return self.fault_one(cx, t, pid, a, true);
                 }
             }
         }
+        Ok(())
     }
 
-    fn write_fault_none(&mut self, cx: &mut StepCx, t: &mut Tally, at: FaultAt) {
+    fn write_fault_none(
+        &mut self,
+        cx: &mut StepCx,
+        t: &mut Tally,
+        at: FaultAt,
+    ) -> Result<(), StepError> {
         let FaultAt { pid, vma, a } = at;
         match vma.file {
             None => {
@@ -200,20 +220,42 @@ impl Machine {
                 t.add("do_anonymous_page: new anonymous page", page);
             }
             Some(f) if vma.shared => {
-                let page = self.file_page(cx, f, vma.linear_index(a));
+                let page = self.fault_page(cx, pid, vma, f, a)?;
                 self.pages.set_dirty(page, true);
                 self.install_pte(cx, pid, a, PteVal::written(page));
                 t.add("do_shared_fault: page-cache page mapped writable", page);
             }
             Some(f) => {
-                let from = self.file_page(cx, f, vma.linear_index(a));
+                let from = match self.fault_page(cx, pid, vma, f, a) {
+                    Ok(page) => page,
+                    Err(e) => {
+                        // do_cow_fault prepares the vma's anon_vma (vmf_anon_prepare) before
+                        // __do_fault finds the page past the end of the file: the vma keeps it,
+                        // with no page, so a later fork copies its ptes (vma_needs_copy).
+                        if !vma.anon_faulted {
+                            cx.ev.push(format!(
+                                "do_cow_fault: pid {pid} vma {:#x}-{:#x} gets its anon_vma \
+                                 before the SIGBUS",
+                                vma.start, vma.end
+                            ));
+                        }
+                        self.anon_vma_prepare(cx, pid, a);
+                        return Err(e);
+                    }
+                };
                 let page = self.cow_copy(cx, pid, a, Some(from), true);
                 t.add("do_cow_fault: private copy of a file page", page);
             }
         }
+        Ok(())
     }
 
-    fn read_fault_none(&mut self, cx: &mut StepCx, t: &mut Tally, at: FaultAt) {
+    fn read_fault_none(
+        &mut self,
+        cx: &mut StepCx,
+        t: &mut Tally,
+        at: FaultAt,
+    ) -> Result<(), StepError> {
         let FaultAt { pid, vma, a } = at;
         let Some(f) = vma.file else {
             self.install_pte(cx, pid, a, PteVal::Zero { young: true });
@@ -221,11 +263,24 @@ impl Machine {
                 "do_anonymous_page: pid {pid} {} maps the shared zero page",
                 hex(a)
             ));
-            return;
+            return Ok(());
         };
         let around = self.fault_around(cx, pid, vma, a);
         let faulted = if self.pte(pid, a) == PteVal::None {
-            let page = self.file_page(cx, f, vma.linear_index(a));
+            let page = match self.fault_page(cx, pid, vma, f, a) {
+                Ok(page) => page,
+                Err(e) => {
+                    // do_read_fault maps the cached pages around the faulting address before
+                    // filemap_fault finds it past the end of the file.
+                    for page in around {
+                        t.add(
+                            "do_fault_around: cached page mapped before the SIGBUS",
+                            page,
+                        );
+                    }
+                    return Err(e);
+                }
+            };
             self.map_cached(cx, pid, a, page);
             page
         } else {
@@ -235,6 +290,7 @@ impl Machine {
         for p in around.into_iter().filter(|&p| p != faulted) {
             t.add("do_fault_around: cached neighbour mapped too", p);
         }
+        Ok(())
     }
 
     /// Maps page-cache page `page` at `a`, read-only and young, as a read fault does.
