@@ -684,6 +684,30 @@ fn the_anon_vma_prepared_before_the_sigbus_is_in_the_rmap_graph() {
 }
 
 #[test]
+fn the_step_says_the_vma_got_its_anon_vma_only_when_it_had_none() {
+    // The narrative of a refused write past the end of a file: the first one prepares the
+    // vma's anon_vma (do_cow_fault, docs/semantics.md §6.2b) and says so; a second one finds it
+    // prepared, so saying it again would be false.
+    let mut s = touched_past_the_end("modern", false);
+    let said = |events: &[String]| {
+        events
+            .iter()
+            .filter(|e| e.contains("gets its anon_vma before the SIGBUS"))
+            .count()
+    };
+    for (attempt, expected) in [(1, 1), (2, 0)] {
+        let r = s.step(&write(1, 0x32000, 1), false);
+        assert!(matches!(r.error, Some(StepError::Sigbus { .. })));
+        assert_eq!(
+            said(&r.events),
+            expected,
+            "write {attempt}: {:#?}",
+            r.events
+        );
+    }
+}
+
+#[test]
 fn vmas_that_differ_in_vm_account_do_not_merge() {
     // Seen on Linux 6.18 (small C programs and `rmapviz fuzz --seed 1`): mprotect_fixup
     // charges a private vma made writable (VM_ACCOUNT) and keeps the charge when it is made
