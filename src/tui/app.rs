@@ -24,6 +24,9 @@ mod idle;
 mod playback;
 mod prompt;
 mod selection;
+pub(crate) mod sheet;
+#[cfg(test)]
+mod sheet_tests;
 mod shown;
 mod undo;
 mod views;
@@ -570,10 +573,12 @@ impl App {
     /// Selects the node with id `id`, or the group that holds it (if the shown graph has
     /// either).
     pub fn select(&mut self, id: &str) -> bool {
-        match self.views.main() {
+        let found = match self.views.main() {
             Some(p) => self.selection.find_in(&p.view, id),
             None => false,
-        }
+        };
+        self.settle_band();
+        found
     }
 
     // ----- internals -------------------------------------------------------------------------

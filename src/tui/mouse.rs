@@ -31,9 +31,10 @@ impl App {
                         },
                         None => (row - r.y) as u32 + top,
                     };
-                    let hit = self.views.panes().get(i).and_then(|p| {
-                        let n = p.view.fit(r.width).hit(x, y)?;
-                        Some(p.view.graph.node(n).id.clone())
+                    // The node of the band shown, by its id in the whole graph.
+                    let hit = self.sheet(i, Some(r.width)).and_then(|s| {
+                        let n = s.layout.hit(x, y)?;
+                        Some(s.id(n).to_string())
                     });
                     if let Some(id) = hit {
                         self.selection.point_at(id);
@@ -59,16 +60,7 @@ impl App {
             MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
                 let down = m.kind == MouseEventKind::ScrollDown;
                 if let Some(i) = graph {
-                    let Some((_, top, left)) = self.graph_view(i) else {
-                        return;
-                    };
-                    let rows = WHEEL_ROWS as u32;
-                    let top = if down {
-                        top + rows
-                    } else {
-                        top.saturating_sub(rows)
-                    };
-                    self.scroll_graph_to(top, left);
+                    self.scroll_graph_rows(i, down, WHEEL_ROWS as u32);
                 } else if let Some(side) = self.side_at(col, row) {
                     let rows = WHEEL_ROWS as isize;
                     self.scroll_side(side, if down { rows } else { -rows });

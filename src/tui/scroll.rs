@@ -174,7 +174,10 @@ impl App {
             .unwrap_or((Rect::new(0, 0, 40, 10), top, left));
         let page = (r.height as u32).saturating_sub(2).max(1);
         let half = (r.width / 2).max(1);
+        let drawn = self.graph_view(0).is_some();
         match a {
+            Action::PageDown if drawn => self.scroll_graph_rows(0, true, page),
+            Action::PageUp if drawn => self.scroll_graph_rows(0, false, page),
             Action::PageDown => self.scroll_graph_to(top + page, left),
             Action::PageUp => self.scroll_graph_to(top.saturating_sub(page), left),
             Action::ScrollRight => self.scroll_graph_to(top, left.saturating_add(half)),

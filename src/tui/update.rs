@@ -50,6 +50,7 @@ impl App {
             Msg::Tick => self.tick(),
             Msg::Resize => {}
         }
+        self.settle_band();
         self.forget_moved_scrolls();
     }
 
@@ -394,9 +395,10 @@ impl App {
     /// the next column that has nodes.
     fn move_selection(&mut self, a: Action) {
         self.selection.follow_again();
-        let Some(p) = self.views.main() else { return };
-        let l = p.view.any_layout();
-        let g = &p.view.graph;
+        let Some(sheet) = self.sheet(0, None) else {
+            return;
+        };
+        let (g, l, band) = (sheet.graph, sheet.layout, sheet.band);
         let cur = self
             .selection
             .id()
@@ -427,8 +429,15 @@ impl App {
                 })
             }
         };
-        if let Some(n) = target {
-            self.selection.select(g.node(n).id.clone());
+        let id = target.map(|n| g.node(n).id.clone());
+        match (id, band) {
+            (Some(id), _) => self.selection.select(id),
+            // Past the band's last (first) row: the next (previous) band's first (last) node
+            // of the column.
+            (None, Some((b, _))) if matches!(a, Action::Up | Action::Down) => {
+                self.select_across_band(b, cur.column, a == Action::Down);
+            }
+            _ => {}
         }
     }
 

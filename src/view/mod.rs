@@ -68,6 +68,9 @@ struct Banded {
     bands: band::Bands,
     graphs: Vec<OnceLock<band::Band>>,
     layouts: Vec<[OnceLock<Layout>; 4]>,
+    /// Each band's node texts measured at every level, and its width at every level.
+    measures: Vec<OnceLock<layout::Measure>>,
+    widths: Vec<OnceLock<[u16; 4]>>,
 }
 
 impl StepView {
@@ -179,6 +182,8 @@ impl StepView {
                 band::Bands::split(&self.graph).map(|bands| Banded {
                     graphs: (0..bands.len()).map(|_| OnceLock::new()).collect(),
                     layouts: (0..bands.len()).map(|_| Default::default()).collect(),
+                    measures: (0..bands.len()).map(|_| OnceLock::new()).collect(),
+                    widths: (0..bands.len()).map(|_| OnceLock::new()).collect(),
                     bands,
                 })
             })
@@ -197,8 +202,68 @@ impl StepView {
     /// its node texts measured on their own (`None` as for [`StepView::band`]).
     pub fn band_layout(&self, b: usize, d: Detail) -> Option<&Layout> {
         let band = self.band(b)?;
-        let cell = self.banded()?.layouts.get(b)?.get(layout::level(d))?;
-        Some(cell.get_or_init(|| layout::layout_at(&band.graph, d)))
+        let banded = self.banded()?;
+        let cell = banded.layouts.get(b)?.get(layout::level(d))?;
+        let measure = banded.measures.get(b)?;
+        Some(cell.get_or_init(|| {
+            let m = measure.get_or_init(|| layout::Measure::of(&band.graph));
+            layout::layout_measured(&band.graph, d, m)
+        }))
+    }
+
+    /// A layout of band `b` made already (any level), else the full one: for its rows and
+    /// the order of its nodes, which do not depend on the level.
+    pub fn band_any_layout(&self, b: usize) -> Option<&Layout> {
+        let made = self
+            .banded()?
+            .layouts
+            .get(b)?
+            .iter()
+            .find_map(OnceLock::get);
+        made.or_else(|| self.band_layout(b, Detail::Full))
+    }
+
+    /// [`StepView::fit_from`] for band `b`: its most detailed layout that fits `width` cells,
+    /// else its tightest, laid out at level `guess` first when none is made yet.
+    pub fn band_fit_from(&self, b: usize, width: u16, guess: Detail) -> Option<&Layout> {
+        let widths = self.band_widths(b, guess)?;
+        let k = (0..Detail::ALL.len())
+            .find(|&k| widths[k] <= width)
+            .unwrap_or(Detail::ALL.len() - 1);
+        self.band_layout(b, Detail::ALL[k])
+    }
+
+    /// [`StepView::min_width`] for band `b`.
+    pub fn band_min_width(&self, b: usize) -> Option<u16> {
+        Some(self.band_widths(b, Detail::Full)?[Detail::ALL.len() - 1])
+    }
+
+    /// Band `b`'s width at every level, from a layout of it made already (else one at
+    /// `guess`).
+    fn band_widths(&self, b: usize, guess: Detail) -> Option<&[u16; 4]> {
+        let banded = self.banded()?;
+        let cell = banded.widths.get(b)?;
+        if let Some(w) = cell.get() {
+            return Some(w);
+        }
+        let made = banded.layouts.get(b)?.iter().find_map(OnceLock::get);
+        let base = match made {
+            Some(l) => l,
+            None => self.band_layout(b, guess)?,
+        };
+        let m = banded.measures.get(b)?.get()?;
+        Some(cell.get_or_init(|| Detail::ALL.map(|d| layout::width_measured(m, base, d))))
+    }
+
+    /// How many layouts of bands were made (see [`StepView::layouts_made`]).
+    pub fn band_layouts_made(&self) -> usize {
+        self.bands.get().and_then(Option::as_ref).map_or(0, |b| {
+            b.layouts
+                .iter()
+                .flatten()
+                .filter(|l| l.get().is_some())
+                .count()
+        })
     }
 
     /// How many layouts of the graph were made (one per level of detail asked for): a pane that

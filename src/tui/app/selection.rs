@@ -16,6 +16,9 @@ pub struct Selection {
     /// The step the selection was last kept at: stepping to another step that has a walk moves
     /// the selection to the walked page, so the inspector follows the walk.
     step: Option<usize>,
+    /// The band of a graph cut into bands the main pane shows ([`super::sheet`]): where the
+    /// selection was last seen, or where the graph was scrolled to.
+    band: usize,
 }
 
 impl Default for Selection {
@@ -25,6 +28,7 @@ impl Default for Selection {
             follow: true,
             scroll: (0, 0),
             step: None,
+            band: 0,
         }
     }
 }
@@ -43,6 +47,16 @@ impl Selection {
     /// The graph's top row and left column while it does not follow the selection.
     pub fn scroll(&self) -> (u32, u16) {
         self.scroll
+    }
+
+    /// The band the main pane showed last ([`super::sheet`]).
+    pub fn band(&self) -> usize {
+        self.band
+    }
+
+    /// The main pane shows band `b` (settled after a key, or scrolled to).
+    pub fn set_band(&mut self, b: usize) {
+        self.band = b;
     }
 
     /// Selects node `id` and brings it into view.
@@ -100,7 +114,10 @@ impl Selection {
             return;
         }
         let regrouped = self.id.as_deref().and_then(|id| g.group_of(id));
-        let first = view.any_layout().placed.iter().find_map(|pl| pl.node);
-        self.id = regrouped.or(walked).or(first).map(|n| g.node(n).id.clone());
+        let first = || super::sheet::first_id(view).and_then(|id| g.find(id));
+        self.id = regrouped
+            .or(walked)
+            .or_else(first)
+            .map(|n| g.node(n).id.clone());
     }
 }

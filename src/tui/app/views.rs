@@ -81,6 +81,12 @@ impl ViewStore {
         self.panes.first()
     }
 
+    /// The level of detail the last view built was laid out at (the first guess for a band
+    /// laid out when drawn).
+    pub fn last_detail(&self) -> Detail {
+        self.last_detail
+    }
+
     /// How many step views were built (the costly part of a key).
     pub fn built(&self) -> u64 {
         self.built
@@ -154,7 +160,19 @@ impl ViewStore {
             &self.options,
         );
         if let Some(w) = width {
-            self.last_detail = view.fit_from(w, self.last_detail).detail;
+            // A graph cut into bands is shown a band at a time (`super::sheet`): the walked
+            // page's, where a step with a walk puts the selection, else the first.
+            let laid = match view.bands() {
+                Some(bands) => {
+                    let walked = view.graph.walk.as_ref().and_then(|w| w.page_node);
+                    let b = walked.and_then(|n| bands.home(n)).unwrap_or(0);
+                    view.band_fit_from(b, w, self.last_detail)
+                }
+                None => Some(view.fit_from(w, self.last_detail)),
+            };
+            if let Some(l) = laid {
+                self.last_detail = l.detail;
+            }
         }
         let v = (Arc::new(view), Arc::new(sim));
         let gone = self.cache.put((scheme, step), v.clone());

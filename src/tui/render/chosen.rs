@@ -59,11 +59,9 @@ pub fn screen(app: &App, area: Rect, set: PaneSet, caption: bool) -> Screen {
         (true, true) if caption && !cmp => {
             // The caption gets what the graphs leave (their rows, headings and borders), at
             // least a third of the body.
-            let rows: u16 = app
-                .views
-                .panes()
-                .iter()
-                .map(|p| p.view.any_layout().height as u16 + 3)
+            let rows: u16 = (0..app.views.panes().len())
+                .filter_map(|i| app.sheet(i, None))
+                .map(|s| s.layout.height as u16 + 3)
                 .sum();
             let most = center
                 .height

@@ -13,26 +13,26 @@ use unicode_width::UnicodeWidthStr;
 
 use super::walk::outcome_style;
 use super::{asciify, cut, pane};
-use crate::tui::app::Pane;
+use crate::tui::app::sheet::Sheet;
 use crate::tui::app::{App, Focus};
 use crate::tui::keymap::Action;
 use crate::tui::keynames::first_key;
 use crate::view::cells::raster;
 use crate::view::glyph::{self, LineStyle};
-use crate::view::{Change, Detail, Layout, Node, NodeKind, Placed};
+use crate::view::{Change, Detail, Node, NodeKind, Placed};
 
 /// The rows of the walk's nodes in pane `i` (the walked page and every candidate), sorted, when
 /// the pane keeps the walk in view: the graph follows the selection and, in the main pane, the
 /// selection is on the walk or nothing is selected (the compared pane always shows its walk).
-fn walk_rows<'l>(app: &App, i: usize, p: &Pane, l: &'l Layout) -> Option<&'l [u32]> {
-    p.view.graph.walk.as_ref()?;
+fn walk_rows<'l>(app: &App, i: usize, s: &Sheet<'l>) -> Option<&'l [u32]> {
+    s.graph.walk.as_ref()?;
     if !app.selection.follows() {
         return None;
     }
-    let w = l.walk_rows(&p.view.graph);
+    let w = s.layout.walk_rows(s.graph);
     let on_walk = app
         .selected()
-        .and_then(|id| p.view.graph.find(id))
+        .and_then(|id| s.graph.find(id))
         .is_none_or(|n| w.nodes.binary_search(&n).is_ok());
     if i == 0 && !on_walk {
         return None;
@@ -43,11 +43,10 @@ fn walk_rows<'l>(app: &App, i: usize, p: &Pane, l: &'l Layout) -> Option<&'l [u3
 /// The rows each graph pane needs to show its walk whole: the walk's distinct rows (the walked
 /// page and the candidates, folded together by [`shown_rows`]), its border and its headings.
 pub fn rows_for_walks(app: &App) -> Vec<u16> {
-    app.views
-        .panes()
-        .iter()
-        .map(|p| {
-            let rows = p.view.any_layout().walk_rows(&p.view.graph).rows.len();
+    (0..app.views.panes().len())
+        .filter_map(|i| app.sheet(i, None))
+        .map(|s| {
+            let rows = s.layout.walk_rows(s.graph).rows.len();
             rows.min(u16::MAX as usize / 4) as u16 + 3
         })
         .collect()
@@ -57,12 +56,12 @@ pub fn rows_for_walks(app: &App) -> Vec<u16> {
 /// walk's candidates are kept in view while the graph follows the walk (they are folded
 /// together by [`shown_rows`] when they are more rows apart than the pane has).
 pub fn viewport(app: &App, pane_index: usize, h: u32, w: u16) -> (u32, u16) {
-    let Some(p) = app.views.panes().get(pane_index) else {
+    let Some(s) = app.sheet(pane_index, Some(w)) else {
         return (0, 0);
     };
-    let l = p.view.fit(w);
+    let l = s.layout;
     let (mut top, mut left) = app.selection.scroll();
-    if let Some(rows) = walk_rows(app, pane_index, p, l) {
+    if let Some(rows) = walk_rows(app, pane_index, &s) {
         let (lo, hi) = (rows[0], rows[rows.len() - 1]);
         if hi >= top + h {
             top = (hi + 1).saturating_sub(h);
@@ -71,7 +70,7 @@ pub fn viewport(app: &App, pane_index: usize, h: u32, w: u16) -> (u32, u16) {
             top = lo;
         }
     } else if app.selection.follows()
-        && let Some(n) = app.selected().and_then(|id| p.view.graph.find(id))
+        && let Some(n) = app.selected().and_then(|id| s.graph.find(id))
         && let Some(pl) = l.of(n)
         && (pl.row < top || pl.row >= top + h)
     {
@@ -80,7 +79,7 @@ pub fn viewport(app: &App, pane_index: usize, h: u32, w: u16) -> (u32, u16) {
     if app.selection.follows()
         && app.focus == Focus::Graph
         && pane_index == 0
-        && let Some(n) = app.selected().and_then(|id| p.view.graph.find(id))
+        && let Some(n) = app.selected().and_then(|id| s.graph.find(id))
         && let Some(pl) = l.of(n)
         && (pl.x < left || pl.end() > left + w)
     {
@@ -100,19 +99,19 @@ pub fn viewport(app: &App, pane_index: usize, h: u32, w: u16) -> (u32, u16) {
 /// The second value says whether the rows are folded.
 pub fn shown_rows(app: &App, pane_index: usize, h: u32, w: u16) -> (Vec<u32>, bool) {
     let (top, _) = viewport(app, pane_index, h, w);
-    let Some(p) = app.views.panes().get(pane_index) else {
+    let Some(s) = app.sheet(pane_index, Some(w)) else {
         return (Vec::new(), false);
     };
-    let l = p.view.fit(w);
+    let l = s.layout;
     let plain = || (top..(top + h).min(l.height)).collect::<Vec<u32>>();
-    let Some(key) = walk_rows(app, pane_index, p, l) else {
+    let Some(key) = walk_rows(app, pane_index, &s) else {
         return (plain(), false);
     };
     let (lo, hi) = (key[0], key[key.len() - 1]);
     if hi - lo < h {
         return (plain(), false);
     }
-    let walk = l.walk_rows(&p.view.graph);
+    let walk = l.walk_rows(s.graph);
     let on_path = |r: &u32| walk.path.binary_search(r).is_ok();
     // The distance from row r to the nearest of the walk's rows (sorted).
     let near = |r: u32| {
@@ -172,11 +171,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> Drawn {
     let Some(p) = app.views.panes().get(i) else {
         return (area, 0, 0, None, 0);
     };
-    let g = &p.view.graph;
     let name = app.scheme_names()[p.scheme];
     let mut title = format!(" {} ({}) ", name, app.scheme_info(p.scheme).era);
     if app.views.focus_walk() {
         title.push_str("[focus] ");
+    }
+    // The pane's inner width (the block's borders aside), for the band's note in the title.
+    let width = area.width.saturating_sub(2);
+    let Some(s) = app.sheet(i, Some(width)) else {
+        return (area, 0, 0, None, 0);
+    };
+    if let Some(note) = s.note() {
+        title.push_str(&note);
+        title.push(' ');
     }
     let block = pane(app, title, app.focus == Focus::Graph && i == 0);
     let inner = block.inner(area);
@@ -184,8 +191,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, i: usize) -> Drawn {
     if inner.width == 0 || inner.height < 2 {
         return (inner, 0, 0, None, 0);
     }
-    // The most detailed layout that fits the pane's width.
-    let l = p.view.fit(inner.width);
+    // The most detailed layout that fits the pane's width (of the band shown).
+    let s = app.sheet(i, Some(inner.width)).unwrap_or(s);
+    let (g, l) = (s.graph, s.layout);
     // Column headings, then the rows.
     let rows_h = (inner.height - 1) as u32;
     let (top, left) = viewport(app, i, rows_h, inner.width);

@@ -101,8 +101,9 @@ const SPLIT_NARRATIVE: u16 = 84;
 fn graphs_fit(app: &App, s: &Screen) -> bool {
     s.graphs
         .iter()
-        .zip(app.views.panes())
-        .all(|(r, p)| p.view.min_width() <= r.width.saturating_sub(2))
+        .enumerate()
+        .take(app.views.panes().len())
+        .all(|(i, r)| app.sheet_min_width(i) <= r.width.saturating_sub(2))
 }
 
 /// Puts the narrative in `r`: one pane, or in compare mode two side by side when `r` is wide
@@ -232,7 +233,7 @@ pub(crate) fn split_graphs(app: &App, r: Rect, wide: bool) -> Vec<Rect> {
     // level of detail): a graph cut at the side would hide the walked page and the
     // candidates, so a wide terminal stacks them rather than show less.
     let half = (r.width / 2).saturating_sub(2);
-    let wide = wide && app.views.panes().iter().all(|p| p.view.min_width() <= half);
+    let wide = wide && (0..app.views.panes().len()).all(|i| app.sheet_min_width(i) <= half);
     // Stacked, each pane gets the rows its walk needs, and half the rest.
     let need = graph::rows_for_walks(app);
     let (na, nb) = (
@@ -340,7 +341,7 @@ pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
         .views
         .panes()
         .iter()
-        .map(|p| p.view.layouts_made())
+        .map(|p| p.view.layouts_made() + p.view.band_layouts_made())
         .collect();
     let chosen = app.pane_set();
     let s = match chosen {
@@ -363,7 +364,7 @@ pub fn draw_frame(app: &App, frame: &mut Frame) -> FrameInfo {
                 .views
                 .panes()
                 .get(i)
-                .map_or(0, |p| p.view.layouts_made())
+                .map_or(0, |p| p.view.layouts_made() + p.view.band_layouts_made())
                 - made.get(i).copied().unwrap_or(0),
             rows: drawn,
         });
